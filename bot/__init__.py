@@ -1,0 +1,1 @@
+"""Stagecoach: a Slack sales coach that knows the team's sales process."""

@@ -1,0 +1,123 @@
+"""``stagecoach ask``, ``chat`` and ``demo``: the coach in a terminal."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from datetime import datetime
+
+import click
+
+from bot.cli.output import console, err_console, interactive, print_answer, step
+from bot.coach.engine import Coach
+from bot.errors import NotFound
+from bot.runtime import Runtime
+from storage.access import Viewer
+from storage.deals import rep_by_identity
+from storage.timeutil import parse_instant, utcnow
+
+
+def viewer_for(runtime: Runtime, user: str) -> Viewer:
+    """The rep behind a Slack user id or email, or a clear error."""
+    with runtime.session() as session:
+        rep = rep_by_identity(session=session, user=user)
+        if rep is None:
+            raise NotFound(f"No rep with Slack id or email {user!r}. Import reps first: stagecoach import reps FILE.csv")
+        return Viewer.of(rep)
+
+
+def _now(value: str | None) -> datetime:
+    return parse_instant(value) if value else utcnow()
+
+
+@click.command("ask")
+@click.option("--as", "user", required=True, envvar="STAGECOACH_USER", help="Slack user id or email of the asker.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer and its facts as JSON.")
+@click.option("--now", "now_text", metavar="ISO-DATETIME", help="Answer as of this moment (default: now).")
+@click.argument("question")
+@click.pass_obj
+def ask(runtime: Runtime, user: str, as_json: bool, now_text: str | None, question: str) -> None:
+    """Ask the coach one QUESTION as USER."""
+    viewer = viewer_for(runtime, user)
+    answer = Coach.from_runtime(runtime).ask(viewer, question, now=_now(now_text))
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print_answer(answer.text)
+
+
+@click.command("chat")
+@click.option("--as", "user", required=True, envvar="STAGECOACH_USER", help="Slack user id or email of the asker.")
+@click.option("--now", "now_text", metavar="ISO-DATETIME", help="Answer as of this moment (default: now).")
+@click.pass_obj
+def chat(runtime: Runtime, user: str, now_text: str | None) -> None:
+    """A conversation with the coach in the terminal; follow-ups keep the deal in focus. Ctrl-D ends it."""
+    viewer = viewer_for(runtime, user)
+    _chat_loop(Coach.from_runtime(runtime), viewer, _now(now_text), [])
+
+
+def _chat_loop(coach: Coach, viewer: Viewer, now: datetime, suggestions: list[str]) -> None:
+    key = f"cli:{viewer.rep_id}:{uuid.uuid4().hex[:8]}"
+    if suggestions:
+        console.print("Try: " + " · ".join(f"“{q}”" for q in suggestions))
+    if not interactive():  # a piped or CI run: walk through the suggestions and stop
+        for question in suggestions:
+            console.print(f"\n[bold cyan]{viewer.name} ›[/bold cyan] {question}")
+            print_answer(coach.ask(viewer, question, conversation_key=key, now=now).text)
+        return
+    while True:
+        try:
+            question = click.prompt(f"\n{viewer.name} ›", prompt_suffix=" ", default="", show_default=False)
+        except (EOFError, click.Abort):
+            console.print()
+            return
+        if question.strip().lower() in {"exit", "quit"}:
+            return
+        if question.strip():
+            print_answer(coach.ask(viewer, question, conversation_key=key, now=now).text)
+
+
+@click.command("demo")
+@click.option("--deals", default=60, show_default=True, help="How many demo deals to generate.")
+@click.pass_obj
+def demo(runtime: Runtime, deals: int) -> None:
+    """A guided tour on a fresh demo data directory (<STAGECOACH_HOME>/demo): map, index, demo company, chat."""
+    from bot.demo_data import generate
+    from knowledge.index import build_index
+
+    home = runtime.settings.home / "demo"
+    shutil.rmtree(home, ignore_errors=True)
+    demo_runtime = Runtime(runtime.settings.model_copy(update={"home": home, "database_url": None, "chroma_url": None}))
+    now = utcnow()
+    with step("Loading the sales process map"):
+        process = demo_runtime.process
+    err_console.print(f"  {process.name} v{process.version}: " + " → ".join(s.name for s in process.stages))
+    with step("Indexing the process map, methodology notes and playbooks (local embedding model)"):
+        stats = build_index(demo_runtime.settings, process)
+    err_console.print(f"  {stats}")
+    with step(f"Generating a demo company with {deals} deals"), demo_runtime.session() as session:
+        company = generate(session=session, process=process, now=now, deals=deals)
+    coach = Coach.from_runtime(demo_runtime)
+    rep = viewer_for(demo_runtime, company.demo_rep_email)
+    manager = viewer_for(demo_runtime, company.demo_manager_email)
+    with demo_runtime.session() as session:
+        from storage.deals import open_deals_for
+
+        biggest = open_deals_for(session=session, viewer=rep, owner_id=rep.rep_id)[0]
+    console.rule(f"Chatting as {rep.name}, a rep")
+    _chat_loop(coach, rep, now, [
+        "Which of my deals need attention?",
+        f"What should I do next on {biggest.name}?",
+        "And after that?",
+        "What are the exit criteria for Discover?",
+        "How would a Challenger rep handle a pricing objection?",
+    ])
+    if not interactive():
+        console.rule(f"Asking as {manager.name}, a manager")
+        _chat_loop(coach, manager, now, ["How many deals per stage?", "Stage flow this month", "Where are deals getting stuck?"])
+    console.print(f"\nDemo data lives in {home}. Ask more with: "
+                  f"STAGECOACH_HOME={home} stagecoach chat --as {company.demo_rep_email}")
+
+
+commands = [ask, chat, demo]

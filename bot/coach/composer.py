@@ -1,0 +1,140 @@
+"""The deterministic composer: short, grounded answers written from computed facts, no LLM.
+
+It is a product mode in its own right (the default with no API key) and the
+fallback whenever the LLM fails. Output is plain text with Slack-style *bold*,
+which also reads fine in a terminal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.coach.types import DealPlan, DealRef
+from knowledge.process_map import ProcessMap, Stage
+
+TIP_CHARS = 260
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+class PassageLike(Protocol):
+    text: str
+    source: str
+    section: str
+    title: str
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''}"
+
+
+def _when(at: datetime, now: datetime) -> str:
+    days = (now - at).days
+    return "today" if days <= 0 else "yesterday" if days == 1 else f"{days} days ago"
+
+
+def excerpt(text: str, limit: int = TIP_CHARS) -> str:
+    """The first sentences of a passage, cut at a sentence (or word) boundary, never mid-word."""
+    body = " ".join(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    out = ""
+    for sentence in _SENTENCE_END.split(body):
+        if len(out) + len(sentence) + 1 > limit:
+            break
+        out = f"{out} {sentence}".strip()
+    if not out:
+        out = body[:limit].rsplit(" ", 1)[0] + "…"
+    return out
+
+
+def deal_heading(deal: DealRef) -> str:
+    return deal.name if deal.account.lower() in deal.name.lower() else f"{deal.account} — {deal.name}"
+
+
+def compose_deal_plan(plan: DealPlan, tips: Sequence[PassageLike], now: datetime) -> str:
+    """A rep's plan for one deal: overdue first, then what the buyer must confirm and the moves that get it."""
+    lines = [f"*{deal_heading(plan.deal)}* · {plan.stage_name}, day {plan.days_in_stage} of {plan.expected_days} expected"
+             + (f" (*{_days(plan.days_over)} over*)" if plan.days_over else "")]
+    for f in plan.overdue_followups:
+        lines.append(f"⚠️ First: follow-up “{f.note or 'follow up'}” is {_days(f.days_overdue)} overdue.")
+    for f in plan.due_today_followups:
+        lines.append(f"📅 Due today: “{f.note or 'follow up'}”.")
+    if plan.unmet:
+        lines.append(f"\n*The buyer still has to confirm* ({len(plan.unmet)} of {len(plan.criteria)}):")
+        lines += [f"• {c.text}" for c in plan.unmet]
+    else:
+        target = f" to {plan.next_stage_name}" if plan.next_stage_name else ""
+        lines.append(f"\n✅ Every exit criterion of {plan.stage_name} is confirmed: ready to advance{target}.")
+    if plan.next_activities:
+        lines.append("\n*Next moves:*")
+        lines += [f"{i}. {a.text}" for i, a in enumerate(plan.next_activities, 1)]
+    if plan.stage_ahead_of_buyer:
+        stages = sorted({c.stage_key for c in plan.unconfirmed_earlier})
+        lines.append(f"\n🧭 Heads-up: {len(plan.unconfirmed_earlier)} exit criteria of earlier stages ({', '.join(stages)}) "
+                     "were never confirmed — the deal may be ahead of the buyer. "
+                     f"Start with: {plan.unconfirmed_earlier[0].text}.")
+    if plan.last_activity_at:
+        note = f" — {plan.last_activity_note}" if plan.last_activity_note else ""
+        lines.append(f"\nLast activity: {_when(plan.last_activity_at, now)}{note}.")
+    else:
+        lines.append("\nNo activity logged on this deal yet.")
+    if tips:
+        tip = tips[0]
+        lines.append(f"\n💡 *{tip.title}:* {excerpt(tip.text)}")
+    return "\n".join(lines)
+
+
+def compose_choices(choices: Sequence[DealRef]) -> str:
+    lines = ["Several deals match — which one do you mean?"]
+    lines += [f"• {deal_heading(d)} ({d.stage_key}, {d.external_id})" for d in choices]
+    return "\n".join(lines)
+
+
+def compose_not_found(mentioned: str | None) -> str:
+    what = f" matching “{mentioned}”" if mentioned else ""
+    return (f"I can't find a deal{what} among the deals you can see. "
+            "Try the account name as it appears in the CRM, or ask “which of my deals need attention?”.")
+
+
+def compose_stage(stage: Stage, process: ProcessMap) -> str:
+    """A stage's entry, exit criteria and activities, as the map states them."""
+    lines = [f"*{stage.name}* (stage {process.index_of(stage.key) + 1} of {len(process.stages)}, "
+             f"expected {_days(stage.expected_days)})"]
+    if stage.buyer_state:
+        lines.append(f"Buyer's mindset: {stage.buyer_state}")
+    if stage.entry:
+        lines.append("Enters when: " + "; ".join(stage.entry))
+    lines.append("\n*Exit criteria* (each a fact the buyer confirmed):")
+    lines += [f"• {c.text}" for c in stage.exit_criteria]
+    lines.append("\n*Activities that move them:*")
+    lines += [f"• {a.text}" for a in stage.activities]
+    return "\n".join(lines)
+
+
+def compose_passages(passages: Sequence[PassageLike]) -> str:
+    """An answer from retrieved notes: the best passages' key sentences, each with its source."""
+    lines = []
+    for p in passages[:2]:
+        lines.append(f"*{p.title} — {p.section}:* {excerpt(p.text, 420)}")
+    return "\n\n".join(lines)
+
+
+def compose_attention(rows: Sequence[tuple[DealRef, list[str]]], viewer_is_manager: bool) -> str:
+    if not rows:
+        return "Nothing needs attention right now: no overdue follow-ups, stuck deals or passed close dates. 🎉"
+    whose = "your team's" if viewer_is_manager else "your"
+    lines = [f"*{len(rows)} of {whose} deals need attention:*"]
+    for deal, reasons in rows:
+        owner = f" ({deal.owner_name})" if viewer_is_manager else ""
+        lines.append(f"• *{deal_heading(deal)}*{owner}: {'; '.join(reasons)}")
+    return "\n".join(lines)
+
+
+def compose_unknown(is_manager: bool) -> str:
+    examples = ["“What should I do next on <account>?”", "“Which of my deals need attention?”",
+                "“What are the exit criteria for Discover?”", "“How would a Challenger rep handle a pricing objection?”"]
+    if is_manager:
+        examples.append("“Stage flow last month” or “Where are deals getting stuck?”")
+    return ("I don't know that one — I only answer from your deals, the team's sales process and its playbooks. "
+            "You can ask me:\n" + "\n".join(f"• {e}" for e in examples))

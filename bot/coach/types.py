@@ -1,0 +1,126 @@
+"""What the coach computes and returns. Plain data, shared by every surface."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class DealRef:
+    id: int
+    external_id: str
+    name: str
+    account: str
+    stage_key: str
+    owner_id: int
+    owner_name: str
+    amount: Decimal = Decimal(0)
+    close_date: date | None = None
+    status: str = "open"
+
+
+@dataclass(frozen=True)
+class CriterionState:
+    stage_key: str
+    key: str
+    text: str
+    met: bool
+    evidence: str | None = None
+
+
+@dataclass(frozen=True)
+class NextActivity:
+    key: str
+    text: str
+    criterion_key: str
+
+
+@dataclass(frozen=True)
+class FollowUpItem:
+    id: int
+    deal_id: int
+    due_at: datetime
+    note: str
+    days_overdue: int  # 0 when due today
+
+
+@dataclass(frozen=True)
+class DealPlan:
+    """The deterministic coaching decision for one deal; nothing here comes from an LLM."""
+
+    deal: DealRef
+    stage_key: str
+    stage_name: str
+    buyer_state: str | None
+    days_in_stage: int
+    expected_days: int
+    criteria: list[CriterionState]
+    next_activities: list[NextActivity]
+    overdue_followups: list[FollowUpItem]
+    due_today_followups: list[FollowUpItem]
+    last_activity_at: datetime | None
+    last_activity_note: str | None
+    unconfirmed_earlier: list[CriterionState]  # earlier stages' criteria never confirmed
+    next_stage_name: str | None
+
+    @property
+    def unmet(self) -> list[CriterionState]:
+        return [c for c in self.criteria if not c.met]
+
+    @property
+    def met(self) -> list[CriterionState]:
+        return [c for c in self.criteria if c.met]
+
+    @property
+    def days_over(self) -> int:
+        return max(0, self.days_in_stage - self.expected_days)
+
+    @property
+    def stage_ahead_of_buyer(self) -> bool:
+        return bool(self.unconfirmed_earlier)
+
+    @property
+    def ready_to_advance(self) -> bool:
+        return not self.unmet
+
+
+@dataclass(frozen=True)
+class Citation:
+    source: str   # file the passage came from, e.g. "methodologies/challenger.md"
+    section: str  # heading or map path, e.g. "Stage: Discover"
+
+
+@dataclass
+class CoachAnswer:
+    """An answer, with the facts behind it so a surface can render buttons or JSON."""
+
+    text: str
+    intent: str
+    deal: DealRef | None = None
+    plan: DealPlan | None = None
+    citations: list[Citation] = field(default_factory=list)
+    choices: list[DealRef] = field(default_factory=list)  # when the question matched several deals
+    worded_by_llm: bool = False
+    data: dict = field(default_factory=dict)  # report payloads (pipeline answers) for tables and charts
+
+    def to_json(self) -> dict:
+        """The ``stagecoach ask --json`` shape."""
+        plan = self.plan
+        return {
+            "answer": self.text,
+            "intent": self.intent,
+            "deal": (
+                {"external_id": self.deal.external_id, "name": self.deal.name, "stage": self.deal.stage_key}
+                if self.deal else None
+            ),
+            "unmet_criteria": [c.key for c in plan.unmet] if plan else [],
+            "next_activities": [a.key for a in plan.next_activities] if plan else [],
+            "overdue_followups": [
+                {"id": f.id, "due_at": f.due_at.isoformat(), "note": f.note, "days_overdue": f.days_overdue}
+                for f in plan.overdue_followups
+            ] if plan else [],
+            "citations": [asdict(c) for c in self.citations],
+            "choices": [{"external_id": d.external_id, "name": d.name, "stage": d.stage_key} for d in self.choices],
+        }

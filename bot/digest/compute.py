@@ -1,0 +1,173 @@
+"""Who is due a digest at a given instant, and what each rep's and manager's digest says.
+
+Everything takes the instant explicitly, so tests and replays control time. A
+person is due when, in their own timezone, it is a configured weekday, the hour
+has reached ``digest_hour``, and there is no delivery record for that local date.
+
+Rep digests are built for batches of people who share a timezone (and so share
+"today"), with a few grouped, indexed queries per batch that return only what a
+digest lists; the next activity for each deal comes from the coach's plan logic.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session
+
+from bot.coach.plan import classify_followups, next_activities, unmet_criteria
+from bot.coach.types import NextActivity
+from bot.config import Settings
+from bot.digest.rollup import manager_digest
+from bot.digest.rows import deal_ref, stage_name, stuck_cutoffs
+from bot.digest.types import (
+    DUE_TODAY,
+    MANAGER,
+    OVERDUE,
+    PAST_CLOSE,
+    REP,
+    STUCK,
+    Digest,
+    DigestItem,
+    Due,
+    Recipient,
+    RepDigest,
+)
+from knowledge.process_map import ProcessMap
+from storage import digest as store
+from storage.models import Role
+from storage.timeutil import local_midnight_utc, to_utc, zone
+
+
+@dataclass
+class Schedule:
+    """The digests due, and the people who cannot be scheduled (with why)."""
+
+    dues: list[Due] = field(default_factory=list)
+    problems: list[tuple[Recipient, str]] = field(default_factory=list)
+
+
+def kinds_for(person: Recipient) -> list[str]:
+    """Everyone gets their own digest; managers also get the team roll-up."""
+    return [REP, MANAGER] if person.role == Role.manager else [REP]
+
+
+def due_at(*, session: Session, settings: Settings, now: datetime) -> Schedule:
+    """Digests due at ``now``: local weekday configured, local hour reached, none recorded for the local date."""
+    schedule = Schedule()
+    for person in _people(session, schedule):
+        local = now.astimezone(zone(person.timezone))
+        if local.weekday() in settings.digest_weekdays and local.hour >= settings.digest_hour:
+            schedule.dues += [Due(person, kind, local.date(), to_utc(now)) for kind in kinds_for(person)]
+    schedule.dues = _not_delivered(session, schedule.dues)
+    return schedule
+
+
+def due_on(*, session: Session, settings: Settings, day: date, include_delivered: bool = False) -> Schedule:
+    """Digests of everyone whose workday ``day`` is, each as of ``digest_hour`` on that local date."""
+    schedule = Schedule()
+    if day.weekday() not in settings.digest_weekdays:
+        return schedule
+    for person in _people(session, schedule):
+        at = to_utc(datetime.combine(day, time(settings.digest_hour), tzinfo=zone(person.timezone)))
+        schedule.dues += [Due(person, kind, day, at) for kind in kinds_for(person)]
+    if not include_delivered:
+        schedule.dues = _not_delivered(session, schedule.dues)
+    return schedule
+
+
+def _people(session: Session, schedule: Schedule) -> list[Recipient]:
+    people = []
+    for rep in store.people(session=session):
+        person = Recipient.of(rep)
+        try:
+            zone(person.timezone)
+        except ValueError as exc:
+            schedule.problems.append((person, str(exc)))
+            continue
+        people.append(person)
+    return people
+
+
+def _not_delivered(session: Session, dues: list[Due]) -> list[Due]:
+    by_date: dict[date, list[Due]] = defaultdict(list)
+    for due in dues:
+        by_date[due.local_date].append(due)
+    done: set[tuple[int, str, date]] = set()
+    for day, group in by_date.items():
+        done |= {(rep_id, kind, day) for rep_id, kind in
+                 store.delivered(session=session, rep_ids=[d.person.rep_id for d in group], local_date=day)}
+    return [d for d in dues if (d.person.rep_id, d.kind, d.local_date) not in done]
+
+
+def build(*, session: Session, process: ProcessMap, dues: Iterable[Due]) -> list[Digest]:
+    """The digest of each due, in the order given."""
+    dues = list(dues)
+    built: dict[tuple[int, str], Digest] = {}
+    batches: dict[tuple[str, datetime, date], list[Due]] = defaultdict(list)
+    for due in dues:
+        if due.kind == REP:
+            batches[(due.person.timezone, due.at, due.local_date)].append(due)
+        else:
+            built[(due.person.rep_id, MANAGER)] = manager_digest(session=session, process=process, due=due)
+    for batch in batches.values():
+        for digest in rep_digests(session=session, process=process, dues=batch):
+            built[(digest.due.person.rep_id, REP)] = digest
+    return [built[(d.person.rep_id, d.kind)] for d in dues]
+
+
+def rep_digests(*, session: Session, process: ProcessMap, dues: list[Due]) -> list[RepDigest]:
+    """Digests for reps who share a timezone and instant: one set of queries for the whole batch."""
+    first = dues[0]
+    tz_name, at, today = first.person.timezone, first.at, first.local_date
+    end_of_today = local_midnight_utc(today + timedelta(days=1), zone(tz_name))
+    owners = {d.person.rep_id: d for d in dues}
+    followups = store.followups_due_before(session=session, owner_ids=owners, until=end_of_today)
+    # A deal whose next touch is already scheduled after today (e.g. snoozed from the digest) waits for it.
+    stuck = store.stuck_deals(session=session, owner_ids=owners, entered_by=stuck_cutoffs(process, at),
+                              unless_scheduled_from=end_of_today)
+    past = store.deals_past_close(session=session, owner_ids=owners, before=today, unless_scheduled_from=end_of_today)
+    deal_ids = {r.deal_id for r in followups} | {r.id for r in stuck} | {r.id for r in past}
+    checks = store.current_stage_checks(session=session, deal_ids=deal_ids)
+
+    digests = {rep_id: RepDigest(due) for rep_id, due in owners.items()}
+    by_owner: dict[int, list] = defaultdict(list)
+    for row in followups:
+        by_owner[row.deal_owner_id].append(row)
+    for owner_id, rows in by_owner.items():
+        deals = {r.deal_id: deal_ref(r, owners[owner_id].person.name, prefix="deal_") for r in rows}
+        # Rows carry id, deal_id, due_at and note: all classify_followups reads of a FollowUp.
+        overdue, due_today = classify_followups(rows, at, tz_name)
+        digest = digests[owner_id]
+        for section, items in ((OVERDUE, overdue), (DUE_TODAY, due_today)):
+            for item in items:
+                deal = deals[item.deal_id]
+                getattr(digest, section).append(DigestItem(
+                    section, deal, stage_name(process, deal.stage_key), item.days_overdue,
+                    _next_activity(process, deal.stage_key, checks.get(deal.id, {})), item))
+    for row in stuck:
+        deal = deal_ref(row, owners[row.owner_id].person.name)
+        stage = process.stage(row.stage_key)
+        days_over = (at - row.stage_entered_at).days - stage.expected_days  # type: ignore[union-attr]
+        digests[row.owner_id].stuck.append(DigestItem(
+            STUCK, deal, stage.name, days_over, _next_activity(process, row.stage_key, checks.get(row.id, {}))))  # type: ignore[union-attr]
+    for row in past:
+        deal = deal_ref(row, owners[row.owner_id].person.name)
+        digests[row.owner_id].past_close.append(DigestItem(
+            PAST_CLOSE, deal, stage_name(process, row.stage_key), (today - row.close_date).days,
+            _next_activity(process, row.stage_key, checks.get(row.id, {}))))
+    for digest in digests.values():
+        digest.stuck.sort(key=lambda i: (-i.days, i.deal.name, i.deal.id))
+    return [digests[d.person.rep_id] for d in dues]
+
+
+def _next_activity(process: ProcessMap, stage_key: str, checks: dict) -> NextActivity | None:
+    """The first activity the map suggests for the deal's unmet exit criteria (the coach's own choice)."""
+    stage = process.stage(stage_key)
+    if stage is None:
+        return None
+    suggestions = next_activities(stage, unmet_criteria(process, stage_key, checks), limit=1)
+    return suggestions[0] if suggestions else None

@@ -1,0 +1,210 @@
+"""Delivering digests exactly once per person and local day, however many runs overlap.
+
+For each digest: reserve a delivery record (its own committed transaction; the
+unique constraint lets exactly one run win), then open the DM and post, then
+record the message's timestamp. A run that stops between posting and recording
+leaves the row ``reserved``: that person gets nothing more that day, and later
+runs report the reservation as stale. One failed DM never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.digest import compute
+from bot.digest.blocks import message_for
+from bot.digest.types import Digest, Due, Recipient
+from bot.runtime import Runtime
+from bot.slack.blocks import Message
+from storage import digest as store
+from storage.digest import StaleReservation
+from storage.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
+
+# A reservation older than this and still not completed is reported (a send takes seconds, even with 429 waits).
+STALE_AFTER = timedelta(minutes=15)
+STALE_WINDOW = timedelta(days=2)  # ...for this long, then it is history
+BATCH = 200  # digests built at a time, so memory stays flat however many people there are
+WORKERS = 4  # DMs in flight at once; Slack's rate limits, not our CPU, set the pace
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one person's digest in this run."""
+
+    person: Recipient
+    kind: str
+    local_date: date
+    status: str  # sent, empty, skipped, failed
+    reason: str | None = None
+    channel: str | None = None
+    ts: str | None = None
+
+    def to_json(self) -> dict:
+        return {"rep_id": self.person.rep_id, "name": self.person.name, "kind": self.kind,
+                "local_date": self.local_date.isoformat(), "status": self.status, "reason": self.reason,
+                "channel": self.channel, "ts": self.ts}
+
+
+@dataclass
+class Summary:
+    """The run's result: sent, recorded empty, skipped and failed (with reasons), and stale reservations."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    stale: list[StaleReservation] = field(default_factory=list)
+
+    def of(self, status: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def ok(self) -> bool:
+        return not self.of("failed")
+
+    def headline(self) -> str:
+        return (f"digest: {len(self.of('sent'))} sent, {len(self.of('empty'))} empty (nothing due, not sent), "
+                f"{len(self.of('skipped'))} skipped, {len(self.of('failed'))} failed"
+                + (f", {len(self.stale)} stale reservation(s)" if self.stale else ""))
+
+    def lines(self) -> list[str]:
+        out = [self.headline()]
+        out += [f"skipped: {o.person.name} ({o.kind}, {o.local_date}) — {o.reason}" for o in self.of("skipped")]
+        out += [f"failed: {o.person.name} ({o.kind}, {o.local_date}) — {o.reason}" for o in self.of("failed")]
+        out += [f"stale: {s.rep_name} ({s.kind}, {s.local_date}) reserved at {s.reserved_at:%Y-%m-%d %H:%M} UTC but "
+                "never recorded as sent; the run may have stopped mid-send, so it is not resent — check Slack"
+                for s in self.stale]
+        return out
+
+    def to_json(self) -> dict:
+        return {
+            "sent": len(self.of("sent")), "empty": len(self.of("empty")),
+            "skipped": len(self.of("skipped")), "failed": len(self.of("failed")),
+            "outcomes": [o.to_json() for o in self.outcomes],
+            "stale": [{"rep_id": s.rep_id, "name": s.rep_name, "kind": s.kind, "local_date": s.local_date.isoformat(),
+                       "reserved_at": s.reserved_at.isoformat()} for s in self.stale],
+        }
+
+
+def deliver_due(runtime: Runtime, client: WebClient, *, now: datetime | None = None, day: date | None = None,
+                workers: int = WORKERS, on_outcome: Callable[[Outcome], None] | None = None) -> Summary:
+    """Compute and deliver every digest due at ``now`` (or, with ``day``, every one of that local date).
+
+    Safe to run from any number of processes at once: each person and day is sent at most once.
+    """
+    now = now or utcnow()
+    summary = Summary()
+    with runtime.session() as session:
+        schedule = (compute.due_on(session=session, settings=runtime.settings, day=day) if day
+                    else compute.due_at(session=session, settings=runtime.settings, now=now))
+        summary.stale = store.stale_reservations(session=session, reserved_before=now - STALE_AFTER,
+                                                 reserved_since=now - STALE_WINDOW)
+    for person, problem in schedule.problems:
+        summary.outcomes.append(Outcome(person, "rep", (day or now.date()), "failed", problem))
+    reachable = [d for d in schedule.dues if d.person.slack_user_id]
+    for due in schedule.dues:
+        if not due.person.slack_user_id:
+            summary.outcomes.append(_record_unreachable(runtime, due, now))
+    with runtime.session() as session:
+        channels = store.known_dm_channels(session=session, rep_ids={d.person.rep_id for d in reachable})
+    process = runtime.process
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for start in range(0, len(reachable), BATCH):
+            with runtime.session() as session:
+                digests = compute.build(session=session, process=process, dues=reachable[start:start + BATCH])
+            for outcome in pool.map(lambda d: deliver_one(runtime, client, d, now=now, channels=channels), digests):
+                summary.outcomes.append(outcome)
+                if on_outcome:
+                    on_outcome(outcome)
+    for line in summary.lines()[1:]:
+        logger.warning(line)
+    return summary
+
+
+def deliver_one(runtime: Runtime, client: WebClient, digest: Digest, *, now: datetime,
+                channels: dict[int, str] | None = None) -> Outcome:
+    """Reserve, send, complete one digest. Never raises: problems become the outcome's reason."""
+    due = digest.due
+    person = due.person
+    try:
+        if digest.is_empty and not runtime.settings.digest_send_empty:
+            if _reserve(runtime, due, now, status="empty") is None:
+                return _outcome(due, "skipped", "already handled by another run")
+            return _outcome(due, "empty")
+        delivery_id = _reserve(runtime, due, now)
+        if delivery_id is None:
+            return _outcome(due, "skipped", "already sent or being sent by another run")
+    except Exception as exc:  # the database refused: nothing was sent, a later run will try again
+        logger.exception("digest reservation for %s failed", person.name)
+        return _outcome(due, "failed", f"could not reserve: {exc}")
+    try:
+        channel, ts = _post(client, person, message_for(digest), (channels or {}).get(person.rep_id))
+    except Exception as exc:  # noqa: BLE001 - any failure of one DM is reported, and the others go on
+        reason = _describe(exc)
+        _mark_failed(runtime, delivery_id, reason)
+        return _outcome(due, "failed", reason)
+    try:
+        with runtime.session() as session:
+            store.complete(session=session, delivery_id=delivery_id, channel=channel, ts=ts, now=utcnow())
+    except Exception as exc:  # sent but not recorded: the row stays reserved and the next run reports it
+        logger.exception("digest sent to %s but not recorded", person.name)
+        return _outcome(due, "sent", f"sent, but recording it failed: {exc}", channel, ts)
+    return _outcome(due, "sent", None, channel, ts)
+
+
+def _reserve(runtime: Runtime, due: Due, now: datetime, status: str = "reserved") -> int | None:
+    # Committed on its own, before anything is sent, so a concurrent run sees it (or waits for it).
+    with runtime.session() as session:
+        row = store.reserve(session=session, rep_id=due.person.rep_id, local_date=due.local_date, kind=due.kind,
+                            now=now, status=status)
+        return row.id if row is not None else None
+
+
+def _record_unreachable(runtime: Runtime, due: Due, now: datetime) -> Outcome:
+    """A person without a Slack id: recorded once per day, so each later run does not report it again."""
+    try:
+        if _reserve(runtime, due, now, status="skipped") is None:
+            return _outcome(due, "skipped", "already handled by another run")
+    except Exception as exc:  # noqa: BLE001
+        return _outcome(due, "failed", f"could not record: {exc}")
+    return _outcome(due, "skipped", "no Slack user id: link them with their Slack id or email")
+
+
+def _mark_failed(runtime: Runtime, delivery_id: int, reason: str) -> None:
+    try:
+        with runtime.session() as session:
+            store.fail(session=session, delivery_id=delivery_id, error=reason)
+    except Exception:  # the row stays reserved: reported as stale, never resent
+        logger.exception("could not record digest failure %s", delivery_id)
+
+
+def _post(client: WebClient, person: Recipient, message: Message, known_channel: str | None) -> tuple[str, str]:
+    """Post into the person's DM; a remembered channel saves a rate-limited ``conversations.open``."""
+    channel = known_channel or client.conversations_open(users=person.slack_user_id)["channel"]["id"]
+    try:
+        response = client.chat_postMessage(channel=channel, **message.as_kwargs(), unfurl_links=False, unfurl_media=False)
+    except SlackApiError as exc:
+        if known_channel is None or exc.response.get("error") not in ("channel_not_found", "is_archived"):
+            raise
+        # Slack refused the remembered channel, so nothing was posted: open the DM afresh and post once more.
+        channel = client.conversations_open(users=person.slack_user_id)["channel"]["id"]
+        response = client.chat_postMessage(channel=channel, **message.as_kwargs(), unfurl_links=False, unfurl_media=False)
+    return channel, response["ts"]
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", None)
+        return f"Slack error {exc.response.get('error', 'unknown')}" + (f" (HTTP {status})" if status else "")
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _outcome(due: Due, status: str, reason: str | None = None, channel: str | None = None,
+             ts: str | None = None) -> Outcome:
+    return Outcome(due.person, due.kind, due.local_date, status, reason, channel, ts)

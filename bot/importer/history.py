@@ -1,0 +1,137 @@
+"""Importing stage history: authoritative for the deals it names (see the stage-history contract).
+
+For each deal the file names, its 'import-snapshot' changes go, the file's rows come in as
+'import-history', a deal whose earliest change starts from a stage gets an 'import-origin' entry
+into it, and the deal's stage, status and times are re-derived from its latest change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.errors import InvalidInput
+from bot.importer.job import ImportJob
+from bot.importer.report import RowError
+from bot.importer.source import Row, batched
+from bot.importer.timeline import derive_state, origin_for
+from bot.importer.values import parse_when
+from storage import imports as db
+
+HISTORY, ORIGIN, SNAPSHOT = "import-history", "import-origin", "import-snapshot"
+ID_BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRecord:
+    deal_external_id: str
+    from_stage: str | None
+    to_stage: str
+    changed_at: datetime
+
+
+class HistoryImport(ImportJob):
+    kind = "history"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.deal_ids: dict[str, int] = {}  # every deal the file names
+        self.events: dict[tuple, int] = {}  # event -> first row, for duplicates; dropped before pass 2
+        self.deals_updated = 0
+
+    def _stage(self, text: str) -> str:
+        kind, key = self.stages.resolve(text)
+        return key
+
+    def parse(self, row: Row, errors: list[RowError]) -> HistoryRecord | None:
+        found = len(errors)
+        external_id = self.required(row, "deal_external_id", errors)
+        from_stage = self.cell(row, "from_stage", self._stage, errors)
+        to_stage = self.required(row, "to_stage", errors) and self.cell(row, "to_stage", self._stage, errors)
+        changed_at = self.required(row, "changed_at", errors) and self.cell(
+            row, "changed_at", lambda t: parse_when(t, self.date_format), errors)
+        if from_stage and from_stage == to_stage:
+            errors.append(self.error(row, "to_stage", f"from_stage and to_stage are both {to_stage!r}"))
+        if len(errors) > found:
+            return None
+        return HistoryRecord(external_id, from_stage, to_stage, changed_at)
+
+    def check(self, rows: list[Row]) -> list[RowError]:
+        errors: list[RowError] = []
+        parsed = [(row, self.parse(row, errors)) for row in rows]
+        unknown = {r.values["deal_external_id"] for r, _ in parsed if r.values.get("deal_external_id")} - set(self.deal_ids)
+        found = db.deals_by_external_id(session=self.session, external_ids=sorted(unknown))
+        self.deal_ids.update({ext: deal.id for ext, deal in found.items()})
+        for row, record in parsed:
+            external_id = row.values.get("deal_external_id")
+            if external_id and external_id not in self.deal_ids:
+                errors.append(self.error(row, "deal_external_id", f"unknown deal {external_id!r} (import deals first)"))
+            if record is not None:
+                first = self.events.setdefault(_event_key(record), row.number)
+                if first != row.number:
+                    errors.append(self.error(row, "changed_at", f"duplicate change (same as row {first})"))
+        return sorted(errors, key=lambda e: e.row)
+
+    def prepare(self) -> None:
+        self.events.clear()
+        for ids in batched(sorted(self.deal_ids.values()), ID_BATCH):
+            db.delete_stage_changes(session=self.session, deal_ids=ids, source=SNAPSHOT)
+
+    def write(self, rows: list[Row]) -> None:
+        errors: list[RowError] = []
+        records = [self.parse(row, errors) for row in rows]
+        if errors:
+            raise InvalidInput(f"the file changed while importing: {errors[0]}")
+        ids = sorted({self.deal_ids[r.deal_external_id] for r in records})
+        stored = {(row.deal_id, row.from_stage, row.to_stage, row.changed_at)
+                  for timeline in db.stage_changes(session=self.session, deal_ids=ids).values() for row in timeline}
+        new: dict[tuple, dict[str, Any]] = {}
+        for record in records:
+            event = (self.deal_ids[record.deal_external_id], record.from_stage, record.to_stage, record.changed_at)
+            if event not in stored:
+                new[event] = dict(zip(db.EVENT_KEY, event, strict=True), source=HISTORY)
+        db.insert_stage_changes(session=self.session, rows=list(new.values()))
+        self.summary.rows += len(records)
+        self.summary.created += len(new)
+        self.summary.unchanged += len(records) - len(new)
+
+    def finish(self):
+        """Give each named deal its origin entry and re-derive its current state from the timeline."""
+        for ids in batched(sorted(self.deal_ids.values()), ID_BATCH):
+            timelines = db.stage_changes(session=self.session, deal_ids=ids)
+            deals = db.deals_by_id(session=self.session, deal_ids=ids)
+            stale, origins, states = [], [], []
+            for deal_id, timeline in timelines.items():
+                deal = deals[deal_id]
+                keep, drop, add = origin_for(timeline, created_at=deal.created_at, origin_source=ORIGIN)
+                stale += drop
+                if add is not None:
+                    origins.append({"deal_id": deal_id, **add, "source": ORIGIN})
+                    keep = [_Change(**add), *keep]
+                state = derive_state(keep, current=deal)
+                if state != {name: _plain(getattr(deal, name)) for name in state}:
+                    states.append({"did": deal_id, **state})
+            db.delete_stage_changes(session=self.session, change_ids=stale)
+            db.insert_stage_changes(session=self.session, rows=origins)
+            db.update_deal_states(session=self.session, rows=states)
+            self.deals_updated += len(states)
+        self.summary.notes.append(f"{len(self.deal_ids)} deal(s) re-derived from their history, "
+                                  f"{self.deals_updated} changed")
+        return self.summary
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    from_stage: str | None
+    to_stage: str
+    changed_at: datetime
+    source: str = ORIGIN
+
+
+def _event_key(record: HistoryRecord) -> tuple:
+    return record.deal_external_id, record.from_stage, record.to_stage, record.changed_at
+
+
+def _plain(value: Any) -> Any:
+    return getattr(value, "value", value)

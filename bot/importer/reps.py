@@ -1,0 +1,149 @@
+"""Importing reps: upsert by email, teams created by name, managers resolved by email (in the file or not)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.errors import InvalidInput
+from bot.importer.job import ImportJob
+from bot.importer.report import RowError
+from bot.importer.source import Row
+from bot.importer.values import check_email
+from storage import imports as db
+from storage.models import Role
+from storage.timeutil import zone
+
+ROLES = {role.value for role in Role}
+
+
+@dataclass(slots=True)
+class RepRecord:
+    email: str
+    sets: dict[str, Any]  # name, and role/timezone/slack_user_id when given
+    team: str | None  # only meaningful when the file has a team column
+    manager: str | None  # lower-case email; only meaningful with a manager_email column
+
+
+def _role(text: str) -> str:
+    if text.lower() not in ROLES:
+        raise ValueError(f"unknown role {text!r} ({', '.join(sorted(ROLES))})")
+    return text.lower()
+
+
+def _timezone(text: str) -> str:
+    zone(text)  # raises ValueError for a name that is not an IANA timezone
+    return text
+
+
+def _stored_values(rep: Any) -> dict[str, Any]:
+    values = {name: getattr(rep, name) for name in db.REP_FIELDS}
+    values["role"] = getattr(values["role"], "value", values["role"])
+    return values
+
+
+class RepImport(ImportJob):
+    kind = "reps"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.stored = {rep.email.lower(): rep for rep in db.rep_directory(session=self.session)}
+        self.slack_owner = {rep.slack_user_id: rep.email.lower() for rep in self.stored.values() if rep.slack_user_id}
+        self.file_emails: dict[str, int] = {}
+        self.file_slack: dict[str, int] = {}
+        self.teams: set[str] = set()
+        self.pending_managers: list[RowError] = []  # managers not stored yet: must appear in the file
+        self.manager_of: dict[str, str | None] = {}
+        self.changed: set[str] = set()
+        self.ids: dict[str, int] = {}
+
+    def parse(self, row: Row, errors: list[RowError]) -> RepRecord | None:
+        found = len(errors)
+        email = self.cell(row, "email", check_email, errors) if self.required(row, "email", errors) else None
+        sets: dict[str, Any] = {"name": self.required(row, "name", errors)}
+        for field, parse in (("role", _role), ("timezone", _timezone), ("slack_user_id", str)):
+            if row.values.get(field):
+                sets[field] = self.cell(row, field, parse, errors)
+        manager = self.cell(row, "manager_email", check_email, errors)
+        manager = manager.lower() if manager else None
+        if manager and email and manager == email.lower():
+            errors.append(self.error(row, "manager_email", "a rep cannot be their own manager"))
+        if len(errors) > found or email is None:
+            return None
+        return RepRecord(email=email, sets=sets, team=row.values.get("team") or None, manager=manager)
+
+    def check(self, rows: list[Row]) -> list[RowError]:
+        errors: list[RowError] = []
+        for row in rows:
+            record = self.parse(row, errors)
+            if record is None:
+                continue
+            key = record.email.lower()
+            first = self.file_emails.setdefault(key, row.number)
+            if first != row.number:
+                errors.append(self.error(row, "email", f"duplicate email {record.email!r} (also row {first})"))
+            slack = record.sets.get("slack_user_id")
+            if slack:
+                first = self.file_slack.setdefault(slack, row.number)
+                holder = self.slack_owner.get(slack, key)
+                if first != row.number:
+                    errors.append(self.error(row, "slack_user_id", f"duplicate Slack id {slack!r} (also row {first})"))
+                elif holder != key:
+                    errors.append(self.error(row, "slack_user_id", f"Slack id {slack!r} belongs to rep {holder}"))
+            if record.team:
+                self.teams.add(record.team)
+            if record.manager and record.manager not in self.stored:
+                self.pending_managers.append(self.error(row, "manager_email", record.manager))
+        return errors
+
+    def check_end(self) -> list[RowError]:
+        return [RowError(e.row, e.line, e.column, f"unknown manager {e.message!r}: no rep with that email "
+                                                   "in the database or the file")
+                for e in self.pending_managers if e.message not in self.file_emails]
+
+    def prepare(self) -> None:
+        known = db.team_ids(session=self.session)
+        by_lower = {name.lower(): name for name in known}
+        db.create_teams(session=self.session, names=sorted(t for t in self.teams if t.lower() not in by_lower))
+        self.team_id = {name.lower(): id_ for name, id_ in db.team_ids(session=self.session).items()}
+        self.pending_managers.clear()
+
+    def write(self, rows: list[Row]) -> None:
+        errors: list[RowError] = []
+        upserts = []
+        for record in (self.parse(row, errors) for row in rows):
+            if record is None:
+                raise InvalidInput(f"the file changed while importing: {errors[0]}")
+            key = record.email.lower()
+            old = self.stored.get(key)
+            current = _stored_values(old) if old is not None else None
+            target = dict(current or {"slack_user_id": None, "role": Role.rep.value, "team_id": None, "timezone": "UTC"})
+            target.update(record.sets)
+            target["email"] = old.email if old is not None else record.email
+            if self.given("team"):
+                target["team_id"] = self.team_id[record.team.lower()] if record.team else None
+            if self.given("manager_email"):
+                self.manager_of[key] = record.manager
+            if target != current:
+                self.changed.add(key)
+                upserts.append(target)
+            else:
+                self.ids[key] = old.id
+            self.summary.rows += 1
+        emails = db.upsert_reps(session=self.session, rows=upserts)
+        self.ids.update({email.lower(): id_ for email, id_ in emails.items()})
+
+    def finish(self):
+        """Set managers now that every rep of the file has an id."""
+        updates = []
+        for key, manager in self.manager_of.items():
+            manager_id = None if manager is None else self.ids.get(manager) or self.stored[manager].id
+            old = self.stored.get(key)
+            if (old.manager_id if old is not None else None) != manager_id:
+                updates.append({"rid": self.ids[key], "manager_id": manager_id})
+                self.changed.add(key)
+        db.set_rep_managers(session=self.session, rows=updates)
+        self.summary.created = sum(1 for key in self.changed if key not in self.stored)
+        self.summary.updated = len(self.changed) - self.summary.created
+        self.summary.unchanged = self.summary.rows - len(self.changed)
+        return self.summary

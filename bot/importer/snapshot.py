@@ -1,0 +1,114 @@
+"""What a deals-CSV row does to a deal: its new columns and the stage changes that explain them.
+
+Pure logic, no database: ``plan_deal`` takes the row and the deal as stored (or None for a new deal)
+and follows the stage-history contract — every entry into a stage or a close is a 'import-snapshot'
+change, and the deal's stage, entry time, status and close time agree with the timeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from bot.importer.values import day_start
+from storage.imports import DEAL_FIELDS
+
+OPEN = "open"
+
+
+@dataclass(slots=True)
+class DealRecord:
+    """A valid deals-CSV row. ``sets`` holds the plain columns the file gives (absent ones keep their value)."""
+
+    external_id: str
+    owner_id: int
+    stage: str | None  # None when the stage cell said won/lost
+    status: str  # open, won or lost
+    sets: dict[str, Any]
+    stage_entered_at: datetime | None = None
+    next_followup_at: datetime | None = None
+    followup_note: str | None = None
+    criteria: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class DealPlan:
+    """The deal's columns after the row, and the (from, to, at) changes to record."""
+
+    row: dict[str, Any]
+    changes: list[tuple[str | None, str, datetime]] = field(default_factory=list)
+
+
+def plan_deal(record: DealRecord, old: Any | None, *, now: datetime, last_stage: str) -> DealPlan:
+    """Apply ``record`` to the stored deal ``old`` (a row with DEAL_FIELDS), or create one.
+
+    Entry and close times come from the file only when this import moves the deal into a stage or
+    closes it; otherwise the timeline already holds them (correct past moves with a history CSV).
+    New changes never go before the deal's latest one, so the timeline stays in order.
+    """
+    if old is None:
+        return _new_deal(record, now=now, last_stage=last_stage)
+    row = {name: getattr(old, name) for name in DEAL_FIELDS}
+    row["status"] = _status_text(row["status"])
+    row.update(record.sets)
+    row["owner_id"] = record.owner_id
+    plan = DealPlan(row)
+    was = row["status"]
+    latest = old.closed_at if was != OPEN and old.closed_at else old.stage_entered_at
+    if was == OPEN:
+        stage = record.stage or old.stage_key
+        if stage != old.stage_key:
+            _enter(plan, old.stage_key, stage, max(record.stage_entered_at or now, latest))
+        if record.status != OPEN:
+            _close(plan, record.status, row["close_date"])
+    elif record.status == OPEN:
+        _enter(plan, was, record.stage or old.stage_key, max(record.stage_entered_at or now, latest))
+        row.update(status=OPEN, closed_at=None)
+    elif record.status != was:
+        # Won became lost (or back): a change between the two closed states, never before the first close.
+        at = max(day_start(row["close_date"]) if row["close_date"] else latest, latest)
+        plan.changes.append((was, record.status, at))
+        row.update(status=record.status, closed_at=at)
+    return plan
+
+
+def _new_deal(record: DealRecord, *, now: datetime, last_stage: str) -> DealPlan:
+    created = record.sets.get("created_at")
+    entered = record.stage_entered_at or created or now
+    row: dict[str, Any] = {"account": None, "amount": Decimal(0), "close_date": None, "next_step": None}
+    row.update(record.sets)
+    row.update(owner_id=record.owner_id, created_at=created or entered, status=OPEN, closed_at=None)
+    row["account"] = row["account"] or row["name"]
+    plan = DealPlan(row)
+    # A deal first seen closed with no stage (a CRM's "Closed Won") is taken to have closed from the last stage.
+    _enter(plan, None, record.stage or last_stage, entered)
+    if record.status != OPEN:
+        _close(plan, record.status, row["close_date"])
+    return plan
+
+
+def _enter(plan: DealPlan, from_stage: str | None, stage: str, at: datetime) -> None:
+    plan.changes.append((from_stage, stage, at))
+    plan.row.update(stage_key=stage, stage_entered_at=at)
+
+
+def _close(plan: DealPlan, status: str, close_date: date | None) -> None:
+    entered = plan.row["stage_entered_at"]
+    at = max(day_start(close_date), entered) if close_date else entered
+    plan.changes.append((plan.row["stage_key"], status, at))
+    plan.row.update(status=status, closed_at=at)
+
+
+def _status_text(status: Any) -> str:
+    return getattr(status, "value", status)
+
+
+def differs(plan: DealPlan, old: Any) -> bool:
+    """Whether the planned columns differ from the stored deal."""
+    row = plan.row
+    return any(
+        (_status_text(getattr(old, name)) if name == "status" else getattr(old, name)) != row[name]
+        for name in DEAL_FIELDS
+    )

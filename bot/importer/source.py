@@ -1,0 +1,83 @@
+"""Streaming a CSV file as numbered rows of fields, without holding it in memory."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from bot.errors import InvalidInput
+from bot.importer.columns import ColumnMap
+
+DEFAULT_ENCODING = "utf-8-sig"  # spreadsheet exports often start with a byte-order mark
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: ``number`` is 1-based among data rows, ``line`` the file line it starts on."""
+
+    number: int
+    line: int
+    values: dict[str, str]
+
+
+def read_header(path: Path, *, encoding: str = DEFAULT_ENCODING) -> list[str]:
+    """The first row of the file.
+
+    Raises:
+        InvalidInput: the file is missing, empty or not text in ``encoding``.
+    """
+    for header in _records(path, encoding, None):
+        return [name.strip() for name in header[1]]
+    raise InvalidInput(f"{path}: the file is empty; a header row is needed")
+
+
+def read_rows(path: Path, columns: ColumnMap, *, encoding: str = DEFAULT_ENCODING,
+              on_bytes: Callable[[int], None] | None = None) -> Iterator[Row]:
+    """The data rows after the header, each as {field: stripped text}; blank lines are skipped.
+
+    ``on_bytes(position)`` is called now and then with how far into the file reading has got.
+    """
+    picks = [(field, index) for field, (index, _) in columns.columns.items()]
+    records = _records(path, encoding, on_bytes)
+    next(records, None)  # the header
+    number = 0
+    for line, values in records:
+        if not any(v.strip() for v in values):
+            continue
+        number += 1
+        width = len(values)
+        yield Row(number, line, {field: values[i].strip() if i < width else "" for field, i in picks})
+
+
+def _records(path: Path, encoding: str, on_bytes: Callable[[int], None] | None) -> Iterator[tuple[int, list[str]]]:
+    """(first line, values) per CSV record; ``on_bytes`` gets the byte position every 1,000 records."""
+    try:
+        handle = open(path, encoding=encoding, newline="")  # noqa: SIM115 (closed below, generator-owned)
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read the file ({exc.strerror})") from None
+    with handle:
+        reader = csv.reader(handle)
+        last_line = 0
+        try:
+            for count, values in enumerate(reader, 1):
+                yield last_line + 1, values
+                last_line = reader.line_num
+                if on_bytes is not None and count % 1000 == 0:
+                    on_bytes(handle.buffer.tell())
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{path}: line {last_line + 1} is not {encoding} text; "
+                               "say which encoding the file uses with --encoding") from None
+        except csv.Error as exc:
+            raise InvalidInput(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from None
+    if on_bytes is not None:
+        on_bytes(path.stat().st_size)
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    """Lists of up to ``size`` items, read lazily (itertools.batched arrives in Python 3.12)."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

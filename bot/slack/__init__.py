@@ -1,0 +1,1 @@
+"""The Slack app: Bolt listeners per surface, Block Kit rendering apart from handlers."""

@@ -1,0 +1,79 @@
+"""Answering a question in a conversation: ask the coach, then stream or post the answer.
+
+Where deal details may be shown (a DM, an assistant thread, the team's own
+channel) an LLM-worded answer streams in as it is generated; elsewhere the
+answer is posted whole, and anything about deals goes to the asker alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from bot.coach.types import CoachAnswer
+from bot.errors import StagecoachError
+from bot.slack.blocks import Message, answer_messages, text_messages
+from bot.slack.services import Services
+from bot.slack.streaming import AnswerStream
+from storage.access import Viewer
+
+logger = logging.getLogger(__name__)
+
+PUBLIC_INTENTS = frozenset({"methodology", "criteria", "unknown", "clarify"})  # about the process, not about deals
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a question was asked and where its answer goes."""
+
+    channel: str
+    user_id: str
+    team_id: str | None
+    thread_ts: str | None  # the thread to answer in; None answers at the top level (DMs)
+    question_ts: str  # the asker's message, which a streamed answer replies to
+    conversation_key: str
+    open_to_deals: bool  # deal details may be shown here (DM, assistant thread, the team's channel)
+
+
+def is_private(answer: CoachAnswer) -> bool:
+    """True when the answer shows anything from a deal or a pipeline."""
+    return bool(answer.deal or answer.plan or answer.choices) or answer.intent not in PUBLIC_INTENTS
+
+
+def answer_in_conversation(services: Services, client: WebClient, viewer: Viewer, question: str, place: Place,
+                           *, before: Callable[[], None] | None = None) -> CoachAnswer | None:
+    """Answer ``question`` at ``place``; ``before`` runs first (e.g. an assistant "thinking" status)."""
+    if before is not None:
+        before()
+    stream = None
+    if place.open_to_deals:
+        stream = AnswerStream(client, channel=place.channel, thread_ts=place.thread_ts or place.question_ts,
+                              team_id=place.team_id, user_id=place.user_id)
+    try:
+        answer = services.coach.ask(viewer, question, conversation_key=place.conversation_key,
+                                    on_delta=stream.append if stream else None)
+    except StagecoachError as error:
+        post(client, place, text_messages(str(error)), private=not place.open_to_deals)
+        return None
+    private = not place.open_to_deals and is_private(answer)
+    messages = answer_messages(answer, question=question, private=private)
+    if stream is not None and stream.finish(answer, question=question, whole=messages):
+        return answer
+    post(client, place, messages, private=private,
+         thread_ts=place.thread_ts or (place.question_ts if stream and stream.started else None))
+    return answer
+
+
+def post(client: WebClient, place: Place, messages: list[Message], *, private: bool,
+         thread_ts: str | None = None) -> None:
+    """Post ``messages`` in order: to the asker alone when ``private``; links never unfurl."""
+    thread = thread_ts or place.thread_ts
+    for message in messages:
+        if private:
+            client.chat_postEphemeral(channel=place.channel, user=place.user_id, thread_ts=thread, **message.as_kwargs())
+        else:
+            client.chat_postMessage(channel=place.channel, thread_ts=thread, unfurl_links=False, unfurl_media=False,
+                                    **message.as_kwargs())

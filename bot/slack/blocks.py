@@ -1,0 +1,132 @@
+"""Block Kit for coach answers: text sections, sources, deal buttons, feedback, sharing.
+
+Builders only: no Slack calls, no database. Every piece of text that comes from
+deals, documents or the LLM goes through ``escape``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from bot.coach.types import CoachAnswer, DealPlan
+from bot.slack import ids
+from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE, FALLBACK_LIMIT, escape, plain, shorten, split_text
+from bot.slack.tables import table_blocks
+
+BUTTON_TEXT = 75  # Slack's limit for a button label
+VALUE_LIMIT = 2000  # Slack's limit for a button value
+QUESTION_IN_VALUE = 1500
+MAX_FOLLOWUP_BUTTONS = 3
+MAX_CHOICE_BUTTONS = 5
+MAX_SOURCES = 6
+
+
+@dataclass
+class Message:
+    """One Slack message: the plain-text fallback and its blocks."""
+
+    text: str
+    blocks: list[dict] = field(default_factory=list)
+
+    def as_kwargs(self) -> dict:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def button(label: str, action_id: str, value: str, style: str | None = None, confirm: dict | None = None) -> dict:
+    element = {"type": "button", "text": {"type": "plain_text", "text": shorten(label, BUTTON_TEXT), "emoji": True},
+               "action_id": action_id, "value": value[:VALUE_LIMIT]}
+    if style:
+        element["style"] = style
+    if confirm:
+        element["confirm"] = confirm
+    return element
+
+
+def text_messages(text: str) -> list[Message]:
+    """Escaped ``text`` as section blocks, as many messages as the block limit needs."""
+    sections = [section(piece) for piece in split_text(escape(text))]
+    return _pack(sections, escape(text)) or [Message(text=" ")]
+
+
+def answer_messages(answer: CoachAnswer, *, question: str, private: bool, interactive: bool = True) -> list[Message]:
+    """An answer as one or more messages; buttons and sources go on the last one.
+
+    ``private`` adds "Share in channel" (the answer was shown to the asker alone);
+    ``interactive`` False leaves out buttons (a shared copy in a channel).
+    """
+    body = [section(piece) for piece in split_text(escape(answer.text))]
+    body += table_blocks(answer.data)
+    tail = trailer_blocks(answer, question=question, private=private, interactive=interactive)
+    return _pack(body + tail, escape(answer.text))
+
+
+def trailer_blocks(answer: CoachAnswer, *, question: str, private: bool, interactive: bool = True) -> list[dict]:
+    """What follows an answer's text: sources, then deal buttons, then sharing and feedback."""
+    blocks: list[dict] = []
+    if answer.citations:
+        sources = " · ".join(escape(f"{c.source} § {c.section}") for c in answer.citations[:MAX_SOURCES])
+        blocks.append(context(f"Sources: {sources}"))
+    if not interactive:
+        return blocks
+    if answer.plan is not None:
+        blocks += deal_action_blocks(answer.plan)
+    if answer.choices:
+        blocks.append({"type": "actions", "block_id": "deal_choices", "elements": [
+            button(f"{d.name} ({d.stage_key})", ids.ASK_ABOUT_DEAL, d.external_id)
+            for d in answer.choices[:MAX_CHOICE_BUTTONS]]})
+    blocks.append(feedback_block(question, private=private))
+    return blocks
+
+
+def deal_action_blocks(plan: DealPlan) -> list[dict]:
+    """Buttons that change the deal: each carries only the deal (or follow-up) id; the handler re-checks access."""
+    deal_id = str(plan.deal.id)
+    row = []
+    if plan.unmet:
+        row.append(button("✅ Criterion met", ids.MARK_CRITERION, deal_id))
+    row.append(button("📝 Log activity", ids.LOG_ACTIVITY, deal_id))
+    row.append(button("📅 Set follow-up", ids.SET_FOLLOWUP, deal_id))
+    if plan.next_stage_name:
+        label = f"➡️ Advance to {plan.next_stage_name}"
+        if plan.ready_to_advance:
+            confirm = {"title": {"type": "plain_text", "text": "Advance the deal?"},
+                       "text": {"type": "mrkdwn", "text": escape(f"Move {plan.deal.name} to {plan.next_stage_name}?")},
+                       "confirm": {"type": "plain_text", "text": "Advance"},
+                       "deny": {"type": "plain_text", "text": "Not yet"}}
+            row.append(button(label, ids.ADVANCE_STAGE, deal_id, style="primary", confirm=confirm))
+        else:
+            row.append(button(label, ids.ADVANCE_STAGE, deal_id))
+    blocks = [{"type": "actions", "block_id": "deal_actions", "elements": row}]
+    followups = (plan.overdue_followups + plan.due_today_followups)[:MAX_FOLLOWUP_BUTTONS]
+    if followups:
+        blocks.append({"type": "actions", "block_id": "deal_followups", "elements": [
+            button(f"☑️ Done: {f.note or 'follow-up'}", ids.COMPLETE_FOLLOWUP, str(f.id)) for f in followups]})
+    return blocks
+
+
+def feedback_block(question: str, *, private: bool) -> dict:
+    value = json.dumps({"q": shorten(question, QUESTION_IN_VALUE)})
+    elements = [button("👍 Helpful", ids.FEEDBACK_UP, value), button("👎 Not helpful", ids.FEEDBACK_DOWN, value)]
+    if private:
+        elements.insert(0, button("📣 Share in channel", ids.SHARE_ANSWER, value))
+    return {"type": "actions", "block_id": "answer_feedback", "elements": elements}
+
+
+def _pack(blocks: list[dict], fallback: str) -> list[Message]:
+    """Group blocks into messages of at most 50 blocks; each message's fallback is its own text."""
+    messages = []
+    for start in range(0, len(blocks), BLOCKS_PER_MESSAGE):
+        chunk = blocks[start:start + BLOCKS_PER_MESSAGE]
+        texts = [b["text"]["text"] for b in chunk if b["type"] == "section"]
+        text = plain(shorten("\n".join(texts), FALLBACK_LIMIT)) if texts else plain(shorten(fallback, FALLBACK_LIMIT))
+        messages.append(Message(text=text or " ", blocks=chunk))
+    return messages

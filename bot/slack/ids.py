@@ -1,0 +1,27 @@
+"""Action and view ids shared by the Block Kit builders and the listeners that handle them."""
+
+# Buttons on deal answers (value: the deal id, or the follow-up id for COMPLETE_FOLLOWUP).
+MARK_CRITERION = "deal_mark_criterion"
+LOG_ACTIVITY = "deal_log_activity"
+SET_FOLLOWUP = "deal_set_followup"
+COMPLETE_FOLLOWUP = "deal_complete_followup"
+ADVANCE_STAGE = "deal_advance_stage"
+ASK_ABOUT_DEAL = "deal_ask_about"  # value: the deal's external id, when a question matched several deals
+
+# Buttons on every answer.
+FEEDBACK_UP = "answer_feedback_up"
+FEEDBACK_DOWN = "answer_feedback_down"
+SHARE_ANSWER = "answer_share"  # value: JSON {"q": question, "t": thread_ts}
+
+# Modals (callback ids) and their inputs (block id == action id, to keep lookups plain).
+CRITERION_VIEW = "deal_criterion_view"
+ACTIVITY_VIEW = "deal_activity_view"
+FOLLOWUP_VIEW = "deal_followup_view"
+OVERRIDE_VIEW = "deal_override_view"
+
+CRITERION_INPUT = "criterion"
+EVIDENCE_INPUT = "evidence"
+ACTIVITY_INPUT = "activity"
+NOTE_INPUT = "note"
+DUE_DATE_INPUT = "due_date"
+REASON_INPUT = "reason"

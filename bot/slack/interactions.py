@@ -1,0 +1,96 @@
+"""Shared steps of button and modal handlers: who clicked, which deal, and a kind reply."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+
+from bot.coach.engine import Coach
+from bot.coach.types import DealPlan
+from bot.errors import NotFound, StagecoachError
+from bot.slack.identity import UnknownPerson, viewer_for
+from bot.slack.mrkdwn import escape
+from bot.slack.services import Services
+from storage.access import Viewer
+from storage.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
+
+STALE_BUTTON = "That button is out of date — ask me again for a fresh answer."
+
+
+def clicker(services: Services, client: WebClient, body: dict) -> Viewer:
+    """The rep who clicked or submitted.
+
+    Raises:
+        UnknownPerson: Stagecoach does not know them.
+    """
+    viewer = viewer_for(services.runtime, client, (body.get("user") or {}).get("id"))
+    if viewer is None:
+        raise UnknownPerson()
+    return viewer
+
+
+def kindly(handler: Callable) -> Callable:
+    """Turn a ``StagecoachError`` raised by a button handler into a kind reply to the clicker.
+
+    Anything else is a bug: it goes on to the app's error handler, which logs it.
+    Bolt reads the wrapped function's argument names, so handlers must take
+    ``body``, ``respond`` and ``client``.
+    """
+
+    @wraps(handler)
+    def run(**kwargs):
+        try:
+            return handler(**kwargs)
+        except StagecoachError as error:
+            tell(kwargs["body"], kwargs["respond"], kwargs["client"], str(error))
+            return None
+
+    return run
+
+
+def tell(body: dict, respond: Respond, client: WebClient, text: str) -> None:
+    """A short reply to the person who clicked, seen by them alone; ``text`` is escaped here."""
+    text = escape(text)
+    if body.get("response_url"):
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    else:  # a button outside a message (App Home): reply in the app's DM
+        client.chat_postMessage(channel=body["user"]["id"], text=text)
+
+
+def button_value(body: dict) -> str:
+    return (body.get("actions") or [{}])[0].get("value") or ""
+
+
+def int_value(body: dict) -> int | None:
+    try:
+        return int(button_value(body))
+    except ValueError:
+        return None
+
+
+def visible_plan(services: Services, viewer: Viewer, deal_id: int | None) -> DealPlan:
+    """The plan of a deal the viewer may see.
+
+    Raises:
+        NotFound: no such deal, or not one of theirs — worded the same either way.
+    """
+    from bot.deal_actions import DEAL_NOT_FOUND
+
+    plan = None
+    if deal_id is not None:
+        with services.runtime.session() as session:
+            # A retriever-less coach: plans need no embedding model, and a modal must open within 3 seconds.
+            plan = Coach(services.runtime).plan_for(session, viewer, deal_id, utcnow())
+    if plan is None:
+        raise NotFound(DEAL_NOT_FOUND)
+    return plan
+
+
+def channel_of(body: dict) -> str | None:
+    return (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")

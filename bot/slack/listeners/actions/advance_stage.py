@@ -1,0 +1,29 @@
+"""Advance the deal: at once when every exit criterion is met, else a modal asks for the override reason."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import deal_actions
+from bot.slack.interactions import clicker, int_value, kindly, tell, visible_plan
+from bot.slack.modals import override_modal
+from storage.timeutil import utcnow
+
+
+@kindly
+def advance_stage(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+    ack()
+    services = context["services"]
+    viewer = clicker(services, client, body)
+    deal_id = int_value(body)
+    plan = visible_plan(services, viewer, deal_id)
+    try:
+        with services.runtime.session() as session:
+            change = deal_actions.advance_stage(session=session, viewer=viewer, process=services.runtime.process,
+                                                deal_id=plan.deal.id, now=utcnow())
+    except deal_actions.NeedsOverride as needs:
+        client.views_open(trigger_id=body["trigger_id"], view=override_modal(plan, needs.unmet))
+        return
+    stage = services.runtime.process.stage(change.to_stage)
+    tell(body, respond, client, f"Moved {plan.deal.name} to {stage.name if stage else change.to_stage}. ✅")

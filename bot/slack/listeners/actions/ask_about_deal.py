@@ -1,0 +1,27 @@
+"""A deal picked from "several deals match": answer about that one, where the choice was offered."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.slack.answering import is_private
+from bot.slack.blocks import answer_messages
+from bot.slack.interactions import button_value, channel_of, clicker, kindly
+from bot.slack.places import open_to_deals
+
+
+@kindly
+def ask_about_deal(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+    ack()
+    services = context["services"]
+    viewer = clicker(services, client, body)
+    channel = channel_of(body) or ""
+    thread_ts = (body.get("container") or {}).get("thread_ts") or (body.get("message") or {}).get("thread_ts")
+    question = f"What should I do next on {button_value(body)}?"  # external ids resolve exactly
+    key = f"{channel}:{thread_ts}" if thread_ts else channel
+    answer = services.coach.ask(viewer, question, conversation_key=key)
+    public = open_to_deals(services.runtime, viewer, channel) or not is_private(answer)
+    for message in answer_messages(answer, question=question, private=not public, thread_ts=thread_ts):
+        respond(response_type="in_channel" if public else "ephemeral", replace_original=False,
+                thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, **message.as_kwargs())

@@ -1,0 +1,33 @@
+"""👍 / 👎 on an answer: stored per person and message."""
+
+from __future__ import annotations
+
+import json
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.slack import ids
+from bot.slack.identity import viewer_for
+from bot.slack.interactions import button_value, channel_of, kindly, tell
+from storage.feedback import record_feedback
+from storage.timeutil import utcnow
+
+
+@kindly
+def feedback(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+    ack()
+    services = context["services"]
+    helpful = body["actions"][0]["action_id"] == ids.FEEDBACK_UP
+    try:
+        question = json.loads(button_value(body)).get("q")
+    except (ValueError, AttributeError):
+        question = None
+    # Feedback is welcome from anyone who can see the answer, known rep or not.
+    viewer = viewer_for(services.runtime, client, body["user"]["id"], by_email=False)
+    container = body.get("container") or {}
+    with services.runtime.session() as session:
+        record_feedback(session=session, rep_id=viewer.rep_id if viewer else None, channel=channel_of(body) or "",
+                        message_ts=container.get("message_ts") or (body.get("message") or {}).get("ts", ""),
+                        helpful=helpful, question=question, now=utcnow())
+    tell(body, respond, client, "Thanks — noted. 🙏" if helpful else "Thanks — noted; I'll pass it on so I get better.")

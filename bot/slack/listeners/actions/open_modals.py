@@ -1,0 +1,47 @@
+"""Buttons that open a modal for a deal: criterion met, log activity, set follow-up.
+
+The modal opens only for a deal the clicker may see; the deal id in the button
+is a claim, checked again when the modal is submitted.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.errors import InvalidInput
+from bot.slack.interactions import clicker, int_value, kindly, visible_plan
+from bot.slack.modals import activity_modal, criterion_modal, followup_modal
+from storage.timeutil import utcnow, zone
+
+
+@kindly
+def open_criterion_modal(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+    ack()
+    services = context["services"]
+    plan = visible_plan(services, clicker(services, client, body), int_value(body))
+    if not plan.unmet:
+        raise InvalidInput(f"Every exit criterion of {plan.stage_name} is already confirmed.")
+    client.views_open(trigger_id=body["trigger_id"], view=criterion_modal(plan))
+
+
+@kindly
+def open_activity_modal(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+    ack()
+    services = context["services"]
+    plan = visible_plan(services, clicker(services, client, body), int_value(body))
+    stage = services.runtime.process.stage(plan.stage_key)
+    activities = [(a.key, a.text) for a in stage.activities] if stage else []
+    client.views_open(trigger_id=body["trigger_id"], view=activity_modal(plan, activities))
+
+
+@kindly
+def open_followup_modal(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+    ack()
+    services = context["services"]
+    viewer = clicker(services, client, body)
+    plan = visible_plan(services, viewer, int_value(body))
+    tomorrow = utcnow().astimezone(zone(viewer.timezone)).date() + timedelta(days=1)
+    client.views_open(trigger_id=body["trigger_id"], view=followup_modal(plan, tomorrow))

@@ -1,0 +1,41 @@
+"""📣 Share in channel: post the answer the asker saw alone for everyone in the channel.
+
+The answer is asked again as the person who clicks, so sharing can never show
+more than that person may see.
+"""
+
+from __future__ import annotations
+
+import json
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import InvalidInput
+from bot.slack.blocks import answer_messages, context as context_block
+from bot.slack.interactions import button_value, channel_of, clicker, kindly
+
+
+@kindly
+def share_answer(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+    ack()
+    services = context["services"]
+    viewer = clicker(services, client, body)
+    try:
+        shared = json.loads(button_value(body))
+        question = shared["q"]
+    except (ValueError, KeyError, TypeError):
+        raise InvalidInput("That button is out of date — ask me again for a fresh answer.") from None
+    answer = services.coach.ask(viewer, question)
+    messages = answer_messages(answer, question=question, private=False, interactive=False)
+    messages[0].blocks.insert(0, context_block(f"Shared by <@{body['user']['id']}>"))
+    try:
+        for message in messages:
+            client.chat_postMessage(channel=channel_of(body), thread_ts=shared.get("t"), unfurl_links=False,
+                                    unfurl_media=False, **message.as_kwargs())
+    except SlackApiError as error:
+        if error.response.get("error") in ("not_in_channel", "channel_not_found"):
+            raise InvalidInput("I'm not in this channel — invite me with /invite, then share again.") from None
+        raise
+    respond(delete_original=True)  # the private copy has done its job

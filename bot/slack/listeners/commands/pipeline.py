@@ -1,0 +1,24 @@
+"""``/pipeline <question>``: the coach routes pipeline questions to the pipeline reports."""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.slack.listeners.commands.answer import answer_command
+
+DEFAULT_QUESTION = "How is my team's pipeline?"
+
+
+def pipeline_command(ack: Ack, command: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+    ack()
+    text = (command.get("text") or "").strip()
+    if not text:
+        question = DEFAULT_QUESTION
+    elif re.search(r"\bpipeline\b", text, re.I):
+        question = text
+    else:  # "/pipeline stage flow last month": keep the command's word so the coach routes it as a pipeline question
+        question = f"Pipeline: {text}"
+    answer_command(context["services"], client, respond, command, question)

@@ -1,0 +1,25 @@
+"""@Stagecoach in a channel: answer in the thread (deal details to the asker alone outside the team channel)."""
+
+from __future__ import annotations
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+
+from bot.slack.answering import Place, answer_in_conversation
+from bot.slack.identity import SETUP_HELP, viewer_for
+from bot.slack.places import is_from_bot, open_to_deals, strip_mention
+
+
+def app_mention(event: dict, context: BoltContext, client: WebClient) -> None:
+    if is_from_bot(event):
+        return
+    services = context["services"]
+    channel, user, thread_ts = event["channel"], event.get("user"), event.get("thread_ts") or event["ts"]
+    viewer = viewer_for(services.runtime, client, user)
+    if viewer is None:
+        client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=SETUP_HELP)
+        return
+    place = Place(channel=channel, user_id=user, team_id=context.team_id, thread_ts=thread_ts, question_ts=event["ts"],
+                  conversation_key=f"{channel}:{thread_ts}",
+                  open_to_deals=open_to_deals(services.runtime, viewer, channel, event.get("channel_type")))
+    answer_in_conversation(services, client, viewer, strip_mention(event.get("text", ""), context.bot_user_id), place)

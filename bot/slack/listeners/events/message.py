@@ -1,0 +1,52 @@
+"""Plain messages: a DM to the bot, or a follow-up in a channel thread where the asker already mentioned it.
+
+In channels the bot speaks only when mentioned: a message that mentions it is
+left to ``app_mention`` (Slack sends both), and a thread reply without a mention
+is answered only in a thread whose conversation belongs to this asker.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+
+from bot.slack.answering import Place, answer_in_conversation
+from bot.slack.identity import SETUP_HELP, viewer_for
+from bot.slack.places import is_from_bot, mentions, open_to_deals
+from storage.conversations import load_conversation
+
+
+def message(event: dict, context: BoltContext, client: WebClient) -> None:
+    if event.get("subtype") or is_from_bot(event) or not event.get("user"):
+        return  # edits, joins, deletions, bots
+    if event.get("channel_type") == "im":
+        _direct_message(event, context, client)
+    elif event.get("thread_ts") and not mentions(event.get("text", ""), context.bot_user_id):
+        _thread_follow_up(event, context, client)
+
+
+def _direct_message(event: dict, context: BoltContext, client: WebClient) -> None:
+    services, channel, user = context["services"], event["channel"], event["user"]
+    viewer = viewer_for(services.runtime, client, user)
+    if viewer is None:
+        client.chat_postMessage(channel=channel, text=SETUP_HELP)
+        return
+    place = Place(channel=channel, user_id=user, team_id=context.team_id, thread_ts=None, question_ts=event["ts"],
+                  conversation_key=channel, open_to_deals=True)
+    answer_in_conversation(services, client, viewer, event.get("text", ""), place)
+
+
+def _thread_follow_up(event: dict, context: BoltContext, client: WebClient) -> None:
+    services, channel, thread_ts = context["services"], event["channel"], event["thread_ts"]
+    key = f"{channel}:{thread_ts}"
+    # The asker's @mention earlier in this thread linked their Slack id, so no users.info call is needed.
+    viewer = viewer_for(services.runtime, client, event["user"], by_email=False)
+    if viewer is None:
+        return  # not addressed to us, and not someone who asked here: stay quiet
+    with services.runtime.session() as session:
+        if load_conversation(session=session, key=key, rep_id=viewer.rep_id) is None:
+            return  # nobody mentioned the bot here, or it was someone else's question
+    place = Place(channel=channel, user_id=event["user"], team_id=context.team_id, thread_ts=thread_ts,
+                  question_ts=event["ts"], conversation_key=key,
+                  open_to_deals=open_to_deals(services.runtime, viewer, channel, event.get("channel_type")))
+    answer_in_conversation(services, client, viewer, event.get("text", ""), place)

@@ -1,0 +1,35 @@
+"""Small facts about where a Slack message came from, shared by the event listeners."""
+
+from __future__ import annotations
+
+import re
+
+from bot.runtime import Runtime
+from storage.access import Viewer
+from storage.teams import team_channel
+
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def is_from_bot(event: dict) -> bool:
+    """Messages from any bot — this app included — never get an answer (no bot-to-bot loops)."""
+    return bool(event.get("bot_id") or event.get("bot_profile") or event.get("subtype") == "bot_message")
+
+
+def mentions(text: str, user_id: str | None) -> bool:
+    return bool(user_id) and any(m == user_id for m in _USER_MENTION.findall(text or ""))
+
+
+def strip_mention(text: str, bot_user_id: str | None) -> str:
+    """The question without the bot's own @mention (other mentions stay: they may be the subject)."""
+    if not bot_user_id:
+        return (text or "").strip()
+    return re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text or "").strip()
+
+
+def open_to_deals(runtime: Runtime, viewer: Viewer, channel: str, channel_type: str | None = None) -> bool:
+    """True in a DM and in the viewer's team channel: deal details may be shown to everyone there."""
+    if channel_type == "im" or channel.startswith("D"):
+        return True
+    with runtime.session() as session:
+        return team_channel(session=session, team_id=viewer.team_id) == channel

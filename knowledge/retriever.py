@@ -1,0 +1,148 @@
+"""Finding the passages of the map, the notes and the playbooks that answer a question.
+
+Search goes through langchain-chroma's ``Chroma`` vector store over the
+collection ``knowledge.index`` builds. Relevance is cosine similarity in
+[0, 1]; passages under ``min_relevance`` are dropped, so an empty result means
+"nothing here is about that" and the coach can say it does not know.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.errors import ConfigError
+from knowledge.embeddings import embedding_identity, make_embeddings
+from knowledge.index import build_index
+from knowledge.store import COLLECTION, COLLECTION_CONFIGURATION, MODEL_KEY, open_store
+
+if TYPE_CHECKING:
+    from langchain_chroma import Chroma
+    from langchain_core.embeddings import Embeddings
+
+    from bot.config import Settings
+    from knowledge.process_map import ProcessMap
+
+log = logging.getLogger(__name__)
+
+# Chosen from measured scores of the local model on the default knowledge: the best passage for
+# on-topic questions scored 0.27-0.80 ("how do I find a champion" 0.27, "pricing objection" 0.70),
+# for off-topic ones 0.06-0.23 ("weather in Paris" 0.09, "book a flight to London" 0.23).
+DEFAULT_MIN_RELEVANCE = 0.25
+# Ranking nudge for passages of the deal's stage; the reported relevance stays the true similarity.
+STAGE_BONUS = 0.05
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk and how close it is to the question (cosine similarity, 0 to 1)."""
+
+    text: str
+    source: str
+    section: str
+    kind: str
+    stage_key: str
+    title: str
+    relevance: float
+
+
+class Retriever:
+    """Reusable search over the knowledge index; builds nothing until the first search.
+
+    Args:
+        settings: where the index lives and which embedding model to use.
+        process_map: the active map, or a function returning it; when given, an
+            empty index or one built with another embedding model is (re)built on
+            first use. Without it such an index raises ``ConfigError``.
+        embeddings: embeddings to use instead of the ones the settings name.
+    """
+
+    def __init__(self, settings: Settings, process_map: ProcessMap | Callable[[], ProcessMap] | None = None, *,
+                 embeddings: Embeddings | None = None):
+        self.settings = settings
+        self._process_map = process_map
+        self._embeddings = embeddings
+        self._store: Chroma | None = None
+        self._lock = threading.Lock()
+
+    def search(self, query: str, *, stage_key: str | None = None, kinds: Sequence[str] | None = None, k: int = 4,
+               min_relevance: float = DEFAULT_MIN_RELEVANCE) -> list[Passage]:
+        """Up to ``k`` passages about ``query``, best first, none under ``min_relevance``.
+
+        With ``stage_key``, passages of that stage are searched separately too and
+        preferred in the ranking, while passages of no stage (or another) still
+        compete, so a stage never hides the one passage that answers the question.
+        """
+        if not query.strip() or k <= 0:
+            return []
+        store = self._vectorstore()
+        vector = store.embeddings.embed_query(query)
+        kind_filter = {"kind": {"$in": list(kinds)}} if kinds else None
+        hits = self._query(store, vector, k, kind_filter)
+        if stage_key:
+            hits += self._query(store, vector, k, _and({"stage_key": stage_key}, kind_filter))
+        best: dict[tuple[str, str], Passage] = {}
+        for passage in hits:
+            best.setdefault((passage.source, passage.section), passage)
+        ranked = sorted(best.values(), key=lambda p: p.relevance + (STAGE_BONUS if stage_key and p.stage_key == stage_key else 0),
+                        reverse=True)
+        return [p for p in ranked if p.relevance >= min_relevance][:k]
+
+    def warm(self) -> None:
+        """Open the index and load the model now (e.g. at worker start) rather than on the first question."""
+        self._vectorstore().embeddings.embed_query("warm up")
+
+    def _query(self, store: Chroma, vector: list[float], k: int, where: dict | None) -> list[Passage]:
+        from chromadb.errors import NotFoundError
+
+        try:
+            results = store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
+        except NotFoundError:
+            # Another process rebuilt the collection (a Chroma server shared by workers): reopen once.
+            log.info("knowledge collection was replaced; reopening it")
+            with self._lock:
+                self._store = None
+            store = self._vectorstore()
+            results = store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
+        return [_passage(doc.page_content, doc.metadata, distance) for doc, distance in results]
+
+    def _vectorstore(self) -> Chroma:
+        if self._store is not None:
+            return self._store
+        with self._lock:
+            if self._store is None:
+                self._store = self._open()
+            return self._store
+
+    def _open(self) -> Chroma:
+        from langchain_chroma import Chroma
+
+        embeddings = self._embeddings or make_embeddings(self.settings)
+        model = embedding_identity(self.settings)
+        store = open_store(self.settings)
+        collection, reindexed = store.collection(model)
+        if reindexed or collection.count() == 0:
+            if self._process_map is None:
+                raise ConfigError("the knowledge index is empty or was built with another embedding model; "
+                                  "run `stagecoach index`")
+            process = self._process_map() if callable(self._process_map) else self._process_map
+            log.info("building the knowledge index (%s)", "model changed" if reindexed else "empty")
+            build_index(self.settings, process, embeddings=embeddings)
+        # Same configuration and metadata as the store creates, so this never makes a second kind of collection.
+        return Chroma(client=store.client, collection_name=COLLECTION, embedding_function=embeddings,
+                      collection_configuration=COLLECTION_CONFIGURATION, collection_metadata={MODEL_KEY: model})
+
+
+def _and(first: dict, second: dict | None) -> dict:
+    return {"$and": [first, second]} if second else first
+
+
+def _passage(text: str, meta: dict[str, Any], distance: float) -> Passage:
+    return Passage(
+        text=text, source=str(meta.get("source", "")), section=str(meta.get("section", "")),
+        kind=str(meta.get("kind", "")), stage_key=str(meta.get("stage_key", "")), title=str(meta.get("title", "")),
+        relevance=round(min(1.0, max(0.0, 1.0 - float(distance))), 4),
+    )

@@ -1,0 +1,118 @@
+"""Deal queries for the coach and the deal actions; every read is scoped by a ``Viewer``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from storage.access import Viewer
+from storage.models import Activity, CriterionCheck, Deal, DealStatus, FollowUp, Rep, Role
+
+
+@dataclass(frozen=True)
+class DealSummary:
+    """A light row for resolving a deal by name."""
+
+    id: int
+    external_id: str
+    name: str
+    account: str
+    stage_key: str
+    status: str
+    owner_id: int
+    owner_name: str
+
+
+@dataclass
+class DealState:
+    """Everything the coach needs about one deal, read in a handful of indexed queries."""
+
+    deal: Deal
+    owner: Rep
+    latest_checks: dict[tuple[str, str], CriterionCheck]  # (stage, criterion) -> newest check
+    open_followups: list[FollowUp]
+    last_activity: Activity | None
+
+
+def visible_deal_summaries(*, session: Session, viewer: Viewer, include_closed: bool = False) -> list[DealSummary]:
+    """Deals the viewer may see, lightest columns only, for name resolution."""
+    query = (
+        select(Deal.id, Deal.external_id, Deal.name, Deal.account, Deal.stage_key, Deal.status, Deal.owner_id, Rep.name)
+        .join(Rep, Rep.id == Deal.owner_id)
+        .where(viewer.deal_filter())
+    )
+    if not include_closed:
+        query = query.where(Deal.status == DealStatus.open)
+    return [DealSummary(*row) for row in session.exec(query).all()]
+
+
+def visible_deal(*, session: Session, viewer: Viewer, deal_id: int) -> Deal | None:
+    """A deal by id if the viewer may see it; None both when absent and when not theirs."""
+    return session.exec(select(Deal).where(Deal.id == deal_id, viewer.deal_filter())).first()
+
+
+def deal_state(*, session: Session, deal: Deal) -> DealState:
+    owner = session.get(Rep, deal.owner_id)
+    newest = (
+        select(func.max(CriterionCheck.id))
+        .where(CriterionCheck.deal_id == deal.id)
+        .group_by(CriterionCheck.stage_key, CriterionCheck.criterion_key)
+    )
+    checks = session.exec(select(CriterionCheck).where(CriterionCheck.id.in_(newest))).all()  # type: ignore[attr-defined]
+    followups = session.exec(
+        select(FollowUp).where(FollowUp.deal_id == deal.id, FollowUp.done_at == None).order_by(FollowUp.due_at)  # noqa: E711
+    ).all()
+    last = session.exec(
+        select(Activity).where(Activity.deal_id == deal.id).order_by(Activity.occurred_at.desc()).limit(1)  # type: ignore[attr-defined]
+    ).first()
+    return DealState(
+        deal=deal,
+        owner=owner,  # type: ignore[arg-type]
+        latest_checks={(c.stage_key, c.criterion_key): c for c in checks},
+        open_followups=list(followups),
+        last_activity=last,
+    )
+
+
+def rep_by_identity(*, session: Session, user: str) -> Rep | None:
+    """A rep by Slack user id or email (case-insensitive)."""
+    return session.exec(
+        select(Rep).where((Rep.slack_user_id == user) | (func.lower(Rep.email) == user.strip().lower()))
+    ).first()
+
+
+def remember_slack_id(*, session: Session, rep: Rep, slack_user_id: str) -> None:
+    """Link a rep found by email to their Slack user id, so the next lookup is direct."""
+    rep.slack_user_id = slack_user_id
+    session.add(rep)
+
+
+def visible_reps(*, session: Session, viewer: Viewer) -> list[Rep]:
+    return list(session.exec(select(Rep).where(viewer.owner_filter()).order_by(Rep.name)).all())
+
+
+def reps_with_role(*, session: Session, role: Role) -> list[Rep]:
+    return list(session.exec(select(Rep).where(Rep.role == role)).all())
+
+
+def open_deals_for(*, session: Session, viewer: Viewer, owner_id: int | None = None) -> list[Deal]:
+    """Open deals the viewer may see, optionally of one owner, biggest first."""
+    query = select(Deal).where(Deal.status == DealStatus.open, viewer.deal_filter())
+    if owner_id is not None:
+        query = query.where(Deal.owner_id == owner_id)
+    return list(session.exec(query.order_by(Deal.amount.desc(), Deal.id)).all())  # type: ignore[attr-defined]
+
+
+def open_followups_due_by(*, session: Session, viewer: Viewer, until: datetime) -> list[tuple[FollowUp, Deal]]:
+    """Open follow-ups on open deals the viewer may see, due before ``until``, oldest first."""
+    rows = session.exec(
+        select(FollowUp, Deal)
+        .join(Deal, Deal.id == FollowUp.deal_id)
+        .where(FollowUp.done_at == None, FollowUp.due_at < until, Deal.status == DealStatus.open,  # noqa: E711
+               viewer.deal_filter())
+        .order_by(FollowUp.due_at)
+    ).all()
+    return [(f, d) for f, d in rows]

@@ -1,0 +1,259 @@
+"""Queries behind the daily digest, and the delivery records that make it exactly-once.
+
+Reads take a set of owners and return only the rows a digest lists (follow-ups due,
+deals over their stage's time, deals past their close date, stage moves), in a few
+indexed queries per batch of people, never every deal. Closed deals never appear.
+
+Delivery records: a ``DigestDelivery`` row is inserted as ``reserved`` *before* a
+message is sent; the unique constraint on (rep, local date, kind) makes the insert
+fail for every run but the first, whatever process it is in. It is completed with
+the Slack timestamp after the send, or marked ``failed``. A row left ``reserved``
+means a run stopped between the two: it blocks a second message that day and is
+reported by the next run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Row, and_, exists, false, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from storage.models import CriterionCheck, Deal, DealStatus, DigestDelivery, FollowUp, Rep, StageChange
+
+# Owners per IN (...) list: far below every backend's bound-parameter limit.
+CHUNK = 500
+
+# The deal columns a digest shows; rows, not ORM objects, because thousands are read per run.
+_DEAL_COLUMNS = (Deal.id, Deal.external_id, Deal.name, Deal.account, Deal.stage_key, Deal.owner_id, Deal.amount,
+                 Deal.close_date, Deal.stage_entered_at, Deal.status)
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
+
+
+def _open_followup_after(cutoff: datetime):
+    """SQL: the deal has an open follow-up due at or after ``cutoff`` (its next touch is scheduled)."""
+    return exists().where(FollowUp.deal_id == Deal.id, FollowUp.done_at == None, FollowUp.due_at >= cutoff)  # noqa: E711
+
+
+def people(*, session: Session) -> list[Rep]:
+    """Everyone who may get a digest, by id."""
+    return list(session.exec(select(Rep).order_by(Rep.id)).all())
+
+
+def delivered(*, session: Session, rep_ids: Iterable[int], local_date: date) -> set[tuple[int, str]]:
+    """(rep id, kind) pairs that already have a delivery record of any status for ``local_date``."""
+    found: set[tuple[int, str]] = set()
+    for chunk in _chunks(rep_ids):
+        rows = session.exec(
+            select(DigestDelivery.rep_id, DigestDelivery.kind)
+            .where(DigestDelivery.rep_id.in_(chunk), DigestDelivery.local_date == local_date)  # type: ignore[attr-defined]
+        ).all()
+        found.update((rep_id, kind) for rep_id, kind in rows)
+    return found
+
+
+def followups_due_before(*, session: Session, owner_ids: Iterable[int], until: datetime) -> list[Row]:
+    """Open follow-ups on open deals of these owners due before ``until``, oldest first.
+
+    Each row has the follow-up's ``id, deal_id, due_at, note`` and the deal's columns
+    prefixed ``deal_`` (``deal_external_id``, ``deal_owner_id``...).
+    """
+    columns = [FollowUp.id, FollowUp.deal_id, FollowUp.due_at, FollowUp.note] + [
+        c.label(f"deal_{c.key}") for c in _DEAL_COLUMNS[1:]  # type: ignore[attr-defined]
+    ]
+    rows: list[Row] = []
+    for chunk in _chunks(owner_ids):
+        rows += session.exec(
+            select(*columns)
+            .join(Deal, Deal.id == FollowUp.deal_id)
+            .where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open,  # type: ignore[attr-defined]
+                   FollowUp.done_at == None, FollowUp.due_at < until)  # noqa: E711
+        ).all()
+    rows.sort(key=lambda r: (r.due_at, r.id))
+    return rows
+
+
+def overdue_times(*, session: Session, owner_ids: Iterable[int], before: datetime) -> list[tuple[int, datetime]]:
+    """(owner id, due time) of open follow-ups on open deals due before ``before``: the roll-up's raw counts."""
+    rows: list[tuple[int, datetime]] = []
+    for chunk in _chunks(owner_ids):
+        rows += session.exec(
+            select(Deal.owner_id, FollowUp.due_at)
+            .join(Deal, Deal.id == FollowUp.deal_id)
+            .where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open,  # type: ignore[attr-defined]
+                   FollowUp.done_at == None, FollowUp.due_at < before)  # noqa: E711
+        ).all()
+    return rows
+
+
+def stuck_deals(*, session: Session, owner_ids: Iterable[int], entered_by: dict[str, datetime],
+                unless_scheduled_from: datetime | None = None) -> list[Row]:
+    """Open deals that entered their stage at or before that stage's cutoff in ``entered_by``.
+
+    Args:
+        entered_by: stage key -> latest stage entry time that makes a deal in that stage overdue.
+        unless_scheduled_from: leave out deals with an open follow-up due at or after this time
+            (the rep has scheduled the next touch, e.g. by snoozing the item).
+    """
+    if not entered_by:
+        return []
+    over = or_(*(and_(Deal.stage_key == key, Deal.stage_entered_at <= cutoff) for key, cutoff in entered_by.items()))
+    rows: list[Row] = []
+    for chunk in _chunks(owner_ids):
+        query = select(*_DEAL_COLUMNS).where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open, over)  # type: ignore[attr-defined]
+        if unless_scheduled_from is not None:
+            query = query.where(~_open_followup_after(unless_scheduled_from))
+        rows += session.exec(query).all()
+    return rows
+
+
+def deals_past_close(*, session: Session, owner_ids: Iterable[int], before: date,
+                     unless_scheduled_from: datetime | None = None) -> list[Row]:
+    """Open deals whose close date is before ``before``, earliest first."""
+    rows: list[Row] = []
+    for chunk in _chunks(owner_ids):
+        query = select(*_DEAL_COLUMNS).where(
+            Deal.owner_id.in_(chunk), Deal.status == DealStatus.open, Deal.close_date < before  # type: ignore[attr-defined]
+        )
+        if unless_scheduled_from is not None:
+            query = query.where(~_open_followup_after(unless_scheduled_from))
+        rows += session.exec(query).all()
+    rows.sort(key=lambda r: (r.close_date, r.id))
+    return rows
+
+
+def current_stage_checks(*, session: Session, deal_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], CriterionCheck]]:
+    """Per deal, the newest check of each criterion of its *current* stage, keyed (stage, criterion)."""
+    out: dict[int, dict[tuple[str, str], CriterionCheck]] = {}
+    for chunk in _chunks(deal_ids):
+        checks = session.exec(
+            select(CriterionCheck)
+            .join(Deal, and_(Deal.id == CriterionCheck.deal_id, Deal.stage_key == CriterionCheck.stage_key))
+            .where(CriterionCheck.deal_id.in_(chunk))  # type: ignore[attr-defined]
+            .order_by(CriterionCheck.id)
+        ).all()
+        for check in checks:  # ascending id: the newest check of a criterion is written last
+            out.setdefault(check.deal_id, {})[(check.stage_key, check.criterion_key)] = check
+    return out
+
+
+def stage_moves(*, session: Session, owner_ids: Iterable[int], since: datetime, until: datetime) -> list[Row]:
+    """Stage moves and closings (not creations) of these owners' deals in (since, until], oldest first.
+
+    Rows: ``changed_at, from_stage, to_stage`` and the deal's columns prefixed ``deal_``.
+    """
+    columns = [StageChange.changed_at, StageChange.from_stage, StageChange.to_stage] + [
+        c.label(f"deal_{c.key}") for c in _DEAL_COLUMNS  # type: ignore[attr-defined]
+    ]
+    rows: list[Row] = []
+    for chunk in _chunks(owner_ids):
+        rows += session.exec(
+            select(*columns)
+            .join(Deal, Deal.id == StageChange.deal_id)
+            .where(Deal.owner_id.in_(chunk), StageChange.from_stage != None,  # type: ignore[attr-defined]  # noqa: E711
+                   StageChange.changed_at > since, StageChange.changed_at <= until)
+        ).all()
+    rows.sort(key=lambda r: (r.changed_at, r.deal_id))
+    return rows
+
+
+def last_sent_at(*, session: Session, rep_id: int, kind: str) -> datetime | None:
+    """When this person's last digest of ``kind`` was actually sent, if ever."""
+    return session.exec(
+        select(DigestDelivery.sent_at)
+        .where(DigestDelivery.rep_id == rep_id, DigestDelivery.kind == kind, DigestDelivery.status == "sent")
+        .order_by(DigestDelivery.local_date.desc()).limit(1)  # type: ignore[attr-defined]
+    ).first()
+
+
+def known_dm_channels(*, session: Session, rep_ids: Iterable[int]) -> dict[int, str]:
+    """Each person's DM channel from an earlier sent digest, so a send can skip ``conversations.open``."""
+    out: dict[int, str] = {}
+    for chunk in _chunks(rep_ids):
+        rows = session.exec(
+            select(DigestDelivery.rep_id, DigestDelivery.slack_channel)
+            .where(DigestDelivery.rep_id.in_(chunk), DigestDelivery.status == "sent",  # type: ignore[attr-defined]
+                   DigestDelivery.slack_channel != None)  # noqa: E711
+            .order_by(DigestDelivery.id)
+        ).all()
+        out.update({rep_id: channel for rep_id, channel in rows})
+    return out
+
+
+def reserve(*, session: Session, rep_id: int, local_date: date, kind: str, now: datetime,
+            status: str = "reserved") -> DigestDelivery | None:
+    """Insert the person's delivery record for the day; None when another run already has one.
+
+    The insert runs in a SAVEPOINT so a conflict rolls back only itself. The caller
+    should commit at once (a fresh ``session_scope`` per reservation does): until then a
+    concurrent run's insert on PostgreSQL waits on this row rather than failing.
+
+    Args:
+        status: ``reserved`` before a send, or ``empty`` when there is nothing to send.
+    """
+    row = DigestDelivery(rep_id=rep_id, local_date=local_date, kind=kind, status=status, reserved_at=now)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return None
+    return row
+
+
+def complete(*, session: Session, delivery_id: int, channel: str, ts: str, now: datetime) -> None:
+    """Mark a reserved delivery sent, with where and which message."""
+    session.exec(
+        update(DigestDelivery).where(DigestDelivery.id == delivery_id)  # type: ignore[arg-type]
+        .values(status="sent", sent_at=now, slack_channel=channel, slack_ts=ts, error=None)
+    )
+
+
+def fail(*, session: Session, delivery_id: int, error: str) -> None:
+    """Mark a reserved delivery failed; it stays for the day, so nothing is sent twice."""
+    session.exec(
+        update(DigestDelivery).where(DigestDelivery.id == delivery_id)  # type: ignore[arg-type]
+        .values(status="failed", error=error[:2000])
+    )
+
+
+@dataclass(frozen=True)
+class StaleReservation:
+    """A delivery reserved but never completed: the run stopped between reserving and recording the send."""
+
+    delivery_id: int
+    rep_id: int
+    rep_name: str
+    local_date: date
+    kind: str
+    reserved_at: datetime
+
+
+def stale_reservations(*, session: Session, reserved_before: datetime, reserved_since: datetime) -> list[StaleReservation]:
+    """Reservations still ``reserved`` that were made in [since, before): crashed sends to report."""
+    rows = session.exec(
+        select(DigestDelivery.id, DigestDelivery.rep_id, Rep.name, DigestDelivery.local_date, DigestDelivery.kind,
+               DigestDelivery.reserved_at)
+        .join(Rep, Rep.id == DigestDelivery.rep_id)
+        .where(DigestDelivery.status == "reserved", DigestDelivery.reserved_at < reserved_before,
+               DigestDelivery.reserved_at >= reserved_since)
+        .order_by(DigestDelivery.reserved_at)
+    ).all()
+    return [StaleReservation(*row) for row in rows]
+
+
+def deliveries(*, session: Session, local_date: date | None = None, rep_ids: Sequence[int] | None = None) -> list[DigestDelivery]:
+    """Delivery records, for reports and tests, optionally of one day and some people."""
+    query = select(DigestDelivery)
+    if local_date is not None:
+        query = query.where(DigestDelivery.local_date == local_date)
+    if rep_ids is not None:
+        query = query.where(DigestDelivery.rep_id.in_(list(rep_ids)) if rep_ids else false())  # type: ignore[attr-defined]
+    return list(session.exec(query.order_by(DigestDelivery.id)).all())

@@ -1,0 +1,196 @@
+"""SQLModel tables: the deal state Stagecoach coaches on.
+
+Conventions:
+- Every datetime is timezone-aware UTC (``storage.timeutil.utcnow()``), which is
+  what SQLModel's datetime columns require; conversion to a person's timezone
+  happens at the edges (digest, reports, rendering).
+- Append-only history (stage changes, criterion checks, activities) is never
+  rewritten; the current state of a criterion is its latest check.
+- Indexes serve the coach (deal lookups per owner), the digest (open
+  follow-ups by due date per owner) and the pipeline reports (stage changes
+  by time).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+from sqlalchemy import Column, Index, Numeric, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Role(str, Enum):
+    rep = "rep"
+    manager = "manager"
+    admin = "admin"
+
+
+class DealStatus(str, Enum):
+    open = "open"
+    won = "won"
+    lost = "lost"
+
+
+CLOSED_STAGES = ("won", "lost")
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=120)
+    timezone: str | None = Field(default=None, max_length=64, description="Team's reporting timezone.")
+    slack_channel_id: str | None = Field(
+        default=None, max_length=32, description="Channel where deal details may be shown to the whole team."
+    )
+
+
+class Rep(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slack_user_id: str | None = Field(default=None, unique=True, max_length=32)
+    email: str = Field(unique=True, max_length=254)
+    name: str = Field(max_length=200)
+    role: Role = Field(default=Role.rep)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    manager_id: int | None = Field(default=None, foreign_key="rep.id")
+    timezone: str = Field(default="UTC", max_length=64)
+
+
+class ProcessVersion(SQLModel, table=True):
+    """A loaded process map; exactly one row is active."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    version: int
+    source_path: str = Field(max_length=500)
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    checksum: str = Field(max_length=64)
+    loaded_at: datetime
+    active: bool = Field(default=False, index=True)
+
+
+class Deal(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_deal_owner_status", "owner_id", "status"),
+        Index("ix_deal_status_stage", "status", "stage_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(unique=True, max_length=100)
+    name: str = Field(max_length=300)
+    account: str = Field(max_length=300)
+    owner_id: int = Field(foreign_key="rep.id")
+    stage_key: str = Field(max_length=64, description="Current stage, or the last one before closing.")
+    amount: Decimal = Field(default=Decimal(0), sa_column=Column(Numeric(14, 2), nullable=False))
+    status: DealStatus = Field(default=DealStatus.open)
+    created_at: datetime
+    stage_entered_at: datetime
+    close_date: date | None = None
+    closed_at: datetime | None = None
+    next_step: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class StageChange(SQLModel, table=True):
+    """One move of a deal; ``to_stage`` may be ``won`` or ``lost``."""
+
+    __table_args__ = (
+        Index("ix_stagechange_deal_time", "deal_id", "changed_at"),
+        Index("ix_stagechange_time", "changed_at"),
+        UniqueConstraint("deal_id", "from_stage", "to_stage", "changed_at", name="uq_stagechange_event"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id")
+    from_stage: str | None = Field(default=None, max_length=64)
+    to_stage: str = Field(max_length=64)
+    changed_at: datetime
+    changed_by_id: int | None = Field(default=None, foreign_key="rep.id")
+    override_reason: str | None = Field(default=None, sa_column=Column(Text))
+    source: str = Field(default="app", max_length=20, description="app, import, slack, cli, process-load.")
+
+
+class CriterionCheck(SQLModel, table=True):
+    """A buyer-confirmed fact recorded (or withdrawn) for a deal."""
+
+    __table_args__ = (Index("ix_criterioncheck_deal_criterion", "deal_id", "stage_key", "criterion_key", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id")
+    stage_key: str = Field(max_length=64)
+    criterion_key: str = Field(max_length=64)
+    met: bool = True
+    evidence: str | None = Field(default=None, sa_column=Column(Text))
+    checked_at: datetime
+    checked_by_id: int | None = Field(default=None, foreign_key="rep.id")
+
+
+class Activity(SQLModel, table=True):
+    __table_args__ = (Index("ix_activity_deal_time", "deal_id", "occurred_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id")
+    activity_key: str | None = Field(default=None, max_length=64, description="Process-map activity, if any.")
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    occurred_at: datetime
+    rep_id: int | None = Field(default=None, foreign_key="rep.id")
+
+
+class FollowUp(SQLModel, table=True):
+    __table_args__ = (Index("ix_followup_open_due", "done_at", "due_at"), Index("ix_followup_deal", "deal_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id")
+    due_at: datetime
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    done_at: datetime | None = None
+    created_at: datetime
+    created_by_id: int | None = Field(default=None, foreign_key="rep.id")
+
+
+class DigestDelivery(SQLModel, table=True):
+    """Reserved before a digest is sent, completed after: at most one per person and local day."""
+
+    __table_args__ = (
+        UniqueConstraint("rep_id", "local_date", "kind", name="uq_digest_person_day"),
+        # Each run lists reservations left behind by a crash: status='reserved', older than a few minutes.
+        Index("ix_digestdelivery_status_reserved", "status", "reserved_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    rep_id: int = Field(foreign_key="rep.id")
+    local_date: date
+    kind: str = Field(default="rep", max_length=16, description="rep or manager roll-up.")
+    status: str = Field(default="reserved", max_length=16, description="reserved, sent, failed, empty.")
+    reserved_at: datetime
+    sent_at: datetime | None = None
+    slack_channel: str | None = Field(default=None, max_length=32)
+    slack_ts: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Slack ``event_id``s already handled, so a retried event is answered once across workers."""
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = Field(index=True)
+
+
+class Conversation(SQLModel, table=True):
+    """What a conversation (Slack thread, DM, terminal chat) is about, so follow-ups keep their deal."""
+
+    key: str = Field(primary_key=True, max_length=200)
+    rep_id: int = Field(foreign_key="rep.id")
+    deal_id: int | None = Field(default=None, foreign_key="deal.id")
+    last_intent: str | None = Field(default=None, max_length=32)
+    history: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    updated_at: datetime
+
+
+class AnswerFeedback(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    rep_id: int | None = Field(default=None, foreign_key="rep.id")
+    channel: str = Field(max_length=32)
+    message_ts: str = Field(max_length=32)
+    helpful: bool
+    question: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime

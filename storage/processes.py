@@ -1,0 +1,52 @@
+"""Process-map versions kept in the database, and what a new version would orphan."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from storage.models import Deal, DealStatus, ProcessVersion, StageChange
+from storage.timeutil import utcnow
+
+
+def active_process_row(*, session: Session) -> ProcessVersion | None:
+    return session.exec(select(ProcessVersion).where(ProcessVersion.active == True)).first()  # noqa: E712
+
+
+def open_deal_counts_by_stage(*, session: Session) -> dict[str, int]:
+    rows = session.exec(
+        select(Deal.stage_key, func.count()).where(Deal.status == DealStatus.open).group_by(Deal.stage_key)
+    ).all()
+    return {stage: count for stage, count in rows}
+
+
+def move_open_deals(*, session: Session, from_stage: str, to_stage: str) -> int:
+    """Move every open deal in ``from_stage`` to ``to_stage``, recording the change; returns how many moved."""
+    now = utcnow()
+    ids = session.exec(
+        select(Deal.id).where(Deal.status == DealStatus.open, Deal.stage_key == from_stage)
+    ).all()
+    for deal_id in ids:
+        session.add(StageChange(deal_id=deal_id, from_stage=from_stage, to_stage=to_stage,
+                                changed_at=now, source="process-load"))
+    session.exec(
+        update(Deal).where(Deal.id.in_(ids)).values(stage_key=to_stage, stage_entered_at=now)  # type: ignore[union-attr]
+    )
+    return len(ids)
+
+
+def activate_process_version(
+    *, session: Session, name: str, version: int, source_path: str, content: str, checksum: str
+) -> ProcessVersion:
+    """Store a map version and make it the only active one (re-loading the same content reuses its row)."""
+    session.exec(update(ProcessVersion).values(active=False))
+    row = session.exec(
+        select(ProcessVersion).where(ProcessVersion.checksum == checksum, ProcessVersion.version == version)
+    ).first()
+    if row is None:
+        row = ProcessVersion(name=name, version=version, source_path=source_path, content=content,
+                             checksum=checksum, loaded_at=utcnow())
+    row.active = True
+    session.add(row)
+    session.flush()
+    return row

@@ -1,0 +1,406 @@
+"""Pipeline report queries: every figure is aggregated in the database, never by loading all deals.
+
+The stage timeline is the ``StageChange`` table: a deal is in stage S from a change
+into S until its next change (by ``changed_at``, then ``id``); ``won``/``lost`` end it.
+So the stage a change *leaves* is the ``to_stage`` of the deal's previous change —
+looked up per change with an index probe on ``(deal_id, changed_at, id)`` rather
+than a window over the whole table, so a report reads only the changes of its period.
+
+Every query is limited to what the viewer may see (``Viewer.deal_filter``) and to the
+report's scope. SQL is portable across SQLite and PostgreSQL (and DuckDB, which the
+benchmark uses as a reference): medians come from ``ROW_NUMBER``/``COUNT`` windows and
+day arithmetic from ``epoch_days``, compiled per dialect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Float, and_, case, func, literal, or_, select, union
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import True_
+from sqlalchemy.sql.functions import FunctionElement
+from sqlmodel import Session
+from sqlmodel.sql.sqltypes import UTCDateTime
+
+from storage.access import Viewer
+from storage.models import CLOSED_STAGES, CriterionCheck, Deal, DealStatus, Rep, StageChange, Team
+from storage.timeutil import to_utc
+
+
+class epoch_days(FunctionElement):  # noqa: N801 (reads as the SQL function it compiles to)
+    """Days since an epoch as a float; only differences are meaningful (the epoch differs by dialect)."""
+
+    type = Float()
+    name = "epoch_days"
+    inherit_cache = True
+
+
+@compiles(epoch_days)
+def _epoch_days_default(element, compiler, **kw) -> str:  # PostgreSQL, DuckDB
+    return f"(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) / 86400.0)"
+
+
+@compiles(epoch_days, "sqlite")
+def _epoch_days_sqlite(element, compiler, **kw) -> str:
+    return f"julianday({compiler.process(element.clauses, **kw)})"
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """Which deals a report covers, on top of what the viewer may see: everything, a team, or one rep."""
+
+    team_id: int | None = None
+    rep_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StageTotal:
+    stage_key: str
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class FlowCount:
+    stage_key: str
+    at_start: int
+    entered: int
+    left: int
+    at_end: int
+
+
+@dataclass(frozen=True)
+class DwellStat:
+    stage_key: str
+    count: int
+    mean_days: float
+    median_days: float
+
+
+@dataclass(frozen=True)
+class OpenDwell:
+    stage_key: str
+    count: int
+    mean_days: float
+    max_days: float
+    over_expected: int
+
+
+@dataclass(frozen=True)
+class StuckRow:
+    deal_id: int
+    external_id: str
+    name: str
+    account: str
+    owner_name: str
+    stage_key: str
+    amount: Decimal
+    days_in_stage: float
+    days_over: float
+
+
+@dataclass(frozen=True)
+class ConversionCount:
+    stage_key: str
+    entered: int
+    advanced: int
+    lost: int
+    still_in_stage: int
+    other: int  # moved back, or to a stage outside the map
+
+
+@dataclass(frozen=True)
+class UnmetCount:
+    stage_key: str
+    stuck: int
+    lost: int
+    deals: int  # stuck and lost, each deal once
+    unmet: dict[str, int]  # criterion key -> deals whose latest check is not "met"
+
+
+def _at(value: datetime):
+    """A UTC timestamp parameter, typed like the columns so SQLite compares it as stored."""
+    return literal(to_utc(value), UTCDateTime())
+
+
+def scope_clauses(viewer: Viewer, scope: ReportScope) -> list:
+    """Clauses on ``Deal``: the viewer's access, then the scope; empty when every deal counts."""
+    clauses = []
+    access = viewer.deal_filter()
+    if not isinstance(access, True_):
+        clauses.append(access)
+    if scope.team_id is not None:
+        clauses.append(Deal.owner_id.in_(select(Rep.id).where(Rep.team_id == scope.team_id)))  # type: ignore[attr-defined]
+    if scope.rep_id is not None:
+        clauses.append(Deal.owner_id == scope.rep_id)
+    return clauses
+
+
+def _changes(columns: list, change, clauses: list):
+    """Select ``columns`` from the aliased ``change`` table, joined to its deal only when the scope needs it."""
+    query = select(*columns).select_from(change)
+    if clauses:
+        query = query.join(Deal, Deal.id == change.deal_id).where(*clauses)
+    return query
+
+
+def _neighbour(change, column: str, *, previous: bool):
+    """The deal's previous (or next) change's ``column``, by (changed_at, id): one index probe per row."""
+    other = aliased(StageChange)
+    if previous:
+        order = (other.changed_at <= change.changed_at,
+                 or_(other.changed_at < change.changed_at, other.id < change.id))
+        sort = (other.changed_at.desc(), other.id.desc())
+    else:
+        order = (other.changed_at >= change.changed_at,
+                 or_(other.changed_at > change.changed_at, other.id > change.id))
+        sort = (other.changed_at.asc(), other.id.asc())
+    return (select(getattr(other, column)).where(other.deal_id == change.deal_id, *order)
+            .order_by(*sort).limit(1).correlate(change).scalar_subquery())
+
+
+def status_totals(*, session: Session, viewer: Viewer, scope: ReportScope) -> list[StageTotal]:
+    """Open deals per current stage: count and total amount."""
+    rows = session.exec(
+        select(Deal.stage_key, func.count(), func.coalesce(func.sum(Deal.amount), 0))
+        .where(Deal.status == DealStatus.open, *scope_clauses(viewer, scope)).group_by(Deal.stage_key)
+    ).all()
+    return [StageTotal(stage, int(n), Decimal(amount)) for stage, n, amount in rows]
+
+
+def _split_counts(session: Session, clauses: list, *, since: datetime | None, until: datetime | None,
+                  split: datetime) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
+    """Entries into and exits from each stage by changes in ``[since, until)``, split at ``split``.
+
+    Returns (entries, exits): stage -> (count before ``split``, count from ``split`` on).
+    """
+    c = aliased(StageChange)
+    window = [c.changed_at >= _at(since)] if since else []
+    window += [c.changed_at < _at(until)] if until else []
+    early = func.sum(case((c.changed_at < _at(split), 1), else_=0))
+    entries = session.exec(
+        _changes([c.to_stage, early, func.count()], c, clauses)
+        .where(*window, c.to_stage.notin_(CLOSED_STAGES)).group_by(c.to_stage)  # type: ignore[attr-defined]
+    ).all()
+    left = _neighbour(c, "to_stage", previous=True).label("stage")
+    inner = _changes([left, c.changed_at.label("at")], c, clauses).where(*window).subquery()
+    exits = session.exec(
+        select(inner.c.stage, func.sum(case((inner.c.at < _at(split), 1), else_=0)), func.count())
+        .where(inner.c.stage.is_not(None), inner.c.stage.notin_(CLOSED_STAGES)).group_by(inner.c.stage)
+    ).all()
+
+    def as_dict(rows) -> dict[str, tuple[int, int]]:
+        return {stage: (int(before), int(total) - int(before)) for stage, before, total in rows}
+
+    return as_dict(entries), as_dict(exits)
+
+
+def flow_counts(*, session: Session, viewer: Viewer, scope: ReportScope, start: datetime, end: datetime,
+                direction: str = "auto") -> list[FlowCount]:
+    """Per stage: deals in it at ``start``, entering and leaving in ``[start, end)``, in it at ``end``.
+
+    "In S at t" counts the timeline intervals of S with ``entered < t <= left`` (a deal
+    entering exactly at ``start`` is counted as entering during the period). The counts
+    obey ``at_start + entered - left == at_end`` by construction, in either direction:
+    ``forward`` counts every change before ``end`` (state at start = entries - exits so far);
+    ``backward`` counts every change from ``start`` on and unwinds them from the current
+    state of the deals (``Deal.status``/``stage_key``, which the timeline contract keeps in
+    agreement). ``auto`` reads whichever side of the period holds fewer changes.
+    """
+    clauses = scope_clauses(viewer, scope)
+    if direction == "auto":
+        first, last = session.exec(select(func.min(StageChange.changed_at), func.max(StageChange.changed_at))).one()
+        if first is None:
+            return []
+        direction = "forward" if (to_utc(end) - first) <= (last - to_utc(start)) else "backward"
+    result: dict[str, list[int]] = {}
+    if direction == "forward":
+        entries, exits = _split_counts(session, clauses, since=None, until=end, split=start)
+        for stage in entries.keys() | exits.keys():
+            e_before, e_during = entries.get(stage, (0, 0))
+            l_before, l_during = exits.get(stage, (0, 0))
+            at_start = e_before - l_before
+            result[stage] = [at_start, e_during, l_during, at_start + e_during - l_during]
+    elif direction == "backward":
+        entries, exits = _split_counts(session, clauses, since=start, until=None, split=end)
+        current = dict(session.exec(
+            select(Deal.stage_key, func.count()).where(Deal.status == DealStatus.open, *clauses).group_by(Deal.stage_key)
+        ).all())
+        for stage in entries.keys() | exits.keys() | current.keys():
+            e_during, e_after = entries.get(stage, (0, 0))
+            l_during, l_after = exits.get(stage, (0, 0))
+            at_end = int(current.get(stage, 0)) - e_after + l_after
+            result[stage] = [at_end - e_during + l_during, e_during, l_during, at_end]
+    else:
+        raise ValueError(f"direction must be auto, forward or backward, not {direction!r}")
+    return [FlowCount(stage, *counts) for stage, counts in sorted(result.items())]
+
+
+def left_dwell(*, session: Session, viewer: Viewer, scope: ReportScope, start: datetime,
+               end: datetime) -> list[DwellStat]:
+    """For deals that left each stage in ``[start, end)``: how many, mean and median days spent in it.
+
+    Each stay counts once (a deal that left a stage twice in the period counts twice).
+    """
+    c = aliased(StageChange)
+    clauses = scope_clauses(viewer, scope)
+    stage = _neighbour(c, "to_stage", previous=True)
+    entered = _neighbour(c, "changed_at", previous=True)
+    stays = _changes([stage.label("stage"), (epoch_days(c.changed_at) - epoch_days(entered)).label("days")], c, clauses) \
+        .where(c.changed_at >= _at(start), c.changed_at < _at(end)).subquery()
+    ranked = select(
+        stays.c.stage, stays.c.days,
+        func.row_number().over(partition_by=stays.c.stage, order_by=stays.c.days).label("rn"),
+        func.count().over(partition_by=stays.c.stage).label("n"),
+    ).where(stays.c.stage.is_not(None), stays.c.stage.notin_(CLOSED_STAGES)).subquery()
+    # The median is the middle row, or the mean of the two middle rows: 2*rn in [n, n+2].
+    middle = and_(ranked.c.rn * 2 >= ranked.c.n, ranked.c.rn * 2 <= ranked.c.n + 2)
+    rows = session.exec(
+        select(ranked.c.stage, func.count(), func.avg(ranked.c.days), func.avg(case((middle, ranked.c.days))))
+        .group_by(ranked.c.stage).order_by(ranked.c.stage)
+    ).all()
+    return [DwellStat(s, int(n), float(mean), float(median)) for s, n, mean, median in rows]
+
+
+def _cutoffs(expected_days: dict[str, int], now: datetime) -> dict[str, datetime]:
+    return {stage: to_utc(now) - timedelta(days=days) for stage, days in expected_days.items()}
+
+
+def _over_expected(cutoffs: dict[str, datetime]):
+    """Open deals in a mapped stage for longer than it expects."""
+    return or_(*(and_(Deal.stage_key == s, Deal.stage_entered_at < _at(t)) for s, t in cutoffs.items()))
+
+
+def open_dwell(*, session: Session, viewer: Viewer, scope: ReportScope, now: datetime,
+               expected_days: dict[str, int]) -> list[OpenDwell]:
+    """Open deals per current stage: how long they have been in it (mean, max) and how many are over expectation."""
+    days = epoch_days(_at(now)) - epoch_days(Deal.stage_entered_at)
+    over = func.sum(case((_over_expected(_cutoffs(expected_days, now)), 1), else_=0)) if expected_days else literal(0)
+    rows = session.exec(
+        select(Deal.stage_key, func.count(), func.avg(days), func.max(days), over)
+        .where(Deal.status == DealStatus.open, *scope_clauses(viewer, scope)).group_by(Deal.stage_key)
+    ).all()
+    return [OpenDwell(s, int(n), float(mean), float(longest), int(o or 0)) for s, n, mean, longest, o in rows]
+
+
+def stuck_deals(*, session: Session, viewer: Viewer, scope: ReportScope, now: datetime,
+                expected_days: dict[str, int], limit: int = 20) -> tuple[int, list[StuckRow]]:
+    """Open deals over their stage's expected days, most overdue first: (how many in all, the first ``limit``)."""
+    if not expected_days:
+        return 0, []
+    in_stage = epoch_days(_at(now)) - epoch_days(Deal.stage_entered_at)
+    over = in_stage - case(expected_days, value=Deal.stage_key)
+    rows = session.exec(
+        select(Deal.id, Deal.external_id, Deal.name, Deal.account, Rep.name, Deal.stage_key, Deal.amount,
+               in_stage, over, func.count().over())
+        .join(Rep, Rep.id == Deal.owner_id)
+        .where(Deal.status == DealStatus.open, _over_expected(_cutoffs(expected_days, now)), *scope_clauses(viewer, scope))
+        .order_by(over.desc(), Deal.id).limit(limit)
+    ).all()
+    total = int(rows[0][-1]) if rows else 0
+    return total, [StuckRow(*row[:6], Decimal(row[6]), float(row[7]), float(row[8])) for row in rows]
+
+
+def met_criteria(*, session: Session, deal_ids: list[int]) -> dict[int, set[tuple[str, str]]]:
+    """(stage, criterion) pairs whose latest check is "met", per deal — as the coach reads them."""
+    if not deal_ids:
+        return {}
+    latest = (select(func.max(CriterionCheck.id)).where(CriterionCheck.deal_id.in_(deal_ids))  # type: ignore[attr-defined]
+              .group_by(CriterionCheck.deal_id, CriterionCheck.stage_key, CriterionCheck.criterion_key))
+    rows = session.exec(
+        select(CriterionCheck.deal_id, CriterionCheck.stage_key, CriterionCheck.criterion_key)
+        .where(CriterionCheck.id.in_(latest), CriterionCheck.met == True)  # type: ignore[attr-defined]  # noqa: E712
+    ).all()
+    met: dict[int, set[tuple[str, str]]] = {deal_id: set() for deal_id in deal_ids}
+    for deal_id, stage, criterion in rows:
+        met[deal_id].add((stage, criterion))
+    return met
+
+
+def conversion_counts(*, session: Session, viewer: Viewer, scope: ReportScope, start: datetime, end: datetime,
+                      stage_order: list[str]) -> list[ConversionCount]:
+    """Per stage, the deals that entered it in ``[start, end)`` and what their next change did, at any time since.
+
+    A deal counts once per stage. It *advanced* when, after an entry in the period, its next
+    change went to a later stage of ``stage_order`` (the next one, or beyond it when a stage
+    is skipped) or to ``won``; otherwise *lost* if that next change was ``lost``; otherwise
+    *still in stage* if it has not changed since; otherwise *other* (moved back, or to a
+    stage outside the map).
+    """
+    c = aliased(StageChange)
+    index = {stage: i for i, stage in enumerate(stage_order)}
+    nxt = _neighbour(c, "to_stage", previous=False)
+    entries = _changes([c.deal_id, c.to_stage.label("stage"), nxt.label("next")], c, scope_clauses(viewer, scope)) \
+        .where(c.changed_at >= _at(start), c.changed_at < _at(end), c.to_stage.notin_(CLOSED_STAGES)).subquery()  # type: ignore[attr-defined]
+    forward = or_(entries.c.next == "won",
+                  case(index, value=entries.c.next, else_=None) > case(index, value=entries.c.stage, else_=None))
+    per_deal = select(
+        entries.c.stage,
+        func.max(case((forward, 1), else_=0)).label("adv"),
+        func.max(case((entries.c.next == "lost", 1), else_=0)).label("lost"),
+        func.max(case((entries.c.next.is_(None), 1), else_=0)).label("still"),
+    ).group_by(entries.c.stage, entries.c.deal_id).subquery()
+    not_adv = per_deal.c.adv == 0
+    rows = session.exec(
+        select(per_deal.c.stage, func.count(), func.sum(per_deal.c.adv),
+               func.sum(case((and_(not_adv, per_deal.c.lost == 1), 1), else_=0)),
+               func.sum(case((and_(not_adv, per_deal.c.lost == 0, per_deal.c.still == 1), 1), else_=0)))
+        .group_by(per_deal.c.stage).order_by(per_deal.c.stage)
+    ).all()
+    return [ConversionCount(s, int(n), int(a), int(lo), int(st), int(n) - int(a) - int(lo) - int(st))
+            for s, n, a, lo, st in rows]
+
+
+def unmet_among_stuck_and_lost(*, session: Session, viewer: Viewer, scope: ReportScope, stage_key: str,
+                               criteria: list[str], now: datetime, expected_days: int, start: datetime,
+                               end: datetime) -> UnmetCount:
+    """For one stage: its stuck deals (open, over ``expected_days``) and the deals lost from it in
+    ``[start, end)``, and per exit criterion how many of them lack a latest "met" check."""
+    clauses = scope_clauses(viewer, scope)
+    stuck = select(Deal.id.label("deal_id")).where(  # type: ignore[union-attr]
+        Deal.status == DealStatus.open, _over_expected(_cutoffs({stage_key: expected_days}, now)), *clauses)
+    c = aliased(StageChange)
+    lost = _changes([c.deal_id.label("deal_id")], c, clauses).where(
+        c.to_stage == "lost", c.changed_at >= _at(start), c.changed_at < _at(end),
+        _neighbour(c, "to_stage", previous=True) == stage_key)
+    n_stuck = session.exec(select(func.count()).select_from(stuck.subquery())).one()
+    n_lost = session.exec(select(func.count(func.distinct(lost.subquery().c.deal_id)))).one()
+    deals = union(stuck, lost).subquery()
+    n_deals = session.exec(select(func.count()).select_from(deals)).one()
+    latest = (select(func.max(CriterionCheck.id))
+              .where(CriterionCheck.stage_key == stage_key, CriterionCheck.deal_id.in_(select(deals.c.deal_id)))  # type: ignore[attr-defined]
+              .group_by(CriterionCheck.deal_id, CriterionCheck.criterion_key))
+    met = dict(session.exec(
+        select(CriterionCheck.criterion_key, func.count())
+        .where(CriterionCheck.id.in_(latest), CriterionCheck.met == True)  # type: ignore[attr-defined]  # noqa: E712
+        .group_by(CriterionCheck.criterion_key)
+    ).all())
+    return UnmetCount(stage_key, int(n_stuck), int(n_lost), int(n_deals),
+                      {key: int(n_deals) - int(met.get(key, 0)) for key in criteria})
+
+
+def reps_named(*, session: Session, text: str) -> list[Rep]:
+    """Reps whose email or Slack id is ``text``, else whose full or first name it is (ignoring case)."""
+    wanted = text.strip().lower()
+    exact = session.exec(select(Rep).where(
+        (func.lower(Rep.email) == wanted) | (Rep.slack_user_id == text.strip()) | (func.lower(Rep.name) == wanted)
+    ).order_by(Rep.id)).scalars().all()
+    if exact:
+        return list(exact)
+    pattern = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + " %"
+    first_name = func.lower(Rep.name).like(pattern, escape="\\")
+    return list(session.exec(select(Rep).where(first_name).order_by(Rep.id)).scalars().all())
+
+
+def team_named(*, session: Session, text: str) -> Team | None:
+    """A team by name (ignoring case, with or without a leading "team") or by id."""
+    wanted = text.strip().lower()
+    candidates = {wanted, wanted.removeprefix("team ").strip(), f"team {wanted}"}
+    query = select(Team).where(func.lower(Team.name).in_(candidates))
+    if wanted.isdigit():
+        query = select(Team).where((Team.id == int(wanted)) | func.lower(Team.name).in_(candidates))
+    return session.exec(query.order_by(Team.id)).scalars().first()

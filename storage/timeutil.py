@@ -1,0 +1,56 @@
+"""Time helpers: the database holds timezone-aware UTC; people live in their own timezones."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def utcnow() -> datetime:
+    """Now, as the aware UTC datetime the tables store."""
+    return datetime.now(UTC)
+
+
+def to_utc(value: datetime) -> datetime:
+    """A datetime in UTC; a naive one is taken to be UTC already (CSV files, CLI flags)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def parse_instant(text: str) -> datetime:
+    """ISO 8601 date or datetime, with or without zone (UTC when none), as aware UTC.
+
+    Raises:
+        ValueError: the text is not an ISO 8601 date or datetime.
+    """
+    text = text.strip()
+    if not text:
+        raise ValueError("empty date")
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        return to_utc(datetime.fromisoformat(text))
+    except ValueError:
+        pass
+    try:
+        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 date or datetime: {text!r}") from None
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """A timezone by IANA name; UTC for None.
+
+    Raises:
+        ValueError: the name is not a known timezone.
+    """
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone: {name!r}") from None
+
+
+def local_midnight_utc(day: date, tz: ZoneInfo) -> datetime:
+    """The UTC instant at which ``day`` begins in ``tz``."""
+    return to_utc(datetime.combine(day, time(), tzinfo=tz))

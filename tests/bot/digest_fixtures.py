@@ -1,0 +1,61 @@
+"""A small sales floor for digest tests: a team in Tokyo and Los Angeles, a manager, another team."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.digest import compute
+from bot.digest.types import Due, Recipient
+from storage.models import Rep, Role
+from storage.timeutil import zone
+from tests.utils import factories as f
+
+# Sunday 23:30 UTC: Monday 08:30 in Tokyo, Sunday 15:30 in Los Angeles.
+SUNDAY_NIGHT_UTC = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)
+# Monday 16:30 UTC: Monday 08:30 in Los Angeles, already Tuesday 01:30 in Tokyo.
+MONDAY_AFTERNOON_UTC = datetime(2026, 11, 23, 16, 30, tzinfo=UTC)
+
+
+@dataclass
+class Floor:
+    kenji: Rep  # rep, Asia/Tokyo
+    lucy: Rep  # rep, America/Los_Angeles
+    mia: Rep  # manager of the team, America/New_York
+    otto: Rep  # rep on another team, UTC
+
+    @property
+    def people(self) -> list[Rep]:
+        return [self.kenji, self.lucy, self.mia, self.otto]
+
+
+@pytest.fixture
+def floor(runtime) -> Floor:
+    with runtime.session() as s:
+        west = f.team(s, "Pacific")
+        other = f.team(s, "Europe")
+        people = Floor(
+            kenji=f.rep(s, "Kenji Sato", team=west, timezone="Asia/Tokyo"),
+            lucy=f.rep(s, "Lucy Park", team=west, timezone="America/Los_Angeles"),
+            mia=f.rep(s, "Mia Manager", team=west, role=Role.manager, timezone="America/New_York"),
+            otto=f.rep(s, "Otto Berg", team=other, timezone="UTC"),
+        )
+    return people
+
+
+def digests_at(runtime, now: datetime) -> dict[tuple[str, str], object]:
+    """Every digest due at ``now``, keyed (person name, kind)."""
+    with runtime.session() as s:
+        schedule = compute.due_at(session=s, settings=runtime.settings, now=now)
+        built = compute.build(session=s, process=runtime.process, dues=schedule.dues)
+    return {(d.due.person.name, d.due.kind): d for d in built}
+
+
+def digest_for(runtime, rep: Rep, now: datetime, kind: str = "rep"):
+    """One person's digest as of ``now``, whether or not it is their digest hour."""
+    with runtime.session() as s:
+        person = Recipient.of(s.get(Rep, rep.id))
+        due = Due(person, kind, now.astimezone(zone(person.timezone)).date(), now)
+        return compute.build(session=s, process=runtime.process, dues=[due])[0]

@@ -1,0 +1,284 @@
+"""A local stand-in for Slack, on both sides of the app.
+
+``SlackEmulator`` is a real HTTP server on 127.0.0.1 (free port) that answers the
+Web API methods Stagecoach calls and records every call with its parsed body, so
+tests assert what the bot said. Responses can be scripted per method: a 429 with
+``Retry-After``, a 5xx, or an ``ok: false`` error.
+
+``SlackSender`` signs and sends requests to the app exactly as Slack does: events
+as JSON, slash commands as form bodies, interactivity as ``payload=<url-encoded
+JSON>``, each with ``X-Slack-Request-Timestamp`` and ``X-Slack-Signature``
+(``v0=`` + HMAC-SHA256 of ``v0:{timestamp}:{body}``).
+
+The bot token sent in ``Authorization`` is never recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+TEAM_ID = "T0TEAM"
+BOT_USER_ID = "U0BOT"
+BOT_ID = "B0BOT"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One Web API call as the emulator received it."""
+
+    method: str  # e.g. "chat.postMessage"
+    body: dict
+    status: int  # the HTTP status the emulator answered with
+    at: float  # time.monotonic() when received
+
+
+class SlackEmulator:
+    """The Slack Web API on 127.0.0.1; use as a context manager."""
+
+    def __init__(self, *, users: dict[str, str] | None = None):
+        self.users: dict[str, str] = dict(users or {})  # user id -> email, for users.info
+        self.calls: list[Call] = []
+        self._scripts: dict[str, deque] = defaultdict(deque)
+        self._ts = itertools.count(1)
+        self._lock = threading.Condition()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._server.request_queue_size = 1024
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """What the app's ``WebClient(base_url=...)`` / ``SLACK_API_URL`` should be."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    def __enter__(self) -> SlackEmulator:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def script(self, method: str, *responses: dict) -> None:
+        """Queue the next answers to ``method``: ``{"status": 429, "headers": {"Retry-After": "1"}}``,
+        ``{"status": 500}``, or a JSON body such as ``{"ok": False, "error": "channel_not_found"}``."""
+        with self._lock:
+            self._scripts[method].extend(responses)
+
+    def calls_to(self, method: str) -> list[dict]:
+        """Bodies of the calls to ``method`` that succeeded (HTTP 200), in order."""
+        with self._lock:
+            return [c.body for c in self.calls if c.method == method and c.status == 200]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[dict]:
+        """Block until ``method`` succeeded ``count`` times; return those bodies (fails the test on timeout)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                bodies = [c.body for c in self.calls if c.method == method and c.status == 200]
+                remaining = deadline - time.monotonic()
+                if len(bodies) >= count or remaining <= 0:
+                    break
+                self._lock.wait(remaining)
+        assert len(bodies) >= count, f"expected {count} {method} call(s), got {len(bodies)}: {self.methods()}"
+        return bodies
+
+    def methods(self) -> list[str]:
+        with self._lock:
+            return [c.method for c in self.calls]
+
+    def next_ts(self) -> str:
+        with self._lock:
+            return f"1700000000.{next(self._ts):06d}"
+
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self.calls.append(call)
+            self._lock.notify_all()
+
+    def _scripted(self, method: str) -> dict | None:
+        with self._lock:
+            queue = self._scripts.get(method)
+            return queue.popleft() if queue else None
+
+    def answer(self, method: str, body: dict) -> dict:
+        """The default success answer for ``method``, shaped like Slack's."""
+        if method == "auth.test":
+            return {"ok": True, "url": "https://example.invalid/", "team": "Test", "user": "stagecoach",
+                    "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID}
+        if method in ("chat.postMessage", "chat.startStream"):
+            return {"ok": True, "channel": body.get("channel"), "ts": self.next_ts(),
+                    "message": {"text": body.get("text"), "bot_id": BOT_ID}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self.next_ts()}
+        if method in ("chat.update", "chat.appendStream", "chat.stopStream"):
+            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
+        if method == "users.info":
+            email = self.users.get(body.get("user", ""))
+            if email is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": {"id": body["user"], "is_bot": False, "profile": {"email": email}}}
+        if method in ("views.publish", "views.open", "views.update", "views.push"):
+            return {"ok": True, "view": {"id": f"V{next(self._ts)}", **(body.get("view") or {})}}
+        return {"ok": True}
+
+    def _handler_class(self):
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_args) -> None:  # keep test output quiet
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                self._handle(b"")
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._handle(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+            def _handle(self, raw: bytes) -> None:
+                split = urlsplit(self.path)
+                method = split.path.rsplit("/", 1)[-1]
+                body = _parse_body(raw, self.headers.get("Content-Type", ""))
+                body.update(dict(parse_qsl(split.query)))
+                scripted = emulator._scripted(method)
+                status, headers, payload = 200, {}, None
+                if scripted is not None and "status" in scripted:
+                    status, headers = scripted["status"], scripted.get("headers", {})
+                    payload = {"ok": False, "error": "ratelimited" if status == 429 else "internal_error"}
+                elif scripted is not None:
+                    payload = scripted
+                if payload is None:
+                    payload = emulator.answer(method, body)
+                emulator._record(Call(method, body, status, time.monotonic()))
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+def _parse_body(raw: bytes, content_type: str) -> dict:
+    """slack_sdk sends JSON for block-carrying methods and form fields for the rest."""
+    if not raw:
+        return {}
+    text = raw.decode()
+    if "json" in content_type:
+        return json.loads(text)
+    fields = dict(parse_qsl(text, keep_blank_values=True))
+    for key in ("blocks", "view", "prompts", "chunks"):  # form-encoded methods send these as JSON strings
+        if isinstance(fields.get(key), str) and fields[key][:1] in "[{":
+            fields[key] = json.loads(fields[key])
+    return fields
+
+
+# ---------------------------------------------------------------- the other side: signed requests to the app
+
+def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's signing headers for ``body``."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: str
+    seconds: float  # how long the app took to answer (the ack latency)
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class SlackSender:
+    """Sends signed requests to the app's ``/slack/events`` endpoint, in Slack's payload shapes."""
+
+    _event_ids = itertools.count(1)
+
+    def __init__(self, url: str, signing_secret: str, team_id: str = TEAM_ID):
+        self.url = url
+        self.secret = signing_secret
+        self.team_id = team_id
+
+    def post(self, body: str, content_type: str, *, headers: dict[str, str] | None = None,
+             timestamp: int | None = None, secret: str | None = None) -> Reply:
+        """POST ``body`` signed with ``secret`` (default: the right one) at ``timestamp`` (default: now)."""
+        all_headers = {"Content-Type": content_type, **sign(secret or self.secret, body, timestamp), **(headers or {})}
+        request = urllib.request.Request(self.url, data=body.encode(), headers=all_headers, method="POST")
+        start = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return Reply(response.status, response.read().decode(), time.perf_counter() - start)
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.read().decode(), time.perf_counter() - start)
+
+    def event(self, event: dict, *, event_id: str | None = None, retry_num: int | None = None, **kwargs) -> Reply:
+        """An Events API ``event_callback``; ``retry_num`` adds Slack's retry headers."""
+        body = json.dumps(self.event_body(event, event_id=event_id))
+        headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else {}
+        return self.post(body, "application/json", headers=headers, **kwargs)
+
+    def event_body(self, event: dict, *, event_id: str | None = None) -> dict:
+        return {
+            "token": "legacy-unused", "team_id": self.team_id, "api_app_id": "A0APP", "type": "event_callback",
+            "event": {"event_ts": event.get("ts", "1700000000.000001"), **event},
+            "event_id": event_id or f"Ev{next(self._event_ids):08d}", "event_time": int(time.time()),
+            "authorizations": [{"team_id": self.team_id, "user_id": BOT_USER_ID, "is_bot": True}],
+        }
+
+    def command(self, command: str, text: str, *, user_id: str, channel_id: str = "C0GENERAL", **kwargs) -> Reply:
+        """A slash command, form-encoded as Slack sends it."""
+        form = {
+            "token": "legacy-unused", "team_id": self.team_id, "team_domain": "test", "channel_id": channel_id,
+            "channel_name": "general", "user_id": user_id, "user_name": user_id.lower(), "command": command,
+            "text": text, "api_app_id": "A0APP", "response_url": "http://127.0.0.1:9/unused",
+            "trigger_id": "1337.42.abcd",
+        }
+        return self.post(urlencode(form), "application/x-www-form-urlencoded", **kwargs)
+
+    def interactive(self, payload: dict, **kwargs) -> Reply:
+        """Block actions, view submissions and the like: ``payload=<url-encoded JSON>``."""
+        return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **kwargs)
+
+    def block_action(self, *, user_id: str, action_id: str, value: str, channel_id: str = "D0DM",
+                     message_ts: str = "1700000000.000001", block_id: str = "b", **kwargs) -> Reply:
+        payload = {
+            "type": "block_actions", "team": {"id": self.team_id}, "user": {"id": user_id, "team_id": self.team_id},
+            "api_app_id": "A0APP", "token": "legacy-unused", "trigger_id": "1337.42.abcd",
+            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel_id},
+            "channel": {"id": channel_id}, "message": {"ts": message_ts, "text": "answer"},
+            "response_url": "http://127.0.0.1:9/unused",
+            "actions": [{"type": "button", "action_id": action_id, "block_id": block_id, "value": value,
+                         "action_ts": str(time.time())}],
+        }
+        return self.interactive(payload, **kwargs)
+
+    def view_submission(self, *, user_id: str, callback_id: str, private_metadata: str,
+                        values: dict[str, dict[str, dict]], **kwargs) -> Reply:
+        """``values`` is Slack's ``state.values``: block id -> action id -> element state."""
+        payload = {
+            "type": "view_submission", "team": {"id": self.team_id}, "user": {"id": user_id, "team_id": self.team_id},
+            "api_app_id": "A0APP", "token": "legacy-unused", "trigger_id": "1337.42.abcd",
+            "view": {"id": "V0VIEW", "type": "modal", "callback_id": callback_id, "private_metadata": private_metadata,
+                     "state": {"values": values}, "hash": "1.abc"},
+        }
+        return self.interactive(payload, **kwargs)
