@@ -95,6 +95,11 @@ def model_path(model: str) -> Path:
     return Path(module.get_model_path())
 
 
+def forget_queries() -> None:
+    """Drop remembered query vectors (benchmarks that must time the embedding of every question)."""
+    _embed_query.cache_clear()
+
+
 @lru_cache(maxsize=512)
 def _embed_query(model: str, text: str) -> tuple[float, ...]:
     return tuple(_load_model(model).encode(text, normalize_embeddings=True, show_progress_bar=False).tolist())
@@ -108,11 +113,22 @@ def _load_model(model: str) -> Any:
     with _LOAD_LOCK:
         if model not in _MODELS:
             path = model_path(model)
-            # The model is on disk; these make any attempt to reach a hub fail fast instead of hanging.
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            # The model is on disk. Forced (not defaulted) before the Hugging Face libraries are imported,
+            # which read them once: any attempt to reach a hub then fails fast instead of downloading.
+            os.environ["HF_HUB_OFFLINE"] = "1"
+            os.environ["TRANSFORMERS_OFFLINE"] = "1"
+            import torch
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
+            if "OMP_NUM_THREADS" not in os.environ:
+                # A question embeds in ~20 ms on one thread; with one thread per core, a busy machine
+                # (other processes, a worker's other threads) left it waiting for every core at once,
+                # often 300-500 ms. Batch indexing measured about as fast on two cores. OMP_NUM_THREADS overrides.
+                torch.set_num_threads(1)
+
+            # Its "Loading weights" bar would land in the middle of CLI and chat output.
+            transformers_logging.disable_progress_bar()
             _MODELS[model] = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         return _MODELS[model]
 

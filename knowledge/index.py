@@ -70,7 +70,7 @@ def build_index(settings: Settings, process_map: ProcessMap, progress: Progress 
     collection, reindexed = store.collection(model)
     chunks = collect_chunks(settings, process_map)
     stored = collection.get(include=["metadatas"])
-    stored_hashes = {id_: (meta or {}).get("content_hash") for id_, meta in zip(stored["ids"], stored["metadatas"])}
+    stored_hashes = {id_: (meta or {}).get("content_hash") for id_, meta in zip(stored["ids"], stored["metadatas"], strict=True)}
 
     wanted = {chunk.id: chunk for chunk in chunks}
     todo = [c for c in chunks if stored_hashes.get(c.id) != c.content_hash]

@@ -123,13 +123,16 @@ class Retriever:
         embeddings = self._embeddings or make_embeddings(self.settings)
         model = embedding_identity(self.settings)
         store = open_store(self.settings)
-        collection, reindexed = store.collection(model)
-        if reindexed or collection.count() == 0:
+        built_with = store.model()
+        # Checked before touching the collection: without a map to rebuild from, an index of
+        # another model is left as it is (and not searched).
+        if built_with != model or store.collection(model)[0].count() == 0:
             if self._process_map is None:
                 raise ConfigError("the knowledge index is empty or was built with another embedding model; "
                                   "run `stagecoach index`")
             process = self._process_map() if callable(self._process_map) else self._process_map
-            log.info("building the knowledge index (%s)", "model changed" if reindexed else "empty")
+            log.info("building the knowledge index (%s)", "empty" if built_with in (None, model) else
+                     f"built with {built_with}, now {model}")
             build_index(self.settings, process, embeddings=embeddings)
         # Same configuration and metadata as the store creates, so this never makes a second kind of collection.
         return Chroma(client=store.client, collection_name=COLLECTION, embedding_function=embeddings,

@@ -118,6 +118,14 @@ def open_store(settings: Settings) -> KnowledgeStore:
         return store
 
 
+def close_stores() -> None:
+    """Close every store this process opened (tests; a worker shutting down)."""
+    with _STORES_LOCK:
+        stores = list(_STORES.values())
+    for store in stores:
+        store.close()
+
+
 def client_settings() -> chromadb.config.Settings:
     """Chroma client settings: anonymous telemetry off, whatever the environment says."""
     from chromadb.config import Settings as ChromaSettings

@@ -8,8 +8,8 @@ Delivery records: a ``DigestDelivery`` row is inserted as ``reserved`` *before* 
 message is sent; the unique constraint on (rep, local date, kind) makes the insert
 fail for every run but the first, whatever process it is in. It is completed with
 the Slack timestamp after the send, or marked ``failed``. A row left ``reserved``
-means a run stopped between the two: it blocks a second message that day and is
-reported by the next run.
+means a run stopped between the two: it blocks a second message that day, and the
+next run reports it once (marking it ``unconfirmed``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Row, and_, exists, false, or_, update
+from sqlalchemy import Row, and_, false, or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, select
 
 from storage.models import CriterionCheck, Deal, DealStatus, DigestDelivery, FollowUp, Rep, StageChange
@@ -38,9 +40,32 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
         yield ids[start:start + CHUNK]
 
 
-def _open_followup_after(cutoff: datetime):
-    """SQL: the deal has an open follow-up due at or after ``cutoff`` (its next touch is scheduled)."""
-    return exists().where(FollowUp.deal_id == Deal.id, FollowUp.done_at == None, FollowUp.due_at >= cutoff)  # noqa: E711
+class _without_index(FunctionElement):
+    """A column SQLite must not pick an index for (unary ``+``, its documented hint); the column elsewhere.
+
+    With no table statistics, SQLite drives "open follow-ups of these owners" from the
+    company-wide open-follow-up index; this makes it start from the owners' deals instead.
+    """
+
+    inherit_cache = True
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(_without_index)
+def _column_itself(element, compiler, **kw) -> str:
+    return compiler.process(next(iter(element.clauses)), **kw)
+
+
+@compiles(_without_index, "sqlite")
+def _unary_plus(element, compiler, **kw) -> str:
+    return "+" + compiler.process(next(iter(element.clauses)), **kw)
+
+
+def _open_followup():
+    return _without_index(FollowUp.done_at).is_(None)
 
 
 def people(*, session: Session) -> list[Rep]:
@@ -75,21 +100,21 @@ def followups_due_before(*, session: Session, owner_ids: Iterable[int], until: d
             select(*columns)
             .join(Deal, Deal.id == FollowUp.deal_id)
             .where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open,  # type: ignore[attr-defined]
-                   FollowUp.done_at == None, FollowUp.due_at < until)  # noqa: E711
+                   _open_followup(), FollowUp.due_at < until)
         ).all()
     rows.sort(key=lambda r: (r.due_at, r.id))
     return rows
 
 
-def overdue_times(*, session: Session, owner_ids: Iterable[int], before: datetime) -> list[tuple[int, datetime]]:
-    """(owner id, due time) of open follow-ups on open deals due before ``before``: the roll-up's raw counts."""
-    rows: list[tuple[int, datetime]] = []
+def open_followups_due_before(*, session: Session, owner_ids: Iterable[int], until: datetime) -> list[Row]:
+    """Like ``followups_due_before`` without the deal's columns, for counting: ``id, deal_id, due_at, note, owner_id``."""
+    rows: list[Row] = []
     for chunk in _chunks(owner_ids):
         rows += session.exec(
-            select(Deal.owner_id, FollowUp.due_at)
+            select(FollowUp.id, FollowUp.deal_id, FollowUp.due_at, FollowUp.note, Deal.owner_id)
             .join(Deal, Deal.id == FollowUp.deal_id)
             .where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open,  # type: ignore[attr-defined]
-                   FollowUp.done_at == None, FollowUp.due_at < before)  # noqa: E711
+                   _open_followup(), FollowUp.due_at < until)
         ).all()
     return rows
 
@@ -108,11 +133,10 @@ def stuck_deals(*, session: Session, owner_ids: Iterable[int], entered_by: dict[
     over = or_(*(and_(Deal.stage_key == key, Deal.stage_entered_at <= cutoff) for key, cutoff in entered_by.items()))
     rows: list[Row] = []
     for chunk in _chunks(owner_ids):
-        query = select(*_DEAL_COLUMNS).where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open, over)  # type: ignore[attr-defined]
-        if unless_scheduled_from is not None:
-            query = query.where(~_open_followup_after(unless_scheduled_from))
-        rows += session.exec(query).all()
-    return rows
+        rows += session.exec(
+            select(*_DEAL_COLUMNS).where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open, over)  # type: ignore[attr-defined]
+        ).all()
+    return _unscheduled(session, rows, unless_scheduled_from)
 
 
 def deals_past_close(*, session: Session, owner_ids: Iterable[int], before: date,
@@ -120,22 +144,36 @@ def deals_past_close(*, session: Session, owner_ids: Iterable[int], before: date
     """Open deals whose close date is before ``before``, earliest first."""
     rows: list[Row] = []
     for chunk in _chunks(owner_ids):
-        query = select(*_DEAL_COLUMNS).where(
+        rows += session.exec(select(*_DEAL_COLUMNS).where(
             Deal.owner_id.in_(chunk), Deal.status == DealStatus.open, Deal.close_date < before  # type: ignore[attr-defined]
-        )
-        if unless_scheduled_from is not None:
-            query = query.where(~_open_followup_after(unless_scheduled_from))
-        rows += session.exec(query).all()
+        )).all()
     rows.sort(key=lambda r: (r.close_date, r.id))
-    return rows
+    return _unscheduled(session, rows, unless_scheduled_from)
 
 
-def current_stage_checks(*, session: Session, deal_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], CriterionCheck]]:
-    """Per deal, the newest check of each criterion of its *current* stage, keyed (stage, criterion)."""
-    out: dict[int, dict[tuple[str, str], CriterionCheck]] = {}
+def _unscheduled(session: Session, rows: list[Row], scheduled_from: datetime | None) -> list[Row]:
+    """``rows`` (deals) without those that have an open follow-up due at or after ``scheduled_from``."""
+    if scheduled_from is None or not rows:
+        return rows
+    scheduled: set[int] = set()
+    for chunk in _chunks(r.id for r in rows):
+        scheduled.update(session.exec(
+            select(FollowUp.deal_id).where(FollowUp.deal_id.in_(chunk), _open_followup(),  # type: ignore[attr-defined]
+                                           FollowUp.due_at >= scheduled_from)
+        ).all())
+    return [r for r in rows if r.id not in scheduled]
+
+
+def current_stage_checks(*, session: Session, deal_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], Row]]:
+    """Per deal, the newest check of each criterion of its *current* stage, keyed (stage, criterion).
+
+    Rows with ``stage_key, criterion_key, met, evidence``: what the coach's plan reads of a check.
+    """
+    out: dict[int, dict[tuple[str, str], Row]] = {}
     for chunk in _chunks(deal_ids):
         checks = session.exec(
-            select(CriterionCheck)
+            select(CriterionCheck.deal_id, CriterionCheck.stage_key, CriterionCheck.criterion_key,
+                   CriterionCheck.met, CriterionCheck.evidence)
             .join(Deal, and_(Deal.id == CriterionCheck.deal_id, Deal.stage_key == CriterionCheck.stage_key))
             .where(CriterionCheck.deal_id.in_(chunk))  # type: ignore[attr-defined]
             .order_by(CriterionCheck.id)
@@ -165,27 +203,17 @@ def stage_moves(*, session: Session, owner_ids: Iterable[int], since: datetime, 
     return rows
 
 
-def last_sent_at(*, session: Session, rep_id: int, kind: str) -> datetime | None:
-    """When this person's last digest of ``kind`` was actually sent, if ever."""
+def last_digest_at(*, session: Session, rep_id: int, kind: str, before: date) -> datetime | None:
+    """When this person's latest earlier digest of ``kind`` was computed, if one was sent or recorded empty.
+
+    A failed or unconfirmed one does not count: its reader may never have seen it.
+    """
     return session.exec(
-        select(DigestDelivery.sent_at)
-        .where(DigestDelivery.rep_id == rep_id, DigestDelivery.kind == kind, DigestDelivery.status == "sent")
+        select(DigestDelivery.reserved_at)
+        .where(DigestDelivery.rep_id == rep_id, DigestDelivery.kind == kind, DigestDelivery.local_date < before,
+               DigestDelivery.status.in_(("sent", "empty")))  # type: ignore[attr-defined]
         .order_by(DigestDelivery.local_date.desc()).limit(1)  # type: ignore[attr-defined]
     ).first()
-
-
-def known_dm_channels(*, session: Session, rep_ids: Iterable[int]) -> dict[int, str]:
-    """Each person's DM channel from an earlier sent digest, so a send can skip ``conversations.open``."""
-    out: dict[int, str] = {}
-    for chunk in _chunks(rep_ids):
-        rows = session.exec(
-            select(DigestDelivery.rep_id, DigestDelivery.slack_channel)
-            .where(DigestDelivery.rep_id.in_(chunk), DigestDelivery.status == "sent",  # type: ignore[attr-defined]
-                   DigestDelivery.slack_channel != None)  # noqa: E711
-            .order_by(DigestDelivery.id)
-        ).all()
-        out.update({rep_id: channel for rep_id, channel in rows})
-    return out
 
 
 def reserve(*, session: Session, rep_id: int, local_date: date, kind: str, now: datetime,
@@ -236,15 +264,25 @@ class StaleReservation:
     reserved_at: datetime
 
 
-def stale_reservations(*, session: Session, reserved_before: datetime, reserved_since: datetime) -> list[StaleReservation]:
-    """Reservations still ``reserved`` that were made in [since, before): crashed sends to report."""
+def claim_stale_reservations(*, session: Session, reserved_before: datetime,
+                              reserved_since: datetime) -> list[StaleReservation]:
+    """Reservations still ``reserved`` that were made in [since, before), marked ``unconfirmed`` so that
+    exactly one run reports each: the crashed sends, whose message may or may not have gone out."""
+    claimed = session.exec(
+        update(DigestDelivery)
+        .where(DigestDelivery.status == "reserved", DigestDelivery.reserved_at < reserved_before,  # type: ignore[arg-type]
+               DigestDelivery.reserved_at >= reserved_since)
+        .values(status="unconfirmed", error="run stopped between reserving and recording the send")
+        .returning(DigestDelivery.id)
+    ).all()
+    if not claimed:
+        return []
     rows = session.exec(
         select(DigestDelivery.id, DigestDelivery.rep_id, Rep.name, DigestDelivery.local_date, DigestDelivery.kind,
                DigestDelivery.reserved_at)
         .join(Rep, Rep.id == DigestDelivery.rep_id)
-        .where(DigestDelivery.status == "reserved", DigestDelivery.reserved_at < reserved_before,
-               DigestDelivery.reserved_at >= reserved_since)
-        .order_by(DigestDelivery.reserved_at)
+        .where(DigestDelivery.id.in_([row[0] for row in claimed]))  # type: ignore[attr-defined]
+        .order_by(DigestDelivery.reserved_at, DigestDelivery.id)
     ).all()
     return [StaleReservation(*row) for row in rows]
 

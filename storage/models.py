@@ -94,7 +94,8 @@ class StageChange(SQLModel, table=True):
     """One move of a deal; ``to_stage`` may be ``won`` or ``lost``."""
 
     __table_args__ = (
-        Index("ix_stagechange_deal_time", "deal_id", "changed_at"),
+        # Covers the pipeline reports' "previous/next change of this deal" probe: an index-only lookup.
+        Index("ix_stagechange_deal_time", "deal_id", "changed_at", "id", "to_stage"),
         Index("ix_stagechange_time", "changed_at"),
         UniqueConstraint("deal_id", "from_stage", "to_stage", "changed_at", name="uq_stagechange_event"),
     )

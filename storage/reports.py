@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Float, and_, case, func, literal, or_, select, union
+from sqlalchemy import Float, and_, case, func, literal, or_, select, text, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import True_
@@ -122,6 +122,12 @@ class UnmetCount:
     unmet: dict[str, int]  # criterion key -> deals whose latest check is not "met"
 
 
+def _for_reports(session: Session) -> None:
+    """PostgreSQL's JIT compiles these many-probe plans for longer than they run: off for this transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text("SET LOCAL jit = off"))
+
+
 def _at(value: datetime):
     """A UTC timestamp parameter, typed like the columns so SQLite compares it as stored."""
     return literal(to_utc(value), UTCDateTime())
@@ -165,6 +171,7 @@ def _neighbour(change, column: str, *, previous: bool):
 
 def status_totals(*, session: Session, viewer: Viewer, scope: ReportScope) -> list[StageTotal]:
     """Open deals per current stage: count and total amount."""
+    _for_reports(session)
     rows = session.exec(
         select(Deal.stage_key, func.count(), func.coalesce(func.sum(Deal.amount), 0))
         .where(Deal.status == DealStatus.open, *scope_clauses(viewer, scope)).group_by(Deal.stage_key)
@@ -188,13 +195,15 @@ def _split_counts(session: Session, clauses: list, *, since: datetime | None, un
     ).all()
     left = _neighbour(c, "to_stage", previous=True).label("stage")
     inner = _changes([left, c.changed_at.label("at")], c, clauses).where(*window).subquery()
+    # No filter on the probed stage in SQL: PostgreSQL would push it down and probe twice per change.
     exits = session.exec(
         select(inner.c.stage, func.sum(case((inner.c.at < _at(split), 1), else_=0)), func.count())
-        .where(inner.c.stage.is_not(None), inner.c.stage.notin_(CLOSED_STAGES)).group_by(inner.c.stage)
+        .group_by(inner.c.stage)
     ).all()
 
     def as_dict(rows) -> dict[str, tuple[int, int]]:
-        return {stage: (int(before), int(total) - int(before)) for stage, before, total in rows}
+        return {stage: (int(before), int(total) - int(before)) for stage, before, total in rows
+                if stage is not None and stage not in CLOSED_STAGES}
 
     return as_dict(entries), as_dict(exits)
 
@@ -211,6 +220,7 @@ def flow_counts(*, session: Session, viewer: Viewer, scope: ReportScope, start: 
     state of the deals (``Deal.status``/``stage_key``, which the timeline contract keeps in
     agreement). ``auto`` reads whichever side of the period holds fewer changes.
     """
+    _for_reports(session)
     clauses = scope_clauses(viewer, scope)
     if direction == "auto":
         first, last = session.exec(select(func.min(StageChange.changed_at), func.max(StageChange.changed_at))).one()
@@ -246,24 +256,26 @@ def left_dwell(*, session: Session, viewer: Viewer, scope: ReportScope, start: d
 
     Each stay counts once (a deal that left a stage twice in the period counts twice).
     """
+    _for_reports(session)
     c = aliased(StageChange)
     clauses = scope_clauses(viewer, scope)
     stage = _neighbour(c, "to_stage", previous=True)
     entered = _neighbour(c, "changed_at", previous=True)
     stays = _changes([stage.label("stage"), (epoch_days(c.changed_at) - epoch_days(entered)).label("days")], c, clauses) \
         .where(c.changed_at >= _at(start), c.changed_at < _at(end)).subquery()
-    ranked = select(
+    ranked = select(  # unfiltered, so each probe runs once (see _split_counts); closed or no stage dropped below
         stays.c.stage, stays.c.days,
         func.row_number().over(partition_by=stays.c.stage, order_by=stays.c.days).label("rn"),
         func.count().over(partition_by=stays.c.stage).label("n"),
-    ).where(stays.c.stage.is_not(None), stays.c.stage.notin_(CLOSED_STAGES)).subquery()
+    ).subquery()
     # The median is the middle row, or the mean of the two middle rows: 2*rn in [n, n+2].
     middle = and_(ranked.c.rn * 2 >= ranked.c.n, ranked.c.rn * 2 <= ranked.c.n + 2)
     rows = session.exec(
         select(ranked.c.stage, func.count(), func.avg(ranked.c.days), func.avg(case((middle, ranked.c.days))))
         .group_by(ranked.c.stage).order_by(ranked.c.stage)
     ).all()
-    return [DwellStat(s, int(n), float(mean), float(median)) for s, n, mean, median in rows]
+    return [DwellStat(s, int(n), float(mean), float(median)) for s, n, mean, median in rows
+            if s is not None and s not in CLOSED_STAGES]
 
 
 def _cutoffs(expected_days: dict[str, int], now: datetime) -> dict[str, datetime]:
@@ -278,6 +290,7 @@ def _over_expected(cutoffs: dict[str, datetime]):
 def open_dwell(*, session: Session, viewer: Viewer, scope: ReportScope, now: datetime,
                expected_days: dict[str, int]) -> list[OpenDwell]:
     """Open deals per current stage: how long they have been in it (mean, max) and how many are over expectation."""
+    _for_reports(session)
     days = epoch_days(_at(now)) - epoch_days(Deal.stage_entered_at)
     over = func.sum(case((_over_expected(_cutoffs(expected_days, now)), 1), else_=0)) if expected_days else literal(0)
     rows = session.exec(
@@ -290,6 +303,7 @@ def open_dwell(*, session: Session, viewer: Viewer, scope: ReportScope, now: dat
 def stuck_deals(*, session: Session, viewer: Viewer, scope: ReportScope, now: datetime,
                 expected_days: dict[str, int], limit: int = 20) -> tuple[int, list[StuckRow]]:
     """Open deals over their stage's expected days, most overdue first: (how many in all, the first ``limit``)."""
+    _for_reports(session)
     if not expected_days:
         return 0, []
     in_stage = epoch_days(_at(now)) - epoch_days(Deal.stage_entered_at)
@@ -331,11 +345,14 @@ def conversion_counts(*, session: Session, viewer: Viewer, scope: ReportScope, s
     *still in stage* if it has not changed since; otherwise *other* (moved back, or to a
     stage outside the map).
     """
+    _for_reports(session)
     c = aliased(StageChange)
     index = {stage: i for i, stage in enumerate(stage_order)}
     nxt = _neighbour(c, "to_stage", previous=False)
+    # Materialized: the next change is probed once per entry, however often the classification reads it.
     entries = _changes([c.deal_id, c.to_stage.label("stage"), nxt.label("next")], c, scope_clauses(viewer, scope)) \
-        .where(c.changed_at >= _at(start), c.changed_at < _at(end), c.to_stage.notin_(CLOSED_STAGES)).subquery()  # type: ignore[attr-defined]
+        .where(c.changed_at >= _at(start), c.changed_at < _at(end), c.to_stage.notin_(CLOSED_STAGES)) \
+        .cte("entries").prefix_with("MATERIALIZED")  # type: ignore[attr-defined]
     forward = or_(entries.c.next == "won",
                   case(index, value=entries.c.next, else_=None) > case(index, value=entries.c.stage, else_=None))
     per_deal = select(
@@ -360,6 +377,7 @@ def unmet_among_stuck_and_lost(*, session: Session, viewer: Viewer, scope: Repor
                                end: datetime) -> UnmetCount:
     """For one stage: its stuck deals (open, over ``expected_days``) and the deals lost from it in
     ``[start, end)``, and per exit criterion how many of them lack a latest "met" check."""
+    _for_reports(session)
     clauses = scope_clauses(viewer, scope)
     stuck = select(Deal.id.label("deal_id")).where(  # type: ignore[union-attr]
         Deal.status == DealStatus.open, _over_expected(_cutoffs({stage_key: expected_days}, now)), *clauses)
@@ -367,10 +385,10 @@ def unmet_among_stuck_and_lost(*, session: Session, viewer: Viewer, scope: Repor
     lost = _changes([c.deal_id.label("deal_id")], c, clauses).where(
         c.to_stage == "lost", c.changed_at >= _at(start), c.changed_at < _at(end),
         _neighbour(c, "to_stage", previous=True) == stage_key)
-    n_stuck = session.exec(select(func.count()).select_from(stuck.subquery())).one()
-    n_lost = session.exec(select(func.count(func.distinct(lost.subquery().c.deal_id)))).one()
+    n_stuck = session.exec(select(func.count()).select_from(stuck.subquery())).scalar_one()
+    n_lost = session.exec(select(func.count(func.distinct(lost.subquery().c.deal_id)))).scalar_one()
     deals = union(stuck, lost).subquery()
-    n_deals = session.exec(select(func.count()).select_from(deals)).one()
+    n_deals = session.exec(select(func.count()).select_from(deals)).scalar_one()
     latest = (select(func.max(CriterionCheck.id))
               .where(CriterionCheck.stage_key == stage_key, CriterionCheck.deal_id.in_(select(deals.c.deal_id)))  # type: ignore[attr-defined]
               .group_by(CriterionCheck.deal_id, CriterionCheck.criterion_key))

@@ -10,10 +10,12 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
-from bot.importer import PRESETS, import_csv
+from bot.importer import PRESETS, Mapping, import_csv, load_mapping
 from bot.importer.columns import FIELDS, parse_map_options
 from bot.importer.source import DEFAULT_ENCODING
 from bot.runtime import Runtime
+
+LARGE_FILE = 512 * 1024  # bytes; smaller files import in a blink, a bar would only flicker
 
 
 @click.group("import")
@@ -33,8 +35,10 @@ def _fields(kind: str) -> str:
 def _options(command: Callable) -> Callable:
     for option in reversed([
         click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+        click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="YAML file naming which column feeds which field, and what the file's stage names mean."),
         click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
-                     help="Read FIELD from the file's COLUMN (repeatable); for exports with other headers."),
+                     help="Read FIELD from the file's COLUMN (repeatable; overrides --mapping for that field)."),
         click.option("--dry-run", is_flag=True, help="Check the file and count what would change; write nothing."),
         click.option("--date-format", metavar="FORMAT",
                      help="strptime format for dates that are not ISO 8601, e.g. %m/%d/%Y."),
@@ -45,10 +49,18 @@ def _options(command: Callable) -> Callable:
     return command
 
 
-def _run(runtime: Runtime, kind: str, file: Path, *, maps: tuple[str, ...], dry_run: bool, quiet: bool,
-         date_format: str | None, encoding: str, preset: str | None = None) -> None:
+def _column_mapping(mapping: Mapping, maps: tuple[str, ...]) -> dict[str, str]:
+    """The mapping file's columns, with each field given by ``--map`` taken from there instead."""
+    overrides = parse_map_options(maps)
+    kept = {column: field for column, field in mapping.columns.items() if field not in overrides.values()}
+    return kept | overrides
+
+
+def _run(runtime: Runtime, kind: str, file: Path, *, maps: tuple[str, ...], mapping_file: Path | None,
+         dry_run: bool, quiet: bool, date_format: str | None, encoding: str, preset: str | None = None) -> None:
+    mapping = load_mapping(mapping_file) if mapping_file else Mapping()
     console = Console(stderr=True)
-    show = not quiet and console.is_terminal
+    show = not quiet and console.is_terminal and file.stat().st_size >= LARGE_FILE
     bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                    TimeRemainingColumn(), console=console, transient=True) if show else None
     tasks: dict[str, TaskID] = {}
@@ -60,8 +72,9 @@ def _run(runtime: Runtime, kind: str, file: Path, *, maps: tuple[str, ...], dry_
             bar.update(tasks[phase], completed=done, total=total)
 
     with bar or nullcontext():
-        summary = import_csv(runtime, kind, file, preset=preset, mapping=parse_map_options(maps), dry_run=dry_run,
-                             date_format=date_format, encoding=encoding, progress=progress)
+        summary = import_csv(runtime, kind, file, preset=preset, mapping=_column_mapping(mapping, maps),
+                             stage_names=mapping.stages, dry_run=dry_run, date_format=date_format,
+                             encoding=encoding, progress=progress)
     click.echo(f"{file}: {summary.line()}")
     for note in summary.notes:
         click.echo(f"  {note}")

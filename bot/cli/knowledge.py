@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import click
 
+from bot.cli.output import err_console
 from bot.runtime import Runtime
 
 
@@ -20,19 +23,33 @@ def index(runtime: Runtime, rebuild: bool) -> None:
     re-indexes everything.
     """
     # Imported here so that other commands start without loading Chroma or LangChain.
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from knowledge.embeddings import embedding_identity
     from knowledge.index import build_index
 
+    settings = runtime.settings
     started = time.perf_counter()
     process = runtime.process
-    columns = (TextColumn("embedding chunks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("embed", total=None)
-        stats = build_index(runtime.settings, process,
-                            lambda done, total: bar.update(task, completed=done, total=total), rebuild=rebuild)
+    where = settings.chroma_url or settings.chroma_path
+    err_console.print(f"Indexing the map {process.name} v{process.version}, the notes in {settings.methodologies} "
+                      f"and the playbooks in {settings.playbooks}\ninto {where} with {embedding_identity(settings)}",
+                      markup=False, soft_wrap=True)
+    with _progress() as report:
+        stats = build_index(settings, process, report, rebuild=rebuild)
     click.echo(f"index: {stats} in {time.perf_counter() - started:.1f}s")
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar in a terminal; plain 'embedded N/M' lines otherwise (logs, CI, pipes)."""
+    if not err_console.is_terminal:
+        yield lambda done, total: err_console.print(f"embedded {done}/{total} chunks", markup=False, soft_wrap=True)
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("embedding chunks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("embed", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 commands = [index]

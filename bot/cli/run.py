@@ -1,3 +1,80 @@
-"""Commands of this area (being written)."""
+"""``stagecoach run``: the Slack app, in Socket Mode or HTTP mode, with the daily digest on its clock."""
 
-commands: list = []
+from __future__ import annotations
+
+import logging
+
+import click
+
+from bot.errors import ConfigError
+from bot.runtime import Runtime
+from storage.db import make_engine
+
+logger = logging.getLogger(__name__)
+
+
+def check_workers(runtime: Runtime, workers: int) -> None:
+    """Refuse several workers on the embedded Chroma index, which one process at a time may open.
+
+    Raises:
+        ConfigError: ``workers`` > 1 without ``STAGECOACH_CHROMA_URL``, or fewer than one worker.
+    """
+    if workers < 1:
+        raise ConfigError("--workers takes 1 or more.")
+    if workers > 1 and not runtime.settings.chroma_url:
+        raise ConfigError(
+            f"--workers {workers} needs a Chroma server: the embedded index under {runtime.settings.chroma_path} "
+            "can be opened by one process only. Run `chroma run --path <dir>` and set STAGECOACH_CHROMA_URL "
+            "(e.g. http://127.0.0.1:8000), or use --workers 1.")
+
+
+def start_digest_clock(runtime: Runtime):
+    """The in-process digest scheduler (``bot.digest.schedule``) with its own Web API client."""
+    from bot.digest.schedule import start_scheduler
+    from bot.slack.client import make_client
+
+    return start_scheduler(runtime, make_client(runtime.settings))
+
+
+@click.command("run")
+@click.option("--port", default=3000, show_default=True, help="HTTP mode: the port for Slack's requests.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="HTTP mode: the address to listen on.")
+@click.option("--workers", default=1, show_default=True,
+              help="HTTP mode: worker processes (more than one needs STAGECOACH_CHROMA_URL).")
+@click.option("--no-digest", is_flag=True, help="Do not send the daily digest from this process (e.g. a CronJob does).")
+@click.pass_obj
+def run(runtime: Runtime, port: int, host: str, workers: int, no_digest: bool) -> None:
+    """Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
+    from bot.slack.app import create_app
+
+    settings = runtime.settings
+    logging.getLogger("bot").setLevel(min(logging.getLogger().level, logging.INFO))
+    if settings.slack_app_token:
+        app = create_app(runtime)  # validates the tokens before anything starts
+        if not no_digest:
+            start_digest_clock(runtime)
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        click.echo("Stagecoach is connected to Slack in Socket Mode. Ctrl-C stops it.", err=True)
+        SocketModeHandler(app, settings.slack_app_token).start()
+        return
+
+    from bot.slack.server import listen, serve
+
+    check_workers(runtime, workers)
+    if not settings.slack_bot_token or not settings.slack_signing_secret:
+        raise ConfigError("HTTP mode needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+                          "(or set SLACK_APP_TOKEN for Socket Mode).")
+    runtime.engine.dispose()  # migrated once here; each worker opens its own connections after the fork
+    sock = listen(host, port)
+
+    def make_app():
+        worker = Runtime(settings, engine=make_engine(settings.resolved_database_url))
+        return create_app(worker)
+
+    click.echo(f"Stagecoach listens on http://{host}:{sock.getsockname()[1]}/slack/events "
+               f"({workers} worker{'s' if workers > 1 else ''}). Ctrl-C stops it.", err=True)
+    serve(make_app, sock, workers=workers, in_parent=None if no_digest else lambda: start_digest_clock(runtime))
+
+
+commands = [run]

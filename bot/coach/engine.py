@@ -172,13 +172,14 @@ class Coach:
                 reasons.append(f"close date {deal.close_date:%b %d} has passed")
                 severity += 50
             if reasons:
-                rows.append((severity, self._ref(session, viewer, deal.id), reasons))
+                rows.append((severity, deal, reasons))
         rows.sort(key=lambda r: (-r[0], r[1].name))
-        shown = [(ref, reasons) for _, ref, reasons in rows[:10]]
+        # Full references (a few queries each) only for the deals shown: a big book flags hundreds.
+        shown = [(self._ref(session, viewer, deal.id), reasons) for _, deal, reasons in rows[:10]]
         text = composer.compose_attention(shown, viewer.is_manager)
         if len(rows) > 10:
             text += f"\n…and {len(rows) - 10} more."
-        return CoachAnswer(text, "attention", data={"deals": [r.external_id for _, r, _ in rows]})
+        return CoachAnswer(text, "attention", data={"deals": [deal.external_id for _, deal, _ in rows]})
 
     def _ref(self, session, viewer: Viewer, deal_id: int) -> DealRef:
         deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=deal_id)

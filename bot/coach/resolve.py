@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -51,16 +52,21 @@ def _ngrams(words: list[str], longest: int = 4) -> list[str]:
     return grams
 
 
-def _names(deal: DealSummary) -> list[str]:
+def _names(deal: DealSummary) -> tuple[str, ...]:
     """What a rep might call a deal: its name, its account, and the account's or name's leading words."""
-    names = {deal.name.lower(), deal.account.lower(), deal.external_id.lower()}
-    for field in (deal.account, deal.name):
+    return _names_of(deal.name, deal.account, deal.external_id)
+
+
+@lru_cache(maxsize=65536)  # every question re-reads the asker's whole book; names rarely change
+def _names_of(name: str, account: str, external_id: str) -> tuple[str, ...]:
+    names = {name.lower(), account.lower(), external_id.lower()}
+    for field in (account, name):
         words = _words(field)
         for k in range(1, len(words)):
             prefix = " ".join(words[:k])
             if len(prefix) >= MIN_PREFIX_CHARS and prefix not in _FILLER:
                 names.add(prefix)
-    return sorted(names)
+    return tuple(sorted(names))
 
 
 def resolve_deal(question: str, deals: list[DealSummary]) -> Resolution:
@@ -80,11 +86,11 @@ def resolve_deal(question: str, deals: list[DealSummary]) -> Resolution:
     # Per deal: its best score, and how many characters of the question that match covered,
     # so "globex renewal" picks the renewal over every other Globex deal that only matches "globex".
     best: dict[int, tuple[float, int]] = {}
-    for column, deal_index in enumerate(owners):
+    column_best = scores.max(axis=0)
+    for column in column_best.nonzero()[0]:  # only names that matched something; most match nothing
+        deal_index = owners[column]
         row = scores[:, column]
-        score = float(row.max())
-        if not score:
-            continue
+        score = float(column_best[column])
         covered = max(len(grams[g]) for g in range(len(grams)) if row[g] >= score - TIE_MARGIN and row[g] > 0)
         if (score, covered) > best.get(deal_index, (0.0, 0)):
             best[deal_index] = (score, covered)

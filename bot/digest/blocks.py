@@ -13,7 +13,7 @@ from bot.slack.blocks import Message, button, context, section
 from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE, escape, plain, shorten, split_text
 from storage.timeutil import zone
 
-# Action ids of the digest's buttons (handled in bot/slack/listeners/actions/digest.py).
+# Action ids of the digest's buttons; the Slack listeners run them through bot.digest.actions.
 DONE = "digest_done"
 SNOOZE_DAY = "digest_snooze_1d"
 SNOOZE_WEEK = "digest_snooze_1w"
@@ -46,7 +46,7 @@ def rep_message(digest: RepDigest) -> Message:
         text = f"Nothing needs you today ({day:%a %b %d}): no overdue follow-ups and no stuck deals. 🎉"
         return Message(text=text, blocks=[section(text)])
     summary = ", ".join(f"{n} {_NOUNS[key]}" for key, n in counts.items())
-    blocks = [section(f"*Good morning, {escape(shorten(person.name, NAME_LIMIT))}!* Your digest for {day:%a %b %d}: {summary}.")]
+    blocks = [section(f"*Good morning, {escape(shorten(_first_name(person.name), NAME_LIMIT))}!* Your digest for {day:%a %b %d}: {summary}.")]
     shown = _fair_share({k: len(v) for k, v in sections.items()}, MAX_ITEMS)
     number = 0
     for key, items in sections.items():
@@ -90,20 +90,19 @@ def item_buttons(item: DigestItem) -> list[dict]:
 
     A follow-up is completed or snoozed. A deal item (stuck, past close) is "done" by
     logging the suggested activity, and snoozed by scheduling a follow-up, which keeps
-    it out of the digest until then.
+    it out of the digest until then. The formats are read by ``bot.digest.actions.parse``.
     """
+    deal_id = item.deal.id
     if item.followup is not None:
-        value = json.dumps({"f": item.followup.id, "d": item.deal.id})
-        done = [button("✅ Done", DONE, value, style="primary")]
+        done = snooze = json.dumps({"f": item.followup.id, "d": deal_id})
     else:
-        value = json.dumps({"d": item.deal.id})
-        done = []
-        if item.next_activity is not None:
-            done = [button("✅ Done", DONE, json.dumps({"d": item.deal.id, "a": item.next_activity.key}), style="primary")]
-    return done + [
-        button("💤 Snooze 1 day", SNOOZE_DAY, value),
-        button("💤 Snooze 1 week", SNOOZE_WEEK, value),
-        button("🧭 Coach me", COACH_ME, json.dumps({"d": item.deal.id})),
+        done = json.dumps({"d": deal_id, "a": item.next_activity.key if item.next_activity else None})
+        snooze = json.dumps({"d": deal_id})
+    return [
+        button("✅ Done", DONE, done, style="primary"),
+        button("💤 Snooze 1 day", SNOOZE_DAY, snooze),
+        button("💤 Snooze 1 week", SNOOZE_WEEK, snooze),
+        button("🧭 Coach me", COACH_ME, json.dumps({"d": deal_id, "x": item.deal.external_id})),
     ]
 
 
@@ -167,3 +166,7 @@ def marked(blocks: list[dict], block_id: str, note: str) -> list[dict]:
     """The message's blocks with one item's buttons replaced by a note ("Done", "Snoozed to Tue")."""
     return [context(note) if b.get("block_id") == block_id else b for b in blocks]
 
+
+
+def _first_name(name: str) -> str:
+    return name.split()[0] if name.strip() else name

@@ -12,7 +12,7 @@ digest lists; the next activity for each deal comes from the coach's plan logic.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -36,10 +36,13 @@ from bot.digest.types import (
     Recipient,
     RepDigest,
 )
+from bot.runtime import Runtime
 from knowledge.process_map import ProcessMap
 from storage import digest as store
 from storage.models import Role
 from storage.timeutil import local_midnight_utc, to_utc, zone
+
+BATCH = 200  # people per batch of queries: few round trips, bounded memory
 
 
 @dataclass
@@ -103,6 +106,17 @@ def _not_delivered(session: Session, dues: list[Due]) -> list[Due]:
     return [d for d in dues if (d.person.rep_id, d.kind, d.local_date) not in done]
 
 
+def build_in_batches(runtime: Runtime, dues: list[Due], batch: int = BATCH) -> Iterator[list[Digest]]:
+    """The digests of ``dues`` a batch at a time (grouped by timezone, so not in the given order),
+    each batch in its own short session: memory stays flat."""
+    process = runtime.process
+    # People who share a timezone share "today": grouped, a batch is one set of queries.
+    ordered = sorted(dues, key=lambda d: (d.person.timezone, d.at, d.local_date, d.person.rep_id, d.kind))
+    for start in range(0, len(ordered), batch):
+        with runtime.session() as session:
+            yield build(session=session, process=process, dues=ordered[start:start + batch])
+
+
 def build(*, session: Session, process: ProcessMap, dues: Iterable[Due]) -> list[Digest]:
     """The digest of each due, in the order given."""
     dues = list(dues)
@@ -123,17 +137,21 @@ def rep_digests(*, session: Session, process: ProcessMap, dues: list[Due]) -> li
     """Digests for reps who share a timezone and instant: one set of queries for the whole batch."""
     first = dues[0]
     tz_name, at, today = first.person.timezone, first.at, first.local_date
+    start_of_today = local_midnight_utc(today, zone(tz_name))
     end_of_today = local_midnight_utc(today + timedelta(days=1), zone(tz_name))
     owners = {d.person.rep_id: d for d in dues}
     followups = store.followups_due_before(session=session, owner_ids=owners, until=end_of_today)
-    # A deal whose next touch is already scheduled after today (e.g. snoozed from the digest) waits for it.
+    # A deal whose next touch is scheduled for today or later (e.g. snoozed from the digest) is listed
+    # through that follow-up when it falls due, not again as stuck or past its close date.
     stuck = store.stuck_deals(session=session, owner_ids=owners, entered_by=stuck_cutoffs(process, at),
-                              unless_scheduled_from=end_of_today)
-    past = store.deals_past_close(session=session, owner_ids=owners, before=today, unless_scheduled_from=end_of_today)
+                              unless_scheduled_from=start_of_today)
+    past = store.deals_past_close(session=session, owner_ids=owners, before=today,
+                                  unless_scheduled_from=start_of_today)
     deal_ids = {r.deal_id for r in followups} | {r.id for r in stuck} | {r.id for r in past}
     checks = store.current_stage_checks(session=session, deal_ids=deal_ids)
 
     digests = {rep_id: RepDigest(due) for rep_id, due in owners.items()}
+    next_activity = _NextActivities(process)
     by_owner: dict[int, list] = defaultdict(list)
     for row in followups:
         by_owner[row.deal_owner_id].append(row)
@@ -147,21 +165,35 @@ def rep_digests(*, session: Session, process: ProcessMap, dues: list[Due]) -> li
                 deal = deals[item.deal_id]
                 getattr(digest, section).append(DigestItem(
                     section, deal, stage_name(process, deal.stage_key), item.days_overdue,
-                    _next_activity(process, deal.stage_key, checks.get(deal.id, {})), item))
+                    next_activity(deal.stage_key, checks.get(deal.id, {})), item))
     for row in stuck:
         deal = deal_ref(row, owners[row.owner_id].person.name)
         stage = process.stage(row.stage_key)
         days_over = (at - row.stage_entered_at).days - stage.expected_days  # type: ignore[union-attr]
         digests[row.owner_id].stuck.append(DigestItem(
-            STUCK, deal, stage.name, days_over, _next_activity(process, row.stage_key, checks.get(row.id, {}))))  # type: ignore[union-attr]
+            STUCK, deal, stage.name, days_over, next_activity(row.stage_key, checks.get(row.id, {}))))  # type: ignore[union-attr]
     for row in past:
         deal = deal_ref(row, owners[row.owner_id].person.name)
         digests[row.owner_id].past_close.append(DigestItem(
             PAST_CLOSE, deal, stage_name(process, row.stage_key), (today - row.close_date).days,
-            _next_activity(process, row.stage_key, checks.get(row.id, {}))))
+            next_activity(row.stage_key, checks.get(row.id, {}))))
     for digest in digests.values():
         digest.stuck.sort(key=lambda i: (-i.days, i.deal.name, i.deal.id))
     return [digests[d.person.rep_id] for d in dues]
+
+
+class _NextActivities:
+    """The map's next activity for a deal, remembered per stage and set of met criteria (many deals share one)."""
+
+    def __init__(self, process: ProcessMap):
+        self.process = process
+        self.known: dict[tuple[str, frozenset], NextActivity | None] = {}
+
+    def __call__(self, stage_key: str, checks: dict) -> NextActivity | None:
+        key = (stage_key, frozenset(k for k, check in checks.items() if check.met))
+        if key not in self.known:
+            self.known[key] = _next_activity(self.process, stage_key, checks)
+        return self.known[key]
 
 
 def _next_activity(process: ProcessMap, stage_key: str, checks: dict) -> NextActivity | None:

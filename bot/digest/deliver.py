@@ -1,15 +1,16 @@
 """Delivering digests exactly once per person and local day, however many runs overlap.
 
 For each digest: reserve a delivery record (its own committed transaction; the
-unique constraint lets exactly one run win), then open the DM and post, then
-record the message's timestamp. A run that stops between posting and recording
-leaves the row ``reserved``: that person gets nothing more that day, and later
-runs report the reservation as stale. One failed DM never stops the others.
+unique constraint lets exactly one run win), then post into the DM, then
+record the message's timestamp. A run that stops between reserving and recording
+leaves the row ``reserved``: that person gets nothing more that day, and the next
+run reports it once. One failed DM never stops the others.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,8 +33,9 @@ logger = logging.getLogger(__name__)
 # A reservation older than this and still not completed is reported (a send takes seconds, even with 429 waits).
 STALE_AFTER = timedelta(minutes=15)
 STALE_WINDOW = timedelta(days=2)  # ...for this long, then it is history
-BATCH = 200  # digests built at a time, so memory stays flat however many people there are
 WORKERS = 4  # DMs in flight at once; Slack's rate limits, not our CPU, set the pace
+RATE_LIMIT_ROUNDS = 5  # 429s the client gave up on, waited out again before the DM counts as failed
+MAX_RETRY_AFTER = 60.0  # seconds; a longer Retry-After is capped so one DM cannot stall the run for long
 
 
 @dataclass(frozen=True)
@@ -103,22 +105,17 @@ def deliver_due(runtime: Runtime, client: WebClient, *, now: datetime | None = N
     with runtime.session() as session:
         schedule = (compute.due_on(session=session, settings=runtime.settings, day=day) if day
                     else compute.due_at(session=session, settings=runtime.settings, now=now))
-        summary.stale = store.stale_reservations(session=session, reserved_before=now - STALE_AFTER,
-                                                 reserved_since=now - STALE_WINDOW)
+        summary.stale = store.claim_stale_reservations(session=session, reserved_before=now - STALE_AFTER,
+                                                       reserved_since=now - STALE_WINDOW)
     for person, problem in schedule.problems:
-        summary.outcomes.append(Outcome(person, "rep", (day or now.date()), "failed", problem))
+        summary.outcomes.append(Outcome(person, "rep", day or now.date(), "failed", problem))
     reachable = [d for d in schedule.dues if d.person.slack_user_id]
     for due in schedule.dues:
         if not due.person.slack_user_id:
             summary.outcomes.append(_record_unreachable(runtime, due, now))
-    with runtime.session() as session:
-        channels = store.known_dm_channels(session=session, rep_ids={d.person.rep_id for d in reachable})
-    process = runtime.process
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for start in range(0, len(reachable), BATCH):
-            with runtime.session() as session:
-                digests = compute.build(session=session, process=process, dues=reachable[start:start + BATCH])
-            for outcome in pool.map(lambda d: deliver_one(runtime, client, d, now=now, channels=channels), digests):
+        for digests in compute.build_in_batches(runtime, reachable):
+            for outcome in pool.map(lambda d: deliver_one(runtime, client, d, now=now), digests):
                 summary.outcomes.append(outcome)
                 if on_outcome:
                     on_outcome(outcome)
@@ -127,8 +124,7 @@ def deliver_due(runtime: Runtime, client: WebClient, *, now: datetime | None = N
     return summary
 
 
-def deliver_one(runtime: Runtime, client: WebClient, digest: Digest, *, now: datetime,
-                channels: dict[int, str] | None = None) -> Outcome:
+def deliver_one(runtime: Runtime, client: WebClient, digest: Digest, *, now: datetime) -> Outcome:
     """Reserve, send, complete one digest. Never raises: problems become the outcome's reason."""
     due = digest.due
     person = due.person
@@ -144,7 +140,7 @@ def deliver_one(runtime: Runtime, client: WebClient, digest: Digest, *, now: dat
         logger.exception("digest reservation for %s failed", person.name)
         return _outcome(due, "failed", f"could not reserve: {exc}")
     try:
-        channel, ts = _post(client, person, message_for(digest), (channels or {}).get(person.rep_id))
+        channel, ts = _post(client, person, message_for(digest))
     except Exception as exc:  # noqa: BLE001 - any failure of one DM is reported, and the others go on
         reason = _describe(exc)
         _mark_failed(runtime, delivery_id, reason)
@@ -184,18 +180,33 @@ def _mark_failed(runtime: Runtime, delivery_id: int, reason: str) -> None:
         logger.exception("could not record digest failure %s", delivery_id)
 
 
-def _post(client: WebClient, person: Recipient, message: Message, known_channel: str | None) -> tuple[str, str]:
-    """Post into the person's DM; a remembered channel saves a rate-limited ``conversations.open``."""
-    channel = known_channel or client.conversations_open(users=person.slack_user_id)["channel"]["id"]
+def _post(client: WebClient, person: Recipient, message: Message) -> tuple[str, str]:
+    """Post into the app's DM with the person (a user id as channel: no ``conversations.open`` call).
+
+    The client already waits out a few 429s; a digest run can wait longer than a live
+    answer, so it keeps waiting out ``Retry-After`` for a while. A 429 means nothing was posted.
+    """
+    for round_ in range(RATE_LIMIT_ROUNDS + 1):
+        try:
+            response = client.chat_postMessage(channel=person.slack_user_id, **message.as_kwargs(),
+                                               unfurl_links=False, unfurl_media=False)
+            return response["channel"], response["ts"]
+        except SlackApiError as exc:
+            if getattr(exc.response, "status_code", None) != 429 or round_ == RATE_LIMIT_ROUNDS:
+                raise
+            time.sleep(_retry_after(exc))
+    raise AssertionError("unreachable")
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    headers = getattr(exc.response, "headers", None) or {}
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if isinstance(value, list):  # some transports give each header as a list of values
+        value = value[0] if value else None
     try:
-        response = client.chat_postMessage(channel=channel, **message.as_kwargs(), unfurl_links=False, unfurl_media=False)
-    except SlackApiError as exc:
-        if known_channel is None or exc.response.get("error") not in ("channel_not_found", "is_archived"):
-            raise
-        # Slack refused the remembered channel, so nothing was posted: open the DM afresh and post once more.
-        channel = client.conversations_open(users=person.slack_user_id)["channel"]["id"]
-        response = client.chat_postMessage(channel=channel, **message.as_kwargs(), unfurl_links=False, unfurl_media=False)
-    return channel, response["ts"]
+        return min(MAX_RETRY_AFTER, max(0.0, float(value)))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 1.0
 
 
 def _describe(exc: Exception) -> str:

@@ -15,7 +15,7 @@ from storage import digest as store
 from storage.deals import visible_reps
 from storage.timeutil import zone
 
-# Moves are those since the last roll-up actually sent; a first roll-up looks back this far.
+# Moves are those since the last roll-up (sent, or recorded empty); a first roll-up looks back this far.
 FIRST_LOOKBACK = timedelta(days=1)
 
 
@@ -23,12 +23,13 @@ def manager_digest(*, session: Session, process: ProcessMap, due: Due) -> Manage
     """The roll-up for ``due.person`` over the reps they may see (their team and direct reports)."""
     at = due.at
     team = {r.id: r for r in visible_reps(session=session, viewer=due.person.viewer())}
-    since = store.last_sent_at(session=session, rep_id=due.person.rep_id, kind=MANAGER) or at - FIRST_LOOKBACK
+    since = (store.last_digest_at(session=session, rep_id=due.person.rep_id, kind=MANAGER, before=due.local_date)
+             or at - FIRST_LOOKBACK)
     digest = ManagerDigest(due, since=since)
 
     by_owner: dict[int, list] = defaultdict(list)
-    for row in store.followups_due_before(session=session, owner_ids=team, until=at):
-        by_owner[row.deal_owner_id].append(row)
+    for row in store.open_followups_due_before(session=session, owner_ids=team, until=at):
+        by_owner[row.owner_id].append(row)
     for owner_id, rows in by_owner.items():
         # Overdue as each rep sees it: by calendar day in the rep's own timezone.
         overdue, _ = classify_followups(rows, at, _tz_name(team[owner_id].timezone))

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from bot.coach.types import DealRef
 from knowledge.process_map import ProcessMap
 
+_DEAL_FIELDS = ("external_id", "name", "account", "stage_key", "owner_id", "amount", "close_date", "status")
+_PLAIN = attrgetter(*_DEAL_FIELDS)
+_PREFIXED = attrgetter(*(f"deal_{name}" for name in _DEAL_FIELDS))
+
 
 def deal_ref(row, owner_name: str, prefix: str = "") -> DealRef:
     """A DealRef from a query row of ``storage.digest``; follow-up and move rows prefix deal columns ``deal_``."""
-    def get(name: str):
-        return getattr(row, prefix + name)
-
-    status = get("status")
-
-    return DealRef(id=row.deal_id if prefix else row.id, external_id=get("external_id"), name=get("name"),
-                   account=get("account"), stage_key=get("stage_key"), owner_id=get("owner_id"), owner_name=owner_name,
-                   amount=get("amount"), close_date=get("close_date"), status=str(getattr(status, "value", status)))
+    external_id, name, account, stage_key, owner_id, amount, close_date, status = (_PREFIXED if prefix else _PLAIN)(row)
+    return DealRef(id=row.deal_id if prefix else row.id, external_id=external_id, name=name, account=account,
+                   stage_key=stage_key, owner_id=owner_id, owner_name=owner_name, amount=amount,
+                   close_date=close_date, status=str(getattr(status, "value", status)))
 
 
 def stage_name(process: ProcessMap, key: str) -> str:

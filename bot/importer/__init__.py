@@ -1,23 +1,25 @@
-"""CSV import of reps, deals and stage history: check the whole file, then write it in one transaction.
+"""CSV import of reps, deals and stage history: all of a file or none of it, in one transaction.
 
-Pass 1 streams the file and checks every row, keeping only the key sets that duplicate and lookup
-checks need; any error rejects the file before anything is written. Pass 2 streams it again and
-writes batches of rows with bulk upserts, all in one transaction (rolled back for a dry run).
+Files are streamed in batches, keeping only the key sets that duplicate and lookup checks need.
+Deals (the big files) go in one pass: each batch is checked and written with bulk upserts, and
+any error anywhere rolls the whole transaction back. Reps and history check the whole file first
+(a rep's manager may come later in the file; a history replaces the timelines of all the deals it
+names), then write it in a second pass. A dry run rolls back at the end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from bot.importer.columns import PRESETS, resolve_columns
+from bot.importer.columns import PRESETS, ColumnMap, Mapping, load_mapping, resolve_columns
 from bot.importer.deals import DealImport
 from bot.importer.history import HistoryImport
 from bot.importer.job import ImportJob
 from bot.importer.report import ErrorLog, ImportRejected, ImportSummary, RowError
 from bot.importer.reps import RepImport
-from bot.importer.source import DEFAULT_ENCODING, batched, read_header, read_rows
+from bot.importer.source import DEFAULT_ENCODING, Row, batched, read_header, read_rows
 from bot.importer.values import StageResolver
 from bot.runtime import Runtime
 from storage.timeutil import utcnow
@@ -25,14 +27,15 @@ from storage.timeutil import utcnow
 KINDS: dict[str, type[ImportJob]] = {"reps": RepImport, "deals": DealImport, "history": HistoryImport}
 BATCH_SIZE = 2000
 
-# progress(phase, done, total): phase "checking" counts bytes of the file, "writing" counts rows.
+# progress(phase, done, total): phases "importing" and "checking" count bytes of the file, "writing" rows.
 Progress = Callable[[str, int, int], None]
 
-__all__ = ["KINDS", "PRESETS", "ImportRejected", "ImportSummary", "import_csv"]
+__all__ = ["KINDS", "PRESETS", "ImportRejected", "ImportSummary", "Mapping", "import_csv", "load_mapping"]
 
 
 def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = None,
-               mapping: dict[str, str] | None = None, dry_run: bool = False, date_format: str | None = None,
+               mapping: dict[str, str] | None = None, stage_names: dict[str, str] | None = None,
+               dry_run: bool = False, date_format: str | None = None,
                encoding: str = DEFAULT_ENCODING, progress: Progress | None = None, now: datetime | None = None,
                batch_size: int = BATCH_SIZE) -> ImportSummary:
     """Import ``path`` as ``kind`` (reps, deals or history).
@@ -40,6 +43,7 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
     Args:
         mapping: {file column: field} overriding the header names (and the preset's).
         preset: "hubspot" or "salesforce": the usual header names of those CRMs' deal exports.
+        stage_names: {stage as written in the file: stage key, won or lost}, for a CRM's own stage names.
         dry_run: check and count everything, write nothing.
         date_format: strptime format tried when a date is not ISO 8601 (e.g. "%m/%d/%Y").
         now: the import's time (follow-ups and checks it creates; stage entries the file does not date).
@@ -57,25 +61,19 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
         raise ImportRejected(str(path), log)
     report = progress or (lambda phase, done, total: None)
     size = path.stat().st_size
-    stages = StageResolver(runtime.process)
+    stages = StageResolver(runtime.process, stage_names)
     with runtime.session() as session:
         job = KINDS[kind](session=session, columns=columns, stages=stages, now=now or utcnow(),
                           date_format=date_format)
         log = ErrorLog()
-        rows = 0
-        report("checking", 0, size)
-        for batch in batched(read_rows(path, columns, encoding=encoding,
-                                        on_bytes=lambda done: report("checking", done, size)), batch_size):
-            rows += len(batch)
-            log.extend(job.check(batch))
-        log.extend(job.check_end())
+        if job.single_pass:
+            _check_and_write(job, read_rows(path, columns, encoding=encoding,
+                                            on_bytes=lambda done: report("importing", done, size)),
+                             log, batch_size)
+        else:
+            _check_then_write(job, path, columns, encoding, log, report, size, batch_size)
         if log:
-            raise ImportRejected(str(path), log)
-        job.prepare()
-        report("writing", 0, rows)
-        for batch in batched(read_rows(path, columns, encoding=encoding), batch_size):
-            job.write(batch)
-            report("writing", job.summary.rows, rows)
+            raise ImportRejected(str(path), log)  # the session rolls back whatever was written
         summary = job.finish()
         if columns.ignored:
             summary.notes.append(f"ignored column(s): {', '.join(columns.ignored)}")
@@ -83,3 +81,36 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
             session.rollback()  # the commit that follows then has nothing to write
             summary.dry_run = True
     return summary
+
+
+def _check_and_write(job: ImportJob, rows: Iterator[Row], log: ErrorLog, batch_size: int) -> None:
+    """One pass: each batch is checked, and written while the file has shown no error.
+
+    After the first error the rest is only checked, so every error is listed; the caller then
+    rolls the transaction back, so a bad file leaves nothing behind.
+    """
+    for batch in batched(rows, batch_size):
+        log.extend(job.check(batch))
+        if not log:
+            job.write_checked()
+    log.extend(job.check_end())
+
+
+def _check_then_write(job: ImportJob, path: Path, columns: ColumnMap, encoding: str, log: ErrorLog,
+                      report: Progress, size: int, batch_size: int) -> None:
+    """Two passes, for kinds whose writes need the whole file seen first (managers later in the file,
+    the full set of deals a history names): check every row, then, if none failed, write."""
+    rows = 0
+    report("checking", 0, size)
+    for batch in batched(read_rows(path, columns, encoding=encoding,
+                                   on_bytes=lambda done: report("checking", done, size)), batch_size):
+        rows += len(batch)
+        log.extend(job.check(batch))
+    log.extend(job.check_end())
+    if log:
+        return
+    job.prepare()
+    report("writing", 0, rows)
+    for batch in batched(read_rows(path, columns, encoding=encoding), batch_size):
+        job.write(batch)
+        report("writing", job.summary.rows, rows)

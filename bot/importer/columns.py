@@ -1,8 +1,12 @@
-"""Which file column feeds which field: our own header names, CRM presets and ``--map COLUMN=FIELD``."""
+"""Which file column feeds which field: our own header names, CRM presets, a mapping file and ``--map``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from pathlib import Path
+
+import yaml
 
 from bot.errors import InvalidInput
 
@@ -79,6 +83,48 @@ def parse_map_options(options: tuple[str, ...] | list[str]) -> dict[str, str]:
             raise InvalidInput(f"--map takes COLUMN=FIELD, got {option!r}")
         pairs[column.strip()] = field.strip()
     return pairs
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A mapping file: which file column feeds which field, and what the file's stage names mean."""
+
+    columns: dict[str, str] = dataclass_field(default_factory=dict)  # file column -> field
+    stages: dict[str, str] = dataclass_field(default_factory=dict)  # stage as written in the file -> stage key, won or lost
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Read a YAML mapping file with optional ``columns`` and ``stages`` sections of plain text pairs.
+
+    Raises:
+        InvalidInput: the file is unreadable, not YAML, or not shaped like a mapping file.
+    """
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read the mapping file ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"{path}: not valid YAML ({exc})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path}: a mapping file has the sections columns: and stages:")
+    problems = [f"unknown section {key!r} (columns, stages)" for key in data if key not in ("columns", "stages")]
+    sections: dict[str, dict[str, str]] = {}
+    for section in ("columns", "stages"):
+        pairs = data.get(section) or {}
+        if not isinstance(pairs, dict):
+            problems.append(f"{section}: expected 'name in the file: {section[:-1]}' pairs")
+            continue
+        sections[section] = {}
+        for key, value in pairs.items():
+            if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+                problems.append(f"{section}: {key!r} needs a name as its value, got {value!r}")
+            else:
+                sections[section][str(key).strip()] = str(value).strip()
+    if problems:
+        raise InvalidInput(f"{path}: not a valid mapping file", problems)
+    return Mapping(columns=sections["columns"], stages=sections["stages"])
 
 
 def resolve_columns(kind: str, header: list[str], *, preset: str | None = None,

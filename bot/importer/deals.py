@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from bot.errors import InvalidInput
 from bot.importer.job import ImportJob
 from bot.importer.report import RowError
 from bot.importer.snapshot import OPEN, DealRecord, differs, plan_deal
@@ -23,10 +22,17 @@ class OwnerLookup:
     def __init__(self, directory: list[Any]):
         self.by_email = {rep.email.lower(): rep.id for rep in directory}
         self.by_name: dict[str, list[int]] = defaultdict(list)
+        self.cache: dict[str, int] = {}
         for rep in directory:
             self.by_name[rep.name.strip().lower()].append(rep.id)
 
     def resolve(self, text: str) -> int:
+        owner = self.cache.get(text)
+        if owner is None:
+            owner = self.cache[text] = self._lookup(text)  # a file names the same few owners again and again
+        return owner
+
+    def _lookup(self, text: str) -> int:
         key = text.strip().lower()
         if key in self.by_email:
             return self.by_email[key]
@@ -40,12 +46,14 @@ class OwnerLookup:
 
 class DealImport(ImportJob):
     kind = "deals"
+    single_pass = True  # files of 100,000s of rows: parse each row once
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.owners = OwnerLookup(db.rep_directory(session=self.session))
         self.last_stage = self.stages.process.stage_keys[-1]
         self.seen: dict[str, int] = {}  # external id -> row number, for duplicates within the file
+        self.checked: list[DealRecord] = []  # the last batch's valid rows, waiting for write_checked
 
     def parse(self, row: Row, errors: list[RowError]) -> DealRecord | None:
         """The row as a DealRecord, or None with its problems added to ``errors``."""
@@ -105,27 +113,25 @@ class DealImport(ImportJob):
 
     def check(self, rows: list[Row]) -> list[RowError]:
         errors: list[RowError] = []
+        self.checked = []
+        seen = self.seen
         for row in rows:
-            self.parse(row, errors)
+            record = self.parse(row, errors)
             external_id = row.values.get("external_id")
             if external_id:
-                first = self.seen.setdefault(external_id, row.number)
+                first = seen.setdefault(external_id, row.number)
                 if first != row.number:
                     errors.append(self.error(row, "external_id", f"duplicate id {external_id!r} (also row {first})"))
+                    continue
+            if record is not None:
+                self.checked.append(record)
         return errors
 
-    def prepare(self) -> None:
-        self.seen.clear()  # pass 2 needs no key set
-
-    def write(self, rows: list[Row]) -> None:
-        errors: list[RowError] = []
-        records = [r for r in (self.parse(row, errors) for row in rows) if r is not None]
-        if errors:  # the file changed between the two passes
-            raise InvalidInput(f"the file changed while importing: {errors[0]}")
+    def write_checked(self) -> None:
+        records, self.checked = self.checked, []
         stored = db.deals_by_external_id(session=self.session, external_ids=[r.external_id for r in records])
-        plans = [(record, stored.get(record.external_id)) for record in records]
         plans = [(record, old, plan_deal(record, old, now=self.now, last_stage=self.last_stage))
-                 for record, old in plans]
+                 for record, old in ((record, stored.get(record.external_id)) for record in records)]
         changed = {rec.external_id for rec, old, plan in plans if old is None or differs(plan, old)}
         ids = db.upsert_deals(session=self.session, rows=[
             {"external_id": rec.external_id, **plan.row} for rec, _, plan in plans if rec.external_id in changed
@@ -164,9 +170,10 @@ class DealImport(ImportJob):
         return touched
 
     def _write_followups(self, plans, ids: dict[str, int]) -> set[str]:
-        """An open follow-up at next_followup_at, unless the deal already has an open one due then."""
+        """An open follow-up at next_followup_at, unless the deal already has one due then."""
         wanted = [rec for rec, _, _ in plans if rec.next_followup_at]
-        existing = db.open_followup_dues(
+        # Done ones count too: a follow-up the rep completed must not come back when the same export is re-imported.
+        existing = db.followup_dues(
             session=self.session, deal_ids=[ids[rec.external_id] for rec, old, _ in plans if rec.next_followup_at and old]
         )
         new = [rec for rec in wanted if (ids[rec.external_id], rec.next_followup_at) not in existing]

@@ -17,11 +17,14 @@ from bot.importer.values import StageResolver
 class ImportJob:
     """One import of one file inside one session; subclasses parse and write their kind of row.
 
-    Pass 1 calls ``check`` per batch then ``check_end``; only if no error was found, pass 2 calls
-    ``prepare``, ``write`` per batch and ``finish``. Between batches a job keeps only key sets.
+    Two-pass jobs: pass 1 calls ``check`` per batch then ``check_end``; only if no error was found,
+    pass 2 calls ``prepare``, ``write`` per batch and ``finish``. Single-pass jobs: ``check`` keeps the
+    batch's valid records and ``write_checked`` writes them, until an error shows up; then
+    ``check_end`` and ``finish``. Between batches a job keeps only key sets.
     """
 
     kind = ""
+    single_pass = False
 
     def __init__(self, *, session: Session, columns: ColumnMap, stages: StageResolver, now: datetime,
                  date_format: str | None = None):
@@ -67,6 +70,11 @@ class ImportJob:
         """Writes needed before the first batch."""
 
     def write(self, rows: list[Row]) -> None:
+        """Pass 2 of a two-pass job."""
+        raise NotImplementedError
+
+    def write_checked(self) -> None:
+        """Write the records the last ``check`` found valid (single-pass jobs)."""
         raise NotImplementedError
 
     def finish(self) -> ImportSummary:

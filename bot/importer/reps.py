@@ -51,7 +51,7 @@ class RepImport(ImportJob):
         self.slack_owner = {rep.slack_user_id: rep.email.lower() for rep in self.stored.values() if rep.slack_user_id}
         self.file_emails: dict[str, int] = {}
         self.file_slack: dict[str, int] = {}
-        self.teams: set[str] = set()
+        self.teams: dict[str, str] = {}  # lower-case name -> first spelling in the file (names match ignoring case)
         self.pending_managers: list[RowError] = []  # managers not stored yet: must appear in the file
         self.manager_of: dict[str, str | None] = {}
         self.changed: set[str] = set()
@@ -91,7 +91,7 @@ class RepImport(ImportJob):
                 elif holder != key:
                     errors.append(self.error(row, "slack_user_id", f"Slack id {slack!r} belongs to rep {holder}"))
             if record.team:
-                self.teams.add(record.team)
+                self.teams.setdefault(record.team.lower(), record.team)
             if record.manager and record.manager not in self.stored:
                 self.pending_managers.append(self.error(row, "manager_email", record.manager))
         return errors
@@ -102,9 +102,8 @@ class RepImport(ImportJob):
                 for e in self.pending_managers if e.message not in self.file_emails]
 
     def prepare(self) -> None:
-        known = db.team_ids(session=self.session)
-        by_lower = {name.lower(): name for name in known}
-        db.create_teams(session=self.session, names=sorted(t for t in self.teams if t.lower() not in by_lower))
+        known = {name.lower() for name in db.team_ids(session=self.session)}
+        db.create_teams(session=self.session, names=sorted(name for key, name in self.teams.items() if key not in known))
         self.team_id = {name.lower(): id_ for name, id_ in db.team_ids(session=self.session).items()}
         self.pending_managers.clear()
 

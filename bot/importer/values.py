@@ -6,12 +6,14 @@ import re
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from bot.errors import InvalidInput
 from knowledge.process_map import ProcessMap
 from storage.models import CLOSED_STAGES
 from storage.timeutil import parse_instant, to_utc
 
 _CENTS = Decimal("0.01")
 _MAX_AMOUNT = Decimal("1e12")  # Numeric(14, 2)
+_PLAIN_AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _CURRENCY = re.compile(r"^(?:[$€£¥]|[A-Z]{3})\s*|\s*(?:[$€£¥]|[A-Z]{3})$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -19,6 +21,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def parse_amount(text: str) -> Decimal:
     """A non-negative amount with at most cents; tolerates a currency sign or code and 1,234 thousands."""
+    if _PLAIN_AMOUNT.match(text):  # the usual cell, checked without the slower clean-up below
+        return Decimal(text).quantize(_CENTS, rounding=ROUND_HALF_UP)
     plain = _CURRENCY.sub("", text.strip())
     if _THOUSANDS.match(plain):
         plain = plain.replace(",", "")
@@ -80,9 +84,28 @@ def closed_status(text: str) -> str | None:
 class StageResolver:
     """Stage cells to stage keys, by key or display name ignoring case, with closed states apart."""
 
-    def __init__(self, process: ProcessMap):
+    def __init__(self, process: ProcessMap, aliases: dict[str, str] | None = None):
+        """``aliases`` maps a CRM's stage names (any case) to stage keys, won or lost.
+
+        Raises:
+            InvalidInput: an alias points at no stage of the map.
+        """
         self.process = process
         self._cache: dict[str, tuple[str, str]] = {}
+        self._aliases: dict[str, tuple[str, str]] = {}
+        self._criteria = {stage.key: {c.key for c in stage.exit_criteria} for stage in process.stages}
+        problems = []
+        for name, target in (aliases or {}).items():
+            key = target.strip().lower()
+            if key in CLOSED_STAGES:
+                self._aliases[name.strip().lower()] = ("closed", key)
+            elif process.stage(key) is not None:
+                self._aliases[name.strip().lower()] = ("stage", key)
+            else:
+                problems.append(f"stages: {name!r} maps to {target!r}, which is not a stage of "
+                                f"{process.name!r} ({', '.join(process.stage_keys)}) nor won/lost")
+        if problems:
+            raise InvalidInput("the mapping names unknown stages", problems)
 
     def resolve(self, text: str, *, allow_closed: bool = True) -> tuple[str, str]:
         """("stage", key) or ("closed", "won"|"lost").
@@ -90,7 +113,7 @@ class StageResolver:
         Raises:
             ValueError: not a stage of the active map (nor won/lost when allowed).
         """
-        hit = self._cache.get(text)
+        hit = self._cache.get(text) or self._aliases.get(text.strip().lower())
         if hit is None:
             stage = self.process.stage_by_name(text)
             status = closed_status(text)
@@ -107,5 +130,4 @@ class StageResolver:
         return hit
 
     def criteria_of(self, stage_key: str) -> set[str]:
-        stage = self.process.stage(stage_key)
-        return {c.key for c in stage.exit_criteria} if stage else set()
+        return self._criteria.get(stage_key, set())

@@ -34,7 +34,7 @@ def table_text(report: Report, max_rows: int | None = None) -> str:
     widths = [max(len(line[i]) for line in grid) for i in range(len(report.columns))]
 
     def render(line: list[str]) -> str:
-        parts = [v.ljust(w) if c.kind == "text" else v.rjust(w) for v, w, c in zip(line, widths, report.columns)]
+        parts = [v.ljust(w) if c.kind == "text" else v.rjust(w) for v, w, c in zip(line, widths, report.columns, strict=True)]
         return "  ".join(parts).rstrip()
 
     out = [render(grid[0]), "  ".join("-" * w for w in widths)] + [render(line) for line in grid[1:]]

@@ -16,12 +16,14 @@ from slack_sdk import WebClient
 from bot.coach.types import CoachAnswer
 from bot.errors import StagecoachError
 from bot.slack.blocks import Message, answer_messages, text_messages
+from bot.slack.charts import post_charts
 from bot.slack.services import Services
 from bot.slack.streaming import AnswerStream
 from storage.access import Viewer
 
 logger = logging.getLogger(__name__)
 
+SORRY = "Sorry — I couldn't answer that just now. Please try again in a minute."
 PUBLIC_INTENTS = frozenset({"methodology", "criteria", "unknown", "clarify"})  # about the process, not about deals
 
 
@@ -58,12 +60,17 @@ def answer_in_conversation(services: Services, client: WebClient, viewer: Viewer
     except StagecoachError as error:
         post(client, place, text_messages(str(error)), private=not place.open_to_deals)
         return None
+    except Exception:  # a bug or an outage: say so rather than leave the person waiting
+        logger.exception("answering %s in %s failed", place.user_id, place.channel)
+        post(client, place, text_messages(SORRY), private=not place.open_to_deals)
+        return None
     private = not place.open_to_deals and is_private(answer)
-    messages = answer_messages(answer, question=question, private=private)
-    if stream is not None and stream.finish(answer, question=question, whole=messages):
-        return answer
-    post(client, place, messages, private=private,
-         thread_ts=place.thread_ts or (place.question_ts if stream and stream.started else None))
+    messages = answer_messages(answer, question=question, private=private, thread_ts=place.thread_ts)
+    thread_ts = place.thread_ts or (place.question_ts if stream and stream.started else None)
+    if stream is None or not stream.finish(answer, question=question, whole=messages):
+        post(client, place, messages, private=private, thread_ts=thread_ts)
+    post_charts(client, answer, channel=place.channel, thread_ts=thread_ts,
+                private_to=place.user_id if private else None)
     return answer
 
 

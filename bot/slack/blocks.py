@@ -57,19 +57,22 @@ def text_messages(text: str) -> list[Message]:
     return _pack(sections, escape(text)) or [Message(text=" ")]
 
 
-def answer_messages(answer: CoachAnswer, *, question: str, private: bool, interactive: bool = True) -> list[Message]:
+def answer_messages(answer: CoachAnswer, *, question: str, private: bool, interactive: bool = True,
+                    thread_ts: str | None = None) -> list[Message]:
     """An answer as one or more messages; buttons and sources go on the last one.
 
-    ``private`` adds "Share in channel" (the answer was shown to the asker alone);
-    ``interactive`` False leaves out buttons (a shared copy in a channel).
+    ``private`` adds "Share in channel" (the answer was shown to the asker alone; a
+    shared copy goes to ``thread_ts``); ``interactive`` False leaves out buttons (a
+    shared copy in a channel).
     """
     body = [section(piece) for piece in split_text(escape(answer.text))]
     body += table_blocks(answer.data)
-    tail = trailer_blocks(answer, question=question, private=private, interactive=interactive)
+    tail = trailer_blocks(answer, question=question, private=private, interactive=interactive, thread_ts=thread_ts)
     return _pack(body + tail, escape(answer.text))
 
 
-def trailer_blocks(answer: CoachAnswer, *, question: str, private: bool, interactive: bool = True) -> list[dict]:
+def trailer_blocks(answer: CoachAnswer, *, question: str, private: bool, interactive: bool = True,
+                   thread_ts: str | None = None) -> list[dict]:
     """What follows an answer's text: sources, then deal buttons, then sharing and feedback."""
     blocks: list[dict] = []
     if answer.citations:
@@ -83,7 +86,7 @@ def trailer_blocks(answer: CoachAnswer, *, question: str, private: bool, interac
         blocks.append({"type": "actions", "block_id": "deal_choices", "elements": [
             button(f"{d.name} ({d.stage_key})", ids.ASK_ABOUT_DEAL, d.external_id)
             for d in answer.choices[:MAX_CHOICE_BUTTONS]]})
-    blocks.append(feedback_block(question, private=private))
+    blocks.append(feedback_block(question, private=private, thread_ts=thread_ts))
     return blocks
 
 
@@ -113,8 +116,11 @@ def deal_action_blocks(plan: DealPlan) -> list[dict]:
     return blocks
 
 
-def feedback_block(question: str, *, private: bool) -> dict:
-    value = json.dumps({"q": shorten(question, QUESTION_IN_VALUE)})
+def feedback_block(question: str, *, private: bool, thread_ts: str | None = None) -> dict:
+    shared = {"q": shorten(question, QUESTION_IN_VALUE)}
+    if thread_ts:
+        shared["t"] = thread_ts
+    value = json.dumps(shared)
     elements = [button("👍 Helpful", ids.FEEDBACK_UP, value), button("👎 Not helpful", ids.FEEDBACK_DOWN, value)]
     if private:
         elements.insert(0, button("📣 Share in channel", ids.SHARE_ANSWER, value))

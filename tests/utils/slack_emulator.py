@@ -5,6 +5,11 @@ Web API methods Stagecoach calls and records every call with its parsed body, so
 tests assert what the bot said. Responses can be scripted per method: a 429 with
 ``Retry-After``, a 5xx, or an ``ok: false`` error.
 
+Replies a listener sends through a ``response_url`` are recorded as the method
+``response_url`` (use ``emulator.response_url()`` in the payloads), and file
+uploads (``files_upload_v2``) as ``files.getUploadURLExternal``, ``file.upload``
+(the bytes' length) and ``files.completeUploadExternal``.
+
 ``SlackSender`` signs and sends requests to the app exactly as Slack does: events
 as JSON, slash commands as form bodies, interactivity as ``payload=<url-encoded
 JSON>``, each with ``X-Slack-Request-Timestamp`` and ``X-Slack-Signature``
@@ -62,6 +67,14 @@ class SlackEmulator:
     def base_url(self) -> str:
         """What the app's ``WebClient(base_url=...)`` / ``SLACK_API_URL`` should be."""
         return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def response_url(self, name: str = "r") -> str:
+        """A ``response_url`` for a payload; what the app posts there is recorded as ``response_url``."""
+        return f"{self.root}/response/{name}"
 
     def __enter__(self) -> SlackEmulator:
         self._thread.start()
@@ -130,6 +143,13 @@ class SlackEmulator:
             if email is None:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": {"id": body["user"], "is_bot": False, "profile": {"email": email}}}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(body.get("users", "X")).split(",")[0].lstrip("UW")}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):06d}"
+            return {"ok": True, "upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in _files(body)]}
         if method in ("views.publish", "views.open", "views.update", "views.push"):
             return {"ok": True, "view": {"id": f"V{next(self._ts)}", **(body.get("view") or {})}}
         return {"ok": True}
@@ -152,8 +172,13 @@ class SlackEmulator:
             def _handle(self, raw: bytes) -> None:
                 split = urlsplit(self.path)
                 method = split.path.rsplit("/", 1)[-1]
-                body = _parse_body(raw, self.headers.get("Content-Type", ""))
-                body.update(dict(parse_qsl(split.query)))
+                if split.path.startswith("/response/"):
+                    method, body = "response_url", {**json.loads(raw or b"{}"), "_to": method}
+                elif split.path.startswith("/upload/"):
+                    method, body = "file.upload", {"file_id": method, "bytes": len(raw)}
+                else:
+                    body = _parse_body(raw, self.headers.get("Content-Type", ""))
+                    body.update(dict(parse_qsl(split.query)))
                 scripted = emulator._scripted(method)
                 status, headers, payload = 200, {}, None
                 if scripted is not None and "status" in scripted:
@@ -190,6 +215,11 @@ def _parse_body(raw: bytes, content_type: str) -> dict:
     return fields
 
 
+def _files(body: dict) -> list[dict]:
+    files = body.get("files") or []
+    return json.loads(files) if isinstance(files, str) else files
+
+
 # ---------------------------------------------------------------- the other side: signed requests to the app
 
 def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
@@ -214,10 +244,12 @@ class SlackSender:
 
     _event_ids = itertools.count(1)
 
-    def __init__(self, url: str, signing_secret: str, team_id: str = TEAM_ID):
+    def __init__(self, url: str, signing_secret: str, team_id: str = TEAM_ID,
+                 response_url: str = "http://127.0.0.1:9/unused"):
         self.url = url
         self.secret = signing_secret
         self.team_id = team_id
+        self.response_url = response_url  # where the app's ``respond()`` goes (``SlackEmulator.response_url()``)
 
     def post(self, body: str, content_type: str, *, headers: dict[str, str] | None = None,
              timestamp: int | None = None, secret: str | None = None) -> Reply:
@@ -250,7 +282,7 @@ class SlackSender:
         form = {
             "token": "legacy-unused", "team_id": self.team_id, "team_domain": "test", "channel_id": channel_id,
             "channel_name": "general", "user_id": user_id, "user_name": user_id.lower(), "command": command,
-            "text": text, "api_app_id": "A0APP", "response_url": "http://127.0.0.1:9/unused",
+            "text": text, "api_app_id": "A0APP", "response_url": self.response_url,
             "trigger_id": "1337.42.abcd",
         }
         return self.post(urlencode(form), "application/x-www-form-urlencoded", **kwargs)
@@ -260,13 +292,17 @@ class SlackSender:
         return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **kwargs)
 
     def block_action(self, *, user_id: str, action_id: str, value: str, channel_id: str = "D0DM",
-                     message_ts: str = "1700000000.000001", block_id: str = "b", **kwargs) -> Reply:
+                     message_ts: str = "1700000000.000001", block_id: str = "b", thread_ts: str | None = None,
+                     message_blocks: list[dict] | None = None, **kwargs) -> Reply:
+        container = {"type": "message", "message_ts": message_ts, "channel_id": channel_id}
+        message = {"ts": message_ts, "text": "answer", "blocks": message_blocks or []}
+        if thread_ts:
+            container["thread_ts"] = message["thread_ts"] = thread_ts
         payload = {
             "type": "block_actions", "team": {"id": self.team_id}, "user": {"id": user_id, "team_id": self.team_id},
             "api_app_id": "A0APP", "token": "legacy-unused", "trigger_id": "1337.42.abcd",
-            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel_id},
-            "channel": {"id": channel_id}, "message": {"ts": message_ts, "text": "answer"},
-            "response_url": "http://127.0.0.1:9/unused",
+            "container": container, "channel": {"id": channel_id}, "message": message,
+            "response_url": self.response_url,
             "actions": [{"type": "button", "action_id": action_id, "block_id": block_id, "value": value,
                          "action_ts": str(time.time())}],
         }

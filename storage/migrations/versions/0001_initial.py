@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:17:42.232515
+Create Date: 2026-11-23 10:35:19.916969
 """
 
 from collections.abc import Sequence
@@ -191,7 +191,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('deal_id', 'from_stage', 'to_stage', 'changed_at', name='uq_stagechange_event')
     )
     with op.batch_alter_table('stagechange', schema=None) as batch_op:
-        batch_op.create_index('ix_stagechange_deal_time', ['deal_id', 'changed_at'], unique=False)
+        batch_op.create_index('ix_stagechange_deal_time', ['deal_id', 'changed_at', 'id', 'to_stage'], unique=False)
         batch_op.create_index('ix_stagechange_time', ['changed_at'], unique=False)
 
     # ### end Alembic commands ###

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.slack.answering import is_private
 from bot.slack.blocks import answer_messages
 from bot.slack.interactions import button_value, channel_of, clicker, kindly
 from bot.slack.places import open_to_deals
+from bot.slack.services import Services
+from storage.access import Viewer
 
 
 @kindly
-def ask_about_deal(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
-    ack()
+def ask_about_deal(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
     services = context["services"]
-    viewer = clicker(services, client, body)
+    answer_about_deal(services, clicker(services, client, body), body, respond, button_value(body))
+
+
+def answer_about_deal(services: Services, viewer: Viewer, body: dict, respond: Respond, external_id: str) -> None:
+    """The coach's plan for the deal ``external_id``, replied where the button was (digest "Coach me" too)."""
     channel = channel_of(body) or ""
     thread_ts = (body.get("container") or {}).get("thread_ts") or (body.get("message") or {}).get("thread_ts")
-    question = f"What should I do next on {button_value(body)}?"  # external ids resolve exactly
+    question = f"What should I do next on {external_id}?"  # external ids resolve exactly
     key = f"{channel}:{thread_ts}" if thread_ts else channel
     answer = services.coach.ask(viewer, question, conversation_key=key)
     public = open_to_deals(services.runtime, viewer, channel) or not is_private(answer)

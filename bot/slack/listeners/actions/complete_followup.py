@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import deal_actions
@@ -12,8 +12,7 @@ from storage.timeutil import utcnow
 
 
 @kindly
-def complete_followup(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
-    ack()
+def complete_followup(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
     services = context["services"]
     viewer = clicker(services, client, body)
     followup_id = int_value(body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.slack import ids
@@ -15,8 +15,7 @@ from storage.timeutil import utcnow
 
 
 @kindly
-def feedback(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
-    ack()
+def feedback(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
     services = context["services"]
     helpful = body["actions"][0]["action_id"] == ids.FEEDBACK_UP
     try:

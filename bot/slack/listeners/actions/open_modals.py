@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
@@ -18,8 +18,7 @@ from storage.timeutil import utcnow, zone
 
 
 @kindly
-def open_criterion_modal(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
-    ack()
+def open_criterion_modal(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
     services = context["services"]
     plan = visible_plan(services, clicker(services, client, body), int_value(body))
     if not plan.unmet:
@@ -28,8 +27,7 @@ def open_criterion_modal(ack: Ack, body: dict, context: BoltContext, client: Web
 
 
 @kindly
-def open_activity_modal(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
-    ack()
+def open_activity_modal(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
     services = context["services"]
     plan = visible_plan(services, clicker(services, client, body), int_value(body))
     stage = services.runtime.process.stage(plan.stage_key)
@@ -38,8 +36,7 @@ def open_activity_modal(ack: Ack, body: dict, context: BoltContext, client: WebC
 
 
 @kindly
-def open_followup_modal(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
-    ack()
+def open_followup_modal(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
     services = context["services"]
     viewer = clicker(services, client, body)
     plan = visible_plan(services, viewer, int_value(body))

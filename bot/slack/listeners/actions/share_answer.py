@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import json
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import InvalidInput
-from bot.slack.blocks import answer_messages, context as context_block
+from bot.slack.blocks import answer_messages
+from bot.slack.blocks import context as context_block
 from bot.slack.interactions import button_value, channel_of, clicker, kindly
 
 
 @kindly
-def share_answer(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
-    ack()
+def share_answer(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
     services = context["services"]
     viewer = clicker(services, client, body)
     try:

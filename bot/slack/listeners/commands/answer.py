@@ -1,28 +1,41 @@
-"""What both slash commands do after acknowledging: ask the coach, reply ephemerally through ``respond``."""
+"""What both slash commands do once acknowledged: ask the coach, reply ephemerally through ``respond``."""
 
 from __future__ import annotations
+
+import logging
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
 from bot.errors import StagecoachError
+from bot.slack.answering import SORRY
 from bot.slack.blocks import answer_messages, text_messages
+from bot.slack.charts import post_charts
 from bot.slack.identity import SETUP_HELP, viewer_for
 from bot.slack.services import Services
 
+logger = logging.getLogger(__name__)
+
 
 def answer_command(services: Services, client: WebClient, respond: Respond, command: dict, question: str) -> None:
-    viewer = viewer_for(services.runtime, client, command.get("user_id"))
+    user_id = command.get("user_id")
+    viewer = viewer_for(services.runtime, client, user_id)
     if viewer is None:
         respond(text=SETUP_HELP, response_type="ephemeral")
         return
-    key = f"slash:{command.get('channel_id')}:{command.get('user_id')}"
+    channel = str(command.get("channel_id", ""))
+    answer = None
     try:
-        answer = services.coach.ask(viewer, question, conversation_key=key)
+        answer = services.coach.ask(viewer, question, conversation_key=f"slash:{channel}:{user_id}")
     except StagecoachError as error:
         messages = text_messages(str(error))
+    except Exception:
+        logger.exception("%s from %s failed", command.get("command"), user_id)
+        messages = text_messages(SORRY)
     else:
-        shareable = not str(command.get("channel_id", "")).startswith("D")  # sharing into a DM means nothing
+        shareable = not channel.startswith("D")  # sharing into a DM means nothing
         messages = answer_messages(answer, question=question, private=shareable)
     for message in messages:
         respond(response_type="ephemeral", unfurl_links=False, unfurl_media=False, **message.as_kwargs())
+    if answer is not None:  # the reply was for the asker alone, so its charts go to their DM
+        post_charts(client, answer, channel=None, thread_ts=None, private_to=user_id)

@@ -1,10 +1,10 @@
-"""``/pipeline <question>``: the coach routes pipeline questions to the pipeline reports."""
+"""``/pipeline <question>``: the coach routes pipeline questions to the pipeline reports (charts in the DM thread)."""
 
 from __future__ import annotations
 
 import re
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.slack.listeners.commands.answer import answer_command
@@ -12,8 +12,7 @@ from bot.slack.listeners.commands.answer import answer_command
 DEFAULT_QUESTION = "How is my team's pipeline?"
 
 
-def pipeline_command(ack: Ack, command: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
-    ack()
+def pipeline_command(command: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
     text = (command.get("text") or "").strip()
     if not text:
         question = DEFAULT_QUESTION

@@ -7,10 +7,8 @@ from bot.digest import compute
 from bot.runtime import Runtime
 from storage import digest as store
 from storage.models import Rep
-from tests.bot.digest_fixtures import MONDAY_AFTERNOON_UTC, SUNDAY_NIGHT_UTC, floor  # noqa: F401  (fixture)
 from tests.conftest import SMALL_PROCESS
-
-MONDAY = date(2026, 11, 23)
+from tests.digest.fixtures import MONDAY, MONDAY_AFTERNOON_UTC, SUNDAY_NIGHT_UTC
 
 
 def _due(runtime, now):

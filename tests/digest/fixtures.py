@@ -1,14 +1,19 @@
-"""A small sales floor for digest tests: a team in Tokyo and Los Angeles, a manager, another team."""
+"""A small sales floor for digest tests: a team in Tokyo and Los Angeles, a manager, another team.
+
+Times are chosen around Monday 2026-11-23 so each person's local day differs at one UTC instant.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from bot.digest import compute
 from bot.digest.types import Due, Recipient
+from bot.slack.client import make_client
+from storage.access import Viewer
 from storage.models import Rep, Role
 from storage.timeutil import zone
 from tests.utils import factories as f
@@ -17,6 +22,7 @@ from tests.utils import factories as f
 SUNDAY_NIGHT_UTC = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)
 # Monday 16:30 UTC: Monday 08:30 in Los Angeles, already Tuesday 01:30 in Tokyo.
 MONDAY_AFTERNOON_UTC = datetime(2026, 11, 23, 16, 30, tzinfo=UTC)
+MONDAY = date(2026, 11, 23)
 
 
 @dataclass
@@ -59,3 +65,20 @@ def digest_for(runtime, rep: Rep, now: datetime, kind: str = "rep"):
         person = Recipient.of(s.get(Rep, rep.id))
         due = Due(person, kind, now.astimezone(zone(person.timezone)).date(), now)
         return compute.build(session=s, process=runtime.process, dues=[due])[0]
+
+
+def viewer(rep: Rep) -> Viewer:
+    return Viewer.of(rep)
+
+
+def sections(digest) -> dict[str, list[tuple[str, int, str | None]]]:
+    """A rep digest as {section: [(deal name, days, next activity key)]}, in the digest's order."""
+    return {name: [(i.deal.name, i.days, i.next_activity.key if i.next_activity else None) for i in items]
+            for name, items in (("overdue", digest.overdue), ("due_today", digest.due_today),
+                                ("stuck", digest.stuck), ("past_close", digest.past_close))}
+
+
+def client_for(runtime, emulator):
+    """The app's own Web API client (with its retry handlers), pointed at the Slack emulator."""
+    settings = runtime.settings.model_copy(update={"slack_bot_token": "xoxb-test", "slack_api_url": emulator.base_url})
+    return make_client(settings)

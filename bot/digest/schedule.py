@@ -1,0 +1,49 @@
+"""The digest on a clock inside ``stagecoach run``: check every few minutes, send whatever is due.
+
+Each person's digest is due from ``digest_hour`` in their own timezone, so there is
+no single firing time; checking often is cheap (a few indexed queries) and safe
+(delivery is exactly once per person and day, whichever run or worker gets there).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
+
+from bot.digest.deliver import deliver_due
+from bot.runtime import Runtime
+from storage.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
+
+CHECK_EVERY_MINUTES = 5
+JOB_ID = "stagecoach-digest"
+
+
+def run_due_digests(runtime: Runtime, client: WebClient) -> None:
+    """One scheduled check; never raises, so a bad run does not stop the schedule."""
+    try:
+        summary = deliver_due(runtime, client, now=utcnow())
+    except Exception:  # the database may be down for a moment; the next check tries again
+        logger.exception("digest run failed")
+        return
+    if summary.outcomes or summary.stale:
+        logger.info(summary.headline())
+
+
+def start_scheduler(runtime: Runtime, client: WebClient, *, every_minutes: float = CHECK_EVERY_MINUTES,
+                    ) -> BackgroundScheduler:
+    """A started background scheduler that sends the due digests now and every ``every_minutes``.
+
+    Call ``scheduler.shutdown()`` on exit. Runs never overlap within the process
+    (``max_instances=1``), and missed checks collapse into one (``coalesce``).
+    """
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(run_due_digests, "interval", args=(runtime, client), id=JOB_ID,
+                      minutes=every_minutes, next_run_time=utcnow() + timedelta(seconds=1),
+                      max_instances=1, coalesce=True, misfire_grace_time=None)
+    scheduler.start()
+    return scheduler

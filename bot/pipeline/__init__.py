@@ -1,0 +1,1 @@
+"""Pipeline reports for managers: figures in SQL (storage.reports), reading questions, tables and charts."""

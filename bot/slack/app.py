@@ -1,0 +1,65 @@
+"""The Bolt app: one ``App`` with every listener, built from a ``Runtime``.
+
+HTTP mode acknowledges before it answers (``process_before_response=False``):
+events are acknowledged by Bolt itself, commands and buttons by a listener
+middleware in the request thread, and the answers run in the listener pool, so
+Slack gets its response in milliseconds however slow the LLM is.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.errors import ConfigError
+from bot.runtime import Runtime
+from bot.slack.client import make_client
+from bot.slack.dedup import EventDeduplication
+from bot.slack.listeners import register_listeners
+from bot.slack.services import Services, attach
+
+logger = logging.getLogger(__name__)
+
+LISTENER_THREADS = 32  # answers in flight per process; they wait on the LLM and Slack, not the CPU
+
+
+def create_app(runtime: Runtime, coach=None, client: WebClient | None = None, *,
+               listener_threads: int = LISTENER_THREADS) -> App:
+    """The Slack app on ``runtime``'s settings (``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``, ``SLACK_API_URL``).
+
+    ``coach`` defaults to ``Coach.from_runtime``, built on the first question (the
+    embedding model takes seconds to load); ``client`` to ``make_client``.
+
+    Raises:
+        ConfigError: the bot token is missing, or the signing secret in HTTP mode.
+    """
+    settings = runtime.settings
+    if not settings.slack_bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token from the Slack app's "
+                          "OAuth & Permissions page.")
+    if not settings.slack_signing_secret and not settings.slack_app_token:
+        raise ConfigError("SLACK_SIGNING_SECRET is not set: copy it from the Slack app's Basic Information page "
+                          "(or set SLACK_APP_TOKEN for Socket Mode).")
+    client = client or make_client(settings)
+    app = App(
+        token=None if client.token else settings.slack_bot_token,  # Bolt takes the client's token when it has one
+        signing_secret=settings.slack_signing_secret or "",
+        client=client,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="slack-listener"),
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    # Order matters: claims first, so a retried event reaches no listener (the assistant included).
+    app.use(EventDeduplication(runtime))
+    app.use(attach(Services(runtime, coach=coach)))
+    app.error(_log_error)
+    register_listeners(app)
+    return app
+
+
+def _log_error(error: Exception, body: dict) -> None:
+    """A bug in a listener: log it with what Slack sent (the person saw nothing or a kind reply)."""
+    logger.exception("Slack listener failed on a %s request", body.get("type") or body.get("command"), exc_info=error)

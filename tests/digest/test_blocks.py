@@ -1,0 +1,83 @@
+"""A digest as a Slack message: four buttons per item whose values the button handlers read back, within limits."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.digest import actions
+from bot.digest.blocks import COACH_ME, DONE, ITEM_BLOCK_PREFIX, SNOOZE_DAY, SNOOZE_WEEK, marked, rep_message
+from bot.errors import InvalidInput
+from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE
+from tests.digest.fixtures import MONDAY_AFTERNOON_UTC, digest_for
+from tests.utils import factories as f
+
+AT = MONDAY_AFTERNOON_UTC
+
+
+def _actions_blocks(message):
+    return [b for b in message.blocks if b["type"] == "actions"]
+
+
+def test_every_item_has_done_snooze_and_coach_buttons_that_parse_back_to_its_deal(runtime, floor):
+    with runtime.session() as s:
+        acme = f.deal(s, floor.lucy, "Acme", now=AT, external_id="CRM-1")
+        followup = f.followup(s, acme, AT - timedelta(days=2))
+        stuck = f.deal(s, floor.lucy, "Stalled", days_in_stage=30, now=AT, external_id="CRM-2")
+    digest = digest_for(runtime, floor.lucy, AT)
+    rows = _actions_blocks(rep_message(digest))
+    assert [b["block_id"] for b in rows] == [f"{ITEM_BLOCK_PREFIX}1", f"{ITEM_BLOCK_PREFIX}2"]
+    for row in rows:
+        assert [e["action_id"] for e in row["elements"]] == [DONE, SNOOZE_DAY, SNOOZE_WEEK, COACH_ME]
+
+    parsed = [[actions.parse(e["action_id"], e["value"]) for e in row["elements"]] for row in rows]
+    assert {(a.deal_id, a.followup_id) for a in parsed[0][:3]} == {(acme.id, followup.id)}
+    assert (parsed[0][3].deal_id, parsed[0][3].external_id) == (acme.id, "CRM-1")
+    assert [(a.deal_id, a.followup_id, a.activity_key) for a in parsed[1][:3]] == [
+        (stuck.id, None, "discovery_call"), (stuck.id, None, None), (stuck.id, None, None)]
+    assert [a.snooze_days for a in parsed[1]] == [None, 1, 7, None]
+    assert parsed[1][3].external_id == "CRM-2"
+
+
+def test_a_long_digest_stays_within_slacks_block_limit_and_shows_every_section(runtime, floor):
+    with runtime.session() as s:
+        for i in range(40):
+            f.followup(s, f.deal(s, floor.lucy, f"Overdue {i}", now=AT), AT - timedelta(days=3, minutes=i))
+        for i in range(15):
+            f.deal(s, floor.lucy, f"Stuck {i}", days_in_stage=20 + i, now=AT)
+        f.deal(s, floor.lucy, "Past", stage="close", days_in_stage=1, now=AT, close_date=date(2026, 11, 1))
+    message = rep_message(digest_for(runtime, floor.lucy, AT))
+    assert len(message.blocks) <= BLOCKS_PER_MESSAGE
+    text = "\n".join(b["text"]["text"] for b in message.blocks if b["type"] == "section")
+    assert "*⏰ Overdue follow-ups (40)*" in text and "*🐢 Deals past their stage's expected time (15)*" in text
+    assert "*Past*" in text  # a one-item section is not crowded out by a long one
+    more = [b["elements"][0]["text"] for b in message.blocks if b["type"] == "context"]
+    assert more[0].startswith("…and ") and "40 overdue follow-up" in message.text
+
+
+def test_names_from_the_crm_cannot_ping_or_format(runtime, floor):
+    with runtime.session() as s:
+        deal = f.deal(s, floor.lucy, "<!channel> & <@U123>", now=AT)
+        f.followup(s, deal, AT - timedelta(days=1), note="*urgent* <https://evil.example|click>")
+    text = "\n".join(b["text"]["text"] for b in rep_message(digest_for(runtime, floor.lucy, AT)).blocks
+                     if b["type"] == "section")
+    assert "<!channel>" not in text and "<@U123>" not in text and "<https://" not in text
+    assert "&lt;!channel&gt; &amp; &lt;@U123&gt;" in text
+
+
+def test_a_clicked_item_is_replaced_by_a_note_and_the_rest_stays(runtime, floor):
+    with runtime.session() as s:
+        for name in ("One", "Two"):
+            f.followup(s, f.deal(s, floor.lucy, name, now=AT), datetime(2026, 11, 20, 18, tzinfo=UTC))
+    blocks = rep_message(digest_for(runtime, floor.lucy, AT)).blocks
+    after = marked(blocks, f"{ITEM_BLOCK_PREFIX}1", "✅ Done")
+    assert len(after) == len(blocks)
+    assert [b.get("block_id") for b in after if b["type"] == "actions"] == [f"{ITEM_BLOCK_PREFIX}2"]
+    assert {"type": "context", "elements": [{"type": "mrkdwn", "text": "✅ Done"}]} in after
+
+
+@pytest.mark.parametrize("action_id, value", [
+    ("digest_done", "not json"), ("digest_done", '{"f": 1}'), ("digest_snooze_1d", '{"d": "x"}'),
+    ("deal_log_activity", '{"d": 1}')])
+def test_a_value_no_digest_wrote_is_refused(action_id, value):
+    with pytest.raises(InvalidInput):
+        actions.parse(action_id, value)

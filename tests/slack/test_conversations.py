@@ -1,0 +1,174 @@
+"""DMs, mentions, thread follow-ups, streaming, escaping, bots and unknown people."""
+
+import json
+import time
+
+from sqlmodel import select
+
+from bot.slack import ids
+from bot.slack.identity import SETUP_HELP
+from storage.models import Rep
+from tests.slack.harness import OTHER_CHANNEL, TEAM_CHANNEL, llm_coach, make_slack
+from tests.utils import factories as f
+from tests.utils.openai_server import FakeOpenAI
+from tests.utils.slack_emulator import BOT_ID, BOT_USER_ID
+
+
+def _action_ids(blocks: list[dict]) -> list[str]:
+    return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_a_dm_gets_the_deal_plan_with_buttons_a_fallback_and_no_unfurling(slack):
+    assert slack.dm(slack.floor.alice, "what should I do next on Globex?").status == 200
+    [post] = slack.emulator.wait_for("chat.postMessage")
+    assert post["channel"] == f"D{slack.floor.alice.slack_user_id}"
+    assert post["unfurl_links"] is False and post["unfurl_media"] is False
+    assert "Globex platform rollout" in post["text"] and "Send the pricing recap" in post["text"]
+    assert "*" not in post["text"]  # the notification fallback is plain text
+    assert {ids.MARK_CRITERION, ids.LOG_ACTIVITY, ids.SET_FOLLOWUP, ids.ADVANCE_STAGE, ids.COMPLETE_FOLLOWUP,
+            ids.FEEDBACK_UP, ids.FEEDBACK_DOWN} <= set(_action_ids(post["blocks"]))
+    assert ids.SHARE_ANSWER not in _action_ids(post["blocks"])  # a DM is private already
+    assert all(len(b["text"]["text"]) <= 3000 for b in post["blocks"] if b["type"] == "section")
+
+
+def test_a_rep_asking_about_another_reps_deal_learns_nothing_about_it(slack):
+    slack.dm(slack.floor.bob, "what should I do next on Globex?")
+    [post] = slack.emulator.wait_for("chat.postMessage")
+    said = slack.texts("chat.postMessage")
+    assert "pricing recap" not in said and "Validate" not in said
+    assert ids.MARK_CRITERION not in _action_ids(post["blocks"])
+
+
+def test_a_mention_outside_the_team_channel_answers_the_asker_alone_in_the_thread(slack):
+    slack.mention(slack.floor.alice, "what should I do next on Globex?", ts="1700000200.000200")
+    [private] = slack.emulator.wait_for("chat.postEphemeral")
+    assert private["channel"] == OTHER_CHANNEL and private["user"] == slack.floor.alice.slack_user_id
+    assert private["thread_ts"] == "1700000200.000200"
+    assert ids.SHARE_ANSWER in _action_ids(private["blocks"])
+    time.sleep(0.3)
+    assert "chat.postMessage" not in slack.emulator.methods()
+
+
+def test_a_mention_in_the_team_channel_answers_everyone_in_the_thread(slack):
+    slack.mention(slack.floor.alice, "what should I do next on Globex?", channel=TEAM_CHANNEL,
+                  ts="1700000300.000300")
+    [post] = slack.emulator.wait_for("chat.postMessage")
+    assert post["channel"] == TEAM_CHANNEL and post["thread_ts"] == "1700000300.000300"
+    assert "Globex platform rollout" in post["text"]
+    assert "chat.postEphemeral" not in slack.emulator.methods()
+
+
+def test_a_process_question_in_a_channel_is_answered_publicly(slack):
+    slack.mention(slack.floor.alice, "what are the exit criteria of validate?", ts="1700000400.000400")
+    [post] = slack.emulator.wait_for("chat.postMessage")
+    assert post["channel"] == OTHER_CHANNEL and post["thread_ts"] == "1700000400.000400"
+    assert "success criteria" in post["text"]
+
+
+def test_after_a_mention_the_thread_continues_without_one_but_only_for_the_asker(slack):
+    alice, bob = slack.floor.alice, slack.floor.bob
+    slack.mention(alice, "what should I do next on Globex?", channel=TEAM_CHANNEL, ts="1700000500.000500")
+    slack.emulator.wait_for("chat.postMessage")
+    follow_up = {"type": "message", "channel": TEAM_CHANNEL, "channel_type": "channel",
+                 "thread_ts": "1700000500.000500"}
+    slack.sender.event({**follow_up, "user": alice.slack_user_id, "text": "and after that?", "ts": "1700000501.0"})
+    second = slack.emulator.wait_for("chat.postMessage", 2)[1]
+    assert second["thread_ts"] == "1700000500.000500"
+    assert "Close" in second["text"]  # the thread's deal, one stage on
+    slack.sender.event({**follow_up, "user": bob.slack_user_id, "text": "and after that?", "ts": "1700000502.0"})
+    slack.sender.event({"type": "message", "channel": TEAM_CHANNEL, "channel_type": "channel",
+                        "user": alice.slack_user_id, "text": "what next on Globex?", "ts": "1700000503.0"})
+    time.sleep(0.6)
+    assert len(slack.emulator.calls_to("chat.postMessage")) == 2  # silent without a mention or a thread of theirs
+
+
+def test_messages_from_bots_including_itself_are_never_answered(slack):
+    slack.dm(slack.floor.alice, "what should I do next on Globex?", bot_id="B0OTHER")
+    slack.sender.event({"type": "message", "channel_type": "im", "channel": "D0SELF", "user": BOT_USER_ID,
+                        "bot_id": BOT_ID, "text": "what should I do next on Globex?", "ts": "1700000600.0"})
+    slack.sender.event({"type": "message", "subtype": "bot_message", "channel_type": "im", "channel": "D0X",
+                        "bot_id": "B0X", "text": "<@U0BOT> what next on Globex?", "ts": "1700000601.0"})
+    slack.sender.event({"type": "app_mention", "channel": OTHER_CHANNEL, "user": "U0BOTUSER", "bot_id": "B0X",
+                        "text": "<@U0BOT> what next on Globex?", "ts": "1700000602.0"})
+    time.sleep(0.8)
+    assert not [m for m in slack.emulator.methods() if m.startswith("chat.")]
+
+
+def test_an_unknown_person_gets_only_the_setup_explanation(slack):
+    slack.sender.event({"type": "message", "channel_type": "im", "channel": "D0STRANGER", "user": "U0STRANGER",
+                        "text": "what should I do next on Globex?", "ts": "1700000700.0"})
+    [post] = slack.emulator.wait_for("chat.postMessage")
+    assert post["text"] == SETUP_HELP
+    assert "Globex" not in slack.texts("chat.postMessage")
+    assert slack.emulator.calls_to("users.info")[0]["user"] == "U0STRANGER"
+
+
+def test_a_rep_is_found_by_slack_email_once_then_by_id(settings, engine, floor, team_channel):
+    from bot.runtime import Runtime
+
+    with Runtime(settings, engine=engine).session() as s:
+        rep = s.get(Rep, floor.hooli.owner_id)
+        rep.slack_user_id = None
+        s.add(rep)
+    with make_slack(settings, engine, floor)(users={"U0NEWALICE": "Alice.Rep@example.com"}) as slack:
+        event = {"type": "message", "channel_type": "im", "channel": "D0NEW", "user": "U0NEWALICE",
+                 "text": "what should I do next on Hooli?"}
+        slack.sender.event({**event, "ts": "1700000800.0"})
+        slack.emulator.wait_for("chat.postMessage")
+        slack.sender.event({**event, "ts": "1700000801.0"})
+        slack.emulator.wait_for("chat.postMessage", 2)
+        assert "Hooli analytics" in slack.texts("chat.postMessage")
+        assert len(slack.emulator.calls_to("users.info")) == 1
+        with slack.runtime.session() as s:
+            assert s.exec(select(Rep.slack_user_id).where(Rep.id == floor.alice.id)).one() == "U0NEWALICE"
+
+
+def test_deal_text_is_escaped_so_it_pings_and_links_nobody(slack):
+    with slack.runtime.session() as s:
+        f.deal(s, slack.floor.alice, "<!channel> urgent & <https://evil.example|click here>", account="Evil Corp",
+               next_step="<@U0BOSS> call me", external_id="D-EVIL")
+    slack.dm(slack.floor.alice, "what should I do next on D-EVIL?")
+    slack.emulator.wait_for("chat.postMessage")
+    said = slack.texts("chat.postMessage")
+    assert "&lt;!channel&gt; urgent &amp; &lt;https://evil.example|click here&gt;" in said
+    assert "<!channel>" not in said and "<https://evil" not in said
+
+
+def test_a_long_answer_is_split_at_word_boundaries_within_block_kit_limits(slack):
+    from bot.coach.types import CoachAnswer
+    from bot.slack.blocks import answer_messages
+
+    words = [f"word{i}" for i in range(2500)]
+    messages = answer_messages(CoachAnswer(" ".join(words), "methodology"), question="q", private=False)
+    sections = [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"]
+    assert len(sections) > 3 and all(len(t) <= 3000 for t in sections)
+    assert " ".join(sections).split() == words  # nothing lost, no word cut
+    assert all(len(m.blocks) <= 50 and m.text.strip() for m in messages)
+
+
+def test_an_llm_answer_streams_into_the_dm_thread(settings, engine, floor, team_channel):
+    reply = ("First, send the pricing recap — it is overdue. Then draft the written success criteria with the "
+             "champion and get the buyer to confirm them <in writing> & on email.")
+    with FakeOpenAI(default_reply=reply) as llm, \
+        make_slack(settings, engine, floor, lambda rt: llm_coach(rt, llm))() as slack:
+        slack.dm(floor.alice, "what should I do next on Globex?", ts="1700000900.000900")
+        [stop] = slack.emulator.wait_for("chat.stopStream")
+        [start] = slack.emulator.calls_to("chat.startStream")
+        assert start["thread_ts"] == "1700000900.000900" and start["recipient_user_id"] == floor.alice.slack_user_id
+        chunks = [c["text"] for call in slack.emulator.calls_to("chat.startStream") +
+                  slack.emulator.calls_to("chat.appendStream") + [stop] for c in call.get("chunks") or []]
+        assert "".join(chunks) == reply.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert ids.FEEDBACK_UP in json.dumps(stop["blocks"])
+        assert ids.MARK_CRITERION in json.dumps(stop["blocks"])
+        assert "chat.postMessage" not in slack.emulator.methods()
+
+
+def test_a_streamed_draft_the_coach_rejects_is_replaced_by_the_final_answer(settings, engine, floor, team_channel):
+    leaky = ("Push Hooli analytics and Initech renewal forward too, they look similar to Globex in every way here, "
+             "so one plan for all three accounts will save you a week of work.")  # long enough to start streaming
+    with FakeOpenAI(default_reply=leaky) as llm, \
+        make_slack(settings, engine, floor, lambda rt: llm_coach(rt, llm))() as slack:
+        # The draft names other deals: rejected twice, so the composer answers.
+        slack.dm(floor.alice, "what should I do next on Globex?", ts="1700000950.0")
+        [update] = slack.emulator.wait_for("chat.update")
+        assert "Send the pricing recap" in update["text"] and "Initech" not in update["text"]

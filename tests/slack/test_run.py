@@ -1,0 +1,86 @@
+"""``stagecoach run`` in HTTP mode: real worker processes behind one port."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.conftest import SMALL_PROCESS
+from tests.slack.harness import SECRET
+from tests.utils.slack_emulator import SlackEmulator, SlackSender
+
+STAGECOACH = Path(sys.executable).with_name("stagecoach")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read().decode()
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("stagecoach run never became healthy")
+
+
+def test_several_workers_on_the_embedded_index_are_refused_with_a_clear_message(monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    result = CliRunner().invoke(main, ["run", "--workers", "3"])
+    assert result.exit_code == 1
+    assert "STAGECOACH_CHROMA_URL" in result.output and "--workers 1" in result.output
+
+
+def test_http_mode_without_a_signing_secret_is_refused(monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 1 and "SLACK_SIGNING_SECRET" in result.output
+
+
+def test_http_mode_with_two_workers_serves_health_verifies_signatures_and_answers_once(settings, floor):
+    if not settings.resolved_database_url.startswith("sqlite"):
+        pytest.skip("the worker processes share the test's SQLite file")
+    port = _free_port()
+    with SlackEmulator() as emulator:
+        env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
+               "SLACK_API_URL": emulator.base_url, "STAGECOACH_DATABASE_URL": settings.resolved_database_url,
+               "STAGECOACH_PROCESS_FILE": str(SMALL_PROCESS), "STAGECOACH_CHROMA_URL": "http://127.0.0.1:9"}
+        process = subprocess.Popen([str(STAGECOACH), "run", "--host", "127.0.0.1", "--port", str(port),
+                                    "--workers", "2", "--no-digest"], env=env, stderr=subprocess.PIPE,
+                                   start_new_session=True)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_healthy(url, process)
+            sender = SlackSender(f"{url}/slack/events", SECRET)
+            home = {"type": "app_home_opened", "user": floor.alice.slack_user_id, "channel": "D0A", "tab": "home"}
+            assert sender.event(home, secret="wrong").status == 401
+            replies = [sender.event(home, event_id="EvHOME", retry_num=n or None) for n in range(6)]
+            assert [r.status for r in replies] == [200] * 6
+            emulator.wait_for("views.publish", timeout=20)
+            time.sleep(1)
+            assert len(emulator.calls_to("views.publish")) == 1
+            workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+            assert len(workers) == 2
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                raise AssertionError("stagecoach run did not stop on SIGTERM") from None
