@@ -3,9 +3,11 @@
 Usage: python bench/digest_bench.py [--reps 1000] [--deals 100000] [--postgres URL] [--no-sqlite] [--no-deliver]
 
 A generated floor (default process map): teams of 20 reps and a manager across 8
-timezones; each deal with a follow-up history, some criteria confirmed and a stage
-timeline; about 70 % of deals open. The data is written by a child process, so the
-figures below are this process's own.
+timezones, 100 deals per rep, about 70 % open; deals sit up to 1.3x their stage's
+expected days (about a quarter are over), close dates from 5 days ago to 90 ahead,
+0-2 follow-ups per deal due from 10 days ago to 20 ahead (40 % done), some criteria
+confirmed. That is a few dozen digest items per rep. The data is written by a child
+process, so the memory figure is this process's own.
 
 - Compute: ``stagecoach digest --date`` for a Monday — every person's digest and every
   manager's roll-up of that local date, built in batches from indexed queries.

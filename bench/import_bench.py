@@ -97,8 +97,9 @@ def write_deals(path: Path, rows: int, owners: list[str], process: ProcessMap, s
         out.writerow(DEALS_HEADER)
         for i in range(rows):
             stage = rng.choice(stages)
-            created = NOW - timedelta(days=rng.randint(20, 400), hours=rng.randint(0, 23))
-            entered = created + timedelta(days=rng.randint(0, 19))
+            # Times to the second, as CRM exports give them: few values repeat (caches get no free ride).
+            created = NOW - timedelta(days=rng.randint(20, 400), seconds=rng.randint(0, 86_399))
+            entered = created + timedelta(days=rng.randint(0, 19), seconds=rng.randint(0, 86_399))
             roll = rng.random()
             status = "won" if roll < 0.1 else "lost" if roll < 0.2 else "open"
             met = [c.key for c in stage.exit_criteria if rng.random() < 0.4]

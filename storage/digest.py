@@ -18,9 +18,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Row, and_, false, or_, update
+from sqlalchemy import Result, Row, and_, exists, false, func, or_, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, select
 
@@ -31,7 +32,9 @@ CHUNK = 500
 
 # The deal columns a digest shows; rows, not ORM objects, because thousands are read per run.
 _DEAL_COLUMNS = (Deal.id, Deal.external_id, Deal.name, Deal.account, Deal.stage_key, Deal.owner_id, Deal.amount,
-                 Deal.close_date, Deal.stage_entered_at, Deal.status)
+                 Deal.close_date, Deal.status)
+# Separates criterion keys in ``met_criteria``; keys are slugs, so it never occurs in one.
+MET_SEPARATOR = ","
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
@@ -64,8 +67,34 @@ def _unary_plus(element, compiler, **kw) -> str:
     return "+" + compiler.process(next(iter(element.clauses)), **kw)
 
 
+def _rows(session: Session, statement) -> Result:
+    """Run a read of plain columns at the Core level: the ORM's row handling costs more than the query here."""
+    return session.connection().execute(statement)
+
+
 def _open_followup():
     return _without_index(FollowUp.done_at).is_(None)
+
+
+def _met_criteria():
+    """Column ``met_criteria``: the criteria of the deal's current stage whose newest check is met, joined by
+    ``MET_SEPARATOR`` (None when none): computed by the database from its index, so no check rows are read."""
+    newer = aliased(CriterionCheck)
+    newest = ~exists().where(newer.deal_id == CriterionCheck.deal_id, newer.stage_key == CriterionCheck.stage_key,
+                             newer.criterion_key == CriterionCheck.criterion_key, newer.id > CriterionCheck.id)
+    return (
+        select(func.aggregate_strings(CriterionCheck.criterion_key, MET_SEPARATOR))
+        .where(CriterionCheck.deal_id == Deal.id, CriterionCheck.stage_key == Deal.stage_key,
+               CriterionCheck.met == true(), newest)
+        .scalar_subquery().label("met_criteria")
+    )
+
+
+def _unscheduled_since(scheduled_from: datetime | None):
+    """The deal has no open follow-up due at or after ``scheduled_from`` (always true for None)."""
+    if scheduled_from is None:
+        return true()
+    return ~exists().where(FollowUp.deal_id == Deal.id, _open_followup(), FollowUp.due_at >= scheduled_from)
 
 
 def people(*, session: Session) -> list[Rep]:
@@ -88,15 +117,15 @@ def delivered(*, session: Session, rep_ids: Iterable[int], local_date: date) -> 
 def followups_due_before(*, session: Session, owner_ids: Iterable[int], until: datetime) -> list[Row]:
     """Open follow-ups on open deals of these owners due before ``until``, oldest first.
 
-    Each row has the follow-up's ``id, deal_id, due_at, note`` and the deal's columns
-    prefixed ``deal_`` (``deal_external_id``, ``deal_owner_id``...).
+    Each row has the follow-up's ``id, deal_id, due_at, note``, the deal's columns
+    prefixed ``deal_`` (``deal_external_id``, ``deal_owner_id``...) and ``met_criteria``.
     """
     columns = [FollowUp.id, FollowUp.deal_id, FollowUp.due_at, FollowUp.note] + [
         c.label(f"deal_{c.key}") for c in _DEAL_COLUMNS[1:]  # type: ignore[attr-defined]
-    ]
+    ] + [_met_criteria()]
     rows: list[Row] = []
     for chunk in _chunks(owner_ids):
-        rows += session.exec(
+        rows += _rows(session,
             select(*columns)
             .join(Deal, Deal.id == FollowUp.deal_id)
             .where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open,  # type: ignore[attr-defined]
@@ -106,22 +135,26 @@ def followups_due_before(*, session: Session, owner_ids: Iterable[int], until: d
     return rows
 
 
-def open_followups_due_before(*, session: Session, owner_ids: Iterable[int], until: datetime) -> list[Row]:
-    """Like ``followups_due_before`` without the deal's columns, for counting: ``id, deal_id, due_at, note, owner_id``."""
+def open_followup_counts(*, session: Session, owner_ids: Iterable[int], before: datetime) -> list[Row]:
+    """Per owner with any, their open follow-ups on open deals due before ``before``: ``owner_id, due_count, oldest``
+    (the earliest due time)."""
     rows: list[Row] = []
     for chunk in _chunks(owner_ids):
-        rows += session.exec(
-            select(FollowUp.id, FollowUp.deal_id, FollowUp.due_at, FollowUp.note, Deal.owner_id)
+        rows += _rows(session,
+            select(Deal.owner_id, func.count(FollowUp.id).label("due_count"), func.min(FollowUp.due_at).label("oldest"))
             .join(Deal, Deal.id == FollowUp.deal_id)
             .where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open,  # type: ignore[attr-defined]
-                   _open_followup(), FollowUp.due_at < until)
+                   _open_followup(), FollowUp.due_at < before)
+            .group_by(Deal.owner_id)
         ).all()
     return rows
 
 
 def stuck_deals(*, session: Session, owner_ids: Iterable[int], entered_by: dict[str, datetime],
-                unless_scheduled_from: datetime | None = None) -> list[Row]:
+                unless_scheduled_from: datetime | None = None, with_met_criteria: bool = False) -> list[Row]:
     """Open deals that entered their stage at or before that stage's cutoff in ``entered_by``.
+
+    Rows: the deal's columns and ``stage_entered_at`` (and ``met_criteria`` when asked).
 
     Args:
         entered_by: stage key -> latest stage entry time that makes a deal in that stage overdue.
@@ -131,56 +164,27 @@ def stuck_deals(*, session: Session, owner_ids: Iterable[int], entered_by: dict[
     if not entered_by:
         return []
     over = or_(*(and_(Deal.stage_key == key, Deal.stage_entered_at <= cutoff) for key, cutoff in entered_by.items()))
+    columns = [*_DEAL_COLUMNS, Deal.stage_entered_at] + ([_met_criteria()] if with_met_criteria else [])
     rows: list[Row] = []
     for chunk in _chunks(owner_ids):
-        rows += session.exec(
-            select(*_DEAL_COLUMNS).where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open, over)  # type: ignore[attr-defined]
+        rows += _rows(session,
+            select(*columns).where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open, over,  # type: ignore[attr-defined]
+                                   _unscheduled_since(unless_scheduled_from))
         ).all()
-    return _unscheduled(session, rows, unless_scheduled_from)
+    return rows
 
 
 def deals_past_close(*, session: Session, owner_ids: Iterable[int], before: date,
                      unless_scheduled_from: datetime | None = None) -> list[Row]:
-    """Open deals whose close date is before ``before``, earliest first."""
+    """Open deals whose close date is before ``before``, earliest first: the deal's columns and ``met_criteria``."""
     rows: list[Row] = []
     for chunk in _chunks(owner_ids):
-        rows += session.exec(select(*_DEAL_COLUMNS).where(
-            Deal.owner_id.in_(chunk), Deal.status == DealStatus.open, Deal.close_date < before  # type: ignore[attr-defined]
+        rows += _rows(session, select(*_DEAL_COLUMNS, _met_criteria()).where(
+            Deal.owner_id.in_(chunk), Deal.status == DealStatus.open, Deal.close_date < before,  # type: ignore[attr-defined]
+            _unscheduled_since(unless_scheduled_from),
         )).all()
     rows.sort(key=lambda r: (r.close_date, r.id))
-    return _unscheduled(session, rows, unless_scheduled_from)
-
-
-def _unscheduled(session: Session, rows: list[Row], scheduled_from: datetime | None) -> list[Row]:
-    """``rows`` (deals) without those that have an open follow-up due at or after ``scheduled_from``."""
-    if scheduled_from is None or not rows:
-        return rows
-    scheduled: set[int] = set()
-    for chunk in _chunks(r.id for r in rows):
-        scheduled.update(session.exec(
-            select(FollowUp.deal_id).where(FollowUp.deal_id.in_(chunk), _open_followup(),  # type: ignore[attr-defined]
-                                           FollowUp.due_at >= scheduled_from)
-        ).all())
-    return [r for r in rows if r.id not in scheduled]
-
-
-def current_stage_checks(*, session: Session, deal_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], Row]]:
-    """Per deal, the newest check of each criterion of its *current* stage, keyed (stage, criterion).
-
-    Rows with ``stage_key, criterion_key, met, evidence``: what the coach's plan reads of a check.
-    """
-    out: dict[int, dict[tuple[str, str], Row]] = {}
-    for chunk in _chunks(deal_ids):
-        checks = session.exec(
-            select(CriterionCheck.deal_id, CriterionCheck.stage_key, CriterionCheck.criterion_key,
-                   CriterionCheck.met, CriterionCheck.evidence)
-            .join(Deal, and_(Deal.id == CriterionCheck.deal_id, Deal.stage_key == CriterionCheck.stage_key))
-            .where(CriterionCheck.deal_id.in_(chunk))  # type: ignore[attr-defined]
-            .order_by(CriterionCheck.id)
-        ).all()
-        for check in checks:  # ascending id: the newest check of a criterion is written last
-            out.setdefault(check.deal_id, {})[(check.stage_key, check.criterion_key)] = check
-    return out
+    return rows
 
 
 def stage_moves(*, session: Session, owner_ids: Iterable[int], since: datetime, until: datetime) -> list[Row]:
@@ -193,7 +197,7 @@ def stage_moves(*, session: Session, owner_ids: Iterable[int], since: datetime, 
     ]
     rows: list[Row] = []
     for chunk in _chunks(owner_ids):
-        rows += session.exec(
+        rows += _rows(session,
             select(*columns)
             .join(Deal, Deal.id == StageChange.deal_id)
             .where(Deal.owner_id.in_(chunk), StageChange.from_stage != None,  # type: ignore[attr-defined]  # noqa: E711

@@ -6,25 +6,29 @@ from datetime import datetime
 
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from storage.models import ProcessedEvent
 
 
-def claim_event(*, session: Session, event_id: str, now: datetime) -> bool:
+def claim_event(*, session: Session | Connection, event_id: str, now: datetime) -> bool:
     """Record ``event_id`` as handled; True only for the first claim.
 
     An insert-or-ignore, so two workers racing on a retried event agree on one
-    winner without an error: the loser's insert simply changes no row.
+    winner without an error: the loser's insert simply changes no row. A plain
+    ``Connection`` is accepted too: the Slack app claims on its acknowledgement
+    path, where the ORM session's bookkeeping is time Slack is kept waiting.
     """
-    dialect = session.get_bind().dialect.name
+    dialect = (session.dialect if isinstance(session, Connection) else session.get_bind().dialect).name
     module = postgresql if dialect == "postgresql" else sqlite
     statement = (
         module.insert(ProcessedEvent)
         .values(event_id=event_id, received_at=now)
         .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(ProcessedEvent.event_id)  # rowcount is not reliable here on every driver; a returned row is
     )
-    return session.execute(statement).rowcount == 1
+    return session.execute(statement).first() is not None
 
 
 def forget_events_before(*, session: Session, before: datetime) -> int:

@@ -96,7 +96,8 @@ class StageChange(SQLModel, table=True):
     __table_args__ = (
         # Covers the pipeline reports' "previous/next change of this deal" probe: an index-only lookup.
         Index("ix_stagechange_deal_time", "deal_id", "changed_at", "id", "to_stage"),
-        Index("ix_stagechange_time", "changed_at"),
+        # Covers a period's changes for the pipeline reports (stage, deal, id): read without the table.
+        Index("ix_stagechange_time", "changed_at", "to_stage", "deal_id", "id"),
         UniqueConstraint("deal_id", "from_stage", "to_stage", "changed_at", name="uq_stagechange_event"),
     )
 
@@ -161,7 +162,8 @@ class DigestDelivery(SQLModel, table=True):
     rep_id: int = Field(foreign_key="rep.id")
     local_date: date
     kind: str = Field(default="rep", max_length=16, description="rep or manager roll-up.")
-    status: str = Field(default="reserved", max_length=16, description="reserved, sent, failed, empty.")
+    status: str = Field(default="reserved", max_length=16,
+                        description="reserved, sent, failed, empty, skipped (no Slack id), unconfirmed (a crashed send).")
     reserved_at: datetime
     sent_at: datetime | None = None
     slack_channel: str | None = Field(default=None, max_length=32)

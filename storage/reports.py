@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Float, and_, case, func, literal, or_, select, text, union
+from sqlalchemy import Float, and_, case, func, literal, or_, select, text, union, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import True_
@@ -379,26 +379,29 @@ def unmet_among_stuck_and_lost(*, session: Session, viewer: Viewer, scope: Repor
     ``[start, end)``, and per exit criterion how many of them lack a latest "met" check."""
     _for_reports(session)
     clauses = scope_clauses(viewer, scope)
+    # One statement, each set materialized once: the lost deals' probes are the costly part.
     stuck = select(Deal.id.label("deal_id")).where(  # type: ignore[union-attr]
-        Deal.status == DealStatus.open, _over_expected(_cutoffs({stage_key: expected_days}, now)), *clauses)
+        Deal.status == DealStatus.open, _over_expected(_cutoffs({stage_key: expected_days}, now)), *clauses,
+    ).cte("stuck").prefix_with("MATERIALIZED")
     c = aliased(StageChange)
     lost = _changes([c.deal_id.label("deal_id")], c, clauses).where(
         c.to_stage == "lost", c.changed_at >= _at(start), c.changed_at < _at(end),
-        _neighbour(c, "to_stage", previous=True) == stage_key)
-    n_stuck = session.exec(select(func.count()).select_from(stuck.subquery())).scalar_one()
-    n_lost = session.exec(select(func.count(func.distinct(lost.subquery().c.deal_id)))).scalar_one()
-    deals = union(stuck, lost).subquery()
-    n_deals = session.exec(select(func.count()).select_from(deals)).scalar_one()
+        _neighbour(c, "to_stage", previous=True) == stage_key,
+    ).distinct().cte("lost").prefix_with("MATERIALIZED")
+    deals = union(select(stuck.c.deal_id), select(lost.c.deal_id)).cte("deals").prefix_with("MATERIALIZED")
     latest = (select(func.max(CriterionCheck.id))
               .where(CriterionCheck.stage_key == stage_key, CriterionCheck.deal_id.in_(select(deals.c.deal_id)))  # type: ignore[attr-defined]
               .group_by(CriterionCheck.deal_id, CriterionCheck.criterion_key))
-    met = dict(session.exec(
-        select(CriterionCheck.criterion_key, func.count())
-        .where(CriterionCheck.id.in_(latest), CriterionCheck.met == True)  # type: ignore[attr-defined]  # noqa: E712
-        .group_by(CriterionCheck.criterion_key)
-    ).all())
-    return UnmetCount(stage_key, int(n_stuck), int(n_lost), int(n_deals),
-                      {key: int(n_deals) - int(met.get(key, 0)) for key in criteria})
+    met = (select(CriterionCheck.criterion_key, func.count())
+           .where(CriterionCheck.id.in_(latest), CriterionCheck.met == True)  # type: ignore[attr-defined]  # noqa: E712
+           .group_by(CriterionCheck.criterion_key))
+    # Totals ride along as rows keyed "#name" (criterion keys are slugs, never "#...").
+    totals = [select(literal(f"#{name}"), select(func.count()).select_from(cte).scalar_subquery())
+              for name, cte in (("stuck", stuck), ("lost", lost), ("deals", deals))]
+    counts = {key: int(n) for key, n in session.exec(union_all(met, *totals)).all()}
+    n_deals = counts["#deals"]
+    return UnmetCount(stage_key, counts["#stuck"], counts["#lost"], n_deals,
+                      {key: n_deals - counts.get(key, 0) for key in criteria})
 
 
 def reps_named(*, session: Session, text: str) -> list[Rep]:

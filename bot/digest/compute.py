@@ -15,13 +15,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 
 from sqlmodel import Session
 
 from bot.coach.plan import classify_followups, next_activities, unmet_criteria
 from bot.coach.types import NextActivity
 from bot.config import Settings
-from bot.digest.rollup import manager_digest
+from bot.digest.rollup import manager_digests
 from bot.digest.rows import deal_ref, stage_name, stuck_cutoffs
 from bot.digest.types import (
     DUE_TODAY,
@@ -121,15 +122,19 @@ def build(*, session: Session, process: ProcessMap, dues: Iterable[Due]) -> list
     """The digest of each due, in the order given."""
     dues = list(dues)
     built: dict[tuple[int, str], Digest] = {}
-    batches: dict[tuple[str, datetime, date], list[Due]] = defaultdict(list)
+    rep_batches: dict[tuple[str, datetime, date], list[Due]] = defaultdict(list)
+    manager_batches: dict[datetime, list[Due]] = defaultdict(list)
     for due in dues:
         if due.kind == REP:
-            batches[(due.person.timezone, due.at, due.local_date)].append(due)
+            rep_batches[(due.person.timezone, due.at, due.local_date)].append(due)
         else:
-            built[(due.person.rep_id, MANAGER)] = manager_digest(session=session, process=process, due=due)
-    for batch in batches.values():
+            manager_batches[due.at].append(due)
+    for batch in rep_batches.values():
         for digest in rep_digests(session=session, process=process, dues=batch):
             built[(digest.due.person.rep_id, REP)] = digest
+    for managers in manager_batches.values():
+        for rollup in manager_digests(session=session, process=process, dues=managers):
+            built[(rollup.due.person.rep_id, MANAGER)] = rollup
     return [built[(d.person.rep_id, d.kind)] for d in dues]
 
 
@@ -144,56 +149,74 @@ def rep_digests(*, session: Session, process: ProcessMap, dues: list[Due]) -> li
     # A deal whose next touch is scheduled for today or later (e.g. snoozed from the digest) is listed
     # through that follow-up when it falls due, not again as stuck or past its close date.
     stuck = store.stuck_deals(session=session, owner_ids=owners, entered_by=stuck_cutoffs(process, at),
-                              unless_scheduled_from=start_of_today)
+                              unless_scheduled_from=start_of_today, with_met_criteria=True)
     past = store.deals_past_close(session=session, owner_ids=owners, before=today,
                                   unless_scheduled_from=start_of_today)
-    deal_ids = {r.deal_id for r in followups} | {r.id for r in stuck} | {r.id for r in past}
-    checks = store.current_stage_checks(session=session, deal_ids=deal_ids)
 
     digests = {rep_id: RepDigest(due) for rep_id, due in owners.items()}
     next_activity = _NextActivities(process)
+    stages = {s.key: s for s in process.stages}
+    names = _StageNames(process)
     by_owner: dict[int, list] = defaultdict(list)
     for row in followups:
         by_owner[row.deal_owner_id].append(row)
     for owner_id, rows in by_owner.items():
-        deals = {r.deal_id: deal_ref(r, owners[owner_id].person.name, prefix="deal_") for r in rows}
+        owner_name = owners[owner_id].person.name
+        deals = {r.deal_id: (deal_ref(r, owner_name, prefix="deal_"), r.met_criteria) for r in rows}
         # Rows carry id, deal_id, due_at and note: all classify_followups reads of a FollowUp.
         overdue, due_today = classify_followups(rows, at, tz_name)
         digest = digests[owner_id]
         for section, items in ((OVERDUE, overdue), (DUE_TODAY, due_today)):
             for item in items:
-                deal = deals[item.deal_id]
+                deal, met = deals[item.deal_id]
                 getattr(digest, section).append(DigestItem(
-                    section, deal, stage_name(process, deal.stage_key), item.days_overdue,
-                    next_activity(deal.stage_key, checks.get(deal.id, {})), item))
+                    section, deal, names[deal.stage_key], item.days_overdue, next_activity(deal.stage_key, met), item))
     for row in stuck:
         deal = deal_ref(row, owners[row.owner_id].person.name)
-        stage = process.stage(row.stage_key)
-        days_over = (at - row.stage_entered_at).days - stage.expected_days  # type: ignore[union-attr]
+        stage = stages[row.stage_key]
+        days_over = (at - row.stage_entered_at).days - stage.expected_days
         digests[row.owner_id].stuck.append(DigestItem(
-            STUCK, deal, stage.name, days_over, next_activity(row.stage_key, checks.get(row.id, {}))))  # type: ignore[union-attr]
+            STUCK, deal, stage.name, days_over, next_activity(row.stage_key, row.met_criteria)))
     for row in past:
         deal = deal_ref(row, owners[row.owner_id].person.name)
         digests[row.owner_id].past_close.append(DigestItem(
-            PAST_CLOSE, deal, stage_name(process, row.stage_key), (today - row.close_date).days,
-            next_activity(row.stage_key, checks.get(row.id, {}))))
+            PAST_CLOSE, deal, names[row.stage_key], (today - row.close_date).days,
+            next_activity(row.stage_key, row.met_criteria)))
     for digest in digests.values():
         digest.stuck.sort(key=lambda i: (-i.days, i.deal.name, i.deal.id))
     return [digests[d.person.rep_id] for d in dues]
 
 
+class _StageNames(dict):
+    """Display names by stage key, looked up in the map once per key."""
+
+    def __init__(self, process: ProcessMap):
+        super().__init__()
+        self.process = process
+
+    def __missing__(self, key: str) -> str:
+        self[key] = stage_name(self.process, key)
+        return self[key]
+
+
 class _NextActivities:
-    """The map's next activity for a deal, remembered per stage and set of met criteria (many deals share one)."""
+    """The map's next activity for a deal, remembered per stage and met criteria (many deals share one)."""
 
     def __init__(self, process: ProcessMap):
         self.process = process
-        self.known: dict[tuple[str, frozenset], NextActivity | None] = {}
+        self.known: dict[tuple[str, str | None], NextActivity | None] = {}
 
-    def __call__(self, stage_key: str, checks: dict) -> NextActivity | None:
-        key = (stage_key, frozenset(k for k, check in checks.items() if check.met))
+    def __call__(self, stage_key: str, met_criteria: str | None) -> NextActivity | None:
+        """``met_criteria``: the met criteria of the deal's current stage, as ``storage.digest`` joins them."""
+        key = (stage_key, met_criteria)
         if key not in self.known:
-            self.known[key] = _next_activity(self.process, stage_key, checks)
+            met = met_criteria.split(store.MET_SEPARATOR) if met_criteria else ()
+            self.known[key] = _next_activity(self.process, stage_key, {(stage_key, k): _MET for k in met})
         return self.known[key]
+
+
+# What the plan reads of a met check; the digest shows no evidence.
+_MET = SimpleNamespace(met=True, evidence=None)
 
 
 def _next_activity(process: ProcessMap, stage_key: str, checks: dict) -> NextActivity | None:

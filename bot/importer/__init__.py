@@ -9,7 +9,9 @@ names), then write it in a second pass. A dry run rolls back at the end.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -22,10 +24,11 @@ from bot.importer.reps import RepImport
 from bot.importer.source import DEFAULT_ENCODING, Row, batched, read_header, read_rows
 from bot.importer.values import StageResolver
 from bot.runtime import Runtime
+from storage import imports as db
 from storage.timeutil import utcnow
 
 KINDS: dict[str, type[ImportJob]] = {"reps": RepImport, "deals": DealImport, "history": HistoryImport}
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 
 # progress(phase, done, total): phases "importing" and "checking" count bytes of the file, "writing" rows.
 Progress = Callable[[str, int, int], None]
@@ -63,24 +66,42 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
     size = path.stat().st_size
     stages = StageResolver(runtime.process, stage_names)
     with runtime.session() as session:
-        job = KINDS[kind](session=session, columns=columns, stages=stages, now=now or utcnow(),
-                          date_format=date_format)
-        log = ErrorLog()
-        if job.single_pass:
-            _check_and_write(job, read_rows(path, columns, encoding=encoding,
-                                            on_bytes=lambda done: report("importing", done, size)),
-                             log, batch_size)
-        else:
-            _check_then_write(job, path, columns, encoding, log, report, size, batch_size)
-        if log:
-            raise ImportRejected(str(path), log)  # the session rolls back whatever was written
-        summary = job.finish()
+        with db.bulk_write_tuning(session), _cyclic_gc_paused():
+            job = KINDS[kind](session=session, columns=columns, stages=stages, now=now or utcnow(),
+                              date_format=date_format)
+            log = ErrorLog()
+            if job.single_pass:
+                _check_and_write(job, read_rows(path, columns, encoding=encoding,
+                                                on_bytes=lambda done: report("importing", done, size)),
+                                 log, batch_size)
+            else:
+                _check_then_write(job, path, columns, encoding, log, report, size, batch_size)
+            if log:
+                raise ImportRejected(str(path), log)  # the session rolls back whatever was written
+            summary = job.finish()
         if columns.ignored:
             summary.notes.append(f"ignored column(s): {', '.join(columns.ignored)}")
         if dry_run:
             session.rollback()  # the commit that follows then has nothing to write
             summary.dry_run = True
     return summary
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while importing.
+
+    A batch holds tens of thousands of short-lived containers (rows, records, plans), so the collector
+    runs every few hundred of them, over and over, finding nothing: an import creates no reference
+    cycles, everything it drops is freed at once by reference counting. That cost a tenth of the CPU.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _check_and_write(job: ImportJob, rows: Iterator[Row], log: ErrorLog, batch_size: int) -> None:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache, partial
+from operator import itemgetter
 from typing import Any
 
 from bot.importer.job import ImportJob
 from bot.importer.report import RowError
-from bot.importer.snapshot import OPEN, DealRecord, differs, plan_deal
+from bot.importer.snapshot import OPEN, DealPlan, DealRecord, differs, plan_deal
 from bot.importer.source import Row
 from bot.importer.values import closed_status, parse_amount, parse_day, parse_when
 from storage import imports as db
 
 SNAPSHOT = "import-snapshot"
 IMPORTED = "imported"
+CHECK_COLUMNS = ("deal_id", "stage_key", "criterion_key", "met", "evidence", "checked_at", "checked_by_id")
+FOLLOWUP_COLUMNS = ("deal_id", "due_at", "note", "done_at", "created_at", "created_by_id")
 
 
 class OwnerLookup:
@@ -54,46 +58,60 @@ class DealImport(ImportJob):
         self.last_stage = self.stages.process.stage_keys[-1]
         self.seen: dict[str, int] = {}  # external id -> row number, for duplicates within the file
         self.checked: list[DealRecord] = []  # the last batch's valid rows, waiting for write_checked
+        self.has_close_date, self.has_next_step = self.given("close_date"), self.given("next_step")
+        self._when = partial(parse_when, date_format=self.date_format)
+        self._day = partial(parse_day, date_format=self.date_format)
 
     def parse(self, row: Row, errors: list[RowError]) -> DealRecord | None:
-        """The row as a DealRecord, or None with its problems added to ``errors``."""
+        """The row as a DealRecord, or None with its problems added to ``errors``.
+
+        Runs once per row of files of 100,000s of rows: each cell is read once, and the helpers
+        that name a problem (``required``, ``cell``) only run for cells that need them.
+        """
         found = len(errors)
         values = row.values
-        external_id = self.required(row, "external_id", errors)
-        name = self.required(row, "name", errors)
-        owner = self.required(row, "owner_email", errors) and self.cell(row, "owner_email", self.owners.resolve, errors)
-        stage_cell = self.required(row, "stage", errors) and self.cell(row, "stage", self.stages.resolve, errors)
-        status = self.cell(row, "status", _parse_status, errors)
+        get = values.get
+        cell = self.cell
+        external_id = get("external_id") or self.required(row, "external_id", errors)
+        name = get("name") or self.required(row, "name", errors)
+        owner_text = get("owner_email")
+        owner = (self.owners.cache.get(owner_text) or cell(row, "owner_email", self.owners.resolve, errors)
+                 if owner_text else self.required(row, "owner_email", errors))
+        stage_cell = (cell(row, "stage", self.stages.resolve, errors) if get("stage")
+                      else self.required(row, "stage", errors))
+        status = cell(row, "status", _parse_status, errors)
         when = self._when
         sets: dict[str, Any] = {"name": name}
-        if values.get("account"):
-            sets["account"] = values["account"]
-        if values.get("amount"):
-            sets["amount"] = self.cell(row, "amount", parse_amount, errors)
-        if values.get("created_at"):
-            sets["created_at"] = self.cell(row, "created_at", when, errors)
-        if self.given("close_date"):
-            sets["close_date"] = self.cell(row, "close_date", self._day, errors)
-        if self.given("next_step"):
+        if text := get("account"):
+            sets["account"] = text
+        if get("amount"):
+            sets["amount"] = cell(row, "amount", parse_amount, errors)
+        if get("created_at"):
+            sets["created_at"] = cell(row, "created_at", when, errors)
+        if self.has_close_date:
+            sets["close_date"] = cell(row, "close_date", self._day, errors)
+        if self.has_next_step:
             sets["next_step"] = values["next_step"] or None
-        entered = self.cell(row, "stage_entered_at", when, errors)
-        followup = self.cell(row, "next_followup_at", when, errors)
+        entered = cell(row, "stage_entered_at", when, errors)
+        followup = cell(row, "next_followup_at", when, errors)
         stage = status_from_stage = None
         if stage_cell:
             kind, key = stage_cell
             stage, status_from_stage = (key, None) if kind == "stage" else (None, key)
         if status and status_from_stage and status != status_from_stage:
             errors.append(self.error(row, "status", f"status {status!r} contradicts stage {values['stage']!r}"))
-        criteria = tuple(dict.fromkeys(c.strip() for c in values.get("criteria_met", "").split(";") if c.strip()))
+        criteria_text = get("criteria_met")
+        criteria = tuple(dict.fromkeys(filter(None, map(str.strip, criteria_text.split(";"))))) if criteria_text else ()
         if criteria and stage_cell and stage is None:
             errors.append(self.error(row, "criteria_met", "criteria need the deal's stage, not only won/lost"))
         elif criteria and stage:
             allowed = self.stages.criteria_of(stage)
-            errors.extend(
-                self.error(row, "criteria_met", f"{c!r} is not an exit criterion of stage {stage!r} "
-                                                f"({', '.join(sorted(allowed))})")
-                for c in criteria if c not in allowed
-            )
+            if not allowed.issuperset(criteria):
+                errors.extend(
+                    self.error(row, "criteria_met", f"{c!r} is not an exit criterion of stage {stage!r} "
+                                                    f"({', '.join(sorted(allowed))})")
+                    for c in criteria if c not in allowed
+                )
         created = sets.get("created_at")
         if created and entered and created > entered:
             errors.append(self.error(row, "created_at", "created_at is after stage_entered_at"))
@@ -102,14 +120,8 @@ class DealImport(ImportJob):
         return DealRecord(
             external_id=external_id, owner_id=owner, stage=stage, status=status or status_from_stage or OPEN,
             sets=sets, stage_entered_at=entered, next_followup_at=followup,
-            followup_note=values.get("followup_note") or None, criteria=criteria,
+            followup_note=get("followup_note") or None, criteria=criteria,
         )
-
-    def _when(self, text: str):
-        return parse_when(text, self.date_format)
-
-    def _day(self, text: str):
-        return parse_day(text, self.date_format)
 
     def check(self, rows: list[Row]) -> list[RowError]:
         errors: list[RowError] = []
@@ -129,62 +141,70 @@ class DealImport(ImportJob):
 
     def write_checked(self) -> None:
         records, self.checked = self.checked, []
-        stored = db.deals_by_external_id(session=self.session, external_ids=[r.external_id for r in records])
-        plans = [(record, old, plan_deal(record, old, now=self.now, last_stage=self.last_stage))
-                 for record, old in ((record, stored.get(record.external_id)) for record in records)]
-        changed = {rec.external_id for rec, old, plan in plans if old is None or differs(plan, old)}
-        ids = db.upsert_deals(session=self.session, rows=[
-            {"external_id": rec.external_id, **plan.row} for rec, _, plan in plans if rec.external_id in changed
-        ])
+        session, now, last_stage = self.session, self.now, self.last_stage
+        stored = db.deals_by_external_id(session=session, external_ids=[r.external_id for r in records])
+        plans: list[tuple[DealRecord, Any, DealPlan]] = []
+        deal_values = itemgetter(*db.DEAL_FIELDS)
+        upserts: list[tuple] = []
+        for record in records:
+            old = stored.get(record.external_id)
+            plan = plan_deal(record, old, now=now, last_stage=last_stage)
+            if old is None or differs(plan, old):
+                upserts.append((record.external_id, *deal_values(plan.row)))
+            plans.append((record, old, plan))
+        ids = db.upsert_deals(session=session, rows=upserts)
+        changed = set(ids)
         ids.update({ext: old.id for ext, old in stored.items() if ext not in ids})
-        db.insert_stage_changes(session=self.session, rows=[
-            {"deal_id": ids[rec.external_id], "from_stage": f, "to_stage": t, "changed_at": at, "source": SNAPSHOT}
-            for rec, _, plan in plans for f, t, at in plan.changes
+        db.insert_stage_changes(session=session, rows=[
+            (ids[rec.external_id], from_stage, to_stage, at, SNAPSHOT)
+            for rec, _, plan in plans for from_stage, to_stage, at in plan.changes
         ])
         touched = self._write_checks(plans, ids) | self._write_followups(plans, ids)
+        summary = self.summary
         for rec, old, _ in plans:
             if old is None:
-                self.summary.created += 1
+                summary.created += 1
             elif rec.external_id in changed or rec.external_id in touched:
-                self.summary.updated += 1
+                summary.updated += 1
             else:
-                self.summary.unchanged += 1
-        self.summary.rows += len(records)
+                summary.unchanged += 1
+        summary.rows += len(records)
 
     def _write_checks(self, plans, ids: dict[str, int]) -> set[str]:
         """Record each listed criterion as met where its latest check is not already 'met'."""
-        wanted = [(rec, plan.row["stage_key"]) for rec, _, plan in plans if rec.criteria]
         latest = db.latest_criterion_states(
             session=self.session, deal_ids=[ids[rec.external_id] for rec, old, _ in plans if rec.criteria and old]
         )
-        rows: list[dict[str, Any]] = []
+        now = self.now
+        rows: list[tuple] = []
         touched: set[str] = set()
-        for rec, stage in wanted:
-            deal_id = ids[rec.external_id]
+        for rec, old, plan in plans:
+            if not rec.criteria:
+                continue
+            deal_id, stage = ids[rec.external_id], plan.row["stage_key"]
             for key in rec.criteria:
-                if not latest.get((deal_id, stage, key), False):
-                    rows.append({"deal_id": deal_id, "stage_key": stage, "criterion_key": key, "met": True,
-                                 "evidence": IMPORTED, "checked_at": self.now, "checked_by_id": None})
+                if old is None or not latest.get((deal_id, stage, key), False):
+                    rows.append((deal_id, stage, key, True, IMPORTED, now, None))
                     touched.add(rec.external_id)
-        db.insert_rows(session=self.session, table=db.CHECK_TABLE, rows=rows)
+        db.insert_rows(session=self.session, table=db.CHECK_TABLE, columns=CHECK_COLUMNS, rows=rows)
         return touched
 
     def _write_followups(self, plans, ids: dict[str, int]) -> set[str]:
         """An open follow-up at next_followup_at, unless the deal already has one due then."""
-        wanted = [rec for rec, _, _ in plans if rec.next_followup_at]
         # Done ones count too: a follow-up the rep completed must not come back when the same export is re-imported.
         existing = db.followup_dues(
             session=self.session, deal_ids=[ids[rec.external_id] for rec, old, _ in plans if rec.next_followup_at and old]
         )
-        new = [rec for rec in wanted if (ids[rec.external_id], rec.next_followup_at) not in existing]
-        db.insert_rows(session=self.session, table=db.FOLLOWUP_TABLE, rows=[
-            {"deal_id": ids[rec.external_id], "due_at": rec.next_followup_at, "note": rec.followup_note,
-             "done_at": None, "created_at": self.now, "created_by_id": None}
-            for rec in new
+        new = [rec for rec, _, _ in plans
+               if rec.next_followup_at and (ids[rec.external_id], rec.next_followup_at) not in existing]
+        now = self.now
+        db.insert_rows(session=self.session, table=db.FOLLOWUP_TABLE, columns=FOLLOWUP_COLUMNS, rows=[
+            (ids[rec.external_id], rec.next_followup_at, rec.followup_note, None, now, None) for rec in new
         ])
         return {rec.external_id for rec in new}
 
 
+@lru_cache(maxsize=256)  # a file spells its statuses a few ways, over and over
 def _parse_status(text: str) -> str:
     status = text.strip().lower()
     if status == OPEN:

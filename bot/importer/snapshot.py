@@ -16,6 +16,7 @@ from bot.importer.values import day_start
 from storage.imports import DEAL_FIELDS
 
 OPEN = "open"
+_ZERO = Decimal(0)
 
 
 @dataclass(slots=True)
@@ -75,11 +76,12 @@ def plan_deal(record: DealRecord, old: Any | None, *, now: datetime, last_stage:
 
 
 def _new_deal(record: DealRecord, *, now: datetime, last_stage: str) -> DealPlan:
-    created = record.sets.get("created_at")
+    sets = record.sets
+    created = sets.get("created_at")
     entered = record.stage_entered_at or created or now
-    row: dict[str, Any] = {"account": None, "amount": Decimal(0), "close_date": None, "next_step": None}
-    row.update(record.sets)
-    row.update(owner_id=record.owner_id, created_at=created or entered, status=OPEN, closed_at=None)
+    row: dict[str, Any] = {"account": None, "amount": _ZERO, "close_date": None, "next_step": None, **sets,
+                           "owner_id": record.owner_id, "created_at": created or entered, "status": OPEN,
+                           "closed_at": None}
     row["account"] = row["account"] or row["name"]
     plan = DealPlan(row)
     # A deal first seen closed with no stage (a CRM's "Closed Won") is taken to have closed from the last stage.

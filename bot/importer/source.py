@@ -6,6 +6,7 @@ import codecs
 import csv
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -40,18 +41,20 @@ def read_rows(path: Path, columns: ColumnMap, *, encoding: str = DEFAULT_ENCODIN
 
     ``on_bytes(position)`` is called now and then with how far into the file reading has got.
     """
-    picks = [(field, index) for field, (index, _) in columns.columns.items()]
-    needed = max(index for _, index in picks) + 1
+    fields = tuple(columns.columns)
+    indexes = [index for index, _ in columns.columns.values()]
+    pick = itemgetter(*indexes) if len(indexes) > 1 else lambda values: (values[indexes[0]],)
+    needed = max(indexes) + 1
     records = _records(path, encoding, on_bytes)
     next(records, None)  # the header
     number = 0
     for line, values in records:
-        if not "".join(values).strip():  # a blank line, or one of empty cells
+        if not (values and values[0].strip()) and not "".join(values).strip():  # a blank line, or empty cells
             continue
         number += 1
         if len(values) < needed:  # a short row: its missing cells are empty
             values = values + [""] * (needed - len(values))
-        yield Row(number, line, {field: values[i].strip() for field, i in picks})
+        yield Row(number, line, dict(zip(fields, map(str.strip, pick(values)), strict=True)))
 
 
 def _records(path: Path, encoding: str, on_bytes: Callable[[int], None] | None) -> Iterator[tuple[int, list[str]]]:

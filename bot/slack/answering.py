@@ -55,8 +55,8 @@ def answer_in_conversation(services: Services, client: WebClient, viewer: Viewer
         stream = AnswerStream(client, channel=place.channel, thread_ts=place.thread_ts or place.question_ts,
                               team_id=place.team_id, user_id=place.user_id)
     try:
-        answer = services.coach.ask(viewer, question, conversation_key=place.conversation_key,
-                                    on_delta=stream.append if stream else None)
+        answer = services.ask(viewer, question, conversation_key=place.conversation_key,
+                              on_delta=stream.append if stream else None)
     except StagecoachError as error:
         post(client, place, text_messages(str(error)), private=not place.open_to_deals)
         return None

@@ -19,7 +19,7 @@ from bot.runtime import Runtime
 from bot.slack.client import make_client
 from bot.slack.dedup import EventDeduplication
 from bot.slack.listeners import register_listeners
-from bot.slack.services import Services, attach
+from bot.slack.services import AttachServices, Services
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def create_app(runtime: Runtime, coach=None, client: WebClient | None = None, *,
     )
     # Order matters: claims first, so a retried event reaches no listener (the assistant included).
     app.use(EventDeduplication(runtime))
-    app.use(attach(Services(runtime, coach=coach)))
+    app.use(AttachServices(Services(runtime, coach=coach)))
     app.error(_log_error)
     register_listeners(app)
     return app

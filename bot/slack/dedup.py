@@ -39,8 +39,8 @@ class EventDeduplication(Middleware):
         event_id = req.body.get("event_id") if req.body.get("type") == "event_callback" else None
         if not event_id:
             return next()
-        with self.runtime.session() as session:
-            first = events.claim_event(session=session, event_id=event_id, now=utcnow())
+        with self.runtime.engine.begin() as connection:  # one short transaction, committed before any listener runs
+            first = events.claim_event(session=connection, event_id=event_id, now=utcnow())
         self._maybe_prune()
         if not first:
             retry = req.headers.get("x-slack-retry-num", ["0"])[0]

@@ -21,6 +21,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.slack.priority import ACKS
+
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
@@ -36,7 +38,8 @@ def wsgi_app(app: App) -> Callable:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "2")])
             return [b"ok"]
-        return bolt(environ, start_response)
+        with ACKS.acknowledging():
+            return bolt(environ, start_response)
 
     return application
 

@@ -10,7 +10,11 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
+
 from bot.runtime import Runtime
+from bot.slack.priority import ACKS
 
 if TYPE_CHECKING:
     from bot.coach.engine import Coach
@@ -38,12 +42,18 @@ class Services:
                     self._coach = self._factory(self.runtime)
         return self._coach
 
+    def ask(self, viewer, question: str, **options):
+        """``Coach.ask``, once the requests in flight are acknowledged (answers are the heavier work)."""
+        ACKS.wait_for_acks()
+        return self.coach.ask(viewer, question, **options)
 
-def attach(services: Services) -> Callable:
-    """A Bolt global middleware that hands ``services`` to every listener."""
 
-    def attach_services(context, next):  # noqa: A002 (Bolt injects arguments by these names)
-        context["services"] = services
+class AttachServices(Middleware):
+    """A Bolt global middleware that hands ``services`` to every listener (a class: no argument injection per request)."""
+
+    def __init__(self, services: Services):
+        self.services = services
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+        req.context["services"] = self.services
         return next()
-
-    return attach_services

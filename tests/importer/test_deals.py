@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from decimal import Decimal
 
@@ -220,3 +221,39 @@ def test_a_new_followup_date_adds_a_followup(with_reps, tmp_path):
     with runtime.session() as session:
         dues = sorted((f.due_at, f.note) for f in session.exec(select(FollowUp)).all())
     assert dues == [(at(2026, 11, 25, 9), "Call the CFO"), (at(2026, 12, 1, 9), "Send the proposal")]
+
+
+def test_a_batch_larger_than_one_statement_holds_gets_every_deal_and_id(with_reps, tmp_path):
+    # 4,000 deals of 12 columns are more values than SQLite takes in one statement: the upsert splits them.
+    rows = [{"external_id": f"B-{i}", "name": f"Deal {i}", "owner_email": "ann@example.com", "stage": "discover",
+             "created_at": f"2026-0{1 + i % 9}-1{i % 10}T0{i % 10}:{i % 60:02d}:00Z",
+             "next_followup_at": "2026-12-01" if i % 2 else ""}
+            for i in range(4000)]
+    path = write_csv(tmp_path / "deals.csv", DEALS_HEADER, rows)
+
+    summary = run(with_reps, "deals", path, batch_size=10_000)
+
+    assert (summary.created, summary.rows) == (4000, 4000)
+    assert counts(with_reps)["StageChange"] == 4000 and counts(with_reps)["FollowUp"] == 2000
+    last = deal(with_reps, "B-3999")
+    assert (last.name, last.created_at) == ("Deal 3999", at(2026, 4, 19, 9, 39))
+    assert timeline(with_reps, "B-3999") == [(None, "discover", at(2026, 4, 19, 9, 39), "import-snapshot")]
+    again = run(with_reps, "deals", path, batch_size=10_000)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 4000)
+
+
+def test_an_import_leaves_the_connection_and_the_collector_as_it_found_them(with_reps, tmp_path):
+    def cache_size():
+        with with_reps.session() as session:
+            return session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one() \
+                if session.get_bind().dialect.name == "sqlite" else None
+
+    before = cache_size()
+    run(with_reps, "deals", DEALS_CSV)
+    bad = write_csv(tmp_path / "bad.csv", DEALS_HEADER, [{"external_id": "X-1", "name": "X",
+                                                          "owner_email": "nobody@example.com", "stage": "discover"}])
+    with pytest.raises(ImportRejected):
+        run(with_reps, "deals", bad)
+
+    assert cache_size() == before
+    assert gc.isenabled()

@@ -9,6 +9,7 @@ from bot.pipeline.tables import HEADER_LIMIT, SECTION_LIMIT, report_blocks, repo
 from storage.access import Viewer
 from storage.models import Deal
 from tests.pipeline.history import NOW
+from tests.utils import factories as f
 
 
 def stuck_report(runtime, history):
@@ -21,9 +22,11 @@ def stuck_report(runtime, history):
 
 def test_blocks_escape_deal_names_and_stay_within_limits(runtime, history):
     with runtime.session() as s:
-        deal = s.get(Deal, history.deals["A"].id)
-        deal.name = "<!channel> & " + "x" * 4000
+        s.get(Deal, history.deals["A"].id).name = "<!channel> & " + "x" * 280
+        for i in range(20):  # enough long sentences to overflow one section
+            f.deal(s, history.bob, f"{i:02d} " + "y" * 280, stage="close", days_in_stage=40 + i, now=NOW)
     report = stuck_report(runtime, history)
+    assert len(report.lines) == 15
     blocks = report_blocks(report, intro="Three deals are over their expected days.")
     assert blocks[0]["type"] == "header" and len(blocks[0]["text"]["text"]) <= HEADER_LIMIT
     texts = [b["text"]["text"] for b in blocks[1:] if b["type"] == "section"]

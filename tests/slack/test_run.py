@@ -9,7 +9,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
@@ -39,6 +38,16 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> N
     raise AssertionError("stagecoach run never became healthy")
 
 
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM, as a container runtime sends it: every process of the app must be gone within seconds."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise AssertionError("stagecoach run did not stop on SIGTERM") from None
+
+
 def test_several_workers_on_the_embedded_index_are_refused_with_a_clear_message(monkeypatch):
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
@@ -54,8 +63,6 @@ def test_http_mode_without_a_signing_secret_is_refused(monkeypatch):
 
 
 def test_http_mode_with_two_workers_serves_health_verifies_signatures_and_answers_once(settings, floor):
-    if not settings.resolved_database_url.startswith("sqlite"):
-        pytest.skip("the worker processes share the test's SQLite file")
     port = _free_port()
     with SlackEmulator() as emulator:
         env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
@@ -78,9 +85,26 @@ def test_http_mode_with_two_workers_serves_health_verifies_signatures_and_answer
             workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
             assert len(workers) == 2
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                raise AssertionError("stagecoach run did not stop on SIGTERM") from None
+            _stop(process)
+
+
+def test_run_sends_the_due_digests_from_its_in_process_scheduler(settings, floor):
+    port = _free_port()
+    with SlackEmulator() as emulator:
+        env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
+               "SLACK_API_URL": emulator.base_url, "STAGECOACH_DATABASE_URL": settings.resolved_database_url,
+               "STAGECOACH_PROCESS_FILE": str(SMALL_PROCESS), "STAGECOACH_DIGEST_HOUR": "0",
+               "STAGECOACH_DIGEST_DAYS": "mon,tue,wed,thu,fri,sat,sun"}  # everyone is due, whatever the clock says
+        process = subprocess.Popen([str(STAGECOACH), "run", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                                   stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            _wait_healthy(f"http://127.0.0.1:{port}", process)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                channels = [b["channel"] for b in emulator.calls_to("chat.postMessage")]
+                if floor.alice.slack_user_id in channels:
+                    break
+                time.sleep(0.2)
+            assert channels.count(floor.alice.slack_user_id) == 1, channels  # Alice's overdue follow-ups
+        finally:
+            _stop(process)

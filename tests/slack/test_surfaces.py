@@ -115,3 +115,11 @@ def test_an_unknown_person_in_an_assistant_thread_gets_setup_help_only(slack):
     time.sleep(0.2)
     assert "Globex" not in json.dumps(slack.emulator.calls_to("chat.postMessage"))
 
+
+
+def test_a_reply_in_a_plain_dm_thread_is_answered_even_where_no_assistant_status_can_be_set(slack):
+    slack.emulator.script("assistant.threads.setStatus", {"ok": False, "error": "invalid_thread"})
+    slack.sender.event({"type": "message", "channel_type": "im", "channel": "D0ALICE", "thread_ts": "1700006000.0",
+                        "user": slack.floor.alice.slack_user_id, "text": "what next on Globex?", "ts": "1700006001.0"})
+    [post] = slack.emulator.wait_for("chat.postMessage")
+    assert post["thread_ts"] == "1700006000.0" and "Globex platform rollout" in post["text"]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:35:19.916969
+Create Date: 2026-11-23 10:56:00.036316
 """
 
 from collections.abc import Sequence
@@ -192,7 +192,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('stagechange', schema=None) as batch_op:
         batch_op.create_index('ix_stagechange_deal_time', ['deal_id', 'changed_at', 'id', 'to_stage'], unique=False)
-        batch_op.create_index('ix_stagechange_time', ['changed_at'], unique=False)
+        batch_op.create_index('ix_stagechange_time', ['changed_at', 'to_stage', 'deal_id', 'id'], unique=False)
 
     # ### end Alembic commands ###
 

@@ -25,7 +25,7 @@ def answer_about_deal(services: Services, viewer: Viewer, body: dict, respond: R
     thread_ts = (body.get("container") or {}).get("thread_ts") or (body.get("message") or {}).get("thread_ts")
     question = f"What should I do next on {external_id}?"  # external ids resolve exactly
     key = f"{channel}:{thread_ts}" if thread_ts else channel
-    answer = services.coach.ask(viewer, question, conversation_key=key)
+    answer = services.ask(viewer, question, conversation_key=key)
     public = open_to_deals(services.runtime, viewer, channel) or not is_private(answer)
     for message in answer_messages(answer, question=question, private=not public, thread_ts=thread_ts):
         respond(response_type="in_channel" if public else "ephemeral", replace_original=False,

@@ -27,7 +27,7 @@ def share_answer(body: dict, context: BoltContext, client: WebClient, respond: R
         question = shared["q"]
     except (ValueError, KeyError, TypeError):
         raise InvalidInput("That button is out of date — ask me again for a fresh answer.") from None
-    answer = services.coach.ask(viewer, question)
+    answer = services.ask(viewer, question)
     messages = answer_messages(answer, question=question, private=False, interactive=False)
     messages[0].blocks.insert(0, context_block(f"Shared by <@{body['user']['id']}>"))
     try:

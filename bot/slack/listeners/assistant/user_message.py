@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import BoltContext, Say, SetStatus
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.slack.answering import Place, answer_in_conversation
 from bot.slack.identity import SETUP_HELP, viewer_for
 from bot.slack.places import is_from_bot
+
+logger = logging.getLogger(__name__)
 
 THINKING = "is thinking…"
 
@@ -22,5 +27,11 @@ def user_message(payload: dict, context: BoltContext, client: WebClient, say: Sa
         return
     place = Place(channel=channel, user_id=payload["user"], team_id=context.team_id, thread_ts=thread_ts,
                   question_ts=payload["ts"], conversation_key=f"{channel}:{thread_ts}", open_to_deals=True)
-    answer_in_conversation(services, client, viewer, payload.get("text", ""), place,
-                           before=lambda: set_status(THINKING))
+
+    def thinking() -> None:
+        try:
+            set_status(THINKING)
+        except SlackApiError as error:  # a plain DM thread is no assistant thread: answer without the status
+            logger.info("no assistant status in %s: %s", channel, error.response.get("error"))
+
+    answer_in_conversation(services, client, viewer, payload.get("text", ""), place, before=thinking)

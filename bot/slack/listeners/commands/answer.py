@@ -26,7 +26,7 @@ def answer_command(services: Services, client: WebClient, respond: Respond, comm
     channel = str(command.get("channel_id", ""))
     answer = None
     try:
-        answer = services.coach.ask(viewer, question, conversation_key=f"slash:{channel}:{user_id}")
+        answer = services.ask(viewer, question, conversation_key=f"slash:{channel}:{user_id}")
     except StagecoachError as error:
         messages = text_messages(str(error))
     except Exception:
