@@ -142,7 +142,7 @@ def bench(label: str, url: str, args: argparse.Namespace) -> None:
     runtime = Runtime(Settings(database_url=url, home=Path(tempfile.gettempdir())), engine=make_engine(url))
     runtime.process  # noqa: B018 - the map is loaded once per process, not per run
     before = rss_mb()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with runtime.session() as session:
         schedule = compute.due_on(session=session, settings=runtime.settings, day=DAY)
     people = items = 0
@@ -150,17 +150,20 @@ def bench(label: str, url: str, args: argparse.Namespace) -> None:
         people += len(digests)
         items += sum(len(d.items) if isinstance(d, RepDigest) else len(d.overdue_by_rep) + len(d.stuck) + len(d.moves)
                      for d in digests)
-    seconds = time.perf_counter() - started
-    print(f"{label}: computed {people} digests ({items} items) in {seconds:.2f} s   [aim ≤ 2 s]")
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    # CPU time is this process's alone: on a busy machine the wall time also counts waiting for a core.
+    print(f"{label}: computed {people} digests ({items} items) in {seconds:.2f} s wall, {cpu_seconds:.2f} s CPU"
+          f"   [aim ≤ 2 s]")
 
     if not args.no_deliver:
         with SlackEmulator() as slack:
             settings = runtime.settings.model_copy(update={"slack_bot_token": "xoxb-bench", "slack_api_url": slack.base_url})
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             summary = deliver_due(runtime, make_client(settings), day=DAY, now=NOW, workers=args.workers)
-            seconds = time.perf_counter() - started
+            seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
             posts = len(slack.calls_to("chat.postMessage"))
-        print(f"{label}: delivered in {seconds:.2f} s — {summary.headline()}; {posts} DMs received by the emulator")
+        print(f"{label}: delivered in {seconds:.2f} s wall, {cpu_seconds:.2f} s CPU (with the emulator's threads)"
+              f" — {summary.headline()}; {posts} DMs received by the emulator")
     print(f"{label}: peak RSS {rss_mb():.0f} MB (after loading code and map: {before:.0f} MB)   [aim ≤ 400 MB]")
     runtime.engine.dispose()
 

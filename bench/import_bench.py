@@ -4,13 +4,15 @@ Usage: python bench/import_bench.py [--rows 100000] [--reps 200] [--postgres URL
 
 Generates a reps CSV and a deals CSV (every deals column filled in, on the default process map:
 open deals spread over the stages with some criteria met and a follow-up, a fifth closed won or
-lost), imports the reps, then imports the deals twice: the first import creates every deal, the
-second finds every row unchanged. Each import is timed end to end (both passes: check, then write).
+lost; times to the second, so few values repeat), imports the reps, then imports the deals twice:
+the first import creates every deal, the second finds every row unchanged. Each import is timed
+end to end (reading, checking and writing, and the commit).
 
 Memory: the resident set size (RSS) of this process is sampled from /proc every 20 ms while an
 import runs; the bench prints RSS before the import and the peak during it (the growth is what
 the import itself costs). Run with a smaller --rows to see how the peak depends on the file.
-Wall time depends on what else the machine runs; CPU time (this process) is printed beside it.
+Wall time depends on what else the machine runs; CPU time of this process (time.process_time) is
+printed beside it, as rows per CPU second: the figure to compare between runs on a shared machine.
 """
 
 from __future__ import annotations

@@ -2,11 +2,16 @@
 
 Usage: python bench/pipeline_bench.py [--deals 1000000] [--changes 5000000] [--postgres URL] [--repeat 3]
 
-- Data: generated with numpy in chunks on the default process map: deals move forward
-  through the stages (5% skip one), 70% end won or lost, open ones carry criterion checks.
+- Data: generated with numpy in chunks on the default process map, shaped like a real CRM's
+  history: deals created uniformly over the last 3 years, each moving forward through the
+  stages (5% skip one) with a lognormal stay per stage (median its ``expected_days``, a long
+  tail), then closing won (from the last stage) or lost; 3% stall and never close. Whatever
+  a deal's plan puts after NOW has not happened, so open deals (~10%) are mostly recent
+  ones mid-path and a month holds ~3% of all changes (printed). Open deals carry
+  criterion checks.
   Loaded with executemany on SQLite (a temp file), COPY on PostgreSQL (a schema it creates
   and drops; URL from --postgres or STAGECOACH_TEST_POSTGRES_URL) and read_csv on DuckDB.
-- Reports: the six, as an admin over everything, periods = October 2026 as of 2026-11-20;
+- Reports: the six, as an admin over everything, period = October 2026 as of 2026-11-20;
   plus a month's flow as one team's manager. Each is built by ``bot.pipeline.reports`` —
   the very statements Stagecoach runs; on DuckDB the same SQLAlchemy statements, compiled
   for PostgreSQL, run through a small session adapter (the reference: a columnar engine).
@@ -41,7 +46,10 @@ from knowledge.process_map import load_process_map  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 TEAMS, REPS_PER_TEAM = 50, 20
-CLOSED_SHARE, SKIP_SHARE, WON_SHARE, CHECK_SHARE = 0.7, 0.05, 0.7, 0.5
+STALL_SHARE, SKIP_SHARE, WON_SHARE, CHECK_SHARE = 0.03, 0.05, 0.7, 0.5
+HISTORY_DAYS, STAY_SIGMA = 3 * 365, 0.9  # deals created over 3 years; lognormal stays (mean 1.5x the median)
+PLANNED_EXTRA = 1.045  # planned changes still in the future at NOW, or never made by stalled deals: ~4.5% of the plan
+MONTH_START, MONTH_END = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)  # the measured period
 CHUNK = 200_000
 DAY = 86_400
 REPORTS = ("status", "flow", "time", "stuck", "conversion", "bottlenecks", "flow_team")
@@ -76,49 +84,55 @@ def stamps(seconds: np.ndarray) -> np.ndarray:
 
 
 def generate_chunk(rng: np.random.Generator, first_deal: int, n: int, process, mean_changes: float) -> dict:
-    """``n`` deals from id ``first_deal`` with their stage changes and criterion checks, as column arrays."""
+    """``n`` deals from id ``first_deal`` with their stage changes and criterion checks, as column arrays.
+
+    Each deal is created at a uniform moment of the last HISTORY_DAYS and follows its own
+    planned path: forward through the stages (SKIP_SHARE skip one), a lognormal stay in each
+    (median the stage's ``expected_days``, a long tail), then a won/lost close — except for
+    STALL_SHARE that never close. Whatever the plan puts after NOW has not happened yet, so
+    open deals are mostly recent ones mid-path, and a month holds a few % of all changes.
+    """
     n_stages = len(process.stages)
     keys = np.array(process.stage_keys + ["won", "lost"])
     expected = np.array([s.expected_days for s in process.stages], dtype=float)
-    closed = rng.random(n) < CLOSED_SHARE
-    k = np.clip(np.rint(rng.normal(mean_changes, 1.5, n)), 1, n_stages + 1).astype(int)
-    k = np.where(closed, np.maximum(k, 2), np.minimum(k, n_stages))
-    moves = np.where(closed, k - 1, k)  # changes into a stage (the rest is the close)
-    stage = np.zeros(n, dtype=int)
-    paths, spans = [], np.zeros(n)
+    now = NOW.timestamp()
+    closes = rng.random(n) >= STALL_SHARE
+    k = np.clip(np.rint(rng.normal(mean_changes * PLANNED_EXTRA, 1.5, n)), 1, n_stages + 1).astype(int)
+    k = np.where(closes, np.maximum(k, 2), np.minimum(k, n_stages))
+    moves = np.where(closes, k - 1, k)  # changes into a stage (the rest is the close)
+    created = now - rng.uniform(0, HISTORY_DAYS, n) * DAY
+    stage = np.zeros(n, dtype=int)  # the stage of the latest change that has happened by NOW
+    at = created.copy()  # when the next planned change happens
+    entered = created.copy()
+    happened = np.ones(n, dtype=bool)  # whether every planned change so far is before NOW
+    change_deal, change_from, change_to, change_at = [], [], [], []
+    previous = np.full(n, -1)
+    planned = np.zeros(n, dtype=int)
     for j in range(int(moves.max())):
         active = moves > j
         if j:
-            room = (n_stages - 1) - stage - (moves - 1 - j)
+            room = (n_stages - 1) - planned - (moves - 1 - j)
             skip = (rng.random(n) < SKIP_SHARE) & (room >= 2)
-            stage = np.where(active, stage + 1 + skip, stage)
-        gap = rng.exponential(expected[np.minimum(stage, n_stages - 1)] * DAY * 1.2)
-        paths.append((active, stage.copy(), spans.copy()))
-        spans = np.where(active, spans + gap, spans)
+            planned = np.where(active, planned + 1 + skip, planned)
+        happened &= ~active | (at <= now)
+        done = active & happened
+        change_deal.append(np.arange(first_deal, first_deal + n)[done])
+        change_from.append(previous[done])
+        change_to.append(planned[done])
+        change_at.append(at[done])
+        previous = np.where(done, planned, previous)
+        stage = np.where(done, planned, stage)
+        entered = np.where(done, at, entered)
+        stay = rng.lognormal(np.log(expected[planned] * DAY), STAY_SIGMA)
+        at = np.where(active, at + stay, at)
+    closed = closes & happened & (at <= now)
     won = closed & (stage == n_stages - 1) & (rng.random(n) < WON_SHARE)
     close_stage = np.where(won, n_stages, n_stages + 1)
-    entered_offset = np.zeros(n)
-    for active, _stage_j, offset in paths:
-        entered_offset = np.where(active, offset, entered_offset)
-    # Closed deals closed within the last two years; open ones have sat up to twice their stage's expectation.
-    horizon = rng.uniform(1, 730, n) * DAY
-    dwell = rng.uniform(0, 2, n) * expected[stage] * DAY
-    first_at = np.where(closed, NOW.timestamp() - horizon - spans, NOW.timestamp() - entered_offset - dwell)
-    entered = first_at + entered_offset
-    closed_at = first_at + spans
     ids = np.arange(first_deal, first_deal + n)
-    change_deal, change_from, change_to, change_at = [], [], [], []
-    previous = np.full(n, -1)
-    for active, stage_j, offset in paths:
-        change_deal.append(ids[active])
-        change_from.append(previous[active])
-        change_to.append(stage_j[active])
-        change_at.append((first_at + offset)[active])
-        previous = np.where(active, stage_j, previous)
     change_deal.append(ids[closed])
     change_from.append(stage[closed])
     change_to.append(close_stage[closed])
-    change_at.append(closed_at[closed])
+    change_at.append(at[closed])
     status = np.where(closed, np.where(won, "won", "lost"), "open")
     # Checks on open deals: each exit criterion of the current stage met with CHECK_SHARE.
     check_deal, check_stage, check_key = [], [], []
@@ -134,10 +148,11 @@ def generate_chunk(rng: np.random.Generator, first_deal: int, n: int, process, m
     return {
         "deal": {"id": ids, "owner_id": TEAMS + 1 + rng.integers(0, TEAMS * REPS_PER_TEAM, n),
                  "stage_key": keys[stage], "amount": rng.integers(5, 200, n) * 1000, "status": status,
-                 "created_at": stamps(first_at), "stage_entered_at": stamps(entered),
-                 "closed_at": np.where(closed, stamps(closed_at), "")},
+                 "created_at": stamps(created), "stage_entered_at": stamps(entered),
+                 "closed_at": np.where(closed, stamps(at), "")},
         "stagechange": {"deal_id": np.concatenate(change_deal), "from_stage": np.where(frm >= 0, keys[frm], ""),
-                        "to_stage": keys[np.concatenate(change_to)], "changed_at": stamps(np.concatenate(change_at))},
+                        "to_stage": keys[np.concatenate(change_to)], "changed_at": stamps(np.concatenate(change_at)),
+                        "seconds": np.concatenate(change_at)},
         "criterioncheck": {"deal_id": np.concatenate(check_deal), "stage_key": np.concatenate(check_stage),
                            "criterion_key": np.concatenate(check_key)},
     }
@@ -339,7 +354,7 @@ def measure(engine_name: str, url: str, repeat: int) -> dict:
     from storage.reports import ReportScope
 
     process = load_process_map(DEFAULT_PROCESS_FILE)
-    period = PeriodSpec("month", month=10, year=2026).resolve(NOW, "UTC")
+    period = PeriodSpec("month", month=MONTH_START.month, year=MONTH_START.year).resolve(NOW, "UTC")
     admin = Viewer(rep_id=TEAMS + TEAMS * REPS_PER_TEAM + 1, name="Admin", role=Role.admin, team_id=None)
     manager = Viewer(rep_id=1, name="Manager 1", role=Role.manager, team_id=1)
     everyone = Scope("all", "everyone", "UTC", ReportScope())
@@ -442,7 +457,7 @@ def run(args, process, work: Path, sqlite_path: Path | None, pg_url: str | None)
     started = time.perf_counter()
     loaders = Loaders(sqlite_path, pg_url, work)
     try:
-        n_changes, n_checks = load(args, process, rng, loaders)
+        n_changes, n_checks, in_month, since_month = load(args, process, rng, loaders)
     except BaseException:
         loaders.abort()
         raise
@@ -450,7 +465,9 @@ def run(args, process, work: Path, sqlite_path: Path | None, pg_url: str | None)
     loaders.finish(duck_path)
     print(f"Data: {args.deals:,} deals, {n_changes:,} stage changes, {n_checks:,} criterion checks; "
           f"generated and loaded into {', '.join(e for e, on in (('SQLite', sqlite_path), ('PostgreSQL', pg_url)) if on)}"
-          f"{' and ' if sqlite_path or pg_url else ''}DuckDB in {time.perf_counter() - started:.0f} s", flush=True)
+          f"{' and ' if sqlite_path or pg_url else ''}DuckDB in {time.perf_counter() - started:.0f} s\n"
+          f"Measured month {MONTH_START:%B %Y}: {in_month:,} stage changes in it ({in_month / n_changes:.1%}), "
+          f"{since_month:,} since it began ({since_month / n_changes:.1%})", flush=True)
     results = [run_measure("duckdb", str(duck_path), args.repeat)]
     if sqlite_path:
         results.append(run_measure("sqlite", f"sqlite:///{sqlite_path}", args.repeat))
@@ -459,13 +476,13 @@ def run(args, process, work: Path, sqlite_path: Path | None, pg_url: str | None)
     return results
 
 
-def load(args, process, rng, loaders: Loaders) -> tuple[int, int]:
+def load(args, process, rng, loaders: Loaders) -> tuple[int, int, int, int]:
     mean_changes = args.changes / args.deals
     sqlite = loaders.sqlite is not None
     teams, reps = people_rows()
     loaders.write("team", teams, teams)
     loaders.write("rep", reps, reps)
-    n_changes = n_checks = 0
+    n_changes = n_checks = in_month = since_month = 0
     for first in range(1, args.deals + 1, CHUNK):
         chunk = generate_chunk(rng, first, min(CHUNK, args.deals + 1 - first), process, mean_changes)
         text_rows = chunk_rows(chunk, n_changes + 1, n_checks + 1, sqlite=False)
@@ -474,8 +491,11 @@ def load(args, process, rng, loaders: Loaders) -> tuple[int, int]:
             loaders.write(table, sqlite_rows.get(table), text_rows[table])
         n_changes += len(text_rows["stagechange"])
         n_checks += len(text_rows["criterioncheck"])
+        seconds = chunk["stagechange"]["seconds"]
+        in_month += int(((seconds >= MONTH_START.timestamp()) & (seconds < MONTH_END.timestamp())).sum())
+        since_month += int((seconds >= MONTH_START.timestamp()).sum())
         print(f"  generated and loaded {min(first + CHUNK - 1, args.deals):,} deals", file=sys.stderr, flush=True)
-    return n_changes, n_checks
+    return n_changes, n_checks, in_month, since_month
 
 
 def report(results: list[dict]) -> None:

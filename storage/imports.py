@@ -112,6 +112,11 @@ def _sqlite_values(converters: list[Callable | None], rows: Sequence[tuple]) -> 
     return list(zip(*values, strict=True))
 
 
+def _sqlite_variable_limit(connection: Any) -> int:
+    """How many ``?`` values one SQLite statement takes (32,766 unless the library was built otherwise)."""
+    return connection.connection.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+
+
 def _executemany(session: Session, name: str, make_stmt: Callable[[], Executable], table: Table,
                  columns: Sequence[str], rows: Sequence[tuple]) -> None:
     """Run the statement ``make_stmt()`` once per row of ``rows`` (tuples of ``columns``' values).
@@ -238,7 +243,7 @@ def _sqlite_reader(column_type: Any, dialect: Any) -> Callable[[tuple], Sequence
 def deals_by_external_id(*, session: Session, external_ids: Sequence[str]) -> dict[str, StoredDeal]:
     """The current state of the deals with these external ids (a batch: one query on PostgreSQL, a few on SQLite).
 
-    On SQLite the rows are read through the driver and converted a column at a time, as ``_executemany``
+    On SQLite the rows are read as the driver gives them and converted a column at a time, as ``_executemany``
     writes them: SQLAlchemy's row processing would cost more than the rest of a re-import.
     """
     if not external_ids:
@@ -251,13 +256,12 @@ def deals_by_external_id(*, session: Session, external_ids: Sequence[str]) -> di
         return {row.external_id: StoredDeal._make(row) for row in rows}
     sql = str(select(*columns).compile(dialect=dialect)) + " WHERE deal.external_id IN "
     readers = [_sqlite_reader(column.type, dialect) for column in columns]
-    driver = connection.connection.driver_connection
-    per_query = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_query = _sqlite_variable_limit(connection)
     ids = list(external_ids)
     found: dict[str, StoredDeal] = {}
     for start in range(0, len(ids), per_query):
         chunk = ids[start:start + per_query]
-        rows = driver.execute(sql + "(" + ", ".join("?" * len(chunk)) + ")", chunk).fetchall()
+        rows = connection.exec_driver_sql(sql + "(" + ", ".join("?" * len(chunk)) + ")", tuple(chunk)).fetchall()
         if not rows:
             continue
         values: list[Sequence] = list(zip(*rows, strict=True))
@@ -279,7 +283,7 @@ def deals_by_id(*, session: Session, deal_ids: Sequence[int]) -> dict[int, Row]:
 def upsert_deals(*, session: Session, rows: Sequence[tuple]) -> dict[str, int]:
     """Insert or update deals keyed by external id; ``rows`` are tuples of UPSERT_COLUMNS' values.
 
-    Returns external id -> id. One statement per thousands of rows, with RETURNING: on SQLite a
+    Returns external id -> id. On SQLite one statement per thousands of rows, with RETURNING: a
     multi-row VALUES upsert costs a third less than the same rows one by one, and no second query
     has to look the ids up.
     """
@@ -290,23 +294,26 @@ def upsert_deals(*, session: Session, rows: Sequence[tuple]) -> dict[str, int]:
         stmt = _insert(session, DEAL_TABLE)
         return stmt.on_conflict_do_update(
             index_elements=["external_id"], set_={name: stmt.excluded[name] for name in DEAL_FIELDS}
-        ).returning(DEAL_TABLE.c.external_id, DEAL_TABLE.c.id)
+        )
 
     connection = session.connection()
     if connection.dialect.name != "sqlite":
-        return dict(session.execute(statement(), [dict(zip(UPSERT_COLUMNS, row, strict=True)) for row in rows]).all())
-    sql, converters = _sqlite_statement(connection.dialect, "upsert deal", statement, DEAL_TABLE, UPSERT_COLUMNS)
+        # A plain executemany and one query for the ids: cheaper there than SQLAlchemy's RETURNING batches.
+        session.execute(statement(), [dict(zip(UPSERT_COLUMNS, row, strict=True)) for row in rows])
+        return dict(session.execute(select(DEAL_TABLE.c.external_id, DEAL_TABLE.c.id)
+                                    .where(DEAL_TABLE.c.external_id.in_([row[0] for row in rows]))).all())
+    sql, converters = _sqlite_statement(connection.dialect, "upsert deal", lambda: statement().returning(
+        DEAL_TABLE.c.external_id, DEAL_TABLE.c.id), DEAL_TABLE, UPSERT_COLUMNS)
     one_row = "(" + ", ".join("?" * len(UPSERT_COLUMNS)) + ")"
     head, tail = sql.split(one_row)  # the statement written for a single row, around its VALUES group
-    driver = connection.connection.driver_connection
-    per_statement = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(UPSERT_COLUMNS)
+    per_statement = _sqlite_variable_limit(connection) // len(UPSERT_COLUMNS)
     values = _sqlite_values(converters, rows)
     ids: dict[str, int] = {}
     for start in range(0, len(values), per_statement):
         chunk = values[start:start + per_statement]
-        cursor = driver.execute(head + ", ".join([one_row] * len(chunk)) + tail,
-                                [value for row in chunk for value in row])
-        ids.update(cursor.fetchall())
+        result = connection.exec_driver_sql(head + ", ".join([one_row] * len(chunk)) + tail,
+                                            tuple(value for row in chunk for value in row))
+        ids.update(result.all())
     return ids
 
 

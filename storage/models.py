@@ -73,6 +73,10 @@ class Deal(SQLModel, table=True):
     __table_args__ = (
         Index("ix_deal_owner_status", "owner_id", "status"),
         Index("ix_deal_status_stage", "status", "stage_key"),
+        # The digest's "open deals of these owners over their stage's time" and "past their close date":
+        # range scans that touch only the deals listed, not every open deal of the owners.
+        Index("ix_deal_owner_status_stage_entered", "owner_id", "status", "stage_key", "stage_entered_at"),
+        Index("ix_deal_owner_status_close", "owner_id", "status", "close_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.coach.types import DealPlan, DealRef
+from bot.text import plural
 from knowledge.process_map import ProcessMap, Stage
 
 TIP_CHARS = 260
@@ -26,18 +27,25 @@ class PassageLike(Protocol):
     title: str
 
 
-def _days(n: int) -> str:
-    return f"{n} day{'s' if n != 1 else ''}"
-
-
 def _when(at: datetime, now: datetime) -> str:
     days = (now - at).days
     return "today" if days <= 0 else "yesterday" if days == 1 else f"{days} days ago"
 
 
 def excerpt(text: str, limit: int = TIP_CHARS) -> str:
-    """The first sentences of a passage, cut at a sentence (or word) boundary, never mid-word."""
-    body = " ".join(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    """The first sentences of a passage, cut at a sentence (or word) boundary, never mid-word.
+
+    A passage written as a list keeps one item per line, so a reader can scan it.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if len(lines) > 1 and all(line.startswith(("- ", "* ")) for line in lines):
+        kept: list[str] = []
+        for item in lines:
+            if kept and sum(map(len, kept)) + len(item) > limit:
+                break
+            kept.append(f"• {excerpt(item[2:], limit)}")
+        return "\n".join(kept)
+    body = " ".join(lines)
     out = ""
     for sentence in _SENTENCE_END.split(body):
         if len(out) + len(sentence) + 1 > limit:
@@ -55,9 +63,9 @@ def deal_heading(deal: DealRef) -> str:
 def compose_deal_plan(plan: DealPlan, tips: Sequence[PassageLike], now: datetime) -> str:
     """A rep's plan for one deal: overdue first, then what the buyer must confirm and the moves that get it."""
     lines = [f"*{deal_heading(plan.deal)}* · {plan.stage_name}, day {plan.days_in_stage} of {plan.expected_days} expected"
-             + (f" (*{_days(plan.days_over)} over*)" if plan.days_over else "")]
+             + (f" (*{plural(plan.days_over, 'day')} over*)" if plan.days_over else "")]
     for f in plan.overdue_followups:
-        lines.append(f"⚠️ First: follow-up “{f.note or 'follow up'}” is {_days(f.days_overdue)} overdue.")
+        lines.append(f"⚠️ First: follow-up “{f.note or 'follow up'}” is {plural(f.days_overdue, 'day')} overdue.")
     for f in plan.due_today_followups:
         lines.append(f"📅 Due today: “{f.note or 'follow up'}”.")
     if plan.unmet:
@@ -100,7 +108,7 @@ def compose_not_found(mentioned: str | None) -> str:
 def compose_stage(stage: Stage, process: ProcessMap) -> str:
     """A stage's entry, exit criteria and activities, as the map states them."""
     lines = [f"*{stage.name}* (stage {process.index_of(stage.key) + 1} of {len(process.stages)}, "
-             f"expected {_days(stage.expected_days)})"]
+             f"expected {plural(stage.expected_days, 'day')})"]
     if stage.buyer_state:
         lines.append(f"Buyer's mindset: {stage.buyer_state}")
     if stage.entry:

@@ -21,6 +21,7 @@ from bot.coach.resolve import resolve_deal
 from bot.coach.types import Citation, CoachAnswer, DealPlan, DealRef
 from bot.llm import Grounding, make_chat_model, word_answer
 from bot.runtime import Runtime
+from bot.text import plural
 from knowledge.process_map import Stage
 from prompts import render_prompt
 from storage import conversations
@@ -161,12 +162,12 @@ class Coach:
             reasons, severity = [], 0
             if deal.id in overdue:
                 oldest = (today_start - overdue[deal.id][0].due_at).days + 1
-                reasons.append(f"{len(overdue[deal.id])} overdue follow-up(s), oldest {oldest} day(s)")
+                reasons.append(f"{plural(len(overdue[deal.id]), 'overdue follow-up')}, the oldest {plural(oldest, 'day')} late")
                 severity += 100 + oldest
             stage = process.stage(deal.stage_key)
             over = (now - deal.stage_entered_at).days - (stage.expected_days if stage else 0)
             if stage and over > 0:
-                reasons.append(f"{over} day(s) over the {stage.expected_days} expected in {stage.name}")
+                reasons.append(f"{plural(over, 'day')} over the {stage.expected_days} expected in {stage.name}")
                 severity += over
             if deal.close_date and deal.close_date < now.date():
                 reasons.append(f"close date {deal.close_date:%b %d} has passed")

@@ -123,4 +123,5 @@ class CoachAnswer:
             ] if plan else [],
             "citations": [asdict(c) for c in self.citations],
             "choices": [{"external_id": d.external_id, "name": d.name, "stage": d.stage_key} for d in self.choices],
+            "reports": self.data.get("reports", []),  # pipeline answers: every figure behind the sentences
         }

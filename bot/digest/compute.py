@@ -23,7 +23,7 @@ from bot.coach.plan import classify_followups, next_activities, unmet_criteria
 from bot.coach.types import NextActivity
 from bot.config import Settings
 from bot.digest.rollup import manager_digests
-from bot.digest.rows import deal_ref, stage_name, stuck_cutoffs
+from bot.digest.rows import StageNames, deal_ref, stuck_cutoffs
 from bot.digest.types import (
     DUE_TODAY,
     MANAGER,
@@ -156,7 +156,7 @@ def rep_digests(*, session: Session, process: ProcessMap, dues: list[Due]) -> li
     digests = {rep_id: RepDigest(due) for rep_id, due in owners.items()}
     next_activity = _NextActivities(process)
     stages = {s.key: s for s in process.stages}
-    names = _StageNames(process)
+    names = StageNames(process)
     by_owner: dict[int, list] = defaultdict(list)
     for row in followups:
         by_owner[row.deal_owner_id].append(row)
@@ -185,18 +185,6 @@ def rep_digests(*, session: Session, process: ProcessMap, dues: list[Due]) -> li
     for digest in digests.values():
         digest.stuck.sort(key=lambda i: (-i.days, i.deal.name, i.deal.id))
     return [digests[d.person.rep_id] for d in dues]
-
-
-class _StageNames(dict):
-    """Display names by stage key, looked up in the map once per key."""
-
-    def __init__(self, process: ProcessMap):
-        super().__init__()
-        self.process = process
-
-    def __missing__(self, key: str) -> str:
-        self[key] = stage_name(self.process, key)
-        return self[key]
 
 
 class _NextActivities:

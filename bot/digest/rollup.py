@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from bot.digest.rows import deal_ref, stage_name, stuck_cutoffs
+from bot.digest.rows import StageNames, deal_ref, stuck_cutoffs
 from bot.digest.types import MANAGER, Due, ManagerDigest, RepOverdue, StageMove, StuckDeal
 from knowledge.process_map import ProcessMap
 from storage import digest as store
@@ -43,16 +43,17 @@ def manager_digests(*, session: Session, process: ProcessMap, dues: list[Due]) -
                                                       (today - row.oldest.astimezone(tz).date()).days)
 
     stuck = []
+    stages = {s.key: s for s in process.stages}
     for row in store.stuck_deals(session=session, owner_ids=reps, entered_by=stuck_cutoffs(process, at)):
-        stage = process.stage(row.stage_key)
-        stuck.append(StuckDeal(deal_ref(row, reps[row.owner_id].name), stage.name,  # type: ignore[union-attr]
-                               (at - row.stage_entered_at).days, stage.expected_days))  # type: ignore[union-attr]
+        stage = stages[row.stage_key]
+        stuck.append(StuckDeal(deal_ref(row, reps[row.owner_id].name), stage.name,
+                               (at - row.stage_entered_at).days, stage.expected_days))
     stuck.sort(key=lambda s: (-s.days_over, s.deal.name, s.deal.id))
 
     earliest = min(d.since for d in digests)
+    names = StageNames(process)
     moves = [StageMove(deal_ref(row, reps[row.deal_owner_id].name, prefix="deal_"),
-                       stage_name(process, row.from_stage), stage_name(process, row.to_stage),
-                       row.changed_at, row.to_stage in ("won", "lost"))
+                       names[row.from_stage], names[row.to_stage], row.changed_at, row.to_stage in ("won", "lost"))
              for row in store.stage_moves(session=session, owner_ids=reps, since=earliest, until=at)]
 
     for digest in digests:

@@ -14,11 +14,11 @@ _PREFIXED = attrgetter(*(f"deal_{name}" for name in _DEAL_FIELDS))
 
 
 def deal_ref(row, owner_name: str, prefix: str = "") -> DealRef:
-    """A DealRef from a query row of ``storage.digest``; follow-up and move rows prefix deal columns ``deal_``."""
+    """A DealRef from a query row of ``storage.digest`` (status as text); follow-up and move rows prefix deal
+    columns ``deal_``."""
     external_id, name, account, stage_key, owner_id, amount, close_date, status = (_PREFIXED if prefix else _PLAIN)(row)
-    return DealRef(id=row.deal_id if prefix else row.id, external_id=external_id, name=name, account=account,
-                   stage_key=stage_key, owner_id=owner_id, owner_name=owner_name, amount=amount,
-                   close_date=close_date, status=str(getattr(status, "value", status)))
+    return DealRef(row.deal_id if prefix else row.id, external_id, name, account, stage_key, owner_id, owner_name,
+                   amount, close_date, status)
 
 
 def stage_name(process: ProcessMap, key: str) -> str:
@@ -27,6 +27,18 @@ def stage_name(process: ProcessMap, key: str) -> str:
         return key.capitalize()
     stage = process.stage(key)
     return stage.name if stage else key
+
+
+class StageNames(dict):
+    """``stage_name`` by key, looked up in the map once per key (thousands of rows share a few stages)."""
+
+    def __init__(self, process: ProcessMap):
+        super().__init__()
+        self.process = process
+
+    def __missing__(self, key: str) -> str:
+        self[key] = stage_name(self.process, key)
+        return self[key]
 
 
 def stuck_cutoffs(process: ProcessMap, at: datetime) -> dict[str, datetime]:

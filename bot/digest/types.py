@@ -30,6 +30,7 @@ class Recipient:
 
     @classmethod
     def of(cls, rep: Rep) -> Recipient:
+        """From a ``Rep``, or a row with its columns (``storage.digest.people``)."""
         return cls(rep.id, rep.name, rep.email, rep.slack_user_id, rep.timezone or "UTC",  # type: ignore[arg-type]
                    Role(rep.role), rep.team_id)
 

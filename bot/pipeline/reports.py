@@ -166,8 +166,9 @@ def stuck_report(*, session: Session, viewer: Viewer, process: ProcessMap, scope
                      "owner": s.owner_name, "stage": s.stage_key, "stage_name": _name(process, s.stage_key),
                      "amount": float(s.amount), "days_in_stage": int(s.days_in_stage), "days_over": int(s.days_over),
                      "unmet": [c.key for c in unmet], "unmet_text": [c.text for c in unmet]})
+        open_criteria = f"unmet: {'; '.join(c.text for c in unmet)}" if unmet else "every exit criterion met: ready to advance"
         lines.append(f"{s.name} ({s.owner_name}) — {_name(process, s.stage_key)}, {int(s.days_in_stage)} days "
-                     f"({int(s.days_over)} over); unmet: {'; '.join(c.text for c in unmet) or 'none'}")
+                     f"({int(s.days_over)} over); {open_criteria}")
     columns = [Column("deal", "Deal"), Column("owner", "Owner"), Column("stage_name", "Stage"),
                Column("days_in_stage", "Days", "int"), Column("days_over", "Over", "int"),
                Column("amount", "Amount", "money")]

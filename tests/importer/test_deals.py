@@ -242,18 +242,19 @@ def test_a_batch_larger_than_one_statement_holds_gets_every_deal_and_id(with_rep
     assert (again.created, again.updated, again.unchanged) == (0, 0, 4000)
 
 
-def test_an_import_leaves_the_connection_and_the_collector_as_it_found_them(with_reps, tmp_path):
+def test_an_import_leaves_the_connection_and_the_collector_as_it_found_them(runtime, tmp_path):
     def cache_size():
-        with with_reps.session() as session:
+        with runtime.session() as session:
             return session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one() \
                 if session.get_bind().dialect.name == "sqlite" else None
 
     before = cache_size()
-    run(with_reps, "deals", DEALS_CSV)
+    run(runtime, "reps", REPS_CSV)
+    run(runtime, "deals", DEALS_CSV)
     bad = write_csv(tmp_path / "bad.csv", DEALS_HEADER, [{"external_id": "X-1", "name": "X",
                                                           "owner_email": "nobody@example.com", "stage": "discover"}])
     with pytest.raises(ImportRejected):
-        run(with_reps, "deals", bad)
+        run(runtime, "deals", bad)
 
     assert cache_size() == before
     assert gc.isenabled()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:56:00.036316
+Create Date: 2026-11-23 11:18:37.974142
 """
 
 from collections.abc import Sequence
@@ -99,6 +99,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('deal', schema=None) as batch_op:
         batch_op.create_index('ix_deal_owner_status', ['owner_id', 'status'], unique=False)
+        batch_op.create_index('ix_deal_owner_status_close', ['owner_id', 'status', 'close_date'], unique=False)
+        batch_op.create_index('ix_deal_owner_status_stage_entered', ['owner_id', 'status', 'stage_key', 'stage_entered_at'], unique=False)
         batch_op.create_index('ix_deal_status_stage', ['status', 'stage_key'], unique=False)
 
     op.create_table('digestdelivery',
@@ -224,6 +226,8 @@ def downgrade() -> None:
     op.drop_table('digestdelivery')
     with op.batch_alter_table('deal', schema=None) as batch_op:
         batch_op.drop_index('ix_deal_status_stage')
+        batch_op.drop_index('ix_deal_owner_status_stage_entered')
+        batch_op.drop_index('ix_deal_owner_status_close')
         batch_op.drop_index('ix_deal_owner_status')
 
     op.drop_table('deal')
