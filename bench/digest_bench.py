@@ -120,9 +120,11 @@ def generate(url: str, reps: int, deals: int, seed: int = 11) -> None:
                 conn.execute(insert(CriterionCheck), checks)
             if changes:
                 conn.execute(insert(StageChange), changes)
-    if engine.dialect.name == "postgresql":  # explicit ids were inserted; fresh statistics for the planner
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE rep, deal, followup, criterioncheck, stagechange, digestdelivery"))
+    if engine.dialect.name == "postgresql":
+        # The state autovacuum leaves a table in after a bulk load: statistics for the planner, and the
+        # visibility map that lets index-only scans skip the table. VACUUM cannot run in a transaction.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE rep, deal, followup, criterioncheck, stagechange, digestdelivery"))
     engine.dispose()
 
 

@@ -92,7 +92,8 @@ def _open_followup():
 
 def _met_criteria_column():
     """Column ``met_criteria``: the criteria of the deal's current stage whose newest check is met, joined by
-    ``MET_SEPARATOR`` (None when none): computed by the database from its index, so no check rows are read."""
+    ``MET_SEPARATOR`` (None when none). The database computes it from ``ix_criterioncheck_deal_criterion``
+    alone (the index carries ``met``), so no check rows are read or sent."""
     newer = aliased(CriterionCheck)
     newest = ~exists().where(newer.deal_id == CriterionCheck.deal_id, newer.stage_key == CriterionCheck.stage_key,
                              newer.criterion_key == CriterionCheck.criterion_key, newer.id > CriterionCheck.id)

@@ -118,7 +118,8 @@ class StageChange(SQLModel, table=True):
 class CriterionCheck(SQLModel, table=True):
     """A buyer-confirmed fact recorded (or withdrawn) for a deal."""
 
-    __table_args__ = (Index("ix_criterioncheck_deal_criterion", "deal_id", "stage_key", "criterion_key", "id"),)
+    # ``met`` last: the digest reads which criteria a deal has met from this index alone.
+    __table_args__ = (Index("ix_criterioncheck_deal_criterion", "deal_id", "stage_key", "criterion_key", "id", "met"),)
 
     id: int | None = Field(default=None, primary_key=True)
     deal_id: int = Field(foreign_key="deal.id")

@@ -2,9 +2,10 @@
 
 The stage timeline is the ``StageChange`` table: a deal is in stage S from a change
 into S until its next change (by ``changed_at``, then ``id``); ``won``/``lost`` end it.
-So the stage a change *leaves* is the ``to_stage`` of the deal's previous change —
-looked up per change with an index probe on ``(deal_id, changed_at, id)`` rather
-than a window over the whole table, so a report reads only the changes of its period.
+So the stage a change *leaves* is the ``to_stage`` of the deal's previous change: a
+report reads only the changes of its period, takes each one's previous (or next) change
+from ``LAG``/``LEAD`` over those rows, and probes the index on ``(deal_id, changed_at, id)``
+only for a deal's first (last) change there, whose neighbour lies outside the period.
 
 Every query is limited to what the viewer may see (``Viewer.deal_filter``) and to the
 report's scope. SQL is portable across SQLite and PostgreSQL (and DuckDB, which the
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Float, and_, case, func, literal, or_, select, text, union, union_all
+from sqlalchemy import Float, and_, case, func, literal, or_, select, text, tuple_, union, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import True_
@@ -123,9 +124,11 @@ class UnmetCount:
 
 
 def _for_reports(session: Session) -> None:
-    """PostgreSQL's JIT compiles these many-probe plans for longer than they run: off for this transaction."""
+    """For this transaction on PostgreSQL: no JIT (it compiles these many-probe plans for longer than they run),
+    and room to sort a period's changes in memory (the default 4 MB spills a busy month to disk)."""
     if session.get_bind().dialect.name == "postgresql":
         session.exec(text("SET LOCAL jit = off"))
+        session.exec(text("SET LOCAL work_mem = '64MB'"))
 
 
 def _at(value: datetime):
@@ -154,19 +157,44 @@ def _changes(columns: list, change, clauses: list):
     return query
 
 
-def _neighbour(change, column: str, *, previous: bool):
+def _neighbour(deal_id, changed_at, change_id, column: str, *, previous: bool):
     """The deal's previous (or next) change's ``column``, by (changed_at, id): one index probe per row."""
     other = aliased(StageChange)
+    # A row comparison, which the index serves as one range (no step over the change itself).
+    theirs, ours = tuple_(other.changed_at, other.id), tuple_(changed_at, change_id)
     if previous:
-        order = (other.changed_at <= change.changed_at,
-                 or_(other.changed_at < change.changed_at, other.id < change.id))
+        order = theirs < ours
         sort = (other.changed_at.desc(), other.id.desc())
     else:
-        order = (other.changed_at >= change.changed_at,
-                 or_(other.changed_at > change.changed_at, other.id > change.id))
+        order = theirs > ours
         sort = (other.changed_at.asc(), other.id.asc())
-    return (select(getattr(other, column)).where(other.deal_id == change.deal_id, *order)
-            .order_by(*sort).limit(1).correlate(change).scalar_subquery())
+    return (select(getattr(other, column)).where(other.deal_id == deal_id, order)
+            .order_by(*sort).limit(1).scalar_subquery())
+
+
+def _period_changes(clauses: list, *, since: datetime | None, until: datetime | None,
+                    neighbours: dict[str, tuple[str, bool]]):
+    """The changes in ``[since, until)`` (in scope), with neighbour columns: ``name -> (column, previous?)``.
+
+    Returns (rows, filled): ``rows`` is a subquery of the changes (``id, deal_id, to_stage,
+    changed_at``) and their neighbours within the period (LAG/LEAD, ``None`` at its edge);
+    ``filled`` maps each name to an expression over ``rows`` that probes the index only at
+    that edge (COALESCE stops at the first non-null). Select ``filled`` expressions in a
+    query over ``rows`` whose WHERE drops unwanted rows first, so those never probe.
+    """
+    c = aliased(StageChange)
+    order = (c.changed_at, c.id)
+    adjacent = [(func.lag if previous else func.lead)(getattr(c, column))
+                .over(partition_by=c.deal_id, order_by=order).label(f"adjacent_{name}")
+                for name, (column, previous) in neighbours.items()]
+    window = [c.changed_at >= _at(since)] if since else []
+    window += [c.changed_at < _at(until)] if until else []
+    rows = _changes([c.id, c.deal_id, c.to_stage, c.changed_at, *adjacent], c, clauses).where(*window).subquery()
+    filled = {name: func.coalesce(rows.c[f"adjacent_{name}"],
+                                  _neighbour(rows.c.deal_id, rows.c.changed_at, rows.c.id, column, previous=previous)
+                                  .correlate(rows))
+              for name, (column, previous) in neighbours.items()}
+    return rows, filled
 
 
 def status_totals(*, session: Session, viewer: Viewer, scope: ReportScope) -> list[StageTotal]:
@@ -193,9 +221,9 @@ def _split_counts(session: Session, clauses: list, *, since: datetime | None, un
         _changes([c.to_stage, early, func.count()], c, clauses)
         .where(*window, c.to_stage.notin_(CLOSED_STAGES)).group_by(c.to_stage)  # type: ignore[attr-defined]
     ).all()
-    left = _neighbour(c, "to_stage", previous=True).label("stage")
-    inner = _changes([left, c.changed_at.label("at")], c, clauses).where(*window).subquery()
-    # No filter on the probed stage in SQL: PostgreSQL would push it down and probe twice per change.
+    rows, filled = _period_changes(clauses, since=since, until=until, neighbours={"left": ("to_stage", True)})
+    inner = select(filled["left"].label("stage"), rows.c.changed_at.label("at")).subquery()
+    # No filter on the left stage in SQL: PostgreSQL would push it down and compute it twice per change.
     exits = session.exec(
         select(inner.c.stage, func.sum(case((inner.c.at < _at(split), 1), else_=0)), func.count())
         .group_by(inner.c.stage)
@@ -257,13 +285,11 @@ def left_dwell(*, session: Session, viewer: Viewer, scope: ReportScope, start: d
     Each stay counts once (a deal that left a stage twice in the period counts twice).
     """
     _for_reports(session)
-    c = aliased(StageChange)
-    clauses = scope_clauses(viewer, scope)
-    stage = _neighbour(c, "to_stage", previous=True)
-    entered = _neighbour(c, "changed_at", previous=True)
-    stays = _changes([stage.label("stage"), (epoch_days(c.changed_at) - epoch_days(entered)).label("days")], c, clauses) \
-        .where(c.changed_at >= _at(start), c.changed_at < _at(end)).subquery()
-    ranked = select(  # unfiltered, so each probe runs once (see _split_counts); closed or no stage dropped below
+    rows, filled = _period_changes(scope_clauses(viewer, scope), since=start, until=end,
+                                   neighbours={"stage": ("to_stage", True), "entered": ("changed_at", True)})
+    stays = select(filled["stage"].label("stage"),
+                   (epoch_days(rows.c.changed_at) - epoch_days(filled["entered"])).label("days")).subquery()
+    ranked = select(  # unfiltered, so each stage is computed once (see _split_counts); closed or none dropped below
         stays.c.stage, stays.c.days,
         func.row_number().over(partition_by=stays.c.stage, order_by=stays.c.days).label("rn"),
         func.count().over(partition_by=stays.c.stage).label("n"),
@@ -346,12 +372,12 @@ def conversion_counts(*, session: Session, viewer: Viewer, scope: ReportScope, s
     stage outside the map).
     """
     _for_reports(session)
-    c = aliased(StageChange)
     index = {stage: i for i, stage in enumerate(stage_order)}
-    nxt = _neighbour(c, "to_stage", previous=False)
-    # Materialized: the next change is probed once per entry, however often the classification reads it.
-    entries = _changes([c.deal_id, c.to_stage.label("stage"), nxt.label("next")], c, scope_clauses(viewer, scope)) \
-        .where(c.changed_at >= _at(start), c.changed_at < _at(end), c.to_stage.notin_(CLOSED_STAGES)) \
+    rows, filled = _period_changes(scope_clauses(viewer, scope), since=start, until=end,
+                                   neighbours={"next": ("to_stage", False)})
+    # Materialized: the next change is found once per entry, however often the classification reads it.
+    entries = select(rows.c.deal_id, rows.c.to_stage.label("stage"), filled["next"].label("next")) \
+        .where(rows.c.to_stage.notin_(CLOSED_STAGES)) \
         .cte("entries").prefix_with("MATERIALIZED")  # type: ignore[attr-defined]
     forward = or_(entries.c.next == "won",
                   case(index, value=entries.c.next, else_=None) > case(index, value=entries.c.stage, else_=None))
@@ -386,7 +412,7 @@ def unmet_among_stuck_and_lost(*, session: Session, viewer: Viewer, scope: Repor
     c = aliased(StageChange)
     lost = _changes([c.deal_id.label("deal_id")], c, clauses).where(
         c.to_stage == "lost", c.changed_at >= _at(start), c.changed_at < _at(end),
-        _neighbour(c, "to_stage", previous=True) == stage_key,
+        _neighbour(c.deal_id, c.changed_at, c.id, "to_stage", previous=True).correlate(c) == stage_key,
     ).distinct().cte("lost").prefix_with("MATERIALIZED")
     deals = union(select(stuck.c.deal_id), select(lost.c.deal_id)).cte("deals").prefix_with("MATERIALIZED")
     latest = (select(func.max(CriterionCheck.id))

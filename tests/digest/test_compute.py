@@ -43,6 +43,27 @@ def test_a_reps_digest_lists_each_kind_of_item_with_days_and_the_maps_next_activ
     }
 
 
+def test_the_next_activity_reads_the_newest_check_of_each_criterion_of_the_deals_current_stage(runtime, floor):
+    with runtime.session() as s:
+        withdrawn = f.deal(s, floor.lucy, "Withdrawn", days_in_stage=14, now=AT)
+        f.check(s, withdrawn, "pain_confirmed")
+        f.check(s, withdrawn, "pain_confirmed", met=False)  # the buyer took it back: unmet again
+        renewed = f.deal(s, floor.lucy, "Renewed", days_in_stage=14, now=AT)
+        f.check(s, renewed, "pain_confirmed", met=False)
+        f.check(s, renewed, "pain_confirmed")
+        f.check(s, renewed, "budget_confirmed")
+        f.followup(s, renewed, _utc(20, 18))  # 3 days overdue
+        lapsed = f.deal(s, floor.lucy, "Lapsed", stage="validate", days_in_stage=5, now=AT, close_date=date(2026, 11, 20))
+        f.check(s, lapsed, "success_criteria_agreed", stage="discover")  # recorded against another stage: not counted
+
+    assert sections(digest_for(runtime, floor.lucy, AT)) == {
+        "overdue": [("Renewed", 3, "org_map")],
+        "due_today": [],
+        "stuck": [("Renewed", 4, "org_map"), ("Withdrawn", 4, "discovery_call")],
+        "past_close": [("Lapsed", 3, "success_plan")],
+    }
+
+
 def test_the_same_follow_up_is_overdue_in_tokyo_and_due_today_in_los_angeles_at_one_instant(runtime, floor):
     due = _utc(22, 14)  # Sunday 23:00 in Tokyo, Sunday 06:00 in Los Angeles
     with runtime.session() as s:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:18:37.974142
+Create Date: 2026-11-23 11:26:05.576797
 """
 
 from collections.abc import Sequence
@@ -160,7 +160,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('criterioncheck', schema=None) as batch_op:
-        batch_op.create_index('ix_criterioncheck_deal_criterion', ['deal_id', 'stage_key', 'criterion_key', 'id'], unique=False)
+        batch_op.create_index('ix_criterioncheck_deal_criterion', ['deal_id', 'stage_key', 'criterion_key', 'id', 'met'], unique=False)
 
     op.create_table('followup',
     sa.Column('id', sa.Integer(), nullable=False),
