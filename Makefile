@@ -19,6 +19,7 @@ demo: $(STAMP)
 	$(BIN)/stagecoach demo
 
 test: $(STAMP)
+	$(BIN)/ruff check bot storage knowledge prompts tests bench
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)

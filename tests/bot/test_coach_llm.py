@@ -13,7 +13,6 @@ from langchain_openai import ChatOpenAI
 from bot.coach.engine import Coach
 from bot.config import Settings
 from bot.llm import make_chat_model
-from tests.bot.coach_fixtures import floor  # noqa: F401  (fixture)
 from tests.utils.factories import NOW
 from tests.utils.openai_server import FakeOpenAI
 

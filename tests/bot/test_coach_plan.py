@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from bot.coach.plan import build_plan, next_activities
 from storage import deals as deal_store
-from tests.bot.coach_fixtures import floor  # noqa: F401  (fixture)
 from tests.utils import factories as f
 from tests.utils.factories import NOW
 

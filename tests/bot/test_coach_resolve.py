@@ -4,7 +4,6 @@ import pytest
 
 from bot.coach.resolve import resolve_deal
 from storage import deals as deal_store
-from tests.bot.coach_fixtures import floor  # noqa: F401  (fixture)
 
 
 def names_for(runtime, floor, rep, question):

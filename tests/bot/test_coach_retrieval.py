@@ -12,13 +12,11 @@ from knowledge.index import build_index
 from knowledge.process_map import load_process_map
 from knowledge.retriever import Retriever
 from knowledge.store import close_stores
-from tests.bot import coach_fixtures
 from tests.conftest import SMALL_PROCESS
 from tests.utils.factories import NOW
 from tests.utils.openai_server import FakeOpenAI
 
 pytestmark = pytest.mark.model
-floor = coach_fixtures.floor  # the shared fixture, used by name below
 
 PLANTED = """---
 title: Pricing objections (field notes)

@@ -9,7 +9,6 @@ from bot import deal_actions
 from bot.deal_actions import NeedsOverride
 from bot.errors import InvalidInput, NotFound
 from storage.models import CriterionCheck, Deal, FollowUp, StageChange
-from tests.bot.coach_fixtures import floor  # noqa: F401  (fixture)
 from tests.utils.factories import NOW
 
 

@@ -52,7 +52,7 @@ class FakeOpenAI:
             self._queue.extend(replies)
 
     def chat_requests(self) -> list[dict]:
-        return [r for r, p in zip(self.requests, self.paths) if p.endswith("/chat/completions")]
+        return [r for r, p in zip(self.requests, self.paths, strict=True) if p.endswith("/chat/completions")]
 
     def _next_reply(self) -> Any:
         with self._lock:
