@@ -7,7 +7,6 @@ composer does when it is not, or when the LLM fails.
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import re
@@ -20,6 +19,8 @@ from bot.coach.plan import build_plan, deal_ref
 from bot.coach.resolve import resolve_deal
 from bot.coach.types import Citation, CoachAnswer, DealPlan, DealRef
 from bot.llm import Grounding, make_chat_model, word_answer
+from bot.pipeline.chat import answer_pipeline_question, answer_request
+from bot.pipeline.parser import carry_over, looks_like_pipeline_question
 from bot.runtime import Runtime
 from bot.text import plural
 from knowledge.process_map import Stage
@@ -68,19 +69,22 @@ class Coach:
         with self.runtime.session() as session:
             convo = conversations.load_conversation(session=session, key=conversation_key, rep_id=viewer.rep_id) if conversation_key else None
             history = conversations.turns(convo)
-            answer = self._route(session, viewer, question, now, convo.deal_id if convo else None, history, on_delta)
+            answer = self._route(session, viewer, question, now, convo, history, on_delta)
             if conversation_key:
                 conversations.save_turn(session=session, key=conversation_key, rep_id=viewer.rep_id,
                                         deal_id=answer.deal.id if answer.deal else None, intent=answer.intent,
                                         question=question, answer=answer.text, now=now)
         return answer
 
-    def _route(self, session, viewer, question, now, focus_deal_id, history, on_delta) -> CoachAnswer:
+    def _route(self, session, viewer, question, now, convo, history, on_delta) -> CoachAnswer:
         if not question:
             return CoachAnswer(composer.compose_unknown(viewer.is_manager), "unknown")
-        pipeline = importlib.import_module("bot.pipeline.chat")
-        if importlib.import_module("bot.pipeline.parser").looks_like_pipeline_question(question):
-            return pipeline.answer_pipeline_question(self.runtime, viewer, question, now=now, chat_model=self.chat_model)
+        if looks_like_pipeline_question(question):
+            return answer_pipeline_question(self.runtime, viewer, question, now=now, chat_model=self.chat_model)
+        follow_up = self._pipeline_follow_up(question, convo, history)
+        if follow_up is not None:
+            return answer_request(self.runtime, viewer, follow_up, now=now)
+        focus_deal_id = convo.deal_id if convo else None
 
         summaries = deal_store.visible_deal_summaries(session=session, viewer=viewer)
         stage = self._stage_named(question)
@@ -106,6 +110,15 @@ class Coach:
         if mentioned and self._stage_named(mentioned.group(1)) is None and not self._passages(question, None, 1):
             return CoachAnswer(composer.compose_not_found(mentioned.group(1)), "not_found")
         return self._general_answer(viewer, question, history, on_delta)
+
+    @staticmethod
+    def _pipeline_follow_up(question: str, convo, history: list[dict]):
+        """After a pipeline answer, "and September?" or "and for Bob?" asks for the same reports again."""
+        if convo is None or not (convo.last_intent or "").startswith("pipeline"):
+            return None
+        asked = [turn["text"] for turn in history if turn["role"] == "user"]
+        # The newest question that named a report: a second follow-up keeps the report of the first.
+        return next((request for previous in reversed(asked) if (request := carry_over(previous, question))), None)
 
     # -- deal answers --------------------------------------------------------------------------
 

@@ -93,6 +93,11 @@ def answer_pipeline_question(runtime: Runtime, viewer: Viewer, question: str, *,
     return _answer(runtime, viewer, [parsed.request], now)
 
 
+def answer_request(runtime: Runtime, viewer: Viewer, request: ReportRequest, *, now: datetime) -> CoachAnswer:
+    """The answer to a request already read (a follow-up completed from the conversation)."""
+    return _answer(runtime, viewer, [request], now)
+
+
 def _answer(runtime: Runtime, viewer: Viewer, requests: list[ReportRequest], now: datetime) -> CoachAnswer:
     reports: list[Report] = []
     try:

@@ -11,7 +11,7 @@ them is decided by ``bot.pipeline.scope`` and by storage, whatever the wording.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.errors import InvalidInput
 from bot.pipeline.periods import MONTHS, find_period
@@ -141,3 +141,30 @@ def _names(text: str) -> tuple[str | None, str | None, bool]:
             continue
         return " ".join(words), None, words[0][0].isupper()
     return None, None, True
+
+
+
+_FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|same for|now|ok(?:ay)?,?|also)\b", re.I)
+
+
+def carry_over(previous_question: str, question: str) -> ReportRequest | None:
+    """The request a follow-up to a pipeline answer makes ("and September?", "and for Bob?"): the previous
+    question's reports, period and people, with what the follow-up changes. None when ``question`` is no such
+    follow-up: it names no report itself, reads as a follow-up, and changes the period or whose deals."""
+    text = _PREFIX.sub("", question.strip().replace("’", "'"))
+    previous = parse_request(previous_question).request
+    if previous is None or report_kinds(text) or not (_FOLLOW_UP.search(text) or len(text.split()) <= 3):
+        return None
+    try:
+        period = find_period(text)
+    except InvalidInput:
+        return None  # not a follow-up we can read; the coach answers it as a question of its own
+    rep, team, written_as_name = _names(text)
+    own_team = bool(_OWN_TEAM.search(text)) and not team
+    if period is None and not (rep or team or own_team):
+        return None
+    request = replace(previous, period=period or previous.period)
+    if rep or team or own_team:
+        request = replace(request, rep=rep, team=team, whole_team=own_team, own_deals=False,
+                          optional_name=not written_as_name)
+    return request
