@@ -11,6 +11,7 @@ import json
 from bot.digest.types import DUE_TODAY, OVERDUE, PAST_CLOSE, STUCK, DigestItem, ManagerDigest, RepDigest
 from bot.slack.blocks import Message, button, context, section
 from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE, escape, plain, shorten, split_text
+from bot.text import plural
 from storage.timeutil import zone
 
 # Action ids of the digest's buttons; the Slack listeners run them through bot.digest.actions.
@@ -34,7 +35,9 @@ _TITLES = {
     STUCK: "🐢 Deals past their stage's expected time",
     PAST_CLOSE: "📆 Deals past their close date",
 }
-_NOUNS = {OVERDUE: "overdue follow-up", DUE_TODAY: "due today", STUCK: "stuck deal", PAST_CLOSE: "past close date"}
+# How the greeting counts each section: (singular, plural).
+_NOUNS = {OVERDUE: ("overdue follow-up", "overdue follow-ups"), DUE_TODAY: ("due today", "due today"),
+          STUCK: ("stuck deal", "stuck deals"), PAST_CLOSE: ("deal past its close date", "deals past their close date")}
 
 
 def rep_message(digest: RepDigest) -> Message:
@@ -45,7 +48,7 @@ def rep_message(digest: RepDigest) -> Message:
     if not counts:
         text = f"Nothing needs you today ({day:%a %b %d}): no overdue follow-ups and no stuck deals. 🎉"
         return Message(text=text, blocks=[section(text)])
-    summary = ", ".join(f"{n} {_NOUNS[key]}" for key, n in counts.items())
+    summary = ", ".join(plural(n, *_NOUNS[key]) for key, n in counts.items())
     blocks = [section(f"*Good morning, {escape(shorten(_first_name(person.name), NAME_LIMIT))}!* Your digest for {day:%a %b %d}: {summary}.")]
     shown = _fair_share({k: len(v) for k, v in sections.items()}, MAX_ITEMS)
     number = 0

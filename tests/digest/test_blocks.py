@@ -51,7 +51,16 @@ def test_a_long_digest_stays_within_slacks_block_limit_and_shows_every_section(r
     assert "*⏰ Overdue follow-ups (40)*" in text and "*🐢 Deals past their stage's expected time (15)*" in text
     assert "*Past*" in text  # a one-item section is not crowded out by a long one
     more = [b["elements"][0]["text"] for b in message.blocks if b["type"] == "context"]
-    assert more[0].startswith("…and ") and "40 overdue follow-up" in message.text
+    assert more[0].startswith("…and ") and "40 overdue follow-ups" in message.text
+    assert "40 overdue follow-ups, 15 stuck deals, 1 deal past its close date." in text  # counted as people speak
+
+
+def test_the_greeting_counts_one_item_in_the_singular(runtime, floor):
+    with runtime.session() as s:
+        f.followup(s, f.deal(s, floor.lucy, "Acme", now=AT), AT - timedelta(days=2))
+        f.deal(s, floor.lucy, "Stalled", days_in_stage=30, now=AT)
+    greeting = rep_message(digest_for(runtime, floor.lucy, AT)).blocks[0]["text"]["text"]
+    assert greeting.endswith(": 1 overdue follow-up, 1 stuck deal.")
 
 
 def test_names_from_the_crm_cannot_ping_or_format(runtime, floor):
