@@ -13,6 +13,8 @@ import runs; the bench prints RSS before the import and the peak during it (the 
 the import itself costs). Run with a smaller --rows to see how the peak depends on the file.
 Wall time depends on what else the machine runs; CPU time of this process (time.process_time) is
 printed beside it, as rows per CPU second: the figure to compare between runs on a shared machine.
+Files of 2 MB or more are read and checked in a child process while this one writes; its CPU time
+is printed apart (``--in-process`` checks them here instead, for comparison).
 """
 
 from __future__ import annotations
@@ -116,14 +118,23 @@ def write_deals(path: Path, rows: int, owners: list[str], process: ProcessMap, s
             ])
 
 
-def timed_import(runtime: Runtime, kind: str, path: Path, rows: int, label: str, batch_size: int) -> None:
+def children_cpu() -> float:
+    """CPU seconds of this process's finished child processes (the import's reader)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_import(runtime: Runtime, kind: str, path: Path, rows: int, label: str, batch_size: int,
+                 **options) -> None:
     with PeakRss() as memory:
         before = memory.peak
-        start, cpu_start = time.perf_counter(), time.process_time()
-        summary = import_csv(runtime, kind, path, now=NOW, batch_size=batch_size)
+        start, cpu_start, child_start = time.perf_counter(), time.process_time(), children_cpu()
+        summary = import_csv(runtime, kind, path, now=NOW, batch_size=batch_size, **options)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+        child = children_cpu() - child_start
+    reader = f" + reader process {child:.2f} s" if summary.checked_in_child else ""
     print(f"{label:<22} {rows:>8} rows in {seconds:6.2f} s = {rows / seconds:>8,.0f} rows/s "
-          f"(CPU {cpu:.2f} s: {rows / cpu:,.0f} rows per CPU second); "
+          f"(CPU {cpu:.2f} s{reader}: {rows / cpu:,.0f} rows per CPU second of this process); "
           f"RSS {before:.0f} MB before, peak {memory.peak:.0f} MB (+{memory.peak - before:.0f} MB); "
           f"{summary.line()}")
 
@@ -133,6 +144,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000, help="deals to generate and import")
     parser.add_argument("--reps", type=int, default=200, help="reps owning them")
     parser.add_argument("--batch", type=int, default=BATCH_SIZE, help="rows per batch written")
+    parser.add_argument("--in-process", action="store_true",
+                        help="check rows in this process too (no reader process), as small files are")
     parser.add_argument("--postgres", metavar="URL", help="import into a fresh schema on this PostgreSQL instead")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="write the files and database here and keep them")
     args = parser.parse_args()
@@ -159,9 +172,11 @@ def main() -> None:
         print(f"generated {args.rows} deals ({deals_csv.stat().st_size / 1e6:.1f} MB) in "
               f"{time.perf_counter() - start:.1f} s; database: {'PostgreSQL' if schema else 'SQLite'}")
         timed_import(runtime, "reps", reps_csv, args.reps + 1, "reps", args.batch)
-        timed_import(runtime, "deals", deals_csv, args.rows, "deals (first import)", args.batch)
-        timed_import(runtime, "deals", deals_csv, args.rows, "deals (re-import)", args.batch)
-        print(f"peak RSS of the whole run (getrusage): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        options = {"pipeline_min_bytes": 10**15} if args.in_process else {}
+        timed_import(runtime, "deals", deals_csv, args.rows, "deals (first import)", args.batch, **options)
+        timed_import(runtime, "deals", deals_csv, args.rows, "deals (re-import)", args.batch, **options)
+        print(f"peak RSS of the whole run (getrusage): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+              f"; of the reader process: {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
     finally:
         engine.dispose()
         if schema:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import chain
 from typing import Any, NamedTuple
 
 from sqlalchemy import Numeric, Table, bindparam, delete, func, select, update
@@ -66,7 +67,32 @@ _COMPILED: dict[tuple[str, str, tuple[str, ...]], tuple[str, list[Callable | Non
 # what parsing does, and the same instants recur (a deal's stage entry is also its stage change's
 # time; dates without a time; the import's own time). Bounded, so memory does not grow with the file.
 _DATETIME_TEXTS: dict[datetime | None, Any] = {}
-_DATETIME_TEXTS_MAX = 20_000
+_DATETIME_TEXTS_MAX = 50_000
+
+
+def datetime_encoder(*, session: Session) -> Callable[[Sequence[datetime]], list[str]] | None:
+    """How this database stores datetimes, as a function needing no connection, or None when the
+    driver takes datetimes as they are (PostgreSQL).
+
+    An import's reader process encodes the datetimes of the rows it checked ahead of the writer
+    (which then finds them in ``remember_datetime_texts``'s cache): formatting is a fifth of the
+    writer's Python time on SQLite.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    return _encode_sqlite_datetimes
+
+
+def _encode_sqlite_datetimes(values: Sequence[datetime]) -> list[str]:
+    return [_sqlite_datetime(value) for value in values]  # type: ignore[misc]
+
+
+def remember_datetime_texts(values: Sequence[datetime], texts: Sequence[str]) -> None:
+    """Datetimes about to be written, with the texts ``datetime_encoder`` gave for them."""
+    cache = _DATETIME_TEXTS
+    if len(cache) + len(values) > _DATETIME_TEXTS_MAX // 2:  # room for the batch's other datetimes too
+        cache.clear()
+    cache.update(zip(values, texts, strict=True))
 
 
 def _sqlite_datetimes(values: Sequence) -> list:
@@ -312,7 +338,7 @@ def upsert_deals(*, session: Session, rows: Sequence[tuple]) -> dict[str, int]:
     for start in range(0, len(values), per_statement):
         chunk = values[start:start + per_statement]
         result = connection.exec_driver_sql(head + ", ".join([one_row] * len(chunk)) + tail,
-                                            tuple(value for row in chunk for value in row))
+                                            tuple(chain.from_iterable(chunk)))
         ids.update(result.all())
     return ids
 

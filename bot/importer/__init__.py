@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from bot.importer import pipeline
 from bot.importer.columns import PRESETS, ColumnMap, Mapping, load_mapping, resolve_columns
 from bot.importer.deals import DealImport
 from bot.importer.history import HistoryImport
@@ -40,7 +42,7 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
                mapping: dict[str, str] | None = None, stage_names: dict[str, str] | None = None,
                dry_run: bool = False, date_format: str | None = None,
                encoding: str = DEFAULT_ENCODING, progress: Progress | None = None, now: datetime | None = None,
-               batch_size: int = BATCH_SIZE) -> ImportSummary:
+               batch_size: int = BATCH_SIZE, pipeline_min_bytes: int = pipeline.PIPELINE_MIN_BYTES) -> ImportSummary:
     """Import ``path`` as ``kind`` (reps, deals or history).
 
     Args:
@@ -50,6 +52,8 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
         dry_run: check and count everything, write nothing.
         date_format: strptime format tried when a date is not ISO 8601 (e.g. "%m/%d/%Y").
         now: the import's time (follow-ups and checks it creates; stage entries the file does not date).
+        pipeline_min_bytes: deals files from this size on are read and checked in a child process
+            while this one writes (see ``pipeline``).
 
     Raises:
         ImportRejected: the file has errors (all counted, the first ones listed); nothing was written.
@@ -70,15 +74,27 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
             job = KINDS[kind](session=session, columns=columns, stages=stages, now=now or utcnow(),
                               date_format=date_format)
             log = ErrorLog()
-            if job.single_pass:
-                _check_and_write(job, read_rows(path, columns, encoding=encoding,
-                                                on_bytes=lambda done: report("importing", done, size)),
-                                 log, batch_size)
+            in_child = job.single_pass and size >= pipeline_min_bytes and pipeline.available()
+
+            def on_bytes(done: int) -> None:
+                report("importing", done, size)
+
+            if in_child:
+                # closing: a write that fails stops the reader at once, not when the generator is collected
+                with closing(pipeline.checked_in_child(job.checker, path, columns, encoding=encoding,
+                                                       batch_size=batch_size, on_bytes=on_bytes,
+                                                       encoder=job.encoder(),
+                                                       encoding_helps=job.encoding_helps)) as checked:
+                    _check_and_write(job, checked, log)
+            elif job.single_pass:
+                _check_and_write(job, _checked_here(job, read_rows(path, columns, encoding=encoding,
+                                                                   on_bytes=on_bytes), batch_size), log)
             else:
                 _check_then_write(job, path, columns, encoding, log, report, size, batch_size)
             if log:
                 raise ImportRejected(str(path), log)  # the session rolls back whatever was written
             summary = job.finish()
+            summary.checked_in_child = in_child
         if columns.ignored:
             summary.notes.append(f"ignored column(s): {', '.join(columns.ignored)}")
         if dry_run:
@@ -105,16 +121,23 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _check_and_write(job: ImportJob, rows: Iterator[Row], log: ErrorLog, batch_size: int) -> None:
-    """One pass: each batch is checked, and written while the file has shown no error.
+def _checked_here(job: ImportJob, rows: Iterator[Row], batch_size: int) -> Iterator[tuple[list, list[RowError], None]]:
+    """(valid records, errors, None) per batch, checked in this process (``write_records`` encodes)."""
+    for batch in batched(rows, batch_size):
+        records, errors = job.checker.check(batch)
+        yield records, errors, None
+
+
+def _check_and_write(job: ImportJob, checked: Iterator[tuple[list, list[RowError], Any]], log: ErrorLog) -> None:
+    """One pass: each checked batch is written while the file has shown no error.
 
     After the first error the rest is only checked, so every error is listed; the caller then
     rolls the transaction back, so a bad file leaves nothing behind.
     """
-    for batch in batched(rows, batch_size):
-        log.extend(job.check(batch))
+    for records, errors, encoded in checked:
+        log.extend(errors)
         if not log:
-            job.write_checked()
+            job.write_records(records, encoded)
     log.extend(job.check_end())
 
 

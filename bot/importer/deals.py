@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from functools import lru_cache, partial
 from operator import itemgetter
 from typing import Any
 
-from bot.importer.job import ImportJob
+from bot.importer.columns import ColumnMap
+from bot.importer.job import ImportJob, RowChecker
 from bot.importer.report import RowError
 from bot.importer.snapshot import OPEN, DealPlan, DealRecord, differs, plan_deal
 from bot.importer.source import Row
-from bot.importer.values import closed_status, parse_amount, parse_day, parse_when
+from bot.importer.values import StageResolver, closed_status, parse_amount, parse_day, parse_when
 from storage import imports as db
 
 SNAPSHOT = "import-snapshot"
@@ -48,19 +50,21 @@ class OwnerLookup:
         raise ValueError(f"unknown owner {text!r} (no rep with that email; import reps first)")
 
 
-class DealImport(ImportJob):
-    kind = "deals"
-    single_pass = True  # files of 100,000s of rows: parse each row once
+class DealRows(RowChecker):
+    """Checks deals-CSV rows and turns the valid ones into DealRecords; needs no database.
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.owners = OwnerLookup(db.rep_directory(session=self.session))
-        self.last_stage = self.stages.process.stage_keys[-1]
+    Keeps the ids seen so far, so it must see every row of the file, in order.
+    """
+
+    def __init__(self, *, columns: ColumnMap, stages: StageResolver, owners: OwnerLookup,
+                 date_format: str | None = None):
+        super().__init__(columns)
+        self.stages = stages
+        self.owners = owners
         self.seen: dict[str, int] = {}  # external id -> row number, for duplicates within the file
-        self.checked: list[DealRecord] = []  # the last batch's valid rows, waiting for write_checked
         self.has_close_date, self.has_next_step = self.given("close_date"), self.given("next_step")
-        self._when = partial(parse_when, date_format=self.date_format)
-        self._day = partial(parse_day, date_format=self.date_format)
+        self._when = partial(parse_when, date_format=date_format)
+        self._day = partial(parse_day, date_format=date_format)
 
     def parse(self, row: Row, errors: list[RowError]) -> DealRecord | None:
         """The row as a DealRecord, or None with its problems added to ``errors``.
@@ -123,9 +127,10 @@ class DealImport(ImportJob):
             followup_note=get("followup_note") or None, criteria=criteria,
         )
 
-    def check(self, rows: list[Row]) -> list[RowError]:
+    def check(self, rows: list[Row]) -> tuple[list[DealRecord], list[RowError]]:
+        """The valid rows' records, and every problem of the others."""
         errors: list[RowError] = []
-        self.checked = []
+        records: list[DealRecord] = []
         seen = self.seen
         for row in rows:
             record = self.parse(row, errors)
@@ -136,11 +141,43 @@ class DealImport(ImportJob):
                     errors.append(self.error(row, "external_id", f"duplicate id {external_id!r} (also row {first})"))
                     continue
             if record is not None:
-                self.checked.append(record)
-        return errors
+                records.append(record)
+        return records, errors
 
-    def write_checked(self) -> None:
-        records, self.checked = self.checked, []
+
+class DealImport(ImportJob):
+    kind = "deals"
+    single_pass = True  # files of 100,000s of rows: parse each row once
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.checker = DealRows(columns=self.columns, stages=self.stages,
+                                owners=OwnerLookup(db.rep_directory(session=self.session)),
+                                date_format=self.date_format)
+        self.last_stage = self.stages.process.stage_keys[-1]
+        self._last_batch = self._new_in_last_batch = 0
+
+    def encoder(self) -> Callable[[list[DealRecord]], Any] | None:
+        """Work for the writer that needs no database, to be done where the rows are checked (see
+        ``ImportJob.encoder``): the stored form of the records' datetimes, on SQLite."""
+        encode = db.datetime_encoder(session=self.session)
+        if encode is None:
+            return None
+
+        def encode_datetimes(records: list[DealRecord]) -> tuple[list, list[str]]:
+            values = list({value for r in records for value in (r.stage_entered_at, r.next_followup_at,
+                                                                 r.sets.get("created_at")) if value is not None})
+            return values, encode(values)
+
+        return encode_datetimes
+
+    def encoding_helps(self) -> bool:
+        """Whether the last batch written was mostly new deals: a re-import writes few datetimes."""
+        return self._new_in_last_batch * 2 >= self._last_batch
+
+    def write_records(self, records: list[DealRecord], encoded: Any = None) -> None:
+        if encoded is not None:
+            db.remember_datetime_texts(*encoded)
         session, now, last_stage = self.session, self.now, self.last_stage
         stored = db.deals_by_external_id(session=session, external_ids=[r.external_id for r in records])
         plans: list[tuple[DealRecord, Any, DealPlan]] = []
@@ -161,6 +198,7 @@ class DealImport(ImportJob):
         ])
         touched = self._write_checks(plans, ids) | self._write_followups(plans, ids)
         summary = self.summary
+        created_before = summary.created
         for rec, old, _ in plans:
             if old is None:
                 summary.created += 1
@@ -169,6 +207,7 @@ class DealImport(ImportJob):
             else:
                 summary.unchanged += 1
         summary.rows += len(records)
+        self._last_batch, self._new_in_last_batch = len(records), summary.created - created_before
 
     def _write_checks(self, plans, ids: dict[str, int]) -> set[str]:
         """Record each listed criterion as met where its latest check is not already 'met'."""

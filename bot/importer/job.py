@@ -14,26 +14,14 @@ from bot.importer.source import Row
 from bot.importer.values import StageResolver
 
 
-class ImportJob:
-    """One import of one file inside one session; subclasses parse and write their kind of row.
+class RowChecker:
+    """Reading fields of rows and naming their problems, with the file's own column headers.
 
-    Two-pass jobs: pass 1 calls ``check`` per batch then ``check_end``; only if no error was found,
-    pass 2 calls ``prepare``, ``write`` per batch and ``finish``. Single-pass jobs: ``check`` keeps the
-    batch's valid records and ``write_checked`` writes them, until an error shows up; then
-    ``check_end`` and ``finish``. Between batches a job keeps only key sets.
+    Needs no database, so a single-pass job's checker can run in a child process (see ``pipeline``).
     """
 
-    kind = ""
-    single_pass = False
-
-    def __init__(self, *, session: Session, columns: ColumnMap, stages: StageResolver, now: datetime,
-                 date_format: str | None = None):
-        self.session = session
+    def __init__(self, columns: ColumnMap):
         self.columns = columns
-        self.stages = stages
-        self.now = now
-        self.date_format = date_format
-        self.summary = ImportSummary(kind=self.kind)
 
     def given(self, field: str) -> bool:
         """Whether the file has a column for ``field`` (absent columns leave stored values alone)."""
@@ -59,7 +47,33 @@ class ImportJob:
             errors.append(self.error(row, field, f"{field} is required"))
         return text
 
+
+class ImportJob(RowChecker):
+    """One import of one file inside one session; subclasses parse and write their kind of row.
+
+    Two-pass jobs: pass 1 calls ``check`` per batch then ``check_end``; only if no error was found,
+    pass 2 calls ``prepare``, ``write`` per batch and ``finish``. Single-pass jobs: per batch,
+    ``checker.check(rows)`` gives the valid records and the errors, and ``write_records`` writes the
+    records until an error shows up; then ``check_end`` and ``finish``. The checker needs no
+    database, so it can run in a child process (see ``pipeline``). Between batches a job keeps only key sets.
+    """
+
+    kind = ""
+    single_pass = False
+
+    def __init__(self, *, session: Session, columns: ColumnMap, stages: StageResolver, now: datetime,
+                 date_format: str | None = None):
+        super().__init__(columns)
+        self.session = session
+        self.stages = stages
+        self.now = now
+        self.date_format = date_format
+        self.summary = ImportSummary(kind=self.kind)
+
+    checker: RowChecker  # single-pass jobs
+
     def check(self, rows: list[Row]) -> list[RowError]:
+        """Pass 1 of a two-pass job."""
         raise NotImplementedError
 
     def check_end(self) -> list[RowError]:
@@ -73,8 +87,17 @@ class ImportJob:
         """Pass 2 of a two-pass job."""
         raise NotImplementedError
 
-    def write_checked(self) -> None:
-        """Write the records the last ``check`` found valid (single-pass jobs)."""
+    def encoder(self) -> Callable[[list], Any] | None:
+        """A function of checked records, needing no database, whose result ``write_records`` takes
+        as ``encoded``: work a reader process can do ahead of the writer. None when there is none."""
+        return None
+
+    def encoding_helps(self) -> bool:
+        """Whether ``encoder``'s work still pays, judging by the batches written so far."""
+        return True
+
+    def write_records(self, records: list, encoded: Any = None) -> None:
+        """Write records ``checker.check`` found valid (single-pass jobs)."""
         raise NotImplementedError
 
     def finish(self) -> ImportSummary:

@@ -70,6 +70,7 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     dry_run: bool = False
+    checked_in_child: bool = False  # rows were read and checked in a child process while this one wrote
     notes: list[str] = field(default_factory=list)
 
     def line(self) -> str:

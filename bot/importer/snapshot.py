@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.importer.values import day_start
 from storage.imports import DEAL_FIELDS
@@ -19,9 +19,11 @@ OPEN = "open"
 _ZERO = Decimal(0)
 
 
-@dataclass(slots=True)
-class DealRecord:
-    """A valid deals-CSV row. ``sets`` holds the plain columns the file gives (absent ones keep their value)."""
+class DealRecord(NamedTuple):
+    """A valid deals-CSV row. ``sets`` holds the plain columns the file gives (absent ones keep their value).
+
+    A tuple: cheap to build, and to pickle when a child process checks the rows (see ``pipeline``).
+    """
 
     external_id: str
     owner_id: int

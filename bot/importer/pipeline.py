@@ -1,0 +1,128 @@
+"""Checking a large file's rows in a child process while this one writes the checked batches.
+
+Reading, decoding and checking rows needs no database (a single-pass job's ``checker``), and takes
+about as much CPU time as planning and writing them; on a machine with a spare core the two run
+side by side. The child sends each batch's valid records and errors, in file order, through a
+bounded queue (memory stays a few batches whatever the file's size); the parent treats them
+exactly as it treats batches it checked itself, so the file is still rejected whole, with every
+error, inside the parent's one transaction.
+
+The child is forked: it starts in milliseconds with the checker as it is (reps directory, stage
+map, column map), where a spawned interpreter would spend most of a second importing modules.
+It reads only the file and never touches the parent's database connection, and it leaves with
+``os._exit`` (multiprocessing's way), which closes nothing of the parent's.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue as queue_module
+import traceback
+from collections.abc import Callable, Iterator
+from itertools import chain, islice
+from pathlib import Path
+from typing import Any
+
+from bot.errors import InvalidInput
+from bot.importer.columns import ColumnMap
+from bot.importer.report import RowError
+from bot.importer.source import batched, read_rows
+
+# Below this size a file checks in a blink, less than the child process and its hand-over would cost.
+PIPELINE_MIN_BYTES = 2 * 1024 * 1024
+FIRST_BATCH = 500  # rows: a small first batch gets the writer going sooner
+QUEUED_BATCHES = 4  # batches checked ahead of the writer: enough to keep both busy, memory stays flat
+_POLL_SECONDS = 1.0  # how often the parent looks whether a silent child is still alive
+
+
+def available() -> bool:
+    """Whether this platform can fork a checker (Linux and other POSIX systems)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def checked_in_child(checker: Any, path: Path, columns: ColumnMap, *, encoding: str, batch_size: int,
+                     on_bytes: Callable[[int], None], encoder: Callable[[list], Any] | None = None,
+                     encoding_helps: Callable[[], bool] = lambda: True,
+                     ) -> Iterator[tuple[list, list[RowError], Any]]:
+    """(valid records, errors, encoded) per batch of ``path``'s rows, checked by ``checker`` in a child
+    process; ``encoded`` is what ``encoder(records)`` gave there (None without an encoder, or while
+    ``encoding_helps()``, asked after each batch is written, says the writer has no use for it).
+
+    ``on_bytes(position)`` gets how far into the file the child has read, as each batch arrives.
+
+    Raises:
+        InvalidInput: the file cannot be read (as ``read_rows`` says), or the child failed.
+    """
+    context = multiprocessing.get_context("fork")
+    batches = context.Queue(maxsize=QUEUED_BATCHES)
+    encode = context.Value("b", encoder is not None, lock=False)  # a flag the child reads before each batch
+    child = context.Process(target=_check_rows, name="stagecoach-import-reader", daemon=True,
+                            args=(checker, encoder, encode, path, columns, encoding, batch_size, batches))
+    child.start()
+    try:
+        while True:
+            message = _next_message(batches, child)
+            if message[0] == "batch":
+                _, records, errors, encoded, position = message
+                on_bytes(position)
+                yield records, errors, encoded
+                if encoder is not None:
+                    encode.value = encoding_helps()
+            elif message[0] == "end":
+                on_bytes(message[1])
+                return
+            elif message[0] == "invalid":
+                raise message[1]
+            else:
+                raise InvalidInput(f"{path}: the import's reader process failed:\n{message[1]}")
+    finally:
+        if child.is_alive():  # the parent stopped early (an error of its own): the rest is not needed
+            child.terminate()
+        child.join()
+        batches.close()
+
+
+def _next_message(batches: Any, child: Any) -> tuple:
+    while True:
+        try:
+            return batches.get(timeout=_POLL_SECONDS)
+        except queue_module.Empty:
+            if not child.is_alive():  # everything it sent is in the pipe before it exits
+                try:
+                    return batches.get(timeout=_POLL_SECONDS)
+                except queue_module.Empty:
+                    return ("failed", f"it stopped with exit code {child.exitcode} before the end of the file")
+
+
+def _check_rows(checker: Any, encoder: Callable[[list], Any] | None, encode: Any, path: Path, columns: ColumnMap,
+                encoding: str, batch_size: int, batches: Any) -> None:
+    """The child: check every batch and send it, then send the end (or what went wrong)."""
+    position = 0
+
+    def at(done: int) -> None:
+        nonlocal position
+        position = done
+
+    parent = os.getppid()
+
+    def send(message: tuple) -> None:
+        while True:
+            try:
+                return batches.put(message, timeout=_POLL_SECONDS)
+            except queue_module.Full:
+                if os.getppid() != parent:  # the importer is gone: nobody will read the rest
+                    os._exit(1)
+
+    try:
+        rows_read = read_rows(path, columns, encoding=encoding, on_bytes=at)
+        first = list(islice(rows_read, min(FIRST_BATCH, batch_size)))
+        for rows in chain([first] if first else [], batched(rows_read, batch_size)):
+            records, errors = checker.check(rows)
+            encoded = encoder(records) if encode.value and records and not errors else None
+            send(("batch", records, errors, encoded, position))
+        send(("end", position))
+    except InvalidInput as exc:
+        send(("invalid", exc))  # pickles with its problems
+    except Exception:  # anything else reaches the parent, which reports it
+        send(("failed", traceback.format_exc()))
