@@ -9,7 +9,6 @@ Slack gets its response in milliseconds however slow the LLM is.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -17,7 +16,7 @@ from slack_sdk import WebClient
 from bot.errors import ConfigError
 from bot.runtime import Runtime
 from bot.slack.client import make_client
-from bot.slack.dedup import EventDeduplication
+from bot.slack.dedup import ClaimGatedExecutor, EventClaims, EventDeduplication
 from bot.slack.listeners import register_listeners
 from bot.slack.services import AttachServices, Services
 
@@ -49,11 +48,11 @@ def create_app(runtime: Runtime, coach=None, client: WebClient | None = None, *,
         signing_secret=settings.slack_signing_secret or "",
         client=client,
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="slack-listener"),
+        listener_executor=ClaimGatedExecutor(max_workers=listener_threads, thread_name_prefix="slack-listener"),
         logger=logging.getLogger("bot.slack.bolt"),
     )
     # Order matters: claims first, so a retried event reaches no listener (the assistant included).
-    app.use(EventDeduplication(runtime))
+    app.use(EventDeduplication(EventClaims(runtime)))
     app.use(AttachServices(Services(runtime, coach=coach)))
     app.error(_log_error)
     register_listeners(app)

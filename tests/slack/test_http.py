@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.slack.dedup import EventDeduplication
+from bot.slack.dedup import EventClaims
 from storage.models import ProcessedEvent
 from tests.slack.harness import SECRET, llm_coach, make_slack, running_app
 from tests.utils.openai_server import FakeOpenAI
@@ -77,9 +77,12 @@ def test_old_claims_are_pruned(runtime):
 
     with runtime.session() as s:
         events.claim_event(session=s, event_id="EvOLD", now=utcnow() - timedelta(days=2))
-    EventDeduplication(runtime)._maybe_prune()
+    claims = EventClaims(runtime)
+    assert claims.claim("EvNEW").result(timeout=10) is True  # a burst written, then housekeeping
+    assert claims.claim("EvNEW").result(timeout=10) is False
     with runtime.session() as s:
         assert s.get(ProcessedEvent, "EvOLD") is None
+        assert s.get(ProcessedEvent, "EvNEW") is not None
 
 
 def test_a_slow_llm_does_not_delay_the_ack(settings, engine, floor, team_channel):
