@@ -124,7 +124,8 @@ def compose_passages(passages: Sequence[PassageLike]) -> str:
     """An answer from retrieved notes: the best passages' key sentences, each with its source."""
     lines = []
     for p in passages[:2]:
-        lines.append(f"*{p.title} — {p.section}:* {excerpt(p.text, 420)}")
+        text = excerpt(p.text, 420)
+        lines.append(f"*{p.title} — {p.section}:*" + ("\n" if text.startswith("•") else " ") + text)
     return "\n\n".join(lines)
 
 

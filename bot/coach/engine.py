@@ -175,7 +175,9 @@ class Coach:
             reasons, severity = [], 0
             if deal.id in overdue:
                 oldest = (today_start - overdue[deal.id][0].due_at).days + 1
-                reasons.append(f"{plural(len(overdue[deal.id]), 'overdue follow-up')}, the oldest {plural(oldest, 'day')} late")
+                count = len(overdue[deal.id])
+                late = plural(oldest, 'day') + " late"
+                reasons.append(f"1 overdue follow-up, {late}" if count == 1 else f"{count} overdue follow-ups, the oldest {late}")
                 severity += 100 + oldest
             stage = process.stage(deal.stage_key)
             over = (now - deal.stage_entered_at).days - (stage.expected_days if stage else 0)
