@@ -6,21 +6,18 @@ from datetime import datetime
 
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from storage.models import ProcessedEvent
 
 
-def claim_event(*, session: Session | Connection, event_id: str, now: datetime) -> bool:
+def claim_event(*, session: Session, event_id: str, now: datetime) -> bool:
     """Record ``event_id`` as handled; True only for the first claim.
 
     An insert-or-ignore, so two workers racing on a retried event agree on one
-    winner without an error: the loser's insert simply changes no row. A plain
-    ``Connection`` is accepted too: the Slack app claims on its acknowledgement
-    path, where the ORM session's bookkeeping is time Slack is kept waiting.
+    winner without an error: the loser's insert simply changes no row.
     """
-    dialect = (session.dialect if isinstance(session, Connection) else session.get_bind().dialect).name
+    dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     statement = (
         module.insert(ProcessedEvent)

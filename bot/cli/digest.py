@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import click
 
+from bot.cli.coach import _now
 from bot.cli.output import console, print_answer
 from bot.digest import compute
 from bot.digest.blocks import message_for
@@ -17,7 +18,6 @@ from bot.digest.types import Digest
 from bot.errors import ConfigError
 from bot.runtime import Runtime
 from bot.slack.client import make_client
-from storage.timeutil import parse_instant, utcnow
 
 
 @click.command("digest")
@@ -35,7 +35,7 @@ def digest(runtime: Runtime, day: datetime | None, now_text: str | None, dry_run
     however many machines at once. Exits 1 when any digest failed.
     """
     try:
-        now = parse_instant(now_text) if now_text else utcnow()
+        now = _now(now_text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from None
     local_date = day.date() if day else None

@@ -8,6 +8,7 @@ import click
 
 from bot.errors import ConfigError
 from bot.runtime import Runtime
+from bot.text import plural
 from storage.db import make_engine
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def run(runtime: Runtime, port: int, host: str, workers: int, no_digest: bool) -
         return create_app(worker)
 
     click.echo(f"Stagecoach listens on http://{host}:{sock.getsockname()[1]}/slack/events "
-               f"({workers} worker{'s' if workers > 1 else ''}). Ctrl-C stops it.", err=True)
+               f"({plural(workers, 'worker')}). Ctrl-C stops it.", err=True)
     serve(make_app, sock, workers=workers, in_parent=None if no_digest else lambda: start_digest_clock(runtime))
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue as queue_module
+import signal
 import traceback
 from collections.abc import Callable, Iterator
 from itertools import chain, islice
@@ -98,6 +99,7 @@ def _next_message(batches: Any, child: Any) -> tuple:
 def _check_rows(checker: Any, encoder: Callable[[list], Any] | None, encode: Any, path: Path, columns: ColumnMap,
                 encoding: str, batch_size: int, batches: Any) -> None:
     """The child: check every batch and send it, then send the end (or what went wrong)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops us and reports once
     position = 0
 
     def at(done: int) -> None:

@@ -35,7 +35,8 @@ def chart_png(report: Report | dict) -> bytes | None:
         counts, money = figure.subplots(1, 2)
         _bars(counts, positions, [("deals", "Open deals", [r["deals"] for r in rows])], names, "Open deals")
         _bars(money, positions, [("amount", "Amount", [r["amount"] for r in rows]),
-                                 ("weighted", "Weighted", [r["weighted"] or 0 for r in rows])], names, "Amount")
+                                 ("weighted", "Weighted", [r["weighted"] or 0 for r in rows])], names, "Amount",
+              counts=False)
         money.yaxis.set_major_formatter(lambda value, _pos: f"{value:,.0f}")
     else:
         axes = figure.subplots()
@@ -49,7 +50,8 @@ def chart_png(report: Report | dict) -> bytes | None:
     return buffer.getvalue()
 
 
-def _bars(axes, positions: list[int], series: list[tuple[str, str, list]], names: list[str], ylabel: str) -> None:
+def _bars(axes, positions: list[int], series: list[tuple[str, str, list]], names: list[str], ylabel: str, *,
+          counts: bool = True) -> None:
     """Grouped bars, one group per stage, each labelled with its value."""
     width = 0.8 / len(series)
     for i, (key, label, values) in enumerate(series):
@@ -59,7 +61,7 @@ def _bars(axes, positions: list[int], series: list[tuple[str, str, list]], names
     axes.set_xticks(positions, names, fontsize="small")
     axes.set_ylabel(ylabel)
     axes.margins(y=0.15)  # room for the value labels
-    if key != "amount":
+    if counts:  # deal counts get whole-number ticks; money does not
         axes.yaxis.get_major_locator().set_params(integer=True)
     axes.spines[["top", "right"]].set_visible(False)
     if len(series) > 1:

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.pipeline.periods import Period
 from bot.pipeline.scope import Scope
+from bot.text import plural
 from knowledge.process_map import ProcessMap
 from storage import reports as store
 from storage.access import Viewer
@@ -91,7 +92,7 @@ def status_report(*, session: Session, viewer: Viewer, process: ProcessMap, scop
         rows.append({"stage": key, "stage_name": _name(process, key), "deals": count, "amount": float(amount),
                      "probability": probability, "weighted": round(weighted, 2) if weighted is not None else None})
         if count:
-            lines.append(f"{_name(process, key)}: {count} open deal{'s' if count != 1 else ''}, {_money(amount)}"
+            lines.append(f"{_name(process, key)}: {plural(count, 'open deal')}, {_money(amount)}"
                          + (f" ({_money(weighted)} weighted at {probability:.0%})" if weighted is not None else ""))
     total_deals = sum(r["deals"] for r in rows)
     total_amount = sum(r["amount"] for r in rows)

@@ -7,7 +7,6 @@ picture, since the table already carries every figure.
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 from slack_sdk import WebClient
@@ -31,10 +30,8 @@ def post_charts(client: WebClient, answer: CoachAnswer, *, channel: str | None, 
         channel, thread_ts = private_chart_channel(client, private_to), None
     if not channel:
         return 0
-    try:
-        chart_png = importlib.import_module("bot.pipeline.charts").chart_png
-    except (ImportError, AttributeError):  # charts not installed with this build: tables only
-        return 0
+    from bot.pipeline.charts import chart_png  # matplotlib loads on the first chart, not at start-up
+
     posted = 0
     for report in reports:
         try:

@@ -67,10 +67,10 @@ class EventClaims:
 
     def _write(self, burst: list[tuple[str, Future]]) -> None:
         try:
-            with self.runtime.engine.begin() as connection:
+            with self.runtime.session() as session:
                 now = utcnow()
                 # One by one inside the transaction, so a retry in the same burst as its original loses.
-                results = [events.claim_event(session=connection, event_id=event_id, now=now) for event_id, _ in burst]
+                results = [events.claim_event(session=session, event_id=event_id, now=now) for event_id, _ in burst]
         except Exception as exc:  # the database is unreachable: no answer rather than a duplicate
             logger.exception("could not record %d Slack event(s); they will not be answered", len(burst))
             for _, future in burst:

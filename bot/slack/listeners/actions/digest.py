@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.digest import actions as digest_actions
 from bot.digest.blocks import COACH_ME, DONE, SNOOZE_DAY, SNOOZE_WEEK, marked
+from bot.errors import InvalidInput
 from bot.slack.interactions import button_value, clicker, kindly
 from bot.slack.listeners.acknowledge import AT_ONCE
 from bot.slack.listeners.actions.ask_about_deal import answer_about_deal
@@ -23,7 +24,9 @@ def digest_button(body: dict, context: BoltContext, client: WebClient, respond: 
     clicked = body["actions"][0]
     action = digest_actions.parse(clicked["action_id"], button_value(body))
     if action.action_id == COACH_ME:
-        answer_about_deal(services, viewer, body, respond, action.external_id or str(action.deal_id))
+        if not action.external_id:
+            raise InvalidInput(digest_actions.STALE)
+        answer_about_deal(services, viewer, body, respond, action.external_id)
         return
     with services.runtime.session() as session:
         note = digest_actions.apply(action, session=session, viewer=viewer, process=services.runtime.process,
