@@ -127,9 +127,15 @@ class UnmetCount:
 def _for_reports(session: Session) -> None:
     """For this transaction on PostgreSQL: no JIT (it compiles these many-probe plans for longer than they run),
     and room to sort a period's changes in memory (the default 4 MB spills a busy month to disk)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.exec(text("SET LOCAL jit = off"))
-        session.exec(text("SET LOCAL work_mem = '64MB'"))
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.connection()  # begin the transaction the settings belong to
+    transaction = session.get_transaction()
+    if session.info.get("tuned_for_reports") is transaction:
+        return  # a report runs several of these functions in one transaction: set once
+    session.exec(text("SET LOCAL jit = off"))
+    session.exec(text("SET LOCAL work_mem = '64MB'"))
+    session.info["tuned_for_reports"] = transaction
 
 
 def _at(value: datetime):

@@ -30,13 +30,14 @@ def parse_instant(text: str) -> datetime:
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
-        return to_utc(datetime.fromisoformat(text))
+        value = datetime.fromisoformat(text)
     except ValueError:
-        pass
-    try:
-        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
-    except ValueError:
-        raise ValueError(f"not an ISO 8601 date or datetime: {text!r}") from None
+        try:
+            return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 date or datetime: {text!r}") from None
+    # The usual case (imports call this per cell): already UTC, nothing to convert.
+    return value if value.tzinfo is UTC else to_utc(value)
 
 
 def zone(name: str | None) -> ZoneInfo:

@@ -37,12 +37,6 @@ def parse_amount(text: str) -> Decimal:
 
 def parse_when(text: str, date_format: str | None = None) -> datetime:
     """An instant: ISO 8601 date or datetime (UTC when no zone), else ``date_format`` (strptime)."""
-    try:  # the usual cell, a UTC datetime ("...Z", "...+00:00"), taken as it is: parse_instant would agree
-        value = datetime.fromisoformat(text)
-        if value.tzinfo is UTC:
-            return value
-    except ValueError:
-        pass
     try:
         return parse_instant(text)
     except ValueError:
