@@ -56,8 +56,7 @@ def digest(runtime: Runtime, day: datetime | None, now_text: str | None, dry_run
 
 def _preview(runtime: Runtime, now: datetime, day: date | None, as_json: bool) -> None:
     with runtime.session() as session:
-        schedule = (compute.due_on(session=session, settings=runtime.settings, day=day) if day
-                    else compute.due_at(session=session, settings=runtime.settings, now=now))
+        schedule = compute.schedule_for(session=session, settings=runtime.settings, now=now, day=day)
     send_empty = runtime.settings.digest_send_empty
     previews: list[dict] = []
     for digests in compute.build_in_batches(runtime, schedule.dues):

@@ -83,6 +83,13 @@ def due_on(*, session: Session, settings: Settings, day: date, include_delivered
     return schedule
 
 
+def schedule_for(*, session: Session, settings: Settings, now: datetime, day: date | None) -> Schedule:
+    """Every digest of local date ``day`` when given (``stagecoach digest --date``), else those due at ``now``."""
+    if day:
+        return due_on(session=session, settings=settings, day=day)
+    return due_at(session=session, settings=settings, now=now)
+
+
 def _people(session: Session, schedule: Schedule) -> list[Recipient]:
     people = []
     for rep in store.people(session=session):

@@ -103,8 +103,7 @@ def deliver_due(runtime: Runtime, client: WebClient, *, now: datetime | None = N
     now = now or utcnow()
     summary = Summary()
     with runtime.session() as session:
-        schedule = (compute.due_on(session=session, settings=runtime.settings, day=day) if day
-                    else compute.due_at(session=session, settings=runtime.settings, now=now))
+        schedule = compute.schedule_for(session=session, settings=runtime.settings, now=now, day=day)
         summary.stale = store.claim_stale_reservations(session=session, reserved_before=now - STALE_AFTER,
                                                        reserved_since=now - STALE_WINDOW)
     for person, problem in schedule.problems:

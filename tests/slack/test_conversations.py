@@ -8,7 +8,7 @@ from sqlmodel import select
 from bot.slack import ids
 from bot.slack.identity import SETUP_HELP
 from storage.models import Rep
-from tests.slack.harness import OTHER_CHANNEL, TEAM_CHANNEL, llm_coach, make_slack
+from tests.slack.harness import OTHER_CHANNEL, TEAM_CHANNEL, dm_channel, llm_coach, make_slack
 from tests.utils import factories as f
 from tests.utils.openai_server import FakeOpenAI
 from tests.utils.slack_emulator import BOT_ID, BOT_USER_ID
@@ -92,6 +92,10 @@ def test_messages_from_bots_including_itself_are_never_answered(slack):
                         "text": "<@U0BOT> what next on Globex?", "ts": "1700000602.0"})
     time.sleep(0.8)
     assert not [m for m in slack.emulator.methods() if m.startswith("chat.")]
+    slack.dm(slack.floor.alice, "what should I do next on Globex?", ts="1700000603.0")  # the app is alive: a person
+    [answer] = slack.emulator.wait_for("chat.postMessage")                           # is answered, and only they are
+    assert answer["channel"] == dm_channel(slack.floor.alice)
+    assert len([m for m in slack.emulator.methods() if m.startswith("chat.")]) == 1
 
 
 def test_an_unknown_person_gets_only_the_setup_explanation(slack):

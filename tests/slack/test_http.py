@@ -34,6 +34,8 @@ def test_a_badly_signed_or_stale_request_is_refused_and_never_answered(slack, pr
     assert reply.status == 401
     time.sleep(0.3)
     assert "chat.postMessage" not in slack.emulator.methods()
+    assert slack.sender.event(event).status == 200  # the same event, signed properly, is answered
+    assert [m["channel"] for m in slack.emulator.wait_for("chat.postMessage")] == ["D1"]
 
 
 def test_a_retried_event_is_answered_once_even_when_both_deliveries_race(slack):
