@@ -43,7 +43,6 @@ from knowledge.retriever import Retriever  # noqa: E402
 from knowledge.store import close_stores  # noqa: E402
 from storage.access import Viewer  # noqa: E402
 from storage.deals import open_deals_for, rep_by_identity  # noqa: E402
-from storage.timeutil import utcnow  # noqa: E402
 from tests.utils.openai_server import FakeOpenAI  # noqa: E402
 
 
@@ -109,7 +108,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         runtime = Runtime(Settings(home=home, database_url=None, chroma_url=None, embeddings="local"))
-        now = utcnow()
+        now = runtime.now()
         process = runtime.process
 
         started = time.perf_counter()

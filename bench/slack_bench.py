@@ -41,7 +41,6 @@ from bot.config import Settings  # noqa: E402
 from bot.demo_data import generate  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from storage.models import Rep, Role  # noqa: E402
-from storage.timeutil import utcnow  # noqa: E402
 from tests.utils.slack_emulator import SlackEmulator, SlackSender  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -98,7 +97,7 @@ def main() -> None:
             env.pop(name, None)
         runtime = Runtime(Settings(home=home))
         with runtime.session() as session:
-            generate(session=session, process=runtime.process, now=utcnow(), deals=args.deals)
+            generate(session=session, process=runtime.process, now=runtime.now(), deals=args.deals)
         with runtime.session() as session:
             users = list(session.exec(select(Rep.slack_user_id).where(Rep.role == Role.rep)).all())
         runtime.engine.dispose()

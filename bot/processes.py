@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session
@@ -11,8 +12,9 @@ from knowledge.process_map import ProcessMap, load_process_map, parse_process_ma
 from storage.processes import activate_process_version, active_process_row, move_open_deals, open_deal_counts_by_stage
 
 
-def activate(*, session: Session, path: Path, moves: dict[str, str] | None = None) -> tuple[ProcessMap, dict[str, int]]:
-    """Validate ``path`` and make it the active map.
+def activate(*, session: Session, path: Path, now: datetime,
+             moves: dict[str, str] | None = None) -> tuple[ProcessMap, dict[str, int]]:
+    """Validate ``path`` and make it the active map as of ``now``.
 
     Criterion history is keyed by stage and criterion keys, so it carries over
     wherever keys are unchanged. Open deals in a stage the new map drops must be
@@ -38,18 +40,18 @@ def activate(*, session: Session, path: Path, moves: dict[str, str] | None = Non
     ]
     if problems:
         raise InvalidInput(f"{path}: not loaded", problems)
-    moved = {old: move_open_deals(session=session, from_stage=old, to_stage=new) for old, new in moves.items() if old in counts}
+    moved = {old: move_open_deals(session=session, from_stage=old, to_stage=new, now=now) for old, new in moves.items() if old in counts}
     activate_process_version(
         session=session, name=process.name, version=process.version, source_path=str(path),
-        content=Path(path).read_text(encoding="utf-8"), checksum=process.checksum,
+        content=Path(path).read_text(encoding="utf-8"), checksum=process.checksum, now=now,
     )
     return process, moved
 
 
-def active_or_default(*, session: Session, default_path: Path) -> ProcessMap:
+def active_or_default(*, session: Session, default_path: Path, now: datetime) -> ProcessMap:
     """The active map; on a fresh database the default file is activated first."""
     row = active_process_row(session=session)
     if row is None:
-        process, _ = activate(session=session, path=default_path)
+        process, _ = activate(session=session, path=default_path, now=now)
         return process
     return parse_process_map(row.content, row.source_path)

@@ -1,9 +1,10 @@
-"""What every surface needs, built once and lazily: settings, database, the active process map."""
+"""What every surface needs, built once and lazily: settings, database, the active process map, the clock."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cached_property
 
 from sqlalchemy.engine import Engine
@@ -13,15 +14,24 @@ from bot.config import Settings
 from bot.processes import active_or_default
 from knowledge.process_map import ProcessMap
 from storage.db import make_engine, migrate, session_scope
+from storage.timeutil import Clock, SystemClock
 
 
 class Runtime:
-    """Shared state of one process (CLI run, Slack worker, test)."""
+    """Shared state of one process (CLI run, Slack worker, test).
 
-    def __init__(self, settings: Settings | None = None, engine: Engine | None = None):
+    ``Runtime.now()`` is the time for everything the program does: coach, digest, importer, Slack
+    listeners, process loading. Production uses the real clock; tests pass a ``FixedClock``.
+    """
+
+    def __init__(self, settings: Settings | None = None, engine: Engine | None = None, clock: Clock | None = None):
         self.settings = settings or Settings()
+        self.clock: Clock = clock or SystemClock()
         if engine is not None:
             self.__dict__["engine"] = engine
+
+    def now(self) -> datetime:
+        return self.clock.now()
 
     @cached_property
     def engine(self) -> Engine:
@@ -37,7 +47,7 @@ class Runtime:
     @cached_property
     def process(self) -> ProcessMap:
         with self.session() as session:
-            return active_or_default(session=session, default_path=self.settings.process_file)
+            return active_or_default(session=session, default_path=self.settings.process_file, now=self.now())
 
     def reload_process(self) -> ProcessMap:
         self.__dict__.pop("process", None)

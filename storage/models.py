@@ -1,9 +1,12 @@
 """SQLModel tables: the deal state Stagecoach coaches on.
 
 Conventions:
-- Every datetime is timezone-aware UTC (``storage.timeutil.utcnow()``), which is
-  what SQLModel's datetime columns require; conversion to a person's timezone
-  happens at the edges (digest, reports, rendering).
+- Every datetime is timezone-aware UTC, which is what SQLModel's datetime columns
+  require; conversion to a person's timezone happens at the edges (digest,
+  reports, rendering).
+- Every timestamp is written by the program from its clock (``Runtime.now()``),
+  never by the database's clock: no column has a server-side time default, so
+  the two clocks cannot disagree.
 - Append-only history (stage changes, criterion checks, activities) is never
   rewritten; the current state of a criterion is its latest check.
 - Indexes serve the coach (deal lookups per owner), the digest (open

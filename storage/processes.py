@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from storage.models import Deal, DealStatus, ProcessVersion, StageChange
-from storage.timeutil import utcnow
 
 
 def active_process_row(*, session: Session) -> ProcessVersion | None:
@@ -20,9 +21,8 @@ def open_deal_counts_by_stage(*, session: Session) -> dict[str, int]:
     return {stage: count for stage, count in rows}
 
 
-def move_open_deals(*, session: Session, from_stage: str, to_stage: str) -> int:
-    """Move every open deal in ``from_stage`` to ``to_stage``, recording the change; returns how many moved."""
-    now = utcnow()
+def move_open_deals(*, session: Session, from_stage: str, to_stage: str, now: datetime) -> int:
+    """Move every open deal in ``from_stage`` to ``to_stage`` at ``now``, recording the change; returns how many moved."""
     ids = session.exec(
         select(Deal.id).where(Deal.status == DealStatus.open, Deal.stage_key == from_stage)
     ).all()
@@ -36,7 +36,7 @@ def move_open_deals(*, session: Session, from_stage: str, to_stage: str) -> int:
 
 
 def activate_process_version(
-    *, session: Session, name: str, version: int, source_path: str, content: str, checksum: str
+    *, session: Session, name: str, version: int, source_path: str, content: str, checksum: str, now: datetime
 ) -> ProcessVersion:
     """Store a map version and make it the only active one (re-loading the same content reuses its row)."""
     session.exec(update(ProcessVersion).values(active=False))
@@ -45,7 +45,7 @@ def activate_process_version(
     ).first()
     if row is None:
         row = ProcessVersion(name=name, version=version, source_path=source_path, content=content,
-                             checksum=checksum, loaded_at=utcnow())
+                             checksum=checksum, loaded_at=now)
     row.active = True
     session.add(row)
     session.flush()

@@ -1,14 +1,44 @@
-"""Time helpers: the database holds timezone-aware UTC; people live in their own timezones."""
+"""Time helpers: the database holds timezone-aware UTC; people live in their own timezones.
+
+The program's one clock is here. ``SystemClock`` is the only code that reads the system
+time; everything else asks the runtime (``Runtime.now()``) or is handed ``now`` by a
+caller that did, so a test can fix the time and the suite passes on any date.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
-def utcnow() -> datetime:
-    """Now, as the aware UTC datetime the tables store."""
-    return datetime.now(UTC)
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Now, as the aware UTC datetime the tables store."""
+        ...
+
+
+class SystemClock:
+    """The real time, for the running program."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that moves only when told: tests set it, and every reader sees the same instant."""
+
+    def __init__(self, at: datetime):
+        self.set(at)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def set(self, at: datetime) -> None:
+        self.at = to_utc(at)
+
+    def advance(self, by: timedelta) -> None:
+        self.at += by
 
 
 def to_utc(value: datetime) -> datetime:

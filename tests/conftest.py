@@ -1,4 +1,4 @@
-"""Shared fixtures: no test touches real state, the network, or another test's database."""
+"""Shared fixtures: no test touches real state, the network, the real date, or another test's database."""
 
 from __future__ import annotations
 
@@ -14,10 +14,37 @@ from sqlalchemy.engine import Engine
 from bot.config import Settings
 from bot.runtime import Runtime
 from storage.db import make_engine, migrate
+from storage.timeutil import FixedClock, SystemClock
+from tests.utils import clock_shift
+from tests.utils.factories import NOW
 
 DATA = Path(__file__).parent / "data"
 SMALL_PROCESS = DATA / "process_small.yaml"
 POSTGRES_URL = os.environ.get("STAGECOACH_TEST_POSTGRES_URL")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--clock-shift-days", type=int, default=0, metavar="N",
+                     help="Run every test with the system clock moved N days (negative: back). "
+                          "Proves no test depends on the day it runs.")
+
+
+_TRAVELLER = pytest.StashKey[object]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every process of the run calls this, xdist workers included, so each one moves its own clock.
+    config.stash[_TRAVELLER] = clock_shift.start(config.getoption("clock_shift_days"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if traveller := config.stash.get(_TRAVELLER, None):
+        traveller.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    days = config.getoption("clock_shift_days")
+    return f"clock shifted {days:+d} days: now is {SystemClock().now():%Y-%m-%d %H:%M} UTC" if days else None
 
 
 @pytest.fixture(autouse=True)
@@ -70,6 +97,12 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings: Settings, engine: Engine) -> Runtime:
-    """A runtime on the test database with the small process map active."""
-    return Runtime(settings, engine=engine)
+def clock() -> FixedClock:
+    """The program's time in a test: the moment the fixtures' dates are stated against."""
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def runtime(settings: Settings, engine: Engine, clock: FixedClock) -> Runtime:
+    """A runtime on the test database with the small process map active, on the test clock."""
+    return Runtime(settings, engine=engine, clock=clock)

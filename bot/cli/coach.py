@@ -15,7 +15,7 @@ from bot.errors import NotFound
 from bot.runtime import Runtime
 from storage.access import Viewer
 from storage.deals import rep_by_identity
-from storage.timeutil import parse_instant, utcnow
+from storage.timeutil import parse_instant
 
 
 def viewer_for(runtime: Runtime, user: str) -> Viewer:
@@ -27,8 +27,9 @@ def viewer_for(runtime: Runtime, user: str) -> Viewer:
         return Viewer.of(rep)
 
 
-def _now(value: str | None) -> datetime:
-    return parse_instant(value) if value else utcnow()
+def _now(runtime: Runtime, value: str | None) -> datetime:
+    """``--now``: the moment given, else the runtime's clock."""
+    return parse_instant(value) if value else runtime.now()
 
 
 @click.command("ask")
@@ -40,7 +41,7 @@ def _now(value: str | None) -> datetime:
 def ask(runtime: Runtime, user: str, as_json: bool, now_text: str | None, question: str) -> None:
     """Ask the coach one QUESTION as USER."""
     viewer = viewer_for(runtime, user)
-    answer = Coach.from_runtime(runtime).ask(viewer, question, now=_now(now_text))
+    answer = Coach.from_runtime(runtime).ask(viewer, question, now=_now(runtime, now_text))
     if as_json:
         click.echo(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -54,7 +55,7 @@ def ask(runtime: Runtime, user: str, as_json: bool, now_text: str | None, questi
 def chat(runtime: Runtime, user: str, now_text: str | None) -> None:
     """A conversation with the coach in the terminal; follow-ups keep the deal in focus. Ctrl-D ends it."""
     viewer = viewer_for(runtime, user)
-    _chat_loop(Coach.from_runtime(runtime), viewer, _now(now_text), [])
+    _chat_loop(Coach.from_runtime(runtime), viewer, _now(runtime, now_text), [])
 
 
 def _chat_loop(coach: Coach, viewer: Viewer, now: datetime, suggestions: list[str]) -> None:
@@ -88,8 +89,9 @@ def demo(runtime: Runtime, deals: int) -> None:
 
     home = runtime.settings.home / "demo"
     shutil.rmtree(home, ignore_errors=True)
-    demo_runtime = Runtime(runtime.settings.model_copy(update={"home": home, "database_url": None, "chroma_url": None}))
-    now = utcnow()
+    demo_runtime = Runtime(runtime.settings.model_copy(update={"home": home, "database_url": None, "chroma_url": None}),
+                           clock=runtime.clock)
+    now = demo_runtime.now()
     with step("Loading the sales process map"):
         process = demo_runtime.process
     err_console.print(f"  {process.name} v{process.version}: " + " → ".join(s.name for s in process.stages))

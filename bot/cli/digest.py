@@ -35,7 +35,7 @@ def digest(runtime: Runtime, day: datetime | None, now_text: str | None, dry_run
     however many machines at once. Exits 1 when any digest failed.
     """
     try:
-        now = _now(now_text)
+        now = _now(runtime, now_text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from None
     local_date = day.date() if day else None

@@ -32,7 +32,7 @@ def pipeline(runtime: Runtime, report: str, user: str | None, team: str | None, 
     period = parse_period(period_text) if period_text else None
     viewer = viewer_for(runtime, user) if user else LOCAL_ADMIN
     request = ReportRequest((report,), period=period, rep=rep, team=team)
-    (result,) = run_reports(runtime, viewer, request, now=_now(now_text))
+    (result,) = run_reports(runtime, viewer, request, now=_now(runtime, now_text))
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:

@@ -45,7 +45,7 @@ def load(runtime: Runtime, file: Path, moves: tuple[str, ...]) -> None:
             raise InvalidInput(f"--move takes OLD=NEW, got {move!r}")
         pairs[old.strip()] = new.strip()
     with runtime.session() as session:
-        process, moved = processes.activate(session=session, path=file, moves=pairs)
+        process, moved = processes.activate(session=session, path=file, moves=pairs, now=runtime.now())
     for old, count in moved.items():
         click.echo(f"moved {count} open deal(s) from {old} to {pairs[old]}")
     click.echo(f"active process: {process.name} v{process.version} ({len(process.stages)} stages)")

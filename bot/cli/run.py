@@ -70,7 +70,7 @@ def run(runtime: Runtime, port: int, host: str, workers: int, no_digest: bool) -
     sock = listen(host, port)
 
     def make_app():
-        worker = Runtime(settings, engine=make_engine(settings.resolved_database_url))
+        worker = Runtime(settings, engine=make_engine(settings.resolved_database_url), clock=runtime.clock)
         return create_app(worker)
 
     click.echo(f"Stagecoach listens on http://{host}:{sock.getsockname()[1]}/slack/events "

@@ -28,7 +28,7 @@ from prompts import render_prompt
 from storage import conversations
 from storage import deals as deal_store
 from storage.access import Viewer
-from storage.timeutil import local_midnight_utc, utcnow, zone
+from storage.timeutil import local_midnight_utc, zone
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class Coach:
     def ask(self, viewer: Viewer, question: str, *, conversation_key: str | None = None, now: datetime | None = None,
             on_delta: Callable[[str], None] | None = None) -> CoachAnswer:
         """Answer ``question`` for ``viewer``; with ``conversation_key``, follow-ups keep their deal in focus."""
-        now = now or utcnow()
+        now = now or self.runtime.now()
         question = question.strip()
         with self.runtime.session() as session:
             convo = conversations.load_conversation(session=session, key=conversation_key, rep_id=viewer.rep_id) if conversation_key else None

@@ -26,7 +26,6 @@ from bot.runtime import Runtime
 from bot.slack.blocks import Message
 from storage import digest as store
 from storage.digest import StaleReservation
-from storage.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +99,7 @@ def deliver_due(runtime: Runtime, client: WebClient, *, now: datetime | None = N
 
     Safe to run from any number of processes at once: each person and day is sent at most once.
     """
-    now = now or utcnow()
+    now = now or runtime.now()
     summary = Summary()
     with runtime.session() as session:
         schedule = compute.schedule_for(session=session, settings=runtime.settings, now=now, day=day)
@@ -146,7 +145,7 @@ def deliver_one(runtime: Runtime, client: WebClient, digest: Digest, *, now: dat
         return _outcome(due, "failed", reason)
     try:
         with runtime.session() as session:
-            store.complete(session=session, delivery_id=delivery_id, channel=channel, ts=ts, now=utcnow())
+            store.complete(session=session, delivery_id=delivery_id, channel=channel, ts=ts, now=runtime.now())
     except Exception as exc:  # sent but not recorded: the row stays reserved and the next run reports it
         logger.exception("digest sent to %s but not recorded", person.name)
         return _outcome(due, "sent", f"sent, but recording it failed: {exc}", channel, ts)

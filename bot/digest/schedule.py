@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot.digest.deliver import deliver_due
 from bot.runtime import Runtime
-from storage.timeutil import utcnow
+from storage.timeutil import SystemClock
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ JOB_ID = "stagecoach-digest"
 def run_due_digests(runtime: Runtime, client: WebClient) -> None:
     """One scheduled check; never raises, so a bad run does not stop the schedule."""
     try:
-        summary = deliver_due(runtime, client, now=utcnow())
+        summary = deliver_due(runtime, client, now=runtime.now())
     except Exception:  # the database may be down for a moment; the next check tries again
         logger.exception("digest run failed")
         return
@@ -42,8 +42,10 @@ def start_scheduler(runtime: Runtime, client: WebClient, *, every_minutes: float
     (``max_instances=1``), and missed checks collapse into one (``coalesce``).
     """
     scheduler = BackgroundScheduler(timezone="UTC")
+    # When to wake is APScheduler's real clock, whatever the runtime's says; what is due is the runtime's.
+    first_check = SystemClock().now() + timedelta(seconds=1)
     scheduler.add_job(run_due_digests, "interval", args=(runtime, client), id=JOB_ID,
-                      minutes=every_minutes, next_run_time=utcnow() + timedelta(seconds=1),
+                      minutes=every_minutes, next_run_time=first_check,
                       max_instances=1, coalesce=True, misfire_grace_time=None)
     scheduler.start()
     return scheduler

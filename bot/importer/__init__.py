@@ -27,7 +27,6 @@ from bot.importer.source import DEFAULT_ENCODING, Row, batched, read_header, rea
 from bot.importer.values import StageResolver
 from bot.runtime import Runtime
 from storage import imports as db
-from storage.timeutil import utcnow
 
 KINDS: dict[str, type[ImportJob]] = {"reps": RepImport, "deals": DealImport, "history": HistoryImport}
 BATCH_SIZE = 5000
@@ -71,7 +70,7 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
     stages = StageResolver(runtime.process, stage_names)
     with runtime.session() as session:
         with db.bulk_write_tuning(session), _cyclic_gc_paused():
-            job = KINDS[kind](session=session, columns=columns, stages=stages, now=now or utcnow(),
+            job = KINDS[kind](session=session, columns=columns, stages=stages, now=now or runtime.now(),
                               date_format=date_format)
             log = ErrorLog()
             in_child = job.single_pass and size >= pipeline_min_bytes and pipeline.available()

@@ -27,7 +27,6 @@ from slack_bolt.middleware import Middleware
 
 from bot.runtime import Runtime
 from storage import events
-from storage.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ class EventClaims:
     def _write(self, burst: list[tuple[str, Future]]) -> None:
         try:
             with self.runtime.session() as session:
-                now = utcnow()
+                now = self.runtime.now()
                 # One by one inside the transaction, so a retry in the same burst as its original loses.
                 results = [events.claim_event(session=session, event_id=event_id, now=now) for event_id, _ in burst]
         except Exception as exc:  # the database is unreachable: no answer rather than a duplicate
@@ -86,7 +85,7 @@ class EventClaims:
         self._next_prune = now + PRUNE_EVERY_SECONDS
         try:
             with self.runtime.session() as session:
-                events.forget_events_before(session=session, before=utcnow() - KEEP_CLAIMS)
+                events.forget_events_before(session=session, before=self.runtime.now() - KEEP_CLAIMS)
         except Exception:  # pruning is housekeeping; a failure must not cost an answer
             logger.exception("could not prune processed events")
 

@@ -16,7 +16,6 @@ from bot.slack.identity import UnknownPerson, viewer_for
 from bot.slack.mrkdwn import escape
 from bot.slack.services import Services
 from storage.access import Viewer
-from storage.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +85,7 @@ def visible_plan(services: Services, viewer: Viewer, deal_id: int | None) -> Dea
     if deal_id is not None:
         with services.runtime.session() as session:
             # A retriever-less coach: plans need no embedding model, and a modal must open within 3 seconds.
-            plan = Coach(services.runtime).plan_for(session, viewer, deal_id, utcnow())
+            plan = Coach(services.runtime).plan_for(session, viewer, deal_id, services.runtime.now())
     if plan is None:
         raise NotFound(DEAL_NOT_FOUND)
     return plan

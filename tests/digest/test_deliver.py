@@ -5,11 +5,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -20,12 +18,12 @@ from storage.db import make_engine
 from storage.models import Role, Team
 from tests.conftest import SMALL_PROCESS
 from tests.digest.fixtures import MONDAY, MONDAY_AFTERNOON_UTC, client_for
+from tests.utils import clock_shift
 from tests.utils import factories as f
 from tests.utils.slack_emulator import SlackEmulator
 
 AT = MONDAY_AFTERNOON_UTC  # Monday: 08:30 in Los Angeles, 16:30 in UTC, 11:30 in New York
 OVERDUE = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -167,7 +165,7 @@ def test_two_runs_at_once_deliver_exactly_one_dm_per_person(runtime, db_url, sla
 
     def run() -> None:
         engine = make_engine(db_url)  # its own pool, as another worker or machine would have
-        worker = Runtime(runtime.settings, engine=engine)
+        worker = Runtime(runtime.settings, engine=engine, clock=runtime.clock)
         worker.process  # noqa: B018 - load the map before the race, as a running worker has
         start.wait()
         summaries.append(deliver_due(worker, client_for(worker, slack), now=AT))
@@ -208,8 +206,8 @@ def test_a_run_killed_mid_send_never_causes_a_second_message_and_the_next_run_re
            "STAGECOACH_HOME": str(tmp_path / "child"), "SLACK_BOT_TOKEN": "xoxb-test"}
     with HangingSlack() as hanging:
         child = subprocess.Popen(
-            [sys.executable, "-c", "from bot.cli import main; main()", "digest", "--now", AT.isoformat()],
-            env={**env, "SLACK_API_URL": hanging.base_url}, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            clock_shift.command("digest", "--now", AT.isoformat()),
+            env={**env, "SLACK_API_URL": hanging.base_url}, cwd=clock_shift.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             assert hanging.posted.wait(60), child.communicate(timeout=5)
             child.send_signal(signal.SIGKILL)

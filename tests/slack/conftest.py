@@ -5,7 +5,7 @@ from tests.slack.harness import make_slack, team_channel  # noqa: F401  (fixture
 
 
 @pytest.fixture
-def slack(settings, engine, floor, team_channel):  # noqa: F811
+def slack(runtime, floor, team_channel):  # noqa: F811
     """A running app with the composer coach (no LLM, no retriever) on the floor's data."""
-    with make_slack(settings, engine, floor)() as running:
+    with make_slack(runtime, floor)() as running:
         yield running

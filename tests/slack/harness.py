@@ -90,17 +90,22 @@ def llm_coach(runtime: Runtime, server: FakeOpenAI, timeout: float = 20.0) -> Co
     return Coach(runtime, chat_model=make_chat_model(settings))
 
 
-def make_slack(settings: Settings, engine, floor: Floor, coach_for: Callable[[Runtime], Coach] | None = None):
+def slack_runtime(runtime: Runtime, emulator: SlackEmulator) -> Runtime:
+    """``runtime`` (its database and clock) with the Slack settings pointing at ``emulator``."""
+    return Runtime(slack_settings(runtime.settings, emulator), engine=runtime.engine, clock=runtime.clock)
+
+
+def make_slack(runtime: Runtime, floor: Floor, coach_for: Callable[[Runtime], Coach] | None = None):
     """A context manager: emulator + app on the floor's database; ``coach_for`` builds the coach (composer default)."""
 
     @contextmanager
     def started(users: dict[str, str] | None = None) -> Iterator[Slack]:
         with SlackEmulator(users=users) as emulator:
-            runtime = Runtime(slack_settings(settings, emulator), engine=engine)
-            coach = coach_for(runtime) if coach_for else Coach(runtime)
-            with running_app(runtime, coach) as url:
+            app_runtime = slack_runtime(runtime, emulator)
+            coach = coach_for(app_runtime) if coach_for else Coach(app_runtime)
+            with running_app(app_runtime, coach) as url:
                 sender = SlackSender(f"{url}/slack/events", SECRET, response_url=emulator.response_url())
-                yield Slack(emulator, sender, url, runtime, floor)
+                yield Slack(emulator, sender, url, app_runtime, floor)
                 _settle(emulator)
 
     return started

@@ -10,7 +10,6 @@ from bot.deal_actions import DEAL_NOT_FOUND
 from bot.digest.blocks import COACH_ME, DONE, SNOOZE_WEEK
 from bot.slack import ids
 from storage.models import Activity, AnswerFeedback, CriterionCheck, FollowUp, StageChange
-from storage.timeutil import utcnow
 
 
 def _submit(slack, rep, callback_id: str, deal_id: int, values: dict):
@@ -112,11 +111,14 @@ def test_follow_ups_are_set_with_a_date_picker_and_completed_with_a_button(slack
     alice, hooli = slack.floor.alice, slack.floor.hooli
     slack.click(alice, ids.SET_FOLLOWUP, str(hooli.id))
     [opened] = slack.emulator.wait_for("views.open")
-    assert opened["view"]["blocks"][1]["element"]["type"] == "datepicker"
+    today = slack.runtime.now().date()  # Alice works in UTC
+    picker = opened["view"]["blocks"][1]["element"]
+    assert (picker["type"], picker["initial_date"]) == ("datepicker", (today + timedelta(days=1)).isoformat())
+    yesterday = (today - timedelta(days=1)).isoformat()
     past = _submit(slack, alice, ids.FOLLOWUP_VIEW, hooli.id, {
-        ids.DUE_DATE_INPUT: {"type": "datepicker", "selected_date": "2020-01-01"}, ids.NOTE_INPUT: _text("x")})
+        ids.DUE_DATE_INPUT: {"type": "datepicker", "selected_date": yesterday}, ids.NOTE_INPUT: _text("x")})
     assert past.json()["response_action"] == "errors"
-    day = (utcnow() + timedelta(days=3)).date()
+    day = today + timedelta(days=3)
     reply = _submit(slack, alice, ids.FOLLOWUP_VIEW, hooli.id, {
         ids.DUE_DATE_INPUT: {"type": "datepicker", "selected_date": day.isoformat()},
         ids.NOTE_INPUT: _text("Send the proposal")})

@@ -107,14 +107,12 @@ def test_an_unknown_person_gets_only_the_setup_explanation(slack):
     assert slack.emulator.calls_to("users.info")[0]["user"] == "U0STRANGER"
 
 
-def test_a_rep_is_found_by_slack_email_once_then_by_id(settings, engine, floor, team_channel):
-    from bot.runtime import Runtime
-
-    with Runtime(settings, engine=engine).session() as s:
+def test_a_rep_is_found_by_slack_email_once_then_by_id(runtime, floor, team_channel):
+    with runtime.session() as s:
         rep = s.get(Rep, floor.hooli.owner_id)
         rep.slack_user_id = None
         s.add(rep)
-    with make_slack(settings, engine, floor)(users={"U0NEWALICE": "Alice.Rep@example.com"}) as slack:
+    with make_slack(runtime, floor)(users={"U0NEWALICE": "Alice.Rep@example.com"}) as slack:
         event = {"type": "message", "channel_type": "im", "channel": "D0NEW", "user": "U0NEWALICE",
                  "text": "what should I do next on Hooli?"}
         slack.sender.event({**event, "ts": "1700000800.0"})
@@ -150,11 +148,11 @@ def test_a_long_answer_is_split_at_word_boundaries_within_block_kit_limits(slack
     assert all(len(m.blocks) <= 50 and m.text.strip() for m in messages)
 
 
-def test_an_llm_answer_streams_into_the_dm_thread(settings, engine, floor, team_channel):
+def test_an_llm_answer_streams_into_the_dm_thread(runtime, floor, team_channel):
     reply = ("First, send the pricing recap — it is overdue. Then draft the written success criteria with the "
              "champion and get the buyer to confirm them <in writing> & on email.")
     with FakeOpenAI(default_reply=reply) as llm, \
-        make_slack(settings, engine, floor, lambda rt: llm_coach(rt, llm))() as slack:
+        make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack:
         slack.dm(floor.alice, "what should I do next on Globex?", ts="1700000900.000900")
         [stop] = slack.emulator.wait_for("chat.stopStream")
         [start] = slack.emulator.calls_to("chat.startStream")
@@ -167,11 +165,11 @@ def test_an_llm_answer_streams_into_the_dm_thread(settings, engine, floor, team_
         assert "chat.postMessage" not in slack.emulator.methods()
 
 
-def test_a_streamed_draft_the_coach_rejects_is_replaced_by_the_final_answer(settings, engine, floor, team_channel):
+def test_a_streamed_draft_the_coach_rejects_is_replaced_by_the_final_answer(runtime, floor, team_channel):
     leaky = ("Push Hooli analytics and Initech renewal forward too, they look similar to Globex in every way here, "
              "so one plan for all three accounts will save you a week of work.")  # long enough to start streaming
     with FakeOpenAI(default_reply=leaky) as llm, \
-        make_slack(settings, engine, floor, lambda rt: llm_coach(rt, llm))() as slack:
+        make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack:
         # The draft names other deals: rejected twice, so the composer answers.
         slack.dm(floor.alice, "what should I do next on Globex?", ts="1700000950.0")
         [update] = slack.emulator.wait_for("chat.update")

@@ -56,11 +56,11 @@ def test_a_retried_event_is_answered_once_even_when_both_deliveries_race(slack):
         assert s.exec(select(func.count()).select_from(ProcessedEvent)).one() == 1
 
 
-def test_two_worker_apps_on_one_database_answer_a_duplicated_event_once(settings, engine, floor):
+def test_two_worker_apps_on_one_database_answer_a_duplicated_event_once(runtime, floor):
     """What several ``stagecoach run --workers`` processes share is the database, so the claim lives there."""
     from bot.coach.engine import Coach
 
-    with make_slack(settings, engine, floor)() as first, running_app(first.runtime, Coach(first.runtime)) as second:
+    with make_slack(runtime, floor)() as first, running_app(first.runtime, Coach(first.runtime)) as second:
         other = SlackSender(f"{second}/slack/events", SECRET)
         event = {"type": "message", "channel_type": "im", "channel": "DALICE", "user": floor.alice.slack_user_id,
                  "text": "what should I do next on Globex?", "ts": "1700000100.000100"}
@@ -75,10 +75,9 @@ def test_old_claims_are_pruned(runtime):
     from datetime import timedelta
 
     from storage import events
-    from storage.timeutil import utcnow
 
     with runtime.session() as s:
-        events.claim_event(session=s, event_id="EvOLD", now=utcnow() - timedelta(days=2))
+        events.claim_event(session=s, event_id="EvOLD", now=runtime.now() - timedelta(days=2))
     claims = EventClaims(runtime)
     assert claims.claim("EvNEW").result(timeout=10) is True  # a burst written, then housekeeping
     assert claims.claim("EvNEW").result(timeout=10) is False
@@ -87,10 +86,10 @@ def test_old_claims_are_pruned(runtime):
         assert s.get(ProcessedEvent, "EvNEW") is not None
 
 
-def test_a_slow_llm_does_not_delay_the_ack(settings, engine, floor, team_channel):
+def test_a_slow_llm_does_not_delay_the_ack(runtime, floor, team_channel):
     answer = "Send the pricing recap today, then agree written success criteria with the champion."
     with FakeOpenAI(default_reply={"delay": 10, "content": answer}) as llm, \
-        make_slack(settings, engine, floor, lambda rt: llm_coach(rt, llm))() as slack:
+        make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack:
         started = time.monotonic()
         reply = slack.dm(floor.alice, "what should I do next on Globex?")
         assert reply.status == 200 and reply.seconds < 1.0, reply

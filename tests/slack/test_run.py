@@ -4,19 +4,19 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
+from datetime import timedelta
 
 from click.testing import CliRunner
 
 from bot.cli import main
+from storage.timeutil import SystemClock
 from tests.conftest import SMALL_PROCESS
 from tests.slack.harness import SECRET
+from tests.utils import clock_shift
+from tests.utils import factories as f
 from tests.utils.slack_emulator import SlackEmulator, SlackSender
-
-STAGECOACH = Path(sys.executable).with_name("stagecoach")
 
 
 def _free_port() -> int:
@@ -68,9 +68,9 @@ def test_http_mode_with_two_workers_serves_health_verifies_signatures_and_answer
         env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
                "SLACK_API_URL": emulator.base_url, "STAGECOACH_DATABASE_URL": settings.resolved_database_url,
                "STAGECOACH_PROCESS_FILE": str(SMALL_PROCESS), "STAGECOACH_CHROMA_URL": "http://127.0.0.1:9"}
-        process = subprocess.Popen([str(STAGECOACH), "run", "--host", "127.0.0.1", "--port", str(port),
-                                    "--workers", "2", "--no-digest"], env=env, stderr=subprocess.PIPE,
-                                   start_new_session=True)
+        process = subprocess.Popen(clock_shift.command("run", "--host", "127.0.0.1", "--port", str(port),
+                                                       "--workers", "2", "--no-digest"),
+                                   env=env, cwd=clock_shift.REPO, stderr=subprocess.PIPE, start_new_session=True)
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_healthy(url, process)
@@ -88,15 +88,17 @@ def test_http_mode_with_two_workers_serves_health_verifies_signatures_and_answer
             _stop(process)
 
 
-def test_run_sends_the_due_digests_from_its_in_process_scheduler(settings, floor):
+def test_run_sends_the_due_digests_from_its_in_process_scheduler(runtime, settings, floor):
+    with runtime.session() as s:  # overdue on the clock the app runs on: the system's
+        f.followup(s, floor.globex, SystemClock().now() - timedelta(days=1), note="Overdue on the system clock")
     port = _free_port()
     with SlackEmulator() as emulator:
         env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
                "SLACK_API_URL": emulator.base_url, "STAGECOACH_DATABASE_URL": settings.resolved_database_url,
                "STAGECOACH_PROCESS_FILE": str(SMALL_PROCESS), "STAGECOACH_DIGEST_HOUR": "0",
                "STAGECOACH_DIGEST_DAYS": "mon,tue,wed,thu,fri,sat,sun"}  # everyone is due, whatever the clock says
-        process = subprocess.Popen([str(STAGECOACH), "run", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                                   stderr=subprocess.PIPE, start_new_session=True)
+        process = subprocess.Popen(clock_shift.command("run", "--host", "127.0.0.1", "--port", str(port)), env=env,
+                                   cwd=clock_shift.REPO, stderr=subprocess.PIPE, start_new_session=True)
         try:
             _wait_healthy(f"http://127.0.0.1:{port}", process)
             deadline = time.monotonic() + 30
@@ -105,6 +107,6 @@ def test_run_sends_the_due_digests_from_its_in_process_scheduler(settings, floor
                 if floor.alice.slack_user_id in channels:
                     break
                 time.sleep(0.2)
-            assert channels.count(floor.alice.slack_user_id) == 1, channels  # Alice's overdue follow-ups
+            assert channels.count(floor.alice.slack_user_id) == 1, channels  # Alice's overdue follow-up
         finally:
             _stop(process)

@@ -2,6 +2,7 @@
 
 import json
 import time
+from datetime import timedelta
 
 from bot.slack import ids
 from bot.slack.identity import SETUP_HELP
@@ -59,20 +60,23 @@ def test_pipeline_command_refuses_a_rep_the_teams_figures(slack):
     assert "managers" in answer["text"]
 
 
-def test_app_home_lists_a_reps_deals_and_a_managers_team(slack):
+def test_app_home_lists_a_reps_deals_and_a_managers_team(slack, clock):
     alice, manager = slack.floor.alice, slack.floor.manager
     slack.sender.event({"type": "app_home_opened", "user": alice.slack_user_id, "channel": "D0HOME", "tab": "home"})
     [home] = slack.emulator.wait_for("views.publish")
     assert home["user_id"] == alice.slack_user_id
-    shown = json.dumps(home["view"])
+    shown = json.dumps(home["view"], ensure_ascii=False)
     assert "Globex platform rollout" in shown and "Hooli analytics" in shown
-    assert "overdue" in shown and "7 over" in shown
+    assert "overdue" in shown and "day 25 of 20 ⚠️ 5 over" in shown
     assert "Initech" not in shown and "Team summary" not in shown
     slack.sender.event({"type": "app_home_opened", "user": manager.slack_user_id, "channel": "D0HOM2", "tab": "home"})
     team = json.dumps(slack.emulator.wait_for("views.publish", 2)[1]["view"])
     assert "Team summary" in team and "Bob Rep" in team and "Carol" not in team
     slack.sender.event({"type": "app_home_opened", "user": "U0STRANGER", "channel": "D0HOM3", "tab": "home"})
     assert SETUP_HELP in json.dumps(slack.emulator.wait_for("views.publish", 3)[2]["view"])
+    clock.advance(timedelta(days=2))  # Home counts days on the program's clock
+    slack.sender.event({"type": "app_home_opened", "user": alice.slack_user_id, "channel": "D0HOME", "tab": "home"})
+    assert "day 27 of 20 ⚠️ 7 over" in json.dumps(slack.emulator.wait_for("views.publish", 4)[3]["view"], ensure_ascii=False)
 
 
 def _thread_started(slack, rep, channel: str, thread_ts: str) -> dict:

@@ -8,7 +8,6 @@ from slack_sdk import WebClient
 from bot import deal_actions
 from bot.slack.interactions import clicker, int_value, kindly, tell, visible_plan
 from bot.slack.modals import override_modal
-from storage.timeutil import utcnow
 
 
 @kindly
@@ -20,7 +19,7 @@ def advance_stage(body: dict, context: BoltContext, client: WebClient, respond: 
     try:
         with services.runtime.session() as session:
             change = deal_actions.advance_stage(session=session, viewer=viewer, process=services.runtime.process,
-                                                deal_id=plan.deal.id, now=utcnow())
+                                                deal_id=plan.deal.id, now=services.runtime.now())
     except deal_actions.NeedsOverride as needs:
         client.views_open(trigger_id=body["trigger_id"], view=override_modal(plan, needs.unmet))
         return

@@ -8,7 +8,6 @@ from slack_sdk import WebClient
 from bot import deal_actions
 from bot.errors import NotFound
 from bot.slack.interactions import clicker, int_value, kindly, tell
-from storage.timeutil import utcnow
 
 
 @kindly
@@ -20,5 +19,5 @@ def complete_followup(body: dict, context: BoltContext, client: WebClient, respo
         raise NotFound("I can't find that follow-up among the deals you can see.")
     with services.runtime.session() as session:
         followup = deal_actions.complete_followup(session=session, viewer=viewer, followup_id=followup_id,
-                                                  now=utcnow())
+                                                  now=services.runtime.now())
     tell(body, respond, client, f"Done: {followup.note or 'follow-up'}. ✅")

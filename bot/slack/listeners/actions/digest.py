@@ -14,7 +14,6 @@ from bot.errors import InvalidInput
 from bot.slack.interactions import button_value, clicker, kindly
 from bot.slack.listeners.acknowledge import AT_ONCE
 from bot.slack.listeners.actions.ask_about_deal import answer_about_deal
-from storage.timeutil import utcnow
 
 
 @kindly
@@ -30,7 +29,7 @@ def digest_button(body: dict, context: BoltContext, client: WebClient, respond: 
         return
     with services.runtime.session() as session:
         note = digest_actions.apply(action, session=session, viewer=viewer, process=services.runtime.process,
-                                    now=utcnow())
+                                    now=services.runtime.now())
     message = body.get("message") or {}
     respond(replace_original=True, text=message.get("text", ""),
             blocks=marked(message.get("blocks") or [], clicked.get("block_id", ""), note))

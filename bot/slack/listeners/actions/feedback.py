@@ -11,7 +11,6 @@ from bot.slack import ids
 from bot.slack.identity import viewer_for
 from bot.slack.interactions import button_value, channel_of, kindly, tell
 from storage.feedback import record_feedback
-from storage.timeutil import utcnow
 
 
 @kindly
@@ -28,5 +27,5 @@ def feedback(body: dict, context: BoltContext, client: WebClient, respond: Respo
     with services.runtime.session() as session:
         record_feedback(session=session, rep_id=viewer.rep_id if viewer else None, channel=channel_of(body) or "",
                         message_ts=container.get("message_ts") or (body.get("message") or {}).get("ts", ""),
-                        helpful=helpful, question=question, now=utcnow())
+                        helpful=helpful, question=question, now=services.runtime.now())
     tell(body, respond, client, "Thanks — noted. 🙏" if helpful else "Thanks — noted; I'll pass it on so I get better.")

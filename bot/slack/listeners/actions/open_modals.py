@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from bot.errors import InvalidInput
 from bot.slack.interactions import clicker, int_value, kindly, visible_plan
 from bot.slack.modals import activity_modal, criterion_modal, followup_modal
-from storage.timeutil import utcnow, zone
+from storage.timeutil import zone
 
 
 @kindly
@@ -40,5 +40,5 @@ def open_followup_modal(body: dict, context: BoltContext, client: WebClient, res
     services = context["services"]
     viewer = clicker(services, client, body)
     plan = visible_plan(services, viewer, int_value(body))
-    tomorrow = utcnow().astimezone(zone(viewer.timezone)).date() + timedelta(days=1)
+    tomorrow = services.runtime.now().astimezone(zone(viewer.timezone)).date() + timedelta(days=1)
     client.views_open(trigger_id=body["trigger_id"], view=followup_modal(plan, tomorrow))

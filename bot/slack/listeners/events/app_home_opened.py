@@ -8,7 +8,6 @@ from slack_sdk import WebClient
 from bot.slack.blocks import section
 from bot.slack.home import home_view
 from bot.slack.identity import SETUP_HELP, viewer_for
-from storage.timeutil import utcnow
 
 
 def app_home_opened(event: dict, context: BoltContext, client: WebClient) -> None:
@@ -19,5 +18,5 @@ def app_home_opened(event: dict, context: BoltContext, client: WebClient) -> Non
     if viewer is None:
         view = {"type": "home", "blocks": [section(SETUP_HELP)]}
     else:
-        view = home_view(services.runtime, viewer, utcnow())
+        view = home_view(services.runtime, viewer, services.runtime.now())
     client.views_publish(user_id=user, view=view)

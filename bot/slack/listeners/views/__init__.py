@@ -20,7 +20,7 @@ from bot.slack.modals import deal_id_of, done_view, value_of
 from bot.slack.mrkdwn import escape
 from bot.slack.services import Services
 from storage.access import Viewer
-from storage.timeutil import local_midnight_utc, utcnow, zone
+from storage.timeutil import local_midnight_utc, zone
 
 FOLLOWUP_HOUR = 9  # a follow-up set for a day is due at 9:00 in the rep's timezone
 
@@ -42,7 +42,7 @@ def _submit(ack: Ack, body: dict, context: BoltContext, client: WebClient, error
         if deal_id is None:
             raise NotFound(deal_actions.DEAL_NOT_FOUND)
         with services.runtime.session() as session:
-            note = change(session, viewer, deal_id, utcnow())
+            note = change(session, viewer, deal_id, services.runtime.now())
     except StagecoachError as error:
         ack(response_action="errors", errors={error_block: str(error)[:2000]})
         return
