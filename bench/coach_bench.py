@@ -8,16 +8,19 @@ embedding model, a generated company with N deals.
 - Latency: warm ``Coach.ask`` on the deterministic composer path, retrieval included (each
   question embedded afresh), as the demo rep; deal questions name deals by id (the generated
   names repeat at this size). Wall and CPU time: on a busy machine the first grows, the second barely.
-- Prompt size: the LLM path run once against a local OpenAI-compatible server; the exact
-  messages sent are counted with the local model's WordPiece tokenizer (tiktoken's BPE tables
-  are downloaded on first use, so they are not available offline); WordPiece counts run
-  higher than OpenAI's tokenizers on English text, so the figure is an upper bound.
+- LLM mode: deal questions against a local OpenAI-compatible server that answers every call
+  after a fixed 300 ms (the tool choice, then the wording): p50/p95 end to end and model calls
+  per question. The prompt of the wording call is counted with the local model's WordPiece
+  tokenizer (tiktoken's BPE tables are downloaded on first use, so they are not available
+  offline); WordPiece counts run higher than OpenAI's tokenizers on English text, so the
+  figure is an upper bound.
 - Peak memory: a separate ``stagecoach ask`` process on the same data, as a user would run it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -44,6 +47,8 @@ from knowledge.store import close_stores  # noqa: E402
 from storage.access import Viewer  # noqa: E402
 from storage.deals import open_deals_for, rep_by_identity  # noqa: E402
 from tests.utils.openai_server import FakeOpenAI  # noqa: E402
+
+MODEL_LATENCY = 0.3  # seconds: a fast hosted model's time to first answer
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -150,20 +155,41 @@ def main() -> None:
               f"{figures(attention_ms, attention_cpu)}")
         print(f"load average while timing: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
-        with FakeOpenAI(default_reply="Plan.") as server:
+        # LLM mode: the model picks the deal tool, then words its result, each reply after a fixed latency.
+        llm_asks = max(10, args.asks // 10)
+        with FakeOpenAI(default_reply="Start with the overdue follow-up, then work the open criteria.",
+                        latency=MODEL_LATENCY) as server:
             settings = runtime.settings.model_copy(update={"openai_api_key": "sk-bench", "openai_base_url": server.base_url})
             llm_coach = Coach(runtime, retriever=coach.retriever, chat_model=make_chat_model(settings))
-            answer = llm_coach.ask(rep, deal_questions[0], now=now)
-            messages = server.chat_requests()[-1]["messages"]
-        assert answer.intent == "deal_plan"
+            llm_ms, worded = [], 0
+            for i in range(llm_asks):
+                external_id = deal_ids[i % len(deal_ids)]
+                server.enqueue({"tool_calls": [{"name": "deal_plan", "arguments": {"deal": external_id}}]})
+                started = time.perf_counter()
+                answer = llm_coach.ask(rep, deal_questions[i % len(deal_questions)], now=now)
+                llm_ms.append((time.perf_counter() - started) * 1000)
+                worded += answer.worded_by_llm
+            requests = server.chat_requests()
+        assert answer.intent == "deal_plan" and worded == llm_asks, (answer.intent, worded)
+        llm_ms.sort()
+        print(f"LLM mode, deal questions, model latency {MODEL_LATENCY * 1000:.0f} ms per call ({llm_asks} asks): "
+              f"p50 {statistics.median(llm_ms):.0f} ms, p95 {percentile(llm_ms, 0.95):.0f} ms end to end; "
+              f"{len(requests) / llm_asks:.1f} model calls per question (at most 3)")
         from transformers import AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(str(model_path(runtime.settings.local_embedding_model)))
         tokenizer.model_max_length = 1_000_000  # counting only: the model's 512-token input limit does not apply
-        tokens = sum(len(tokenizer.encode(m["content"], add_special_tokens=False)) for m in messages)
-        chars = sum(len(m["content"]) for m in messages)
-        print(f"prompt for a deal question (system + user): {tokens} tokens (WordPiece), {chars} characters "
-              "(aim <= 1,500 tokens)")
+
+        def count(text: str) -> int:
+            return len(tokenizer.encode(text, add_special_tokens=False))
+
+        wording = requests[-1]  # the larger of a question's two requests: it carries the tool result
+        message_tokens = sum(count(json.dumps(m, ensure_ascii=False)) for m in wording["messages"])
+        tool_tokens = count(json.dumps(requests[-2]["tools"], ensure_ascii=False))
+        print(f"prompt for a deal question, counted with the local WordPiece tokenizer (tiktoken's tables download "
+              f"on first use, so they are not available offline; WordPiece counts run higher than OpenAI's): "
+              f"wording call {message_tokens} tokens (aim <= 1,500); tool choice call adds {tool_tokens} tokens of "
+              "tool definitions")
         print(f"peak memory of this bench process (index, {args.deals:,} deals generated, model): "
               f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

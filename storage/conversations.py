@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from storage.models import Conversation
 
@@ -22,17 +22,44 @@ def turns(conversation: Conversation | None) -> list[dict]:
     return json.loads(conversation.history) if conversation else []
 
 
+def last_state(history: list[dict]) -> dict:
+    """What the newest answer left for the next message to refer to (empty when nothing)."""
+    if not history or history[-1].get("role") != "assistant":
+        return {}
+    return {k: v for k, v in history[-1].items() if k not in ("role", "text")}
+
+
 def save_turn(*, session: Session, key: str, rep_id: int, deal_id: int | None, intent: str,
-              question: str, answer: str, now: datetime) -> None:
-    """Append a question and its answer, keeping the last few turns and the deal in focus."""
+              question: str, answer: str, now: datetime, state: dict | None = None) -> None:
+    """Append a question and its answer, keeping the last few turns and the deal in focus.
+
+    ``state`` rides on the answer's turn: what the next message may refer to (the deals of
+    a choice list, a write waiting for "yes").
+    """
     row = session.get(Conversation, key)
     if row is None or row.rep_id != rep_id:
         row = Conversation(key=key, rep_id=rep_id, history="[]", updated_at=now)
     history = json.loads(row.history)
-    history += [{"role": "user", "text": question}, {"role": "assistant", "text": answer}]
+    history += [{"role": "user", "text": question}, {"role": "assistant", "text": answer, **(state or {})}]
     row.history = json.dumps(history[-MAX_TURNS:])
     if deal_id is not None:
         row.deal_id = deal_id
     row.last_intent = intent
     row.updated_at = now
     session.add(row)
+
+
+def proposal_in_conversations(*, session: Session, rep_id: int, token: str) -> dict | None:
+    """The write ``token`` names, as proposed in one of this rep's conversations (None when none holds it).
+
+    Only the rep's own conversations are searched, so a button pressed by anyone else finds nothing,
+    exactly like a proposal that never was. A proposal lives as long as its turn is kept.
+    """
+    rows = session.exec(select(Conversation).where(Conversation.rep_id == rep_id,
+                                                   col(Conversation.history).contains(token))).all()
+    for row in rows:
+        for turn in json.loads(row.history):
+            proposal = turn.get("proposal")
+            if isinstance(proposal, dict) and proposal.get("token") == token:
+                return proposal
+    return None

@@ -116,3 +116,17 @@ def open_followups_due_by(*, session: Session, viewer: Viewer, until: datetime) 
         .order_by(FollowUp.due_at)
     ).all()
     return [(f, d) for f, d in rows]
+
+
+def deal_names_among(*, session: Session, candidates: set[str]) -> set[str]:
+    """Which of ``candidates`` (lowercased phrases) are the name or account of some deal, whoever owns it.
+
+    For the LLM claim checker only: it must catch another rep's deal named in an answer, so it
+    reads every deal, and it returns nothing but the phrases the answer itself contains.
+    """
+    if not candidates:
+        return set()
+    wanted = list(candidates)
+    names = session.exec(select(func.lower(Deal.name)).where(func.lower(Deal.name).in_(wanted))).all()
+    accounts = session.exec(select(func.lower(Deal.account)).where(func.lower(Deal.account).in_(wanted))).all()
+    return set(names) | set(accounts)

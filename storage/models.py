@@ -205,3 +205,17 @@ class AnswerFeedback(SQLModel, table=True):
     helpful: bool
     question: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime
+
+
+class ProposalDecision(SQLModel, table=True):
+    """A write proposed in words (``bot.coach.types.Proposal``) that its asker confirmed or cancelled.
+
+    The token is the primary key, so a proposal is decided once whatever the surface or how often
+    Confirm is pressed: the first insert wins and every later one finds it (``storage.proposals``).
+    """
+
+    token: str = Field(primary_key=True, max_length=64)
+    rep_id: int = Field(foreign_key="rep.id")
+    deal_id: int | None = Field(default=None, foreign_key="deal.id")
+    outcome: str = Field(max_length=16, description="recorded or cancelled.")
+    decided_at: datetime

@@ -10,7 +10,9 @@ from datetime import datetime
 import click
 
 from bot.cli.output import console, err_console, interactive, print_answer, step
+from bot.coach import proposals
 from bot.coach.engine import Coach
+from bot.coach.types import Proposal
 from bot.errors import NotFound
 from bot.runtime import Runtime
 from storage.access import Viewer
@@ -36,16 +38,30 @@ def _now(runtime: Runtime, value: str | None) -> datetime:
 @click.option("--as", "user", required=True, envvar="STAGECOACH_USER", help="Slack user id or email of the asker.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer and its facts as JSON.")
 @click.option("--now", "now_text", metavar="ISO-DATETIME", help="Answer as of this moment (default: now).")
+@click.option("--yes", "confirmed", is_flag=True, help="Record what the question asks to record, without asking first.")
 @click.argument("question")
 @click.pass_obj
-def ask(runtime: Runtime, user: str, as_json: bool, now_text: str | None, question: str) -> None:
-    """Ask the coach one QUESTION as USER."""
+def ask(runtime: Runtime, user: str, as_json: bool, now_text: str | None, confirmed: bool, question: str) -> None:
+    """Ask the coach one QUESTION as USER.
+
+    A QUESTION that records something ("Globex confirmed budget", "remind me to call Initech on Friday")
+    shows what would be written; --yes writes it.
+    """
     viewer = viewer_for(runtime, user)
-    answer = Coach.from_runtime(runtime).ask(viewer, question, now=_now(runtime, now_text))
+    now = _now(runtime, now_text)
+    answer = Coach.from_runtime(runtime).ask(viewer, question, now=now)
+    recorded = _record(runtime, viewer, answer.proposal, now) if confirmed and answer.proposal else None
+    answer.text = answer.text.replace(proposals.REPLY_HINT, "Run again with --yes to record it.")
     if as_json:
-        click.echo(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps({**answer.to_json(), "recorded": recorded}, indent=2, ensure_ascii=False))
     else:
-        print_answer(answer.text)
+        print_answer(recorded or answer.text)
+
+
+def _record(runtime: Runtime, viewer: Viewer, proposal: Proposal, now: datetime) -> str:
+    """``ask --yes``: the flag is the person's confirmation, so the proposal is written at once."""
+    with runtime.session() as session:
+        return proposals.apply(session=session, process=runtime.process, viewer=viewer, proposal=proposal, now=now)
 
 
 @click.command("chat")
@@ -107,17 +123,24 @@ def demo(runtime: Runtime, deals: int) -> None:
         from storage.deals import open_deals_for
 
         biggest = open_deals_for(session=session, viewer=rep, owner_id=rep.rep_id)[0]
+        plan = coach.plan_for(session, rep, biggest.id, now)
+    # A fact the buyer of the biggest deal confirmed, told in words: proposed, then confirmed with "yes".
+    confirmed = [f"{biggest.account} confirmed it: {plan.unmet[0].text.lower()}", "yes"] if plan.unmet else []
     console.rule(f"Chatting as {rep.name}, a rep")
     _chat_loop(coach, rep, now, [
-        "Which of my deals need attention?",
-        f"What should I do next on {biggest.name}?",
-        "And after that?",
-        "What are the exit criteria for Discover?",
+        "where should i start today?",
+        f"prep me for my call with {biggest.name}",
+        f"draft a follow-up to {biggest.name}",
+        *confirmed,
+        f"whats next on {biggest.name} and what comes after that stage?",
+        "What should I ask in discovery?",
         "How would a Challenger rep handle a pricing objection?",
     ])
     if not interactive():
         console.rule(f"Asking as {manager.name}, a manager")
-        _chat_loop(coach, manager, now, ["How many deals per stage?", "Stage flow this month", "Where are deals getting stuck?"])
+        _chat_loop(coach, manager, now, ["How is my team doing this quarter?",
+                                         "who on my team has the most overdue follow-ups?",
+                                         "Stage flow this month", "Where are deals getting stuck?"])
     console.print(f"\nDemo data lives in {home}. Ask more with: "
                   f"STAGECOACH_HOME={home} stagecoach chat --as {company.demo_rep_email}")
 

@@ -14,7 +14,6 @@ from typing import Protocol
 
 from bot.coach.types import DealPlan, DealRef
 from bot.text import plural
-from knowledge.process_map import ProcessMap, Stage
 
 TIP_CHARS = 260
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -105,21 +104,6 @@ def compose_not_found(mentioned: str | None) -> str:
             "Try the account name as it appears in the CRM, or ask “which of my deals need attention?”.")
 
 
-def compose_stage(stage: Stage, process: ProcessMap) -> str:
-    """A stage's entry, exit criteria and activities, as the map states them."""
-    lines = [f"*{stage.name}* (stage {process.index_of(stage.key) + 1} of {len(process.stages)}, "
-             f"expected {plural(stage.expected_days, 'day')})"]
-    if stage.buyer_state:
-        lines.append(f"Buyer's mindset: {stage.buyer_state}")
-    if stage.entry:
-        lines.append("Enters when: " + "; ".join(stage.entry))
-    lines.append("\n*Exit criteria* (each a fact the buyer confirmed):")
-    lines += [f"• {c.text}" for c in stage.exit_criteria]
-    lines.append("\n*Activities that move them:*")
-    lines += [f"• {a.text}" for a in stage.activities]
-    return "\n".join(lines)
-
-
 def compose_passages(passages: Sequence[PassageLike]) -> str:
     """An answer from retrieved notes: the best passages' key sentences, each with its source."""
     lines = []
@@ -133,17 +117,16 @@ def compose_attention(rows: Sequence[tuple[DealRef, list[str]]], viewer_is_manag
     if not rows:
         return "Nothing needs attention right now: no overdue follow-ups, stuck deals or passed close dates. 🎉"
     whose = "your team's" if viewer_is_manager else "your"
-    lines = [f"*{len(rows)} of {whose} deals need attention:*"]
+    verb = "needs" if len(rows) == 1 else "need"
+    lines = [f"*{len(rows)} of {whose} deals {verb} attention:*"]
     for deal, reasons in rows:
         owner = f" ({deal.owner_name})" if viewer_is_manager else ""
         lines.append(f"• *{deal_heading(deal)}*{owner}: {'; '.join(reasons)}")
     return "\n".join(lines)
 
 
-def compose_unknown(is_manager: bool) -> str:
-    examples = ["“What should I do next on <account>?”", "“Which of my deals need attention?”",
-                "“What are the exit criteria for Discover?”", "“How would a Challenger rep handle a pricing objection?”"]
-    if is_manager:
-        examples.append("“Stage flow last month” or “Where are deals getting stuck?”")
-    return ("I don't know that one — I only answer from your deals, the team's sales process and its playbooks. "
-            "You can ask me:\n" + "\n".join(f"• {e}" for e in examples))
+def compose_which_deal(example_names: Sequence[str]) -> str:
+    """No deal named and none in focus: ask which, with the asker's own deals as examples."""
+    if not example_names:
+        return "Which deal do you mean? I don't see any open deals of yours yet."
+    return "Which deal do you mean? For example: " + ", ".join(f"“{n}”" for n in example_names) + "."

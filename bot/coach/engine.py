@@ -1,55 +1,87 @@
 """The coach engine: one entry point, ``Coach.ask``, for every surface.
 
-Routing, deal resolution, access and the plan are deterministic; retrieval adds
-methodology passages; the LLM (when configured) only words the result, and the
-composer does when it is not, or when the LLM fails.
+``ask`` reads the question (``understand``: which intent, which deal, which stage),
+keeps the conversation's state (the deal in focus, a choice list, a write waiting
+for "yes") and hands the question to the intent's handler. Deal resolution and
+access are deterministic and happen here, before any handler runs; a question
+the router is unsure of gets a short clarifying question, never a guess.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
 
 from bot.coach import composer
+from bot.coach.intents import all_intents
+from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, Intent
 from bot.coach.plan import build_plan, deal_ref
-from bot.coach.resolve import resolve_deal
-from bot.coach.types import Citation, CoachAnswer, DealPlan, DealRef
-from bot.llm import Grounding, make_chat_model, word_answer
-from bot.pipeline.chat import answer_pipeline_question, answer_request
-from bot.pipeline.parser import carry_over, looks_like_pipeline_question
+from bot.coach.resolve import mask_deals, mask_words, placed_like_a_deal, resolve_deal, unexplained_words
+from bot.coach.router import NOTHING_CLOSE, Route, Router, shared_router
+from bot.coach.types import CoachAnswer, DealPlan, DealRef
+from bot.llm import make_chat_model
+from bot.pipeline.chat import answer_requests
+from bot.pipeline.parser import carry_over, looks_like_pipeline_question, names_someone
 from bot.runtime import Runtime
-from bot.text import plural
 from knowledge.process_map import Stage
-from prompts import render_prompt
 from storage import conversations
 from storage import deals as deal_store
 from storage.access import Viewer
-from storage.timeutil import local_midnight_utc, zone
 
 logger = logging.getLogger(__name__)
 
-_ATTENTION = re.compile(r"\b(need(s)? (my )?attention|overdue|follow[- ]?ups?|due today|at risk|priorit\w*|slipping)\b", re.I)
-_BIGGEST = re.compile(r"\b(biggest|largest|top) deal\b", re.I)
-_STAGE_QUESTION = re.compile(r"\b(exit|entry|criteria|criterion|activities|stage)\b", re.I)
-_AFTER = re.compile(r"\b(after that|then what|and then|what next after|after this)\b", re.I)
-_FOLLOW_ON = re.compile(r"^\s*(and|what about|how about|ok|okay|then|next|after|also|so)\b", re.I)
-_DEAL_TARGET = re.compile(r"\b(?:on|for|with|about|at)\s+([A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*)*)")
-PASSAGES_FOR_TIPS = 2
-PASSAGES_FOR_QUESTIONS = 3
-PASSAGE_CHARS = 700
+_ORDINALS = {"first": 0, "1st": 0, "one": 0, "1": 0, "second": 1, "2nd": 1, "two": 1, "2": 1, "third": 2, "3rd": 2,
+             "three": 2, "3": 2, "fourth": 3, "4th": 3, "4": 3, "fifth": 4, "5th": 4, "5": 4, "last": -1}
+_PICK = re.compile(r"^\s*(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|one|two|three|[1-5])"
+                   r"(?:\s+(?:one|deal))?\s*[.!?]?\s*$", re.I)
+_THIS_DEAL = re.compile(r"\b(?:it|its|it's|that deal|this deal|that one|this one|the deal|them|they|their)\b", re.I)
+# Deals named by what they are rather than by name.
+_BIGGEST_WORDS = r"(?:biggest|largest|top|most valuable)\s+(?:deal|opp\w*|account)"
+_NEXT_CALL_WORDS = r"next\s+(?:call|meeting|mtg|touch\w*|follow[- ]?up)"
+_BIGGEST = re.compile(rf"\b{_BIGGEST_WORDS}\b", re.I)
+_NEXT_CALL = re.compile(rf"\b{_NEXT_CALL_WORDS}\b", re.I)
+_DESCRIBED = re.compile(rf"\b(?:my|the|our)\s+(?:{_BIGGEST_WORDS}|{_NEXT_CALL_WORDS})\b", re.I)
+_NO_MODEL_NEEDED = frozenset({"help", "off_topic"})
+_PIPELINE_WORD = re.compile(r"\b(?:pipeline|pipe|funnel)\b", re.I)
+# A follow-on that only swaps the deal: "and Initech?", "what about hooli", "same for globex".
+_SWAP = re.compile(r"^\s*(?:and|what about|how about|same for|now|ok|okay|also)?\s*acme\s*[?.!]*\s*$", re.I)
+
+
+@dataclass
+class Understanding:
+    """What a question asks for, before anything is answered."""
+
+    intent: str
+    route: Route | None  # None when an exact rule decided
+    deals: list[deal_store.DealSummary] = field(default_factory=list)  # the visible deals it names
+    mentioned: str | None = None  # words that look like a deal's name but name no deal the asker may see
+    stage: Stage | None = None
+    rule: str | None = None  # the exact rule that decided, if any
+    also: Understanding | None = None  # a second question in the same message
+    clauses: list[str] = field(default_factory=list)  # the message split into its two questions, when it held two
+
+    @property
+    def confidence(self) -> float | None:
+        return None if self.route is None or self.rule else self.route.score
+
+    @property
+    def unsure(self) -> bool:
+        """The router decided, and not clearly enough to answer without asking."""
+        return self.rule is None and self.route is not None and not self.route.confident
 
 
 class Coach:
     """Answers questions for a viewer. Build once per process; ``ask`` is safe to call from many threads."""
 
-    def __init__(self, runtime: Runtime, retriever=None, chat_model=None):
+    def __init__(self, runtime: Runtime, retriever=None, chat_model=None, router: Router | None = None):
         self.runtime = runtime
         self.retriever = retriever
         self.chat_model = chat_model
+        self._router = router
 
     @classmethod
     def from_runtime(cls, runtime: Runtime) -> Coach:
@@ -58,6 +90,19 @@ class Coach:
 
         retriever = Retriever(runtime.settings, lambda: runtime.process)  # builds the index on first use if empty
         return cls(runtime, retriever=retriever, chat_model=make_chat_model(runtime.settings))
+
+    @property
+    def router(self) -> Router:
+        """The intent router on the local embedding model (offline, already used for retrieval)."""
+        if self._router is None:
+            settings = self.runtime.settings
+            model = settings.local_embedding_model
+            self._router = shared_router(model, lambda: _build_router(model, settings.home / "cache"))
+        return self._router
+
+    def warm_up(self) -> None:
+        """Load the embedding model and embed the router's examples now (seconds), not on the first question."""
+        self.router  # noqa: B018
 
     # -- entry point ---------------------------------------------------------------------------
 
@@ -69,47 +114,200 @@ class Coach:
         with self.runtime.session() as session:
             convo = conversations.load_conversation(session=session, key=conversation_key, rep_id=viewer.rep_id) if conversation_key else None
             history = conversations.turns(convo)
-            answer = self._route(session, viewer, question, now, convo, history, on_delta)
+            answer, state = self._answer(session, viewer, question, now, convo, history, on_delta)
             if conversation_key:
                 conversations.save_turn(session=session, key=conversation_key, rep_id=viewer.rep_id,
                                         deal_id=answer.deal.id if answer.deal else None, intent=answer.intent,
-                                        question=question, answer=answer.text, now=now)
+                                        question=question, answer=answer.text, now=now, state=state)
         return answer
 
-    def _route(self, session, viewer, question, now, convo, history, on_delta) -> CoachAnswer:
+    def understand(self, session, viewer: Viewer, question: str, last_intent: str | None = None) -> Understanding:
+        """Which intent, deals and stage ``question`` names, for ``viewer`` (only deals they may see).
+
+        ``last_intent`` is the conversation's previous intent: "and Initech?" asks it again for another deal.
+        A message holding two questions is read as its first, with the second in ``also``.
+        """
+        clauses = _clauses(question)
+        if len(clauses) == 2:
+            first, second = (self._understand_one(session, viewer, c, last_intent) for c in clauses)
+            if not (first.unsure or second.unsure) and first.intent != second.intent:
+                first.clauses, first.also = clauses, second
+                return first
+        return self._understand_one(session, viewer, question, last_intent)
+
+    def _understand_one(self, session, viewer: Viewer, question: str, last_intent: str | None) -> Understanding:
+        summaries = deal_store.visible_deal_summaries(session=session, viewer=viewer)
+        resolution = resolve_deal(question, summaries)
+        stage = self.stage_named(question)
+        masked = mask_deals(question, resolution.matches, DEAL_PLACEHOLDER)
+        # "my biggest deal", "my next call" name a deal too: the router reads them as one.
+        masked = _DESCRIBED.sub(DEAL_PLACEHOLDER, masked)
+        mentioned = None if resolution.matches else unexplained_words(question, _example_words(), self.runtime.process)
+        if looks_like_pipeline_question(question) and question.lower().lstrip().startswith("pipeline"):
+            return Understanding("pipeline", None, rule="pipeline prefix")
+        if resolution.matches and _SWAP.match(masked) and last_intent in self._deal_intents():
+            return Understanding(last_intent, None, resolution.matches, stage=stage, rule="same question, other deal")
+        if resolution.matches and masked.strip(" ?.!").lower() == DEAL_PLACEHOLDER:
+            return Understanding("deal_plan", None, resolution.matches, stage=stage, rule="a deal's name alone")
+        route = self.router.route(masked)
+        named = placed_like_a_deal(question, mentioned) if mentioned else None
+        if named:  # a deal we can't match ("next on Ghostbusters") reads as any deal's name would
+            guess = self.router.route(mask_words(masked, named, DEAL_PLACEHOLDER))
+            route = guess if guess.score > route.score else route
+        intent = route.intent
+        if (looks_like_pipeline_question(question) and not resolution.matches
+                and not (route.confident and _about_people(intent, question))
+                and (not mentioned or names_someone(question))):  # "why is Monarch stuck" is about a deal
+            return Understanding("pipeline", route, stage=stage, rule="pipeline words")
+        if route.score < NOTHING_CLOSE:  # like none of the coach's phrasings: most likely not about selling
+            return Understanding("off_topic", route, resolution.matches, mentioned, stage, rule="nothing close")
+        return Understanding(intent, route, resolution.matches, mentioned, stage)
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def _answer(self, session, viewer, question, now, convo, history, on_delta) -> tuple[CoachAnswer, dict]:
+        intents = all_intents()
         if not question:
-            return CoachAnswer(composer.compose_unknown(viewer.is_manager), "unknown")
-        if looks_like_pipeline_question(question):
-            return answer_pipeline_question(self.runtime, viewer, question, now=now, chat_model=self.chat_model)
+            return intents["help"].handle(self._ask(session, viewer, question, now, history, on_delta)), {}
+        state = conversations.last_state(history)
+        pending = self._pending_answer(session, viewer, question, now, state)
+        if pending is not None:
+            return pending, {}
         follow_up = self._pipeline_follow_up(question, convo, history)
         if follow_up is not None:
-            return answer_request(self.runtime, viewer, follow_up, now=now)
-        focus_deal_id = convo.deal_id if convo else None
+            return answer_requests(self.runtime, viewer, [follow_up], now=now), {}
+        picked = self._picked_from_choices(session, viewer, question, state)
+        if picked is not None:
+            intent = intents.get(state.get("choice_for") or "deal_plan", intents["deal_plan"])
+            ask = self._ask(session, viewer, question, now, history, on_delta, deal=picked)
+            return self._run(intent, ask, None)
+        last_intent = convo.last_intent if convo else None
+        if self.chat_model is not None:  # the model reads the question; the router's reading is its hint
+            from bot.coach import agent
 
-        summaries = deal_store.visible_deal_summaries(session=session, viewer=viewer)
-        stage = self._stage_named(question)
-        if stage is not None and _STAGE_QUESTION.search(question):
-            return self._stage_answer(stage)
-        resolution = resolve_deal(question, summaries)
-        if len(resolution.matches) > 1:
-            choices = [self._ref(session, viewer, s.id) for s in resolution.matches]
+            hint = self.understand(session, viewer, question, last_intent)
+            # Plainly outside selling, or asking what the coach does: the answer needs no model.
+            if hint.unsure or hint.intent not in _NO_MODEL_NEEDED:
+                worded = agent.answer(self, session, viewer, question, now, convo, history, hint, on_delta)
+                if worded is not None:
+                    return worded
+        understood = self.understand(session, viewer, question, last_intent)
+        if understood.also is not None:
+            return self._two_answers(session, viewer, understood, now, convo, history)
+        return self.answer_understood(session, viewer, question, understood, now, convo, history, on_delta)
+
+    def answer_understood(self, session, viewer, question, understood: Understanding, now, convo, history,
+                           on_delta) -> tuple[CoachAnswer, dict]:
+        intent = all_intents()[understood.intent]
+        ask = self._ask(session, viewer, question, now, history, on_delta, stage=understood.stage)
+        if understood.unsure:
+            return self._clarify(ask, understood.route), {}
+        if intent.needs_deal:
+            found = self._deal_for(ask, understood, convo)
+            if isinstance(found, CoachAnswer):
+                state = {"choices": [d.id for d in found.choices], "choice_for": intent.name} if found.choices else {}
+                found.confidence = understood.confidence
+                return found, state
+            ask.deal = found
+        return self._run(intent, ask, understood.confidence)
+
+    def _two_answers(self, session, viewer, understood: Understanding, now, convo, history) -> tuple[CoachAnswer, dict]:
+        """Two questions in one message, each answered in turn; the first answer's deal and buttons lead."""
+        first_clause, second_clause = understood.clauses
+        second_understood = understood.also
+        if not second_understood.deals and all_intents()[second_understood.intent].needs_deal:
+            # "whats next on globex and what's blocking it": the second question is about the first one's deal
+            second_understood.deals, second_understood.mentioned = understood.deals, None
+        first, _ = self.answer_understood(session, viewer, first_clause, understood, now, convo, history, None)
+        second, _ = self.answer_understood(session, viewer, second_clause, second_understood, now, convo, history, None)
+        first.text = f"{first.text}\n\n———\n\n{second.text}"
+        first.citations += [c for c in second.citations if c not in first.citations]
+        first.deal, first.plan = first.deal or second.deal, first.plan or second.plan
+        first.data = {**second.data, **first.data, "also": second.intent}
+        return first, {}
+
+    def _run(self, intent: Intent, ask: Ask, confidence: float | None) -> tuple[CoachAnswer, dict]:
+        answer = intent.handle(ask)
+        answer.confidence = confidence
+        state = {"proposal": answer.proposal.to_json()} if answer.proposal else {}
+        return answer, state
+
+    def _ask(self, session, viewer, question, now, history, on_delta, **slots) -> Ask:
+        return Ask(coach=self, session=session, viewer=viewer, question=question, now=now, history=history,
+                   on_delta=on_delta, **slots)
+
+    def _deal_for(self, ask: Ask, understood: Understanding, convo):
+        """The deal the question is about, or the answer that says why there is none (not found, which one?)."""
+        session, viewer = ask.session, ask.viewer
+        if len(understood.deals) > 1:
+            choices = [self._ref(session, viewer, s.id) for s in understood.deals]
             return CoachAnswer(composer.compose_choices(choices), "deal_choice", choices=choices)
-        target_id = resolution.deal.id if resolution.deal else None
-        if target_id is None and _BIGGEST.search(question):
+        deal_id = understood.deals[0].id if understood.deals else None
+        if deal_id is None and understood.mentioned and not _THIS_DEAL.search(ask.question):
+            return CoachAnswer(composer.compose_not_found(understood.mentioned), "not_found")
+        if deal_id is None:
+            deal_id = self._deal_described(session, viewer, ask.question, ask.now)
+        if deal_id is None and convo is not None:
+            deal_id = convo.deal_id
+        deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=deal_id) if deal_id else None
+        if deal is not None:  # a focus deal is re-checked: access can change between turns
+            return deal
+        if understood.mentioned:
+            return CoachAnswer(composer.compose_not_found(understood.mentioned), "not_found")
+        mine = deal_store.open_deals_for(session=session, viewer=viewer, owner_id=viewer.rep_id)[:3]
+        return CoachAnswer(composer.compose_which_deal([d.name for d in mine]), "which_deal")
+
+    @staticmethod
+    def _deal_described(session, viewer: Viewer, question: str, now: datetime) -> int | None:
+        """"my biggest deal" (the largest open one), "my next call" (the deal whose follow-up is due soonest)."""
+        if _BIGGEST.search(question):
             biggest = deal_store.open_deals_for(session=session, viewer=viewer, owner_id=viewer.rep_id)
-            target_id = biggest[0].id if biggest else None
-        if target_id is None and _ATTENTION.search(question):
-            return self._attention(session, viewer, now)
-        if target_id is None and focus_deal_id and (_FOLLOW_ON.search(question) or _AFTER.search(question) or len(question.split()) <= 4):
-            target_id = focus_deal_id
-        if target_id is not None:
-            deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=target_id)
-            if deal is not None:  # a focus deal is re-checked: access can change between turns
-                return self._deal_answer(session, viewer, deal, question, now, history, on_delta)
-        mentioned = _DEAL_TARGET.search(question)
-        if mentioned and self._stage_named(mentioned.group(1)) is None and not self._passages(question, None, 1):
-            return CoachAnswer(composer.compose_not_found(mentioned.group(1)), "not_found")
-        return self._general_answer(viewer, question, history, on_delta)
+            return biggest[0].id if biggest else None
+        if _NEXT_CALL.search(question):
+            upcoming = deal_store.open_followups_due_by(session=session, viewer=viewer, until=now + timedelta(days=366))
+            return next((deal.id for followup, deal in upcoming if followup.due_at >= now), None)
+        return None
+
+    def _clarify(self, ask: Ask, route: Route) -> CoachAnswer:
+        intents = all_intents()
+        candidates = [intents[name] for name in (route.intent, route.runner_up) if name in intents]
+        candidates = [i for i in candidates if i.name not in ("off_topic", "help")]
+        if not candidates:
+            return intents["help"].handle(ask)
+        example = self._example_deal(ask)
+        offers = [f"• {i.summary} — e.g. “{i.try_it.format(deal=example)}”" if i.try_it else f"• {i.summary}"
+                  for i in candidates]
+        text = "I'm not sure what you're after. Did you mean:\n" + "\n".join(offers)
+        return CoachAnswer(text, "clarify", confidence=route.score,
+                           data={"candidates": [i.name for i in candidates]})
+
+    def _example_deal(self, ask: Ask) -> str:
+        mine = deal_store.open_deals_for(session=ask.session, viewer=ask.viewer, owner_id=ask.viewer.rep_id)
+        return mine[0].name if mine else "your deal"
+
+    def _pending_answer(self, session, viewer, question, now, state) -> CoachAnswer | None:
+        """A "yes" or "no" to a write the previous answer proposed (or to nothing at all)."""
+        from bot.coach import proposals
+
+        decision = proposals.is_yes(question)
+        if decision is None:
+            return None
+        if not state.get("proposal"):
+            return CoachAnswer("There's nothing waiting for a yes or no from you right now. To record something, "
+                               "tell me what happened, e.g. “Globex confirmed budget”.", "nothing_pending")
+        return proposals.answer_pending(runtime=self.runtime, session=session, viewer=viewer, state=state,
+                                        confirmed=decision, now=now)
+
+    def _picked_from_choices(self, session, viewer, question, state):
+        """"the second one" after a list of deals to choose from."""
+        choices = state.get("choices") or []
+        match = _PICK.match(question)
+        if not choices or match is None:
+            return None
+        index = _ORDINALS[match.group(1).lower()]
+        if index >= len(choices):
+            return None
+        return deal_store.visible_deal(session=session, viewer=viewer, deal_id=choices[index])
 
     @staticmethod
     def _pipeline_follow_up(question: str, convo, history: list[dict]):
@@ -120,7 +318,21 @@ class Coach:
         # The newest question that named a report: a second follow-up keeps the report of the first.
         return next((request for previous in reversed(asked) if (request := carry_over(previous, question))), None)
 
-    # -- deal answers --------------------------------------------------------------------------
+    def suggestions(self, viewer: Viewer, now: datetime | None = None) -> list[str]:
+        """Questions worth asking right now, for the assistant's suggested prompts: the last one names
+        the asker's most pressing deal (the top of the focus ranking)."""
+        from bot.coach.intents.focus import rank
+
+        now = now or self.runtime.now()
+        prompts = ["Where should I start today?", "Prep me for my next call"]
+        with self.runtime.session() as session:
+            mine = [r for r in rank(self._ask(session, viewer, "", now, [], None)) if r.deal.owner_id == viewer.rep_id]
+        if mine:
+            prompts.append(f"Draft a follow-up for {mine[0].deal.name}")
+        prompts.append("How is my team's pipeline?" if viewer.is_manager else "Which follow-ups are overdue?")
+        return prompts
+
+    # -- shared by intents -----------------------------------------------------------------------
 
     def plan_for(self, session, viewer: Viewer, deal_id: int, now: datetime) -> DealPlan | None:
         """The plan for a deal the viewer may see (None otherwise) — what buttons and App Home show."""
@@ -129,156 +341,62 @@ class Coach:
             return None
         return build_plan(deal_store.deal_state(session=session, deal=deal), self.runtime.process, now)
 
-    def _deal_answer(self, session, viewer, deal, question, now, history, on_delta) -> CoachAnswer:
-        process = self.runtime.process
-        plan = build_plan(deal_store.deal_state(session=session, deal=deal), process, now)
-        stage = process.stage(plan.stage_key)
-        query = " ".join([question, stage.name, *(c.text for c in plan.unmet[:2])])
-        tips = self._passages(query, stage.key, PASSAGES_FOR_TIPS)
-        citations = [self._map_citation(stage), *(Citation(p.source, p.section) for p in tips)]
-        intent = "deal_plan"
-        if _AFTER.search(question) and plan.next_stage_name:
-            text = self._after_that(plan, process.next_stage(stage.key))
-            return CoachAnswer(text, intent, deal=plan.deal, plan=plan, citations=citations[:1])
-        text, worded = composer.compose_deal_plan(plan, tips, now), False
-        if self.chat_model is not None:
-            visible = deal_store.visible_deal_summaries(session=session, viewer=viewer)
-            others = {d.name.lower() for d in visible} | {d.account.lower() for d in visible}
-            mine = {deal.name.lower(), deal.account.lower()}
-            forbidden = {o for o in others if len(o) >= 4 and not any(o in m or m in o for m in mine)}
-            forbidden |= {c.key for s in process.stages if s.key != stage.key for c in s.exit_criteria}
-            user = render_prompt("coach_deal", question=question, history=_history_block(history),
-                                 facts=_facts_block(plan, now), process=_process_block(stage), sources=_sources_block(tips))
-            llm_text = word_answer(self.chat_model, system=self._system_prompt(), user=user,
-                                   grounding=Grounding(len(tips), frozenset(forbidden)), on_delta=on_delta)
-            if llm_text:
-                text, worded = llm_text, True
-        return CoachAnswer(text, intent, deal=plan.deal, plan=plan, citations=citations, worded_by_llm=worded)
+    def passages(self, query: str, *, stage_key: str | None = None, k: int = 2,
+                 kinds: tuple[str, ...] = ("methodology", "playbook")) -> list:
+        """Passages relevant enough to show (the retriever drops those under its measured threshold)."""
+        if self.retriever is None:
+            return []
+        return self.retriever.search(query, stage_key=stage_key, kinds=list(kinds), k=k)
 
-    def _after_that(self, plan: DealPlan, following: Stage) -> str:
-        lines = [f"Once the buyer confirms what's open in {plan.stage_name}, *{composer.deal_heading(plan.deal)}* "
-                 f"moves to *{following.name}*" + (f" — {following.buyer_state}" if following.buyer_state else ".")]
-        lines.append("There the buyer needs to confirm:")
-        lines += [f"• {c.text}" for c in following.exit_criteria]
-        if following.activities:
-            lines.append(f"Your first move there: {following.activities[0].text}.")
-        return "\n".join(lines)
-
-    def _attention(self, session, viewer: Viewer, now: datetime) -> CoachAnswer:
-        process = self.runtime.process
-        today_start = local_midnight_utc(now.astimezone(zone(viewer.timezone)).date(), zone(viewer.timezone))
-        overdue: dict[int, list] = {}
-        for followup, deal in deal_store.open_followups_due_by(session=session, viewer=viewer, until=today_start):
-            overdue.setdefault(deal.id, []).append(followup)
-        rows = []
-        for deal in deal_store.open_deals_for(session=session, viewer=viewer):
-            reasons, severity = [], 0
-            if deal.id in overdue:
-                oldest = (today_start - overdue[deal.id][0].due_at).days + 1
-                count = len(overdue[deal.id])
-                late = plural(oldest, 'day') + " late"
-                reasons.append(f"1 overdue follow-up, {late}" if count == 1 else f"{count} overdue follow-ups, the oldest {late}")
-                severity += 100 + oldest
-            stage = process.stage(deal.stage_key)
-            over = (now - deal.stage_entered_at).days - (stage.expected_days if stage else 0)
-            if stage and over > 0:
-                reasons.append(f"{plural(over, 'day')} over the {stage.expected_days} expected in {stage.name}")
-                severity += over
-            if deal.close_date and deal.close_date < now.date():
-                reasons.append(f"close date {deal.close_date:%b %d} has passed")
-                severity += 50
-            if reasons:
-                rows.append((severity, deal, reasons))
-        rows.sort(key=lambda r: (-r[0], r[1].name))
-        # Full references (a few queries each) only for the deals shown: a big book flags hundreds.
-        shown = [(self._ref(session, viewer, deal.id), reasons) for _, deal, reasons in rows[:10]]
-        text = composer.compose_attention(shown, viewer.is_manager)
-        if len(rows) > 10:
-            text += f"\n…and {len(rows) - 10} more."
-        return CoachAnswer(text, "attention", data={"deals": [deal.external_id for _, deal, _ in rows]})
+    def stage_named(self, text: str) -> Stage | None:
+        """The stage a question names by key or name ("discovery" names Discover)."""
+        words = re.findall(r"[a-z]+", text.lower())
+        for stage in self.runtime.process.stages:
+            name = stage.name.lower()
+            if stage.key in words or any(w == name or (w.startswith(name) and len(w) - len(name) <= 3) for w in words):
+                return stage
+        return None
 
     def _ref(self, session, viewer: Viewer, deal_id: int) -> DealRef:
         deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=deal_id)
         return deal_ref(deal_store.deal_state(session=session, deal=deal))
 
-    # -- general answers -----------------------------------------------------------------------
-
-    def _stage_named(self, text: str) -> Stage | None:
-        words = re.findall(r"[a-z]+", text.lower())
-        for stage in self.runtime.process.stages:
-            if stage.key in words or stage.name.lower() in text.lower():
-                return stage
-        return None
-
-    def _stage_answer(self, stage: Stage) -> CoachAnswer:
-        text = composer.compose_stage(stage, self.runtime.process)
-        return CoachAnswer(text, "criteria", citations=[self._map_citation(stage)])
-
-    def _general_answer(self, viewer: Viewer, question: str, history: list[dict], on_delta) -> CoachAnswer:
-        passages = self._passages(question, None, PASSAGES_FOR_QUESTIONS)
-        if not passages:  # nothing relevant: say so rather than let a model improvise
-            return CoachAnswer(composer.compose_unknown(viewer.is_manager), "unknown")
-        citations = [Citation(p.source, p.section) for p in passages]
-        text, worded = composer.compose_passages(passages), False
-        if self.chat_model is not None:
-            stage_keys = {p.stage_key for p in passages if p.stage_key}
-            stages = [s for s in self.runtime.process.stages if s.key in stage_keys]
-            user = render_prompt("coach_general", question=question, history=_history_block(history),
-                                 process="\n\n".join(_process_block(s) for s in stages) or "(none)",
-                                 sources=_sources_block(passages))
-            forbidden = {c.key for s in self.runtime.process.stages if s.key not in stage_keys for c in s.exit_criteria}
-            llm_text = word_answer(self.chat_model, system=self._system_prompt(), user=user,
-                                   grounding=Grounding(len(passages), frozenset(forbidden)), on_delta=on_delta)
-            if llm_text:
-                text, worded = llm_text, True
-        return CoachAnswer(text, "methodology", citations=citations, worded_by_llm=worded)
-
-    def _passages(self, query: str, stage_key: str | None, k: int) -> list:
-        if self.retriever is None:
-            return []
-        kinds = ["methodology", "playbook"]
-        return self.retriever.search(query, stage_key=stage_key, kinds=kinds, k=k)
-
-    def _system_prompt(self) -> str:
-        return render_prompt("coach_system", company_process=f"the “{self.runtime.process.name}” sales process")
-
-    def _map_citation(self, stage: Stage) -> Citation:
-        return Citation(f"processes/{Path(self.runtime.process.source).name}", f"Stage: {stage.name}")
+    def _deal_intents(self) -> set[str]:
+        return {name for name, intent in all_intents().items() if intent.needs_deal}
 
 
-# -- prompt blocks: only this deal's facts, each value data, never instructions ------------------
+def _build_router(model: str, cache_dir) -> Router:
+    import numpy as np
 
-def _facts_block(plan: DealPlan, now: datetime) -> str:
-    facts = {
-        "deal": plan.deal.name, "account": plan.deal.account, "owner": plan.deal.owner_name,
-        "stage": plan.stage_name, "buyer_state": plan.buyer_state,
-        "days_in_stage": plan.days_in_stage, "expected_days": plan.expected_days,
-        "confirmed_by_buyer": [c.text for c in plan.met],
-        "not_yet_confirmed": [c.text for c in plan.unmet],
-        "next_activities": [a.text for a in plan.next_activities],
-        "overdue_followups": [{"note": f.note, "days_overdue": f.days_overdue} for f in plan.overdue_followups],
-        "due_today": [f.note for f in plan.due_today_followups],
-        "last_activity": ({"days_ago": (now - plan.last_activity_at).days, "note": plan.last_activity_note}
-                          if plan.last_activity_at else None),
-        "earlier_stage_criteria_never_confirmed": [c.text for c in plan.unconfirmed_earlier],
-        "next_stage": plan.next_stage_name,
-    }
-    return json.dumps(facts, ensure_ascii=False, indent=1, default=str)
+    from knowledge.embeddings import LocalEmbeddings
+
+    embeddings = LocalEmbeddings(model)
+    examples = {name: intent.examples for name, intent in all_intents().items()}
+    return Router(examples, lambda texts: np.asarray(embeddings.embed_documents(texts), dtype=np.float32),
+                  lambda text: np.asarray(embeddings.embed_query(text), dtype=np.float32),
+                  cache_dir=cache_dir, model=model)
 
 
-def _process_block(stage: Stage) -> str:
-    lines = [f"Stage {stage.name}: expected {stage.expected_days} days."]
-    lines += [f"- exit criterion: {c.text}" for c in stage.exit_criteria]
-    lines += [f"- activity: {a.text} (moves: {', '.join(a.supports)})" for a in stage.activities]
-    return "\n".join(lines)
+# Where one message holds two questions: "whats overdue and what should i do on globex", "x? y".
+_SPLIT = re.compile(r"\?\s+(?=\S)|\s*;\s*|,?\s+(?:and|also|plus|&)\s+(?=(?:what|which|how|why|who|where|when|is|are|can|could|"
+                    r"should|do|does|draft|write|prep|show|list|give|tell|any)\b)", re.I)
 
 
-def _sources_block(passages) -> str:
-    if not passages:
-        return "(none)"
-    return "\n\n".join(f"[S{i}] {p.title} — {p.section}:\n{p.text[:PASSAGE_CHARS]}" for i, p in enumerate(passages, 1))
+def _clauses(question: str) -> list[str]:
+    """The questions in a message, when it holds two of at least two words each; else the message."""
+    parts = [p.strip(" ,") for p in _SPLIT.split(question) if p and p.strip(" ,")]
+    return parts if len(parts) == 2 and all(len(p.split()) >= 2 for p in parts) else [question]
 
 
-def _history_block(history: list[dict]) -> str:
-    return "\n".join(f"{t['role']}: {t['text'][:300]}" for t in history[-4:]) or "(none)"
+def _about_people(intent: str, question: str) -> bool:
+    """A ranking of people, or a person's results, though it uses pipeline words ("who has the biggest
+    pipeline", "my win rate"); a question that says "pipeline" about one person is a pipeline report."""
+    return intent == "team_ranking" or (intent == "scorecard" and not _PIPELINE_WORD.search(question))
 
+
+@cache
+def _example_words() -> frozenset[str]:
+    """Every word of every router example: words a question shares with them are not a deal's name."""
+    from bot.coach.router import normalize
+
+    return frozenset(w for intent in all_intents().values() for e in intent.examples for w in normalize(e).split())

@@ -102,3 +102,87 @@ def resolve_deal(question: str, deals: list[DealSummary]) -> Resolution:
     matched = sorted((i for i, (_, covered) in close.items() if covered == widest),
                      key=lambda i: (-best[i][0], deals[i].name))
     return Resolution([deals[i] for i in matched], " ".join(content))
+
+
+def mask_deals(question: str, deals: list[DealSummary], placeholder: str) -> str:
+    """The question in lowercase words with the words naming ``deals`` replaced by ``placeholder``.
+
+    The router then reads "why is Globex stuck" and "why is Initech stuck" as one question.
+    """
+    words = [w.strip(".'?!,") for w in _words(question)]
+    if not deals:
+        return " ".join(words)
+    names = [name for deal in deals for name in _names(deal)]
+    for n in range(min(6, len(words)), 0, -1):
+        i = 0
+        while i + n <= len(words):
+            gram = " ".join(words[i:i + n])
+            if gram not in _FILLER and process.extractOne(gram, names, scorer=fuzz.ratio,
+                                                          score_cutoff=MATCH_THRESHOLD) is not None:
+                words[i:i + n] = [placeholder]
+            i += 1
+    # A deal named by several words may leave a second placeholder next to the first ("acme acme").
+    collapsed = [w for k, w in enumerate(words) if not (w == placeholder and k and words[k - 1] == placeholder)]
+    return " ".join(collapsed)
+
+
+# Words that say when or how, never which deal: left over in "prep me for friday's call".
+_NOT_A_NAME = frozenset("""
+monday tuesday wednesday thursday friday saturday sunday tomorrow tonight yesterday week month quarter year morning
+afternoon evening q1 q2 q3 q4 am pm hi hey hello thanks thank pls please ok okay yeah yes no not one ones
+january february march april may june july august september october november december jan feb mar apr jun jul aug
+sep sept oct nov dec
+""".split())
+
+
+def unexplained_words(question: str, known: frozenset[str], process_map) -> str | None:
+    """The words of ``question`` that neither the coach's phrasings, stage names nor dates explain.
+
+    When no visible deal matched, these are what the person called the deal ("ghostbusters"), for a
+    reply that names what was asked. None when every word is explained.
+    """
+    stage_words = {w for s in process_map.stages for w in (s.key, s.name.lower())}
+    left = []
+    for typed in (w.strip(".'?!,") for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9&'.-]*", question)):
+        typed = typed[:-2] if typed.lower().endswith("'s") else typed
+        base = typed.lower()
+        if (not base or base in _FILLER or base in known or base in _NOT_A_NAME or base in stage_words
+                or any(base.startswith(s) for s in stage_words) or base.isdigit()):
+            continue
+        left.append(typed)  # as typed, so the reply names it the way the person did
+    return " ".join(left) or None
+
+
+def mask_words(text: str, words: str, placeholder: str) -> str:
+    """``text`` (as ``mask_deals`` returns it) with the run of ``words`` replaced by ``placeholder``."""
+    wanted = [w.lower() for w in words.split()]
+    tokens = text.split()
+    for i in range(len(tokens)):
+        window = [t.removesuffix("'s") for t in tokens[i:i + len(wanted)]]
+        if window == wanted:
+            return " ".join([*tokens[:i], placeholder, *tokens[i + len(wanted):]])
+    # The words were not adjacent ("umbrella ... bad"): replace the first, the name people lead with.
+    return " ".join(placeholder if t.removesuffix("'s") == wanted[0] else t for t in tokens)
+
+
+_DEAL_PLACE = re.compile(
+    r"\b(?:on|for|with|to|about|at|re)\s+(?:the\s+)?([a-z0-9][\w&.-]*(?:\s+[a-z0-9][\w&.-]*){0,2})"
+    r"|\b([a-z0-9][\w&.-]*)'s\s+(?:buyer|champion|contact|cto|cfo|ceo|vp|people|procurement)\b", re.I)
+
+
+def placed_like_a_deal(question: str, mentioned: str) -> str | None:
+    """The unmatched words that stand where a deal's name would ("next on Ghostbusters", "umbrella's buyer").
+
+    Words elsewhere ("capital of australia", "carol's opps") are left alone: they are more often
+    a question the coach can't answer, or a person, than a deal.
+    """
+    unmatched = mentioned.lower().split()
+    for match in _DEAL_PLACE.finditer(question):
+        words = []
+        for word in (match.group(1) or match.group(2)).lower().split():  # the name starts right there
+            if word not in unmatched:
+                break
+            words.append(word)
+        if words:
+            return " ".join(words)
+    return None

@@ -120,6 +120,12 @@ def period_words(text: str) -> str:
     return text.strip(" ?.!").removeprefix("in ").removeprefix("for ")
 
 
+def names_someone(text: str) -> bool:
+    """True when the question names a person or a team ("for Bob", "Team West")."""
+    rep, team, _ = _names(text)
+    return bool(rep or team)
+
+
 def _names(text: str) -> tuple[str | None, str | None, bool]:
     """(rep name, team name, whether the name was written like one) as the text writes them."""
     team = None

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot.pipeline.periods import Period
 from bot.pipeline.scope import Scope
-from bot.text import plural
+from bot.text import money, plural
 from knowledge.process_map import ProcessMap
 from storage import reports as store
 from storage.access import Viewer
@@ -92,8 +92,8 @@ def status_report(*, session: Session, viewer: Viewer, process: ProcessMap, scop
         rows.append({"stage": key, "stage_name": _name(process, key), "deals": count, "amount": float(amount),
                      "probability": probability, "weighted": round(weighted, 2) if weighted is not None else None})
         if count:
-            lines.append(f"{_name(process, key)}: {plural(count, 'open deal')}, {_money(amount)}"
-                         + (f" ({_money(weighted)} weighted at {probability:.0%})" if weighted is not None else ""))
+            lines.append(f"{_name(process, key)}: {plural(count, 'open deal')}, {money(amount)}"
+                         + (f" ({money(weighted)} weighted at {probability:.0%})" if weighted is not None else ""))
     total_deals = sum(r["deals"] for r in rows)
     total_amount = sum(r["amount"] for r in rows)
     weighted_total = sum(r["weighted"] or 0 for r in rows)
@@ -268,10 +268,6 @@ def _bottleneck_line(row: dict, unmet: store.UnmetCount, top: list) -> str:
         named = "; ".join(f"{c.text} ({n} of {unmet.deals})" for n, c in top) or "none"
         line += f". Most often unmet among {unmet.stuck} stuck and {unmet.lost} lost: {named}"
     return line
-
-
-def _money(value) -> str:
-    return f"{float(value):,.0f}"
 
 
 def build_report(kind: str, *, session: Session, viewer: Viewer, process: ProcessMap, scope: Scope,

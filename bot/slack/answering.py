@@ -24,7 +24,8 @@ from storage.access import Viewer
 logger = logging.getLogger(__name__)
 
 SORRY = "Sorry — I couldn't answer that just now. Please try again in a minute."
-PUBLIC_INTENTS = frozenset({"methodology", "criteria", "unknown", "clarify"})  # about the process, not about deals
+# About the process only. Help, clarifying and off-topic answers name the asker's own deals as examples.
+PUBLIC_INTENTS = frozenset({"methodology", "stage_guide", "nothing_pending"})
 
 
 @dataclass(frozen=True)

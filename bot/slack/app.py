@@ -9,6 +9,7 @@ Slack gets its response in milliseconds however slow the LLM is.
 from __future__ import annotations
 
 import logging
+import threading
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -53,7 +54,9 @@ def create_app(runtime: Runtime, coach=None, client: WebClient | None = None, *,
     )
     # Order matters: claims first, so a retried event reaches no listener (the assistant included).
     app.use(EventDeduplication(EventClaims(runtime)))
-    app.use(AttachServices(Services(runtime, coach=coach)))
+    services = Services(runtime, coach=coach)
+    app.use(AttachServices(services))
+    threading.Thread(target=services.warm_up, name="coach-warm-up", daemon=True).start()
     app.error(_log_error)
     register_listeners(app)
     return app

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from bot.coach.types import CoachAnswer, DealPlan
+from bot.coach.types import CoachAnswer, DealPlan, Proposal
 from bot.slack import ids
 from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE, FALLBACK_LIMIT, escape, plain, shorten, split_text
 from bot.slack.tables import table_blocks
@@ -20,6 +20,7 @@ QUESTION_IN_VALUE = 1500
 MAX_FOLLOWUP_BUTTONS = 3
 MAX_CHOICE_BUTTONS = 5
 MAX_SOURCES = 6
+PROPOSAL_BLOCK = "proposal"
 
 
 @dataclass
@@ -73,13 +74,15 @@ def answer_messages(answer: CoachAnswer, *, question: str, private: bool, intera
 
 def trailer_blocks(answer: CoachAnswer, *, question: str, private: bool, interactive: bool = True,
                    thread_ts: str | None = None) -> list[dict]:
-    """What follows an answer's text: sources, then deal buttons, then sharing and feedback."""
+    """What follows an answer's text: sources, then Confirm/Cancel for a proposed write, deal buttons, sharing and feedback."""
     blocks: list[dict] = []
     if answer.citations:
         sources = " · ".join(escape(f"{c.source} § {c.section}") for c in answer.citations[:MAX_SOURCES])
         blocks.append(context(f"Sources: {sources}"))
     if not interactive:
         return blocks
+    if answer.proposal is not None:
+        blocks.append(proposal_block(answer.proposal))
     if answer.plan is not None:
         blocks += deal_action_blocks(answer.plan)
     if answer.choices:
@@ -114,6 +117,17 @@ def deal_action_blocks(plan: DealPlan) -> list[dict]:
         blocks.append({"type": "actions", "block_id": "deal_followups", "elements": [
             button(f"☑️ Done: {f.note or 'follow-up'}", ids.COMPLETE_FOLLOWUP, str(f.id)) for f in followups]})
     return blocks
+
+
+def proposal_block(proposal: Proposal) -> dict:
+    """Confirm and Cancel for a write waiting for the asker's word.
+
+    The value is the token alone (32 characters): the handler finds the proposal in the clicker's own
+    conversations, so a button pressed by anyone else finds nothing to confirm.
+    """
+    return {"type": "actions", "block_id": PROPOSAL_BLOCK, "elements": [
+        button("✅ Confirm", ids.CONFIRM_PROPOSAL, proposal.token, style="primary"),
+        button("Cancel", ids.CANCEL_PROPOSAL, proposal.token)]}
 
 
 def feedback_block(question: str, *, private: bool, thread_ts: str | None = None) -> dict:

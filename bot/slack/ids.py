@@ -8,6 +8,11 @@ COMPLETE_FOLLOWUP = "deal_complete_followup"
 ADVANCE_STAGE = "deal_advance_stage"
 ASK_ABOUT_DEAL = "deal_ask_about"  # value: the deal's external id, when a question matched several deals
 
+# A write proposed in words ("Globex confirmed budget"); value: the proposal's token. Two ids, because
+# Slack rejects two buttons with one action_id in a block.
+CONFIRM_PROPOSAL = "proposal_confirm"
+CANCEL_PROPOSAL = "proposal_cancel"
+
 # Buttons on every answer.
 FEEDBACK_UP = "answer_feedback_up"
 FEEDBACK_DOWN = "answer_feedback_down"

@@ -6,6 +6,7 @@ A global middleware puts one ``Services`` into every request's context as
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -15,6 +16,8 @@ from slack_bolt.middleware import Middleware
 
 from bot.runtime import Runtime
 from bot.slack.priority import ACKS
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from bot.coach.engine import Coach
@@ -41,6 +44,13 @@ class Services:
                         self._factory = Coach.from_runtime
                     self._coach = self._factory(self.runtime)
         return self._coach
+
+    def warm_up(self) -> None:
+        """Build the coach and load its model in the background, so the first question is answered at once."""
+        try:
+            self.coach.warm_up()
+        except Exception:  # the first question will load it again and report the problem to the person
+            logger.exception("warming up the coach failed")
 
     def ask(self, viewer, question: str, **options):
         """``Coach.ask``, once the requests in flight are acknowledged (answers are the heavier work)."""

@@ -31,6 +31,11 @@ class Floor:
 
 @pytest.fixture
 def floor(runtime) -> Floor:
+    return build_floor(runtime)
+
+
+def build_floor(runtime) -> Floor:
+    """The floor's people and deals in the runtime's database (the benches use it too)."""
     runtime.process  # noqa: B018  (activate the small map)
     with runtime.session() as s:
         east, west = f.team(s, "East"), f.team(s, "West")

@@ -71,12 +71,13 @@ def test_a_methodology_question_is_answered_from_the_notes_with_citations(runtim
                                                                          "Handling objections")
 
 
-def test_nothing_relevant_means_i_dont_know_and_no_llm_call(runtime, floor, retriever):
+def test_a_question_outside_selling_says_so_with_no_passages_and_no_llm_call(runtime, floor, retriever):
     with FakeOpenAI() as server:
         llm = make_chat_model(Settings(openai_api_key="sk-test", openai_base_url=server.base_url))
         answer = Coach(runtime, retriever=retriever, chat_model=llm).ask(
             floor.viewer(floor.alice), "What's the weather like in Paris tomorrow?", now=NOW)
-        assert answer.intent == "unknown" and "I don't know" in answer.text
+        assert answer.intent == "off_topic" and "outside what I know" in answer.text
+        assert not answer.citations and "Globex" in answer.text  # examples come from the asker's own deals
         assert server.chat_requests() == []
 
 

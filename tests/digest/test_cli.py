@@ -37,7 +37,7 @@ def run(runtime, *args, slack=None):
 def test_dry_run_json_lists_each_person_with_items_and_deal_external_ids_and_records_nothing(runtime, work):
     result = run(runtime, "--now", AT, "--dry-run", "--json")
     assert result.exit_code == 0, result.output
-    digests = {(d["person"]["name"], d["kind"]): d for d in json.loads(result.output)["digests"]}
+    digests = {(d["person"]["name"], d["kind"]): d for d in json.loads(result.stdout)["digests"]}
     assert set(digests) == {("Lucy Park", "rep"), ("Otto Berg", "rep"), ("Mia Manager", "rep"), ("Mia Manager", "manager")}
     lucy = digests[("Lucy Park", "rep")]
     assert [(i["section"], i["deal"], i["days"], i["note"]) for i in lucy["items"]] == [("overdue", "CRM-7", 3, "Call the CFO")]
@@ -61,7 +61,7 @@ def test_dry_run_text_shows_each_digest_as_it_would_read(runtime, work):
 
 def test_a_date_previews_everyone_whose_workday_it_is(runtime, work):
     result = run(runtime, "--date", "2026-11-23", "--dry-run", "--json")
-    names = {d["person"]["name"] for d in json.loads(result.output)["digests"]}
+    names = {d["person"]["name"] for d in json.loads(result.stdout)["digests"]}
     assert names == {"Kenji Sato", "Lucy Park", "Otto Berg", "Mia Manager"}
     saturday = run(runtime, "--date", "2026-11-21", "--dry-run")
     assert saturday.exit_code == 0 and "No digests due." in saturday.output
@@ -75,7 +75,7 @@ def test_sending_prints_the_summary_and_a_second_run_sends_nothing(runtime, work
     assert first.output.splitlines()[0] == "digest: 3 sent, 1 empty (nothing due, not sent), 0 skipped, 0 failed"
     assert sorted(b["channel"] for b in slack.calls_to("chat.postMessage")) == sorted(
         [work.lucy.slack_user_id, work.otto.slack_user_id, work.mia.slack_user_id])
-    assert json.loads(second.output)["sent"] == 0
+    assert json.loads(second.stdout)["sent"] == 0
 
 
 def test_a_failed_dm_makes_the_command_fail_for_cron(runtime, work):

@@ -106,7 +106,8 @@ def model(server, timeout=5.0):
 
 
 def test_the_model_calls_a_report_tool_with_typed_arguments(runtime, history, llm):
-    llm.enqueue({"tool_calls": [{"name": "flow", "arguments": {"period": "October", "my_team": True}}]},
+    llm.enqueue({"tool_calls": [{"name": "pipeline_report",
+                                 "arguments": {"report": "flow", "period": "October", "my_team": True}}]},
                 "Discover emptied out in October: 5 left and 3 entered.")
     answer = ask(runtime, history.manager, "how did deals move through the stages in october?", model(llm))
     assert answer.intent == "pipeline" and answer.worded_by_llm
@@ -114,14 +115,15 @@ def test_the_model_calls_a_report_tool_with_typed_arguments(runtime, history, ll
     assert answer.text.startswith("Discover emptied out in October: 5 left and 3 entered.\n\n*Stage flow — East, October*")
     first = llm.chat_requests()[0]
     tools = {t["function"]["name"]: t["function"]["parameters"]["properties"] for t in first["tools"]}
-    assert set(tools) == {"status", "flow", "time", "stuck", "conversion", "bottlenecks", "ask_clarifying_question"}
-    assert "period" in tools["flow"] and "period" not in tools["status"]
-    summary_prompt = "\n".join(m["content"] for m in llm.chat_requests()[1]["messages"])
+    # One report tool beside the coach's own (deal plan, focus, scorecard...): fewer tokens for every question.
+    assert {"pipeline_report", "ask_clarifying_question", "deal_plan", "scorecard"} <= set(tools)
+    assert tools["pipeline_report"]["report"]["enum"] == ["status", "flow", "time", "stuck", "conversion", "bottlenecks"]
+    summary_prompt = "\n".join(m["content"] or "" for m in llm.chat_requests()[1]["messages"])
     assert "began October with 2, 3 entered, 5 left" in summary_prompt
 
 
 def test_a_summary_with_a_number_the_report_lacks_is_dropped(runtime, history, llm):
-    llm.enqueue({"tool_calls": [{"name": "status", "arguments": {}}]}, "You have 17 open deals.",
+    llm.enqueue({"tool_calls": [{"name": "pipeline_report", "arguments": {"report": "status"}}]}, "You have 17 open deals.",
                 "You have 17 open deals.")
     answer = ask(runtime, history.manager, "how's the pipeline looking", model(llm))
     assert not answer.worded_by_llm
@@ -130,7 +132,7 @@ def test_a_summary_with_a_number_the_report_lacks_is_dropped(runtime, history, l
 
 
 def test_access_holds_whatever_the_model_asks_for(runtime, history, llm):
-    llm.enqueue({"tool_calls": [{"name": "stuck", "arguments": {"team": "West"}}]})
+    llm.enqueue({"tool_calls": [{"name": "pipeline_report", "arguments": {"report": "stuck", "team": "West"}}]})
     answer = ask(runtime, history.alice, "what's stuck?", model(llm))
     assert answer.intent == "pipeline_denied" and answer.data == {}
 
@@ -145,7 +147,7 @@ def test_the_model_may_ask_back(runtime, history, llm):
     [{"status": 500}, {"status": 500}],                                  # the model is down
     ["Here are your numbers!", "Still no tool."],                        # it answers without a tool
     [{"tool_calls": [{"name": "forecast", "arguments": {}}]}] * 2,       # it calls a tool we do not have
-    [{"tool_calls": [{"name": "flow", "arguments": {"period": "someday"}}]}] * 2,  # an argument we cannot read
+    [{"tool_calls": [{"name": "pipeline_report", "arguments": {"report": "flow", "period": "someday"}}]}] * 2,  # an argument we cannot read
 ])
 def test_when_the_model_fails_the_parser_answers(runtime, history, llm, replies, caplog):
     llm.enqueue(*replies)
@@ -162,7 +164,7 @@ def test_a_slow_model_falls_back_in_bounded_time(runtime, history, llm):
 
 
 def test_a_rep_role_reaches_the_tool_prompt_but_no_deal_data(runtime, history, llm):
-    llm.enqueue({"tool_calls": [{"name": "status", "arguments": {}}]}, "OK")
+    llm.enqueue({"tool_calls": [{"name": "pipeline_report", "arguments": {"report": "status"}}]}, "OK")
     ask(runtime, history.alice, "how's my pipeline?", model(llm))
     routing = "\n".join(m["content"] for m in llm.chat_requests()[0]["messages"])
     assert f"role is {Role.rep.value}" in routing

@@ -24,7 +24,7 @@ def cli(db_url, runtime):
 def test_flow_for_a_month_as_json_without_as_is_everyone(cli, history):
     result = cli("flow", "--period", "2026-10", "--json")
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["scope"]["kind"] == "all"
     assert report["period"]["start"] == "2026-10-01T00:00:00+00:00"
     flows = {r["stage"]: (r["start"], r["entered"], r["left"], r["end"]) for r in report["rows"]}
@@ -46,14 +46,14 @@ def test_status_as_text(cli, history):
     ("2026-10-05..2026-10-20", ("2026-10-05", "2026-10-21")),
 ])
 def test_period_forms(cli, history, period, expected):
-    report = json.loads(cli("conversion", "--period", period, "--json").output)
+    report = json.loads(cli("conversion", "--period", period, "--json").stdout)
     assert (report["period"]["start"][:10], report["period"]["end"][:10]) == expected
 
 
 def test_as_a_rep_and_for_a_rep(cli, history):
-    own = json.loads(cli("stuck", "--as", history.alice.email, "--json").output)
+    own = json.loads(cli("stuck", "--as", history.alice.email, "--json").stdout)
     assert [r["external_id"] for r in own["rows"]] == ["D-A", "D-B"]
-    bob = json.loads(cli("stuck", "--rep", "Bob", "--json").output)
+    bob = json.loads(cli("stuck", "--rep", "Bob", "--json").stdout)
     assert [r["external_id"] for r in bob["rows"]] == ["D-F"]
 
 

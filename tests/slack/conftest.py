@@ -1,5 +1,8 @@
 import pytest
 
+from bot.coach.engine import Coach
+from bot.config import Settings
+from bot.runtime import Runtime
 from tests.bot.coach_fixtures import floor  # noqa: F401  (fixture)
 from tests.slack.harness import make_slack, team_channel  # noqa: F401  (fixture)
 
@@ -9,3 +12,10 @@ def slack(runtime, floor, team_channel):  # noqa: F811
     """A running app with the composer coach (no LLM, no retriever) on the floor's data."""
     with make_slack(runtime, floor)() as running:
         yield running
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _router_loaded():
+    """The intent router (model load, example embeddings) once per test process, before any Slack wait starts:
+    the app warms it in the background too, but a slow machine could take longer than an emulator wait."""
+    Coach(Runtime(Settings())).warm_up()

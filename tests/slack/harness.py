@@ -85,6 +85,10 @@ def running_app(runtime: Runtime, coach: Coach | None) -> Iterator[str]:
         thread.join(5)
 
 
+# The model's first reply in LLM mode: the tool for Globex's plan; its wording comes next.
+GLOBEX_PLAN = {"tool_calls": [{"name": "deal_plan", "arguments": {"deal": "Globex"}}]}
+
+
 def llm_coach(runtime: Runtime, server: FakeOpenAI, timeout: float = 20.0) -> Coach:
     settings = Settings(openai_api_key="sk-test", openai_base_url=server.base_url, llm_timeout=timeout)
     return Coach(runtime, chat_model=make_chat_model(settings))

@@ -8,7 +8,7 @@ from sqlmodel import select
 from bot.slack import ids
 from bot.slack.identity import SETUP_HELP
 from storage.models import Rep
-from tests.slack.harness import OTHER_CHANNEL, TEAM_CHANNEL, dm_channel, llm_coach, make_slack
+from tests.slack.harness import GLOBEX_PLAN, OTHER_CHANNEL, TEAM_CHANNEL, dm_channel, llm_coach, make_slack
 from tests.utils import factories as f
 from tests.utils.openai_server import FakeOpenAI
 from tests.utils.slack_emulator import BOT_ID, BOT_USER_ID
@@ -151,7 +151,7 @@ def test_a_long_answer_is_split_at_word_boundaries_within_block_kit_limits(slack
 def test_an_llm_answer_streams_into_the_dm_thread(runtime, floor, team_channel):
     reply = ("First, send the pricing recap — it is overdue. Then draft the written success criteria with the "
              "champion and get the buyer to confirm them <in writing> & on email.")
-    with FakeOpenAI(default_reply=reply) as llm, \
+    with FakeOpenAI(default_reply=reply, default_tool_reply=GLOBEX_PLAN) as llm, \
         make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack:
         slack.dm(floor.alice, "what should I do next on Globex?", ts="1700000900.000900")
         [stop] = slack.emulator.wait_for("chat.stopStream")
@@ -168,9 +168,21 @@ def test_an_llm_answer_streams_into_the_dm_thread(runtime, floor, team_channel):
 def test_a_streamed_draft_the_coach_rejects_is_replaced_by_the_final_answer(runtime, floor, team_channel):
     leaky = ("Push Hooli analytics and Initech renewal forward too, they look similar to Globex in every way here, "
              "so one plan for all three accounts will save you a week of work.")  # long enough to start streaming
-    with FakeOpenAI(default_reply=leaky) as llm, \
+    with FakeOpenAI(default_reply=leaky, default_tool_reply=GLOBEX_PLAN) as llm, \
         make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack:
         # The draft names other deals: rejected twice, so the composer answers.
         slack.dm(floor.alice, "what should I do next on Globex?", ts="1700000950.0")
         [update] = slack.emulator.wait_for("chat.update")
         assert "Send the pricing recap" in update["text"] and "Initech" not in update["text"]
+
+
+def test_a_slash_command_answer_that_fails_the_check_never_reaches_slack(runtime, floor, team_channel):
+    leaky = "Push Umbrella expansion too: Carol's buyer is ready to sign."  # another team's deal
+    with FakeOpenAI(default_reply=leaky, default_tool_reply=GLOBEX_PLAN) as llm, \
+        make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack:
+        slack.sender.command("/coach", "what should I do next on Globex?", user_id=floor.alice.slack_user_id)
+        [reply] = slack.emulator.wait_for("response_url")
+        assert "Send the pricing recap" in reply["text"]  # the composer's answer from the same tool results
+        everything_sent = json.dumps([c.body for c in slack.emulator.calls])
+        assert "Umbrella" not in everything_sent and "Carol" not in everything_sent
+        assert len(llm.chat_requests()) == 3  # tool choice, the rejected wording, the rejected retry

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.slack.dedup import EventClaims
 from storage.models import ProcessedEvent
-from tests.slack.harness import SECRET, llm_coach, make_slack, running_app
+from tests.slack.harness import GLOBEX_PLAN, SECRET, llm_coach, make_slack, running_app
 from tests.utils.openai_server import FakeOpenAI
 from tests.utils.slack_emulator import SlackSender
 
@@ -88,7 +88,7 @@ def test_old_claims_are_pruned(runtime):
 
 def test_a_slow_llm_does_not_delay_the_ack(runtime, floor, team_channel):
     answer = "Send the pricing recap today, then agree written success criteria with the champion."
-    with FakeOpenAI(default_reply={"delay": 10, "content": answer}) as llm, \
+    with FakeOpenAI(default_reply={"delay": 10, "content": answer}, default_tool_reply=GLOBEX_PLAN) as llm, \
         make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack:
         started = time.monotonic()
         reply = slack.dm(floor.alice, "what should I do next on Globex?")

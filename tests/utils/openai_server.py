@@ -6,16 +6,18 @@ read what was sent in ``requests``. The Authorization header is never recorded.
 
 Reply forms accepted by ``enqueue``:
 - ``"text"``: an assistant message (streamed in several chunks when asked to stream);
-- ``{"tool_calls": [{"name": "flow", "arguments": {...}}]}``: a tool-calling message;
+- ``{"tool_calls": [{"name": "deal_plan", "arguments": {...}}]}``: a tool-calling message;
 - ``{"status": 500}``: an HTTP error with an OpenAI-style error body;
 - ``{"delay": 10, "content": "text"}``: wait before answering (for timeouts).
-An empty queue answers with ``default_reply``.
+An empty queue answers with ``default_reply``, or ``default_tool_reply`` (when set) for a request
+that offers tools — so concurrent questions each get a tool call, then their wording.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import threading
 import time
 from collections import deque
@@ -23,15 +25,26 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hung up (a timed-out call) is expected here, not a traceback on stderr."""
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FakeOpenAI:
-    def __init__(self, default_reply: Any = "OK", embedding_dim: int = 16):
+    def __init__(self, default_reply: Any = "OK", embedding_dim: int = 16, default_tool_reply: Any = None,
+                 latency: float = 0.0):
         self.default_reply = default_reply
+        self.latency = latency  # seconds before every chat reply, as a real model takes
+        self.default_tool_reply = default_tool_reply
         self.embedding_dim = embedding_dim
         self.requests: list[dict] = []
         self.paths: list[str] = []
         self._queue: deque = deque()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -54,9 +67,11 @@ class FakeOpenAI:
     def chat_requests(self) -> list[dict]:
         return [r for r, p in zip(self.requests, self.paths, strict=True) if p.endswith("/chat/completions")]
 
-    def _next_reply(self) -> Any:
+    def _next_reply(self, offers_tools: bool) -> Any:
         with self._lock:
-            return self._queue.popleft() if self._queue else self.default_reply
+            if self._queue:
+                return self._queue.popleft()
+            return self.default_tool_reply if offers_tools and self.default_tool_reply is not None else self.default_reply
 
     def _record(self, path: str, body: dict) -> None:
         with self._lock:
@@ -91,7 +106,8 @@ class FakeOpenAI:
                 if not self.path.endswith("/chat/completions"):
                     self._json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}})
                     return
-                reply = fake._next_reply()
+                reply = fake._next_reply(bool(body.get("tools")))
+                time.sleep(fake.latency)
                 if isinstance(reply, dict) and "delay" in reply:
                     time.sleep(reply["delay"])
                     reply = reply.get("content", "OK")

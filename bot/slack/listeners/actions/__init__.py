@@ -9,6 +9,7 @@ from bot.slack.listeners.acknowledge import AT_ONCE
 from bot.slack.listeners.actions.advance_stage import advance_stage
 from bot.slack.listeners.actions.ask_about_deal import ask_about_deal
 from bot.slack.listeners.actions.complete_followup import complete_followup
+from bot.slack.listeners.actions.confirm_proposal import decide_proposal
 from bot.slack.listeners.actions.digest import register as register_digest_buttons
 from bot.slack.listeners.actions.feedback import feedback
 from bot.slack.listeners.actions.open_modals import open_activity_modal, open_criterion_modal, open_followup_modal
@@ -21,6 +22,8 @@ HANDLERS = {
     ids.ADVANCE_STAGE: advance_stage,
     ids.COMPLETE_FOLLOWUP: complete_followup,
     ids.ASK_ABOUT_DEAL: ask_about_deal,
+    ids.CONFIRM_PROPOSAL: decide_proposal,
+    ids.CANCEL_PROPOSAL: decide_proposal,
     ids.FEEDBACK_UP: feedback,
     ids.FEEDBACK_DOWN: feedback,
     ids.SHARE_ANSWER: share_answer,

@@ -1,4 +1,4 @@
-"""A new assistant thread: a greeting and suggested prompts (a manager also gets the pipeline one)."""
+"""A new assistant thread: a greeting and suggested prompts built from the asker's own deals."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from slack_sdk import WebClient
 
 from bot.slack.identity import SETUP_HELP, viewer_for
 
-PROMPTS = ["What should I do next on my biggest deal?", "Which follow-ups are overdue?"]
-MANAGER_PROMPTS = ["How is my team's pipeline?"]
 GREETING = "Hi! Ask me about a deal, your follow-ups, or the sales process."
 
 
@@ -20,5 +18,5 @@ def thread_started(event: dict, context: BoltContext, client: WebClient, say: Sa
         say(SETUP_HELP)
         return
     say(GREETING)
-    prompts = PROMPTS + (MANAGER_PROMPTS if viewer.is_manager else [])
-    set_suggested_prompts(prompts=prompts, title="Try asking")
+    # Slack shows at most four suggested prompts.
+    set_suggested_prompts(prompts=services.coach.suggestions(viewer)[:4], title="Try asking")

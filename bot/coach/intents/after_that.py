@@ -1,0 +1,41 @@
+"""What comes after the deal's current stage: the next stage's buyer state and exit criteria."""
+
+from __future__ import annotations
+
+from bot.coach import composer
+from bot.coach.intents.base import Ask, Intent
+from bot.coach.types import CoachAnswer
+
+
+def handle(ask: Ask) -> CoachAnswer:
+    plan = ask.plan
+    following = ask.process.next_stage(plan.stage_key)
+    if following is None:
+        text = (f"*{composer.deal_heading(plan.deal)}* is in {plan.stage_name}, the last stage of the process: "
+                "once the buyer confirms what's open there, it's time to close it.")
+        return CoachAnswer(text, "after_that", deal=plan.deal, plan=plan,
+                           citations=[ask.map_citation(ask.process.stage(plan.stage_key))])
+    lines = [f"Once the buyer confirms what's open in {plan.stage_name}, *{composer.deal_heading(plan.deal)}* "
+             f"moves to *{following.name}*" + (f" — {following.buyer_state}" if following.buyer_state else ".")]
+    lines.append("There the buyer needs to confirm:")
+    lines += [f"• {c.text}" for c in following.exit_criteria]
+    if following.activities:
+        lines.append(f"Your first move there: {following.activities[0].text}.")
+    return CoachAnswer("\n".join(lines), "after_that", deal=plan.deal, plan=plan,
+                       citations=[ask.map_citation(following)])
+
+
+INTENT = Intent(
+    name="after_that",
+    summary="what comes after the deal's current stage",
+    try_it="And after that?",
+    needs_deal=True,
+    handle=handle,
+    examples=(
+        "and after that", "after that?", "then what", "what comes after this stage", "and then",
+        "what happens after that", "what's after this", "what next after that", "what's the stage after this one",
+        "once that's done what next", "what comes next after acme's current stage", "and after this stage",
+        "what's the step after", "what follows", "after this what", "where does acme go after this stage",
+        "which stage is next for acme", "what's the next stage for acme", "ok and after",
+    ),
+)

@@ -1,0 +1,66 @@
+"""Every deal that needs attention: overdue follow-ups, days over the stage's norm, passed close dates."""
+
+from __future__ import annotations
+
+from bot.coach import composer
+from bot.coach.intents.base import Ask, Intent
+from bot.coach.plan import deal_ref
+from bot.coach.types import CoachAnswer
+from bot.text import plural
+from storage import deals as deal_store
+from storage.timeutil import local_midnight_utc, zone
+
+SHOWN = 10
+
+
+def handle(ask: Ask) -> CoachAnswer:
+    session, viewer, now, process = ask.session, ask.viewer, ask.now, ask.process
+    today_start = local_midnight_utc(now.astimezone(zone(viewer.timezone)).date(), zone(viewer.timezone))
+    overdue: dict[int, list] = {}
+    for followup, deal in deal_store.open_followups_due_by(session=session, viewer=viewer, until=today_start):
+        overdue.setdefault(deal.id, []).append(followup)
+    rows = []
+    for deal in deal_store.open_deals_for(session=session, viewer=viewer):
+        reasons, severity = [], 0
+        if deal.id in overdue:
+            oldest = (today_start - overdue[deal.id][0].due_at).days + 1
+            count = len(overdue[deal.id])
+            late = plural(oldest, 'day') + " late"
+            reasons.append(f"1 overdue follow-up, {late}" if count == 1 else f"{count} overdue follow-ups, the oldest {late}")
+            severity += 100 + oldest
+        stage = process.stage(deal.stage_key)
+        over = (now - deal.stage_entered_at).days - (stage.expected_days if stage else 0)
+        if stage and over > 0:
+            reasons.append(f"{plural(over, 'day')} over the {stage.expected_days} expected in {stage.name}")
+            severity += over
+        if deal.close_date and deal.close_date < now.date():
+            reasons.append(f"close date {deal.close_date:%b %d} has passed")
+            severity += 50
+        if reasons:
+            rows.append((severity, deal, reasons))
+    rows.sort(key=lambda r: (-r[0], r[1].name))
+    # Full references (a few queries each) only for the deals shown: a big book flags hundreds.
+    shown = [(deal_ref(deal_store.deal_state(session=session, deal=deal)), reasons) for _, deal, reasons in rows[:SHOWN]]
+    text = composer.compose_attention(shown, viewer.is_manager)
+    if len(rows) > SHOWN:
+        text += f"\n…and {len(rows) - SHOWN} more."
+    return CoachAnswer(text, "attention", data={"deals": [deal.external_id for _, deal, _ in rows]})
+
+
+INTENT = Intent(
+    name="attention",
+    summary="every deal that needs attention: overdue follow-ups, stuck deals, passed close dates",
+    try_it="Which of my deals need attention?",
+    handle=handle,
+    examples=(
+        "which of my deals need attention", "what needs my attention", "what's overdue", "any overdue follow-ups",
+        "show me my overdue follow-ups", "which follow-ups are late", "what am i late on", "what's slipping",
+        "which deals are at risk", "anything at risk in my book", "what did i miss", "what's due today",
+        "which deals are behind", "what's falling through the cracks",
+        "any deals past their close date", "what's late", "list everything overdue", "which deals need help",
+        "what's on fire", "red flags in my deals", "which follow ups did i miss", "deals that need attention",
+        "what needs attention on my team", "which of the team's deals need attention",
+        "which follow-ups am i behind on", "what am i behind on", "overdue follow-ups across my team",
+        "the team's late follow-ups", "anything overdue on the team",
+    ),
+)

@@ -1,0 +1,91 @@
+"""What an intent is, and what its handler is given.
+
+An intent is one thing the coach can do: the phrasings the router learns it from,
+whether it needs a deal, and a handler that turns an ``Ask`` into a ``CoachAnswer``
+(its text and the structured data behind it). Handlers read through storage
+functions that take the asker's ``Viewer``, so access holds whatever the wording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from bot.coach.plan import build_plan
+from bot.coach.types import Citation, CoachAnswer, DealPlan
+from storage import deals as deal_store
+from storage.access import Viewer
+from storage.models import Deal
+
+if TYPE_CHECKING:
+    from bot.coach.engine import Coach
+    from knowledge.process_map import ProcessMap, Stage
+    from knowledge.retriever import Passage
+
+# Router examples write "acme" wherever a deal's name goes: the router reads questions with the
+# deal's name replaced by the same word, so "why is Globex stuck" and "why is acme stuck" read alike.
+DEAL_PLACEHOLDER = "acme"
+
+
+@dataclass
+class Ask:
+    """One question being answered: who asks, what they said, what it names, and the means to answer."""
+
+    coach: Coach
+    session: Session
+    viewer: Viewer
+    question: str
+    now: datetime
+    history: list[dict] = field(default_factory=list)
+    deal: Deal | None = None  # the deal it is about (named, chosen or in focus); always one the asker may see
+    stage: Stage | None = None  # a stage the question names
+    on_delta: Callable[[str], None] | None = None
+
+    @property
+    def process(self) -> ProcessMap:
+        return self.coach.runtime.process
+
+    @cached_property
+    def plan(self) -> DealPlan:
+        """The deterministic plan for ``deal`` (which must be set)."""
+        assert self.deal is not None, "plan asked for with no deal"
+        return build_plan(deal_store.deal_state(session=self.session, deal=self.deal), self.process, self.now)
+
+    def plan_of(self, deal: Deal) -> DealPlan:
+        """The plan of another deal the asker may see (focus ranks several)."""
+        return build_plan(deal_store.deal_state(session=self.session, deal=deal), self.process, self.now)
+
+    def passages(self, query: str, *, stage_key: str | None = None, k: int = 2,
+                 kinds: tuple[str, ...] = ("methodology", "playbook")) -> list[Passage]:
+        """Playbook and methodology passages relevant enough to show (none without a retriever)."""
+        return self.coach.passages(query, stage_key=stage_key, k=k, kinds=kinds)
+
+    def map_citation(self, stage: Stage) -> Citation:
+        return Citation(f"processes/{Path(self.process.source).name}", f"Stage: {stage.name}")
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One thing the coach can do.
+
+    Args:
+        name: the label in answers, ``ask --json`` and the phrasing tests.
+        summary: what it does, for the help answer ("what to do next on a deal").
+        examples: phrasings the router learns it from; ``acme`` stands for any deal's name.
+        handle: the handler; it returns the answer and the data behind it.
+        needs_deal: the engine finds the deal first (named, chosen, or in focus) or says why it can't.
+        try_it: a sample question for the help answer; ``{deal}`` becomes one of the asker's deals.
+    """
+
+    name: str
+    summary: str
+    examples: tuple[str, ...]
+    handle: Callable[[Ask], CoachAnswer]
+    needs_deal: bool = False
+    try_it: str | None = None

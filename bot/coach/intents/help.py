@@ -1,0 +1,45 @@
+"""What the coach can do, with examples built from the asker's own deals."""
+
+from __future__ import annotations
+
+from bot.coach.intents import all_intents
+from bot.coach.intents.base import Ask, Intent
+from bot.coach.types import CoachAnswer
+from storage import deals as deal_store
+
+# Shown in this order; the rest of the intents are reached from these answers' follow-ups.
+FOR_REPS = ("focus", "deal_plan", "diagnosis", "call_prep", "email_draft", "record", "scorecard", "stage_guide",
+            "methodology")
+FOR_MANAGERS = ("scorecard", "team_ranking", "pipeline", "attention")
+
+
+def capabilities(ask: Ask, intro: str) -> CoachAnswer:
+    """``intro``, then what the asker can ask, each with a sample question on one of their deals."""
+    mine = deal_store.open_deals_for(session=ask.session, viewer=ask.viewer, owner_id=ask.viewer.rep_id)
+    example = mine[0].name if mine else "<a deal>"
+    intents = all_intents()
+    names = FOR_REPS + (FOR_MANAGERS if ask.viewer.is_manager else ())
+    lines = [intro]
+    for name in dict.fromkeys(names):
+        intent = intents.get(name)
+        if intent is not None and intent.try_it:
+            lines.append(f"• {intent.summary[0].upper() + intent.summary[1:]}: “{intent.try_it.format(deal=example)}”")
+    return CoachAnswer("\n".join(lines), "help")
+
+
+def handle(ask: Ask) -> CoachAnswer:
+    return capabilities(ask, "I coach you on your deals from the team's sales process and playbooks. Try:")
+
+
+INTENT = Intent(
+    name="help",
+    summary="what I can do",
+    handle=handle,
+    examples=(
+        "help", "what can you do", "how does this work", "what can i ask you", "what do you know",
+        "commands", "who are you", "how do i use you", "what are you for", "show me what you can do",
+        "hi", "hello", "hey there", "what kind of questions can you answer", "menu", "options",
+        "i'm new, where do i begin with this bot", "what is stagecoach", "what is this bot", "what's this tool for",
+        "what are your features", "how do i use this",
+    ),
+)

@@ -1,0 +1,365 @@
+"""Record in words: "Globex confirmed budget", "add a follow-up on Initech for Friday: send the ROI case",
+"had the discovery call with Hooli".
+
+The words become ONE proposed write on the deal the engine resolved: an exit criterion of its
+current stage the buyer confirmed (the rep's words as evidence), a follow-up with a date, or an
+activity (a mapped one when the words name it). Nothing is written here: the answer carries a
+``Proposal`` that ``bot.coach.proposals`` applies once the person confirms it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import TypeVar
+
+import dateparser
+from rapidfuzz import fuzz, process
+
+from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, Intent
+from bot.coach.proposals import REPLY_HINT
+from bot.coach.resolve import mask_deals
+from bot.coach.types import CoachAnswer, DealRef, Proposal
+from bot.coach.wording import day_label
+from knowledge.process_map import ActivityDef
+from storage.deals import DealSummary
+from storage.timeutil import local_midnight_utc, zone
+
+T = TypeVar("T")
+
+FOLLOWUP_HOUR = 9  # as the Slack follow-up modal: a follow-up set for a day is due at 9:00 in the rep's timezone
+
+# Matching the rep's words to a criterion or an activity of the stage: ``match_score`` (0..100) is half
+# how much of the words the target covers (the share of the rep's words found in it, whole, by prefix as
+# "tech"/"technical" or as a typo of ratio >= TYPO; or, when higher, the share of its key's words found in
+# the rep's: "the reporting pain is real" names ``pain_confirmed``), half rapidfuzz's WRatio of the two
+# word lists. Measured on phrasings written as reps type them (deal name "acme"):
+# - criteria, tests/data/process_small.yaml, 27 phrasings: the right criterion 68-100 ("acme agreed the
+#   success plan" 68), except "acme said the vp signs" (no word in common: 0, so it is asked about); the
+#   best wrong one of the same stage 0-30; unrelated statements ("acme said yes", "acme confirmed the
+#   call", "acme said the date works") at most 48 against any stage.
+# - criteria, knowledge/processes/b2b_default.yaml, 42 phrasings: right 68-100 ("acme said the problem
+#   costs them 200k a year" 68), except "acme said they'll decide by dec 3" (47); best wrong 0-68 and never
+#   within 12 of the right one; unrelated at most 68 ("acme said the date works": Commit's signing and
+#   kickoff dates tie at 68, so both are listed; Propose's decision date alone, so it is proposed).
+# So a criterion matches from CRITERION_MATCH, and every candidate within MARGIN of the best is listed.
+CRITERION_MATCH = 55
+MARGIN = 10
+# - activities, small map, 13 phrasings: right 79-100, except "asked acme about funding" (54: logged free);
+#   best wrong 0-26; unrelated ("sent the pricing recap", "had lunch with acme's cfo") at most 25.
+# - activities, default map, 18 phrasings: right 68-100, except "demoed to acme on their data" (53); best
+#   wrong at least 25 under the right one but for "did the impact math" (impact_math vs written_recap, 8
+#   apart: two close, so logged free); unrelated at most 68 ("sent the pricing recap" reads as Discover's
+#   written_recap, a fair reading).
+# A free activity keeps the rep's words, so a miss costs little: the bar sits above the unrelated scores.
+ACTIVITY_MATCH = 65
+TYPO = 75  # fuzz.ratio of two words from which one reads as a typo of the other ("budgit", "budget")
+
+# Words that say who confirmed, that it happened or how, never which criterion or activity: dropped from
+# both sides before matching. Channels ("call", "email", "meeting") are here because "had a call" names
+# no activity; "discovery call" still matches by "discovery".
+_NOISE = frozenset("""
+a an the and or of to in on at for with by from as is are was were be been being has have had do did does done
+it its they them their we us our i me my you your he she his her him this that these those there here so just also
+about over into up out than then now today yesterday really finally all any some both each yes ok okay
+acme buyer buyers client customer customers prospect contact team log logged record recorded note noted please pls
+confirm confirms confirmed confirming agree agrees agreed said says say told tell sign signs signed off approve
+approves approved name named accept accepts accepted endorse endorsed acknowledge acknowledged admit admits admitted
+verified validated committed okayed
+had ran run runs running did held hold sent send sending made make went go got get gave give
+call called calls calling email emailed emails meeting meetings met meet talk talked spoke chat chatted ping pinged
+""".split())
+_LONG_NOISE = sorted(w for w in _NOISE if len(w) >= 5)  # typos of these ("confirmd") are dropped too
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+# What kind of record the words ask for (on the lowercase words, the deal's name replaced by "acme").
+_REMIND = re.compile(r"\b(?:remind(?:er|ers)?|nudge me|ping me|tickler)\b")
+_FOLLOWUP_WORD = re.compile(r"\bfollow[- ]?ups?\b")
+_SET = re.compile(r"^(?:please |pls )?(?:follow[- ]?up)\b|\b(?:add|set|create|schedule|put|make|new|book|need)\b")
+_CONFIRMED = re.compile(
+    r"\b(?:confirm\w*|agree\w*|said|says|told (?:us|me)|sign(?:s|ed)? off|signoff|approv\w*|named|accept\w*|"
+    r"endors\w*|acknowledg\w*|admit\w*|verified|validated|committed|okayed|green[- ]?lit|on board|"
+    r"(?:has|have|got) (?:a |the )?budget)\b")
+
+# A due date as people write it. The phrase found is read by dateparser (relative to the asker's local
+# time, future preferred); the few forms it does not read ("end of week", "the 5th") are read here.
+_WEEKDAYS = {"mon": "monday", "tue": "tuesday", "tues": "tuesday", "wed": "wednesday", "weds": "wednesday",
+             "thu": "thursday", "thur": "thursday", "thurs": "thursday", "fri": "friday", "sat": "saturday",
+             "sun": "sunday"}
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|weds?|thu(?:rs?)?|fri)"
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|" \
+         r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
+_COUNT = r"(?:a|an|one|two|three|four|five|six|\d{1,2})"
+_DATE = re.compile(
+    r"(?:\b(?:on|by|for|before|until|due)\s+)?\b(?P<when>"
+    rf"(?:(?:this|next|coming)\s+)?{_WEEKDAY}\b(?:\s+(?:morning|afternoon|evening))?"
+    r"|tomorrow|tmrw|tmr|today|tonight|eod|end\s+of\s+(?:the\s+)?(?:day|week|month)"
+    rf"|in\s+{_COUNT}\s+(?:days?|weeks?|months?)|next\s+(?:week|month)"
+    rf"|{_MONTH}\.?\s+{_ORDINAL}\b(?:,?\s+\d{{4}})?|{_ORDINAL}\s+(?:of\s+)?{_MONTH}\b(?:,?\s+\d{{4}})?"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?"
+    r"|the\s+\d{1,2}(?:st|nd|rd|th))(?![\w/])", re.I)
+_TODAY = frozenset({"today", "tonight", "eod", "end of day", "end of the day"})
+
+# "log that …", "record: …", "…, log it": the asking, not the words to keep as evidence or note.
+_ASKING_FIRST = re.compile(r"^\s*(?:please\s+|pls\s+)?(?:log|record|note|add|fyi|update|mark)\b"
+                           r"(?:\s+(?:that|this|it|a note|an activity|activity))?\s*[:,\-–—]?\s*", re.I)
+_ASKING_LAST = re.compile(r"[\s,;.\-–—]*(?:please\s+)?(?:log|record|note|save)\s+(?:it|that|this)\s*[.!]*\s*$", re.I)
+# Where a follow-up's note starts when there is no colon: "remind me to <note>", "… about <note>".
+_NOTE_AFTER_TO = re.compile(r"\b(?:remind(?:er)?s?|follow[- ]?ups?|nudge|ping)\b.*?\bto\s+(?P<note>.+)$", re.I)
+_NOTE_ABOUT = re.compile(r"\b(?:about|regarding|re)\s+(?P<note>.+)$", re.I)
+_DANGLING = re.compile(r"^(?:\s*\b(?:on|by|for|at|to|and|then)\b)+|(?:\b(?:on|by|for|at|to|and|then)\b\s*)+$", re.I)
+
+
+def handle(ask: Ask) -> CoachAnswer:
+    deal = ask.plan.deal
+    summary = _summary(deal)
+    masked = mask_deals(ask.question, [summary], DEAL_PLACEHOLDER)
+    said = _without_asking(ask.question)
+    if _REMIND.search(masked) or (_FOLLOWUP_WORD.search(masked) and (_SET.search(masked) or _DATE.search(said))):
+        return _followup(ask, deal, said)
+    words = content_words(masked)
+    if not words:
+        return _what_to_record(deal)
+    # "note on Globex: they want a pilot": what follows the colon is what happened.
+    head, colon, tail = said.partition(":")
+    if colon and tail.strip() and not content_words(mask_deals(head, [summary], DEAL_PLACEHOLDER)):
+        said = tail.strip()
+    if _CONFIRMED.search(masked):
+        return _criterion(ask, deal, words, said)
+    return _activity(ask, deal, words, said)
+
+
+# -- the three kinds ---------------------------------------------------------------------------------
+
+
+def _criterion(ask: Ask, deal: DealRef, words: list[str], said: str) -> CoachAnswer:
+    plan = ask.plan
+    scored = [(match_score(words, c.text, c.key), c) for c in plan.criteria]
+    scored.sort(key=lambda pair: (-pair[0], pair[1].met))  # equal scores: the unmet criterion first
+    named = best_matches(scored, CRITERION_MATCH)
+    if named and named[0].met:  # "agreed on criteria and tech fit": an open criterion named too is not lost
+        named += [c for score, c in scored if not c.met and score >= CRITERION_MATCH and c not in named]
+    if len(named) > 1:
+        lines = [f"• {c.text}{' (already confirmed)' if c.met else ''}" for c in named]
+        return CoachAnswer("Which did the buyer confirm?\n" + "\n".join(lines)
+                           + f"\nSay it again in a few more words, e.g. “{deal.name}: {named[0].text.lower()}”.",
+                           "record", deal=deal, data={"candidates": [c.key for c in named]})
+    if not named:
+        return _no_criterion(ask, deal, words)
+    criterion = named[0]
+    if criterion.met:
+        evidence = f" (“{criterion.evidence}”)" if criterion.evidence else ""
+        return CoachAnswer(f"Already recorded on {deal.name}: {criterion.text}{evidence}. Nothing to add.",
+                           "record", deal=deal, data={"criterion": criterion.key, "already_met": True})
+    summary = f"{deal.name}: exit criterion met — {criterion.text} ({plan.stage_name}); evidence “{said}”"
+    return _proposed(deal, Proposal(kind="criterion", deal_id=deal.id, deal_name=deal.name, summary=summary,
+                                    token=_token(), stage_key=plan.stage_key, criterion_key=criterion.key,
+                                    evidence=said))
+
+
+def _no_criterion(ask: Ask, deal: DealRef, words: list[str]) -> CoachAnswer:
+    """Nothing of the current stage matches: say if an earlier stage's criterion does, and list the open ones."""
+    plan, process_map = ask.plan, ask.process
+    earlier = process_map.stages[:process_map.index_of(plan.stage_key)]
+    scored = [(match_score(words, c.text, c.key), (s, c)) for s in earlier for c in s.exit_criteria]
+    scored.sort(key=lambda pair: -pair[0])
+    found = best_matches(scored, CRITERION_MATCH)
+    open_ones = "\n".join(f"• {c.text}" for c in plan.unmet) or "• none: the buyer has confirmed them all"
+    if len(found) == 1:
+        stage, criterion = found[0]
+        text = (f"“{criterion.text}” is an exit criterion of {stage.name}, and {deal.name} is in {plan.stage_name} "
+                f"now, so I can only record {plan.stage_name}'s criteria. Still open there:\n{open_ones}")
+        return CoachAnswer(text, "record", deal=deal, data={"earlier_stage": stage.key, "criterion": criterion.key})
+    text = (f"I couldn't tell which exit criterion of {plan.stage_name} that is. Which did the buyer confirm?\n"
+            f"{open_ones}\nOr say “log a note on {deal.name}: …” to keep it as an activity.")
+    return CoachAnswer(text, "record", deal=deal, data={"candidates": [c.key for c in plan.unmet]})
+
+
+def _activity(ask: Ask, deal: DealRef, words: list[str], said: str) -> CoachAnswer:
+    stage = ask.process.stage(ask.plan.stage_key)
+    activities = stage.activities if stage else []
+    scored = [(match_score(words, a.text, a.key), a) for a in activities]
+    scored.sort(key=lambda pair: -pair[0])
+    named = best_matches(scored, ACTIVITY_MATCH)
+    mapped: ActivityDef | None = named[0] if len(named) == 1 else None  # two close ones: log it free
+    note = _sentence(said)
+    what = f"{mapped.text} — “{note}”" if mapped else f"“{note}”"
+    return _proposed(deal, Proposal(kind="activity", deal_id=deal.id, deal_name=deal.name,
+                                    summary=f"{deal.name}: activity — {what}", token=_token(),
+                                    stage_key=ask.plan.stage_key, note=note, activity_key=mapped.key if mapped else None))
+
+
+def _followup(ask: Ask, deal: DealRef, said: str) -> CoachAnswer:
+    found = _DATE.search(said)
+    local_now = ask.now.astimezone(zone(ask.viewer.timezone))
+    day = read_day(found.group("when"), local_now) if found else None
+    if found is None or day is None or day < local_now.date():
+        heard = f"I read “{found.group('when')}” as a day that has passed. " if found and day else ""
+        return CoachAnswer(f"{heard}For when should I set the follow-up on {deal.name}? "
+                           f"Say e.g. “remind me to call {deal.name} on Friday” or “… on Dec 3”.",
+                           "record", deal=deal, data={"needs": "due date"})
+    note = _followup_note(said, found) or f"Follow up on {deal.name}"
+    due_at = local_midnight_utc(day, zone(ask.viewer.timezone)) + timedelta(hours=FOLLOWUP_HOUR)
+    summary = f"{deal.name}: follow-up due {day_label(day)} at {FOLLOWUP_HOUR}:00 — {note}"
+    return _proposed(deal, Proposal(kind="followup", deal_id=deal.id, deal_name=deal.name, summary=summary,
+                                    token=_token(), stage_key=ask.plan.stage_key, due_at=due_at, note=note))
+
+
+def _proposed(deal: DealRef, proposal: Proposal) -> CoachAnswer:
+    text = f"I'll record this — nothing is written until you confirm:\n• {proposal.summary}\n{REPLY_HINT}"
+    return CoachAnswer(text, "record", deal=deal, proposal=proposal, data={"kind": proposal.kind})
+
+
+def _what_to_record(deal: DealRef) -> CoachAnswer:
+    return CoachAnswer(f"What should I record on {deal.name}? For example: “{deal.name} confirmed budget”, "
+                       f"“had the discovery call with {deal.name}” or “remind me to call {deal.name} on Friday”.",
+                       "record", deal=deal, data={"needs": "what happened"})
+
+
+# -- reading the words ---------------------------------------------------------------------------------
+
+
+def content_words(text: str) -> list[str]:
+    """The words that can name a criterion or an activity: lowercase, without noise words or their typos."""
+    words = []
+    for word in _TOKEN.findall(text.lower().replace("’", "'").replace("'s", "")):
+        if word in _NOISE or (len(word) >= 5 and process.extractOne(word, _LONG_NOISE, scorer=fuzz.ratio,
+                                                                      score_cutoff=85) is not None):
+            continue
+        words.append(word)
+    return words
+
+
+def match_score(words: list[str], text: str, key: str) -> float:
+    """How well ``words`` name the criterion or activity ``text`` (map key ``key``), 0..100 (see the top)."""
+    target, named = _target(text, key)
+    if not words or not target:
+        return 0.0
+    covered = max(_covered(words, target), _covered(named, words))
+    return (covered + fuzz.WRatio(" ".join(words), " ".join(target))) / 2
+
+
+def best_matches(scored: Sequence[tuple[float, T]], threshold: float) -> list[T]:
+    """The items the words name, best first: one (a match), several within ``MARGIN`` (ask which) or none.
+
+    ``scored`` is sorted best first.
+    """
+    if not scored or scored[0][0] < threshold:
+        return []
+    floor = max(threshold, scored[0][0] - MARGIN)
+    return [item for score, item in scored if score >= floor]
+
+
+def read_day(phrase: str, local_now: datetime) -> date | None:
+    """The day a phrase names, seen from ``local_now`` (the asker's wall clock); future days preferred."""
+    text = " ".join(phrase.lower().split())
+    today = local_now.date()
+    if text in _TODAY:
+        return today
+    if text in ("end of week", "end of the week"):  # this week's Friday; at the weekend, the next one
+        return today + timedelta(days=(4 - today.weekday()) % 7)
+    if text in ("end of month", "end of the month"):
+        return today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    if (day_of_month := re.fullmatch(r"the (\d{1,2})(?:st|nd|rd|th)", text)) is not None:
+        return _next_day_of_month(today, int(day_of_month.group(1)))
+    words = [_WEEKDAYS.get(w, w) for w in text.split() if w != "coming"]  # dateparser reads neither "thurs" nor "coming"
+    parsed = dateparser.parse(" ".join(words), languages=["en"],
+                              settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": local_now.replace(tzinfo=None)})
+    return parsed.date() if parsed else None
+
+
+def _next_day_of_month(today: date, day: int) -> date | None:
+    """The next date (today included) falling on the ``day``th of a month."""
+    year, month = today.year, today.month
+    for _ in range(13):
+        if day <= calendar.monthrange(year, month)[1] and date(year, month, day) >= today:
+            return date(year, month, day)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
+
+
+def _followup_note(said: str, found: re.Match | None) -> str | None:
+    """What the follow-up is for: after a colon, after "remind me to", after "about"; the date left out."""
+    _, colon, after = said.partition(":")
+    if colon and after.strip():
+        text = after
+    else:
+        text = said[:found.start()] + " " + said[found.end():] if found else said
+        match = _NOTE_AFTER_TO.search(text) or _NOTE_ABOUT.search(text)
+        if match is None:
+            return None
+        text = match.group("note") if match.re is _NOTE_AFTER_TO else f"Follow up about {match.group('note')}"
+    if found and found.group(0) in text:
+        text = text.replace(found.group(0), " ")
+    text = _DANGLING.sub("", " ".join(text.split())).strip(" ,;.")
+    return _sentence(text) if text else None
+
+
+def _without_asking(question: str) -> str:
+    """The person's words without "log that …" or "…, log it": what the buyer said or the rep did."""
+    text = _ASKING_LAST.sub("", _ASKING_FIRST.sub("", question.strip(), count=1))
+    return text.strip() or question.strip()
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+@lru_cache(maxsize=4096)  # a map's few dozen texts, read on every record question
+def _target(text: str, key: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The content words of a criterion or activity (text and key), and those of its key alone."""
+    named = tuple(content_words(key.replace("_", " ")))
+    return tuple(dict.fromkeys([*content_words(text), *named])), named
+
+
+def _covered(words: Sequence[str], target: Sequence[str]) -> float:
+    """The share of ``words`` found in ``target`` (whole, by prefix or as a typo), 0..100."""
+    if not words or not target:
+        return 0.0
+    return sum(max(_word_match(w, t) for t in target) for w in words) / len(words)
+
+
+def _word_match(word: str, other: str) -> float:
+    if len(word) >= 3 and len(other) >= 3 and (word.startswith(other) or other.startswith(word)):
+        return 100.0
+    score = fuzz.ratio(word, other)
+    return score if score >= TYPO else 0.0
+
+
+def _summary(deal: DealRef) -> DealSummary:
+    """The deal as ``mask_deals`` reads it (only its names matter)."""
+    return DealSummary(id=deal.id, external_id=deal.external_id, name=deal.name, account=deal.account,
+                       stage_key=deal.stage_key, status=deal.status, owner_id=deal.owner_id, owner_name=deal.owner_name)
+
+
+def _token() -> str:
+    return uuid.uuid4().hex
+
+
+INTENT = Intent(
+    name="record",
+    summary="record what happened in words (a criterion the buyer confirmed, a follow-up, an activity) — "
+            "shown for your confirmation first",
+    try_it="{deal} confirmed budget",
+    needs_deal=True,
+    handle=handle,
+    examples=(
+        "acme confirmed budget", "acme confirmed the budget range", "the buyer at acme confirmed budget, log it",
+        "ping me friday to call acme", "nudge me next week to send acme the deck", "remind me monday to chase acme",
+        "log that acme's cto signed off on tech fit", "acme agreed on the success criteria",
+        "acme named the decision maker", "acme told us who signs off", "record that acme confirmed the pain",
+        "acme's cfo approved the business case", "acme just signed off on security, log it",
+        "mark budget confirmed on acme", "add a follow-up on acme for friday: send the roi case",
+        "remind me to call acme next tuesday", "set a follow-up for acme on monday",
+        "follow up with acme tomorrow about pricing", "create a follow-up for acme next week",
+        "remind me in two weeks to check in with acme", "had the discovery call with acme",
+        "sent acme the pricing recap", "log a call with acme", "ran the technical review with acme",
+        "met with acme's cfo today", "just had a call with acme", "log an activity on acme: demo done", "just finished the demo with acme",
+        "note on acme: they want a pilot", "acme agreed to a kickoff date, record it", "add a follow-up on acme",
+    ),
+)

@@ -1,0 +1,195 @@
+"""A person's results: a rep's "how am I doing this quarter", a manager's "how is Carla doing" or "how's the team doing".
+
+The figures for a period (this quarter unless the question names one): deals won (count and
+amount), win rate (won ÷ closed), new pipeline (deals created); and as of now: the open and
+weighted pipeline, overdue follow-ups, and deals over their stage's norm. Definitions are in
+``storage.scorecard.Figures``.
+
+Whose: the asker's own by default; a teammate's or the team's total for a manager (everyone's
+for an admin). A rep who names anyone else gets one refusal whoever was named, so it never
+says whether that person exists; a manager naming someone outside their team hears what they
+would for a name nobody has. Storage reads through the viewer's access as well.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.coach.intents.base import Ask, Intent
+from bot.coach.people import is_self, person_mentioned, visible_person
+from bot.coach.types import CoachAnswer
+from bot.digest.rows import stuck_cutoffs
+from bot.errors import InvalidInput
+from bot.pipeline.periods import MONTHS, Period, PeriodSpec, find_period
+from bot.pipeline.scope import resolve_scope
+from bot.text import money, plural
+from storage import deals as deal_store
+from storage import scorecard as store
+from storage.models import Rep, Role
+from storage.timeutil import local_midnight_utc, zone
+
+NAME = "scorecard"
+DEFAULT_PERIOD = PeriodSpec("relative", unit="quarter", offset=0)  # "how am I doing" asks about this quarter
+REP_REFUSAL = "I can only show your own numbers — ask your manager for the team's."
+
+# The team as a whole: "how's the team doing", "how are we doing", "our numbers".
+_TEAM = re.compile(r"\b(?:(?:my|our|the)\s+(?:whole\s+|sales\s+)?team(?:'s)?|team(?:'s)? (?:numbers|results|stats)"
+                   r"|everyone|everybody|all (?:my |the )?reps|how (?:are|did|have|is) we|we doing"
+                   r"|our (?:numbers|results|quarter|month))\b", re.I)
+# Period phrases are dropped before looking for a name: "numbers for bob this month" names Bob, and
+# "my numbers for last month" names nobody. Month names count only after a preposition (April is a name too).
+_PERIOD_PHRASE = re.compile(
+    r"\b(?:(?:this|last|past|previous|prior|current)\s+(?:\d+\s+)?(?:days?|weeks?|wk|months?|mo|quarters?|qtr|q|years?|yr)"
+    r"|[wmqy]td|q[1-4](?:\s+\d{4})?|\d{4}-(?:q[1-4]|\d{1,2})|so far|to date|today|yesterday"
+    rf"|(?:in|for|during|since|over|of)\s+(?:{'|'.join(MONTHS)}|{'|'.join(m[:3] for m in MONTHS)}|sept)\b(?:\s+\d{{4}})?)\b",
+    re.I)
+# "how's my month": the current one (periods reads "this month", not a possessive).
+_OWN_UNIT = re.compile(r"\b(?:my|our|the|his|her|their)\s+(week|month|quarter|year)\b", re.I)
+# person_mentioned reads "how is X doing"; the past tense asks the same about a person.
+_DID_DO = re.compile(r"\bhow\s+did\s+([A-Za-z][\w.-]*(?:\s+[A-Za-z][\w.-]*)?)\s+do\b", re.I)
+
+
+@dataclass(frozen=True)
+class Whose:
+    """Whose figures an answer gives: the asker (``self``), one teammate (``rep``), or the ``team``."""
+
+    kind: str
+    label: str  # "Bob Brown", "East", "everyone"
+    reps: list[Rep]  # the people covered
+    timezone: str  # the one the period is read in, as for pipeline reports
+    owner_ids: list[int] | None  # None: every owner the asker may see
+
+
+def named_person(question: str) -> str | None:
+    """The person a question names as typed ("Jordan Lee"), period words aside; None when it names nobody."""
+    text = _PERIOD_PHRASE.sub(" ", question.replace("’", "'"))
+    text = _DID_DO.sub(r"how is \1 doing", text)
+    return person_mentioned(text)
+
+
+def report_period(ask: Ask, timezone: str) -> Period:
+    """The period the question names, else this quarter, in ``timezone`` as of ``ask.now``.
+
+    Raises:
+        InvalidInput: the period cannot be read ("since Feb 30") or has not begun.
+    """
+    spec = find_period(ask.question)
+    if spec is None and (own := _OWN_UNIT.search(ask.question)):
+        spec = PeriodSpec("relative", unit=own.group(1).lower(), offset=0)
+    return (spec or DEFAULT_PERIOD).resolve(ask.now, timezone)
+
+
+def team_of(ask: Ask) -> Whose:
+    """A manager's team (everyone for an admin): the people they may see, in the team's timezone."""
+    scope = resolve_scope(session=ask.session, viewer=ask.viewer, company_timezone=ask.coach.runtime.settings.timezone)
+    reps = deal_store.visible_reps(session=ask.session, viewer=ask.viewer)
+    return Whose("team", scope.label, reps, scope.timezone, None)
+
+
+def figures_by_owner(ask: Ask, whose: Whose, period: Period) -> dict[int, store.Figures]:
+    """Each covered owner's figures for ``period``, as of ``ask.now`` (owners with none are absent)."""
+    process = ask.process
+    return store.figures_by_owner(
+        session=ask.session, viewer=ask.viewer, start=period.start, end=period.end, owner_ids=whose.owner_ids,
+        today_starts={r.timezone: _today_start(r.timezone, ask.now) for r in whose.reps},
+        stuck_entered_by=stuck_cutoffs(process, ask.now),
+        probabilities={s.key: s.probability for s in process.stages if s.probability is not None},
+    )
+
+
+def handle(ask: Ask) -> CoachAnswer:
+    whose = _whose(ask)
+    if isinstance(whose, CoachAnswer):
+        return whose
+    try:
+        period = report_period(ask, whose.timezone)
+    except InvalidInput as exc:
+        return CoachAnswer(f"I couldn't read the period ({exc}). Try “this month”, “last quarter” or “October”.",
+                           f"{NAME}_clarify")
+    figures = store.total(figures_by_owner(ask, whose, period).values())
+    return CoachAnswer(_text(whose, period, figures), NAME, data={
+        "whose": {"kind": whose.kind, "name": whose.label, "people": len(whose.reps),
+                  "rep_id": whose.reps[0].id if whose.kind != "team" else None},
+        "period": period.to_json(),
+        "figures": figures.to_json(),
+    })
+
+
+def _whose(ask: Ask) -> Whose | CoachAnswer:
+    """Whose figures the question asks for, or the refusal or not-found answer."""
+    viewer, session = ask.viewer, ask.session
+    named = named_person(ask.question)
+    if named and is_self(viewer, named):
+        named = None
+    team = named is None and bool(_TEAM.search(ask.question))
+    if viewer.role == Role.rep and (named or team):
+        return CoachAnswer(REP_REFUSAL, f"{NAME}_denied")  # the same words whoever was named
+    if team:
+        return team_of(ask)
+    if named:
+        person = visible_person(session=session, viewer=viewer, name=named)
+        if person is None:  # outside the team reads as nobody by that name
+            return CoachAnswer(f"I can't find “{named}” among the people you can see.", "not_found")
+    else:
+        person = session.get(Rep, viewer.rep_id)
+    scope = resolve_scope(session=session, viewer=viewer, company_timezone=ask.coach.runtime.settings.timezone,
+                          rep=person.email)
+    kind = "self" if person.id == viewer.rep_id else "rep"
+    return Whose(kind, person.name, [person], scope.timezone, [person.id])
+
+
+def _text(whose: Whose, period: Period, f: store.Figures) -> str:
+    title = {"self": "Your numbers", "rep": f"{whose.label}'s numbers"}.get(whose.kind, f"Numbers for {whose.label}")
+    if f.closed_count:
+        win_rate = f"{f.win_rate:.0%} ({f.won_count} won of {f.closed_count} closed)"
+    else:
+        win_rate = f"no deals closed in {period.label}"
+    lines = [
+        f"*{title} — {period.label}*",
+        f"• Won: {_deals(f.won_count, f.won_amount)}",
+        f"• Win rate: {win_rate}",
+        f"• New pipeline: {_deals(f.new_count, f.new_amount)}",
+        f"• Open pipeline now: {_deals(f.open_count, f.open_amount)}, {money(f.weighted_amount)} weighted",
+        f"• Overdue follow-ups: {f.overdue_followups or 'none'}",
+        f"• Deals over their stage's norm: {f.over_norm or 'none'}",
+    ]
+    if whose.kind == "team":
+        lines.append(f"Across {plural(len(whose.reps), 'person', 'people')}. "
+                     "Ask “who has the most overdue follow-ups?” to compare them.")
+    return "\n".join(lines)
+
+
+def _deals(count: int, amount) -> str:
+    return f"{plural(count, 'deal')}, {money(amount)}" if count else "no deals"
+
+
+def _today_start(tz_name: str, now: datetime) -> datetime:
+    """When today began in ``tz_name`` (UTC's today for an unknown zone, as the digest does)."""
+    try:
+        tz = zone(tz_name)
+    except ValueError:
+        tz = zone("UTC")
+    return local_midnight_utc(now.astimezone(tz).date(), tz)
+
+
+INTENT = Intent(
+    name=NAME,
+    # No "pipeline" here: reps' help speaks of their deals; pipeline reports are a manager's.
+    summary="your numbers: won, win rate, new and open deals, overdue follow-ups, stuck deals (a teammate's for managers)",
+    try_it="How am I doing this quarter?",
+    handle=handle,
+    examples=(
+        "how am i doing this quarter", "hows my quarter", "my numbers this month", "how am i doing",
+        "my numbers year to date", "how's my performance this year", "my results so far this year",
+        "how did i do last quarter", "what's my win rate", "how much have i closed this quarter", "my scorecard",
+        "am i on track this quarter", "how's my month going", "how many deals have i won this quarter",
+        "show me my stats", "my results for october", "how much new pipeline did i create this month",
+        "give me my numbers", "am i hitting my number", "how is carla doing", "how's bob doing",
+        "bob's numbers this month", "how did alice do last month", "show me jordan lee's numbers", "scorecard for bob",
+        "how is jordan lee performing this quarter", "what has carla won this quarter", "how's priya tracking this month",
+        "how is mike doing", "how's the team doing this quarter", "how's my team doing this month",
+        "how are we doing this quarter", "how is my team tracking",
+    ),
+)

@@ -1,0 +1,61 @@
+"""How to work a stage: what the buyer must confirm to leave it, the activities that get there, one tip."""
+
+from __future__ import annotations
+
+from bot.coach.intents.base import Ask, Intent
+from bot.coach.types import Citation, CoachAnswer
+from bot.text import plural
+
+
+def handle(ask: Ask) -> CoachAnswer:
+    process = ask.process
+    stage = ask.stage or (ask.process.stage(ask.deal.stage_key) if ask.deal else None)
+    if stage is None:
+        names = ", ".join(s.name for s in process.stages)
+        return CoachAnswer(f"Which stage do you mean? The process has: {names}.", "stage_guide",
+                           data={"stages": [s.key for s in process.stages]})
+    lines = [f"*{stage.name}* (stage {process.index_of(stage.key) + 1} of {len(process.stages)}, "
+             f"expected {plural(stage.expected_days, 'day')})"]
+    if stage.buyer_state:
+        lines.append(f"Where the buyer is: {stage.buyer_state}")
+    if stage.entry:
+        lines.append("Enters when: " + "; ".join(stage.entry))
+    lines.append("\n*To leave it, the buyer has to confirm:*")
+    for criterion in stage.exit_criteria:
+        moves = stage.activities_for(criterion.key)
+        how = f"\n   ↳ {moves[0].text}" if moves else ""
+        lines.append(f"• {criterion.text}{how}")
+    unused = [a for a in stage.activities if not any(a.key == m.key for c in stage.exit_criteria
+                                                     for m in stage.activities_for(c.key)[:1])]
+    if unused:
+        lines.append("\n*Also useful here:*")
+        lines += [f"• {a.text}" for a in unused]
+    citations = [ask.map_citation(stage)]
+    tips = ask.passages(f"{ask.question} {stage.name}", stage_key=stage.key, k=1, kinds=("methodology",))
+    if tips:
+        from bot.coach.composer import excerpt
+
+        lines.append(f"\n💡 *{tips[0].title}:* {excerpt(tips[0].text)}")
+        citations.append(Citation(tips[0].source, tips[0].section))
+    return CoachAnswer("\n".join(lines), "stage_guide", citations=citations,
+                       data={"stage": stage.key, "exit_criteria": [c.key for c in stage.exit_criteria],
+                             "activities": [a.key for a in stage.activities]})
+
+
+INTENT = Intent(
+    name="stage_guide",
+    summary="how to work a stage: its exit criteria, activities and a tip",
+    try_it="What should I ask in Discover?",
+    handle=handle,
+    examples=(
+        "what should i ask in discovery", "what questions should i ask in discover", "how do i get out of validate",
+        "what are the exit criteria for discover", "exit criteria for close", "entry criteria for validate",
+        "what activities are in the discover stage", "what does the buyer need to confirm in validate",
+        "how do i move a deal out of discover", "what happens in the close stage", "explain the validate stage",
+        "what's the goal of discovery", "how long should a deal stay in validate", "criteria to leave discover",
+        "what do i need before moving to close", "tips for the discover stage", "how do i run a good discovery",
+        "what should happen in prospect", "checklist for validate", "what counts as done in close",
+        "what's expected in the connect stage", "how to exit prospect", "what should i cover in a discovery call",
+        "what are the stages of our process", "walk me through the sales process",
+    ),
+)

@@ -1,0 +1,135 @@
+"""A manager's ranking of their people: "who on my team has the most overdue follow-ups / biggest pipeline".
+
+Metrics (definitions in ``storage.scorecard.Figures``): overdue follow-ups, open pipeline amount,
+deals over their stage's norm, won amount and win rate (these two for a period, this quarter
+unless named). Highest first ("smallest", "lowest", "fewest": lowest first), ties by name; people
+with no closed deals come last on win rate either way.
+A question naming no metric is ranked by overdue follow-ups, and the answer says what else can
+be asked. Everyone's figures come from the same grouped queries as the scorecard.
+
+Who is ranked: the people the manager may see (everyone for an admin) who are reps, and anyone
+else among them who owns deals. Reps asking get a kind refusal: rankings compare other people.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.coach.intents.base import Ask, Intent
+from bot.coach.intents.scorecard import figures_by_owner, report_period, team_of
+from bot.coach.router import normalize
+from bot.coach.types import CoachAnswer
+from bot.errors import InvalidInput
+from bot.text import money, plural
+from storage.models import Role
+from storage.scorecard import Figures
+
+NAME = "team_ranking"
+SHOWN = 15
+REFUSAL = "Rankings are for managers; ask “how am I doing?” for your own numbers."
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    title: str  # "Overdue follow-ups"
+    pattern: re.Pattern
+    value: Callable[[Figures], float | None]  # higher ranks first; None ranks last
+    shown: Callable[[Figures], str]
+    per_period: bool = False  # counts deals closed in the period (else: as of now)
+
+
+# Checked in this order: "win rate" before "won", "overdue follow-ups in the pipeline" as overdue.
+METRICS = (
+    Metric("win_rate", "Win rate", re.compile(r"\bwin(?:ning)?[- ]?(?:rates?|ratios?|%|percent\w*)|\b(?:close|hit)[- ]?rates?"
+                                              r"|\bwins? (?:the )?most often|\bconver(?:sion|ts?)\b"),
+           lambda f: f.win_rate,
+           lambda f: f"{f.win_rate:.0%} ({f.won_count} won of {f.closed_count} closed)" if f.closed_count
+           else "no deals closed", per_period=True),
+    Metric("overdue_followups", "Overdue follow-ups", re.compile(r"overdue|follow[- ]?ups?|\blate\b|\bbehind\b"),
+           lambda f: f.overdue_followups, lambda f: plural(f.overdue_followups, "overdue follow-up")),
+    Metric("over_norm", "Deals over their stage's norm",
+           re.compile(r"\bstuck|\bstall\w*|\bover (?:the |their )?(?:norm|expected)|\baging\b|\bstale\b|\btoo long|\bslow\w*"),
+           lambda f: f.over_norm, lambda f: plural(f.over_norm, "deal") + " over the norm"),
+    Metric("open_pipeline", "Open pipeline", re.compile(r"\bpipeline|\bopen deals|\bbook\b|\bbacklog\b"),
+           lambda f: float(f.open_amount), lambda f: f"{money(f.open_amount)} in {plural(f.open_count, 'open deal')}"),
+    Metric("won_amount", "Won amount", re.compile(r"\bwon\b|\bwins?\b|\bclos(?:ed|ing|er|ers)\b|\bbookings?\b|\brevenue\b"
+                                           r"|\bsold\b|\bsell(?:er|ers|ing)?\b|\bquota\b|\bbest (?:rep|performer)"),
+           lambda f: float(f.won_amount), lambda f: f"{money(f.won_amount)} from {plural(f.won_count, 'deal')} won",
+           per_period=True),
+)
+DEFAULT = METRICS[1]
+_LOWEST = re.compile(r"\b(?:least|lowest|smallest|fewest|worst|bottom|weakest)\b")
+
+
+def metric_asked(question: str) -> Metric | None:
+    """The metric the question ranks by; None when it names none."""
+    text = normalize(question)  # "fus" reads as "follow-ups"
+    return next((m for m in METRICS if m.pattern.search(text)), None)
+
+
+def handle(ask: Ask) -> CoachAnswer:
+    if ask.viewer.role == Role.rep:
+        return CoachAnswer(REFUSAL, f"{NAME}_denied")
+    metric = metric_asked(ask.question)
+    chosen = metric or DEFAULT
+    team = team_of(ask)
+    try:
+        period = report_period(ask, team.timezone)
+    except InvalidInput as exc:
+        return CoachAnswer(f"I couldn't read the period ({exc}). Try “this month”, “last quarter” or “October”.",
+                           f"{NAME}_clarify")
+    figures = figures_by_owner(ask, team, period)
+    people = [(rep, figures.get(rep.id, Figures())) for rep in team.reps
+              if rep.role == Role.rep or rep.id in figures]
+    lowest = bool(_LOWEST.search(normalize(ask.question)))  # "who has the smallest pipeline"
+    people.sort(key=lambda pair: _order(chosen.value(pair[1]), pair[0].name, lowest=lowest))
+
+    when = f", {period.label}" if chosen.per_period else ""
+    lines = [f"*{chosen.title} — {team.label}{when}*, {'lowest' if lowest else 'highest'} first:"]
+    lines += [f"{i}. {rep.name} — {chosen.shown(f)}" for i, (rep, f) in enumerate(people[:SHOWN], 1)]
+    if len(people) > SHOWN:
+        lines.append(f"…and {len(people) - SHOWN} more.")
+    if not people:
+        lines = [f"No one to rank in {team.label} yet."]
+    if metric is None:
+        others = [m.title.lower() for m in METRICS if m is not DEFAULT]
+        lines.append(f"I ranked by overdue follow-ups; you can also rank by {', '.join(others[:-1])} "
+                     f"or {others[-1]}.")
+    return CoachAnswer("\n".join(lines), NAME, data={
+        "metric": chosen.key,
+        "metric_named": metric is not None,
+        "order": "lowest first" if lowest else "highest first",
+        "team": team.label,
+        "period": period.to_json() if chosen.per_period else None,
+        "ranking": [{"rep_id": rep.id, "name": rep.name, "value": chosen.value(f), "figures": f.to_json()}
+                    for rep, f in people],
+    })
+
+
+def _order(value: float | None, name: str, *, lowest: bool) -> tuple:
+    """Highest (or lowest) first, a missing value (no deals closed) last either way, ties by name."""
+    number = value or 0
+    return (value is None, number if lowest else -number, name.lower(), name)
+
+
+INTENT = Intent(
+    name=NAME,
+    summary="your team ranked by overdue follow-ups, open pipeline, stuck deals, won or win rate (managers)",
+    try_it="Who on my team has the most overdue follow-ups?",
+    handle=handle,
+    examples=(
+        "who on my team has the most overdue follow-ups", "who's got the most overdue fus", "who has the biggest pipeline",
+        "which rep has the most stuck deals", "who has the best win rate", "rank my reps by win rate",
+        "rank the team by pipeline", "who closed the most this quarter", "who's my top closer this month",
+        "leaderboard", "team leaderboard this quarter", "who is behind on follow-ups", "who has the most deals over norm",
+        "which rep is slipping the most", "which reps are falling behind", "compare my reps", "rank my team",
+        "who won the most last quarter", "who's the top performer on my team", "who has the smallest pipeline",
+        "which of my reps has the most late follow ups", "who needs help on my team", "rep ranking by won deals",
+        "who's carrying the most pipeline", "stack rank my reps", "which rep has the lowest win rate",
+        "who has the most stale deals", "order my team by overdue follow-ups", "who closed the most deals last month",
+        "who is slacking on follow ups",
+    ),
+)

@@ -1,0 +1,49 @@
+"""The router on its own: blending, confidence, and the example vectors kept between processes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.coach.router import MIN_MARGIN, Router, normalize
+
+EXAMPLES = {"deal_plan": ["what should i do next on acme", "next steps for acme"],
+            "focus": ["where do i start today", "which deal should i focus on"]}
+
+
+def bag_of_words(texts: list[str]) -> np.ndarray:
+    """A stand-in embedding (the real one is the local model): word counts hashed into 64 dimensions."""
+    rows = np.zeros((len(texts), 64), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for word in text.split():
+            rows[i, sum(map(ord, word)) % 64] += 1
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
+
+
+def test_shorthand_is_spelled_out_before_comparing():
+    assert normalize("Whats next on the OPP tmrw, pls?") == "what is next on the deal tomorrow please"
+
+
+def test_typos_still_find_their_intent_and_confidence_reports_a_tie():
+    router = Router(EXAMPLES, bag_of_words)
+    route = router.route("wat shud i do nxt on acme")
+    assert route.intent == "deal_plan" and route.runner_up == "focus" and route.margin > MIN_MARGIN
+    tie = Router({"a": ["same words"], "b": ["same words"]}, None).route("same words")
+    assert tie.margin == 0 and not tie.confident
+
+
+def test_example_vectors_are_computed_once_per_model_and_examples(tmp_path):
+    calls: list[int] = []
+
+    def counting(texts: list[str]) -> np.ndarray:
+        if len(texts) > 1:  # the examples, not a question
+            calls.append(len(texts))
+        return bag_of_words(texts)
+
+    first = Router(EXAMPLES, counting, cache_dir=tmp_path, model="m")
+    again = Router(EXAMPLES, counting, cache_dir=tmp_path, model="m")
+    assert calls == [4]  # the second router read the vectors from disk
+    assert again.route("where do i start").intent == first.route("where do i start").intent == "focus"
+    Router(EXAMPLES, counting, cache_dir=tmp_path, model="other")
+    Router({**EXAMPLES, "help": ["what can you do"]}, counting, cache_dir=tmp_path, model="m")
+    assert calls == [4, 4, 5]  # another model or other examples: embedded afresh
+    assert not list(tmp_path.glob("*.tmp"))
