@@ -150,9 +150,11 @@ class Coach:
         if resolution.matches and masked.strip(" ?.!").lower() == DEAL_PLACEHOLDER:
             return Understanding("deal_plan", None, resolution.matches, stage=stage, rule="a deal's name alone")
         route = self.router.route(masked)
-        named = placed_like_a_deal(question, mentioned) if mentioned else None
-        if named:  # a deal we can't match ("next on Ghostbusters") reads as any deal's name would
-            guess = self.router.route(mask_words(masked, named, DEAL_PLACEHOLDER))
+        if mentioned:  # a deal we can't match ("next on Ghostbusters") reads as any deal's name would
+            # Where a name stands, or, when the router leans to a question about one deal but is unsure, all of it.
+            deal_ish = not route.confident and route.intent in self._deal_intents()
+            named = placed_like_a_deal(question, mentioned) or (mentioned if deal_ish else None)
+            guess = self.router.route(mask_words(masked, named, DEAL_PLACEHOLDER)) if named else route
             route = guess if guess.score > route.score else route
         intent = route.intent
         if (looks_like_pipeline_question(question) and not resolution.matches

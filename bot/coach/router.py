@@ -4,7 +4,7 @@ Each intent brings example phrasings. A question is compared with every example
 twice: by sentence embedding (the local model retrieval already loads; it knows
 that "where do I start today" and "what should I prioritise" mean the same) and by
 character trigrams (they forgive "wich", "shud" and "folow-up", which the model
-reads poorly). An intent scores its best example under a weighted blend of the two.
+reads poorly). An intent scores the mean of its three nearest examples under a weighted blend of the two.
 
 The router reports how sure it is: the best score and the margin over the best
 other intent. The engine asks a short question instead of guessing when either
@@ -25,7 +25,11 @@ from pathlib import Path
 import numpy as np
 
 # Blend and thresholds chosen on the dev phrasings (tests/coach/phrasings.yaml, ``dev``), never on held-out ones.
+# Measured leave-one-out over the router's own examples (each routed by all the others), 216 examples at the time:
+# right 75% of the time with the best example alone at weight 0.7, 80% with the
+# mean of the nearest three.
 EMBEDDING_WEIGHT = 0.7
+NEAREST = 3
 MIN_SCORE = 0.35  # under this the router is unsure: the coach asks which of the nearest two was meant
 NOTHING_CLOSE = 0.25  # under this no phrasing is alike at all: the question is taken as outside selling
 MIN_MARGIN = 0.02  # under this two intents are equally likely: ask which
@@ -125,7 +129,8 @@ class Router:
                 self.labels.append(intent)
                 texts.append(normalize(phrasing))
         self.intents = sorted(set(self.labels))
-        self._label_index = np.array([self.intents.index(label) for label in self.labels])
+        labels = np.array(self.labels)
+        self._rows = [np.flatnonzero(labels == intent) for intent in self.intents]
         self._embed_question = (embed_question or (lambda text: embed([text])[0])) if embed else None
         self._trigrams = _Trigrams(texts)
         self._embeddings = None
@@ -141,15 +146,15 @@ class Router:
                      float(scores[second]) if second is not None else 0.0)
 
     def scores(self, question: str) -> np.ndarray:
-        """Each intent's score (in ``self.intents`` order): its best example's blended similarity."""
+        """Each intent's score (in ``self.intents`` order), from its examples' blended similarity."""
         text = normalize(question)
         similarity = self._trigrams.matrix @ self._trigrams.vector(text)
         if self._embeddings is not None and self._embed_question is not None:
             meaning = self._embeddings @ self._embed_question(text)
             similarity = EMBEDDING_WEIGHT * meaning + (1 - EMBEDDING_WEIGHT) * similarity
-        best = np.full(len(self.intents), -1.0, dtype=np.float32)
-        np.maximum.at(best, self._label_index, similarity)
-        return best
+        # An intent scores the mean of its NEAREST nearest examples: one look-alike example of the wrong
+        # intent then outweighs less than it would as the maximum.
+        return np.array([np.sort(similarity[rows])[-NEAREST:].mean() for rows in self._rows], dtype=np.float32)
 
 
 def _cached(texts: list[str], model: str, embed: Embed, cache_dir: Path) -> np.ndarray:

@@ -37,5 +37,13 @@ INTENT = Intent(
         "once that's done what next", "what comes next after acme's current stage", "and after this stage",
         "what's the step after", "what follows", "after this what", "where does acme go after this stage",
         "which stage is next for acme", "what's the next stage for acme", "ok and after",
+        "whats after this stage", "next stage?", "acme next stage?", "what stage comes after this",
+        "once acme clears this stage whats next", "and after that what stage", "what's the following stage",
+        "which stage follows the one acme is in", "ok then what happens", "then what stage", "n after that?",
+        "afterwards?", "what's beyond this stage for acme", "once we're done here what's the next stage",
+        "where do we go after this stage", "what's the next phase after this one", "what does acme move into next",
+        "and the stage after?", "if acme moves forward what stage is it in next", "wat comes after",
+        "after acme passes this stage where does it go", "so what's after that", "what stage is acme headed to next",
+        "what comes after validate for acme", "after propose what's next for acme", "and after commit?",
     ),
 )

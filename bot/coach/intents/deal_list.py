@@ -48,5 +48,10 @@ INTENT = Intent(
         "which deals is carla working on", "what is jordan lee working on", "show me jordan lee's deals",
         "all my deals please", "what am i working on", "which deals are mine", "show me the deals of my reps",
         "deals owned by bob", "what's on bob's plate", "give me a list of my accounts", "what accounts do i own",
+        "my deals pls", "list opps", "show all my opps", "what deals is sam on", "priya's deals",
+        "pull up bob's open opps", "which accounts does jordan own", "what's in carla's book",
+        "list every open deal i own", "show me everything i'm working", "gimme my deal list",
+        "what opportunities do i have open", "list the deals sam owns", "all open opps for priya",
+        "deals assigned to me", "show my accounts",
     ),
 )

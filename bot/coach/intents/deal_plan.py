@@ -34,5 +34,13 @@ INTENT = Intent(
         "what's my next move with acme", "how can i push acme along", "what does acme need from me",
         "update on acme", "tell me about acme", "what's left to do on acme", "acme next?",
         "what should i focus on for acme", "how do we progress acme", "walk me through acme",
+        "acme next steps pls", "what do i do with acme", "how do i move acme along", "gimme a plan for acme",
+        "what's the play on acme", "pull up acme", "show me acme", "acme?", "acme status",
+        "whats my next step w acme", "next move on acme", "how do i close acme", "what's the next action on acme",
+        "what should happen next on acme", "what would you do next with acme", "how should i approach acme this week",
+        "acme - what now", "strategy for acme", "how do i get acme over the line", "where do things stand with acme",
+        "what does acme still need to confirm", "give me the rundown on acme",
+        "what do i do about acme", "what do you suggest for acme", "any advice on acme", "what's the move on acme",
+        "how do i handle acme from here",
     ),
 )

@@ -104,5 +104,13 @@ INTENT = Intent(
         "acme hasn't moved in weeks, what's up", "why did acme stall", "what's the hold up with acme",
         "risk check on acme", "is acme dead", "how at risk is acme", "what's stopping acme from closing",
         "why is acme not progressing",
+        "why is acme not closing", "acme looks rough, why", "whats up with acme", "acme stuck?", "is acme slipping",
+        "why's acme stalled out", "what's gone wrong with acme", "acme health check", "is acme at risk of slipping",
+        "how worried should i be about acme", "why does acme keep stalling", "what's the issue with acme",
+        "acme's been sitting in the same stage forever, why", "what's killing acme", "should i be worried about acme",
+        "why is acme behind", "what's the risk on acme", "acme went quiet, what's wrong", "is acme still alive",
+        "why is acme overdue", "what's holding back acme", "what's going on with acme, it's not moving",
+        "why does acme look weak", "acme doesn't look good, what's wrong", "acme looks shaky to me",
+        "what's off with acme",
     ),
 )

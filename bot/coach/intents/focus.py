@@ -142,5 +142,12 @@ INTENT = Intent(
         "what should my team focus on today", "which deals should we prioritise this week",
         "which of my deals should i look at first", "what's most urgent today", "what's first on my list today",
         "which accounts should i hit first", "show me my most important deals today",
+        "what should i do first today", "where do i begin today", "what to work on rn", "top deals for today pls",
+        "prioritize my deals", "gimme my priorities for today", "which opps should i hit today",
+        "what deserves my time today", "morning, where should i start", "if i only get to one deal today which one",
+        "help me pick what to work on", "what's my game plan for today", "which deals should i push today",
+        "plan my day pls", "where should i put my energy this afternoon", "what should i work on first thing tmrw",
+        "which deals should i call today", "todays priorities", "what's on top of my list",
+        "what to focus on this week", "so many deals, where do i even start", "what should i knock out first",
     ),
 )

@@ -41,5 +41,13 @@ INTENT = Intent(
         "hi", "hello", "hey there", "what kind of questions can you answer", "menu", "options",
         "i'm new, where do i begin with this bot", "what is stagecoach", "what is this bot", "what's this tool for",
         "what are your features", "how do i use this",
+        "what do u do", "how do i use stagecoach", "what can this bot do", "help pls",
+        "examples of questions i can ask", "what are you able to help with", "yo", "good morning", "hey stagecoach",
+        "what can i do here", "give me a list of commands", "how do you work", "what should i ask you",
+        "any tips on using you", "what are you capable of", "instructions", "getting started",
+        "what kinds of things do you know about", "can you help me", "show me some example questions",
+        "are you a bot",
+        "docs", "tutorial", "faq", "what commands are there", "how to use this thing",
+        "sup", "hiya", "hey bot", "hi stagecoach, what can you do",
     ),
 )

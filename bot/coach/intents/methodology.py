@@ -37,5 +37,10 @@ INTENT = Intent(
         "competitor battlecard", "how do we beat the competition", "what does the playbook say about pricing",
         "how do i get past a gatekeeper", "what is a decision process in meddic", "how to build a business case",
         "how do i teach the buyer something new", "how should i respond when they ask for a discount",
+        "how to handle 'just send me some info'", "best way to find a champion", "what's spin selling",
+        "how do i handle price pushback", "the buyer went dark, how do i re-engage them", "any tips for cold calling",
+        "how do i negotiate with procurement", "what is bant", "how do i get a meeting with the cfo",
+        "how to ask for the sale", "how do i handle 'we're happy with our current vendor'",
+        "objection handling tips for budget", "how do i build rapport with a buyer",
     ),
 )
