@@ -47,6 +47,9 @@ _NEXT_CALL = re.compile(rf"\b{_NEXT_CALL_WORDS}\b", re.I)
 _DESCRIBED = re.compile(rf"\b(?:my|the|our)\s+(?:{_BIGGEST_WORDS}|{_NEXT_CALL_WORDS})\b", re.I)
 _NO_MODEL_NEEDED = frozenset({"help", "off_topic"})
 _PIPELINE_WORD = re.compile(r"\b(?:pipeline|pipe|funnel)\b", re.I)
+# "Globex confirmed budget", "the buyer at globex just agreed...": news to record, however long the rest is.
+_TOLD = re.compile(r"^(?:the )?(?:buyer|cto|ceo|cfo|champion|team|people)?\s*(?:at|from)?\s*acme(?:'s \w+)?\s+(?:just\s+)?"
+                   r"(?:confirmed|agreed|signed|named|approved|committed|told us|said yes)\b", re.I)
 # A follow-on that only swaps the deal: "and Initech?", "what about hooli", "same for globex".
 _SWAP = re.compile(r"^\s*(?:and|what about|how about|same for|now|ok|okay|also)?\s*acme\s*[?.!]*\s*$", re.I)
 
@@ -149,6 +152,8 @@ class Coach:
             return Understanding(last_intent, None, resolution.matches, stage=stage, rule="same question, other deal")
         if resolution.matches and masked.strip(" ?.!").lower() == DEAL_PLACEHOLDER:
             return Understanding("deal_plan", None, resolution.matches, stage=stage, rule="a deal's name alone")
+        if resolution.matches and _TOLD.match(masked):
+            return Understanding("record", None, resolution.matches, stage=stage, rule="the buyer told us")
         route = self.router.route(masked)
         if mentioned:  # a deal we can't match ("next on Ghostbusters") reads as any deal's name would
             # Where a name stands, or, when the router leans to a question about one deal but is unsure, all of it.

@@ -117,7 +117,11 @@ def mask_deals(question: str, deals: list[DealSummary], placeholder: str) -> str
         i = 0
         while i + n <= len(words):
             gram = " ".join(words[i:i + n])
-            if gram not in _FILLER and process.extractOne(gram, names, scorer=fuzz.ratio,
+            # A name neither starts nor ends with a question's own words ("next on globex" is not a name).
+            if words[i] in _FILLER or words[i + n - 1] in _FILLER:
+                i += 1
+                continue
+            if process.extractOne(gram, names, scorer=fuzz.ratio,
                                                           score_cutoff=MATCH_THRESHOLD) is not None:
                 words[i:i + n] = [placeholder]
             i += 1
