@@ -12,10 +12,14 @@ from storage.models import Conversation
 MAX_TURNS = 8
 
 
+def _row_key(key: str, rep_id: int) -> str:
+    """A thread is per asker: a manager asking in a rep's thread has a conversation of their own."""
+    return f"{key}#{rep_id}"
+
+
 def load_conversation(*, session: Session, key: str, rep_id: int) -> Conversation | None:
-    """The conversation under ``key`` if it belongs to this rep (a thread is per asker)."""
-    row = session.get(Conversation, key)
-    return row if row is not None and row.rep_id == rep_id else None
+    """This rep's conversation under ``key`` (a Slack thread, a DM, a terminal chat)."""
+    return session.get(Conversation, _row_key(key, rep_id))
 
 
 def turns(conversation: Conversation | None) -> list[dict]:
@@ -36,9 +40,9 @@ def save_turn(*, session: Session, key: str, rep_id: int, deal_id: int | None, i
     ``state`` rides on the answer's turn: what the next message may refer to (the deals of
     a choice list, a write waiting for "yes").
     """
-    row = session.get(Conversation, key)
-    if row is None or row.rep_id != rep_id:
-        row = Conversation(key=key, rep_id=rep_id, history="[]", updated_at=now)
+    row = load_conversation(session=session, key=key, rep_id=rep_id)
+    if row is None:
+        row = Conversation(key=_row_key(key, rep_id), rep_id=rep_id, history="[]", updated_at=now)
     history = json.loads(row.history)
     history += [{"role": "user", "text": question}, {"role": "assistant", "text": answer, **(state or {})}]
     row.history = json.dumps(history[-MAX_TURNS:])

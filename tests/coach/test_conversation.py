@@ -119,3 +119,14 @@ def test_two_questions_in_one_message_get_both_answers_in_order(floor, coach):
 def test_a_yes_with_nothing_proposed_says_so_and_writes_nothing(floor, coach):
     answer = coach.ask(floor.viewer(floor.alice), "yes", conversation_key="t-yes", now=NOW)
     assert answer.intent == "nothing_pending" and answer.proposal is None
+
+
+def test_two_people_in_one_thread_each_keep_their_own_conversation(floor, coach):
+    key = "C0TEAM:1700000000.0"
+    rep = coach.ask(floor.viewer(floor.alice), "what should I do next on Globex?", conversation_key=key, now=NOW)
+    manager = coach.ask(floor.viewer(floor.manager), "what should I do next on Initech?", conversation_key=key, now=NOW)
+    assert (rep.deal.external_id, manager.deal.external_id) == ("D-GLOBEX", "D-INITECH")
+    # Each follow-up keeps its own asker's deal.
+    assert coach.ask(floor.viewer(floor.alice), "and after that?", conversation_key=key, now=NOW).deal.external_id == "D-GLOBEX"
+    assert coach.ask(floor.viewer(floor.manager), "and after that?", conversation_key=key,
+                     now=NOW).deal.external_id == "D-INITECH"
