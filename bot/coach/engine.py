@@ -25,7 +25,7 @@ from bot.coach.router import NOTHING_CLOSE, Route, Router, shared_router
 from bot.coach.types import CoachAnswer, DealPlan, DealRef
 from bot.llm import make_chat_model
 from bot.pipeline.chat import answer_requests
-from bot.pipeline.parser import carry_over, looks_like_pipeline_question, names_someone
+from bot.pipeline.parser import PIPELINE_WORD, carry_over, looks_like_pipeline_question, names_someone
 from bot.runtime import Runtime
 from knowledge.process_map import Stage
 from storage import conversations
@@ -46,7 +46,6 @@ _BIGGEST = re.compile(rf"\b{_BIGGEST_WORDS}\b", re.I)
 _NEXT_CALL = re.compile(rf"\b{_NEXT_CALL_WORDS}\b", re.I)
 _DESCRIBED = re.compile(rf"\b(?:my|the|our)\s+(?:{_BIGGEST_WORDS}|{_NEXT_CALL_WORDS})\b", re.I)
 _NO_MODEL_NEEDED = frozenset({"help", "off_topic"})
-_PIPELINE_WORD = re.compile(r"\b(?:pipeline|pipe|funnel)\b", re.I)
 # "Globex confirmed budget", "the buyer at globex just agreed...": news to record, however long the rest is.
 _TOLD = re.compile(r"^(?:the )?(?:buyer|cto|ceo|cfo|champion|team|people)?\s*(?:at|from)?\s*acme(?:'s \w+)?\s+(?:just\s+)?"
                    r"(?:confirmed|agreed|signed|named|approved|committed|told us|said yes)\b", re.I)
@@ -130,16 +129,17 @@ class Coach:
         ``last_intent`` is the conversation's previous intent: "and Initech?" asks it again for another deal.
         A message holding two questions is read as its first, with the second in ``also``.
         """
+        summaries = deal_store.visible_deal_summaries(session=session, viewer=viewer)  # read once per message
         clauses = _clauses(question)
         if len(clauses) == 2:
-            first, second = (self._understand_one(session, viewer, c, last_intent) for c in clauses)
+            first, second = (self._understand_one(summaries, c, last_intent) for c in clauses)
             if not (first.unsure or second.unsure) and first.intent != second.intent:
                 first.clauses, first.also = clauses, second
                 return first
-        return self._understand_one(session, viewer, question, last_intent)
+        return self._understand_one(summaries, question, last_intent)
 
-    def _understand_one(self, session, viewer: Viewer, question: str, last_intent: str | None) -> Understanding:
-        summaries = deal_store.visible_deal_summaries(session=session, viewer=viewer)
+    def _understand_one(self, summaries: list[deal_store.DealSummary], question: str,
+                        last_intent: str | None) -> Understanding:
         resolution = resolve_deal(question, summaries)
         stage = self.stage_named(question)
         masked = mask_deals(question, resolution.matches, DEAL_PLACEHOLDER)
@@ -398,7 +398,7 @@ def _clauses(question: str) -> list[str]:
 def _about_people(intent: str, question: str) -> bool:
     """A ranking of people, or a person's results, though it uses pipeline words ("who has the biggest
     pipeline", "my win rate"); a question that says "pipeline" about one person is a pipeline report."""
-    return intent == "team_ranking" or (intent == "scorecard" and not _PIPELINE_WORD.search(question))
+    return intent == "team_ranking" or (intent == "scorecard" and not PIPELINE_WORD.search(question))
 
 
 @cache

@@ -39,7 +39,7 @@ _COMPILED = tuple((kind, re.compile(rf"(?:{pattern})", re.I)) for kind, pattern 
 # "per stage" alone asks for the status; with another report's words it only says how that report is cut.
 _PER_STAGE = re.compile(r"\b(?:per|by|each|every) stage\b", re.I)
 # Asking about a pipeline at all; questions about one deal or how to sell go to the coach.
-_PIPELINE_WORD = re.compile(r"\b(?:pipeline|pipe|funnel|forecast)\b", re.I)
+PIPELINE_WORD = re.compile(r"\b(?:pipeline|pipe|funnel|forecast)\b", re.I)
 _COACH_QUESTION = re.compile(
     r"\bwhat (?:should|do|can) (?:i|we) do\b|\b(?:next|then) (?:on|for|with)\b|\bhow (?:do|should|would|can) (?:i|we|a)\b"
     r"|\bexit criteria\b|\bentry criteria\b|\bneeds? (?:my )?attention\b|\bmy (?:biggest|largest|top) deal\b"
@@ -84,9 +84,9 @@ def looks_like_pipeline_question(question: str) -> bool:
         return False
     kinds = report_kinds(text)
     if not kinds:
-        return bool(_PIPELINE_WORD.search(text))
+        return bool(PIPELINE_WORD.search(text))
     # "status" phrasings are common words; they count with a word about deals or the pipeline.
-    return kinds != ["status"] or bool(_PIPELINE_WORD.search(text) or _DEAL_WORDS.search(text))
+    return kinds != ["status"] or bool(PIPELINE_WORD.search(text) or _DEAL_WORDS.search(text))
 
 
 def report_kinds(text: str) -> list[str]:
@@ -105,7 +105,7 @@ def parse_request(question: str) -> ParsedQuestion:
     except InvalidInput as exc:  # "since Feb 30": say what is wrong rather than pick a period
         return ParsedQuestion(None, f"I couldn't read the period ({exc}). Try “October”, “last month” or “since Oct 1”.")
     kinds = report_kinds(text)
-    if not kinds and _PIPELINE_WORD.search(text) and period is None and len(text.split()) <= 8:
+    if not kinds and PIPELINE_WORD.search(text) and period is None and len(text.split()) <= 8:
         kinds = ["status"]  # "how's the pipeline?": the overview is what a bare pipeline question asks for
     if not kinds:
         when = f" for {period_words(text)}" if period is not None and len(text.split()) <= 3 else ""
