@@ -3,10 +3,17 @@
 For each deal the file names, its 'import-snapshot' changes go, the file's rows come in as
 'import-history', a deal whose earliest change starts from a stage gets an 'import-origin' entry
 into it, and the deal's stage, status and times are re-derived from its latest change.
+
+CRM histories are read as exported: a row whose stage did not change (Salesforce's OpportunityHistory
+has one for every amount or close-date edit) is skipped and counted, and a row without a from-stage
+after the deal's first gets it from the deal's previous row (by time), so a won -> lost move or a
+deal's stage before "Closed Won" is kept. A deal's first row that closes it without a from-stage
+closes it from the stage the deals import gave it.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,9 +25,11 @@ from bot.importer.source import Row, batched
 from bot.importer.timeline import derive_state, origin_for
 from bot.importer.values import parse_when
 from storage import imports as db
+from storage.models import CLOSED_STAGES
 
 HISTORY, ORIGIN, SNAPSHOT = "import-history", "import-origin", "import-snapshot"
 ID_BATCH = 2000
+SKIP = "-"  # a row number's decision: the row changes no stage (no stage key is "-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +48,10 @@ class HistoryImport(ImportJob):
         self.deal_ids: dict[str, int] = {}  # every deal the file names
         self.events: dict[tuple, int] = {}  # event -> first row, for duplicates; dropped before pass 2
         self.deals_updated = 0
+        self.stored_stage: dict[str, str] = {}  # deal -> stage the deals import gave it
+        self.moves: dict[str, list[tuple[datetime, int, str | None, str]]] = defaultdict(list)
+        self.decided: dict[int, str] = {}  # row number -> inferred from-stage, or SKIP
+        self.skipped = self.inferred = 0
 
     def _stage(self, text: str) -> str:
         kind, key = self.stages.resolve(text)
@@ -51,8 +64,6 @@ class HistoryImport(ImportJob):
         to_stage = self.required(row, "to_stage", errors) and self.cell(row, "to_stage", self._stage, errors)
         changed_at = self.required(row, "changed_at", errors) and self.cell(
             row, "changed_at", lambda t: parse_when(t, self.date_format), errors)
-        if from_stage and from_stage == to_stage:
-            errors.append(self.error(row, "to_stage", f"from_stage and to_stage are both {to_stage!r}"))
         if len(errors) > found:
             return None
         return HistoryRecord(external_id, from_stage, to_stage, changed_at)
@@ -63,6 +74,7 @@ class HistoryImport(ImportJob):
         unknown = {r.values["deal_external_id"] for r, _ in parsed if r.values.get("deal_external_id")} - set(self.deal_ids)
         found = db.deals_by_external_id(session=self.session, external_ids=sorted(unknown))
         self.deal_ids.update({ext: deal.id for ext, deal in found.items()})
+        self.stored_stage.update({ext: deal.stage_key for ext, deal in found.items()})
         for row, record in parsed:
             external_id = row.values.get("deal_external_id")
             if external_id and external_id not in self.deal_ids:
@@ -71,7 +83,27 @@ class HistoryImport(ImportJob):
                 first = self.events.setdefault(_event_key(record), row.number)
                 if first != row.number:
                     errors.append(self.error(row, "changed_at", f"duplicate change (same as row {first})"))
+                else:
+                    self.moves[record.deal_external_id].append(
+                        (record.changed_at, row.number, record.from_stage, record.to_stage))
         return sorted(errors, key=lambda e: e.row)
+
+    def check_end(self) -> list[RowError]:
+        """Decide, deal by deal in time order, which rows change no stage and which from-stages to infer."""
+        for external_id, moves in self.moves.items():
+            previous: str | None = None
+            for _, number, from_stage, to_stage in sorted(moves):
+                if to_stage == (from_stage or previous):
+                    self.decided[number] = SKIP  # an amount or close-date edit: the stage stayed
+                    continue
+                if from_stage is None:
+                    if previous is not None:
+                        self.decided[number] = previous
+                    elif to_stage in CLOSED_STAGES and external_id in self.stored_stage:
+                        self.decided[number] = self.stored_stage[external_id]  # created closed: closed from there
+                previous = to_stage
+        self.moves.clear()
+        return []
 
     def prepare(self) -> None:
         self.events.clear()
@@ -80,7 +112,18 @@ class HistoryImport(ImportJob):
 
     def write(self, rows: list[Row]) -> None:
         errors: list[RowError] = []
-        records = [self.parse(row, errors) for row in rows]
+        records = []
+        for row in rows:
+            record = self.parse(row, errors)
+            decision = self.decided.get(row.number)
+            if decision == SKIP:
+                self.skipped += 1
+                self.summary.rows += 1
+                continue
+            if decision is not None and record is not None:
+                record = HistoryRecord(record.deal_external_id, decision, record.to_stage, record.changed_at)
+                self.inferred += 1
+            records.append(record)
         if errors:
             raise InvalidInput(f"the file changed while importing: {errors[0]}")
         ids = sorted({self.deal_ids[r.deal_external_id] for r in records})
@@ -116,6 +159,12 @@ class HistoryImport(ImportJob):
             db.insert_stage_changes(session=self.session, rows=origins)
             db.update_deal_states(session=self.session, rows=states)
             self.deals_updated += len(states)
+        if self.skipped:
+            self.summary.notes.append(f"{self.skipped} row(s) skipped: the stage did not change "
+                                      "(amount or close-date edits)")
+        if self.inferred:
+            self.summary.notes.append(f"{self.inferred} missing from-stage(s) taken from the deal's previous row "
+                                      "or its imported stage")
         self.summary.notes.append(f"{len(self.deal_ids)} deal(s) re-derived from their history, "
                                   f"{self.deals_updated} changed")
         return self.summary
