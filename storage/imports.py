@@ -191,6 +191,66 @@ def bulk_write_tuning(session: Session) -> Iterator[None]:
     connection.exec_driver_sql(f"PRAGMA cache_size = {before}")
 
 
+# One import at a time per database (all kinds: deals and history both write the timeline).
+#
+# Why a lock, not only unique constraints: an import reads what is stored, decides per row what to
+# create or update, then writes. Two imports of the same file started together both read "nothing
+# stored" and both wrote: duplicate stage changes dated at their own import time, duplicate
+# follow-ups, and both said "created". Constraints could stop the duplicate rows, but not the false
+# summary nor the second run's differing decisions (a move recorded at its own ``now``). Holding one
+# lock from the first read to the commit makes the second import start after the first one
+# committed: it finds every row stored and changes nothing, and its summary says so.
+# PostgreSQL: a transaction-level advisory lock, keyed by schema (released at commit or rollback,
+# also when the process dies). SQLite: BEGIN IMMEDIATE, the database's write lock, taken before the
+# first read (the driver would otherwise begin the transaction only at the first write, after the
+# reads it decides on).
+IMPORT_LOCK_WAIT_SECONDS = 3600  # how long an import waits for another one (SQLite's busy timeout is 30 s)
+
+
+class ImportBusy(Exception):
+    """Another import (or writer) held the database longer than ``IMPORT_LOCK_WAIT_SECONDS``."""
+
+
+def take_import_lock(*, session: Session, on_wait: Callable[[], None] | None = None) -> None:
+    """Hold the import lock until this session's transaction ends; must be the session's first statement.
+
+    Calls ``on_wait`` once if another import holds it, then waits for it.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        key = "SELECT hashtext(current_schema() || ':stagecoach-import')"
+        if not connection.exec_driver_sql(f"SELECT pg_try_advisory_xact_lock(({key}))").scalar_one():
+            if on_wait is not None:
+                on_wait()
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock(({key}))")
+        return
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.driver_connection
+    if driver.in_transaction:
+        raise RuntimeError("the import lock must be taken before the session reads or writes anything")
+    before = int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one())
+    try:
+        connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except SQLAlchemyError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+        if on_wait is not None:
+            on_wait()
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {IMPORT_LOCK_WAIT_SECONDS * 1000}")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except SQLAlchemyError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise ImportBusy() from exc
+            raise
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {before}")
+
+
 # --- reps and teams -------------------------------------------------------------------------------------
 
 def rep_directory(*, session: Session) -> list[Row]:

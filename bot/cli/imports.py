@@ -74,7 +74,8 @@ def _run(runtime: Runtime, kind: str, file: Path, *, maps: tuple[str, ...], mapp
     with bar or nullcontext():
         summary = import_csv(runtime, kind, file, preset=preset, mapping=_column_mapping(mapping, maps),
                              stage_names=mapping.stages, dry_run=dry_run, date_format=date_format,
-                             encoding=encoding, progress=progress)
+                             encoding=encoding, progress=progress, on_wait=lambda: click.echo(
+                                 f"{file}: another import is running; waiting for it to finish...", err=True))
     click.echo(f"{file}: {summary.line()}")
     for note in summary.notes:
         click.echo(f"  {note}")

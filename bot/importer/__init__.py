@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.errors import InvalidInput
 from bot.importer import pipeline
 from bot.importer.columns import PRESETS, ColumnMap, Mapping, load_mapping, resolve_columns
 from bot.importer.deals import DealImport
@@ -41,7 +42,8 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
                mapping: dict[str, str] | None = None, stage_names: dict[str, str] | None = None,
                dry_run: bool = False, date_format: str | None = None,
                encoding: str = DEFAULT_ENCODING, progress: Progress | None = None, now: datetime | None = None,
-               batch_size: int = BATCH_SIZE, pipeline_min_bytes: int = pipeline.PIPELINE_MIN_BYTES) -> ImportSummary:
+               batch_size: int = BATCH_SIZE, pipeline_min_bytes: int = pipeline.PIPELINE_MIN_BYTES,
+               on_wait: Callable[[], None] | None = None) -> ImportSummary:
     """Import ``path`` as ``kind`` (reps, deals or history).
 
     Args:
@@ -53,6 +55,8 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
         now: the import's time (follow-ups and checks it creates; stage entries the file does not date).
         pipeline_min_bytes: deals files from this size on are read and checked in a child process
             while this one writes (see ``pipeline``).
+        on_wait: called once when another import holds the database: this one waits for it to commit,
+            then finds what it wrote (see ``storage.imports.take_import_lock``).
 
     Raises:
         ImportRejected: the file has errors (all counted, the first ones listed); nothing was written.
@@ -69,6 +73,7 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
     size = path.stat().st_size
     stages = StageResolver(runtime.process, stage_names)
     with runtime.session() as session:
+        _lock(session, on_wait)
         with db.bulk_write_tuning(session), _cyclic_gc_paused():
             job = KINDS[kind](session=session, columns=columns, stages=stages, now=now or runtime.now(),
                               date_format=date_format)
@@ -100,6 +105,15 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
             session.rollback()  # the commit that follows then has nothing to write
             summary.dry_run = True
     return summary
+
+
+def _lock(session, on_wait: Callable[[], None] | None) -> None:
+    """One import at a time: a second import of the same file, run at the same time, changes nothing."""
+    try:
+        db.take_import_lock(session=session, on_wait=on_wait)
+    except db.ImportBusy:
+        raise InvalidInput(f"another import kept the database busy for over {db.IMPORT_LOCK_WAIT_SECONDS // 60} "
+                           "minutes; try again when it has finished") from None
 
 
 @contextmanager
