@@ -405,6 +405,19 @@ def conversion_counts(*, session: Session, viewer: Viewer, scope: ReportScope, s
             for s, n, a, lo, st in rows]
 
 
+def closed_without_history(*, session: Session, viewer: Viewer, scope: ReportScope, start: datetime,
+                           end: datetime) -> int:
+    """Deals that closed in ``[start, end)`` with no stage entry before their close: imported closed,
+    with no history. Stage figures (flow, time in stage, conversion) cannot count them; reports say how many."""
+    _for_reports(session)
+    c = aliased(StageChange)
+    first_is_close = _neighbour(c.deal_id, c.changed_at, c.id, "to_stage", previous=True).correlate(c).is_(None)
+    closes = _changes([c.deal_id], c, scope_clauses(viewer, scope)).where(
+        c.to_stage.in_(CLOSED_STAGES), c.changed_at >= _at(start), c.changed_at < _at(end),  # type: ignore[attr-defined]
+        first_is_close).subquery()
+    return int(session.exec(select(func.count(func.distinct(closes.c.deal_id)))).scalar_one())
+
+
 def unmet_among_stuck_and_lost(*, session: Session, viewer: Viewer, scope: ReportScope, stage_key: str,
                                criteria: list[str], now: datetime, expected_days: int, start: datetime,
                                end: datetime) -> UnmetCount:

@@ -12,11 +12,11 @@ from bot.errors import InvalidInput
 
 # Fields of each kind, required ones first; a file's header needs the required ones (after mapping).
 FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "reps": (("email", "name"), ("slack_user_id", "role", "team", "manager_email", "timezone")),
+    "reps": (("email", "name"), ("slack_user_id", "role", "team", "manager_email", "timezone", "crm_id")),
     "deals": (
         ("external_id", "name", "owner_email", "stage"),
         ("account", "amount", "created_at", "stage_entered_at", "close_date", "next_followup_at",
-         "followup_note", "criteria_met", "status", "next_step"),
+         "followup_note", "criteria_met", "status", "next_step", "last_stage", "currency", "pipeline"),
     ),
     "history": (("deal_external_id", "to_stage", "changed_at"), ("from_stage",)),
 }
@@ -25,25 +25,29 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 # rather than an email still work: owners resolve by email, else by a unique rep name.
 PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
     "hubspot": {
-        "external_id": ("Record ID", "Deal ID", "Deal Record ID"),
-        "name": ("Deal Name",),
+        "external_id": ("Record ID", "Deal ID", "Deal Record ID", "hs_object_id"),
+        "name": ("Deal Name", "dealname"),
         "account": ("Associated Company", "Associated Company (Primary)", "Company Name", "Company"),
-        "owner_email": ("Deal owner email", "Deal Owner Email", "Owner Email", "Deal owner", "Deal Owner"),
-        "stage": ("Deal Stage",),
-        "amount": ("Amount", "Amount in company currency"),
-        "created_at": ("Create Date", "Created Date"),
+        "owner_email": ("Deal owner email", "Deal Owner Email", "Owner Email", "Deal owner", "Deal Owner",
+                        "hubspot_owner_id"),
+        "stage": ("Deal Stage", "dealstage"),
+        "amount": ("Amount", "Amount in company currency", "amount"),
+        "currency": ("Currency", "deal_currency_code"),
+        "pipeline": ("Pipeline", "pipeline"),
+        "created_at": ("Create Date", "Created Date", "createdate"),
         "stage_entered_at": ("Date entered current stage", "Last Stage Change Date"),
-        "close_date": ("Close Date",),
+        "close_date": ("Close Date", "closedate"),
         "next_followup_at": ("Next Activity Date",),
-        "next_step": ("Next Step",),
+        "next_step": ("Next Step", "hs_next_step"),
     },
-    "salesforce": {
+    "salesforce": {  # report exports' labels and the Data Export's API names
         "external_id": ("Opportunity ID", "Opportunity Id", "Id"),
         "name": ("Opportunity Name", "Name"),
-        "account": ("Account Name",),
-        "owner_email": ("Owner Email", "Opportunity Owner Email", "Opportunity Owner", "Owner Name"),
+        "account": ("Account Name", "AccountId", "Account ID"),  # ids become names with --accounts Account.csv
+        "owner_email": ("Owner Email", "Opportunity Owner Email", "Opportunity Owner", "Owner Name", "OwnerId"),
         "stage": ("Stage", "StageName"),
         "amount": ("Amount",),
+        "currency": ("Opportunity Currency", "Currency", "CurrencyIsoCode"),
         "created_at": ("Created Date", "CreatedDate"),
         "stage_entered_at": ("Last Stage Change Date", "LastStageChangeDate"),
         "close_date": ("Close Date", "CloseDate"),
@@ -51,6 +55,23 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "next_step": ("Next Step", "NextStep"),
     },
 }
+
+# The same for reps (Salesforce's User export, HubSpot's users) and stage history (OpportunityHistory).
+KIND_PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    "deals": PRESETS,
+    "reps": {
+        "salesforce": {"crm_id": ("Id", "User ID"), "email": ("Email",), "name": ("Full Name", "Name"),
+                       "timezone": ("TimeZoneSidKey", "Time Zone")},
+        "hubspot": {"crm_id": ("Owner ID", "ID", "User ID"), "email": ("Email",), "name": ("Name", "Full Name")},
+    },
+    "history": {
+        "salesforce": {"deal_external_id": ("OpportunityId", "Opportunity ID"), "to_stage": ("StageName", "Stage"),
+                       "from_stage": ("From Stage",), "changed_at": ("CreatedDate", "Created Date", "Edit Date")},
+    },
+}
+
+# Names any export may use, tried after the field's own name.
+COMMON_NAMES: dict[str, tuple[str, ...]] = {"amount": ("Total ACV", "ACV"), "currency": ("CurrencyIsoCode",)}
 
 
 def _norm(header: str) -> str:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache, partial
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
+from bot.errors import InvalidInput
 from bot.importer.columns import ColumnMap
 from bot.importer.job import ImportJob, RowChecker
+from bot.importer.options import CURRENCY_CODE, ImportOptions
 from bot.importer.report import RowError
 from bot.importer.snapshot import OPEN, DealPlan, DealRecord, differs, plan_deal
 from bot.importer.source import Row
-from bot.importer.values import StageResolver, closed_status, parse_amount, parse_day, parse_when
+from bot.importer.values import CENTS, StageResolver, closed_status, parse_day, parse_money, parse_when
 from storage import imports as db
+from storage.timeutil import zone
 
 SNAPSHOT = "import-snapshot"
 IMPORTED = "imported"
@@ -22,11 +26,20 @@ CHECK_COLUMNS = ("deal_id", "stage_key", "criterion_key", "met", "evidence", "ch
 FOLLOWUP_COLUMNS = ("deal_id", "due_at", "note", "done_at", "created_at", "created_by_id")
 
 
+class Tallies(NamedTuple):
+    """What a batch's rows did that the summary counts ({(what, detail): rows}); the last item of a checked
+    batch, so it reaches the writer even when a child process checked the rows."""
+
+    counts: dict[tuple[str, str], int]
+
+
 class OwnerLookup:
-    """Owners by email, or by name when the cell holds one (CRM exports often do) and it is unique."""
+    """Owners by email, by CRM user id (Salesforce's OwnerId), or by name when the cell holds one (CRM
+    exports often do) and it is unique."""
 
     def __init__(self, directory: list[Any]):
         self.by_email = {rep.email.lower(): rep.id for rep in directory}
+        self.by_crm_id = {rep.crm_id: rep.id for rep in directory if rep.crm_id}
         self.by_name: dict[str, list[int]] = defaultdict(list)
         self.cache: dict[str, int] = {}
         for rep in directory:
@@ -42,12 +55,15 @@ class OwnerLookup:
         key = text.strip().lower()
         if key in self.by_email:
             return self.by_email[key]
+        if text.strip() in self.by_crm_id:
+            return self.by_crm_id[text.strip()]
         ids = [] if "@" in key else self.by_name.get(key, [])
         if len(ids) == 1:
             return ids[0]
         if ids:
             raise ValueError(f"{len(ids)} reps are named {text!r}; give the owner's email")
-        raise ValueError(f"unknown owner {text!r} (no rep with that email; import reps first)")
+        raise ValueError(f"unknown owner {text!r} (no rep with that email or CRM id; import reps first, "
+                         "or give --default-owner)")
 
 
 class DealRows(RowChecker):
@@ -57,13 +73,20 @@ class DealRows(RowChecker):
     """
 
     def __init__(self, *, columns: ColumnMap, stages: StageResolver, owners: OwnerLookup,
-                 date_format: str | None = None):
+                 date_format: str | None = None, options: ImportOptions | None = None,
+                 default_owner: int | None = None):
         super().__init__(columns)
         self.stages = stages
         self.owners = owners
+        self.options = options = options or ImportOptions()
+        self.default_owner = default_owner
+        self.tallies: Counter = Counter()  # what rows did that the summary counts; sent with each batch
+        self.pipeline = options.pipeline.strip().lower() if options.pipeline else None
         self.seen: dict[str, int] = {}  # external id -> row number, for duplicates within the file
         self.has_close_date, self.has_next_step = self.given("close_date"), self.given("next_step")
-        self._when = partial(parse_when, date_format=date_format)
+        self.has_last_stage = self.given("last_stage")
+        self._when = partial(parse_when, date_format=date_format,
+                             tz=zone(options.timezone) if options.timezone else None)
         self._day = partial(parse_day, date_format=date_format)
 
     def parse(self, row: Row, errors: list[RowError]) -> DealRecord | None:
@@ -79,17 +102,16 @@ class DealRows(RowChecker):
         external_id = get("external_id") or self.required(row, "external_id", errors)
         name = get("name") or self.required(row, "name", errors)
         owner_text = get("owner_email")
-        owner = (self.owners.cache.get(owner_text) or cell(row, "owner_email", self.owners.resolve, errors)
-                 if owner_text else self.required(row, "owner_email", errors))
+        owner = (self.owners.cache.get(owner_text) if owner_text else None) or self._owner(row, owner_text, errors)
         stage_cell = (cell(row, "stage", self.stages.resolve, errors) if get("stage")
                       else self.required(row, "stage", errors))
         status = cell(row, "status", _parse_status, errors)
         when = self._when
         sets: dict[str, Any] = {"name": name}
         if text := get("account"):
-            sets["account"] = text
+            sets["account"] = self.options.accounts.get(text, text)
         if get("amount"):
-            sets["amount"] = cell(row, "amount", parse_amount, errors)
+            sets["amount"], sets["currency"] = self._money(row, errors)
         if get("created_at"):
             sets["created_at"] = cell(row, "created_at", when, errors)
         if self.has_close_date:
@@ -102,6 +124,8 @@ class DealRows(RowChecker):
         if stage_cell:
             kind, key = stage_cell
             stage, status_from_stage = (key, None) if kind == "stage" else (None, key)
+        if self.has_last_stage and get("last_stage"):
+            stage = self._last_stage(row, stage, status or status_from_stage, errors)
         if status and status_from_stage and status != status_from_stage:
             errors.append(self.error(row, "status", f"status {status!r} contradicts stage {values['stage']!r}"))
         criteria_text = get("criteria_met")
@@ -127,12 +151,79 @@ class DealRows(RowChecker):
             followup_note=get("followup_note") or None, criteria=criteria,
         )
 
-    def check(self, rows: list[Row]) -> tuple[list[DealRecord], list[RowError]]:
-        """The valid rows' records, and every problem of the others."""
+    def _last_stage(self, row: Row, stage: str | None, status: str | None, errors: list[RowError]) -> str | None:
+        """The stage a closed deal closed from, as the ``last_stage`` column says (CRM exports often have it)."""
+        resolved = self.cell(row, "last_stage", self.stages.resolve, errors)
+        if resolved is None:
+            return stage
+        kind, key = resolved
+        if kind != "stage":
+            errors.append(self.error(row, "last_stage", f"last_stage {row.values['last_stage']!r} is not a stage "
+                                                        "of the map (the stage the deal was in before it closed)"))
+        elif stage is not None and key != stage:
+            errors.append(self.error(row, "last_stage", f"last_stage {key!r} contradicts stage {stage!r}"))
+        elif status in (None, OPEN):
+            errors.append(self.error(row, "last_stage", "last_stage is for closed deals; this deal is open"))
+        return key if kind == "stage" else stage
+
+    def _owner(self, row: Row, text: str, errors: list[RowError]) -> int | None:
+        """The owner a cell names; the default owner (``--default-owner``), counted, when it is empty or unknown."""
+        if self.default_owner is None:
+            return self.cell(row, "owner_email", self.owners.resolve, errors) if text else self.required(
+                row, "owner_email", errors)
+        try:
+            return self.owners.resolve(text) if text else self._defaulted("")
+        except ValueError as exc:
+            if str(exc).startswith("unknown owner"):
+                return self._defaulted(text)
+            errors.append(self.error(row, "owner_email", str(exc)))
+            return None
+
+    def _defaulted(self, why: str) -> int | None:
+        self.tallies["owner", why] += 1
+        return self.default_owner
+
+    def _money(self, row: Row, errors: list[RowError]) -> tuple[Decimal | None, str | None]:
+        """The amount in the company currency, and that currency's code.
+
+        The currency is the currency column's, else the one the amount cell names, else the company's;
+        another currency is converted with its rate (``--rates``), and is an error without one.
+        """
+        money = self.cell(row, "amount", parse_money, errors)
+        company = self.options.currency
+        if money is None:
+            return None, None
+        code = row.values.get("currency", "").strip().upper()
+        if code and not CURRENCY_CODE.match(code):
+            errors.append(self.error(row, "currency", f"not a currency code: {row.values['currency']!r} (e.g. USD)"))
+            return None, None
+        if code and money.currency and not money.sign_only and money.currency != code:
+            errors.append(self.error(row, "amount", f"amount {row.values['amount']!r} is in {money.currency} but "
+                                                    f"column {self.columns.header_of('currency')!r} says {code}"))
+            return None, None
+        code = code or money.currency or company
+        if code == company:
+            return money.value, company
+        rate = self.options.rates.get(code)
+        if rate is None:
+            field = "currency" if row.values.get("currency") else "amount"
+            errors.append(self.error(row, field, f"amount in {code}, not the company currency {company}: "
+                                                 f"give its rate with --rates FILE (columns currency,rate), "
+                                                 f"or set STAGECOACH_CURRENCY={code} if every deal is in {code}"))
+            return None, None
+        self.tallies["rate", code] += 1
+        return (money.value * rate).quantize(CENTS, rounding=ROUND_HALF_UP), company
+
+    def check(self, rows: list[Row]) -> tuple[list[DealRecord | Tallies], list[RowError]]:
+        """The valid rows' records (then what the summary counts, if anything), and every problem of the others."""
         errors: list[RowError] = []
-        records: list[DealRecord] = []
+        records: list[DealRecord | Tallies] = []
         seen = self.seen
+        pipeline = self.pipeline
         for row in rows:
+            if pipeline is not None and row.values.get("pipeline", "").lower() != pipeline:
+                self.tallies["pipeline", ""] += 1  # another pipeline's deal: not ours to import
+                continue
             record = self.parse(row, errors)
             external_id = row.values.get("external_id")
             if external_id:
@@ -142,6 +233,9 @@ class DealRows(RowChecker):
                     continue
             if record is not None:
                 records.append(record)
+        if self.tallies:
+            records.append(Tallies(dict(self.tallies)))
+            self.tallies.clear()
         return records, errors
 
 
@@ -151,9 +245,12 @@ class DealImport(ImportJob):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.checker = DealRows(columns=self.columns, stages=self.stages,
-                                owners=OwnerLookup(db.rep_directory(session=self.session)),
-                                date_format=self.date_format)
+        owners = OwnerLookup(db.rep_directory(session=self.session))
+        self.checker = DealRows(columns=self.columns, stages=self.stages, owners=owners,
+                                date_format=self.date_format, options=self.options,
+                                default_owner=self._default_owner(owners))
+        self.tallies: Counter = Counter()
+        self._check_currency()
         self.last_stage = self.stages.process.stage_keys[-1]
         self._last_batch = self._new_in_last_batch = 0
 
@@ -165,7 +262,8 @@ class DealImport(ImportJob):
             return None
 
         def encode_datetimes(records: list[DealRecord]) -> tuple[list, list[str]]:
-            values = list({value for r in records for value in (r.stage_entered_at, r.next_followup_at,
+            deals = records[:-1] if records and isinstance(records[-1], Tallies) else records
+            values = list({value for r in deals for value in (r.stage_entered_at, r.next_followup_at,
                                                                  r.sets.get("created_at")) if value is not None})
             return values, encode(values)
 
@@ -175,7 +273,45 @@ class DealImport(ImportJob):
         """Whether the last batch written was mostly new deals: a re-import writes few datetimes."""
         return self._new_in_last_batch * 2 >= self._last_batch
 
+    def _default_owner(self, owners: OwnerLookup) -> int | None:
+        if self.options.default_owner is None:
+            return None
+        try:
+            return owners.resolve(self.options.default_owner)
+        except ValueError as exc:
+            raise InvalidInput(f"--default-owner: {exc}") from None
+
+    def _check_currency(self) -> None:
+        """Every stored amount is in one currency, so reports never add two."""
+        company = self.options.currency
+        others = [code for code in db.deal_currencies(session=self.session) if code != company]
+        if others:
+            raise InvalidInput(f"the database holds deals in {', '.join(others)}, and this import's company currency "
+                               f"is {company}: amounts in two currencies cannot be added up. Set STAGECOACH_CURRENCY="
+                               f"{others[0]}, or convert them with --rates")
+
+    def finish(self):
+        """The summary, with what rows did beyond their counts (skipped, default owner, converted)."""
+        counts = self.tallies
+        defaulted = {why: n for (kind, why), n in counts.items() if kind == "owner"}
+        if defaulted:
+            reasons = ", ".join(f"{why!r} ({n})" if why else f"empty ({n})"
+                                for why, n in sorted(defaulted.items()))
+            self.summary.notes.append(f"{sum(defaulted.values())} deal(s) given the default owner "
+                                      f"{self.options.default_owner}; owner was: {reasons}")
+        if counts["pipeline", ""]:
+            self.summary.notes.append(f"{counts['pipeline', '']} row(s) skipped: not in pipeline "
+                                      f"{self.options.pipeline!r}")
+        converted = {why: n for (kind, why), n in counts.items() if kind == "rate"}
+        if converted:
+            self.summary.notes.append(f"{sum(converted.values())} amount(s) converted to {self.options.currency} with "
+                                      f"--rates: " + ", ".join(f"{code} {n}" for code, n in sorted(converted.items())))
+        return super().finish()
+
     def write_records(self, records: list[DealRecord], encoded: Any = None) -> None:
+        if records and isinstance(records[-1], Tallies):
+            self.tallies.update(records[-1].counts)
+            records = records[:-1]
         if encoded is not None:
             db.remember_datetime_texts(*encoded)
         session, now, last_stage = self.session, self.now, self.last_stage

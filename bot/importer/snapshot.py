@@ -81,12 +81,22 @@ def _new_deal(record: DealRecord, *, now: datetime, last_stage: str) -> DealPlan
     sets = record.sets
     created = sets.get("created_at")
     entered = record.stage_entered_at or created or now
-    row: dict[str, Any] = {"account": None, "amount": _ZERO, "close_date": None, "next_step": None, **sets,
+    row: dict[str, Any] = {"account": None, "amount": _ZERO, "close_date": None, "next_step": None, "currency": None,
+                           **sets,
                            "owner_id": record.owner_id, "created_at": created or entered, "status": OPEN,
                            "closed_at": None}
     row["account"] = row["account"] or row["name"]
     plan = DealPlan(row)
-    # A deal first seen closed with no stage (a CRM's "Closed Won") is taken to have closed from the last stage.
+    if record.status != OPEN and not (record.stage and record.stage_entered_at):
+        # A deal first seen closed, with no stage entry the file dates: only its close is known, and the stage
+        # it closed from when the file names one (its stage or last_stage column). Nothing is invented: an
+        # entry into a stage it may never reached would make reports blame that stage (time in stage,
+        # conversion, bottlenecks). Reports leave such deals out of stage figures and say how many.
+        # The deal's stage column cannot be empty: it keeps the map's last stage, the timeline says "unknown".
+        at = day_start(row["close_date"]) if row["close_date"] else entered
+        row.update(stage_key=record.stage or last_stage, stage_entered_at=at, status=record.status, closed_at=at)
+        plan.changes.append((record.stage, record.status, at))
+        return plan
     _enter(plan, None, record.stage or last_stage, entered)
     if record.status != OPEN:
         _close(plan, record.status, row["close_date"])

@@ -45,6 +45,7 @@ class Report:
     rows: list[dict]
     lines: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    left_out: int = 0  # deals closed in the period with no stage history: in no stage figure
 
     @property
     def title(self) -> str:
@@ -54,7 +55,8 @@ class Report:
     def to_json(self) -> dict:
         return {"report": self.kind, "title": self.title, "scope": self.scope.to_json(),
                 "period": self.period.to_json() if self.period else None,
-                "columns": [c.key for c in self.columns], "rows": self.rows, "lines": self.lines, "notes": self.notes}
+                "columns": [c.key for c in self.columns], "rows": self.rows, "lines": self.lines, "notes": self.notes,
+                "left_out": self.left_out}
 
 
 def _ordered(process: ProcessMap, keys) -> list[str]:
@@ -77,6 +79,18 @@ def _pct(part: int, whole: int) -> float | None:
 
 def _days(value: float | None) -> float | None:
     return round(value, 1) if value is not None else None
+
+
+def _left_out(report: Report, *, session: Session, viewer: Viewer) -> Report:
+    """Say how many deals the period's stage figures leave out: closed, with no known stage before closing."""
+    assert report.period is not None
+    n = store.closed_without_history(session=session, viewer=viewer, scope=report.scope.filter,
+                                     start=report.period.start, end=report.period.end)
+    report.left_out = n
+    if n:
+        report.notes.append(f"Left out: {plural(n, 'deal')} closed in this period with no stage history "
+                            "(import their history to count them).")
+    return report
 
 
 def status_report(*, session: Session, viewer: Viewer, process: ProcessMap, scope: Scope) -> Report:
@@ -121,7 +135,7 @@ def flow_report(*, session: Session, viewer: Viewer, process: ProcessMap, scope:
                      f"{f.left} left, {ending}")
     columns = [Column("stage_name", "Stage"), Column("start", "Start", "int"), Column("entered", "In", "int"),
                Column("left", "Out", "int"), Column("end", "Now" if period.to_now else "End", "int")]
-    return Report("flow", scope, period, columns, rows, lines)
+    return _left_out(Report("flow", scope, period, columns, rows, lines), session=session, viewer=viewer)
 
 
 def time_report(*, session: Session, viewer: Viewer, process: ProcessMap, scope: Scope, period: Period,
@@ -150,7 +164,7 @@ def time_report(*, session: Session, viewer: Viewer, process: ProcessMap, scope:
                Column("mean_days", "Mean", "days"), Column("expected_days", "Exp", "int"),
                Column("open", "Open", "int"), Column("open_mean_days", "Dwell", "days"),
                Column("over_expected", "Over", "int")]
-    return Report("time", scope, period, columns, rows, lines)
+    return _left_out(Report("time", scope, period, columns, rows, lines), session=session, viewer=viewer)
 
 
 def stuck_report(*, session: Session, viewer: Viewer, process: ProcessMap, scope: Scope, now: datetime,
@@ -200,8 +214,9 @@ def conversion_report(*, session: Session, viewer: Viewer, process: ProcessMap, 
             lines.append(f"{arrow}: {c.advanced} of {c.entered} advanced ({rate:.0%}), " + ", ".join(extra))
     columns = [Column("stage_name", "Stage"), Column("entered", "In", "int"), Column("advanced", "Adv", "int"),
                Column("lost", "Lost", "int"), Column("still", "Still", "int"), Column("conversion", "Conv", "pct")]
-    return Report("conversion", scope, period, columns, rows, lines,
-                  ["Advanced = moved to a later stage (skips count) or won, at any time since entering."])
+    return _left_out(Report("conversion", scope, period, columns, rows, lines,
+                            ["Advanced = moved to a later stage (skips count) or won, at any time since entering."]),
+                     session=session, viewer=viewer)
 
 
 def bottleneck_report(*, session: Session, viewer: Viewer, process: ProcessMap, scope: Scope, period: Period,
@@ -252,7 +267,7 @@ def bottleneck_report(*, session: Session, viewer: Viewer, process: ProcessMap, 
     for r in rows:
         r["flag"] = ", ".join(r["flags"])
     notes = [] if flagged else ["No stage stands out: conversion and time in stage are in line."]
-    return Report("bottlenecks", scope, period, columns, rows, lines, notes)
+    return _left_out(Report("bottlenecks", scope, period, columns, rows, lines, notes), session=session, viewer=viewer)
 
 
 def _bottleneck_line(row: dict, unmet: store.UnmetCount, top: list) -> str:
