@@ -18,6 +18,7 @@ from bot.digest.types import Digest
 from bot.errors import ConfigError
 from bot.runtime import Runtime
 from bot.slack.client import make_client
+from storage.timeutil import zone
 
 
 @click.command("digest")
@@ -25,20 +26,34 @@ from bot.slack.client import make_client
               help="Every digest of this local date, each as of the digest hour (default: those due now).")
 @click.option("--now", "now_text", metavar="ISO-DATETIME", help="Run as of this moment (default: now).")
 @click.option("--dry-run", is_flag=True, help="Compute and print the digests; send nothing, record nothing.")
+@click.option("--force", is_flag=True,
+              help="With --date after today: send that day's digests now. They are recorded as early, so the "
+                   "scheduled digest of that day still goes out. Without --force a future --date is a dry run.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: the digests (with --dry-run) or the run summary.")
 @click.pass_obj
-def digest(runtime: Runtime, day: datetime | None, now_text: str | None, dry_run: bool, as_json: bool) -> None:
+def digest(runtime: Runtime, day: datetime | None, now_text: str | None, dry_run: bool, force: bool,
+           as_json: bool) -> None:
     """Send each rep's digest and each manager's roll-up that is due and not yet sent.
 
     A person is due from the digest hour in their own timezone on digest days. Each
     person gets at most one of each per local day, however often this runs and on
     however many machines at once. Exits 1 when any digest failed.
+
+    --date a day after today (STAGECOACH_TIMEZONE) is a dry run unless --force; a forced
+    early send is recorded as early, so that day's scheduled digest still goes out.
     """
     try:
         now = _now(runtime, now_text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from None
     local_date = day.date() if day else None
+    if local_date and not dry_run and not force:
+        today = now.astimezone(zone(runtime.settings.timezone)).date()
+        if local_date > today:
+            click.echo(f"{local_date} is after today ({today}, {runtime.settings.timezone}): a dry run, nothing "
+                       "sent. Add --force to send that day's digests now (recorded as early: that day's "
+                       "scheduled digest still goes out).", err=True)
+            dry_run = True
     if dry_run:
         _preview(runtime, now, local_date, as_json)
         return

@@ -26,6 +26,7 @@ from bot.runtime import Runtime
 from bot.slack.blocks import Message
 from storage import digest as store
 from storage.digest import StaleReservation
+from storage.timeutil import zone
 
 logger = logging.getLogger(__name__)
 
@@ -149,13 +150,27 @@ def deliver_one(runtime: Runtime, client: WebClient, digest: Digest, *, now: dat
     except Exception as exc:  # sent but not recorded: the row stays reserved and the next run reports it
         logger.exception("digest sent to %s but not recorded", person.name)
         return _outcome(due, "sent", f"sent, but recording it failed: {exc}", channel, ts)
-    return _outcome(due, "sent", None, channel, ts)
+    return _outcome(due, "sent", EARLY if is_early(due, now) else None, channel, ts)
+
+
+EARLY = "early: that day's scheduled digest still goes out"
+
+
+def is_early(due: Due, now: datetime) -> bool:
+    """Whether ``due`` is for a day after the person's own today (``digest --date`` a future day, --force).
+
+    Such a send is recorded under its own kind ("rep-early", "manager-early"): the once-per-day
+    guard of the real kind is left alone, so that day's scheduled digest still goes out, and a
+    second early send of the same day is still refused.
+    """
+    return due.local_date > now.astimezone(zone(due.person.timezone)).date()
 
 
 def _reserve(runtime: Runtime, due: Due, now: datetime, status: str = "reserved") -> int | None:
     # Committed on its own, before anything is sent, so a concurrent run sees it (or waits for it).
+    kind = f"{due.kind}-early" if is_early(due, now) else due.kind
     with runtime.session() as session:
-        row = store.reserve(session=session, rep_id=due.person.rep_id, local_date=due.local_date, kind=due.kind,
+        row = store.reserve(session=session, rep_id=due.person.rep_id, local_date=due.local_date, kind=kind,
                             now=now, status=status)
         return row.id if row is not None else None
 
