@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     methodologies: Path = Field(default=DEFAULT_METHODOLOGIES_DIR)
     playbooks: Path = Field(default=DEFAULT_PLAYBOOKS_DIR, description="Folder of extra Markdown playbooks to index.")
     timezone: str = Field(default="UTC", description="Company timezone for reports without a team timezone.")
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$",
+                          description="Company currency: every deal amount is in it (ISO 4217 code).")
 
     chroma_url: str | None = Field(default=None, description="Chroma server URL; embedded PersistentClient when unset.")
     embeddings: Literal["local", "openai"] = "local"

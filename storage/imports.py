@@ -34,8 +34,8 @@ FOLLOWUP_TABLE: Table = FollowUp.__table__  # type: ignore[attr-defined]
 
 # Deal columns an import sets; ``id`` and ``external_id`` identify the row.
 DEAL_FIELDS = ("name", "account", "owner_id", "stage_key", "amount", "status", "created_at", "stage_entered_at",
-               "close_date", "closed_at", "next_step")
-REP_FIELDS = ("slack_user_id", "email", "name", "role", "team_id", "timezone")
+               "close_date", "closed_at", "next_step", "currency")
+REP_FIELDS = ("slack_user_id", "email", "name", "role", "team_id", "timezone", "crm_id")
 EVENT_KEY = ("deal_id", "from_stage", "to_stage", "changed_at")
 UPSERT_COLUMNS = ("external_id", *DEAL_FIELDS)
 CHANGE_COLUMNS = (*EVENT_KEY, "source")
@@ -259,6 +259,11 @@ def rep_directory(*, session: Session) -> list[Row]:
                                        *(REP_TABLE.c[name] for name in REP_FIELDS))).all())
 
 
+def deal_currencies(*, session: Session) -> list[str]:
+    """The currencies stored deals' amounts are in (None: the company currency of their time)."""
+    return sorted(code for (code,) in session.execute(select(DEAL_TABLE.c.currency).distinct()).all() if code)
+
+
 def team_ids(*, session: Session) -> dict[str, int]:
     return {name: id_ for id_, name in session.execute(select(TEAM_TABLE.c.id, TEAM_TABLE.c.name)).all()}
 
@@ -305,6 +310,7 @@ class StoredDeal(NamedTuple):
     close_date: date | None
     closed_at: datetime | None
     next_step: str | None
+    currency: str | None
 
 
 STORED_DEAL_COLUMNS = ("id", "external_id", *DEAL_FIELDS)

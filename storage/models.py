@@ -57,6 +57,8 @@ class Rep(SQLModel, table=True):
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     manager_id: int | None = Field(default=None, foreign_key="rep.id")
     timezone: str = Field(default="UTC", max_length=64)
+    crm_id: str | None = Field(default=None, unique=True, max_length=64,
+                               description="The rep's user id in the CRM (Salesforce 005..., a HubSpot owner id).")
 
 
 class ProcessVersion(SQLModel, table=True):
@@ -95,6 +97,8 @@ class Deal(SQLModel, table=True):
     close_date: date | None = None
     closed_at: datetime | None = None
     next_step: str | None = Field(default=None, sa_column=Column(Text))
+    currency: str | None = Field(default=None, max_length=3,
+                                 description="ISO code of the amount's currency; None: the company currency.")
 
 
 class StageChange(SQLModel, table=True):

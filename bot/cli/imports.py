@@ -10,8 +10,9 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
-from bot.importer import PRESETS, Mapping, import_csv, load_mapping
+from bot.importer import ImportOptions, Mapping, import_csv, load_mapping
 from bot.importer.columns import FIELDS, parse_map_options
+from bot.importer.options import check_timezone, load_accounts, load_rates
 from bot.importer.source import DEFAULT_ENCODING
 from bot.runtime import Runtime
 
@@ -49,16 +50,33 @@ def _options(command: Callable) -> Callable:
     return command
 
 
-def _column_mapping(mapping: Mapping, maps: tuple[str, ...]) -> dict[str, str]:
-    """The mapping file's columns, with each field given by ``--map`` taken from there instead."""
-    overrides = parse_map_options(maps)
-    kept = {column: field for column, field in mapping.columns.items() if field not in overrides.values()}
-    return kept | overrides
+def _crm_options(command: Callable) -> Callable:
+    """Options every kind takes for CRM exports."""
+    for option in reversed([
+        click.option("--preset", type=click.Choice(["hubspot", "salesforce"]),
+                     help="Read a CRM export with its usual headers (and stage names, for deals)."),
+        click.option("--timezone", metavar="AREA/CITY",
+                     help="Time zone of times written without one (CRM report exports use the user's); default UTC."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _import_options(runtime: Runtime, *, encoding: str, default_owner: str | None = None, skip_invalid: bool = False,
+                    rates: Path | None = None, timezone: str | None = None, accounts: Path | None = None,
+                    pipeline: str | None = None) -> ImportOptions:
+    currency = runtime.settings.currency
+    return ImportOptions(default_owner=default_owner, skip_invalid=skip_invalid, currency=currency,
+                         rates=load_rates(rates, currency) if rates else {},
+                         timezone=check_timezone(timezone) if timezone else None,
+                         accounts=load_accounts(accounts, encoding) if accounts else {}, pipeline=pipeline)
 
 
 def _run(runtime: Runtime, kind: str, file: Path, *, maps: tuple[str, ...], mapping_file: Path | None,
-         dry_run: bool, quiet: bool, date_format: str | None, encoding: str, preset: str | None = None) -> None:
+         dry_run: bool, quiet: bool, date_format: str | None, encoding: str, preset: str | None = None,
+         **crm) -> None:
     mapping = load_mapping(mapping_file) if mapping_file else Mapping()
+    options = _import_options(runtime, encoding=encoding, **crm)
     console = Console(stderr=True)
     show = not quiet and console.is_terminal and file.stat().st_size >= LARGE_FILE
     bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
@@ -72,8 +90,9 @@ def _run(runtime: Runtime, kind: str, file: Path, *, maps: tuple[str, ...], mapp
             bar.update(tasks[phase], completed=done, total=total)
 
     with bar or nullcontext():
-        summary = import_csv(runtime, kind, file, preset=preset, mapping=_column_mapping(mapping, maps),
-                             stage_names=mapping.stages, dry_run=dry_run, date_format=date_format,
+        summary = import_csv(runtime, kind, file, preset=preset, mapping=parse_map_options(maps),
+                             file_mapping=mapping.columns, mapping_name=f"--mapping {mapping_file}",
+                             options=options, stage_names=mapping.stages, dry_run=dry_run, date_format=date_format,
                              encoding=encoding, progress=progress, on_wait=lambda: click.echo(
                                  f"{file}: another import is running; waiting for it to finish...", err=True))
     click.echo(f"{file}: {summary.line()}")
@@ -83,6 +102,9 @@ def _run(runtime: Runtime, kind: str, file: Path, *, maps: tuple[str, ...], mapp
 
 @import_group.command("reps", help=f"Import reps from FILE (columns: {_fields('reps')}); upsert by email.")
 @_options
+@_crm_options
+@click.option("--skip-invalid", is_flag=True,
+              help="Skip rows with a problem (system users, a second user with the same email) and count them.")
 @click.pass_obj
 def reps(runtime: Runtime, file: Path, **options) -> None:
     _run(runtime, "reps", file, **options)
@@ -90,7 +112,13 @@ def reps(runtime: Runtime, file: Path, **options) -> None:
 
 @import_group.command("deals", help=f"Import deals from FILE (columns: {_fields('deals')}); upsert by external_id.")
 @_options
-@click.option("--preset", type=click.Choice(sorted(PRESETS)), help="Read a CRM deal export with its usual headers.")
+@_crm_options
+@click.option("--default-owner", metavar="EMAIL|CRM_ID", help="Owner of deals whose owner is empty or unknown.")
+@click.option("--rates", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV currency,rate: amounts in those currencies are converted to the company currency.")
+@click.option("--accounts", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Account export (Id,Name): accounts named by id get their name (Salesforce AccountId).")
+@click.option("--pipeline", metavar="NAME", help="Import only the deals of this pipeline (label or id).")
 @click.pass_obj
 def deals(runtime: Runtime, file: Path, **options) -> None:
     _run(runtime, "deals", file, **options)
@@ -98,6 +126,7 @@ def deals(runtime: Runtime, file: Path, **options) -> None:
 
 @import_group.command("history", help=f"Import stage history from FILE (columns: {_fields('history')}).")
 @_options
+@_crm_options
 @click.pass_obj
 def history(runtime: Runtime, file: Path, **options) -> None:
     _run(runtime, "history", file, **options)

@@ -18,10 +18,11 @@ from typing import Any
 
 from bot.errors import InvalidInput
 from bot.importer import pipeline
-from bot.importer.columns import PRESETS, ColumnMap, Mapping, load_mapping, resolve_columns
+from bot.importer.columns import PRESETS, ColumnMap, Mapping, load_mapping, preset_stages, resolve_columns
 from bot.importer.deals import DealImport
 from bot.importer.history import HistoryImport
 from bot.importer.job import ImportJob
+from bot.importer.options import ImportOptions
 from bot.importer.report import ErrorLog, ImportRejected, ImportSummary, RowError
 from bot.importer.reps import RepImport
 from bot.importer.source import DEFAULT_ENCODING, Row, batched, read_header, read_rows
@@ -35,7 +36,7 @@ BATCH_SIZE = 5000
 # progress(phase, done, total): phases "importing" and "checking" count bytes of the file, "writing" rows.
 Progress = Callable[[str, int, int], None]
 
-__all__ = ["KINDS", "PRESETS", "ImportRejected", "ImportSummary", "Mapping", "import_csv", "load_mapping"]
+__all__ = ["KINDS", "PRESETS", "ImportOptions", "ImportRejected", "ImportSummary", "Mapping", "import_csv", "load_mapping"]
 
 
 def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = None,
@@ -43,11 +44,13 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
                dry_run: bool = False, date_format: str | None = None,
                encoding: str = DEFAULT_ENCODING, progress: Progress | None = None, now: datetime | None = None,
                batch_size: int = BATCH_SIZE, pipeline_min_bytes: int = pipeline.PIPELINE_MIN_BYTES,
-               on_wait: Callable[[], None] | None = None) -> ImportSummary:
+               on_wait: Callable[[], None] | None = None, options: ImportOptions | None = None,
+               file_mapping: dict[str, str] | None = None, mapping_name: str = "--mapping") -> ImportSummary:
     """Import ``path`` as ``kind`` (reps, deals or history).
 
     Args:
-        mapping: {file column: field} overriding the header names (and the preset's).
+        mapping: {file column: field} overriding the header names (and the preset's): ``--map``.
+        file_mapping: the same from a mapping file named ``mapping_name``, which ``mapping`` overrides per field.
         preset: "hubspot" or "salesforce": the usual header names of those CRMs' deal exports.
         stage_names: {stage as written in the file: stage key, won or lost}, for a CRM's own stage names.
         dry_run: check and count everything, write nothing.
@@ -55,6 +58,7 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
         now: the import's time (follow-ups and checks it creates; stage entries the file does not date).
         pipeline_min_bytes: deals files from this size on are read and checked in a child process
             while this one writes (see ``pipeline``).
+        options: what the file cannot say itself (default owner, currencies, time zone...; see ImportOptions).
         on_wait: called once when another import holds the database: this one waits for it to commit,
             then finds what it wrote (see ``storage.imports.take_import_lock``).
 
@@ -63,20 +67,26 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
         InvalidInput: the file cannot be read.
     """
     path = Path(path)
+    options = options or ImportOptions(currency=runtime.settings.currency)
     header = read_header(path, encoding=encoding)
-    columns, problems = resolve_columns(kind, header, preset=preset, mapping=mapping)
+    columns, problems = resolve_columns(kind, header, preset=preset, mapping=mapping, file_mapping=file_mapping,
+                                        mapping_name=mapping_name,
+                                        optional=("owner_email",) if options.default_owner else ())
     if columns is None:
         log = ErrorLog()
         log.extend([RowError(0, 1, "", problem) for problem in problems])
         raise ImportRejected(str(path), log)
     report = progress or (lambda phase, done, total: None)
     size = path.stat().st_size
-    stages = StageResolver(runtime.process, stage_names)
+    stages = StageResolver(runtime.process, preset_stages(preset, runtime.process.stage_keys) | (stage_names or {}))
+    if options.pipeline and "pipeline" not in columns.columns:
+        raise InvalidInput(f"--pipeline {options.pipeline!r}: the file has no pipeline column "
+                           f"(its header: {', '.join(header)}); use --map COLUMN=pipeline")
     with runtime.session() as session:
         _lock(session, on_wait)
         with db.bulk_write_tuning(session), _cyclic_gc_paused():
             job = KINDS[kind](session=session, columns=columns, stages=stages, now=now or runtime.now(),
-                              date_format=date_format)
+                              date_format=date_format, options=options)
             log = ErrorLog()
             in_child = job.single_pass and size >= pipeline_min_bytes and pipeline.available()
 

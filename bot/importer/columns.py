@@ -70,6 +70,32 @@ KIND_PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     },
 }
 
+# The CRMs' own stage names (HubSpot's default pipeline by label and internal id, Salesforce's standard
+# stages) as stages of the shipped map; a name whose stage the active map lacks is left out.
+PRESET_STAGES: dict[str, dict[str, str]] = {
+    "hubspot": {
+        "Appointment Scheduled": "connect", "appointmentscheduled": "connect",
+        "Qualified To Buy": "discover", "qualifiedtobuy": "discover",
+        "Presentation Scheduled": "validate", "presentationscheduled": "validate",
+        "Decision Maker Bought-In": "validate", "decisionmakerboughtin": "validate",
+        "Contract Sent": "commit", "contractsent": "commit",
+        "Closed Won": "won", "closedwon": "won", "Closed Lost": "lost", "closedlost": "lost",
+    },
+    "salesforce": {
+        "Prospecting": "prospect", "Qualification": "connect", "Needs Analysis": "discover",
+        "Value Proposition": "validate", "Id. Decision Makers": "validate", "Perception Analysis": "validate",
+        "Proposal/Price Quote": "propose", "Negotiation/Review": "commit",
+        "Closed Won": "won", "Closed Lost": "lost",
+    },
+}
+
+
+def preset_stages(preset: str | None, stage_keys: list[str]) -> dict[str, str]:
+    """The preset's stage names whose stage the active map has (won and lost always)."""
+    return {name: key for name, key in PRESET_STAGES.get(preset or "", {}).items()
+            if key in stage_keys or key in ("won", "lost")}
+
+
 # Names any export may use, tried after the field's own name.
 COMMON_NAMES: dict[str, tuple[str, ...]] = {"amount": ("Total ACV", "ACV"), "currency": ("CurrencyIsoCode",)}
 
@@ -85,6 +111,13 @@ class ColumnMap:
     kind: str
     columns: dict[str, tuple[int, str]]
     ignored: tuple[str, ...]
+    joins: tuple[tuple[str, str], ...] = ()  # (field, extra column's key): the field's text is both, joined
+
+    def join(self, values: dict[str, str]) -> dict[str, str]:
+        """``values`` with each joined field's parts put together ("Ann" + "Archer" -> "Ann Archer")."""
+        for field, extra in self.joins:
+            values[field] = " ".join(filter(None, (values[field], values.pop(extra))))
+        return values
 
     def header_of(self, field: str) -> str:
         """The file's header for ``field``, or the field name when the file lacks it (for error messages)."""
@@ -102,6 +135,9 @@ def parse_map_options(options: tuple[str, ...] | list[str]) -> dict[str, str]:
         column, sep, field = option.rpartition("=")
         if not sep or not column.strip() or not field.strip():
             raise InvalidInput(f"--map takes COLUMN=FIELD, got {option!r}")
+        if column.strip() in pairs:
+            raise InvalidInput(f"--map names column {column.strip()!r} twice; to feed two fields from it, "
+                               f"write --map '{column.strip()}={pairs[column.strip()]},{field.strip()}'")
         pairs[column.strip()] = field.strip()
     return pairs
 
@@ -123,13 +159,13 @@ def load_mapping(path: Path) -> Mapping:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InvalidInput(f"{path}: cannot read the mapping file ({exc.strerror})") from None
+        raise InvalidInput(f"--mapping {path}: cannot read the mapping file ({exc.strerror})") from None
     except yaml.YAMLError as exc:
-        raise InvalidInput(f"{path}: not valid YAML ({exc})") from None
+        raise InvalidInput(f"--mapping {path}: not valid YAML ({exc})") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise InvalidInput(f"{path}: a mapping file has the sections columns: and stages:")
+        raise InvalidInput(f"--mapping {path}: a mapping file has the sections columns: and stages:")
     problems = [f"unknown section {key!r} (columns, stages)" for key in data if key not in ("columns", "stages")]
     sections: dict[str, dict[str, str]] = {}
     for section in ("columns", "stages"):
@@ -139,51 +175,77 @@ def load_mapping(path: Path) -> Mapping:
             continue
         sections[section] = {}
         for key, value in pairs.items():
+            if section == "columns" and isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                value = ",".join(value)  # one column feeding several fields
             if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
                 problems.append(f"{section}: {key!r} needs a name as its value, got {value!r}")
             else:
                 sections[section][str(key).strip()] = str(value).strip()
     if problems:
-        raise InvalidInput(f"{path}: not a valid mapping file", problems)
+        raise InvalidInput(f"--mapping {path}: not a valid mapping file", problems)
     return Mapping(columns=sections["columns"], stages=sections["stages"])
 
 
 def resolve_columns(kind: str, header: list[str], *, preset: str | None = None,
-                    mapping: dict[str, str] | None = None) -> tuple[ColumnMap | None, list[str]]:
-    """Match the file's header to fields: ``mapping`` first, then the preset's names, then field names.
+                    mapping: dict[str, str] | None = None, file_mapping: dict[str, str] | None = None,
+                    mapping_name: str = "--mapping", optional: tuple[str, ...] = ()
+                    ) -> tuple[ColumnMap | None, list[str]]:
+    """Match the file's header to fields: ``mapping`` (``--map``) first, then ``file_mapping`` (the
+    mapping file), then the preset's names, then field names (and names any export uses, like ACV).
 
-    Header names match ignoring case and repeated spaces. Columns that feed no field are ignored.
+    A mapping's field may be several, comma-separated (one column feeding two fields), and its column
+    two joined by '+' (a name built from two columns). Header names match ignoring case and repeated
+    spaces. Columns that feed no field are ignored. ``optional``: required fields the caller can do
+    without (a deals file without owners, given a default owner).
 
     Returns:
         The map (None when a required field has no column) and the problems found.
     """
-    required, optional = FIELDS[kind]
-    known = set(required) | set(optional)
+    required, optional_fields = FIELDS[kind]
+    required = tuple(f for f in required if f not in optional)
+    known = set(required) | set(optional_fields) | set(optional)
     positions: dict[str, int] = {}
     for i, name in enumerate(header):
         positions.setdefault(_norm(name), i)
     problems: list[str] = []
-    if preset is not None and preset not in PRESETS:
-        problems.append(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
-    elif preset is not None and kind != "deals":
-        problems.append(f"presets describe CRM deal exports; --preset does not apply to {kind}")
+    presets = KIND_PRESETS.get(kind, {})
+    if preset is not None and preset not in presets:
+        problems.append(f"unknown preset {preset!r} for {kind}; known: {', '.join(presets) or 'none'}")
     columns: dict[str, tuple[int, str]] = {}
-    for column, field in (mapping or {}).items():
-        if field not in known:
-            problems.append(f"--map {column}={field}: {field!r} is not a {kind} field ({', '.join(sorted(known))})")
-        elif _norm(column) not in positions:
-            problems.append(f"--map {column}={field}: no column {column!r} in the header ({', '.join(header)})")
-        elif field in columns:
-            problems.append(f"--map names two columns for {field!r}")
-        else:
-            index = positions[_norm(column)]
-            columns[field] = (index, header[index])
-    aliases = PRESETS.get(preset or "", {}) if kind == "deals" else {}
+    joins: list[tuple[str, str]] = []
+    given = [(f"--map {column}={fields}", column, fields) for column, fields in (mapping or {}).items()]
+    overridden = {field.strip() for _, _, fields in given for field in fields.split(",")}
+    from_file = [(f"{mapping_name}: {column}: {fields}", column, fields)
+                 for column, fields in (file_mapping or {}).items()]
+    wrong_kind = _other_kind(kind, [fields for _, _, fields in from_file])
+    if wrong_kind:
+        problems.append(f"{mapping_name}: its columns name {wrong_kind} fields, not {kind} fields "
+                        f"({', '.join(sorted(known))}); write a mapping file for the {kind} file")
+        from_file = []
+    for label, column, fields in given + from_file:
+        for field in (f.strip() for f in fields.split(",")):
+            if label.startswith(mapping_name) and field in overridden:
+                continue  # --map sets this field
+            parts = [part.strip() for part in column.split("+")] if _norm(column) not in positions else [column]
+            if field not in known:
+                problems.append(f"{label}: {field!r} is not a {kind} field ({', '.join(sorted(known))})")
+            elif missing := [part for part in parts if _norm(part) not in positions]:
+                problems.append(f"{label}: no column {missing[0]!r} in the header ({', '.join(header)})")
+            elif field in columns:
+                problems.append(f"{label}: {field!r} already comes from column {columns[field][1]!r}")
+            else:
+                index = positions[_norm(parts[0])]
+                columns[field] = (index, header[index])
+                for n, part in enumerate(parts[1:], 2):
+                    index = positions[_norm(part)]
+                    columns[f"{field}+{n}"] = (index, header[index])
+                    joins.append((field, f"{field}+{n}"))
+    aliases = presets.get(preset or "", {})
     taken = {index for index, _ in columns.values()}
-    for field in (*required, *optional):
+    for field in (*required, *optional, *optional_fields):
         if field in columns:
             continue
-        for name in (*aliases.get(field, ()), field):
+        for name in (*aliases.get(field, ()), field, *COMMON_NAMES.get(field, ())):
             index = positions.get(_norm(name))
             if index is not None and index not in taken:
                 columns[field] = (index, header[index])
@@ -191,9 +253,22 @@ def resolve_columns(kind: str, header: list[str], *, preset: str | None = None,
                 break
     missing = [f for f in required if f not in columns]
     if missing:
+        hint = "" if preset or mapping or file_mapping else (
+            " (use --map COLUMN=FIELD" + (f", or --preset {' or '.join(presets)} for a CRM export)" if presets else ")"))
         problems.append(f"missing required column(s) {', '.join(missing)}; the file's header is: {', '.join(header)}"
-                        + ("" if preset or mapping else " (use --map COLUMN=FIELD or --preset for a CRM export)"))
+                        + hint)
     if problems:
         return None, problems
     ignored = tuple(name for i, name in enumerate(header) if i not in taken and name.strip())
-    return ColumnMap(kind, columns, ignored), []
+    return ColumnMap(kind, columns, ignored, tuple(joins)), []
+
+
+def _other_kind(kind: str, fields_given: list[str]) -> str | None:
+    """The kind a mapping file was written for, when none of its fields is one of ``kind``'s."""
+    names = {field.strip() for fields in fields_given for field in fields.split(",")}
+    if not names or names & set(FIELDS[kind][0] + FIELDS[kind][1]):
+        return None
+    for other, (required, optional) in FIELDS.items():
+        if other != kind and names <= set(required + optional):
+            return other
+    return None

@@ -295,8 +295,9 @@ class DealImport(ImportJob):
         counts = self.tallies
         defaulted = {why: n for (kind, why), n in counts.items() if kind == "owner"}
         if defaulted:
-            reasons = ", ".join(f"{why!r} ({n})" if why else f"empty ({n})"
-                                for why, n in sorted(defaulted.items()))
+            common = sorted(defaulted.items(), key=lambda item: (-item[1], item[0]))
+            reasons = ", ".join(f"{why!r} ({n})" if why else f"empty ({n})" for why, n in common[:5])
+            reasons += f" and {len(common) - 5} more" if len(common) > 5 else ""
             self.summary.notes.append(f"{sum(defaulted.values())} deal(s) given the default owner "
                                       f"{self.options.default_owner}; owner was: {reasons}")
         if counts["pipeline", ""]:

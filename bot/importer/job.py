@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.importer.columns import ColumnMap
+from bot.importer.options import ImportOptions
 from bot.importer.report import ImportSummary, RowError
 from bot.importer.source import Row
 from bot.importer.values import StageResolver
@@ -62,8 +63,9 @@ class ImportJob(RowChecker):
     single_pass = False
 
     def __init__(self, *, session: Session, columns: ColumnMap, stages: StageResolver, now: datetime,
-                 date_format: str | None = None):
+                 date_format: str | None = None, options: ImportOptions | None = None):
         super().__init__(columns)
+        self.options = options or ImportOptions()
         self.session = session
         self.stages = stages
         self.now = now

@@ -51,6 +51,9 @@ class RepImport(ImportJob):
         self.slack_owner = {rep.slack_user_id: rep.email.lower() for rep in self.stored.values() if rep.slack_user_id}
         self.file_emails: dict[str, int] = {}
         self.file_slack: dict[str, int] = {}
+        self.crm_owner = {rep.crm_id: rep.email.lower() for rep in self.stored.values() if rep.crm_id}
+        self.file_crm: dict[str, int] = {}
+        self.skipped: dict[int, RowError] = {}  # row number -> its first problem (--skip-invalid)
         self.teams: dict[str, str] = {}  # lower-case name -> first spelling in the file (names match ignoring case)
         self.pending_managers: list[RowError] = []  # managers not stored yet: must appear in the file
         self.manager_of: dict[str, str | None] = {}
@@ -61,7 +64,7 @@ class RepImport(ImportJob):
         found = len(errors)
         email = self.cell(row, "email", check_email, errors) if self.required(row, "email", errors) else None
         sets: dict[str, Any] = {"name": self.required(row, "name", errors)}
-        for field, parse in (("role", _role), ("timezone", _timezone), ("slack_user_id", str)):
+        for field, parse in (("role", _role), ("timezone", _timezone), ("slack_user_id", str), ("crm_id", str)):
             if row.values.get(field):
                 sets[field] = self.cell(row, field, parse, errors)
         manager = self.cell(row, "manager_email", check_email, errors)
@@ -73,10 +76,26 @@ class RepImport(ImportJob):
         return RepRecord(email=email, sets=sets, team=row.values.get("team") or None, manager=manager)
 
     def check(self, rows: list[Row]) -> list[RowError]:
+        if not self.options.skip_invalid:
+            return self._check(rows)
+        kept: list[RowError] = []
+        for row in rows:  # one at a time, so a skipped row's email or ids do not count as seen
+            errors = self._check([row], dry=True)
+            if errors:
+                self.skipped[row.number] = errors[0]
+            else:
+                kept.extend(self._check([row]))
+        return kept
+
+    def _check(self, rows: list[Row], dry: bool = False) -> list[RowError]:
+        """Each row's problems; ``dry``: without remembering its email, ids and team as seen."""
         errors: list[RowError] = []
         for row in rows:
             record = self.parse(row, errors)
             if record is None:
+                continue
+            if dry:
+                self._conflicts(row, record, errors)
                 continue
             key = record.email.lower()
             first = self.file_emails.setdefault(key, row.number)
@@ -90,11 +109,32 @@ class RepImport(ImportJob):
                     errors.append(self.error(row, "slack_user_id", f"duplicate Slack id {slack!r} (also row {first})"))
                 elif holder != key:
                     errors.append(self.error(row, "slack_user_id", f"Slack id {slack!r} belongs to rep {holder}"))
+            crm_id = record.sets.get("crm_id")
+            if crm_id:
+                first = self.file_crm.setdefault(crm_id, row.number)
+                holder = self.crm_owner.get(crm_id, key)
+                if first != row.number:
+                    errors.append(self.error(row, "crm_id", f"duplicate CRM id {crm_id!r} (also row {first})"))
+                elif holder != key:
+                    errors.append(self.error(row, "crm_id", f"CRM id {crm_id!r} belongs to rep {holder}"))
             if record.team:
                 self.teams.setdefault(record.team.lower(), record.team)
             if record.manager and record.manager not in self.stored:
                 self.pending_managers.append(self.error(row, "manager_email", record.manager))
         return errors
+
+    def _conflicts(self, row: Row, record: RepRecord, errors: list[RowError]) -> None:
+        """A valid row's clashes with rows kept before it (email, Slack id, CRM id), without recording it."""
+        key = record.email.lower()
+        for field, seen, value in (("email", self.file_emails, key),
+                                   ("slack_user_id", self.file_slack, record.sets.get("slack_user_id")),
+                                   ("crm_id", self.file_crm, record.sets.get("crm_id"))):
+            if value and value in seen:
+                errors.append(self.error(row, field, f"duplicate {field} {value!r} (also row {seen[value]})"))
+        for field, owners in (("slack_user_id", self.slack_owner), ("crm_id", self.crm_owner)):
+            value = record.sets.get(field)
+            if value and owners.get(value, key) != key:
+                errors.append(self.error(row, field, f"{field} {value!r} belongs to rep {owners[value]}"))
 
     def check_end(self) -> list[RowError]:
         return [RowError(e.row, e.line, e.column, f"unknown manager {e.message!r}: no rep with that email "
@@ -110,7 +150,7 @@ class RepImport(ImportJob):
     def write(self, rows: list[Row]) -> None:
         errors: list[RowError] = []
         upserts = []
-        for record in (self.parse(row, errors) for row in rows):
+        for record in (self.parse(row, errors) for row in rows if row.number not in self.skipped):
             if record is None:
                 raise InvalidInput(f"the file changed while importing: {errors[0]}")
             key = record.email.lower()
@@ -145,4 +185,9 @@ class RepImport(ImportJob):
         self.summary.created = sum(1 for key in self.changed if key not in self.stored)
         self.summary.updated = len(self.changed) - self.summary.created
         self.summary.unchanged = self.summary.rows - len(self.changed)
+        if self.skipped:
+            shown = [str(error) for error in list(self.skipped.values())[:5]]
+            more = len(self.skipped) - len(shown)
+            self.summary.notes.append(f"{len(self.skipped)} invalid row(s) skipped (--skip-invalid): "
+                                      + "; ".join(shown) + (f"; and {more} more" if more else ""))
         return self.summary

@@ -54,7 +54,8 @@ def read_rows(path: Path, columns: ColumnMap, *, encoding: str = DEFAULT_ENCODIN
         number += 1
         if len(values) < needed:  # a short row: its missing cells are empty
             values = values + [""] * (needed - len(values))
-        yield Row(number, line, dict(zip(fields, map(str.strip, pick(values)), strict=True)))
+        cells = dict(zip(fields, map(str.strip, pick(values)), strict=True))
+        yield Row(number, line, columns.join(cells) if columns.joins else cells)
 
 
 def _records(path: Path, encoding: str, on_bytes: Callable[[int], None] | None) -> Iterator[tuple[int, list[str]]]:

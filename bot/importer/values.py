@@ -3,49 +3,111 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
 
 from bot.errors import InvalidInput
 from knowledge.process_map import ProcessMap
 from storage.models import CLOSED_STAGES
 from storage.timeutil import parse_instant, to_utc
 
-_CENTS = Decimal("0.01")
+CENTS = _CENTS = Decimal("0.01")
 _MAX_AMOUNT = Decimal("1e12")  # Numeric(14, 2)
 _PLAIN_AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
-_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
-_CURRENCY = re.compile(r"^(?:[$€£¥]|[A-Z]{3})\s*|\s*(?:[$€£¥]|[A-Z]{3})$")
+_US_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(,\d{3})+(\.\d+)?$")  # 1,234,567.89
+_EU_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(\.\d{3})+,\d+$|^[1-9]\d{0,2}(\.\d{3}){2,}$")  # 1.234,56 and 1.234.567
+_EU_DECIMALS = re.compile(r"^\d+,\d{1,2}$")  # 12,50
+_DOT_OR_THOUSANDS = re.compile(r"^[1-9]\d{0,2}\.\d{3}$")  # 1.500: 1500 or 1.5?
+_SIGNS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+_CURRENCY_SIGN = re.compile(r"^([$€£¥])\s*|\s*([$€£¥])$")
+_CURRENCY_CODE = re.compile(r"^([A-Za-z]{3})\s*|\s*([A-Za-z]{3})$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+class Money(NamedTuple):
+    """An amount cell: its value and the currency it names (an ISO code, or None when it names none)."""
+
+    value: Decimal
+    currency: str | None = None
+    sign_only: bool = False  # the currency came from a sign ($ is also the peso's): a currency column wins
+
+
 def parse_amount(text: str) -> Decimal:
-    """A non-negative amount with at most cents; tolerates a currency sign or code and 1,234 thousands."""
+    """A non-negative amount with at most cents (see ``parse_money``)."""
+    return parse_money(text).value
+
+
+def parse_money(text: str) -> Money:
+    """A non-negative amount with at most cents, and the currency its cell names.
+
+    Takes a currency sign or ISO code before or after the number, and thousands separators when they
+    cannot be mistaken for decimals: ``$4,500``, ``1.234,56``, ``1200 EUR``, ``12,50``. Never guesses:
+    ``1.500`` (1500 or 1.5?), ``$5 EUR`` (two currencies), ``1_000`` and ``0.001`` (less than a cent)
+    are refused with what to write instead.
+    """
     if _PLAIN_AMOUNT.match(text):  # the usual cell, checked without the slower clean-up below
-        return Decimal(text).quantize(_CENTS, rounding=ROUND_HALF_UP)
-    plain = _CURRENCY.sub("", text.strip())
-    if _THOUSANDS.match(plain):
+        return Money(Decimal(text).quantize(_CENTS))
+    plain, currency, sign_only = _split_currency(text)
+    if "_" in plain:
+        raise ValueError(f"not an amount: {text!r} (write it without '_', e.g. 1000)")
+    if _US_THOUSANDS.match(plain):
         plain = plain.replace(",", "")
+    elif _EU_THOUSANDS.match(plain):
+        plain = plain.replace(".", "").replace(",", ".")
+    elif _EU_DECIMALS.match(plain):
+        plain = plain.replace(",", ".")
+    elif _DOT_OR_THOUSANDS.match(plain):
+        whole, _, part = plain.partition(".")
+        raise ValueError(f"ambiguous amount {text!r}: {whole}{part}, or {whole}.{part} with a decimal point? "
+                         f"Write it without a thousands separator ({whole}{part}), or with 2 decimals")
     try:
         value = Decimal(plain)
     except InvalidOperation:
         raise ValueError(f"not an amount: {text!r}") from None
     if not value.is_finite() or value < 0 or value >= _MAX_AMOUNT:
         raise ValueError(f"amount out of range (0 to 999,999,999,999.99): {text!r}")
-    return value.quantize(_CENTS, rounding=ROUND_HALF_UP)
+    cents = value.quantize(_CENTS, rounding=ROUND_HALF_UP)
+    if cents != value:
+        raise ValueError(f"amount {text!r} has more than 2 decimals; amounts are kept to the cent")
+    return Money(cents, currency, sign_only)
 
 
-def parse_when(text: str, date_format: str | None = None) -> datetime:
-    """An instant: ISO 8601 date or datetime (UTC when no zone), else ``date_format`` (strptime)."""
+def _split_currency(text: str) -> tuple[str, str | None, bool]:
+    """(the number's text, the currency the cell names or None, whether only by a sign)."""
+    plain = text.strip()
+    sign = code = None
+    if match := _CURRENCY_SIGN.search(plain):
+        sign = _SIGNS[match.group(1) or match.group(2)]
+        plain = _CURRENCY_SIGN.sub("", plain, count=1).strip()
+    if match := _CURRENCY_CODE.search(plain):
+        code = (match.group(1) or match.group(2)).upper()
+        plain = _CURRENCY_CODE.sub("", plain, count=1).strip()
+    if sign and code and sign != code and not (sign == "USD" and code not in _SIGNS.values()):
+        raise ValueError(f"{text!r} names two currencies ({sign} and {code}); keep one")
+    return plain, code or sign, code is None and sign is not None
+
+
+def parse_when(text: str, date_format: str | None = None, tz: tzinfo | None = None) -> datetime:
+    """An instant: ISO 8601 date or datetime, else ``date_format`` (strptime).
+
+    A time without a zone is in ``tz`` (a CRM report export's user time zone), UTC when None.
+    """
     try:
-        return parse_instant(text)
+        if tz is None:
+            return parse_instant(text)
+        return _in_zone(datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00")), tz)
     except ValueError:
         if not date_format:
             raise ValueError(f"not an ISO 8601 date or datetime: {text!r}") from None
     try:
-        return to_utc(datetime.strptime(text.strip(), date_format))
+        return _in_zone(datetime.strptime(text.strip(), date_format), tz)
     except ValueError:
         raise ValueError(f"not an ISO 8601 date or a date in the format {date_format!r}: {text!r}") from None
+
+
+def _in_zone(value: datetime, tz: tzinfo | None) -> datetime:
+    return to_utc(value.replace(tzinfo=tz) if value.tzinfo is None and tz is not None else value)
 
 
 def parse_day(text: str, date_format: str | None = None) -> date:
