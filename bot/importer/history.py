@@ -8,7 +8,7 @@ CRM histories are read as exported: a row whose stage did not change (Salesforce
 has one for every amount or close-date edit) is skipped and counted, and a row without a from-stage
 after the deal's first gets it from the deal's previous row (by time), so a won -> lost move or a
 deal's stage before "Closed Won" is kept. A deal's first row that closes it without a from-stage
-closes it from the stage the deals import gave it.
+closes it from the stage the deals file named, when it named one (a stage is never guessed).
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ class HistoryImport(ImportJob):
         self.deal_ids: dict[str, int] = {}  # every deal the file names
         self.events: dict[tuple, int] = {}  # event -> first row, for duplicates; dropped before pass 2
         self.deals_updated = 0
-        self.stored_stage: dict[str, str] = {}  # deal -> stage the deals import gave it
         self.moves: dict[str, list[tuple[datetime, int, str | None, str]]] = defaultdict(list)
         self.decided: dict[int, str] = {}  # row number -> inferred from-stage, or SKIP
         self.skipped = self.inferred = 0
@@ -61,11 +60,15 @@ class HistoryImport(ImportJob):
 
     def parse(self, row: Row, errors: list[RowError]) -> HistoryRecord | None:
         found = len(errors)
+        self.screen(row, errors)
+        if len(errors) > found:
+            return None
         external_id = self.required(row, "deal_external_id", errors)
         from_stage = self.cell(row, "from_stage", self._stage, errors)
         to_stage = self.required(row, "to_stage", errors) and self.cell(row, "to_stage", self._stage, errors)
         changed_at = self.required(row, "changed_at", errors) and self.cell(
             row, "changed_at", lambda t: parse_when(t, self.date_format, self.tz), errors)
+        self.plausible(row, "changed_at", changed_at or None, errors, future=False)
         if len(errors) > found:
             return None
         return HistoryRecord(external_id, from_stage, to_stage, changed_at)
@@ -76,7 +79,6 @@ class HistoryImport(ImportJob):
         unknown = {r.values["deal_external_id"] for r, _ in parsed if r.values.get("deal_external_id")} - set(self.deal_ids)
         found = db.deals_by_external_id(session=self.session, external_ids=sorted(unknown))
         self.deal_ids.update({ext: deal.id for ext, deal in found.items()})
-        self.stored_stage.update({ext: deal.stage_key for ext, deal in found.items()})
         for row, record in parsed:
             external_id = row.values.get("deal_external_id")
             if external_id and external_id not in self.deal_ids:
@@ -92,6 +94,7 @@ class HistoryImport(ImportJob):
 
     def check_end(self) -> list[RowError]:
         """Decide, deal by deal in time order, which rows change no stage and which from-stages to infer."""
+        closing_first: dict[str, int] = {}  # deal -> its first row, which closes it from no stage
         for external_id, moves in self.moves.items():
             previous: str | None = None
             for _, number, from_stage, to_stage in sorted(moves):
@@ -101,10 +104,16 @@ class HistoryImport(ImportJob):
                 if from_stage is None:
                     if previous is not None:
                         self.decided[number] = previous
-                    elif to_stage in CLOSED_STAGES and external_id in self.stored_stage:
-                        self.decided[number] = self.stored_stage[external_id]  # created closed: closed from there
+                    elif to_stage in CLOSED_STAGES:
+                        closing_first[external_id] = number
                 previous = to_stage
         self.moves.clear()
+        for external_ids in batched(sorted(closing_first), ID_BATCH):
+            timelines = db.stage_changes(session=self.session, deal_ids=[self.deal_ids[e] for e in external_ids])
+            for external_id in external_ids:
+                stage = _known_stage(timelines[self.deal_ids[external_id]])
+                if stage is not None:  # created closed: it closed from the stage the deals file named
+                    self.decided[closing_first[external_id]] = stage
         return []
 
     def prepare(self) -> None:
@@ -178,6 +187,16 @@ class _Change:
     to_stage: str
     changed_at: datetime
     source: str = ORIGIN
+
+
+def _known_stage(timeline: list[Any]) -> str | None:
+    """The last stage a stored timeline says the deal was in, None when it names none (never guessed)."""
+    for change in reversed(timeline):
+        if change.to_stage not in CLOSED_STAGES:
+            return change.to_stage
+        if change.from_stage is not None and change.from_stage not in CLOSED_STAGES:
+            return change.from_stage
+    return None
 
 
 def _event_key(record: HistoryRecord) -> tuple:

@@ -72,3 +72,14 @@ def test_a_deal_whose_only_row_closes_it_closes_from_its_stage_and_keeps_its_ent
         (None, "close", at(2026, 8, 1), "import-origin"),
         ("close", "won", at(2026, 10, 30), "import-history"),
     ]
+
+
+def test_a_deal_closed_from_an_unknown_stage_gets_no_invented_stage(with_deals, tmp_path):
+    runtime = with_deals
+    # D-4 was imported as "Closed Lost": the deals file never said which stage it left.
+    path = write_csv(tmp_path / "history.csv", HISTORY_HEADER, [["D-4", "", "Closed Lost", "2026-07-10"]])
+
+    summary = run(runtime, "history", path)
+
+    assert not any("from-stage" in note for note in summary.notes)
+    assert timeline(runtime, "D-4") == [(None, "lost", at(2026, 7, 10), "import-history")]
