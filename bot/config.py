@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
     )
 
+    import_years_back: int = Field(default=20, ge=1, le=200,
+                                   description="Imported dates may lie this many years before today.")
+    import_years_ahead: int = Field(default=5, ge=0, le=100,
+                                    description="Planned dates (close, follow-up) may lie this many years ahead.")
+
     digest_hour: int = Field(default=8, ge=0, le=23)
     digest_days: str = "mon,tue,wed,thu,fri"
     digest_send_empty: bool = False

@@ -23,6 +23,7 @@ from bot.importer.deals import DealImport
 from bot.importer.history import HistoryImport
 from bot.importer.job import ImportJob
 from bot.importer.options import ImportOptions
+from bot.importer.plausible import DateWindow
 from bot.importer.report import ErrorLog, ImportRejected, ImportSummary, RowError
 from bot.importer.reps import RepImport
 from bot.importer.source import DEFAULT_ENCODING, Row, batched, read_header, read_rows
@@ -87,6 +88,7 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
         with db.bulk_write_tuning(session), _cyclic_gc_paused():
             job = KINDS[kind](session=session, columns=columns, stages=stages, now=now or runtime.now(),
                               date_format=date_format, options=options)
+            _plausibility(job, runtime)
             log = ErrorLog()
             in_child = job.single_pass and size >= pipeline_min_bytes and pipeline.available()
 
@@ -115,6 +117,15 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
             session.rollback()  # the commit that follows then has nothing to write
             summary.dry_run = True
     return summary
+
+
+def _plausibility(job: ImportJob, runtime: Runtime) -> None:
+    """Dates outside the configured window around the import's time are row errors (see ``plausible``)."""
+    settings = runtime.settings
+    job.window = DateWindow(job.now, settings.import_years_back, settings.import_years_ahead)
+    checker = getattr(job, "checker", None)
+    if checker is not None and checker is not job:
+        checker.window = job.window
 
 
 def _lock(session, on_wait: Callable[[], None] | None) -> None:

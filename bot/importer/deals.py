@@ -96,6 +96,9 @@ class DealRows(RowChecker):
         that name a problem (``required``, ``cell``) only run for cells that need them.
         """
         found = len(errors)
+        self.screen(row, errors)
+        if len(errors) > found:
+            return None
         values = row.values
         get = values.get
         cell = self.cell
@@ -143,6 +146,12 @@ class DealRows(RowChecker):
         created = sets.get("created_at")
         if created and entered and created > entered:
             errors.append(self.error(row, "created_at", "created_at is after stage_entered_at"))
+        if self.window is not None:
+            plausible = self.plausible
+            plausible(row, "created_at", created, errors, future=False)
+            plausible(row, "stage_entered_at", entered, errors, future=False)
+            plausible(row, "close_date", sets.get("close_date"), errors, future=True)
+            plausible(row, "next_followup_at", followup, errors, future=True)
         if len(errors) > found:
             return None
         return DealRecord(

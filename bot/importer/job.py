@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from bot.importer.columns import ColumnMap
 from bot.importer.options import ImportOptions
+from bot.importer.plausible import CONTROL, LIMITS, DateWindow, control_message
 from bot.importer.report import ImportSummary, RowError
 from bot.importer.source import Row
 from bot.importer.values import StageResolver
@@ -21,8 +22,28 @@ class RowChecker:
     Needs no database, so a single-pass job's checker can run in a child process (see ``pipeline``).
     """
 
+    window: DateWindow | None = None  # dates beyond it are errors (set by ``import_csv``; None: not checked)
+
     def __init__(self, columns: ColumnMap):
         self.columns = columns
+        self.limits = tuple(LIMITS.get(columns.kind, {}).items())
+
+    def screen(self, row: Row, errors: list[RowError]) -> None:
+        """Add the row's control characters and over-long cells to ``errors`` (see ``plausible``)."""
+        values = row.values
+        if CONTROL.search("".join(values.values())):
+            errors.extend(self.error(row, field, control_message(text))
+                          for field, text in values.items() if CONTROL.search(text))
+        for field, limit in self.limits:
+            if len(values.get(field, "")) > limit:
+                errors.append(self.error(row, field, f"{field} is {len(values[field])} characters long; "
+                                                     f"at most {limit} fit"))
+
+    def plausible(self, row: Row, field: str, value: datetime | date | None, errors: list[RowError], *,
+                  future: bool) -> None:
+        """Add an error when ``value`` lies outside the import's date window."""
+        if value is not None and self.window is not None and (problem := self.window.problem(value, future=future)):
+            errors.append(self.error(row, field, problem))
 
     def given(self, field: str) -> bool:
         """Whether the file has a column for ``field`` (absent columns leave stored values alone)."""

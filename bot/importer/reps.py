@@ -62,6 +62,9 @@ class RepImport(ImportJob):
 
     def parse(self, row: Row, errors: list[RowError]) -> RepRecord | None:
         found = len(errors)
+        self.screen(row, errors)
+        if len(errors) > found:
+            return None
         email = self.cell(row, "email", check_email, errors) if self.required(row, "email", errors) else None
         sets: dict[str, Any] = {"name": self.required(row, "name", errors)}
         for field, parse in (("role", _role), ("timezone", _timezone), ("slack_user_id", str), ("crm_id", str)):
