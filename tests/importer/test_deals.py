@@ -167,7 +167,19 @@ def test_errors_beyond_the_shown_ones_are_counted(with_reps, tmp_path):
         run(with_reps, "deals", path)
 
     assert caught.value.error_count == 120 and len(caught.value.errors) == 50
-    assert "... and 70 more error(s)" in str(caught.value)
+    # The same problem on every row is shown a few times, then told once with its count and its fix.
+    assert caught.value.problems[:4] == [
+        "row 1 (line 2), column 'stage': unknown stage 'nowhere' (stages of 'Test process': discover, validate, "
+        "close; or won/lost)",
+        "row 2 (line 3), column 'stage': unknown stage 'nowhere' (stages of 'Test process': discover, validate, "
+        "close; or won/lost)",
+        "row 3 (line 4), column 'stage': unknown stage 'nowhere' (stages of 'Test process': discover, validate, "
+        "close; or won/lost)",
+        "... 120 rows in all with column 'stage': unknown stage '…' (stages of '…': discover, validate, close; "
+        "or won/lost)"]
+    assert caught.value.problems[4] == (
+        "  fix: say what these stages are in a mapping file (--mapping FILE), each as a stage key of the map, "
+        "won or lost:\n  stages:\n    \"nowhere\": STAGE_KEY   # 120 row(s)")
 
 
 def test_a_dry_run_counts_but_writes_nothing(with_reps):
