@@ -72,6 +72,12 @@ def test_advance_without_reason_once_every_criterion_is_met(runtime, floor):
                                     criterion_key="success_criteria_agreed", now=NOW)
         change = deal_actions.advance_stage(session=s, viewer=viewer, process=runtime.process, deal_id=floor.globex.id, now=NOW)
     assert change.override_reason is None
+    with runtime.session() as s:
+        deal = s.get(Deal, floor.globex.id)
+        stored = s.exec(select(StageChange)).one()
+    assert (deal.stage_key, deal.stage_entered_at) == ("close", NOW)
+    assert (stored.from_stage, stored.to_stage, stored.changed_by_id, stored.override_reason) == \
+        ("validate", "close", floor.alice.id, None)
 
 
 def test_snooze_and_complete_followups(runtime, floor):
@@ -86,12 +92,13 @@ def test_snooze_and_complete_followups(runtime, floor):
         deal_actions.complete_followup(session=s, viewer=floor.viewer(floor.carol), followup_id=overdue.id, now=NOW)
 
 
-def test_close_deal_records_won(runtime, floor):
+@pytest.mark.parametrize(("won", "status", "reason"), [(True, "won", None), (False, "lost", "No budget this year")])
+def test_close_deal_records_won_or_lost(runtime, floor, won, status, reason):
     with runtime.session() as s:
-        deal_actions.close_deal(session=s, viewer=floor.viewer(floor.alice), deal_id=floor.hooli.id, now=NOW, won=False,
-                                reason="No budget this year")
+        deal_actions.close_deal(session=s, viewer=floor.viewer(floor.alice), deal_id=floor.hooli.id, now=NOW, won=won,
+                                reason=reason)
     with runtime.session() as s:
         deal = s.get(Deal, floor.hooli.id)
         change = s.exec(select(StageChange)).one()
-    assert deal.status == "lost" and deal.closed_at == NOW and deal.stage_key == "discover"
-    assert (change.to_stage, change.override_reason) == ("lost", "No budget this year")
+    assert deal.status == status and deal.closed_at == NOW and deal.stage_key == "discover"
+    assert (change.from_stage, change.to_stage, change.override_reason) == ("discover", status, reason)

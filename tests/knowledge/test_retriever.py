@@ -5,9 +5,12 @@ The index is built once for the module (the model itself loads once per process)
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bot.config import DEFAULT_METHODOLOGIES_DIR, DEFAULT_PLAYBOOKS_DIR, DEFAULT_PROCESS_FILE, Settings
+from knowledge.chunks import collect_chunks
+from knowledge.embeddings import make_embeddings
 from knowledge.index import build_index
 from knowledge.process_map import load_process_map
 from knowledge.retriever import DEFAULT_MIN_RELEVANCE, Retriever
@@ -82,7 +85,15 @@ def test_relevance_is_a_cosine_similarity_best_first_and_the_threshold_and_k_hol
     loose = retriever.search("pricing objection", min_relevance=0, k=10)
     assert len(loose) == 10
     scores = [p.relevance for p in loose]
-    assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
+    assert scores == sorted(scores, reverse=True)
+    # Each score is the cosine similarity of the question and the passage, recomputed here from the model.
+    chunks = {(c.source, c.section): c for c in collect_chunks(retriever.settings, load_process_map(DEFAULT_PROCESS_FILE))}
+    model = make_embeddings(retriever.settings)
+    question = np.array(model.embed_query("pricing objection"))
+    for passage in loose[:3] + loose[-2:]:
+        vector = np.array(model.embed_documents([chunks[(passage.source, passage.section)].embed_text])[0])
+        cosine = float(question @ vector / (np.linalg.norm(question) * np.linalg.norm(vector)))
+        assert passage.relevance == pytest.approx(cosine, abs=2e-3), passage.section
     strict = retriever.search("pricing objection", min_relevance=0.55, k=10)
     assert strict == [p for p in loose if p.relevance >= 0.55] and 0 < len(strict) < 10
     assert retriever.search("pricing objection", k=0) == [] and retriever.search("   ") == []
