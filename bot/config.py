@@ -10,8 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+from storage.timeutil import zone
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROCESS_FILE = PACKAGE_ROOT / "knowledge" / "processes" / "b2b_default.yaml"
@@ -43,7 +46,7 @@ class Settings(BaseSettings):
     openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
     llm_model: str = "gpt-4o-mini"
-    llm_timeout: float = 20.0
+    llm_timeout: float = Field(default=20.0, gt=0, le=600)
 
     slack_bot_token: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
     slack_signing_secret: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"))
@@ -70,6 +73,15 @@ class Settings(BaseSettings):
             raise ValueError(f"digest_days takes a comma list of {', '.join(WEEKDAYS)}; got {value!r}")
         return ",".join(days)
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zone(value)
+        except ValueError:
+            raise ValueError("not an IANA timezone name (e.g. UTC, Europe/Berlin, America/New_York)") from None
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file in the data directory."""
@@ -89,3 +101,39 @@ class Settings(BaseSettings):
     def digest_weekdays(self) -> set[int]:
         """Digest days as ``datetime.weekday()`` numbers (Monday is 0)."""
         return {WEEKDAYS.index(d) for d in self.digest_days.split(",")}
+
+
+def load_settings() -> Settings:
+    """The settings from the environment, checked at start.
+
+    Raises:
+        ConfigError: a variable holds a value out of range or of the wrong kind; one line per
+            variable, naming it, the value and what it takes (``STAGECOACH_DIGEST_HOUR=25: ...``).
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError("; ".join(_explain(error) for error in exc.errors())) from None
+
+
+def _explain(error: dict) -> str:
+    name = str(error["loc"][0]) if error.get("loc") else ""
+    field = Settings.model_fields.get(name)
+    alias = field.validation_alias if field is not None else None
+    variable = alias.choices[0] if isinstance(alias, AliasChoices) else f"STAGECOACH_{name.upper()}"
+    allowed = _allowed(field) if field is not None else ""
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"{variable}={error.get('input')!s}: {message[:1].lower()}{message[1:]}" + (f" ({allowed})" if allowed else "")
+
+
+def _allowed(field) -> str:
+    """The range a numeric setting takes, from its ge/gt/le constraints ("allowed: 0 to 23")."""
+    parts = []
+    for rule in field.metadata:
+        if getattr(rule, "ge", None) is not None:
+            parts.insert(0, f"from {rule.ge}")
+        if getattr(rule, "gt", None) is not None:
+            parts.insert(0, f"above {rule.gt},")
+        if getattr(rule, "le", None) is not None:
+            parts.append(f"to {rule.le}" if parts and parts[0].startswith("from") else f"up to {rule.le}")
+    return f"allowed: {' '.join(parts)}" if parts else ""

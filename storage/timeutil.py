@@ -70,6 +70,19 @@ def parse_instant(text: str) -> datetime:
     return value if value.tzinfo is UTC else to_utc(value)
 
 
+# The days dates may name on the command line (--now, --date, --period): far enough either way for
+# any real history or plan, and clear of the calendar's ends (year 1, 9999), where date arithmetic
+# (a period's next day, a digest's day before) overflows.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+
+
+def check_supported(day: date, what: str) -> None:
+    """Raise ValueError naming ``what`` when ``day`` lies outside EARLIEST_DAY..LATEST_DAY."""
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"{what}: give a date between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}")
+
+
 def zone(name: str | None) -> ZoneInfo:
     """A timezone by IANA name; UTC for None.
 

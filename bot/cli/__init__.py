@@ -7,6 +7,7 @@ import logging
 
 import click
 
+from bot.config import load_settings
 from bot.errors import StagecoachError
 from bot.runtime import Runtime
 from knowledge.process_map import ProcessMapError
@@ -37,7 +38,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
     """
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ctx.obj = Runtime()
+    ctx.obj = Runtime(load_settings())  # a bad variable stops here, named, before any command runs
 
 
 for _name in COMMAND_MODULES:

@@ -17,7 +17,7 @@ from bot.errors import NotFound
 from bot.runtime import Runtime
 from storage.access import Viewer
 from storage.deals import rep_by_identity
-from storage.timeutil import parse_instant
+from storage.timeutil import check_supported, parse_instant
 
 
 def viewer_for(runtime: Runtime, user: str) -> Viewer:
@@ -30,8 +30,19 @@ def viewer_for(runtime: Runtime, user: str) -> Viewer:
 
 
 def _now(runtime: Runtime, value: str | None) -> datetime:
-    """``--now``: the moment given, else the runtime's clock."""
-    return parse_instant(value) if value else runtime.now()
+    """``--now``: the moment given, else the runtime's clock.
+
+    Raises:
+        click.BadParameter: not an ISO 8601 moment, or outside the days Stagecoach handles.
+    """
+    if not value:
+        return runtime.now()
+    try:
+        moment = parse_instant(value)
+        check_supported(moment.date(), value)
+    except (ValueError, OverflowError) as exc:
+        raise click.BadParameter(str(exc), param_hint="'--now'") from None
+    return moment
 
 
 @click.command("ask")

@@ -18,7 +18,7 @@ from bot.digest.types import Digest
 from bot.errors import ConfigError
 from bot.runtime import Runtime
 from bot.slack.client import make_client
-from storage.timeutil import zone
+from storage.timeutil import check_supported, zone
 
 
 @click.command("digest")
@@ -42,11 +42,13 @@ def digest(runtime: Runtime, day: datetime | None, now_text: str | None, dry_run
     --date a day after today (STAGECOACH_TIMEZONE) is a dry run unless --force; a forced
     early send is recorded as early, so that day's scheduled digest still goes out.
     """
-    try:
-        now = _now(runtime, now_text)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--now") from None
+    now = _now(runtime, now_text)
     local_date = day.date() if day else None
+    if local_date:
+        try:
+            check_supported(local_date, local_date.isoformat())
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--date'") from None
     if local_date and not dry_run and not force:
         today = now.astimezone(zone(runtime.settings.timezone)).date()
         if local_date > today:

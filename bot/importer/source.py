@@ -64,6 +64,9 @@ def _records(path: Path, encoding: str, on_bytes: Callable[[int], None] | None) 
         handle = open(path, encoding=encoding, newline="")  # noqa: SIM115 (closed below, generator-owned)
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read the file ({exc.strerror})") from None
+    except LookupError:  # an unknown codec, or one that is not a text encoding ("hex")
+        raise InvalidInput(f"--encoding {encoding}: not a text encoding Python knows; "
+                           "try utf-8, cp1252, latin-1 or utf-16") from None
     with handle:
         reader = csv.reader(handle)
         last_line = 0
@@ -74,8 +77,12 @@ def _records(path: Path, encoding: str, on_bytes: Callable[[int], None] | None) 
                 if on_bytes is not None and count % 1000 == 0:
                     on_bytes(handle.buffer.tell())
         except UnicodeDecodeError:
-            raise InvalidInput(f"{path}: line {_undecodable_line(path, encoding)} is not {encoding} text; "
+            line = _undecodable_line(path, encoding)
+            raise InvalidInput(f"{path}: {f'line {line}' if line else 'the file'} is not {encoding} text; "
                                "say which encoding the file uses with --encoding") from None
+        except UnicodeError as exc:  # the codec refused the file as a whole ("UTF-16 stream does not start with BOM")
+            raise InvalidInput(f"{path}: not {encoding} text ({exc}); say which encoding the file uses with "
+                               "--encoding (utf-8 is the default)") from None
         except csv.Error as exc:
             raise InvalidInput(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from None
     if on_bytes is not None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.errors import InvalidInput
-from storage.timeutil import local_midnight_utc, to_utc, zone
+from storage.timeutil import EARLIEST_DAY, LATEST_DAY, local_midnight_utc, to_utc, zone
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
@@ -98,6 +98,10 @@ def parse_period(text: str) -> PeriodSpec:
             f"not a period: {text!r} (try 2026-10, 2026-Q3, last-month, this-quarter, 2026-10-01..2026-10-31, "
             "'since Oct 1' or 'October')"
         )
+    years = [d.year for d in (spec.first, spec.last) if d is not None and d.year != UNKNOWN_YEAR]
+    years += [spec.year] if spec.year is not None else []
+    if any(not EARLIEST_DAY.year <= year <= LATEST_DAY.year for year in years):
+        raise InvalidInput(f"period {text!r}: give dates between {EARLIEST_DAY} and {LATEST_DAY}")
     return spec
 
 
@@ -198,7 +202,11 @@ def _find_month(t: str) -> PeriodSpec | None:
 def _resolve(spec: PeriodSpec, now: datetime, tz_name: str | None) -> Period:
     tz = zone(tz_name)
     today = now.astimezone(tz).date()
-    first, last_excl, label, opening = _bounds(spec, today)
+    try:
+        first, last_excl, label, opening = _bounds(spec, today)
+    except (OverflowError, ValueError):  # a period reaching past the calendar's ends (year 1 or 9999)
+        raise InvalidInput(f"the period reaches outside the dates Stagecoach handles; give dates between "
+                           f"{EARLIEST_DAY} and {LATEST_DAY}") from None
     if first > today:
         raise InvalidInput(f"the period {label} has not begun yet")
     start = local_midnight_utc(first, tz)
