@@ -1,9 +1,9 @@
 """Intent bench: how well the coach understands questions typed the way people type them.
 
-Usage: python bench/intent_bench.py [--part held_out|dev|both]
+Usage: python bench/intent_bench.py [--part dev|held_out|blind_tune|blind_held_out|all]
 
-Scores ``Coach.understand`` on tests/coach/phrasings.yaml — the ``held_out`` part is never
-used as router examples or for tuning — on the coach tests' sales floor (a rep and a
+Scores ``Coach.understand`` on the labelled phrasings of tests/coach/ (phrasings.py says which
+parts may be read while tuning; the held-out ones are never used as router examples or for tuning) on the coach tests' sales floor (a rep and a
 manager, four deals, the small process map) in a temp SQLite database, offline.
 Prints accuracy overall and per intent, the confusion pairs, deal and stage slot accuracy,
 and routing latency: the router alone, and all of ``understand`` (deal resolution included).
@@ -61,8 +61,9 @@ def report(name: str, result: phrasings.Score, router_seconds: list[float]) -> N
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", choices=["held_out", "dev", "both"], default="both")
-    parser.add_argument("--misses", action="store_true", help="List every misrouted phrasing (dev part only).")
+    parts = [*phrasings.TUNING_PARTS, *phrasings.HELD_OUT_PARTS]
+    parser.add_argument("--part", choices=[*parts, "all"], default="all")
+    parser.add_argument("--misses", action="store_true", help="List every misrouted phrasing (tuning parts only).")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(home=Path(tmp), database_url=f"sqlite:///{tmp}/bench.db", process_file=SMALL_PROCESS)
@@ -75,8 +76,7 @@ def main() -> None:
               f"({len(coach.router.labels)} examples, {len(coach.router.intents)} intents)")
         viewers = {"rep": floor.viewer(floor.alice), "manager": floor.viewer(floor.manager)}
         deal_ids = {d.id: d.external_id for d in (floor.globex, floor.initech, floor.umbrella, floor.hooli)}
-        parts = ["dev", "held_out"] if args.part == "both" else [args.part]
-        for part in parts:
+        for part in parts if args.part == "all" else [args.part]:
             items = phrasings.load(part)
             forget_queries()  # every question embedded afresh, as a new question would be
             router_seconds = []
@@ -88,7 +88,7 @@ def main() -> None:
             with runtime.session() as session:
                 result = phrasings.score(coach, session, viewers, items, deal_ids)
             report(part, result, router_seconds)
-            if args.misses and part == "dev":
+            if args.misses and part in phrasings.TUNING_PARTS:
                 for text, expected, got in result.misses:
                     print(f"  miss: {text!r}: {expected} -> {got}")
         print(f"\npeak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

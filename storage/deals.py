@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from storage.access import Viewer
-from storage.models import Activity, CriterionCheck, Deal, DealStatus, FollowUp, Rep, Role
+from storage.models import Activity, CriterionCheck, Deal, DealStatus, FollowUp, Rep, Role, StageChange
 
 
 @dataclass(frozen=True)
@@ -130,3 +130,9 @@ def deal_names_among(*, session: Session, candidates: set[str]) -> set[str]:
     names = session.exec(select(func.lower(Deal.name)).where(func.lower(Deal.name).in_(wanted))).all()
     accounts = session.exec(select(func.lower(Deal.account)).where(func.lower(Deal.account).in_(wanted))).all()
     return set(names) | set(accounts)
+
+
+def stage_history(*, session: Session, deal: Deal) -> list[StageChange]:
+    """The deal's recorded stage moves, oldest first (a deal the caller has already been allowed to see)."""
+    query = select(StageChange).where(StageChange.deal_id == deal.id)
+    return list(session.exec(query.order_by(StageChange.changed_at, StageChange.id)).all())  # type: ignore[arg-type]

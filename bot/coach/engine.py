@@ -19,6 +19,7 @@ from functools import cache
 from bot.coach import composer
 from bot.coach.intents import all_intents
 from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, Intent
+from bot.coach.outcome import answer_closed
 from bot.coach.plan import build_plan, deal_ref
 from bot.coach.resolve import mask_deals, mask_words, placed_like_a_deal, resolve_deal, unexplained_words
 from bot.coach.router import NOTHING_CLOSE, Route, Router, shared_router
@@ -31,6 +32,7 @@ from knowledge.process_map import Stage
 from storage import conversations
 from storage import deals as deal_store
 from storage.access import Viewer
+from storage.models import DealStatus
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +131,8 @@ class Coach:
         ``last_intent`` is the conversation's previous intent: "and Initech?" asks it again for another deal.
         A message holding two questions is read as its first, with the second in ``also``.
         """
-        summaries = deal_store.visible_deal_summaries(session=session, viewer=viewer)  # read once per message
+        # Read once per message; closed deals too, so "what happened on Acme?" finds a won or lost one.
+        summaries = deal_store.visible_deal_summaries(session=session, viewer=viewer, include_closed=True)
         clauses = _clauses(question)
         if len(clauses) == 2:
             first, second = (self._understand_one(summaries, c, last_intent) for c in clauses)
@@ -155,18 +158,23 @@ class Coach:
         if resolution.matches and _TOLD.match(masked):
             return Understanding("record", None, resolution.matches, stage=stage, rule="the buyer told us")
         route = self.router.route(masked)
-        if mentioned:  # a deal we can't match ("next on Ghostbusters") reads as any deal's name would
-            # Where a name stands, or, when the router leans to a question about one deal but is unsure, all of it.
-            deal_ish = not route.confident and route.intent in self._deal_intents()
-            named = placed_like_a_deal(question, mentioned) or (mentioned if deal_ish else None)
-            guess = self.router.route(mask_words(masked, named, DEAL_PLACEHOLDER)) if named else route
-            route = guess if guess.score > route.score else route
+        plainly_elsewhere = route.intent == "off_topic" and route.score >= OFF_TOPIC_SURE  # "a joke about penguins"
+        if mentioned and not plainly_elsewhere:  # a deal we can't match ("next on Ghostbusters") reads as any deal's would
+            placed = placed_like_a_deal(question, mentioned)
+            guess = self.router.route(mask_words(masked, placed or mentioned, DEAL_PLACEHOLDER))
+            deal_intents = self._deal_intents()
+            # Read so where a name stands, where the router leans to a question about one deal but is unsure,
+            # or where, read so, the question is plainly one about a deal ("what's blocking Umbrella").
+            if guess.closeness > route.closeness and (
+                    placed or (not route.confident and route.intent in deal_intents)
+                    or (guess.confident and guess.intent in deal_intents)):
+                route = guess
         intent = route.intent
         if (looks_like_pipeline_question(question) and not resolution.matches
                 and not (route.confident and _about_people(intent, question))
                 and (not mentioned or names_someone(question))):  # "why is Monarch stuck" is about a deal
             return Understanding("pipeline", route, stage=stage, rule="pipeline words")
-        if route.score < NOTHING_CLOSE:  # like none of the coach's phrasings: most likely not about selling
+        if route.closeness < NOTHING_CLOSE:  # like none of the coach's phrasings: most likely not about selling
             return Understanding("off_topic", route, resolution.matches, mentioned, stage, rule="nothing close")
         return Understanding(intent, route, resolution.matches, mentioned, stage)
 
@@ -207,14 +215,24 @@ class Coach:
                            on_delta) -> tuple[CoachAnswer, dict]:
         intent = all_intents()[understood.intent]
         ask = self._ask(session, viewer, question, now, history, on_delta, stage=understood.stage)
+        named = understood.deals[0] if len(understood.deals) == 1 else None
+        if named is not None and named.status != DealStatus.open and (understood.unsure or intent.needs_deal):
+            # Whatever was asked of a won or lost deal ("what happened on Acme?"), how it ended is the answer.
+            return self._closed(ask, named.id, understood.confidence), {}
+        route = understood.route
+        if understood.unsure and understood.mentioned and not understood.deals and {
+                route.intent, route.runner_up} <= self._deal_intents():  # either reading needs that deal first
+            return CoachAnswer(composer.compose_not_found(understood.mentioned), "not_found"), {}
         if understood.unsure:
-            return self._clarify(ask, understood.route), {}
+            return self._clarify(ask, route), {}
         if intent.needs_deal:
             found = self._deal_for(ask, understood, convo)
             if isinstance(found, CoachAnswer):
                 state = {"choices": [d.id for d in found.choices], "choice_for": intent.name} if found.choices else {}
                 found.confidence = understood.confidence
                 return found, state
+            if found.status != DealStatus.open:  # the deal in focus closed since: how it ended instead
+                return self._closed(ask, found.id, understood.confidence), {}
             ask.deal = found
         return self._run(intent, ask, understood.confidence)
 
@@ -232,6 +250,11 @@ class Coach:
         first.deal, first.plan = first.deal or second.deal, first.plan or second.plan
         first.data = {**second.data, **first.data, "also": second.intent}
         return first, {}
+
+    def _closed(self, ask: Ask, deal_id: int, confidence: float | None) -> CoachAnswer:
+        answer = answer_closed(ask, deal_store.visible_deal(session=ask.session, viewer=ask.viewer, deal_id=deal_id))
+        answer.confidence = confidence
+        return answer
 
     def _run(self, intent: Intent, ask: Ask, confidence: float | None) -> tuple[CoachAnswer, dict]:
         answer = intent.handle(ask)
@@ -383,6 +406,10 @@ def _build_router(model: str, cache_dir) -> Router:
                   lambda text: np.asarray(embeddings.embed_query(text), dtype=np.float32),
                   cache_dir=cache_dir, model=model)
 
+
+# The router's probability above which a question with unknown words is outside selling whatever the words
+# name: "tell me a joke about penguins" (1.0), "capital of australia" (0.94), not "what's blocking Umbrella" (0.45).
+OFF_TOPIC_SURE = 0.8
 
 # Where one message holds two questions: "whats overdue and what should i do on globex", "x? y".
 _SPLIT = re.compile(r"\?\s+(?=\S)|\s*;\s*|,?\s+(?:and|also|plus|&)\s+(?=(?:what|which|how|why|who|where|when|is|are|can|could|"

@@ -7,6 +7,7 @@ matched, named or hinted at: it reads exactly like a deal that does not exist.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -27,6 +28,7 @@ their them then there these they this to today up us was we were what whats when
 you your coach next? stage stages status update
 """.split())
 _WORD = re.compile(r"[a-z0-9][a-z0-9&'.-]*")
+_JOINED = re.compile(r"[-_./]+")
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,13 @@ class Resolution:
 
 
 def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+    return _WORD.findall(fold_accents(text.lower()))
+
+
+def fold_accents(text: str) -> str:
+    """"Café Olé" as "cafe ole": people type names without accents, and the word pattern is ASCII."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _ngrams(words: list[str], longest: int = 4) -> list[str]:
@@ -59,13 +67,18 @@ def _names(deal: DealSummary) -> tuple[str, ...]:
 
 @lru_cache(maxsize=65536)  # every question re-reads the asker's whole book; names rarely change
 def _names_of(name: str, account: str, external_id: str) -> tuple[str, ...]:
-    names = {name.lower(), account.lower(), external_id.lower()}
+    names = {fold_accents(field.lower()) for field in (name, account, external_id)}
     for field in (account, name):
         words = _words(field)
+        # CRM names joined by dashes ("MEX-BACARDI - SEP") are read word by word too: "bacardi" names it.
+        parts = [p for w in words for p in _JOINED.split(w) if p]
         for k in range(1, len(words)):
             prefix = " ".join(words[:k])
             if len(prefix) >= MIN_PREFIX_CHARS and prefix not in _FILLER:
                 names.add(prefix)
+        if len(parts) > len(words):
+            names.add(" ".join(parts))
+            names.update(p for p in parts if len(p) >= MIN_PREFIX_CHARS and p not in _FILLER and not p.isdigit())
     return tuple(sorted(names))
 
 
@@ -101,6 +114,8 @@ def resolve_deal(question: str, deals: list[DealSummary]) -> Resolution:
     widest = max(covered for _, covered in close.values())
     matched = sorted((i for i, (_, covered) in close.items() if covered == widest),
                      key=lambda i: (-best[i][0], deals[i].name))
+    if any(deals[i].status == "open" for i in matched):  # "Globex" means the live deal, not last year's lost one
+        matched = [i for i in matched if deals[i].status == "open"]
     return Resolution([deals[i] for i in matched], " ".join(content))
 
 

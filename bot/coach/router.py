@@ -1,15 +1,18 @@
-"""Which intent a question asks for: nearest examples, by meaning and by spelling.
+"""Which intent a question asks for: a classifier trained on each intent's example phrasings.
 
-Each intent brings example phrasings. A question is compared with every example
-twice: by sentence embedding (the local model retrieval already loads; it knows
-that "where do I start today" and "what should I prioritise" mean the same) and by
-character trigrams (they forgive "wich", "shud" and "folow-up", which the model
-reads poorly). An intent scores the mean of its three nearest examples under a weighted blend of the two.
+A question is read twice: by sentence embedding (the local model retrieval already
+loads; it knows that "where do I start today" and "what should I prioritise" mean
+the same) and by character trigrams (they forgive "wich", "shud" and "folow-up",
+which the model reads poorly). A logistic regression over both, trained on the
+examples, gives each intent a probability. It generalises better than comparing
+with the nearest examples: in 5-fold cross-validation over the 890 examples it
+was right 95.3% of the time against 84.4% for the mean of the three nearest.
 
-The router reports how sure it is: the best score and the margin over the best
-other intent. The engine asks a short question instead of guessing when either
-is low, so a question the coach does not understand never gets a confident
-answer to another question.
+The router reports how sure it is: the best probability and the margin over the
+best other intent; and how close the question comes to any example of that intent
+at all. The engine asks a short question instead of guessing when it is unsure,
+and reads a question like no example as outside selling, so a question the coach
+does not understand never gets a confident answer to another question.
 """
 
 from __future__ import annotations
@@ -24,15 +27,18 @@ from pathlib import Path
 
 import numpy as np
 
-# Blend and thresholds chosen on the dev phrasings (tests/coach/phrasings.yaml, ``dev``), never on held-out ones.
-# Measured leave-one-out over the router's own examples (each routed by all the others), 216 examples at the time:
-# right 75% of the time with the best example alone at weight 0.7, 80% with the
-# mean of the nearest three.
+# Chosen by 5-fold cross-validation over the router's own examples, never on held-out phrasings.
+# Trigram features weigh 0.7 against the embedding's 1 (1.0: 95.1%, 1.4: 94.4%); C=100 (10: 95.1%, 1000: 95.3%).
+TRIGRAM_WEIGHT = 0.7
+REGULARISATION_C = 100.0
+# Out of fold, answers with a margin under 0.1 were right 57% of the time, and with a best probability
+# under 0.3 half the time: there asking which was meant beats guessing. Above both, 96% were right.
+MIN_PROBABILITY = 0.3
+MIN_MARGIN = 0.1
+# Closeness: the blended similarity of the question to the three nearest examples of the intent chosen.
 EMBEDDING_WEIGHT = 0.7
 NEAREST = 3
-MIN_SCORE = 0.35  # under this the router is unsure: the coach asks which of the nearest two was meant
 NOTHING_CLOSE = 0.25  # under this no phrasing is alike at all: the question is taken as outside selling
-MIN_MARGIN = 0.02  # under this two intents are equally likely: ask which
 TRIGRAM = 3
 
 # Shorthand reps type, spelled out so both the model and the trigrams read it.
@@ -56,12 +62,13 @@ def normalize(text: str) -> str:
 
 @dataclass(frozen=True)
 class Route:
-    """The router's reading: the intent, how sure it is, and the runner-up."""
+    """The router's reading: the intent and its probability, the runner-up, and how close the nearest examples are."""
 
     intent: str
     score: float
     runner_up: str | None
     runner_up_score: float
+    closeness: float = 1.0
 
     @property
     def margin(self) -> float:
@@ -69,7 +76,7 @@ class Route:
 
     @property
     def confident(self) -> bool:
-        return self.score >= MIN_SCORE and self.margin >= MIN_MARGIN
+        return self.score >= MIN_PROBABILITY and self.margin >= MIN_MARGIN
 
 
 class _Trigrams:
@@ -107,15 +114,15 @@ class _Trigrams:
 
 
 class Router:
-    """Nearest-example intent classification.
+    """Intent classification trained on example phrasings.
 
     Args:
         examples: each intent's example phrasings.
         embed: texts → unit-length embedding rows; None routes by trigrams alone.
         embed_question: one text → its unit-length embedding (a cached one, when the model offers it).
-        cache_dir: where the examples' vectors are kept between processes (keyed by model and
-            examples), so a one-shot ``stagecoach ask`` neither waits for them nor holds the
-            memory that embedding hundreds of phrasings at once takes.
+        cache_dir: where the examples' vectors and the trained classifier are kept between processes
+            (keyed by model and examples), so a one-shot ``stagecoach ask`` neither waits for them nor
+            holds the memory that embedding hundreds of phrasings at once takes.
         model: the embedding model's name, part of the cache key.
     """
 
@@ -136,30 +143,62 @@ class Router:
         self._embeddings = None
         if embed is not None:
             self._embeddings = _cached(texts, model, embed, cache_dir) if cache_dir else embed(texts)
+        key = _key(model, *texts, *self.labels, f"C={REGULARISATION_C}", f"trigrams={TRIGRAM_WEIGHT}")
+        self._weights, self._bias = _cached_fit(
+            key, cache_dir, lambda: _fit(self._features(self._embeddings, self._trigrams.matrix), labels, self.intents))
 
     def route(self, question: str) -> Route:
-        scores = self.scores(question)
-        order = np.argsort(-scores)
-        best, second = int(order[0]), int(order[1]) if len(order) > 1 else None
-        return Route(self.intents[best], float(scores[best]),
-                     self.intents[second] if second is not None else None,
-                     float(scores[second]) if second is not None else 0.0)
-
-    def scores(self, question: str) -> np.ndarray:
-        """Each intent's score (in ``self.intents`` order), from its examples' blended similarity."""
         text = normalize(question)
-        similarity = self._trigrams.matrix @ self._trigrams.vector(text)
-        if self._embeddings is not None and self._embed_question is not None:
-            meaning = self._embeddings @ self._embed_question(text)
-            similarity = EMBEDDING_WEIGHT * meaning + (1 - EMBEDDING_WEIGHT) * similarity
-        # An intent scores the mean of its NEAREST nearest examples: one look-alike example of the wrong
-        # intent then outweighs less than it would as the maximum.
-        return np.array([np.sort(similarity[rows])[-NEAREST:].mean() for rows in self._rows], dtype=np.float32)
+        trigrams = self._trigrams.vector(text)
+        meaning = self._embed_question(text) if self._embeddings is not None and self._embed_question else None
+        probabilities = self.probabilities(meaning, trigrams)
+        order = np.argsort(-probabilities, kind="stable")
+        best, second = int(order[0]), (int(order[1]) if len(order) > 1 else None)
+        return Route(self.intents[best], float(probabilities[best]),
+                     self.intents[second] if second is not None else None,
+                     float(probabilities[second]) if second is not None else 0.0,
+                     self._closeness(best, meaning, trigrams))
+
+    def probabilities(self, meaning: np.ndarray | None, trigrams: np.ndarray) -> np.ndarray:
+        """Each intent's probability (in ``self.intents`` order)."""
+        if len(self.intents) == 1:
+            return np.ones(1, dtype=np.float32)
+        logits = self._features(meaning, trigrams) @ self._weights + self._bias
+        if logits.shape[-1] == 1:  # two intents: one logit, for the second
+            logits = np.concatenate([-logits, logits]) / 2
+        logits = logits - logits.max()
+        exp = np.exp(logits)
+        return exp / exp.sum()
+
+    def _features(self, meaning: np.ndarray | None, trigrams: np.ndarray) -> np.ndarray:
+        return trigrams * TRIGRAM_WEIGHT if meaning is None else np.hstack([meaning, trigrams * TRIGRAM_WEIGHT])
+
+    def _closeness(self, intent: int, meaning: np.ndarray | None, trigrams: np.ndarray) -> float:
+        """The blended similarity of the question to the intent's nearest examples: how alike it is to any."""
+        rows = self._rows[intent]
+        similarity = self._trigrams.matrix[rows] @ trigrams
+        if meaning is not None:
+            similarity = EMBEDDING_WEIGHT * (self._embeddings[rows] @ meaning) + (1 - EMBEDDING_WEIGHT) * similarity
+        return float(np.sort(similarity)[-NEAREST:].mean())
+
+
+def _fit(features: np.ndarray, labels: np.ndarray, intents: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic-regression weights (features × intents) and biases; one intent needs none."""
+    if len(intents) == 1:
+        return np.zeros((features.shape[1], 1), dtype=np.float32), np.zeros(1, dtype=np.float32)
+    from sklearn.linear_model import LogisticRegression  # imported only when a classifier is trained
+
+    model = LogisticRegression(C=REGULARISATION_C, max_iter=5000).fit(features, labels)
+    assert list(model.classes_) == intents
+    return model.coef_.T.astype(np.float32), model.intercept_.astype(np.float32)
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
 
 def _cached(texts: list[str], model: str, embed: Embed, cache_dir: Path) -> np.ndarray:
-    key = hashlib.sha256("\n".join([model, *texts]).encode()).hexdigest()[:20]
-    path = cache_dir / f"router-{key}.npy"
+    path = cache_dir / f"router-{_key(model, *texts)}.npy"
     try:
         vectors = np.load(path)
         if vectors.shape[0] == len(texts):
@@ -167,12 +206,33 @@ def _cached(texts: list[str], model: str, embed: Embed, cache_dir: Path) -> np.n
     except (OSError, ValueError):
         pass  # absent or unreadable: embed again
     vectors = np.asarray(embed(texts), dtype=np.float32)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.tmp")
-    with open(partial, "wb") as out:
-        np.save(out, vectors)
-    os.replace(partial, path)  # whole or not at all, whichever process writes last
+    _save(path, vectors)
     return vectors
+
+
+def _cached_fit(key: str, cache_dir: Path | None, fit: Callable[[], tuple[np.ndarray, np.ndarray]]):
+    path = cache_dir / f"router-fit-{key}.npz" if cache_dir else None
+    if path is not None:
+        try:
+            with np.load(path) as saved:
+                return saved["weights"], saved["bias"]
+        except (OSError, ValueError, KeyError):
+            pass  # absent or unreadable: train again
+    weights, bias = fit()
+    if path is not None:
+        _save(path, weights=weights, bias=bias)
+    return weights, bias
+
+
+def _save(path: Path, vectors: np.ndarray | None = None, **arrays: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with open(partial, "wb") as out:
+        if arrays:
+            np.savez(out, **arrays)
+        else:
+            np.save(out, vectors)
+    os.replace(partial, path)  # whole or not at all, whichever process writes last
 
 
 _ROUTERS: dict[str, Router] = {}

@@ -1,8 +1,10 @@
-"""Scoring the router on labelled phrasings (tests/coach/phrasings.yaml): used by the tests and the intent bench.
+"""Scoring the router on labelled phrasings: used by the tests and the intent bench.
 
-The file has two parts: ``dev`` may be read while tuning the router's examples and thresholds;
-``held_out`` never is, and is only scored. Each item names its intent and, where it names one,
-the deal (by external id) and the stage.
+Two files by two authors, each in two parts. tests/coach/phrasings.yaml: ``dev`` may be read while
+tuning the router's examples and thresholds; ``held_out`` never is, and is only scored.
+tests/coach/phrasings_blind.yaml, written later by an author who had seen neither the router's
+examples nor the first file: ``blind_tune`` may be read, ``blind_held_out`` never is.
+Each item names its intent and, where it names one, the deal (by external id) and the stage.
 """
 
 from __future__ import annotations
@@ -18,12 +20,17 @@ from bot.coach.engine import Coach
 from storage.access import Viewer
 
 PHRASINGS = Path(__file__).with_name("phrasings.yaml")
+BLIND = Path(__file__).with_name("phrasings_blind.yaml")
+TUNING_PARTS = ("dev", "blind_tune")  # may be read while improving the router
+HELD_OUT_PARTS = ("held_out", "blind_held_out")  # only ever scored
 # What the router may answer instead of the labelled intent without being wrong: asking which of the
 # two it meant is honest when a phrasing reads both ways.
 CLARIFY = "clarify"
 
 
 def load(part: str) -> list[dict]:
+    if part.startswith("blind_"):
+        return yaml.safe_load(BLIND.read_text(encoding="utf-8"))[part.removeprefix("blind_")]
     return yaml.safe_load(PHRASINGS.read_text(encoding="utf-8"))[part]
 
 

@@ -1,0 +1,39 @@
+"""A closed deal, asked about: how it ended and how it got there, since there is nothing left to coach."""
+
+from __future__ import annotations
+
+from bot.coach import composer
+from bot.coach.intents.base import Ask
+from bot.coach.plan import deal_ref
+from bot.coach.types import CoachAnswer
+from bot.coach.wording import short_date
+from bot.text import money
+from storage import deals as deal_store
+from storage.models import Deal
+
+
+def answer_closed(ask: Ask, deal: Deal) -> CoachAnswer:
+    """The outcome (won or lost, when, for how much), the recorded stage moves and the last activity."""
+    state = deal_store.deal_state(session=ask.session, deal=deal)
+    ref = deal_ref(state)
+    process = ask.process
+    name_of = {stage.key: stage.name for stage in process.stages}
+    outcome = ref.status
+    when = f" on {short_date(deal.closed_at.date())} {deal.closed_at.year}" if deal.closed_at else ""
+    amount = f" ({money(deal.amount)})" if deal.amount else ""
+    last_stage = name_of.get(deal.stage_key, deal.stage_key)
+    lines = [f"*{composer.deal_heading(ref)}* is closed: *{outcome}*{when}{amount}, "
+             f"after {last_stage}. It is {ref.owner_name}'s deal."]
+    moves = deal_store.stage_history(session=ask.session, deal=deal)
+    if moves:
+        steps = [f"{name_of.get(m.to_stage, m.to_stage)} {short_date(m.changed_at.date())}" for m in moves]
+        lines.append("Stages recorded: " + " → ".join(steps) + ".")
+    else:
+        lines.append("No stage moves were recorded for it.")
+    if state.last_activity is not None:
+        note = f": {state.last_activity.note}" if state.last_activity.note else ""
+        lines.append(f"Last activity {short_date(state.last_activity.occurred_at.date())}{note}.")
+    lines.append("There is nothing left to do on it in the process; ask me about an open deal for next steps.")
+    data = {"status": outcome, "closed_at": deal.closed_at.isoformat() if deal.closed_at else None,
+            "last_stage": deal.stage_key, "moves": [[m.from_stage, m.to_stage, m.changed_at.isoformat()] for m in moves]}
+    return CoachAnswer("\n".join(lines), "deal_outcome", deal=ref, data=data)
