@@ -9,7 +9,17 @@ from sqlmodel import Session
 
 from bot.errors import InvalidInput
 from knowledge.process_map import ProcessMap, load_process_map, parse_process_map
-from storage.processes import activate_process_version, active_process_row, move_open_deals, open_deal_counts_by_stage
+from storage.processes import (
+    activate_process_version,
+    active_process_row,
+    move_open_deals,
+    open_deal_counts_by_stage,
+    stored_checksums,
+)
+
+# A map is parsed whenever a process starts: a 5 MB map with 3,000 stages made every command take seconds.
+MAX_MAP_BYTES = 256 * 1024
+MAX_STAGES = 50
 
 
 def activate(*, session: Session, path: Path, now: datetime,
@@ -29,10 +39,22 @@ def activate(*, session: Session, path: Path, now: datetime,
         InvalidInput: deals would be orphaned, or a move names an unknown stage.
     """
     moves = moves or {}
+    _check_size(Path(path))
     process = load_process_map(path)
+    if len(process.stages) > MAX_STAGES:
+        raise InvalidInput(f"{path}: {len(process.stages)} stages; a process map has at most {MAX_STAGES} "
+                           "(a sales process has a handful: merge or drop some)")
+    if stored_checksums(session=session, name=process.name, version=process.version) - {process.checksum}:
+        raise InvalidInput(f"{path}: {process.name!r} version {process.version} is already loaded with different "
+                           f"content; give this map its own version (version: {process.version + 1}) to load it")
     new_keys = set(process.stage_keys)
     problems = [f"--move {old}={new}: {new!r} is not a stage of the new map" for old, new in moves.items() if new not in new_keys]
     counts = open_deal_counts_by_stage(session=session)
+    active = active_process_row(session=session)
+    old_keys = set(parse_process_map(active.content, active.source_path).stage_keys) if active else set()
+    problems += [f"--move {old}={new}: {old!r} is not a stage of the active map ({', '.join(sorted(old_keys))}) "
+                 "nor one that open deals are in" for old, new in moves.items()
+                 if old not in old_keys and old not in counts]
     orphaned = {stage: n for stage, n in counts.items() if stage not in new_keys and stage not in moves}
     problems += [
         f"{n} open deal(s) are in stage {stage!r}, which this map removes; say where they go with --move {stage}=NEW_STAGE"
@@ -46,6 +68,17 @@ def activate(*, session: Session, path: Path, now: datetime,
         content=Path(path).read_text(encoding="utf-8"), checksum=process.checksum, now=now,
     )
     return process, moved
+
+
+def _check_size(path: Path) -> None:
+    """Refuse a file far bigger than any process map, before parsing it (a map is parsed on every start)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # load_process_map says what is wrong with the path
+    if size > MAX_MAP_BYTES:
+        raise InvalidInput(f"{path}: {size / 1024:,.0f} KB; a process map is at most {MAX_MAP_BYTES // 1024} KB "
+                           "(a sales process has a handful of stages, each with a few criteria and activities)")
 
 
 def active_or_default(*, session: Session, default_path: Path, now: datetime) -> ProcessMap:

@@ -35,6 +35,13 @@ def move_open_deals(*, session: Session, from_stage: str, to_stage: str, now: da
     return len(ids)
 
 
+def stored_checksums(*, session: Session, name: str, version: int) -> set[str]:
+    """Checksums of the stored versions of the map ``name`` with this version number."""
+    return set(session.exec(
+        select(ProcessVersion.checksum).where(ProcessVersion.name == name, ProcessVersion.version == version)
+    ).all())
+
+
 def activate_process_version(
     *, session: Session, name: str, version: int, source_path: str, content: str, checksum: str, now: datetime
 ) -> ProcessVersion:

@@ -251,6 +251,12 @@ def resolve_columns(kind: str, header: list[str], *, preset: str | None = None,
                 columns[field] = (index, header[index])
                 taken.add(index)
                 break
+    used, first_at = {index for index, _ in columns.values()}, {}
+    for i, name in enumerate(header):
+        first = first_at.setdefault(_norm(name), i)
+        if first != i and first in used:  # a repeated column that feeds nothing is only ignored
+            problems.append(f"column {name!r} appears twice in the header (columns {first + 1} and {i + 1}); "
+                            "rename or remove one, so it is clear which to read")
     missing = [f for f in required if f not in columns]
     if missing:
         hint = "" if preset or mapping or file_mapping else (

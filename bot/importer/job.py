@@ -31,6 +31,9 @@ class RowChecker:
     def screen(self, row: Row, errors: list[RowError]) -> None:
         """Add the row's control characters and over-long cells to ``errors`` (see ``plausible``)."""
         values = row.values
+        if row.extra:
+            errors.append(RowError(row.number, row.line, "", f"{row.extra} value(s) past the header's last column "
+                                                              "(a value with a comma or ';' that is not quoted?)"))
         if CONTROL.search("".join(values.values())):
             errors.extend(self.error(row, field, control_message(text))
                           for field, text in values.items() if CONTROL.search(text))

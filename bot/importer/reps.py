@@ -57,6 +57,7 @@ class RepImport(ImportJob):
         self.teams: dict[str, str] = {}  # lower-case name -> first spelling in the file (names match ignoring case)
         self.pending_managers: list[RowError] = []  # managers not stored yet: must appear in the file
         self.manager_of: dict[str, str | None] = {}
+        self.file_reps: dict[str, tuple[Row, RepRecord]] = {}  # the file's reps, for checking their managers
         self.changed: set[str] = set()
         self.ids: dict[str, int] = {}
 
@@ -124,6 +125,7 @@ class RepImport(ImportJob):
                 self.teams.setdefault(record.team.lower(), record.team)
             if record.manager and record.manager not in self.stored:
                 self.pending_managers.append(self.error(row, "manager_email", record.manager))
+            self.file_reps.setdefault(key, (row, record))
         return errors
 
     def _conflicts(self, row: Row, record: RepRecord, errors: list[RowError]) -> None:
@@ -140,9 +142,58 @@ class RepImport(ImportJob):
                 errors.append(self.error(row, field, f"{field} {value!r} belongs to rep {owners[value]}"))
 
     def check_end(self) -> list[RowError]:
-        return [RowError(e.row, e.line, e.column, f"unknown manager {e.message!r}: no rep with that email "
-                                                   "in the database or the file")
-                for e in self.pending_managers if e.message not in self.file_emails]
+        unknown = [RowError(e.row, e.line, e.column, f"unknown manager {e.message!r}: no rep with that email "
+                                                      "in the database or the file")
+                   for e in self.pending_managers if e.message not in self.file_emails]
+        return unknown or self._check_managers()
+
+    def _check_managers(self) -> list[RowError]:
+        """Each rep of the file, as it will be stored: a manager who has the role manager or admin, in the
+        rep's own team (a manager's team reports show their team's deals), and no chain of managers
+        that comes back to the rep."""
+        by_id = {rep.id: key for key, rep in self.stored.items()}
+        team_name = {id_: name for name, id_ in db.team_ids(session=self.session).items()}
+
+        def final(key: str) -> tuple[str, str | None, str | None]:
+            """(role, team, manager email) of the rep ``key`` once the file is written."""
+            old = self.stored.get(key)
+            role = getattr(old.role, "value", old.role) if old is not None else Role.rep.value
+            team = team_name.get(old.team_id) if old is not None and old.team_id else None
+            manager = by_id.get(old.manager_id) if old is not None and old.manager_id else None
+            if key in self.file_reps:
+                record = self.file_reps[key][1]
+                role = record.sets.get("role") or role
+                if self.given("team"):
+                    team = record.team
+                if self.given("manager_email"):
+                    manager = record.manager
+            return role, team, manager
+
+        errors: list[RowError] = []
+        cycles: set[frozenset[str]] = set()
+        for key, (row, _) in self.file_reps.items():
+            if row.number in self.skipped:
+                continue
+            _, team, manager = final(key)
+            if manager is None:
+                continue
+            manager_role, manager_team, _ = final(manager)
+            if manager_role == Role.rep.value:
+                errors.append(self.error(row, "manager_email", f"{manager} has the role 'rep'; a manager needs the "
+                                                               "role manager or admin (set it in the role column)"))
+            elif manager_role == Role.manager.value and (manager_team or "").lower() != (team or "").lower():
+                errors.append(self.error(row, "manager_email", f"{manager} manages team {manager_team or '(none)'}, "
+                                                               f"not this rep's team {team or '(none)'}; a manager "
+                                                               "manages their own team"))
+            chain, at = [key], manager
+            while at is not None and at not in chain and len(chain) <= len(self.stored) + len(self.file_reps):
+                chain.append(at)
+                at = final(at)[2]
+            if at == key and frozenset(chain) not in cycles:
+                cycles.add(frozenset(chain))
+                errors.append(self.error(row, "manager_email", "managers form a cycle: "
+                                                               + " → ".join([*chain, key])))
+        return errors
 
     def prepare(self) -> None:
         known = {name.lower() for name in db.team_ids(session=self.session)}

@@ -22,6 +22,7 @@ class Row(NamedTuple):  # a tuple: cheapest to build 100,000s of times
     number: int
     line: int
     values: dict[str, str]
+    extra: int = 0  # values past the header's last column (a ragged row): an error, see ``RowChecker.screen``
 
 
 def read_header(path: Path, *, encoding: str = DEFAULT_ENCODING) -> list[str]:
@@ -46,7 +47,8 @@ def read_rows(path: Path, columns: ColumnMap, *, encoding: str = DEFAULT_ENCODIN
     pick = itemgetter(*indexes) if len(indexes) > 1 else lambda values: (values[indexes[0]],)
     needed = max(indexes) + 1
     records = _records(path, encoding, on_bytes)
-    next(records, None)  # the header
+    header = next(records, None)
+    width = len(header[1]) if header else 0
     number = 0
     for line, values in records:
         if not (values and values[0].strip()) and not "".join(values).strip():  # a blank line, or empty cells
@@ -55,6 +57,9 @@ def read_rows(path: Path, columns: ColumnMap, *, encoding: str = DEFAULT_ENCODIN
         if len(values) < needed:  # a short row: its missing cells are empty
             values = values + [""] * (needed - len(values))
         cells = dict(zip(fields, map(str.strip, pick(values)), strict=True))
+        if len(values) > width and "".join(values[width:]).strip():  # (empty trailing cells are harmless)
+            yield Row(number, line, columns.join(cells) if columns.joins else cells, len(values) - width)
+            continue
         yield Row(number, line, columns.join(cells) if columns.joins else cells)
 
 
@@ -68,7 +73,7 @@ def _records(path: Path, encoding: str, on_bytes: Callable[[int], None] | None) 
         raise InvalidInput(f"--encoding {encoding}: not a text encoding Python knows; "
                            "try utf-8, cp1252, latin-1 or utf-16") from None
     with handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, delimiter=_delimiter(path, handle), strict=True)
         last_line = 0
         try:
             for count, values in enumerate(reader, 1):
@@ -84,9 +89,24 @@ def _records(path: Path, encoding: str, on_bytes: Callable[[int], None] | None) 
             raise InvalidInput(f"{path}: not {encoding} text ({exc}); say which encoding the file uses with "
                                "--encoding (utf-8 is the default)") from None
         except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                raise InvalidInput(f"{path}: line {last_line + 1}: a quoted value starts here and is never closed "
+                                   '(a missing "); close the quote, or double a quote inside a value ("")') from None
             raise InvalidInput(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from None
     if on_bytes is not None:
         on_bytes(path.stat().st_size)
+
+
+def _delimiter(path: Path, handle) -> str:
+    """The file's delimiter: ',' unless its header line holds more ';' (spreadsheets in many locales
+    export so) or tabs than commas. Leaves ``handle`` at the start."""
+    try:
+        first = handle.readline()
+    except UnicodeError:
+        first = ""  # reported with its line when the rows are read
+    handle.seek(0)
+    counts = {delimiter: first.count(delimiter) for delimiter in (",", ";", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
 
 
 def _undecodable_line(path: Path, encoding: str) -> int:
