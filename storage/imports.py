@@ -34,7 +34,7 @@ FOLLOWUP_TABLE: Table = FollowUp.__table__  # type: ignore[attr-defined]
 
 # Deal columns an import sets; ``id`` and ``external_id`` identify the row.
 DEAL_FIELDS = ("name", "account", "owner_id", "stage_key", "amount", "status", "created_at", "stage_entered_at",
-               "close_date", "closed_at", "next_step", "currency")
+               "close_date", "closed_at", "next_step", "currency", "undated")
 REP_FIELDS = ("slack_user_id", "email", "name", "role", "team_id", "timezone", "crm_id")
 EVENT_KEY = ("deal_id", "from_stage", "to_stage", "changed_at")
 UPSERT_COLUMNS = ("external_id", *DEAL_FIELDS)
@@ -311,6 +311,7 @@ class StoredDeal(NamedTuple):
     closed_at: datetime | None
     next_step: str | None
     currency: str | None
+    undated: bool | None
 
 
 STORED_DEAL_COLUMNS = ("id", "external_id", *DEAL_FIELDS)
@@ -410,12 +411,14 @@ def upsert_deals(*, session: Session, rows: Sequence[tuple]) -> dict[str, int]:
 
 
 def update_deal_states(*, session: Session, rows: list[dict[str, Any]]) -> None:
-    """``rows`` of {"did", "stage_key", "status", "stage_entered_at", "closed_at"}: the derived current state."""
+    """``rows`` of {"did", "stage_key", "status", "stage_entered_at", "closed_at", "undated"}: the derived current
+    state (a timeline dates the deal's stage entry: "undated" is None)."""
     if rows:
         session.execute(
             update(DEAL_TABLE).where(DEAL_TABLE.c.id == bindparam("did")).values(
                 stage_key=bindparam("stage_key"), status=bindparam("status"),
                 stage_entered_at=bindparam("stage_entered_at"), closed_at=bindparam("closed_at"),
+                undated=bindparam("undated"),
             ),
             rows,
         )

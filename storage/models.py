@@ -99,6 +99,8 @@ class Deal(SQLModel, table=True):
     next_step: str | None = Field(default=None, sa_column=Column(Text))
     currency: str | None = Field(default=None, max_length=3,
                                  description="ISO code of the amount's currency; None: the company currency.")
+    undated: bool | None = Field(default=None, description="True: in its stage since an unknown date (imported "
+                                                           "without dates); reports leave it out of stage figures.")
 
 
 class StageChange(SQLModel, table=True):

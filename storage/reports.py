@@ -204,12 +204,27 @@ def _period_changes(clauses: list, *, since: datetime | None, until: datetime | 
     return rows, filled
 
 
-def status_totals(*, session: Session, viewer: Viewer, scope: ReportScope) -> list[StageTotal]:
-    """Open deals per current stage: count and total amount."""
+def _dated():
+    """Deals whose stage entry has a date: an open deal imported without any date has none (and no
+    timeline), and stage figures leave it out until it moves."""
+    return Deal.undated.is_(None)  # type: ignore[union-attr]
+
+
+def undated_open_deals(*, session: Session, viewer: Viewer, scope: ReportScope) -> int:
+    """Open deals in their stage since an unknown date (imported without dates): in no stage figure."""
     _for_reports(session)
+    return int(session.exec(select(func.count()).select_from(Deal).where(  # type: ignore[call-overload]
+        Deal.status == DealStatus.open, ~_dated(), *scope_clauses(viewer, scope))).scalar_one())
+
+
+def status_totals(*, session: Session, viewer: Viewer, scope: ReportScope,
+                  now: datetime | None = None) -> list[StageTotal]:
+    """Open deals per current stage: count and total amount; with ``now``, only deals created by then."""
+    _for_reports(session)
+    existed = [Deal.created_at <= _at(now)] if now is not None else []
     rows = session.exec(
         select(Deal.stage_key, func.count(), func.coalesce(func.sum(Deal.amount), 0))
-        .where(Deal.status == DealStatus.open, *scope_clauses(viewer, scope)).group_by(Deal.stage_key)
+        .where(Deal.status == DealStatus.open, *existed, *scope_clauses(viewer, scope)).group_by(Deal.stage_key)
     ).all()
     return [StageTotal(stage, int(n), Decimal(amount)) for stage, n, amount in rows]
 
@@ -273,7 +288,8 @@ def flow_counts(*, session: Session, viewer: Viewer, scope: ReportScope, start: 
     elif direction == "backward":
         entries, exits = _split_counts(session, clauses, since=start, until=None, split=end)
         current = dict(session.exec(
-            select(Deal.stage_key, func.count()).where(Deal.status == DealStatus.open, *clauses).group_by(Deal.stage_key)
+            select(Deal.stage_key, func.count()).where(Deal.status == DealStatus.open, _dated(), *clauses)
+            .group_by(Deal.stage_key)
         ).all())
         for stage in entries.keys() | exits.keys() | current.keys():
             e_during, e_after = entries.get(stage, (0, 0))
@@ -328,7 +344,9 @@ def open_dwell(*, session: Session, viewer: Viewer, scope: ReportScope, now: dat
     over = func.sum(case((_over_expected(_cutoffs(expected_days, now)), 1), else_=0)) if expected_days else literal(0)
     rows = session.exec(
         select(Deal.stage_key, func.count(), func.avg(days), func.max(days), over)
-        .where(Deal.status == DealStatus.open, *scope_clauses(viewer, scope)).group_by(Deal.stage_key)
+        # Deals not in their stage yet at ``now`` (a report for an earlier day), or since an unknown date: left out.
+        .where(Deal.status == DealStatus.open, Deal.stage_entered_at <= _at(now), _dated(), *scope_clauses(viewer, scope))
+        .group_by(Deal.stage_key)
     ).all()
     return [OpenDwell(s, int(n), float(mean), float(longest), int(o or 0)) for s, n, mean, longest, o in rows]
 
@@ -345,7 +363,8 @@ def stuck_deals(*, session: Session, viewer: Viewer, scope: ReportScope, now: da
         select(Deal.id, Deal.external_id, Deal.name, Deal.account, Rep.name, Deal.stage_key, Deal.amount,
                in_stage, over, func.count().over())
         .join(Rep, Rep.id == Deal.owner_id)
-        .where(Deal.status == DealStatus.open, _over_expected(_cutoffs(expected_days, now)), *scope_clauses(viewer, scope))
+        .where(Deal.status == DealStatus.open, _over_expected(_cutoffs(expected_days, now)), _dated(),
+               *scope_clauses(viewer, scope))
         .order_by(over.desc(), Deal.id).limit(limit)
     ).all()
     total = int(rows[0][-1]) if rows else 0

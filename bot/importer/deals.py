@@ -312,6 +312,10 @@ class DealImport(ImportJob):
         if counts["pipeline", ""]:
             self.summary.notes.append(f"{counts['pipeline', '']} row(s) skipped: not in pipeline "
                                       f"{self.options.pipeline!r}")
+        if counts["undated", ""]:
+            self.summary.notes.append(f"{counts['undated', '']} new open deal(s) without a creation or stage-entry "
+                                      "date: in their stage since an unknown date, left out of flow and time in "
+                                      "stage until they move")
         converted = {why: n for (kind, why), n in counts.items() if kind == "rate"}
         if converted:
             self.summary.notes.append(f"{sum(converted.values())} amount(s) converted to {self.options.currency} with "
@@ -335,6 +339,8 @@ class DealImport(ImportJob):
             if old is None or differs(plan, old):
                 upserts.append((record.external_id, *deal_values(plan.row)))
             plans.append((record, old, plan))
+            if old is None and plan.row["undated"]:
+                self.tallies["undated", ""] += 1
         ids = db.upsert_deals(session=session, rows=upserts)
         changed = set(ids)
         ids.update({ext: old.id for ext, old in stored.items() if ext not in ids})

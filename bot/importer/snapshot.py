@@ -60,6 +60,8 @@ def plan_deal(record: DealRecord, old: Any | None, *, now: datetime, last_stage:
     plan = DealPlan(row)
     was = row["status"]
     latest = old.closed_at if was != OPEN and old.closed_at else old.stage_entered_at
+    if old.undated and record.stage_entered_at is not None:
+        latest = min(latest, record.stage_entered_at)  # its entry's time is unknown: the file's date stands
     if was == OPEN:
         stage = record.stage or old.stage_key
         if stage != old.stage_key:
@@ -82,7 +84,7 @@ def _new_deal(record: DealRecord, *, now: datetime, last_stage: str) -> DealPlan
     created = sets.get("created_at")
     entered = record.stage_entered_at or created or now
     row: dict[str, Any] = {"account": None, "amount": _ZERO, "close_date": None, "next_step": None, "currency": None,
-                           **sets,
+                           "undated": None, **sets,
                            "owner_id": record.owner_id, "created_at": created or entered, "status": OPEN,
                            "closed_at": None}
     row["account"] = row["account"] or row["name"]
@@ -97,6 +99,12 @@ def _new_deal(record: DealRecord, *, now: datetime, last_stage: str) -> DealPlan
         row.update(stage_key=record.stage or last_stage, stage_entered_at=at, status=record.status, closed_at=at)
         plan.changes.append((record.stage, record.status, at))
         return plan
+    if record.stage_entered_at is None and created is None:
+        # An open deal the file does not date: when it entered its stage is unknown. No entry is recorded: one
+        # at the import's time would count it as entered this month, and its time in stage from today. Its
+        # columns hold the import's time; reports leave it out of stage figures (and say so) until it moves.
+        row.update(stage_key=record.stage or last_stage, stage_entered_at=now, undated=True)
+        return plan
     _enter(plan, None, record.stage or last_stage, entered)
     if record.status != OPEN:
         _close(plan, record.status, row["close_date"])
@@ -105,7 +113,7 @@ def _new_deal(record: DealRecord, *, now: datetime, last_stage: str) -> DealPlan
 
 def _enter(plan: DealPlan, from_stage: str | None, stage: str, at: datetime) -> None:
     plan.changes.append((from_stage, stage, at))
-    plan.row.update(stage_key=stage, stage_entered_at=at)
+    plan.row.update(stage_key=stage, stage_entered_at=at, undated=None)  # its stage entry is dated now
 
 
 def _close(plan: DealPlan, status: str, close_date: date | None) -> None:

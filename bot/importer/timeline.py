@@ -41,7 +41,8 @@ def derive_state(timeline: Sequence[Any], *, current: Any) -> dict[str, Any]:
     """
     last = timeline[-1]
     if last.to_stage not in CLOSED_STAGES:
-        return {"stage_key": last.to_stage, "status": "open", "stage_entered_at": last.changed_at, "closed_at": None}
+        return {"stage_key": last.to_stage, "status": "open", "stage_entered_at": last.changed_at, "closed_at": None,
+                "undated": None}
     entries = [c for c in timeline if c.to_stage not in CLOSED_STAGES]
     stage = last.from_stage if last.from_stage not in (None, *CLOSED_STAGES) else None
     stage = stage or (entries[-1].to_stage if entries else current.stage_key)
@@ -50,4 +51,5 @@ def derive_state(timeline: Sequence[Any], *, current: Any) -> dict[str, Any]:
         entered = into_stage[-1].changed_at
     else:
         entered = timeline[-2].changed_at if len(timeline) > 1 else last.changed_at
-    return {"stage_key": stage, "status": last.to_stage, "stage_entered_at": entered, "closed_at": last.changed_at}
+    return {"stage_key": stage, "status": last.to_stage, "stage_entered_at": entered, "closed_at": last.changed_at,
+            "undated": None}

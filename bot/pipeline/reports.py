@@ -90,12 +90,21 @@ def _left_out(report: Report, *, session: Session, viewer: Viewer) -> Report:
     if n:
         report.notes.append(f"Left out: {plural(n, 'deal')} closed in this period with no stage history "
                             "(import their history to count them).")
+    undated = store.undated_open_deals(session=session, viewer=viewer, scope=report.scope.filter)
+    if undated:
+        report.notes.append(f"Left out: {plural(undated, 'open deal')} in their stage since an unknown date "
+                            "(imported without dates; they count once they move).")
     return report
 
 
-def status_report(*, session: Session, viewer: Viewer, process: ProcessMap, scope: Scope) -> Report:
-    """Open deals per stage now: count, total amount, amount weighted by the stage's probability."""
-    totals = {t.stage_key: t for t in store.status_totals(session=session, viewer=viewer, scope=scope.filter)}
+def status_report(*, session: Session, viewer: Viewer, process: ProcessMap, scope: Scope,
+                  now: datetime | None = None) -> Report:
+    """Open deals per stage now: count, total amount, amount weighted by the stage's probability.
+
+    With ``now`` (a report for an earlier day), deals created after it are left out.
+    """
+    totals = {t.stage_key: t for t in store.status_totals(session=session, viewer=viewer, scope=scope.filter,
+                                                          now=now)}
     rows, lines = [], []
     for key in _ordered(process, totals):
         t = totals.get(key)
@@ -289,7 +298,7 @@ def build_report(kind: str, *, session: Session, viewer: Viewer, process: Proces
                  period: Period, now: datetime) -> Report:
     """Any report by name; ``status`` and ``stuck`` are as of now and ignore the period."""
     if kind == "status":
-        return status_report(session=session, viewer=viewer, process=process, scope=scope)
+        return status_report(session=session, viewer=viewer, process=process, scope=scope, now=now)
     if kind == "stuck":
         return stuck_report(session=session, viewer=viewer, process=process, scope=scope, now=now)
     if kind in ("time", "bottlenecks"):
