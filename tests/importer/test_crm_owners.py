@@ -99,3 +99,16 @@ def test_a_crm_id_cannot_move_to_another_rep(with_reps, tmp_path):
 
     assert str(caught.value.errors[0]) == (
         "row 1 (line 2), column 'crm_id': CRM id '005A01' belongs to rep ann@example.com")
+
+
+def test_what_rows_did_is_counted_the_same_when_a_child_process_checks_them(with_reps, tmp_path):
+    rows = [{"external_id": f"O-{i}", "name": "A", "owner_email": "" if i % 3 else "ann@example.com",
+             "stage": "discover"} for i in range(100)]
+    path = write_csv(tmp_path / "deals.csv", DEALS_HEADER, rows)
+
+    summary = run(with_reps, "deals", path, options=ImportOptions(default_owner="bob@example.com"),
+                  pipeline_min_bytes=0, batch_size=7)
+
+    assert summary.checked_in_child
+    # Rows 1, 4, ... 100 (i % 3 == 0: 34 of them) name Ann; the 66 others have no owner.
+    assert "66 deal(s) given the default owner bob@example.com; owner was: empty (66)" in summary.notes
