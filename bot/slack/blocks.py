@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 from bot.coach.types import CoachAnswer, DealPlan, Proposal
 from bot.slack import ids
-from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE, FALLBACK_LIMIT, escape, plain, shorten, split_text
+from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE, FALLBACK_LIMIT, escape, fit, plain, shorten, split_text
 from bot.slack.tables import table_blocks
 
 BUTTON_TEXT = 75  # Slack's limit for a button label
+CONFIRM_TEXT = 300  # Slack's limit for a confirm dialog's text
 VALUE_LIMIT = 2000  # Slack's limit for a button value
 QUESTION_IN_VALUE = 1500
 MAX_FOLLOWUP_BUTTONS = 3
@@ -87,8 +88,8 @@ def trailer_blocks(answer: CoachAnswer, *, question: str, private: bool, interac
         blocks += deal_action_blocks(answer.plan)
     if answer.choices:
         blocks.append({"type": "actions", "block_id": "deal_choices", "elements": [
-            button(f"{d.name} ({d.stage_key})", ids.ASK_ABOUT_DEAL, d.external_id)
-            for d in answer.choices[:MAX_CHOICE_BUTTONS]]})
+            button(f"{d.name} ({d.stage_key})", ids.numbered(ids.ASK_ABOUT_DEAL, i), d.external_id)
+            for i, d in enumerate(answer.choices[:MAX_CHOICE_BUTTONS])]})
     blocks.append(feedback_block(question, private=private, thread_ts=thread_ts))
     return blocks
 
@@ -105,7 +106,8 @@ def deal_action_blocks(plan: DealPlan) -> list[dict]:
         label = f"➡️ Advance to {plan.next_stage_name}"
         if plan.ready_to_advance:
             confirm = {"title": {"type": "plain_text", "text": "Advance the deal?"},
-                       "text": {"type": "mrkdwn", "text": escape(f"Move {plan.deal.name} to {plan.next_stage_name}?")},
+                       "text": {"type": "mrkdwn", "text": fit(f"Move {plan.deal.name} to {plan.next_stage_name}?",
+                                                              CONFIRM_TEXT)},
                        "confirm": {"type": "plain_text", "text": "Advance"},
                        "deny": {"type": "plain_text", "text": "Not yet"}}
             row.append(button(label, ids.ADVANCE_STAGE, deal_id, style="primary", confirm=confirm))
@@ -115,7 +117,8 @@ def deal_action_blocks(plan: DealPlan) -> list[dict]:
     followups = (plan.overdue_followups + plan.due_today_followups)[:MAX_FOLLOWUP_BUTTONS]
     if followups:
         blocks.append({"type": "actions", "block_id": "deal_followups", "elements": [
-            button(f"☑️ Done: {f.note or 'follow-up'}", ids.COMPLETE_FOLLOWUP, str(f.id)) for f in followups]})
+            button(f"☑️ Done: {f.note or 'follow-up'}", ids.numbered(ids.COMPLETE_FOLLOWUP, i), str(f.id))
+            for i, f in enumerate(followups)]})
     return blocks
 
 

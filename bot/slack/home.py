@@ -13,13 +13,16 @@ from bot.coach.plan import build_plan
 from bot.coach.types import DealPlan
 from bot.runtime import Runtime
 from bot.slack.blocks import context, section
-from bot.slack.mrkdwn import escape
+from bot.slack.mrkdwn import escape, fit, split_text
 from storage import deals as deal_store
 from storage.access import Viewer
 from storage.models import FollowUp
 from storage.timeutil import zone
 
 MAX_DEAL_ROWS = 40  # a Home tab holds 100 blocks; leave room for the summary
+MAX_SUMMARY_BLOCKS = 50
+NAME_LIMIT = 600  # escaped; a deal's row stays far inside a section's 3,000 characters
+NOTE_LIMIT = 1200
 
 
 def home_view(runtime: Runtime, viewer: Viewer, now: datetime) -> dict:
@@ -55,12 +58,12 @@ def deal_list_blocks(rows: list[tuple[DealPlan, FollowUp | None]], today, tz_nam
         days = f"day {plan.days_in_stage} of {plan.expected_days}"
         if plan.days_over:
             days += f" ⚠️ {plan.days_over} over"
-        parts = [f"*{escape(plan.deal.name)}* · {escape(plan.stage_name)}, {days}",
+        parts = [f"*{fit(plan.deal.name, NAME_LIMIT)}* · {fit(plan.stage_name, NAME_LIMIT)}, {days}",
                  f"{len(plan.unmet)} unmet exit criteria" if plan.unmet else "✅ ready to advance"]
         if followup is not None:
             due = followup.due_at.astimezone(tz).date()
             flag = " ⚠️ *overdue*" if due < today else " (today)" if due == today else ""
-            parts.append(f"next follow-up {due:%a %b %d}{flag}: {escape(followup.note or 'follow up')}")
+            parts.append(f"next follow-up {due:%a %b %d}{flag}: {fit(followup.note or 'follow up', NOTE_LIMIT)}")
         else:
             parts.append("no follow-up set")
         blocks.append(section("\n".join([parts[0], " · ".join(parts[1:])])))
@@ -82,8 +85,8 @@ def team_summary_blocks(plans: list[DealPlan], reps: dict[int, str]) -> list[dic
     lines = []
     for rep_id, name in sorted(reps.items(), key=lambda r: r[1]):
         own = per_rep.get(rep_id, [])
-        lines.append(f"• *{escape(name)}*: {len(own)} open · {sum(1 for p in own if p.days_over)} stuck"
+        lines.append(f"• *{fit(name, NAME_LIMIT)}*: {len(own)} open · {sum(1 for p in own if p.days_over)} stuck"
                      f" · {sum(len(p.overdue_followups) for p in own)} overdue follow-ups")
     if lines:
-        blocks.append(section("\n".join(lines)[:3000]))
+        blocks += [section(piece) for piece in split_text("\n".join(lines))][:MAX_SUMMARY_BLOCKS]
     return blocks

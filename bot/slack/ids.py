@@ -1,5 +1,21 @@
 """Action and view ids shared by the Block Kit builders and the listeners that handle them."""
 
+import re
+
+
+def numbered(action_id: str, index: int) -> str:
+    """``action_id`` for the ``index``-th of several like buttons: Slack refuses one action_id twice in a block.
+
+    The first keeps the plain id, so buttons on messages sent before numbering still work.
+    """
+    return f"{action_id}:{index}" if index else action_id
+
+
+def matching(action_id: str) -> re.Pattern:
+    """What a listener matches: ``action_id`` itself or any ``numbered`` form of it."""
+    return re.compile(rf"^{re.escape(action_id)}(?::\d+)?$")
+
+
 # Buttons on deal answers (value: the deal id, or the follow-up id for COMPLETE_FOLLOWUP).
 MARK_CRITERION = "deal_mark_criterion"
 LOG_ACTIVITY = "deal_log_activity"

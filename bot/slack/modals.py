@@ -9,7 +9,7 @@ from datetime import date
 from bot.coach.types import DealPlan
 from bot.slack import ids
 from bot.slack.blocks import context, section
-from bot.slack.mrkdwn import escape, shorten
+from bot.slack.mrkdwn import escape, fit, shorten
 
 OPTION_TEXT = 75  # Slack's limit for an option's text
 MAX_OPTIONS = 100
@@ -41,7 +41,7 @@ def _text_input(block_id: str, label: str, *, multiline: bool = True, optional: 
 
 
 def _heading(plan: DealPlan) -> dict:
-    return section(f"*{escape(plan.deal.name)}* · {escape(plan.stage_name)}")
+    return section(f"*{fit(plan.deal.name, 1000)}* · {fit(plan.stage_name, 500)}")
 
 
 def criterion_modal(plan: DealPlan) -> dict:

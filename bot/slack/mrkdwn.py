@@ -7,6 +7,8 @@ is escaped before it reaches Slack so ``<!channel>`` pings nobody and
 
 from __future__ import annotations
 
+import unicodedata
+
 SECTION_LIMIT = 3000  # characters in a section block's text
 BLOCKS_PER_MESSAGE = 50
 FALLBACK_LIMIT = 3000  # notification text; Slack allows more, but nobody reads more in a notification
@@ -52,7 +54,36 @@ def shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text.rfind(" ", 0, limit)
-    return (text[: cut if cut > 0 else limit - 1]).rstrip(" ,;:") + "…"
+    cut = _grapheme_start(text, cut if cut > 0 else limit - 1)
+    return text[:cut].rstrip(" ,;:") + "…"
+
+
+def _grapheme_start(text: str, cut: int) -> int:
+    """``cut`` moved back so it does not separate a character from its combining marks, a variation
+    selector, a skin tone or a zero-width joiner (an emoji sequence stays whole or goes)."""
+    while 0 < cut < len(text) and (_joins(text[cut]) or text[cut - 1] == "\u200d"):
+        cut -= 1
+    return cut
+
+
+def _joins(char: str) -> bool:
+    return (unicodedata.combining(char) > 0 or char in "\u200d\ufe0f\ufe0e" or "\U0001f3fb" <= char <= "\U0001f3ff"
+            or "\U000e0020" <= char <= "\U000e007f")
+
+
+def fit(text: str | None, limit: int) -> str:
+    """``text`` escaped and, when the escaped text is longer than ``limit``, shortened before escaping.
+
+    Shortening the raw text (not the escaped one) means an escape such as ``&amp;`` is never cut
+    in two; ``shorten`` never splits a character from the marks that follow it.
+    """
+    raw = text or ""
+    escaped = escape(raw)
+    budget = limit
+    while len(escaped) > limit and budget >= 1:
+        escaped = escape(shorten(raw, budget))
+        budget = max(1, min(budget - 1, budget * limit // len(escaped))) if budget > 1 else 0
+    return escaped
 
 
 def plain(text: str) -> str:

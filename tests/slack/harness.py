@@ -111,6 +111,8 @@ def make_slack(runtime: Runtime, floor: Floor, coach_for: Callable[[Runtime], Co
                 sender = SlackSender(f"{url}/slack/events", SECRET, response_url=emulator.response_url())
                 yield Slack(emulator, sender, url, app_runtime, floor)
                 _settle(emulator)
+                refused = [] if emulator.allow_rejections else emulator.rejected()
+                assert not refused, "Slack would refuse: " + "; ".join(f"{c.method}: {c.problems}" for c in refused)
 
     return started
 

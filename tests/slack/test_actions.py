@@ -152,12 +152,16 @@ def test_share_in_channel_posts_the_answer_as_the_clicker_may_see_it(slack):
     assert slack.emulator.wait_for("response_url")[0].get("delete_original") is True
 
 
+def _button(action_id: str) -> dict:
+    return {"type": "button", "text": {"type": "plain_text", "text": "Done"}, "action_id": action_id, "value": "1"}
+
+
 def test_digest_buttons_complete_snooze_and_coach(slack):
     alice, globex = slack.floor.alice, slack.floor.globex
     followups = sorted(_rows(slack, FollowUp, deal_id=globex.id), key=lambda f: f.id)
     item_blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "Send the pricing recap"}},
-                   {"type": "actions", "block_id": "digest_item_1", "elements": []},
-                   {"type": "actions", "block_id": "digest_item_2", "elements": []}]
+                   {"type": "actions", "block_id": "digest_item_1", "elements": [_button(DONE)]},
+                   {"type": "actions", "block_id": "digest_item_2", "elements": [_button(SNOOZE_WEEK)]}]
     slack.click(alice, DONE, json.dumps({"f": followups[0].id, "d": globex.id}), block_id="digest_item_1",
                 message_blocks=item_blocks)
     [replaced] = slack.emulator.wait_for("response_url")

@@ -10,6 +10,10 @@ Replies a listener sends through a ``response_url`` are recorded as the method
 uploads (``files_upload_v2``) as ``files.getUploadURLExternal``, ``file.upload``
 (the bytes' length) and ``files.completeUploadExternal``.
 
+Blocks and views are checked the way Slack checks them (``tests.utils.block_kit``): a
+message or view Slack would refuse gets ``{"ok": false, "error": "invalid_blocks"}`` (HTTP 400
+on a ``response_url``), is left out of ``calls_to`` and listed by ``rejected()``.
+
 ``SlackSender`` signs and sends requests to the app exactly as Slack does: events
 as JSON, slash commands as form bodies, interactivity as ``payload=<url-encoded
 JSON>``, each with ``X-Slack-Request-Timestamp`` and ``X-Slack-Signature``
@@ -34,6 +38,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from tests.utils.block_kit import message_problems, view_problems
+
 TEAM_ID = "T0TEAM"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
@@ -47,6 +53,7 @@ class Call:
     body: dict
     status: int  # the HTTP status the emulator answered with
     at: float  # time.monotonic() when received
+    problems: tuple[str, ...] = ()  # why Slack would refuse it (empty: accepted)
 
 
 class SlackEmulator:
@@ -55,6 +62,7 @@ class SlackEmulator:
     def __init__(self, *, users: dict[str, str] | None = None):
         self.users: dict[str, str] = dict(users or {})  # user id -> email, for users.info
         self.calls: list[Call] = []
+        self.allow_rejections = False  # a test that provokes invalid_blocks on purpose sets this
         self._scripts: dict[str, deque] = defaultdict(deque)
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
@@ -93,19 +101,26 @@ class SlackEmulator:
     def calls_to(self, method: str) -> list[dict]:
         """Bodies of the calls to ``method`` that succeeded (HTTP 200), in order."""
         with self._lock:
-            return [c.body for c in self.calls if c.method == method and c.status == 200]
+            return [c.body for c in self.calls if c.method == method and c.status == 200 and not c.problems]
+
+    def rejected(self) -> list[Call]:
+        """Calls refused as ``invalid_blocks``, in order."""
+        with self._lock:
+            return [c for c in self.calls if c.problems]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[dict]:
         """Block until ``method`` succeeded ``count`` times; return those bodies (fails the test on timeout)."""
         deadline = time.monotonic() + timeout
         with self._lock:
             while True:
-                bodies = [c.body for c in self.calls if c.method == method and c.status == 200]
+                bodies = [c.body for c in self.calls if c.method == method and c.status == 200 and not c.problems]
                 remaining = deadline - time.monotonic()
                 if len(bodies) >= count or remaining <= 0:
                     break
                 self._lock.wait(remaining)
-        assert len(bodies) >= count, f"expected {count} {method} call(s), got {len(bodies)}: {self.methods()}"
+        refused = [f"{c.method}: {'; '.join(c.problems)}" for c in self.rejected()]
+        assert len(bodies) >= count, (f"expected {count} {method} call(s), got {len(bodies)}: {self.methods()}"
+                                      + (f"; refused as invalid_blocks: {refused}" if refused else ""))
         return bodies
 
     def methods(self) -> list[str]:
@@ -186,9 +201,13 @@ class SlackEmulator:
                     payload = {"ok": False, "error": "ratelimited" if status == 429 else "internal_error"}
                 elif scripted is not None:
                     payload = scripted
+                problems = () if scripted is not None else tuple(block_problems(method, body))
+                if problems:
+                    status = 400 if method == "response_url" else status
+                    payload = {"ok": False, "error": "invalid_blocks", "errors": list(problems)}
                 if payload is None:
                     payload = emulator.answer(method, body)
-                emulator._record(Call(method, body, status, time.monotonic()))
+                emulator._record(Call(method, body, status, time.monotonic(), problems))
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -213,6 +232,22 @@ def _parse_body(raw: bytes, content_type: str) -> dict:
         if isinstance(fields.get(key), str) and fields[key][:1] in "[{":
             fields[key] = json.loads(fields[key])
     return fields
+
+
+_MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage",
+                    "chat.stopStream", "response_url")
+_VIEW_METHODS = ("views.open", "views.publish", "views.update", "views.push")
+
+
+def block_problems(method: str, body: dict) -> list[str]:
+    """Why Slack would answer ``invalid_blocks`` to this call (empty when it would not)."""
+    if method in _MESSAGE_METHODS and "blocks" in body:
+        return message_problems(body["blocks"])
+    if method in _VIEW_METHODS:
+        return view_problems(body.get("view"))
+    if method == "response_url" and body.get("response_action") == "update":
+        return view_problems(body.get("view"))
+    return []
 
 
 def _files(body: dict) -> list[dict]:

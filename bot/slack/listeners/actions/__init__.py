@@ -32,5 +32,5 @@ HANDLERS = {
 
 def register(app: App) -> None:
     for action_id, handler in HANDLERS.items():
-        app.action(action_id, middleware=AT_ONCE)(handler)
+        app.action(ids.matching(action_id), middleware=AT_ONCE)(handler)
     register_digest_buttons(app)
