@@ -146,12 +146,13 @@ class DealRows(RowChecker):
         created = sets.get("created_at")
         if created and entered and created > entered:
             errors.append(self.error(row, "created_at", "created_at is after stage_entered_at"))
-        if self.window is not None:
-            plausible = self.plausible
-            plausible(row, "created_at", created, errors, future=False)
-            plausible(row, "stage_entered_at", entered, errors, future=False)
-            plausible(row, "close_date", sets.get("close_date"), errors, future=True)
-            plausible(row, "next_followup_at", followup, errors, future=True)
+        if (window := self.window) is not None:
+            problem = window.problem
+            for field, value, future in (("created_at", created, False), ("stage_entered_at", entered, False),
+                                         ("close_date", sets.get("close_date"), True),
+                                         ("next_followup_at", followup, True)):
+                if value is not None and (text := problem(value, future=future)):
+                    errors.append(self.error(row, field, text))
         if len(errors) > found:
             return None
         return DealRecord(

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from bot.importer.columns import ColumnMap
 from bot.importer.options import ImportOptions
-from bot.importer.plausible import CONTROL, LIMITS, DateWindow, control_message
+from bot.importer.plausible import LIMITS, DateWindow, control_message, has_control
 from bot.importer.report import ImportSummary, RowError
 from bot.importer.source import Row
 from bot.importer.values import StageResolver
@@ -34,9 +34,9 @@ class RowChecker:
         if row.extra:
             errors.append(RowError(row.number, row.line, "", f"{row.extra} value(s) past the header's last column "
                                                               "(a value with a comma or ';' that is not quoted?)"))
-        if CONTROL.search("".join(values.values())):
+        if has_control("".join(values.values())):
             errors.extend(self.error(row, field, control_message(text))
-                          for field, text in values.items() if CONTROL.search(text))
+                          for field, text in values.items() if has_control(text))
         for field, limit in self.limits:
             if len(values.get(field, "")) > limit:
                 errors.append(self.error(row, field, f"{field} is {len(values[field])} characters long; "

@@ -8,8 +8,7 @@ row number (PostgreSQL), or let a year-9999 date turn every report's day counts 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Table
 
@@ -38,6 +37,13 @@ LIMITS: dict[str, dict[str, int]] = {
 }
 
 
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a control character other than tab and line breaks."""
+    # isprintable() is one C loop and true for nearly every cell (accents included); only text it
+    # refuses (line breaks, tabs, non-breaking spaces... or a control character) is searched.
+    return not text.isprintable() and CONTROL.search(text) is not None
+
+
 def control_message(text: str) -> str:
     """What is wrong with a cell holding a control character."""
     char = CONTROL.search(text).group()  # type: ignore[union-attr]
@@ -45,28 +51,26 @@ def control_message(text: str) -> str:
     return f"holds {name}; remove it (a broken export or a binary file?)"
 
 
-@dataclass(frozen=True)
 class DateWindow:
     """Dates an import accepts: from ``years_back`` before ``now`` to ``years_ahead`` after it.
 
     Dates of things that happened (a deal's creation, a stage entry, a history move) may not be
-    after ``now``; planned ones (close dates, follow-ups) may.
+    after ``now``; planned ones (close dates, follow-ups) may. Checked on every date of every row:
+    the bounds are computed once, and a date inside them costs two comparisons.
     """
 
-    now: datetime
-    years_back: int = 20
-    years_ahead: int = 5
-
-    @property
-    def earliest(self) -> date:
-        return _years_from(self.now.date(), -self.years_back)
-
-    @property
-    def latest(self) -> date:
-        return _years_from(self.now.date(), self.years_ahead)
+    def __init__(self, now: datetime, years_back: int = 20, years_ahead: int = 5):
+        self.now, self.years_back, self.years_ahead = now, years_back, years_ahead
+        self.earliest = _years_from(now.date(), -years_back)
+        self.latest = _years_from(now.date(), years_ahead)
+        self._first = datetime.combine(self.earliest, time(), tzinfo=UTC)  # the earliest day's midnight, UTC
+        self._past_latest = datetime.combine(self.latest, time.max, tzinfo=UTC)
 
     def problem(self, value: datetime | date, *, future: bool) -> str | None:
         """Why ``value`` is implausible, or None. ``future``: whether it may lie after now."""
+        if (value.__class__ is datetime and value.tzinfo is UTC  # the usual case: a parsed instant
+                and self._first <= value <= (self._past_latest if future else self.now)):
+            return None
         day = value.date() if isinstance(value, datetime) else value
         if day < self.earliest:
             return (f"{day.isoformat()} is more than {self.years_back} years ago (before {self.earliest.isoformat()}); "
