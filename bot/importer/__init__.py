@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,7 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
         InvalidInput: the file cannot be read.
     """
     path = Path(path)
-    options = options or ImportOptions(currency=runtime.settings.currency)
+    options = replace(options or ImportOptions(), currency=(options and options.currency) or runtime.settings.currency)
     header = read_header(path, encoding=encoding)
     columns, problems = resolve_columns(kind, header, preset=preset, mapping=mapping, file_mapping=file_mapping,
                                         mapping_name=mapping_name,

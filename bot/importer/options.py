@@ -23,7 +23,7 @@ class ImportOptions:
     Attributes:
         default_owner: email or CRM id of the rep who owns deals whose owner is empty or unknown.
         skip_invalid: reps whose row has a problem are skipped and counted instead of rejecting the file.
-        currency: the company currency: every stored amount is in it.
+        currency: the company currency: every stored amount is in it (None: the setting's).
         rates: {currency: value of one unit in the company currency}; without one, another currency is an error.
         timezone: IANA zone of times written without one (CRM report exports use the user's zone).
         accounts: {account id: account name}, for exports that name accounts by id (Salesforce AccountId).
@@ -32,7 +32,7 @@ class ImportOptions:
 
     default_owner: str | None = None
     skip_invalid: bool = False
-    currency: str = "USD"
+    currency: str | None = None  # None: the company currency setting (STAGECOACH_CURRENCY)
     rates: dict[str, Decimal] = field(default_factory=dict)
     timezone: str | None = None
     accounts: dict[str, str] = field(default_factory=dict)

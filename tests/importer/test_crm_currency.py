@@ -11,6 +11,7 @@ from bot.errors import InvalidInput
 from bot.importer import ImportOptions, ImportRejected
 from bot.importer.options import load_rates
 from bot.importer.values import parse_money
+from bot.runtime import Runtime
 from tests.importer.helpers import REPS_CSV, at, counts, deal, run, timeline, write_csv
 
 HEADER = ["external_id", "name", "owner_email", "stage", "amount", "currency"]
@@ -136,3 +137,16 @@ def test_times_without_a_zone_can_be_in_the_files_time_zone(with_reps, tmp_path)
     # Mexico City is UTC-6 (no daylight saving since 2022): 09:30 there is 15:30 UTC; a zoned time stays as written.
     assert timeline(runtime, "O-1")[0][2] == at(2026, 7, 1, 15, 30)
     assert timeline(runtime, "O-2")[0][2] == at(2026, 7, 1, 9, 30)
+
+
+def test_the_company_currency_comes_from_the_setting(settings, engine, clock, tmp_path):
+    runtime = Runtime(settings.model_copy(update={"currency": "EUR"}), engine=engine, clock=clock)
+    run(runtime, "reps", REPS_CSV)
+    path = write_csv(tmp_path / "deals.csv", HEADER, [["O-1", "Globex", "ann@example.com", "discover", "€1.200,50", ""],
+                                                       ["O-2", "Hooli", "ann@example.com", "discover", "$10", ""]])
+    with pytest.raises(ImportRejected) as caught:
+        run(runtime, "deals", path, options=ImportOptions(default_owner="ann@example.com"))
+    assert [e.row for e in caught.value.errors] == [2]  # $ is USD, not the company's EUR
+    run(runtime, "deals", write_csv(tmp_path / "eur.csv", HEADER, [
+        ["O-1", "Globex", "ann@example.com", "discover", "€1.200,50", ""]]))
+    assert (deal(runtime, "O-1").amount, deal(runtime, "O-1").currency) == (Decimal("1200.50"), "EUR")
