@@ -1,7 +1,6 @@
 """DMs, mentions, thread follow-ups, streaming, escaping, bots and unknown people."""
 
 import json
-import time
 
 from sqlmodel import select
 
@@ -9,6 +8,7 @@ from bot.slack import ids
 from bot.slack.identity import SETUP_HELP
 from storage.models import Rep
 from tests.slack.harness import GLOBEX_PLAN, OTHER_CHANNEL, TEAM_CHANNEL, dm_channel, llm_coach, make_slack
+from tests.slack.waiting import control, is_control_answer
 from tests.utils import factories as f
 from tests.utils.openai_server import FakeOpenAI
 from tests.utils.slack_emulator import BOT_ID, BOT_USER_ID
@@ -45,8 +45,9 @@ def test_a_mention_outside_the_team_channel_answers_the_asker_alone_in_the_threa
     assert private["channel"] == OTHER_CHANNEL and private["user"] == slack.floor.alice.slack_user_id
     assert private["thread_ts"] == "1700000200.000200"
     assert ids.SHARE_ANSWER in _action_ids(private["blocks"])
-    time.sleep(0.3)
-    assert "chat.postMessage" not in slack.emulator.methods()
+    control(slack, OTHER_CHANNEL)  # a process question there is answered in public, after the deal question
+    [public] = slack.emulator.calls_to("chat.postMessage")
+    assert is_control_answer(public)
 
 
 def test_a_mention_in_the_team_channel_answers_everyone_in_the_thread(slack):
@@ -78,8 +79,9 @@ def test_after_a_mention_the_thread_continues_without_one_but_only_for_the_asker
     slack.sender.event({**follow_up, "user": bob.slack_user_id, "text": "and after that?", "ts": "1700000502.0"})
     slack.sender.event({"type": "message", "channel": TEAM_CHANNEL, "channel_type": "channel",
                         "user": alice.slack_user_id, "text": "what next on Globex?", "ts": "1700000503.0"})
-    time.sleep(0.6)
-    assert len(slack.emulator.calls_to("chat.postMessage")) == 2  # silent without a mention or a thread of theirs
+    control(slack, TEAM_CHANNEL, thread_ts="1700000500.000500")  # Alice, in her thread: answered
+    posts = slack.emulator.calls_to("chat.postMessage")  # silent without a mention or a thread of theirs
+    assert [is_control_answer(p) for p in posts] == [False, False, True], [p["text"][:60] for p in posts]
 
 
 def test_messages_from_bots_including_itself_are_never_answered(slack):
@@ -90,12 +92,10 @@ def test_messages_from_bots_including_itself_are_never_answered(slack):
                         "bot_id": "B0X", "text": "<@U0BOT> what next on Globex?", "ts": "1700000601.0"})
     slack.sender.event({"type": "app_mention", "channel": OTHER_CHANNEL, "user": "U0BOTUSER", "bot_id": "B0X",
                         "text": "<@U0BOT> what next on Globex?", "ts": "1700000602.0"})
-    time.sleep(0.8)
-    assert not [m for m in slack.emulator.methods() if m.startswith("chat.")]
-    slack.dm(slack.floor.alice, "what should I do next on Globex?", ts="1700000603.0")  # the app is alive: a person
-    [answer] = slack.emulator.wait_for("chat.postMessage")                           # is answered, and only they are
-    assert answer["channel"] == dm_channel(slack.floor.alice)
-    assert len([m for m in slack.emulator.methods() if m.startswith("chat.")]) == 1
+    for channel in (dm_channel(slack.floor.alice), "D0SELF", "D0X", OTHER_CHANNEL):  # a person, after the bots,
+        control(slack, channel)                                                       # is answered in each place
+    answers = [c.body for c in slack.emulator.calls if c.method.startswith("chat.")]
+    assert len(answers) == 4 and all(is_control_answer(a) for a in answers)  # and only they are
 
 
 def test_an_unknown_person_gets_only_the_setup_explanation(slack):
@@ -141,7 +141,7 @@ def test_a_long_answer_is_split_at_word_boundaries_within_block_kit_limits(slack
     from bot.slack.blocks import answer_messages
 
     words = [f"word{i}" for i in range(2500)]
-    messages = answer_messages(CoachAnswer(" ".join(words), "methodology"), question="q", private=False)
+    messages = answer_messages(CoachAnswer(" ".join(words), "methodology"), ref="q", private=False)
     sections = [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"]
     assert len(sections) > 3 and all(len(t) <= 3000 for t in sections)
     assert " ".join(sections).split() == words  # nothing lost, no word cut

@@ -11,6 +11,7 @@ from sqlmodel import select
 from bot.slack.dedup import EventClaims
 from storage.models import ProcessedEvent
 from tests.slack.harness import GLOBEX_PLAN, SECRET, llm_coach, make_slack, running_app
+from tests.slack.waiting import control, is_control_answer
 from tests.utils.openai_server import FakeOpenAI
 from tests.utils.slack_emulator import SlackSender
 
@@ -32,10 +33,10 @@ def test_a_badly_signed_or_stale_request_is_refused_and_never_answered(slack, pr
     else:
         reply = slack.sender.post(body, "application/json", timestamp=int(time.time()) - 10 * 60)
     assert reply.status == 401
-    time.sleep(0.3)
-    assert "chat.postMessage" not in slack.emulator.methods()
     assert slack.sender.event(event).status == 200  # the same event, signed properly, is answered
     assert [m["channel"] for m in slack.emulator.wait_for("chat.postMessage")] == ["D1"]
+    control(slack, "D1")  # answered after the refused request: had that been let in, its answer would be here too
+    assert [is_control_answer(p) for p in slack.emulator.calls_to("chat.postMessage")] == [False, True]
 
 
 def test_a_retried_event_is_answered_once_even_when_both_deliveries_race(slack):
@@ -50,10 +51,10 @@ def test_a_retried_event_is_answered_once_even_when_both_deliveries_race(slack):
         thread.join()
     assert [r.status for r in replies] == [200, 200, 200]
     slack.emulator.wait_for("chat.postMessage")
-    time.sleep(0.5)
-    assert len(slack.emulator.calls_to("chat.postMessage")) == 1
+    control(slack, "DALICE")
+    assert [is_control_answer(p) for p in slack.emulator.calls_to("chat.postMessage")] == [False, True]
     with slack.runtime.session() as s:
-        assert s.exec(select(func.count()).select_from(ProcessedEvent)).one() == 1
+        assert s.exec(select(func.count()).select_from(ProcessedEvent)).one() == 2  # the retried one and the control
 
 
 def test_two_worker_apps_on_one_database_answer_a_duplicated_event_once(runtime, floor):
@@ -67,8 +68,8 @@ def test_two_worker_apps_on_one_database_answer_a_duplicated_event_once(runtime,
         assert first.sender.event(event, event_id="EvTWICE").status == 200
         assert other.event(event, event_id="EvTWICE", retry_num=1).status == 200
         first.emulator.wait_for("chat.postMessage")
-        time.sleep(0.5)
-        assert len(first.emulator.calls_to("chat.postMessage")) == 1
+        control(first, "DALICE")
+        assert [is_control_answer(p) for p in first.emulator.calls_to("chat.postMessage")] == [False, True]
 
 
 def test_old_claims_are_pruned(runtime):
@@ -90,13 +91,13 @@ def test_a_slow_llm_does_not_delay_the_ack(runtime, floor, team_channel):
     answer = "Send the pricing recap today, then agree written success criteria with the champion."
     with FakeOpenAI(default_reply={"delay": 10, "content": answer}, default_tool_reply=GLOBEX_PLAN) as llm, \
         make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack:
-        started = time.monotonic()
+        # The acks come back while the model is still wording (it takes 10 s): nothing is answered yet.
+        # How fast an ack is belongs to bench/slack_bench.py, not to a test on a shared machine.
         reply = slack.dm(floor.alice, "what should I do next on Globex?")
-        assert reply.status == 200 and reply.seconds < 1.0, reply
         command = slack.sender.command("/coach", "what next on Globex?", user_id=floor.alice.slack_user_id)
-        assert command.status == 200 and command.seconds < 1.0, command
-        stopped = slack.emulator.wait_for("chat.stopStream", timeout=20)
-        assert time.monotonic() - started >= 9
+        assert (reply.status, reply.body, command.status, command.body) == (200, "", 200, "")
+        assert not {"chat.stopStream", "chat.update", "response_url"} & set(slack.emulator.methods())
+        stopped = slack.emulator.wait_for("chat.stopStream", timeout=30)
         assert "pricing recap" in json.dumps(stopped) + slack.texts("chat.startStream")
         slack.emulator.wait_for("response_url", timeout=20)
 
