@@ -2,7 +2,6 @@
 
 import json
 import threading
-import time
 
 import pytest
 from sqlmodel import select
@@ -52,7 +51,7 @@ def test_a_rep_confirms_a_criterion_from_a_dm_and_it_is_met_once(slack):
     assert _budget_checks(slack) == []  # nothing before the press
 
     reply = _press(slack, slack.floor.alice, post, token)
-    assert reply.status == 200 and reply.seconds < 1.0
+    assert (reply.status, reply.body) == (200, "")
     [replaced] = slack.emulator.wait_for("response_url")
     assert replaced["replace_original"] is True
     outcome = [b for b in replaced["blocks"] if b["type"] == "context"][-1]["elements"][0]["text"]
@@ -98,8 +97,7 @@ def test_another_person_pressing_the_button_is_refused(slack):
     told = slack.emulator.wait_for("response_url", 2)
     assert [t["text"] for t in told] == [proposals.GONE, proposals.GONE]
     assert all(t["response_type"] == "ephemeral" and t["replace_original"] is False for t in told)
-    time.sleep(0.3)
-    assert _budget_checks(slack) == []
+    assert _budget_checks(slack) == []  # a refusal is said after the decision was made: nothing can follow it
     _press(slack, slack.floor.alice, post, token, ids.CANCEL_PROPOSAL)  # the asker may still drop it
     assert proposals.DROPPED in json.dumps(slack.emulator.wait_for("response_url", 3)[2], ensure_ascii=False)
     _press(slack, slack.floor.alice, post, token)
