@@ -8,6 +8,7 @@ import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -130,16 +131,18 @@ def test_two_imports_of_one_file_at_once_write_what_one_import_writes(runtime: R
         children = [start_import(db_url, path) for _ in range(2)]
         for _, lines in children:
             wait_for_line(lines, WAITING)
-    outputs = []
-    for child, _ in children:
-        out, _ = child.communicate(timeout=300)
-        assert child.returncode == 0, out
+    outputs, errors = [], []
+    for child, lines in children:
+        out = child.stdout.read()  # type: ignore[union-attr]  (stderr is the pump thread's: not communicate())
+        child.wait(timeout=300)
+        errors.append("".join(iter(partial(lines.get, timeout=60), None)))  # the rest of its stderr
+        assert child.returncode == 0, (out, errors[-1])
         outputs.append(out.strip())
 
     assert sorted(outputs) == sorted([
         f"{path}: {DEALS} rows: {DEALS} created, 0 updated, 0 unchanged",
         f"{path}: {DEALS} rows: 0 created, 0 updated, {DEALS} unchanged",
-    ])
+    ]), errors
     assert once.stdout.strip() == f"{path}: {DEALS} rows: {DEALS} created, 0 updated, 0 unchanged"
     together, alone = dump(engine), dump(single)
     single.dispose()
