@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 
 import click
@@ -89,10 +90,15 @@ def _chat_loop(coach: Coach, viewer: Viewer, now: datetime, suggestions: list[st
     key = f"cli:{viewer.rep_id}:{uuid.uuid4().hex[:8]}"
     if suggestions:
         console.print("Try: " + " · ".join(f"“{q}”" for q in suggestions))
-    if not interactive():  # a piped or CI run: walk through the suggestions and stop
-        for question in suggestions:
+    if not interactive():  # a piped or CI run: the suggestions (demo), else one question per line of input
+        answered = 0
+        for question in suggestions or _piped_questions():  # each line is answered as it arrives
             console.print(f"\n[bold cyan]{viewer.name} ›[/bold cyan] {question}")
             print_answer(coach.ask(viewer, question, conversation_key=key, now=now).text)
+            answered += 1
+        if not answered:
+            raise click.ClickException("no questions on standard input: pipe one question per line "
+                                       "(stagecoach chat --as EMAIL < questions.txt), or run it in a terminal")
         return
     while True:
         try:
@@ -104,6 +110,16 @@ def _chat_loop(coach: Coach, viewer: Viewer, now: datetime, suggestions: list[st
             return
         if question.strip():
             print_answer(coach.ask(viewer, question, conversation_key=key, now=now).text)
+
+
+def _piped_questions() -> Iterator[str]:
+    """Non-empty lines of standard input, up to an ``exit`` or ``quit`` line."""
+    for line in click.get_text_stream("stdin"):
+        question = line.strip()
+        if question.lower() in {"exit", "quit"}:
+            return
+        if question:
+            yield question
 
 
 @click.command("demo")
