@@ -81,7 +81,10 @@ class DealRows(RowChecker):
         self.options = options = options or ImportOptions()
         self.default_owner = default_owner
         self.tallies: Counter = Counter()  # what rows did that the summary counts; sent with each batch
-        self.pipeline = options.pipeline.strip().lower() if options.pipeline else None
+        wanted = options.pipeline.strip().lower() if options.pipeline else None
+        # HubSpot's default pipeline is "Sales Pipeline" by label and "default" by internal id: either names it.
+        self.pipeline = ({"default", "sales pipeline"} if wanted in ("default", "sales pipeline")
+                         else {wanted} if wanted else None)
         self.seen: dict[str, int] = {}  # external id -> row number, for duplicates within the file
         self.has_close_date, self.has_next_step = self.given("close_date"), self.given("next_step")
         self.has_last_stage = self.given("last_stage")
@@ -231,7 +234,7 @@ class DealRows(RowChecker):
         seen = self.seen
         pipeline = self.pipeline
         for row in rows:
-            if pipeline is not None and row.values.get("pipeline", "").lower() != pipeline:
+            if pipeline is not None and row.values.get("pipeline", "").lower() not in pipeline:
                 self.tallies["pipeline", ""] += 1  # another pipeline's deal: not ours to import
                 continue
             record = self.parse(row, errors)

@@ -112,3 +112,15 @@ def test_what_rows_did_is_counted_the_same_when_a_child_process_checks_them(with
     assert summary.checked_in_child
     # Rows 1, 4, ... 100 (i % 3 == 0: 34 of them) name Ann; the 66 others have no owner.
     assert "66 deal(s) given the default owner bob@example.com; owner was: empty (66)" in summary.notes
+
+
+def test_hubspots_default_pipeline_is_named_by_label_or_internal_id(with_reps, tmp_path):
+    path = write_csv(tmp_path / "deals.csv", ["external_id", "name", "owner_email", "stage", "pipeline"], [
+        ["O-1", "A", "ann@example.com", "discover", "Sales Pipeline"],
+        ["O-2", "B", "ann@example.com", "discover", "default"],
+        ["O-3", "C", "ann@example.com", "discover", "12345678"]])
+
+    summary = run(with_reps, "deals", path, options=ImportOptions(pipeline="default"))
+
+    assert (summary.rows, summary.created) == (2, 2)
+    assert "1 row(s) skipped: not in pipeline 'default'" in summary.notes
