@@ -92,7 +92,7 @@ def _new_deal(record: DealRecord, *, now: datetime, last_stage: str) -> DealPlan
     if record.status != OPEN and not (record.stage and record.stage_entered_at):
         # A deal first seen closed, with no stage entry the file dates: only its close is known, and the stage
         # it closed from when the file names one (its stage or last_stage column). Nothing is invented: an
-        # entry into a stage it may never reached would make reports blame that stage (time in stage,
+        # entry into a stage it may never have reached would make reports blame that stage (time in stage,
         # conversion, bottlenecks). Reports leave such deals out of stage figures and say how many.
         # The deal's stage column cannot be empty: it keeps the map's last stage, the timeline says "unknown".
         at = day_start(row["close_date"]) if row["close_date"] else entered
