@@ -225,3 +225,13 @@ class ProposalDecision(SQLModel, table=True):
     deal_id: int | None = Field(default=None, foreign_key="deal.id")
     outcome: str = Field(max_length=16, description="recorded or cancelled.")
     decided_at: datetime
+
+
+class AskedQuestion(SQLModel, table=True):
+    """A question an answer's buttons refer to (Share, 👍/👎): the button carries only the short token,
+    so a question of any length or language fits Slack's 2,000-byte button value."""
+
+    token: str = Field(primary_key=True, max_length=16)
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    thread_ts: str | None = Field(default=None, max_length=32)
+    asked_at: datetime

@@ -54,10 +54,10 @@ def run(runtime: Runtime, port: int, host: str, workers: int, no_digest: bool) -
         app = create_app(runtime)  # validates the tokens before anything starts
         if not no_digest:
             start_digest_clock(runtime)
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.slack.reach import run_socket_mode
 
-        click.echo("Stagecoach is connected to Slack in Socket Mode. Ctrl-C stops it.", err=True)
-        SocketModeHandler(app, settings.slack_app_token).start()
+        run_socket_mode(app, settings.slack_app_token, settings.slack_api_url, on_connected=lambda: click.echo(
+            "Stagecoach is connected to Slack in Socket Mode. Ctrl-C stops it.", err=True))
         return
 
     from bot.slack.server import listen, serve

@@ -1,8 +1,9 @@
 """Answering a question in a conversation: ask the coach, then stream or post the answer.
 
-Where deal details may be shown (a DM, an assistant thread, the team's own
-channel) an LLM-worded answer streams in as it is generated; elsewhere the
-answer is posted whole, and anything about deals goes to the asker alone.
+In a thread where deal details may be shown (an assistant thread, a mention in
+the team's own channel) an LLM-worded answer streams in as it is generated;
+elsewhere (a DM's top level included) the answer is posted whole, and outside
+such places anything about deals goes to the asker alone.
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ from slack_sdk import WebClient
 
 from bot.coach.types import CoachAnswer
 from bot.errors import StagecoachError
-from bot.slack.blocks import Message, answer_messages, text_messages
+from bot.slack.asked import remember
+from bot.slack.blocks import Message, answer_messages, context, text_messages
 from bot.slack.charts import post_charts
+from bot.slack.delivery import send
+from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE
+from bot.slack.places import FILE_ONLY, FILES_NOT_READ
 from bot.slack.services import Services
 from bot.slack.streaming import AnswerStream
 from storage.access import Viewer
@@ -39,6 +44,7 @@ class Place:
     question_ts: str  # the asker's message, which a streamed answer replies to
     conversation_key: str
     open_to_deals: bool  # deal details may be shown here (DM, assistant thread, the team's channel)
+    files_ignored: bool = False  # the message came with files, which are not read
 
 
 def is_private(answer: CoachAnswer) -> bool:
@@ -51,9 +57,13 @@ def answer_in_conversation(services: Services, client: WebClient, viewer: Viewer
     """Answer ``question`` at ``place``; ``before`` runs first (e.g. an assistant "thinking" status)."""
     if before is not None:
         before()
+    if place.files_ignored and not question.strip():
+        post(client, place, text_messages(FILE_ONLY), private=not place.open_to_deals)
+        return None
     stream = None
-    if place.open_to_deals:
-        stream = AnswerStream(client, channel=place.channel, thread_ts=place.thread_ts or place.question_ts,
+    # Slack streams into threads only; in a DM's top level the answer is posted whole, as the composer's is.
+    if place.open_to_deals and place.thread_ts and not place.files_ignored:
+        stream = AnswerStream(client, channel=place.channel, thread_ts=place.thread_ts,
                               team_id=place.team_id, user_id=place.user_id)
     try:
         answer = services.ask(viewer, question, conversation_key=place.conversation_key,
@@ -66,9 +76,14 @@ def answer_in_conversation(services: Services, client: WebClient, viewer: Viewer
         post(client, place, text_messages(SORRY), private=not place.open_to_deals)
         return None
     private = not place.open_to_deals and is_private(answer)
-    messages = answer_messages(answer, question=question, private=private, thread_ts=place.thread_ts)
-    thread_ts = place.thread_ts or (place.question_ts if stream and stream.started else None)
-    if stream is None or not stream.finish(answer, question=question, whole=messages):
+    ref = remember(services.runtime, question, place.thread_ts)
+    messages = answer_messages(answer, ref=ref, private=private)
+    if place.files_ignored and len(messages[-1].blocks) < BLOCKS_PER_MESSAGE:
+        messages[-1].blocks.append(context(FILES_NOT_READ))
+    elif place.files_ignored:
+        messages.append(Message(text=FILES_NOT_READ, blocks=[context(FILES_NOT_READ)]))
+    thread_ts = place.thread_ts
+    if stream is None or not stream.finish(answer, ref=ref, whole=messages):
         post(client, place, messages, private=private, thread_ts=thread_ts)
     post_charts(client, answer, channel=place.channel, thread_ts=thread_ts,
                 private_to=place.user_id if private else None)
@@ -81,7 +96,8 @@ def post(client: WebClient, place: Place, messages: list[Message], *, private: b
     thread = thread_ts or place.thread_ts
     for message in messages:
         if private:
-            client.chat_postEphemeral(channel=place.channel, user=place.user_id, thread_ts=thread, **message.as_kwargs())
+            send(client.chat_postEphemeral, channel=place.channel, user=place.user_id, thread_ts=thread,
+                 **message.as_kwargs())
         else:
-            client.chat_postMessage(channel=place.channel, thread_ts=thread, unfurl_links=False, unfurl_media=False,
-                                    **message.as_kwargs())
+            send(client.chat_postMessage, channel=place.channel, thread_ts=thread, unfurl_links=False,
+                 unfurl_media=False, **message.as_kwargs())

@@ -19,6 +19,8 @@ from bot.runtime import Runtime
 from bot.slack.client import make_client
 from bot.slack.dedup import ClaimGatedExecutor, EventClaims, EventDeduplication
 from bot.slack.listeners import register_listeners
+from bot.slack.rate_limited import acknowledge_rate_limit
+from bot.slack.reach import reaching_slack
 from bot.slack.services import AttachServices, Services
 
 logger = logging.getLogger(__name__)
@@ -44,14 +46,15 @@ def create_app(runtime: Runtime, coach=None, client: WebClient | None = None, *,
         raise ConfigError("SLACK_SIGNING_SECRET is not set: copy it from the Slack app's Basic Information page "
                           "(or set SLACK_APP_TOKEN for Socket Mode).")
     client = client or make_client(settings)
-    app = App(
+    app = reaching_slack(settings.slack_api_url, lambda: App(  # Bolt checks the token with auth.test here
         token=None if client.token else settings.slack_bot_token,  # Bolt takes the client's token when it has one
         signing_secret=settings.slack_signing_secret or "",
         client=client,
         process_before_response=False,
         listener_executor=ClaimGatedExecutor(max_workers=listener_threads, thread_name_prefix="slack-listener"),
         logger=logging.getLogger("bot.slack.bolt"),
-    )
+    ))
+    app.use(acknowledge_rate_limit)  # not an event: no listener would take it, and Slack wants its 200
     # Order matters: claims first, so a retried event reaches no listener (the assistant included).
     app.use(EventDeduplication(EventClaims(runtime)))
     services = Services(runtime, coach=coach)

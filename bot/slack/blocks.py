@@ -6,7 +6,6 @@ deals, documents or the LLM goes through ``escape``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from bot.coach.types import CoachAnswer, DealPlan, Proposal
@@ -17,7 +16,6 @@ from bot.slack.tables import table_blocks
 BUTTON_TEXT = 75  # Slack's limit for a button label
 CONFIRM_TEXT = 300  # Slack's limit for a confirm dialog's text
 VALUE_LIMIT = 2000  # Slack's limit for a button value
-QUESTION_IN_VALUE = 1500
 MAX_FOLLOWUP_BUTTONS = 3
 MAX_CHOICE_BUTTONS = 5
 MAX_SOURCES = 6
@@ -45,7 +43,7 @@ def context(text: str) -> dict:
 
 def button(label: str, action_id: str, value: str, style: str | None = None, confirm: dict | None = None) -> dict:
     element = {"type": "button", "text": {"type": "plain_text", "text": shorten(label, BUTTON_TEXT), "emoji": True},
-               "action_id": action_id, "value": value[:VALUE_LIMIT]}
+               "action_id": action_id, "value": value.encode()[:VALUE_LIMIT].decode(errors="ignore")}
     if style:
         element["style"] = style
     if confirm:
@@ -59,22 +57,20 @@ def text_messages(text: str) -> list[Message]:
     return _pack(sections, escape(text)) or [Message(text=" ")]
 
 
-def answer_messages(answer: CoachAnswer, *, question: str, private: bool, interactive: bool = True,
-                    thread_ts: str | None = None) -> list[Message]:
+def answer_messages(answer: CoachAnswer, *, ref: str, private: bool, interactive: bool = True) -> list[Message]:
     """An answer as one or more messages; buttons and sources go on the last one.
 
-    ``private`` adds "Share in channel" (the answer was shown to the asker alone; a
-    shared copy goes to ``thread_ts``); ``interactive`` False leaves out buttons (a
-    shared copy in a channel).
+    ``ref`` is the token of the stored question (``storage.asked``) that Share and feedback carry;
+    ``private`` adds "Share in channel" (the answer was shown to the asker alone) unless the answer
+    is a refusal; ``interactive`` False leaves out buttons (a shared copy in a channel).
     """
     body = [section(piece) for piece in split_text(escape(answer.text))]
     body += table_blocks(answer.data)
-    tail = trailer_blocks(answer, question=question, private=private, interactive=interactive, thread_ts=thread_ts)
+    tail = trailer_blocks(answer, ref=ref, private=private, interactive=interactive)
     return _pack(body + tail, escape(answer.text))
 
 
-def trailer_blocks(answer: CoachAnswer, *, question: str, private: bool, interactive: bool = True,
-                   thread_ts: str | None = None) -> list[dict]:
+def trailer_blocks(answer: CoachAnswer, *, ref: str, private: bool, interactive: bool = True) -> list[dict]:
     """What follows an answer's text: sources, then Confirm/Cancel for a proposed write, deal buttons, sharing and feedback."""
     blocks: list[dict] = []
     if answer.citations:
@@ -90,7 +86,7 @@ def trailer_blocks(answer: CoachAnswer, *, question: str, private: bool, interac
         blocks.append({"type": "actions", "block_id": "deal_choices", "elements": [
             button(f"{d.name} ({d.stage_key})", ids.numbered(ids.ASK_ABOUT_DEAL, i), d.external_id)
             for i, d in enumerate(answer.choices[:MAX_CHOICE_BUTTONS])]})
-    blocks.append(feedback_block(question, private=private, thread_ts=thread_ts))
+    blocks.append(feedback_block(ref, private=private and not is_refusal(answer)))
     return blocks
 
 
@@ -133,11 +129,14 @@ def proposal_block(proposal: Proposal) -> dict:
         button("Cancel", ids.CANCEL_PROPOSAL, proposal.token)]}
 
 
-def feedback_block(question: str, *, private: bool, thread_ts: str | None = None) -> dict:
-    shared = {"q": shorten(question, QUESTION_IN_VALUE)}
-    if thread_ts:
-        shared["t"] = thread_ts
-    value = json.dumps(shared)
+def is_refusal(answer: CoachAnswer) -> bool:
+    """Not found or not allowed: nothing worth sharing."""
+    return answer.intent == "not_found" or answer.intent.endswith("_denied")
+
+
+def feedback_block(ref: str, *, private: bool) -> dict:
+    """👍/👎, and "Share in channel" when ``private``; each carries ``ref``, the stored question's token."""
+    value = ref
     elements = [button("👍 Helpful", ids.FEEDBACK_UP, value), button("👎 Not helpful", ids.FEEDBACK_DOWN, value)]
     if private:
         elements.insert(0, button("📣 Share in channel", ids.SHARE_ANSWER, value))

@@ -26,22 +26,28 @@ def post_charts(client: WebClient, answer: CoachAnswer, *, channel: str | None, 
     reports = (answer.data or {}).get("reports") or []
     if not reports:
         return 0
-    if private_to:
-        channel, thread_ts = private_chart_channel(client, private_to), None
-    if not channel:
-        return 0
     from bot.pipeline.charts import chart_png  # matplotlib loads on the first chart, not at start-up
 
-    posted = 0
+    charts = []
     for report in reports:
         try:
             png = chart_png(report)
-            if not png:
-                continue
+        except (OSError, ValueError) as error:
+            logger.warning("pipeline chart for %s not drawn: %s", report.get("report"), error)
+            continue
+        if png:
+            charts.append((report, png))
+    if charts and private_to:  # open the asker's DM only when there is a chart to put there
+        channel, thread_ts = private_chart_channel(client, private_to), None
+    if not charts or not channel:
+        return 0
+    posted = 0
+    for report, png in charts:
+        try:
             client.files_upload_v2(channel=channel, thread_ts=thread_ts, content=png,
                                    filename=f"{report.get('report', 'pipeline')}.png", title=report.get("title"))
             posted += 1
-        except (SlackApiError, SlackRequestError, OSError, ValueError) as error:
+        except (SlackApiError, SlackRequestError, OSError) as error:
             logger.warning("pipeline chart for %s not posted: %s", report.get("report"), error)
     return posted
 

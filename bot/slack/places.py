@@ -16,6 +16,22 @@ def is_from_bot(event: dict) -> bool:
     return bool(event.get("bot_id") or event.get("bot_profile") or event.get("subtype") == "bot_message")
 
 
+# Message subtypes that are a person saying something new: a message with a file attached, and a
+# thread reply also sent to the channel. Every other subtype (edits, deletions, joins) is never answered.
+ANSWERED_SUBTYPES = frozenset({"file_share", "thread_broadcast"})
+FILES_NOT_READ = "I can't read attached files; this answer comes from the words of your message."
+FILE_ONLY = "I can't read attached files — tell me in words what you'd like to know, e.g. “what should I do next on Globex?”"
+
+
+def is_new_message(event: dict) -> bool:
+    """A person's new message (no subtype, or one of ``ANSWERED_SUBTYPES``), never an edit or a deletion."""
+    return (not event.get("subtype") or event["subtype"] in ANSWERED_SUBTYPES) and not event.get("edited")
+
+
+def has_files(event: dict) -> bool:
+    return bool(event.get("files")) or event.get("subtype") == "file_share"
+
+
 def mentions(text: str, user_id: str | None) -> bool:
     return bool(user_id) and any(m == user_id for m in _USER_MENTION.findall(text or ""))
 

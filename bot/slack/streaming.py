@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.coach.types import CoachAnswer
 from bot.slack.blocks import Message, trailer_blocks
+from bot.slack.delivery import send
 from bot.slack.mrkdwn import escape
 
 logger = logging.getLogger(__name__)
@@ -54,12 +55,12 @@ class AnswerStream:
             logger.warning("streaming to %s failed, the answer will be posted whole: %s", self.channel, error)
             self.failed = True
 
-    def finish(self, answer: CoachAnswer, *, question: str, whole: list[Message]) -> bool:
+    def finish(self, answer: CoachAnswer, *, ref: str, whole: list[Message]) -> bool:
         """Complete the streamed message; False when nothing was streamed and the caller must post ``whole``."""
         if self._stream is None or self.failed and not self.started:
             return False
         streamed = "".join(self._pieces).strip()
-        trailer = trailer_blocks(answer, question=question, private=False)
+        trailer = trailer_blocks(answer, ref=ref, private=False)
         try:
             if not self.failed and streamed == answer.text.strip():
                 self._stream.stop(blocks=trailer)
@@ -70,10 +71,10 @@ class AnswerStream:
                 self._stream.stop()
             # The draft differs from the final answer: overwrite it in place.
             first, rest = whole[0], whole[1:]
-            self.client.chat_update(channel=self.channel, ts=self._stream.ts, **first.as_kwargs())
+            send(self.client.chat_update, channel=self.channel, ts=self._stream.ts, **first.as_kwargs())
             for message in rest:
-                self.client.chat_postMessage(channel=self.channel, thread_ts=self.thread_ts, unfurl_links=False,
-                                             unfurl_media=False, **message.as_kwargs())
+                send(self.client.chat_postMessage, channel=self.channel, thread_ts=self.thread_ts, unfurl_links=False,
+                     unfurl_media=False, **message.as_kwargs())
             return True
         except _SLACK_ERRORS as error:
             logger.warning("finishing the stream in %s failed, posting the answer whole: %s", self.channel, error)

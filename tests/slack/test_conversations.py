@@ -148,12 +148,12 @@ def test_a_long_answer_is_split_at_word_boundaries_within_block_kit_limits(slack
     assert all(len(m.blocks) <= 50 and m.text.strip() for m in messages)
 
 
-def test_an_llm_answer_streams_into_the_dm_thread(runtime, floor, team_channel):
+def test_an_llm_answer_streams_into_the_assistant_thread(runtime, floor, team_channel):
     reply = ("First, send the pricing recap — it is overdue. Then draft the written success criteria with the "
              "champion and get the buyer to confirm them <in writing> & on email.")
     with FakeOpenAI(default_reply=reply, default_tool_reply=GLOBEX_PLAN) as llm, \
         make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack:
-        slack.dm(floor.alice, "what should I do next on Globex?", ts="1700000900.000900")
+        slack.dm(floor.alice, "what should I do next on Globex?", ts="1700000901.0", thread_ts="1700000900.000900")
         [stop] = slack.emulator.wait_for("chat.stopStream")
         [start] = slack.emulator.calls_to("chat.startStream")
         assert start["thread_ts"] == "1700000900.000900" and start["recipient_user_id"] == floor.alice.slack_user_id
@@ -171,7 +171,7 @@ def test_a_streamed_draft_the_coach_rejects_is_replaced_by_the_final_answer(runt
     with FakeOpenAI(default_reply=leaky, default_tool_reply=GLOBEX_PLAN) as llm, \
         make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack:
         # The draft names other deals: rejected twice, so the composer answers.
-        slack.dm(floor.alice, "what should I do next on Globex?", ts="1700000950.0")
+        slack.dm(floor.alice, "what should I do next on Globex?", ts="1700000951.0", thread_ts="1700000950.0")
         [update] = slack.emulator.wait_for("chat.update")
         assert "Send the pricing recap" in update["text"] and "Initech" not in update["text"]
 

@@ -6,7 +6,9 @@ from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.slack.answering import is_private
+from bot.slack.asked import remember
 from bot.slack.blocks import answer_messages
+from bot.slack.delivery import respond_safely
 from bot.slack.interactions import button_value, channel_of, clicker, kindly
 from bot.slack.places import open_to_deals
 from bot.slack.services import Services
@@ -27,6 +29,7 @@ def answer_about_deal(services: Services, viewer: Viewer, body: dict, respond: R
     key = f"{channel}:{thread_ts}" if thread_ts else channel
     answer = services.ask(viewer, question, conversation_key=key)
     public = open_to_deals(services.runtime, viewer, channel) or not is_private(answer)
-    for message in answer_messages(answer, question=question, private=not public, thread_ts=thread_ts):
-        respond(response_type="in_channel" if public else "ephemeral", replace_original=False,
+    ref = remember(services.runtime, question, thread_ts)
+    for message in answer_messages(answer, ref=ref, private=not public):
+        respond_safely(respond, response_type="in_channel" if public else "ephemeral", replace_original=False,
                 thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, **message.as_kwargs())

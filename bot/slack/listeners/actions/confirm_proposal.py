@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from bot.coach import proposals
 from bot.digest.blocks import marked
 from bot.slack import ids
+from bot.slack.delivery import respond_safely
 from bot.slack.interactions import button_value, clicker, kindly, tell
 from bot.slack.mrkdwn import escape
 
@@ -32,7 +33,7 @@ def decide_proposal(body: dict, context: BoltContext, client: WebClient, respond
     message = body.get("message") or {}
     blocks, block_id = message.get("blocks") or [], clicked.get("block_id", "")
     if any(block.get("block_id") == block_id for block in blocks):
-        respond(replace_original=True, text=message.get("text") or outcome,
+        respond_safely(respond, replace_original=True, text=message.get("text") or outcome,
                 blocks=marked(blocks, block_id, escape(outcome)))
     else:  # an ephemeral message (Slack sends no copy of it) or the buttons are gone: say it to the clicker
         tell(body, respond, client, outcome)

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.digest import actions as digest_actions
 from bot.digest.blocks import COACH_ME, DONE, SNOOZE_DAY, SNOOZE_WEEK, marked
 from bot.errors import InvalidInput
+from bot.slack.delivery import respond_safely
 from bot.slack.interactions import button_value, clicker, kindly
 from bot.slack.listeners.acknowledge import AT_ONCE
 from bot.slack.listeners.actions.ask_about_deal import answer_about_deal
@@ -31,7 +32,7 @@ def digest_button(body: dict, context: BoltContext, client: WebClient, respond: 
         note = digest_actions.apply(action, session=session, viewer=viewer, process=services.runtime.process,
                                     now=services.runtime.now())
     message = body.get("message") or {}
-    respond(replace_original=True, text=message.get("text", ""),
+    respond_safely(respond, replace_original=True, text=message.get("text", ""),
             blocks=marked(message.get("blocks") or [], clicked.get("block_id", ""), note))
 
 

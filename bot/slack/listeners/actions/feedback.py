@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.slack import ids
+from bot.slack.asked import recall
 from bot.slack.identity import viewer_for
 from bot.slack.interactions import button_value, channel_of, kindly, tell
 from storage.feedback import record_feedback
@@ -17,10 +16,8 @@ from storage.feedback import record_feedback
 def feedback(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
     services = context["services"]
     helpful = body["actions"][0]["action_id"] == ids.FEEDBACK_UP
-    try:
-        question = json.loads(button_value(body)).get("q")
-    except (ValueError, AttributeError):
-        question = None
+    shared = recall(services.runtime, button_value(body))
+    question = shared[0] if shared else None
     # Feedback is welcome from anyone who can see the answer, known rep or not.
     viewer = viewer_for(services.runtime, client, body["user"]["id"], by_email=False)
     container = body.get("container") or {}

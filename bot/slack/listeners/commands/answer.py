@@ -9,8 +9,10 @@ from slack_sdk import WebClient
 
 from bot.errors import StagecoachError
 from bot.slack.answering import SORRY
+from bot.slack.asked import remember
 from bot.slack.blocks import answer_messages, text_messages
 from bot.slack.charts import post_charts
+from bot.slack.delivery import respond_safely
 from bot.slack.identity import SETUP_HELP, viewer_for
 from bot.slack.services import Services
 
@@ -34,8 +36,8 @@ def answer_command(services: Services, client: WebClient, respond: Respond, comm
         messages = text_messages(SORRY)
     else:
         shareable = not channel.startswith("D")  # sharing into a DM means nothing
-        messages = answer_messages(answer, question=question, private=shareable)
+        messages = answer_messages(answer, ref=remember(services.runtime, question), private=shareable)
     for message in messages:
-        respond(response_type="ephemeral", unfurl_links=False, unfurl_media=False, **message.as_kwargs())
+        respond_safely(respond, response_type="ephemeral", unfurl_links=False, unfurl_media=False, **message.as_kwargs())
     if answer is not None:  # the reply was for the asker alone, so its charts go to their DM
         post_charts(client, answer, channel=None, thread_ts=None, private_to=user_id)

@@ -7,12 +7,12 @@ from slack_sdk import WebClient
 
 from bot.slack.answering import Place, answer_in_conversation
 from bot.slack.identity import SETUP_HELP, viewer_for
-from bot.slack.places import is_from_bot, open_to_deals, strip_mention
+from bot.slack.places import has_files, is_from_bot, is_new_message, open_to_deals, strip_mention
 
 
 def app_mention(event: dict, context: BoltContext, client: WebClient) -> None:
-    if is_from_bot(event):
-        return
+    if is_from_bot(event) or not is_new_message(event):
+        return  # Slack sends app_mention again, with "edited", when a mention is edited: answered once already
     services = context["services"]
     channel, user, thread_ts = event["channel"], event.get("user"), event.get("thread_ts") or event["ts"]
     viewer = viewer_for(services.runtime, client, user)
@@ -20,6 +20,6 @@ def app_mention(event: dict, context: BoltContext, client: WebClient) -> None:
         client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=SETUP_HELP)
         return
     place = Place(channel=channel, user_id=user, team_id=context.team_id, thread_ts=thread_ts, question_ts=event["ts"],
-                  conversation_key=f"{channel}:{thread_ts}",
+                  conversation_key=f"{channel}:{thread_ts}", files_ignored=has_files(event),
                   open_to_deals=open_to_deals(services.runtime, viewer, channel, event.get("channel_type")))
     answer_in_conversation(services, client, viewer, strip_mention(event.get("text", ""), context.bot_user_id), place)

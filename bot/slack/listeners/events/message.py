@@ -12,12 +12,12 @@ from slack_sdk import WebClient
 
 from bot.slack.answering import Place, answer_in_conversation
 from bot.slack.identity import SETUP_HELP, viewer_for
-from bot.slack.places import is_from_bot, mentions, open_to_deals
+from bot.slack.places import has_files, is_from_bot, is_new_message, mentions, open_to_deals, strip_mention
 from storage.conversations import load_conversation
 
 
 def message(event: dict, context: BoltContext, client: WebClient) -> None:
-    if event.get("subtype") or is_from_bot(event) or not event.get("user"):
+    if not is_new_message(event) or is_from_bot(event) or not event.get("user"):
         return  # edits, joins, deletions, bots
     if event.get("channel_type") == "im":
         _direct_message(event, context, client)
@@ -32,8 +32,9 @@ def _direct_message(event: dict, context: BoltContext, client: WebClient) -> Non
         client.chat_postMessage(channel=channel, text=SETUP_HELP)
         return
     place = Place(channel=channel, user_id=user, team_id=context.team_id, thread_ts=None, question_ts=event["ts"],
-                  conversation_key=channel, open_to_deals=True)
-    answer_in_conversation(services, client, viewer, event.get("text", ""), place)
+                  conversation_key=channel, open_to_deals=True, files_ignored=has_files(event))
+    # "@Stagecoach what next on Globex?" typed in a DM: the question is what follows the mention.
+    answer_in_conversation(services, client, viewer, strip_mention(event.get("text", ""), context.bot_user_id), place)
 
 
 def _thread_follow_up(event: dict, context: BoltContext, client: WebClient) -> None:
@@ -47,6 +48,6 @@ def _thread_follow_up(event: dict, context: BoltContext, client: WebClient) -> N
         if load_conversation(session=session, key=key, rep_id=viewer.rep_id) is None:
             return  # nobody mentioned the bot here, or it was someone else's question
     place = Place(channel=channel, user_id=event["user"], team_id=context.team_id, thread_ts=thread_ts,
-                  question_ts=event["ts"], conversation_key=key,
+                  question_ts=event["ts"], conversation_key=key, files_ignored=has_files(event),
                   open_to_deals=open_to_deals(services.runtime, viewer, channel, event.get("channel_type")))
     answer_in_conversation(services, client, viewer, event.get("text", ""), place)

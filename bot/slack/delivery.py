@@ -1,0 +1,52 @@
+"""Sending a message Slack may refuse: when it rejects the blocks, the person still gets the text.
+
+The builders keep every block within Slack's limits, so a refusal is a bug; it is logged
+with the blocks (to fix the builder) and the message goes again as plain text, so the
+person is never left with silence.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+from slack_sdk.errors import SlackApiError
+
+logger = logging.getLogger(__name__)
+
+# Slack's answers that mean "these blocks, not this message, are the problem".
+REFUSED_BLOCKS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long", "invalid_attachments"})
+
+
+def send(call: Callable, **kwargs):
+    """``call(**kwargs)`` (a ``WebClient`` chat method); on refused blocks, log them and send the text alone."""
+    try:
+        return call(**kwargs)
+    except SlackApiError as error:
+        reason = error.response.get("error")
+        if reason not in REFUSED_BLOCKS or not kwargs.get("blocks"):
+            raise
+        _log_refusal(reason, error.response.get("errors"), kwargs)
+        return call(**_text_only(kwargs))
+
+
+def respond_safely(respond: Callable, **kwargs):
+    """``respond(**kwargs)`` through a ``response_url``; a refusal there is an HTTP error, not an exception."""
+    response = respond(**kwargs)
+    status = getattr(response, "status_code", 200)
+    if status == 200 or not kwargs.get("blocks"):
+        return response
+    _log_refusal(getattr(response, "body", status), None, kwargs)
+    return respond(**_text_only(kwargs))
+
+
+def _text_only(kwargs: dict) -> dict:
+    rest = {k: v for k, v in kwargs.items() if k != "blocks"}
+    rest["text"] = rest.get("text") or " "
+    return rest
+
+
+def _log_refusal(reason, details, kwargs: dict) -> None:
+    logger.error("Slack refused the blocks (%s%s), sent as text instead; blocks: %s", reason,
+                 f": {details}" if details else "", json.dumps(kwargs.get("blocks"), ensure_ascii=False))
