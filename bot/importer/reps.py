@@ -193,7 +193,20 @@ class RepImport(ImportJob):
                 cycles.add(frozenset(chain))
                 errors.append(self.error(row, "manager_email", "managers form a cycle: "
                                                                + " → ".join([*chain, key])))
-        return errors
+        # Reps already stored, not in the file, whose manager the file changes (role or team).
+        for key in self.stored.keys() - self.file_reps.keys():
+            _, team, manager = final(key)
+            if manager not in self.file_reps or self.file_reps[manager][0].number in self.skipped:
+                continue
+            row = self.file_reps[manager][0]
+            manager_role, manager_team, _ = final(manager)
+            if manager_role == Role.rep.value and self.given("role"):
+                errors.append(self.error(row, "role", f"{key} has this rep as manager; a manager needs the role "
+                                                      "manager or admin"))
+            elif manager_role == Role.manager.value and (manager_team or "").lower() != (team or "").lower():
+                errors.append(self.error(row, "team", f"{key}, in team {team or '(none)'}, has this rep as manager; "
+                                                      "move them too, or give them another manager"))
+        return sorted(errors, key=lambda e: e.row)
 
     def prepare(self) -> None:
         known = {name.lower() for name in db.team_ids(session=self.session)}

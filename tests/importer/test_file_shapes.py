@@ -78,3 +78,16 @@ def test_managers_must_be_managers_of_the_same_team_and_never_form_a_cycle(runti
     assert rejected(runtime, "reps", moved) == [
         "row 1 (line 2), column 'manager_email': mia@example.com manages team East, not this rep's team West; "
         "a manager manages their own team"]
+    # So is moving a manager away from the reps already stored under them, or making them a rep.
+    away = write_csv(tmp_path / "away.csv", REPS_HEADER, [
+        {"email": "mia@example.com", "name": "Mia", "role": "manager", "team": "West", "manager_email": ""},
+    ])
+    assert rejected(runtime, "reps", away) == [
+        "row 1 (line 2), column 'team': ray@example.com, in team East, has this rep as manager; move them too, "
+        "or give them another manager"]
+    demoted = write_csv(tmp_path / "demoted.csv", REPS_HEADER, [
+        {"email": "mia@example.com", "name": "Mia", "role": "rep", "team": "East", "manager_email": ""},
+    ])
+    assert rejected(runtime, "reps", demoted) == [
+        "row 1 (line 2), column 'role': ray@example.com has this rep as manager; a manager needs the role "
+        "manager or admin"]
