@@ -9,7 +9,7 @@ from datetime import date
 from bot.coach.types import DealPlan
 from bot.slack import ids
 from bot.slack.blocks import context, section
-from bot.slack.mrkdwn import escape, fit, shorten
+from bot.slack.mrkdwn import escape, fit, shorten, split_text
 
 OPTION_TEXT = 75  # Slack's limit for an option's text
 MAX_OPTIONS = 100
@@ -74,10 +74,11 @@ def followup_modal(plan: DealPlan, initial: date) -> dict:
 
 def override_modal(plan: DealPlan, unmet: list[str]) -> dict:
     """Advancing with unmet exit criteria: say which, and ask why; the reason is recorded with the move."""
-    listed = "\n".join(f"• {escape(text)}" for text in unmet)
+    listed = "\n".join(f"• {fit(text, 600)}" for text in unmet)
     target = escape(plan.next_stage_name or "the next stage")
+    heading = f"*{fit(plan.deal.name, 1000)}* still has unmet exit criteria in {fit(plan.stage_name, 500)}:\n{listed}"
     return _modal(ids.OVERRIDE_VIEW, "Advance anyway?", plan.deal.id, [
-        section(f"*{escape(plan.deal.name)}* still has unmet exit criteria in {escape(plan.stage_name)}:\n{listed}"),
+        *(section(piece) for piece in split_text(heading)),
         _text_input(ids.REASON_INPUT, f"Why move it to {plan.next_stage_name or 'the next stage'} now?"[:2000]),
         context(f"The move to {target} is recorded with your reason."),
     ], submit="Advance")
