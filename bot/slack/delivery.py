@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError
 
+from bot.errors import InvalidInput
+
 logger = logging.getLogger(__name__)
 
 # Slack's answers that mean "these blocks, not this message, are the problem".
@@ -39,6 +41,25 @@ def respond_safely(respond: Callable, **kwargs):
         return response
     _log_refusal(getattr(response, "body", status), None, kwargs)
     return respond(**_text_only(kwargs))
+
+
+FORM_REFUSED = "That form could not be opened just now — ask me about the deal in a DM and try the button there."
+
+
+def open_view(client, *, trigger_id: str, view: dict):
+    """``views.open``; a refused view is logged with its blocks and told to the clicker (``InvalidInput``).
+
+    Raises:
+        InvalidInput: Slack refused the view (``kindly`` turns it into a reply).
+    """
+    try:
+        return client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as error:
+        reason = error.response.get("error")
+        if reason not in REFUSED_BLOCKS:
+            raise
+        _log_refusal(reason, error.response.get("errors"), view)
+        raise InvalidInput(FORM_REFUSED) from None
 
 
 def _text_only(kwargs: dict) -> dict:

@@ -92,3 +92,24 @@ def test_a_message_slack_refuses_anyway_reaches_the_person_as_text_and_the_block
     assert "Send the pricing recap" in retried["text"]  # the answer itself, as plain text
     logged = [r.getMessage() for r in caplog.records if r.name == "bot.slack.delivery"]
     assert logged and "invalid_blocks" in logged[0] and "deal_followups" in logged[0]
+
+
+def test_a_home_view_slack_refuses_is_replaced_by_a_plain_one(slack, caplog):
+    from bot.slack.listeners.events.app_home_opened import HOME_FALLBACK
+
+    slack.emulator.script("views.publish", {"ok": False, "error": "invalid_blocks"})
+    with caplog.at_level(logging.ERROR):
+        slack.sender.event({"type": "app_home_opened", "user": slack.floor.alice.slack_user_id, "channel": "D0HOME",
+                            "tab": "home"})
+        refused, plain = slack.emulator.wait_for("views.publish", 2)
+    assert "Globex" in json.dumps(refused["view"]) and HOME_FALLBACK in json.dumps(plain["view"], ensure_ascii=False)
+    assert any("Home view" in r.getMessage() for r in caplog.records)
+
+
+def test_a_form_slack_refuses_is_told_to_the_clicker(slack):
+    from bot.slack.delivery import FORM_REFUSED
+
+    slack.emulator.script("views.open", {"ok": False, "error": "invalid_blocks"})
+    slack.click(slack.floor.alice, ids.MARK_CRITERION, str(slack.floor.globex.id))
+    [told] = slack.emulator.wait_for("response_url")
+    assert told["text"] == FORM_REFUSED and told["response_type"] == "ephemeral"

@@ -6,6 +6,7 @@ from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import deal_actions
+from bot.slack.delivery import open_view
 from bot.slack.interactions import clicker, int_value, kindly, tell, visible_plan
 from bot.slack.modals import override_modal
 
@@ -21,7 +22,7 @@ def advance_stage(body: dict, context: BoltContext, client: WebClient, respond: 
             change = deal_actions.advance_stage(session=session, viewer=viewer, process=services.runtime.process,
                                                 deal_id=plan.deal.id, now=services.runtime.now())
     except deal_actions.NeedsOverride as needs:
-        client.views_open(trigger_id=body["trigger_id"], view=override_modal(plan, needs.unmet))
+        open_view(client, trigger_id=body["trigger_id"], view=override_modal(plan, needs.unmet))
         return
     stage = services.runtime.process.stage(change.to_stage)
     tell(body, respond, client, f"Moved {plan.deal.name} to {stage.name if stage else change.to_stage}. ✅")

@@ -12,6 +12,7 @@ from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
+from bot.slack.delivery import open_view
 from bot.slack.interactions import clicker, int_value, kindly, visible_plan
 from bot.slack.modals import activity_modal, criterion_modal, followup_modal
 from storage.timeutil import zone
@@ -23,7 +24,7 @@ def open_criterion_modal(body: dict, context: BoltContext, client: WebClient, re
     plan = visible_plan(services, clicker(services, client, body), int_value(body))
     if not plan.unmet:
         raise InvalidInput(f"Every exit criterion of {plan.stage_name} is already confirmed.")
-    client.views_open(trigger_id=body["trigger_id"], view=criterion_modal(plan))
+    open_view(client, trigger_id=body["trigger_id"], view=criterion_modal(plan))
 
 
 @kindly
@@ -32,7 +33,7 @@ def open_activity_modal(body: dict, context: BoltContext, client: WebClient, res
     plan = visible_plan(services, clicker(services, client, body), int_value(body))
     stage = services.runtime.process.stage(plan.stage_key)
     activities = [(a.key, a.text) for a in stage.activities] if stage else []
-    client.views_open(trigger_id=body["trigger_id"], view=activity_modal(plan, activities))
+    open_view(client, trigger_id=body["trigger_id"], view=activity_modal(plan, activities))
 
 
 @kindly
@@ -41,4 +42,4 @@ def open_followup_modal(body: dict, context: BoltContext, client: WebClient, res
     viewer = clicker(services, client, body)
     plan = visible_plan(services, viewer, int_value(body))
     tomorrow = services.runtime.now().astimezone(zone(viewer.timezone)).date() + timedelta(days=1)
-    client.views_open(trigger_id=body["trigger_id"], view=followup_modal(plan, tomorrow))
+    open_view(client, trigger_id=body["trigger_id"], view=followup_modal(plan, tomorrow))

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import logging
+
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.slack.blocks import section
+from bot.slack.delivery import REFUSED_BLOCKS
 from bot.slack.home import home_view
 from bot.slack.identity import SETUP_HELP, viewer_for
+
+logger = logging.getLogger(__name__)
+
+HOME_FALLBACK = "Your deals could not be shown here just now. Ask me in a DM: “Which of my deals need attention?”"
 
 
 def app_home_opened(event: dict, context: BoltContext, client: WebClient) -> None:
@@ -19,4 +28,12 @@ def app_home_opened(event: dict, context: BoltContext, client: WebClient) -> Non
         view = {"type": "home", "blocks": [section(SETUP_HELP)]}
     else:
         view = home_view(services.runtime, viewer, services.runtime.now())
-    client.views_publish(user_id=user, view=view)
+    try:
+        client.views_publish(user_id=user, view=view)
+    except SlackApiError as error:
+        if error.response.get("error") not in REFUSED_BLOCKS:
+            raise
+        logger.error("Slack refused the Home view (%s), a plain one is shown; blocks: %s",
+                     error.response.get("errors") or error.response.get("error"),
+                     json.dumps(view.get("blocks"), ensure_ascii=False))
+        client.views_publish(user_id=user, view={"type": "home", "blocks": [section(HOME_FALLBACK)]})
