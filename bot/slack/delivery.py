@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError
@@ -16,6 +17,9 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
+
+RATE_LIMIT_RETRIES = 3
+MAX_RETRY_AFTER = 30.0  # seconds; a response_url lives 30 minutes, a person waits less
 
 # Slack's answers that mean "these blocks, not this message, are the problem".
 REFUSED_BLOCKS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long", "invalid_attachments"})
@@ -34,13 +38,35 @@ def send(call: Callable, **kwargs):
 
 
 def respond_safely(respond: Callable, **kwargs):
-    """``respond(**kwargs)`` through a ``response_url``; a refusal there is an HTTP error, not an exception."""
+    """``respond(**kwargs)`` through a ``response_url``, where Slack answers with HTTP statuses, not exceptions.
+
+    A 429 is sent again after ``Retry-After`` (a few times); refused blocks (400) go again as text alone;
+    anything else (an expired ``response_url``) is logged.
+    """
     response = respond(**kwargs)
+    for _ in range(RATE_LIMIT_RETRIES):
+        if getattr(response, "status_code", 200) != 429:
+            break
+        time.sleep(min(_retry_after(response), MAX_RETRY_AFTER))
+        response = respond(**kwargs)
     status = getattr(response, "status_code", 200)
-    if status == 200 or not kwargs.get("blocks"):
+    if status == 200:
         return response
-    _log_refusal(getattr(response, "body", status), None, kwargs)
-    return respond(**_text_only(kwargs))
+    if status == 400 and kwargs.get("blocks"):
+        _log_refusal(getattr(response, "body", status), None, kwargs)
+        return respond(**_text_only(kwargs))
+    logger.warning("a reply through response_url failed: HTTP %s %s", status, getattr(response, "body", ""))
+    return response
+
+
+def _retry_after(response) -> float:
+    headers = {k.lower(): v for k, v in (getattr(response, "headers", None) or {}).items()}
+    value = headers.get("retry-after")
+    value = value[0] if isinstance(value, list) and value else value
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return 1.0
 
 
 FORM_REFUSED = "That form could not be opened just now — ask me about the deal in a DM and try the button there."
