@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 
-import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -45,8 +44,6 @@ def refused(runtime, table: str, operation: str):
                 db.execute(text(f"DROP FUNCTION {name}()"))
 
 
-@pytest.mark.xfail(strict=True, reason="respond_safely (bot/slack/delivery.py) takes a 429 for refused blocks: it "
-                   "re-sends at once, as text alone, instead of waiting out Retry-After and sending the message")
 def test_a_rate_limited_response_url_is_retried_after_retry_after(slack):
     slack.emulator.script("response_url", {"status": 429, "headers": {"Retry-After": "1"}})
     slack.sender.command("/coach", "what should I do next on Globex?", user_id=slack.floor.alice.slack_user_id)
