@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.processes import active_or_default
 from knowledge.process_map import ProcessMap
 from storage.db import make_engine, migrate, session_scope
+from storage.processes import active_process_id
 from storage.timeutil import Clock, SystemClock
 
 
@@ -27,6 +28,7 @@ class Runtime:
     def __init__(self, settings: Settings | None = None, engine: Engine | None = None, clock: Clock | None = None):
         self.settings = settings or Settings()
         self.clock: Clock = clock or SystemClock()
+        self._process: tuple[int | None, ProcessMap] | None = None  # (active row id, its map)
         if engine is not None:
             self.__dict__["engine"] = engine
 
@@ -44,11 +46,19 @@ class Runtime:
         with session_scope(self.engine) as session:
             yield session
 
-    @cached_property
+    @property
     def process(self) -> ProcessMap:
+        """The active map, kept per loaded version: after ``process load`` (here or in another process) the next
+        read returns the new map, without a restart. Each read costs one indexed lookup of the active row's id."""
+        active_id = active_process_id(engine=self.engine)
+        cached = self._process
+        if cached is not None and active_id is not None and cached[0] == active_id:
+            return cached[1]
         with self.session() as session:
-            return active_or_default(session=session, default_path=self.settings.process_file, now=self.now())
+            process = active_or_default(session=session, default_path=self.settings.process_file, now=self.now())
+        self._process = (active_process_id(engine=self.engine), process)
+        return process
 
     def reload_process(self) -> ProcessMap:
-        self.__dict__.pop("process", None)
+        self._process = None
         return self.process

@@ -133,7 +133,8 @@ def markdown_chunks(path: Path, *, source: str, default_kind: str, process: Proc
     """Chunks of one Markdown note, one per ``## `` section (long sections in parts).
 
     Front matter may give ``title`` and ``kind`` (methodology or playbook). A
-    ``## Stage: <Name>`` section belongs to the stage of that name in ``process``.
+    ``## Stage: <Name>`` section belongs to the stage of that name in ``process``, and is left out
+    when ``process`` has no such stage.
     """
     meta, body = _front_matter(path.read_text(encoding="utf-8"), source)
     sections = list(_sections(body))
@@ -147,6 +148,8 @@ def markdown_chunks(path: Path, *, source: str, default_kind: str, process: Proc
             continue
         heading = heading or title
         stage_key = _stage_key(heading, process, source)
+        if stage_key is None:  # about a stage this map does not have (e.g. the map before a new one was loaded)
+            continue
         parts = _split(text)
         for i, part in enumerate(parts, 1):
             section = heading if len(parts) == 1 else f"{heading} ({i}/{len(parts)})"
@@ -197,14 +200,19 @@ def _sections(body: str) -> Iterator[tuple[int, str, str]]:
     yield level, heading, "\n".join(lines).strip()
 
 
-def _stage_key(heading: str, process: ProcessMap, source: str) -> str:
+def _stage_key(heading: str, process: ProcessMap, source: str) -> str | None:
+    """The key of the stage a ``## Stage: <Name>`` section is about; "" for any other section.
+
+    None for a stage the map does not have: such a section is left out, so advice for a stage that is
+    gone (another map's, or one a new map dropped or renamed) is never cited.
+    """
     match = _STAGE_HEADING.match(heading)
     if not match:
         return ""
     stage = process.stage_by_name(match["name"])
     if stage is None:
-        log.warning("%s: section %r names no stage of the map %r", source, heading, process.name)
-        return ""
+        log.warning("%s: section %r names no stage of the map %r; left out of the index", source, heading, process.name)
+        return None
     return stage.key
 
 

@@ -79,9 +79,15 @@ def build_index(settings: Settings, process_map: ProcessMap, progress: Progress 
         _embed_and_store(collection, todo, embeddings or make_embeddings(settings), progress)
     if gone:
         collection.delete(ids=gone)
+    store.mark_built_for(model, map_identity(process_map))
     updated = sum(1 for c in todo if c.id in stored_hashes)
     return IndexStats(added=len(todo) - updated, updated=updated, deleted=len(gone),
                       unchanged=len(chunks) - len(todo), model=model, reindexed=reindexed)
+
+
+def map_identity(process_map: ProcessMap) -> str:
+    """What the index records of the map it was built from: a new version or any edit reads differently."""
+    return f"{process_map.name}@{process_map.version}:{process_map.checksum}"
 
 
 def _embed_and_store(collection, chunks: list[Chunk], embeddings: Embeddings, progress: Progress | None) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.errors import ConfigError
 from knowledge.embeddings import embedding_identity, make_embeddings
-from knowledge.index import build_index
+from knowledge.index import build_index, map_identity
 from knowledge.store import COLLECTION, COLLECTION_CONFIGURATION, MODEL_KEY, open_store
 
 if TYPE_CHECKING:
@@ -55,8 +55,12 @@ class Retriever:
     Args:
         settings: where the index lives and which embedding model to use.
         process_map: the active map, or a function returning it; when given, an
-            empty index or one built with another embedding model is (re)built on
-            first use. Without it such an index raises ``ConfigError``.
+            empty index, one built with another embedding model or one built from
+            another map is brought up to date on first use. With a function, every
+            search asks it for the active map and, when that changed (``process load``
+            in another process or this one), updates the index first, incrementally,
+            so answers follow a new map without a restart. Without a map such an
+            index raises ``ConfigError``.
         embeddings: embeddings to use instead of the ones the settings name.
     """
 
@@ -66,6 +70,7 @@ class Retriever:
         self._process_map = process_map
         self._embeddings = embeddings
         self._store: Chroma | None = None
+        self._built_for: str | None = None  # map_identity of the map the open index holds
         self._lock = threading.Lock()
 
     def search(self, query: str, *, stage_key: str | None = None, kinds: Sequence[str] | None = None, k: int = 4,
@@ -79,6 +84,7 @@ class Retriever:
         if not query.strip() or k <= 0:
             return []
         store = self._vectorstore()
+        self._follow_map(store)
         vector = store.embeddings.embed_query(query)
         kind_filter = {"kind": {"$in": list(kinds)}} if kinds else None
         hits = self._query(store, vector, k, kind_filter)
@@ -94,6 +100,21 @@ class Retriever:
     def warm(self) -> None:
         """Open the index and load the model now (e.g. at worker start) rather than on the first question."""
         self._vectorstore().embeddings.embed_query("warm up")
+
+    def _current_map(self) -> ProcessMap | None:
+        return self._process_map() if callable(self._process_map) else self._process_map
+
+    def _follow_map(self, store: Chroma) -> None:
+        """Bring the index in line with the active map when it changed since the index was opened or built."""
+        process = self._current_map()
+        if process is None or map_identity(process) == self._built_for:
+            return
+        with self._lock:
+            identity = map_identity(process)
+            if identity != self._built_for:
+                log.info("the active process map changed (%s); updating the knowledge index", identity)
+                build_index(self.settings, process, embeddings=store.embeddings)
+                self._built_for = identity
 
     def _query(self, store: Chroma, vector: list[float], k: int, where: dict | None) -> list[Passage]:
         from chromadb.errors import NotFoundError
@@ -130,10 +151,16 @@ class Retriever:
             if self._process_map is None:
                 raise ConfigError("the knowledge index is empty or was built with another embedding model; "
                                   "run `stagecoach index`")
-            process = self._process_map() if callable(self._process_map) else self._process_map
+            process = self._current_map()
             log.info("building the knowledge index (%s)", "empty" if built_with in (None, model) else
                      f"built with {built_with}, now {model}")
             build_index(self.settings, process, embeddings=embeddings)
+        process = self._current_map()
+        if process is not None:
+            # Built by another process or an earlier run, perhaps from another map: bring it up to date now.
+            if store.built_for() != map_identity(process):
+                build_index(self.settings, process, embeddings=embeddings)
+            self._built_for = map_identity(process)
         # Same configuration and metadata as the store creates, so this never makes a second kind of collection.
         return Chroma(client=store.client, collection_name=COLLECTION, embedding_function=embeddings,
                       collection_configuration=COLLECTION_CONFIGURATION, collection_metadata={MODEL_KEY: model})

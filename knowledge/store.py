@@ -29,6 +29,7 @@ LOCK_FILE = "stagecoach.lock"
 # Cosine distance; in Chroma 1.x index settings go in ``configuration`` (metadata is ours).
 COLLECTION_CONFIGURATION: dict[str, Any] = {"hnsw": {"space": "cosine"}}
 MODEL_KEY = "embedding_model"
+MAP_KEY = "process_map"  # which map (name, version, checksum) the map's chunks were built from
 
 _STORES: dict[str, KnowledgeStore] = {}
 _STORES_LOCK = threading.Lock()
@@ -74,6 +75,17 @@ class KnowledgeStore:
         """The embedding model the collection was built with; None when there is no collection."""
         existing = self._existing()
         return (existing.metadata or {}).get(MODEL_KEY) if existing is not None else None
+
+    def built_for(self) -> str | None:
+        """The map (``map_identity``) the collection was last built from; None when unknown or no collection."""
+        existing = self._existing()
+        return (existing.metadata or {}).get(MAP_KEY) if existing is not None else None
+
+    def mark_built_for(self, model: str, process_map: str) -> None:
+        """Record that the collection holds ``process_map``'s chunks (Chroma replaces metadata whole)."""
+        existing = self._existing()
+        if existing is not None:
+            existing.modify(metadata={MODEL_KEY: model, MAP_KEY: process_map})
 
     def close(self) -> None:
         """Release the client and, in embedded mode, the directory lock."""

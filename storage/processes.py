@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from storage.models import Deal, DealStatus, ProcessVersion, StageChange
@@ -12,6 +13,19 @@ from storage.models import Deal, DealStatus, ProcessVersion, StageChange
 
 def active_process_row(*, session: Session) -> ProcessVersion | None:
     return session.exec(select(ProcessVersion).where(ProcessVersion.active == True)).first()  # noqa: E712
+
+
+_ACTIVE_ID = select(ProcessVersion.id).where(ProcessVersion.active == True)  # noqa: E712
+
+
+def active_process_id(*, engine: Engine) -> int | None:
+    """The id of the active map's row (a new id each time a map is loaded); None on a fresh database.
+
+    On a bare connection rather than a session: it runs on every read of the active map (about 0.15 ms on
+    SQLite, a quarter of a session's round trip).
+    """
+    with engine.connect() as connection:
+        return connection.execute(_ACTIVE_ID).scalar()
 
 
 def open_deal_counts_by_stage(*, session: Session) -> dict[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -114,7 +115,7 @@ def _chat_loop(coach: Coach, viewer: Viewer, now: datetime, suggestions: list[st
 
 def _piped_questions() -> Iterator[str]:
     """Non-empty lines of standard input, up to an ``exit`` or ``quit`` line."""
-    for line in click.get_text_stream("stdin"):
+    for line in sys.stdin:
         question = line.strip()
         if question.lower() in {"exit", "quit"}:
             return

@@ -287,10 +287,12 @@ def test_a_long_section_is_split_into_parts_the_model_can_read_whole(settings, n
     assert "\n\n".join(text for _, text in parts) == "\n\n".join(paragraphs)
 
 
-def test_a_stage_section_naming_no_stage_of_the_map_is_kept_without_a_stage_and_logged(settings, notes, caplog):
+def test_a_stage_section_naming_no_stage_of_the_map_is_left_out_and_logged(settings, notes, caplog):
     _, playbooks = notes
-    (playbooks / "negotiate.md").write_text("# Negotiation\n\n## Stage: Negotiate\n\nTrade, never give.\n")
+    (playbooks / "negotiate.md").write_text("# Negotiation\n\n## Stage: Negotiate\n\nTrade, never give.\n\n"
+                                           "## Stage: Close\n\nAsk for the signature.\n")
     build_index(settings, PROCESS)
-    meta = stored(settings)["playbooks/negotiate.md#Stage: Negotiate"]
-    assert meta["stage_key"] == "" and meta["kind"] == "playbook"
+    sections = stored(settings)
+    assert "playbooks/negotiate.md#Stage: Negotiate" not in sections  # advice for a stage this map lacks
+    assert sections["playbooks/negotiate.md#Stage: Close"]["stage_key"] == "close"
     assert "names no stage of the map" in caplog.text and "Negotiate" in caplog.text
