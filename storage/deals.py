@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -98,11 +98,17 @@ def reps_with_role(*, session: Session, role: Role) -> list[Rep]:
     return list(session.exec(select(Rep).where(Rep.role == role)).all())
 
 
-def open_deals_for(*, session: Session, viewer: Viewer, owner_id: int | None = None) -> list[Deal]:
-    """Open deals the viewer may see, optionally of one owner, biggest first."""
+def open_deals_for(*, session: Session, viewer: Viewer, owner_id: int | None = None, stage_key: str | None = None,
+                   closing_between: tuple[date, date] | None = None) -> list[Deal]:
+    """Open deals the viewer may see, biggest first; optionally of one owner, in one stage, or with a close
+    date in ``closing_between`` (both days included)."""
     query = select(Deal).where(Deal.status == DealStatus.open, viewer.deal_filter())
     if owner_id is not None:
         query = query.where(Deal.owner_id == owner_id)
+    if stage_key is not None:
+        query = query.where(Deal.stage_key == stage_key)
+    if closing_between is not None:
+        query = query.where(Deal.close_date >= closing_between[0], Deal.close_date <= closing_between[1])
     return list(session.exec(query.order_by(Deal.amount.desc(), Deal.id)).all())  # type: ignore[attr-defined]
 
 

@@ -158,17 +158,12 @@ class Coach:
         if resolution.matches and _TOLD.match(masked):
             return Understanding("record", None, resolution.matches, stage=stage, rule="the buyer told us")
         route = self.router.route(masked)
-        plainly_elsewhere = route.intent == "off_topic" and route.score >= OFF_TOPIC_SURE  # "a joke about penguins"
-        if mentioned and not plainly_elsewhere:  # a deal we can't match ("next on Ghostbusters") reads as any deal's would
-            placed = placed_like_a_deal(question, mentioned)
-            guess = self.router.route(mask_words(masked, placed or mentioned, DEAL_PLACEHOLDER))
-            deal_intents = self._deal_intents()
-            # Read so where a name stands, where the router leans to a question about one deal but is unsure,
-            # or where, read so, the question is plainly one about a deal ("what's blocking Umbrella").
-            if guess.closeness > route.closeness and (
-                    placed or (not route.confident and route.intent in deal_intents)
-                    or (guess.confident and guess.intent in deal_intents)):
-                route = guess
+        if mentioned and not self._clear_without_the_name(route):
+            # A deal we can't match ("next on Ghostbusters", "what's the status of Wonka") reads as any deal's
+            # name would: where a name stands, or else all the unexplained words.
+            guess = self.router.route(mask_words(masked, placed_like_a_deal(question, mentioned) or mentioned,
+                                                 DEAL_PLACEHOLDER))
+            route = guess if guess.closeness > route.closeness else route  # the reading more like the examples
         intent = route.intent
         if (looks_like_pipeline_question(question) and not resolution.matches
                 and not (route.confident and _about_people(intent, question))
@@ -391,6 +386,14 @@ class Coach:
         deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=deal_id)
         return deal_ref(deal_store.deal_state(session=session, deal=deal))
 
+    @staticmethod
+    def _clear_without_the_name(route: Route) -> bool:
+        """The question reads plainly as typed, so words the coach doesn't know change nothing: "any advice on
+        negotiating discounts" stays a selling question, "tell me a joke about penguins" stays outside selling."""
+        if route.intent == "off_topic":
+            return route.score >= OFF_TOPIC_SURE
+        return route.confident and route.closeness >= NOTHING_CLOSE
+
     def _deal_intents(self) -> set[str]:
         return {name for name, intent in all_intents().items() if intent.needs_deal}
 
@@ -408,11 +411,12 @@ def _build_router(model: str, cache_dir) -> Router:
 
 
 # The router's probability above which a question with unknown words is outside selling whatever the words
-# name: "tell me a joke about penguins" (1.0), "capital of australia" (0.94), not "what's blocking Umbrella" (0.45).
-OFF_TOPIC_SURE = 0.8
+# name: "tell me a joke about penguins" (1.0), "capital of australia" (0.94); not "why does Umbrella look so
+# bad" (0.84), "what's the status of Wonka" (0.40).
+OFF_TOPIC_SURE = 0.9
 
 # Where one message holds two questions: "whats overdue and what should i do on globex", "x? y".
-_SPLIT = re.compile(r"\?\s+(?=\S)|\s*;\s*|,?\s+(?:and|also|plus|&)\s+(?=(?:what|which|how|why|who|where|when|is|are|can|could|"
+_SPLIT = re.compile(r"\?\s+(?=\S)|\s*;\s*|,?\s+(?:and|also|plus|&)(?:\s+then)?\s+(?=(?:what|which|how|why|who|where|when|is|are|can|could|"
                     r"should|do|does|draft|write|prep|show|list|give|tell|any)\b)", re.I)
 
 
@@ -422,15 +426,20 @@ def _clauses(question: str) -> list[str]:
     return parts if len(parts) == 2 and all(len(p.split()) >= 2 for p in parts) else [question]
 
 
+_PERSONAL = re.compile(r"\b(?:i|i'm|im|my|me|mine|am)\b", re.I)  # "how many deals have I won" is a scorecard
+
+
 def _about_people(intent: str, question: str) -> bool:
     """A ranking of people, or a person's results, though it uses pipeline words ("who has the biggest
     pipeline", "my win rate"); a question that says "pipeline" about one person is a pipeline report."""
-    return intent == "team_ranking" or (intent == "scorecard" and not PIPELINE_WORD.search(question))
+    return intent == "team_ranking" or (intent == "scorecard" and not PIPELINE_WORD.search(question)
+                                        and bool(_PERSONAL.search(question) or names_someone(question)))
 
 
 @cache
 def _example_words() -> frozenset[str]:
     """Every word of every router example: words a question shares with them are not a deal's name."""
-    from bot.coach.router import normalize
+    from bot.coach.router import SHORTHAND, normalize
 
-    return frozenset(w for intent in all_intents().values() for e in intent.examples for w in normalize(e).split())
+    words = {w for intent in all_intents().values() for e in intent.examples for w in normalize(e).split()}
+    return frozenset(words | SHORTHAND.keys())  # "rn", "fu": spelled out before routing

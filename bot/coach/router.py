@@ -42,7 +42,7 @@ NOTHING_CLOSE = 0.25  # under this no phrasing is alike at all: the question is 
 TRIGRAM = 3
 
 # Shorthand reps type, spelled out so both the model and the trigrams read it.
-_SHORTHAND = {
+SHORTHAND = {
     "fu": "follow-up", "fus": "follow-ups", "f/u": "follow-up", "opp": "deal", "opps": "deals", "oppty": "deal",
     "tmrw": "tomorrow", "tmr": "tomorrow", "2day": "today", "pls": "please", "plz": "please", "rn": "right now",
     "u": "you", "r": "are", "ur": "your", "wat": "what", "wht": "what", "whats": "what is", "hows": "how is",
@@ -56,7 +56,7 @@ Embed = Callable[[list[str]], np.ndarray]
 
 def normalize(text: str) -> str:
     """Lowercase words with shorthand spelled out; punctuation dropped."""
-    words = [_SHORTHAND.get(word, word) for word in _TOKEN.findall(text.lower().replace("’", "'"))]
+    words = [SHORTHAND.get(word, word) for word in _TOKEN.findall(text.lower().replace("’", "'"))]
     return " ".join(words)
 
 

@@ -1,14 +1,18 @@
-"""A list of open deals: the asker's own, or (for a manager) a teammate's."""
+"""A list of open deals: the asker's own, a manager's team's or a teammate's; in a stage, or closing soon."""
 
 from __future__ import annotations
+
+import re
+from datetime import date, timedelta
 
 from bot.coach import composer
 from bot.coach.intents.base import Ask, Intent
 from bot.coach.people import is_self, person_mentioned, visible_person
 from bot.coach.types import CoachAnswer
+from bot.coach.wording import local_today
 from bot.text import money
 from storage import deals as deal_store
-from storage.models import Role
+from storage.models import Rep, Role
 
 SHOWN = 15
 
@@ -16,7 +20,10 @@ SHOWN = 15
 def handle(ask: Ask) -> CoachAnswer:
     viewer = ask.viewer
     named = person_mentioned(ask.question)
+    # A rep's list is their own; a manager's is the team's unless they ask for theirs or a teammate's.
     owner_id, whose = viewer.rep_id, "your"
+    if viewer.role != Role.rep and not _MINE.search(ask.question):
+        owner_id, whose = None, "your team's"
     if named and not is_self(viewer, named):
         if viewer.role == Role.rep:  # the same words whoever was named, so nothing says whether they exist
             return CoachAnswer("I can only show you your own deals. Ask “show me my deals” for yours.", "deal_list_denied")
@@ -24,17 +31,58 @@ def handle(ask: Ask) -> CoachAnswer:
         if person is None:
             return CoachAnswer(f"I can't find “{named}” among the people you can see.", "not_found")
         owner_id, whose = person.id, f"{person.name}'s"
-    deals = deal_store.open_deals_for(session=ask.session, viewer=viewer, owner_id=owner_id)
+    stage = ask.stage
+    closing = _closing_window(ask)
+    if closing and stage:  # "closing next month" names no stage, though one is called Close
+        stage = ask.coach.stage_named(_CLOSING.sub(" ", ask.question))
+    deals = deal_store.open_deals_for(session=ask.session, viewer=viewer, owner_id=owner_id,
+                                      stage_key=stage.key if stage else None,
+                                      closing_between=closing[1:] if closing else None)
+    which = "".join([f" in {stage.name}" if stage else "", f" closing {closing[0]}" if closing else ""])
+    data = {"deals": [d.external_id for d in deals], "stage": stage.key if stage else None,
+            "closing": [day.isoformat() for day in closing[1:]] if closing else None}
     if not deals:
-        return CoachAnswer(f"No open deals in {whose} name right now.", "deal_list", data={"deals": []})
-    lines = [f"*{whose.capitalize() if whose == 'your' else whose} open deals* ({len(deals)}), biggest first:"]
+        return CoachAnswer(f"No open deals in {whose} name{which} right now.", "deal_list", data=data)
+    title = f"{whose[0].upper()}{whose[1:]} open deals{which}"
+    lines = [f"*{title}* ({len(deals)}), biggest first:"]
     for deal in deals[:SHOWN]:
-        stage = ask.process.stage(deal.stage_key)
-        lines.append(f"• *{composer.deal_heading(deal)}* — {stage.name if stage else deal.stage_key}, "
-                     f"{money(deal.amount)}")
+        stage_of = ask.process.stage(deal.stage_key)
+        owner = f", {_owner_name(ask, deal)}" if owner_id is None else ""
+        lines.append(f"• *{composer.deal_heading(deal)}* — {stage_of.name if stage_of else deal.stage_key}, "
+                     f"{money(deal.amount)}{owner}")
     if len(deals) > SHOWN:
         lines.append(f"…and {len(deals) - SHOWN} more.")
-    return CoachAnswer("\n".join(lines), "deal_list", data={"deals": [d.external_id for d in deals]})
+    return CoachAnswer("\n".join(lines), "deal_list", data=data)
+
+
+_MINE = re.compile(r"\b(?:my|mine|i|i'm|im|i've|me)\b", re.I)
+_CLOSING = re.compile(r"\bclos(?:e|es|ing)\b.*?\b(this|next)\s+(week|month|quarter)\b", re.I)
+
+
+def _closing_window(ask: Ask) -> tuple[str, date, date] | None:
+    """"closing this month", "close next week": the words and the days they span, in the asker's time zone."""
+    match = _CLOSING.search(ask.question)
+    if match is None:
+        return None
+    which, unit = match.group(1).lower(), match.group(2).lower()
+    today = local_today(ask.now, ask.viewer.timezone)
+    if unit == "week":
+        start = today - timedelta(days=today.weekday()) + timedelta(weeks=which == "next")
+        return f"{which} week", start, start + timedelta(days=6)
+    months = 3 if unit == "quarter" else 1
+    first = date(today.year, today.month - (today.month - 1) % months, 1)
+    if which == "next":
+        first = _add_months(first, months)
+    return f"{which} {unit}", first, _add_months(first, months) - timedelta(days=1)
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    return date(day.year + month // 12, month % 12 + 1, 1)
+
+
+def _owner_name(ask: Ask, deal) -> str:
+    return ask.session.get(Rep, deal.owner_id).name
 
 
 INTENT = Intent(
@@ -46,12 +94,27 @@ INTENT = Intent(
         "show me my deals", "list my deals", "what deals do i have", "my open deals", "list my open opportunities",
         "what's in my book", "what deals does bob have", "show me bob's deals", "list alice's open deals",
         "which deals is carla working on", "what is jordan lee working on", "show me jordan lee's deals",
-        "all my deals please", "what am i working on", "which deals are mine", "show me the deals of my reps",
+        "what am i working on", "which deals are mine", "show me the deals of my reps",
         "deals owned by bob", "what's on bob's plate", "give me a list of my accounts", "what accounts do i own",
         "my deals pls", "list opps", "show all my opps", "what deals is sam on", "priya's deals",
         "pull up bob's open opps", "which accounts does jordan own", "what's in carla's book",
         "list every open deal i own", "show me everything i'm working", "gimme my deal list",
         "what opportunities do i have open", "list the deals sam owns", "all open opps for priya",
         "deals assigned to me", "show my accounts",
+        # Written by a second author, to widen the vocabulary and sharpen look-alike intents.
+        "what deals are in validate", "list deals in negotiation", "which deals are closing this month",
+        "which deals are set to close before quarter end", "show all deals in proposal",
+        "which of my deals are in discovery", "which deals are in commit right now", "opps in the demo stage",
+        "show me everything bob has in proposal", "my deals closing in q4", "enumerate carla's deals",
+        "what accounts is jordan lee carrying", "show me my book of business", "which deals am i the owner of",
+        "show deals owned by my team", "list all the team's open opps",
+        "give me a list of deals closing by end of month", "which deals have a close date this week",
+        "deals in qualification pls", "what deals do we have in close", "show me every deal in commit for my team",
+        "names of my open deals", "what opps does mike have open", "lemme see my deals", "roster of my deals",
+        "what deals am i carrying rn", "which deals are at the proposal stage",
+        "list priya's deals closing this quarter", "what deals is bob working in discovery",
+        "show me all open deals over 100k", "any deals of mine in negotiation?",
+        "pull the list of deals in validate for carla", "my accounts list pls", "list every deal my reps own",
+        "i'm taking over sam's territory next week so can you show me which deals he has open and what stage each one is sitting in",
     ),
 )

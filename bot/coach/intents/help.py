@@ -36,8 +36,8 @@ INTENT = Intent(
     summary="what I can do",
     handle=handle,
     examples=(
-        "help", "what can you do", "how does this work", "what can i ask you", "what do you know",
-        "commands", "who are you", "how do i use you", "what are you for", "show me what you can do",
+        "help", "how does this work", "what can i ask you", "what do you know",
+        "commands", "who are you", "how do i use you", "show me what you can do",
         "hi", "hello", "hey there", "what kind of questions can you answer", "menu", "options",
         "i'm new, where do i begin with this bot", "what is stagecoach", "what is this bot", "what's this tool for",
         "what are your features", "how do i use this",
@@ -49,5 +49,15 @@ INTENT = Intent(
         "are you a bot",
         "docs", "tutorial", "faq", "what commands are there", "how to use this thing",
         "sup", "hiya", "hey bot", "hi stagecoach, what can you do",
+        # Written by a second author, to widen the vocabulary and sharpen look-alike intents.
+        "what's this", "how do i talk to you", "what questions work best with you", "show help", "hey, new here",
+        "how does stagecoach work", "can you explain what you do", "what should i use you for", "usage",
+        "list your skills", "what are the things you can help me with", "are there commands i should know",
+        "i don't know how to use this", "give me some sample prompts", "how do i ask you about a deal", "heyyy",
+        "howdy", "gm", "what does this app do", "what are you good at", "stagecoach help", "/help",
+        "um how does this thing work", "is there a user guide", "what sorts of things do u handle",
+        "first time using this, what do i do", "what do i type", "capabilities?", "what topics do you cover",
+        "explain yourself", "what's your purpose", "teach me how to use you", "intro pls", "hi again",
+        "my manager told me to try this bot for my deals but i have no clue what it does or what i'm supposed to ask it, can you give me a rundown",
     ),
 )

@@ -5,13 +5,16 @@ from __future__ import annotations
 from bot.coach import composer
 from bot.coach.intents.base import Ask, Intent
 from bot.coach.intents.help import capabilities
+from bot.coach.router import normalize
 from bot.coach.types import Citation, CoachAnswer
 
 PASSAGES_FOR_QUESTIONS = 3
 
 
 def handle(ask: Ask) -> CoachAnswer:
-    passages = ask.passages(ask.question, k=PASSAGES_FOR_QUESTIONS)
+    # Searched with the text the router read (lowercase, shorthand spelled out): its embedding is then
+    # already computed, and "how do i handle a fu w/ no reply" reads as "follow-up with".
+    passages = ask.passages(normalize(ask.question), k=PASSAGES_FOR_QUESTIONS)
     if not passages:  # nothing relevant enough: say so rather than paste something unrelated
         answer = capabilities(ask, "I don't know that one: nothing in the methodology notes or playbooks is about it. "
                                    "Here's what I can do:")
@@ -42,5 +45,23 @@ INTENT = Intent(
         "how do i negotiate with procurement", "what is bant", "how do i get a meeting with the cfo",
         "how to ask for the sale", "how do i handle 'we're happy with our current vendor'",
         "objection handling tips for budget", "how do i build rapport with a buyer",
+        # Written by a second author, to widen the vocabulary and sharpen look-alike intents.
+        "how do i handle 'we need to think about it'", "best way to multithread into a big account",
+        "how do i coach a rep who can't close", "tips for running a forecast call",
+        "how should i decide what goes in commit vs best case in my forecast", "what's a good closing technique",
+        "give me examples of implication questions", "how do i position against a cheaper competitor",
+        "procurement wants 20% off, how do i hold price", "how to negotiate a discount without giving away margin",
+        "what's the p in meddpicc", "how do i test a champion", "cold email tips",
+        "how to write a good cold outreach message", "when should i qualify out of a deal",
+        "how do i get a buyer to admit the pain", "how do i ask better discovery questions",
+        "what's a challenger commercial teaching pitch", "how to handle 'it's not a priority right now'",
+        "how do i sell to a buying committee", "what to do when your champion has no real power",
+        "how do i handle the 'just send me pricing' brush-off", "trade-off tactics for negotiating",
+        "how do i keep a deal from dying in procurement", "how do i build value before talking price",
+        "what makes a good value proposition", "how do i coach my team on discovery",
+        "how do i open a cold call without sounding salesy", "how do you sell against the status quo",
+        "how should i respond to 'your competitor is cheaper'", "how do i get a champion to sell internally for me",
+        "what is gap selling", "sandler pain funnel?", "how do i ask for referrals",
+        "a lot of my buyers ask for a free pilot before they'll commit to anything, is that a good idea or how do i push back without losing them",
     ),
 )
