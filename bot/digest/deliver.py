@@ -24,6 +24,7 @@ from bot.digest.blocks import message_for
 from bot.digest.types import Digest, Due, Recipient
 from bot.runtime import Runtime
 from bot.slack.blocks import Message
+from bot.slack.delivery import send
 from storage import digest as store
 from storage.digest import StaleReservation
 from storage.timeutil import zone
@@ -201,8 +202,9 @@ def _post(client: WebClient, person: Recipient, message: Message) -> tuple[str, 
     """
     for round_ in range(RATE_LIMIT_ROUNDS + 1):
         try:
-            response = client.chat_postMessage(channel=person.slack_user_id, **message.as_kwargs(),
-                                               unfurl_links=False, unfurl_media=False)
+            # Blocks Slack refuses anyway: the digest goes as text (``send`` logs the blocks).
+            response = send(client.chat_postMessage, channel=person.slack_user_id, **message.as_kwargs(),
+                            unfurl_links=False, unfurl_media=False)
             return response["channel"], response["ts"]
         except SlackApiError as exc:
             if getattr(exc.response, "status_code", None) != 429 or round_ == RATE_LIMIT_ROUNDS:
