@@ -8,7 +8,7 @@ from sqlmodel import select
 from bot.deal_actions import DEAL_NOT_FOUND
 from bot.digest.blocks import COACH_ME, DONE, SNOOZE_WEEK
 from bot.slack import ids
-from storage.models import Activity, AnswerFeedback, CriterionCheck, FollowUp, StageChange
+from storage.models import Activity, AnswerFeedback, CriterionCheck, Deal, FollowUp, StageChange
 
 FOLLOWUP_NOT_FOUND = "I can't find that follow-up among the deals you can see."
 
@@ -94,6 +94,8 @@ def test_advancing_with_unmet_criteria_asks_for_a_reason_and_records_it(slack):
     [move] = _rows(slack, StageChange, deal_id=globex.id)
     assert (move.from_stage, move.to_stage, move.override_reason, move.changed_by_id) == (
         "validate", "close", "CFO fast-tracked it", alice.id)
+    [deal] = _rows(slack, Deal, id=globex.id)
+    assert (deal.stage_key, deal.stage_entered_at) == ("close", move.changed_at)  # the deal itself moved
 
 
 def test_advancing_with_every_criterion_met_moves_at_once(slack):
@@ -108,6 +110,7 @@ def test_advancing_with_every_criterion_met_moves_at_once(slack):
     assert "Moved Hooli analytics to Validate" in told["text"]
     [move] = _rows(slack, StageChange, deal_id=hooli.id)
     assert move.override_reason is None and move.changed_by_id == alice.id
+    assert _rows(slack, Deal, id=hooli.id)[0].stage_key == "validate"
 
 
 def test_follow_ups_are_set_with_a_date_picker_and_completed_with_a_button(slack):
