@@ -128,16 +128,21 @@ def test_the_planted_playbook_is_retrieved_for_the_question(retriever):
     assert PLANTED_SECTION in [(p.source, p.section) for p in hits]
 
 
-@pytest.mark.parametrize("question", [PRICING, "how do I handle pricing pushback?"])
-def test_a_retrieved_planted_playbook_is_shown_as_a_cited_quote_and_not_followed(runtime, floor, retriever, question):
+def test_a_retrieved_planted_playbook_is_shown_as_a_cited_quote_and_not_followed(runtime, floor, retriever):
+    question = "how do I handle pricing pushback?"
     assert PLANTED_SECTION in [(p.source, p.section) for p in retriever.search(question, k=4)]  # it is retrieved
     answer = Coach(runtime, retriever=retriever).ask(floor.viewer(floor.alice), question, now=NOW)
+    assert answer.intent == "methodology" and PLANTED_SECTION in [(c.source, c.section) for c in answer.citations]
     assert_nothing_hidden(answer.text)
-    # Where the planted text shows at all, it is inside the excerpt under its own cited title, never the coach's voice.
-    for line in answer.text.splitlines():
-        if INJECTION in line:
-            assert line.startswith(("*Pricing objections (field notes)", "💡 *Pricing objections (field notes)"))
-            assert PLANTED_SECTION in [(c.source, c.section) for c in answer.citations]
+    # The planted text shows only inside the excerpt under its own cited title, never in the coach's voice.
+    quoted = [line for line in answer.text.splitlines() if INJECTION in line]
+    assert quoted and all(line.startswith("*Pricing objections (field notes) — Pricing pushback:*") for line in quoted)
+
+
+def test_a_deal_question_that_retrieves_the_planted_playbook_lists_nothing_hidden(runtime, floor, retriever):
+    assert PLANTED_SECTION in [(p.source, p.section) for p in retriever.search(PRICING, k=4)]  # it is retrieved
+    answer = Coach(runtime, retriever=retriever).ask(floor.viewer(floor.alice), PRICING, now=NOW)
+    assert_nothing_hidden(answer.text)  # whichever way the question is routed
 
 
 def test_a_retrieved_planted_playbook_obeyed_by_the_model_never_reaches_the_rep(runtime, floor, retriever):
