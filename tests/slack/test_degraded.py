@@ -1,5 +1,5 @@
-"""When Slack or the database misbehaves: a rate-limited ``response_url``, an answer that fails outright,
-and a digest whose reservation or record is refused.
+"""When Slack or the database misbehaves: a stream that will not start or stop, a rate-limited
+``response_url``, an answer that fails outright, and a digest whose reservation or record is refused.
 
 Slack's failures are scripted on the emulator; the database's are real refusals (a trigger that raises),
 so no code of ours is replaced.
@@ -17,6 +17,8 @@ from bot.digest.deliver import deliver_due
 from bot.slack.answering import SORRY
 from bot.slack.client import make_client
 from storage.models import DigestDelivery
+from tests.slack.harness import GLOBEX_PLAN, llm_coach, make_slack
+from tests.utils.openai_server import FakeOpenAI
 from tests.utils.slack_emulator import SlackEmulator
 
 
@@ -42,6 +44,37 @@ def refused(runtime, table: str, operation: str):
             db.execute(text(f"DROP TRIGGER {name} ON {table}" if postgres else f"DROP TRIGGER {name}"))
             if postgres:
                 db.execute(text(f"DROP FUNCTION {name}()"))
+
+
+LLM_REPLY = ("First, send the pricing recap — it is overdue. Then draft the written success criteria with the "
+             "champion and get the buyer to confirm them <in writing> & on email.")
+THREAD = "1700007000.0"  # Slack streams into threads only
+
+
+def _ask_in_a_thread(slack, floor):
+    slack.dm(floor.alice, "what should I do next on Globex?", ts="1700007001.0", thread_ts=THREAD)
+
+
+def test_a_stream_that_will_not_start_becomes_a_plain_answer(runtime, floor, team_channel):
+    with FakeOpenAI(default_reply=LLM_REPLY, default_tool_reply=GLOBEX_PLAN) as llm, \
+            make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack:
+        slack.emulator.script("chat.startStream", {"ok": False, "error": "not_allowed_token_type"})
+        _ask_in_a_thread(slack, floor)
+        [post] = slack.emulator.wait_for("chat.postMessage", timeout=30)
+        assert post["thread_ts"] == THREAD and "pricing recap" in post["text"]
+        methods = slack.emulator.methods()
+        assert "chat.startStream" in methods  # tried, refused
+        assert "chat.appendStream" not in methods and "chat.stopStream" not in methods
+
+
+def test_a_stream_that_will_not_stop_is_followed_by_the_whole_answer(runtime, floor, team_channel):
+    with FakeOpenAI(default_reply=LLM_REPLY, default_tool_reply=GLOBEX_PLAN) as llm, \
+            make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack:
+        slack.emulator.script("chat.stopStream", {"ok": False, "error": "message_not_in_streaming_state"})
+        _ask_in_a_thread(slack, floor)
+        [post] = slack.emulator.wait_for("chat.postMessage", timeout=30)
+        assert post["thread_ts"] == THREAD and "pricing recap" in post["text"]
+        assert slack.emulator.calls_to("chat.startStream")  # it did start; the whole answer follows it
 
 
 def test_a_rate_limited_response_url_is_retried_after_retry_after(slack):
