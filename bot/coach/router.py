@@ -80,19 +80,27 @@ class Route:
 
 
 class _Trigrams:
-    """Character-trigram TF-IDF vectors over the examples' vocabulary, unit length."""
+    """Character-trigram TF-IDF vectors over the examples' vocabulary, unit length.
+
+    The examples' matrix is sparse (each phrasing has a few dozen of thousands of trigrams): dense, it
+    would be the largest thing the router holds.
+    """
 
     def __init__(self, texts: Sequence[str]):
+        from scipy.sparse import csr_matrix, diags
+
         grams = [self._grams(t) for t in texts]
         vocabulary = sorted({g for gs in grams for g in gs})
         self.index = {g: i for i, g in enumerate(vocabulary)}
-        counts = np.zeros((len(texts), len(vocabulary)), dtype=np.float32)
-        for row, gs in enumerate(grams):
-            for g in gs:
-                counts[row, self.index[g]] += 1
-        document_frequency = (counts > 0).sum(axis=0)
+        rows = [row for row, gs in enumerate(grams) for _ in gs]
+        columns = [self.index[g] for gs in grams for g in gs]
+        counts = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)),
+                            shape=(len(texts), len(vocabulary)))  # repeated trigrams add up
+        document_frequency = np.bincount(counts.indices, minlength=len(vocabulary))
         self.idf = np.log((1 + len(texts)) / (1 + document_frequency)).astype(np.float32) + 1
-        self.matrix = self._unit(counts * self.idf)
+        weighted = counts @ diags(self.idf)
+        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+        self.matrix = (diags(1 / np.where(norms == 0, 1, norms)) @ weighted).tocsr().astype(np.float32)
 
     @staticmethod
     def _grams(text: str) -> list[str]:
@@ -144,8 +152,8 @@ class Router:
         if embed is not None:
             self._embeddings = _cached(texts, model, embed, cache_dir) if cache_dir else embed(texts)
         key = _key(model, *texts, *self.labels, f"C={REGULARISATION_C}", f"trigrams={TRIGRAM_WEIGHT}")
-        self._weights, self._bias = _cached_fit(
-            key, cache_dir, lambda: _fit(self._features(self._embeddings, self._trigrams.matrix), labels, self.intents))
+        self._weights, self._bias = _cached_fit(key, cache_dir, lambda: _fit(
+            self._features(self._embeddings, self._trigrams.matrix.toarray()), labels, self.intents))
 
     def route(self, question: str) -> Route:
         text = normalize(question)

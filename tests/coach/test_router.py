@@ -47,3 +47,16 @@ def test_example_vectors_are_computed_once_per_model_and_examples(tmp_path):
     Router({**EXAMPLES, "help": ["what can you do"]}, counting, cache_dir=tmp_path, model="m")
     assert calls == [4, 4, 5]  # another model or other examples: embedded afresh
     assert not list(tmp_path.glob("*.tmp"))
+    assert len(list(tmp_path.glob("router-fit-*.npz"))) == 3  # a classifier per model and examples
+
+
+def test_the_trained_classifier_is_kept_per_examples_and_labels(tmp_path):
+    Router(EXAMPLES, bag_of_words, cache_dir=tmp_path, model="m")
+    (saved,) = tmp_path.glob("router-fit-*.npz")
+    written = saved.stat().st_mtime_ns
+    again = Router(EXAMPLES, bag_of_words, cache_dir=tmp_path, model="m")
+    assert saved.stat().st_mtime_ns == written and len(list(tmp_path.glob("router-fit-*.npz"))) == 1
+    assert again.route("where do i start").intent == "focus"
+    relabelled = {"deal_plan": EXAMPLES["focus"], "focus": EXAMPLES["deal_plan"]}  # same texts, other labels
+    assert Router(relabelled, bag_of_words, cache_dir=tmp_path, model="m").route("where do i start").intent == "deal_plan"
+    assert len(list(tmp_path.glob("router-fit-*.npz"))) == 2
