@@ -82,16 +82,18 @@ def test_log_activity_button_and_modal(slack, who):
     rep, globex = person(slack, who), slack.floor.globex
     before = _rows(slack, Activity, deal_id=globex.id)
     slack.click(rep, ids.LOG_ACTIVITY, str(globex.id))
-    submitted = _submit(slack, rep, ids.ACTIVITY_VIEW, globex.id, {
-        ids.ACTIVITY_INPUT: {"type": "static_select", "selected_option": None}, ids.NOTE_INPUT: _text("Called the CFO")})
-    if who == "owner":
+    if who == "owner":  # the modal opens first; the form is sent from it
         [opened] = slack.emulator.wait_for("views.open")
+        submitted = _submit(slack, rep, ids.ACTIVITY_VIEW, globex.id, {
+            ids.ACTIVITY_INPUT: {"type": "static_select", "selected_option": None}, ids.NOTE_INPUT: _text("Called the CFO")})
         assert opened["view"]["callback_id"] == ids.ACTIVITY_VIEW and "Globex" in json.dumps(opened["view"])
         assert submitted.json()["response_action"] == "update"
         [row] = _rows(slack, Activity, note="Called the CFO")
         assert (row.deal_id, row.rep_id) == (globex.id, rep.id)
         return
     _refused(slack, who)
+    submitted = _submit(slack, rep, ids.ACTIVITY_VIEW, globex.id, {
+        ids.ACTIVITY_INPUT: {"type": "static_select", "selected_option": None}, ids.NOTE_INPUT: _text("Called the CFO")})
     _modal_refused(submitted, who, ids.NOTE_INPUT)
     assert _rows(slack, Activity, deal_id=globex.id) == before
 
@@ -102,17 +104,20 @@ def test_set_followup_button_and_modal(slack, who):
     before = _rows(slack, FollowUp, deal_id=globex.id)
     day = (slack.runtime.now() + timedelta(days=3)).date()
     slack.click(rep, ids.SET_FOLLOWUP, str(globex.id))
-    submitted = _submit(slack, rep, ids.FOLLOWUP_VIEW, globex.id, {
-        ids.DUE_DATE_INPUT: {"type": "datepicker", "selected_date": day.isoformat()},
-        ids.NOTE_INPUT: _text("Chase the signature")})
-    if who == "owner":
+    if who == "owner":  # the modal opens first; the form is sent from it
         [opened] = slack.emulator.wait_for("views.open")
+        submitted = _submit(slack, rep, ids.FOLLOWUP_VIEW, globex.id, {
+            ids.DUE_DATE_INPUT: {"type": "datepicker", "selected_date": day.isoformat()},
+            ids.NOTE_INPUT: _text("Chase the signature")})
         assert opened["view"]["callback_id"] == ids.FOLLOWUP_VIEW
         assert submitted.json()["response_action"] == "update"
         [row] = _rows(slack, FollowUp, note="Chase the signature")
         assert (row.deal_id, row.created_by_id, row.due_at.date()) == (globex.id, rep.id, day)
         return
     _refused(slack, who)
+    submitted = _submit(slack, rep, ids.FOLLOWUP_VIEW, globex.id, {
+        ids.DUE_DATE_INPUT: {"type": "datepicker", "selected_date": day.isoformat()},
+        ids.NOTE_INPUT: _text("Chase the signature")})
     _modal_refused(submitted, who, ids.DUE_DATE_INPUT)
     assert _rows(slack, FollowUp, deal_id=globex.id) == before
 
@@ -121,17 +126,20 @@ def test_set_followup_button_and_modal(slack, who):
 def test_criterion_button_and_modal(slack, who):
     rep, globex = person(slack, who), slack.floor.globex
     slack.click(rep, ids.MARK_CRITERION, str(globex.id))
-    submitted = _submit(slack, rep, ids.CRITERION_VIEW, globex.id, {
-        ids.CRITERION_INPUT: {"type": "static_select", "selected_option": {"value": "success_criteria_agreed"}},
-        ids.EVIDENCE_INPUT: _text("Signed criteria by email")})
-    if who == "owner":
+    if who == "owner":  # the modal opens first; the form is sent from it
         [opened] = slack.emulator.wait_for("views.open")
+        submitted = _submit(slack, rep, ids.CRITERION_VIEW, globex.id, {
+            ids.CRITERION_INPUT: {"type": "static_select", "selected_option": {"value": "success_criteria_agreed"}},
+            ids.EVIDENCE_INPUT: _text("Signed criteria by email")})
         assert opened["view"]["callback_id"] == ids.CRITERION_VIEW
         assert submitted.json()["response_action"] == "update"
         [row] = _rows(slack, CriterionCheck, deal_id=globex.id, criterion_key="success_criteria_agreed")
         assert (row.checked_by_id, row.evidence) == (rep.id, "Signed criteria by email")
         return
     _refused(slack, who)
+    submitted = _submit(slack, rep, ids.CRITERION_VIEW, globex.id, {
+        ids.CRITERION_INPUT: {"type": "static_select", "selected_option": {"value": "success_criteria_agreed"}},
+        ids.EVIDENCE_INPUT: _text("Signed criteria by email")})
     _modal_refused(submitted, who, ids.CRITERION_INPUT)
     assert _rows(slack, CriterionCheck, deal_id=globex.id, criterion_key="success_criteria_agreed") == []
 
@@ -140,15 +148,16 @@ def test_criterion_button_and_modal(slack, who):
 def test_advance_button_and_override_modal(slack, who):
     rep, globex = person(slack, who), slack.floor.globex
     slack.click(rep, ids.ADVANCE_STAGE, str(globex.id))
-    submitted = _submit(slack, rep, ids.OVERRIDE_VIEW, globex.id, {ids.REASON_INPUT: _text("CFO fast-tracked it")})
-    if who == "owner":
+    if who == "owner":  # the modal opens first; the form is sent from it
         [opened] = slack.emulator.wait_for("views.open")
+        submitted = _submit(slack, rep, ids.OVERRIDE_VIEW, globex.id, {ids.REASON_INPUT: _text("CFO fast-tracked it")})
         assert opened["view"]["callback_id"] == ids.OVERRIDE_VIEW
         assert submitted.json()["response_action"] == "update"
         [move] = _rows(slack, StageChange, deal_id=globex.id)
         assert (move.to_stage, move.changed_by_id, move.override_reason) == ("close", rep.id, "CFO fast-tracked it")
         return
     _refused(slack, who)
+    submitted = _submit(slack, rep, ids.OVERRIDE_VIEW, globex.id, {ids.REASON_INPUT: _text("CFO fast-tracked it")})
     _modal_refused(submitted, who, ids.REASON_INPUT)
     assert _rows(slack, StageChange, deal_id=globex.id) == []
     assert _rows(slack, type(slack.floor.globex), id=globex.id)[0].stage_key == "validate"
