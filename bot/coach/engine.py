@@ -51,6 +51,8 @@ _NO_MODEL_NEEDED = frozenset({"help", "off_topic"})
 # "Globex confirmed budget", "the buyer at globex just agreed...": news to record, however long the rest is.
 _TOLD = re.compile(r"^(?:the )?(?:buyer|cto|ceo|cfo|champion|team|people)?\s*(?:at|from)?\s*acme(?:'s \w+)?\s+(?:just\s+)?"
                    r"(?:confirmed|agreed|signed|named|approved|committed|told us|said yes)\b", re.I)
+# A message that asks rather than tells: how, what, why... first, after the deal's name if it leads.
+_ASKS = re.compile(r"^\W*(?:acme\W+)?(?:how|what|whats|what's|why|which|who|where|when|should i)\b", re.I)
 # A follow-on that only swaps the deal: "and Initech?", "what about hooli", "same for globex".
 _SWAP = re.compile(r"^\s*(?:and|what about|how about|same for|now|ok|okay|also)?\s*acme\s*[?.!]*\s*$", re.I)
 
@@ -157,14 +159,16 @@ class Coach:
             return Understanding("deal_plan", None, resolution.matches, stage=stage, rule="a deal's name alone")
         if resolution.matches and _TOLD.match(masked):
             return Understanding("record", None, resolution.matches, stage=stage, rule="the buyer told us")
-        route = self.router.route(masked)
+        # A question ("Globex: how do I handle their pricing pushback?") is never news to record.
+        ruled_out = ("record",) if _ASKS.match(masked) else ()
+        route = self.router.route(masked, ruled_out=ruled_out)
         if mentioned and not (route.intent == "off_topic" and route.score >= OFF_TOPIC_SURE):
             # A deal we can't match ("next on Ghostbusters", "what's the status of Wonka") reads as any deal's
             # name would: where a name stands, or else all the unexplained words. That reading is taken when
             # the question is unclear as typed, or when it is much more like the examples read so
             # ("a message I can send Umbrella's buyer"); not when plain ("any advice on negotiating discounts").
             guess = self.router.route(mask_words(masked, placed_like_a_deal(question, mentioned) or mentioned,
-                                                 DEAL_PLACEHOLDER))
+                                                 DEAL_PLACEHOLDER), ruled_out=ruled_out)
             gain = guess.closeness - route.closeness
             if gain >= CLOSER_AS_A_DEAL or (gain > 0 and not self._clear_without_the_name(route)):
                 route = guess

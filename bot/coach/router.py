@@ -21,7 +21,7 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,11 +155,15 @@ class Router:
         self._weights, self._bias = _cached_fit(key, cache_dir, lambda: _fit(
             self._features(self._embeddings, self._trigrams.matrix.toarray()), labels, self.intents))
 
-    def route(self, question: str) -> Route:
+    def route(self, question: str, *, ruled_out: Collection[str] = ()) -> Route:
+        """The likeliest intent; ``ruled_out`` names intents an exact rule has excluded."""
         text = normalize(question)
         trigrams = self._trigrams.vector(text)
         meaning = self._embed_question(text) if self._embeddings is not None and self._embed_question else None
         probabilities = self.probabilities(meaning, trigrams)
+        if ruled_out:
+            probabilities = probabilities * np.array([intent not in ruled_out for intent in self.intents])
+            probabilities = probabilities / max(float(probabilities.sum()), 1e-9)
         order = np.argsort(-probabilities, kind="stable")
         best, second = int(order[0]), (int(order[1]) if len(order) > 1 else None)
         return Route(self.intents[best], float(probabilities[best]),

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.model
 
 GLOBEX_BODY = """Hi Globex Corporation team,
 
-Following up on our last exchange on Saturday, Nov 14 (ran tech review).
+Following up on our last exchange on Saturday, Nov 14.
 One thing would help us plan the next step: could you agree on written success criteria?
 
 Would Monday, Nov 23 work for a short call to go through it together?
@@ -64,11 +64,12 @@ def test_dates_are_the_askers_calendar_and_the_draft_is_signed_by_the_deals_owne
 
     # Tokyo: Thursday + 2 = Saturday, so Monday Nov 23; the tech review (Nov 14 15:00 UTC) was Sunday there.
     assert mine.data["proposed_date"] == "2026-11-23"
-    assert "Would Monday, Nov 23 work" in mine.data["body"] and "on Sunday, Nov 15 (ran" in mine.data["body"]
+    assert "Would Monday, Nov 23 work" in mine.data["body"] and "on Sunday, Nov 15." in mine.data["body"]
     # UTC: Wednesday + 2 = Friday Nov 20; the review was Saturday Nov 14.
     assert managers.data["proposed_date"] == "2026-11-20"
-    assert "Would Friday, Nov 20 work" in managers.data["body"] and "on Saturday, Nov 14 (ran" in managers.data["body"]
+    assert "Would Friday, Nov 20 work" in managers.data["body"] and "on Saturday, Nov 14." in managers.data["body"]
     assert managers.data["body"].endswith("Best,\nAlice Rep")  # the rep writes it, whoever asked for the draft
+    assert "tech review" not in mine.data["body"]  # the rep's internal note stays out of the buyer's email
 
 
 def test_with_the_stage_confirmed_it_aims_at_the_earlier_gap_then_at_the_next_stage(runtime, floor, coach):

@@ -289,3 +289,12 @@ def test_unrelated_statements_name_no_criterion_of_any_stage(path):
 @pytest.mark.parametrize(("path", "stage", "words", "key"), ACTIVITIES)
 def test_the_activity_threshold_finds_the_one_meant(path, stage, words, key):
     assert _named(words, load_process_map(path).stage(stage).activities, ACTIVITY_MATCH) == [key]
+
+
+@model
+@pytest.mark.parametrize("question", ["Globex: how do I handle their pricing pushback?",
+                                      "what did globex confirm so far", "why hasnt globex signed yet"])
+def test_a_question_naming_a_deal_is_never_taken_as_news_to_record(runtime, floor, coach, question):
+    answer = coach.ask(floor.viewer(floor.alice), question, now=NOW)
+
+    assert answer.intent not in ("record", "clarify") and answer.proposal is None

@@ -48,8 +48,9 @@ def handle(ask: Ask) -> CoachAnswer:
     subject = f"{deal.name}: next step on {when}"
     if plan.last_activity_at:
         last_day = plan.last_activity_at.astimezone(zone(ask.viewer.timezone)).date()
-        opening = f"Following up on our last exchange on {wording.day_label(last_day)}" + (
-            f" ({_lower_first(plan.last_activity_note)})." if plan.last_activity_note else ".")
+        # The activity's note is the rep's own words, written for the team (and any text at all): it is
+        # shown to the rep above the draft, never put in an email the buyer will read.
+        opening = f"Following up on our last exchange on {wording.day_label(last_day)}."
     else:
         opening = f"Following up on {deal.name}."
     grounded = f"Last activity: {wording.last_activity_phrase(plan, now)}."
@@ -71,11 +72,6 @@ def handle(ask: Ask) -> CoachAnswer:
 
 def _to(stage_name: str | None) -> str:
     return f" to {stage_name}" if stage_name else ""
-
-
-def _lower_first(note: str) -> str:
-    """"Ran tech review" reads as "ran tech review" mid-sentence; "CTO call" keeps its capitals."""
-    return note[0].lower() + note[1:] if len(note) > 1 and note[0].isupper() and note[1].islower() else note
 
 
 INTENT = Intent(
