@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlmodel import Session
 
 from storage.models import AskedQuestion
@@ -23,3 +24,9 @@ def recall_question(*, session: Session, token: str) -> AskedQuestion | None:
     if not token or len(token) > 16:
         return None
     return session.get(AskedQuestion, token)
+
+
+def forget_questions_before(*, session: Session, before: datetime) -> int:
+    """Delete questions asked before ``before``: their buttons then answer that they are out of date."""
+    result = session.execute(delete(AskedQuestion).where(AskedQuestion.asked_at < before))
+    return result.rowcount or 0

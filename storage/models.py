@@ -234,4 +234,4 @@ class AskedQuestion(SQLModel, table=True):
     token: str = Field(primary_key=True, max_length=16)
     question: str = Field(sa_column=Column(Text, nullable=False))
     thread_ts: str | None = Field(default=None, max_length=32)
-    asked_at: datetime
+    asked_at: datetime = Field(index=True)  # pruned by age

@@ -26,12 +26,14 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
 from bot.runtime import Runtime
-from storage import events
+from storage import asked, events
 
 logger = logging.getLogger(__name__)
 
 KEEP_CLAIMS = timedelta(days=1)  # Slack's last retry comes within the hour; a day is generous
 PRUNE_EVERY_SECONDS = 3600
+# Share and 👍/👎 on an answer older than this say the button is out of date; the question is not kept forever.
+KEEP_QUESTIONS = timedelta(days=90)
 MAX_CLAIMS_PER_COMMIT = 500
 
 # The claim of the event the current request thread is dispatching (None for other requests).
@@ -86,8 +88,9 @@ class EventClaims:
         try:
             with self.runtime.session() as session:
                 events.forget_events_before(session=session, before=self.runtime.now() - KEEP_CLAIMS)
+                asked.forget_questions_before(session=session, before=self.runtime.now() - KEEP_QUESTIONS)
         except Exception:  # pruning is housekeeping; a failure must not cost an answer
-            logger.exception("could not prune processed events")
+            logger.exception("could not prune processed events and old questions")
 
 
 class EventDeduplication(Middleware):

@@ -25,7 +25,9 @@ def upgrade() -> None:
     sa.Column('asked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('token')
     )
+    op.create_index(op.f('ix_askedquestion_asked_at'), 'askedquestion', ['asked_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_askedquestion_asked_at'), table_name='askedquestion')
     op.drop_table('askedquestion')
