@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import Conversation
@@ -40,9 +41,15 @@ def save_turn(*, session: Session, key: str, rep_id: int, deal_id: int | None, i
     ``state`` rides on the answer's turn: what the next message may refer to (the deals of
     a choice list, a write waiting for "yes").
     """
-    row = load_conversation(session=session, key=key, rep_id=rep_id)
-    if row is None:
-        row = Conversation(key=_row_key(key, rep_id), rep_id=rep_id, history="[]", updated_at=now)
+    row_key = _row_key(key, rep_id)
+    # Several first messages at once in one place (a DM taking three events) must not each insert the row:
+    # it is created if absent, then read locked (PostgreSQL; SQLite writers are serialised anyway), so turns
+    # saved at the same moment are appended one after the other, none lost.
+    insert = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(Conversation)
+    session.execute(insert.values(key=row_key, rep_id=rep_id, history="[]", updated_at=now)
+                    .on_conflict_do_nothing(index_elements=["key"]))
+    row = session.exec(select(Conversation).where(Conversation.key == row_key).with_for_update()
+                       .execution_options(populate_existing=True)).one()
     history = json.loads(row.history)
     history += [{"role": "user", "text": question}, {"role": "assistant", "text": answer, **(state or {})}]
     row.history = json.dumps(history[-MAX_TURNS:])

@@ -107,8 +107,11 @@ class Coach:
         return self._router
 
     def warm_up(self) -> None:
-        """Load the embedding model and embed the router's examples now (seconds), not on the first question."""
-        self.router  # noqa: B018
+        """Load the embedding model and the router now (seconds), not on the first question.
+
+        Routing one question loads the model even when the examples' vectors come from the cache.
+        """
+        self.router.route("warm up")
 
     # -- entry point ---------------------------------------------------------------------------
 

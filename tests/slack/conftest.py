@@ -19,9 +19,4 @@ def _router_loaded():
     """The intent router (model load, example embeddings) once per test process, before any Slack wait starts:
     the app warms it in the background too, but a slow machine could take longer than an emulator wait."""
     settings = Settings()
-    Coach(Runtime(settings)).warm_up()
-    # With the router's example vectors cached on disk, warm_up() loads no model: the first question would
-    # (seconds, more on a busy machine). Embed one query so the model is in memory before any wait starts.
-    from knowledge.embeddings import LocalEmbeddings
-
-    LocalEmbeddings(settings.local_embedding_model).embed_query("warm up")
+    Coach(Runtime(settings)).warm_up()  # routes one question, so the model is loaded even with cached vectors
