@@ -6,10 +6,11 @@ import csv
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.importer import import_csv
+from bot.importer import ImportRejected, import_csv
 from bot.runtime import Runtime
 from storage.models import CriterionCheck, Deal, FollowUp, Rep, StageChange, Team
 from tests.utils.factories import NOW
@@ -70,3 +71,12 @@ def deal(runtime: Runtime, external_id: str) -> Deal:
 def rep(runtime: Runtime, email: str) -> Rep:
     with runtime.session() as session:
         return session.exec(select(Rep).where(Rep.email == email)).one()
+
+
+def rejected(runtime: Runtime, kind: str, path: Path) -> list[str]:
+    """The errors of an import that must be refused whole; the database is checked unchanged."""
+    before = counts(runtime)
+    with pytest.raises(ImportRejected) as caught:
+        run(runtime, kind, path)
+    assert counts(runtime) == before
+    return [str(e) for e in caught.value.errors]

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-from click.testing import CliRunner
-
-from bot.cli import main
 from storage.models import DealStatus
-from tests.conftest import SMALL_PROCESS
 from tests.importer.helpers import (
     DEALS_CSV,
     HISTORY_CSV,
@@ -22,17 +17,6 @@ from tests.importer.helpers import (
     timeline,
     write_csv,
 )
-
-
-@pytest.fixture
-def cli(runtime, db_url):
-    """Runs ``stagecoach import ...`` against the test database, as a user would."""
-    env = {"STAGECOACH_DATABASE_URL": db_url, "STAGECOACH_PROCESS_FILE": str(SMALL_PROCESS)}
-
-    def invoke(*args: str):
-        return CliRunner().invoke(main, ["import", *args], env=env)
-
-    return invoke
 
 
 def test_imports_print_a_summary_and_a_second_run_changes_nothing(cli, runtime):

@@ -6,7 +6,6 @@ import os
 import queue
 import subprocess
 import threading
-import uuid
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -18,7 +17,7 @@ from sqlalchemy.engine import Engine
 from bot.runtime import Runtime
 from storage import imports as db
 from storage.db import make_engine, migrate, session_scope
-from tests.conftest import POSTGRES_URL, SMALL_PROCESS
+from tests.conftest import SMALL_PROCESS, fresh_database
 from tests.importer.helpers import DEALS_HEADER, REPS_CSV, run, write_csv
 from tests.utils import clock_shift
 
@@ -52,18 +51,8 @@ def dump(engine: Engine) -> dict[str, list[tuple]]:
 @pytest.fixture
 def other_db_url(db_url: str, tmp_path: Path) -> Iterator[str]:
     """A second empty database of the same kind as ``db_url``: where the single import goes."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'single.db'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with fresh_database("sqlite" if db_url.startswith("sqlite") else "postgres", tmp_path / "single.db") as url:
+        yield url
 
 
 def deals_file(path: Path) -> Path:

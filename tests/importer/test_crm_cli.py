@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
 from tests.conftest import SMALL_PROCESS
 from tests.importer.helpers import DEALS_CSV, REPS_CSV, counts
-
-
-@pytest.fixture
-def cli(runtime, db_url):
-    env = {"STAGECOACH_DATABASE_URL": db_url, "STAGECOACH_PROCESS_FILE": str(SMALL_PROCESS)}
-    runtime.process  # noqa: B018 (the small map active in the database)
-
-    def invoke(*args: str):
-        return CliRunner().invoke(main, ["import", *args], env=env)
-
-    return invoke
 
 
 def test_each_bad_option_is_named(cli, runtime, tmp_path):

@@ -4,25 +4,11 @@ its fix; mapping problems under the option that caused them; and the mapping opt
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 
-from bot.cli import main
 from bot.errors import InvalidInput
 from bot.importer import ImportRejected
 from bot.importer.columns import parse_map_options, resolve_columns
-from tests.conftest import SMALL_PROCESS
 from tests.importer.helpers import DEALS_CSV, REPS_CSV, deal, run, write_csv
-
-
-@pytest.fixture
-def cli(runtime, db_url):
-    env = {"STAGECOACH_DATABASE_URL": db_url, "STAGECOACH_PROCESS_FILE": str(SMALL_PROCESS)}
-    runtime.process  # noqa: B018 (the small map active in the database)
-
-    def invoke(*args: str):
-        return CliRunner().invoke(main, ["import", *args], env=env)
-
-    return invoke
 
 
 @pytest.fixture

@@ -5,16 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import InvalidInput
-from bot.importer import ImportRejected
-from tests.importer.helpers import REPS_HEADER, counts, rep, run, write_csv
-
-
-def rejected(runtime, kind, path) -> list[str]:
-    before = counts(runtime)
-    with pytest.raises(ImportRejected) as caught:
-        run(runtime, kind, path)
-    assert counts(runtime) == before
-    return [str(e) for e in caught.value.errors]
+from tests.importer.helpers import REPS_HEADER, counts, rejected, rep, run, write_csv
 
 
 def test_a_semicolon_delimited_export_is_read_as_such(runtime, tmp_path):

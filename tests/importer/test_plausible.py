@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.importer import ImportRejected
 from bot.runtime import Runtime
-from tests.importer.helpers import DEALS_HEADER, HISTORY_HEADER, REPS_CSV, REPS_HEADER, counts, deal, run, write_csv
+from tests.importer.helpers import DEALS_HEADER, HISTORY_HEADER, REPS_CSV, REPS_HEADER, deal, rejected, run, write_csv
 
 OK = {"external_id": "D-1", "name": "Globex", "owner_email": "ann@example.com", "stage": "discover"}
 
@@ -20,13 +19,6 @@ def with_reps(runtime):
     run(runtime, "reps", REPS_CSV)
     return runtime
 
-
-def rejected(runtime, kind, path) -> list[str]:
-    before = counts(runtime)
-    with pytest.raises(ImportRejected) as caught:
-        run(runtime, kind, path)
-    assert counts(runtime) == before
-    return [str(e) for e in caught.value.errors]
 
 
 def test_dates_outside_the_window_are_row_errors(with_reps, tmp_path):
