@@ -37,15 +37,14 @@ class DealState:
     last_activity: Activity | None
 
 
-def visible_deal_summaries(*, session: Session, viewer: Viewer, include_closed: bool = False) -> list[DealSummary]:
-    """Deals the viewer may see, lightest columns only, for name resolution."""
+def visible_deal_summaries(*, session: Session, viewer: Viewer, closed: bool = False) -> list[DealSummary]:
+    """Deals the viewer may see, lightest columns only, for name resolution: the open ones, or the closed ones."""
     query = (
         select(Deal.id, Deal.external_id, Deal.name, Deal.account, Deal.stage_key, Deal.status, Deal.owner_id, Rep.name)
         .join(Rep, Rep.id == Deal.owner_id)
         .where(viewer.deal_filter())
     )
-    if not include_closed:
-        query = query.where(Deal.status == DealStatus.open)
+    query = query.where(Deal.status != DealStatus.open if closed else Deal.status == DealStatus.open)
     return [DealSummary(*row) for row in session.exec(query).all()]
 
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, cached_property
 
 from bot.coach import composer
 from bot.coach.intents import all_intents
@@ -136,8 +136,7 @@ class Coach:
         ``last_intent`` is the conversation's previous intent: "and Initech?" asks it again for another deal.
         A message holding two questions is read as its first, with the second in ``also``.
         """
-        # Read once per message; closed deals too, so "what happened on Acme?" finds a won or lost one.
-        summaries = deal_store.visible_deal_summaries(session=session, viewer=viewer, include_closed=True)
+        summaries = _Book(session, viewer)  # read once per message
         clauses = _clauses(question)
         if len(clauses) == 2:
             first, second = (self._understand_one(summaries, c, last_intent) for c in clauses)
@@ -146,14 +145,17 @@ class Coach:
                 return first
         return self._understand_one(summaries, question, last_intent)
 
-    def _understand_one(self, summaries: list[deal_store.DealSummary], question: str,
+    def _understand_one(self, summaries: _Book, question: str,
                         last_intent: str | None) -> Understanding:
-        resolution = resolve_deal(question, summaries)
+        resolution = resolve_deal(question, summaries.open)
+        mentioned = None if resolution.matches else unexplained_words(question, _example_words(), self.runtime.process)
+        if mentioned:  # a name no open deal has: "what happened on Acme?" may be about a won or lost one
+            closed = resolve_deal(question, summaries.closed)
+            resolution, mentioned = (closed, None) if closed.matches else (resolution, mentioned)
         stage = self.stage_named(question)
         masked = mask_deals(question, resolution.matches, DEAL_PLACEHOLDER)
         # "my biggest deal", "my next call" name a deal too: the router reads them as one.
         masked = _DESCRIBED.sub(DEAL_PLACEHOLDER, masked)
-        mentioned = None if resolution.matches else unexplained_words(question, _example_words(), self.runtime.process)
         if looks_like_pipeline_question(question) and question.lower().lstrip().startswith("pipeline"):
             return Understanding("pipeline", None, rule="pipeline prefix")
         if resolution.matches and _SWAP.match(masked) and last_intent in self._deal_intents():
@@ -416,6 +418,19 @@ def _build_router(model: str, cache_dir) -> Router:
     return Router(examples, lambda texts: np.asarray(embeddings.embed_documents(texts), dtype=np.float32),
                   lambda text: np.asarray(embeddings.embed_query(text), dtype=np.float32),
                   cache_dir=cache_dir, model=model)
+
+
+class _Book:
+    """The deals an asker may see, by name: the open ones read at once; the closed ones (a long list in real
+    CRM data) only when a question names no open deal."""
+
+    def __init__(self, session, viewer: Viewer):
+        self._session, self._viewer = session, viewer
+        self.open = deal_store.visible_deal_summaries(session=session, viewer=viewer)
+
+    @cached_property
+    def closed(self) -> list[deal_store.DealSummary]:
+        return deal_store.visible_deal_summaries(session=self._session, viewer=self._viewer, closed=True)
 
 
 # The router's probability above which a question with unknown words is outside selling whatever the words
