@@ -24,6 +24,7 @@ from bot.coach.plan import build_plan, deal_ref
 from bot.coach.resolve import mask_deals, mask_words, placed_like_a_deal, resolve_deal, unexplained_words
 from bot.coach.router import NOTHING_CLOSE, Route, Router, shared_router
 from bot.coach.types import CoachAnswer, DealPlan, DealRef
+from bot.coach.wording import FIRST_PERSON
 from bot.llm import make_chat_model
 from bot.pipeline.chat import answer_requests
 from bot.pipeline.parser import PIPELINE_WORD, carry_over, looks_like_pipeline_question, names_someone
@@ -32,7 +33,7 @@ from knowledge.process_map import Stage
 from storage import conversations
 from storage import deals as deal_store
 from storage.access import Viewer
-from storage.models import DealStatus
+from storage.models import Deal, DealStatus
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +227,8 @@ class Coach:
         named = understood.deals[0] if len(understood.deals) == 1 else None
         if named is not None and named.status != DealStatus.open and (understood.unsure or intent.needs_deal):
             # Whatever was asked of a won or lost deal ("what happened on Acme?"), how it ended is the answer.
-            return self._closed(ask, named.id, understood.confidence), {}
+            deal = deal_store.visible_deal(session=ask.session, viewer=ask.viewer, deal_id=named.id)
+            return self._closed(ask, deal, understood.confidence), {}
         route = understood.route
         if understood.unsure and understood.mentioned and not understood.deals and {
                 route.intent, route.runner_up} <= self._deal_intents():  # either reading needs that deal first
@@ -240,7 +242,7 @@ class Coach:
                 found.confidence = understood.confidence
                 return found, state
             if found.status != DealStatus.open:  # the deal in focus closed since: how it ended instead
-                return self._closed(ask, found.id, understood.confidence), {}
+                return self._closed(ask, found, understood.confidence), {}
             ask.deal = found
         return self._run(intent, ask, understood.confidence)
 
@@ -259,8 +261,9 @@ class Coach:
         first.data = {**second.data, **first.data, "also": second.intent}
         return first, {}
 
-    def _closed(self, ask: Ask, deal_id: int, confidence: float | None) -> CoachAnswer:
-        answer = answer_closed(ask, deal_store.visible_deal(session=ask.session, viewer=ask.viewer, deal_id=deal_id))
+    @staticmethod
+    def _closed(ask: Ask, deal: Deal, confidence: float | None) -> CoachAnswer:
+        answer = answer_closed(ask, deal)
         answer.confidence = confidence
         return answer
 
@@ -453,14 +456,11 @@ def _clauses(question: str) -> list[str]:
     return parts if len(parts) == 2 and all(len(p.split()) >= 2 for p in parts) else [question]
 
 
-_PERSONAL = re.compile(r"\b(?:i|i'm|im|my|me|mine|am)\b", re.I)  # "how many deals have I won" is a scorecard
-
-
 def _about_people(intent: str, question: str) -> bool:
     """A ranking of people, or a person's results, though it uses pipeline words ("who has the biggest
     pipeline", "my win rate"); a question that says "pipeline" about one person is a pipeline report."""
     return intent == "team_ranking" or (intent == "scorecard" and not PIPELINE_WORD.search(question)
-                                        and bool(_PERSONAL.search(question) or names_someone(question)))
+                                        and bool(FIRST_PERSON.search(question) or names_someone(question)))
 
 
 @cache

@@ -150,6 +150,10 @@ def joined(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+# The asker speaking of themselves: "my deals", "how am I doing".
+FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|my|me|mine|am)\b", re.I)
+
+
 def local_today(now: datetime, tz_name: str | None) -> date:
     """The date it is at ``now`` for someone in ``tz_name``."""
     return now.astimezone(zone(tz_name)).date()

@@ -16,10 +16,6 @@ from tests.utils.factories import NOW
 pytestmark = pytest.mark.model
 
 
-@pytest.fixture
-def coach(runtime):
-    return Coach(runtime)
-
 
 def test_globex_prep_asks_the_unmet_criterion_then_the_skipped_discover_one(floor, coach):
     answer = coach.ask(floor.viewer(floor.alice), "prep me for my call with Globex", now=NOW)

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.coach.engine import Coach
 from storage.models import DealStatus
 from tests.utils import factories as f
 from tests.utils.factories import NOW
@@ -18,10 +17,6 @@ pytestmark = pytest.mark.model
 
 LOST_AT = datetime(2026, 10, 14, 16, 0, tzinfo=UTC)
 
-
-@pytest.fixture
-def coach(runtime):
-    return Coach(runtime)
 
 
 @pytest.fixture

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.coach.engine import Coach
 from storage.models import Role
 from tests.utils import factories as f
 from tests.utils.factories import NOW
 
 pytestmark = pytest.mark.model
 
-
-@pytest.fixture
-def coach(runtime):
-    return Coach(runtime)
 
 
 def test_a_choice_list_is_answered_by_the_second_one(runtime, floor, coach):

@@ -10,16 +10,11 @@ from datetime import date
 
 import pytest
 
-from bot.coach.engine import Coach
 from tests.utils import factories as f
 from tests.utils.factories import NOW
 
 pytestmark = pytest.mark.model
 
-
-@pytest.fixture
-def coach(runtime):
-    return Coach(runtime)
 
 
 def test_a_rep_lists_their_deals_in_one_stage(floor, coach):

@@ -12,16 +12,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.coach.engine import Coach
 from tests.utils import factories as f
 from tests.utils.factories import NOW
 
 pytestmark = pytest.mark.model
 
-
-@pytest.fixture
-def coach(runtime):
-    return Coach(runtime)
 
 
 def test_globex_is_at_risk_with_every_figure_from_the_fixture(floor, coach):

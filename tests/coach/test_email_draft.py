@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.coach.engine import Coach
 from bot.coach.intents.email_draft import proposed_day
 from storage.access import Viewer
 from storage.models import Rep
@@ -28,10 +27,6 @@ Would Monday, Nov 23 work for a short call to go through it together?
 Best,
 Alice Rep"""
 
-
-@pytest.fixture
-def coach(runtime):
-    return Coach(runtime)
 
 
 def test_the_globex_draft_is_grounded_in_its_last_activity_and_first_unmet_criterion(floor, coach):

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.coach.engine import Coach
 from tests.utils import factories as f
 from tests.utils.factories import NOW
 
@@ -22,10 +21,6 @@ pytestmark = pytest.mark.model
 GLOBEX_REASONS = ["1 overdue follow-up, 3 days late", "a follow-up due today", "5 days over the 20 expected in Validate"]
 PRICING_RECAP_FIRST = "Do the follow-up “Send the pricing recap”, 3 days overdue."
 
-
-@pytest.fixture
-def coach(runtime):
-    return Coach(runtime)
 
 
 def _ranked(answer) -> list[tuple[str, int]]:

@@ -13,7 +13,6 @@ from sqlmodel import func, select
 
 from bot.cli import main
 from bot.coach import proposals
-from bot.coach.engine import Coach
 from bot.coach.intents.record import (
     ACTIVITY_MATCH,
     CRITERION_MATCH,
@@ -34,10 +33,6 @@ from tests.utils.factories import NOW
 DEFAULT_PROCESS = SMALL_PROCESS.parents[2] / "knowledge" / "processes" / "b2b_default.yaml"
 model = pytest.mark.model  # Coach.ask routes with the local embedding model
 
-
-@pytest.fixture
-def coach(runtime):
-    return Coach(runtime)
 
 
 def _rows(runtime, deal_id: int) -> dict[str, int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.coach.engine import Coach
 from bot.coach.intents.scorecard import REP_REFUSAL
 from tests.coach.scorecard_fixtures import SalesFloor, build_sales_floor
 from tests.utils.factories import NOW
@@ -32,10 +31,6 @@ ALICE_NOW = {"open_": (5, 105_000), "weighted": 25_000, "overdue": 2, "over": 2}
 ALICE_Q4 = figures(won=(2, 50_000), lost=2, new=(4, 117_000), **ALICE_NOW)
 SECRETS = ("Bob", "Carol", "Jordan", "60,000", "500,000", "Vandelay", "Umbrella", "Monarch", "Soylent")
 
-
-@pytest.fixture
-def coach(runtime):
-    return Coach(runtime)
 
 
 def test_a_rep_gets_their_own_numbers_for_this_quarter_by_default(sales, coach):

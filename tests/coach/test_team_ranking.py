@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.coach.engine import Coach
 from bot.coach.intents.team_ranking import REFUSAL
 from tests.coach.scorecard_fixtures import SalesFloor, build_sales_floor
 from tests.utils.factories import NOW
@@ -24,10 +23,6 @@ pytestmark = [pytest.mark.model, pytest.mark.postgres]
 def sales(runtime) -> SalesFloor:
     return build_sales_floor(runtime)
 
-
-@pytest.fixture
-def coach(runtime):
-    return Coach(runtime)
 
 
 def _ranked(answer) -> list[tuple[str, float | None]]:

@@ -9,10 +9,10 @@ from bot.coach import composer
 from bot.coach.intents.base import Ask, Intent
 from bot.coach.people import is_self, person_mentioned, visible_person
 from bot.coach.types import CoachAnswer
-from bot.coach.wording import local_today
+from bot.coach.wording import FIRST_PERSON, local_today
 from bot.text import money
 from storage import deals as deal_store
-from storage.models import Rep, Role
+from storage.models import Role
 
 SHOWN = 15
 
@@ -22,7 +22,7 @@ def handle(ask: Ask) -> CoachAnswer:
     named = person_mentioned(ask.question)
     # A rep's list is their own; a manager's is the team's unless they ask for theirs or a teammate's.
     owner_id, whose = viewer.rep_id, "your"
-    if viewer.role != Role.rep and not _MINE.search(ask.question):
+    if viewer.role != Role.rep and not FIRST_PERSON.search(ask.question):
         owner_id, whose = None, "your team's"
     if named and not is_self(viewer, named):
         if viewer.role == Role.rep:  # the same words whoever was named, so nothing says whether they exist
@@ -45,9 +45,11 @@ def handle(ask: Ask) -> CoachAnswer:
         return CoachAnswer(f"No open deals in {whose} name{which} right now.", "deal_list", data=data)
     title = f"{whose[0].upper()}{whose[1:]} open deals{which}"
     lines = [f"*{title}* ({len(deals)}), biggest first:"]
+    owners = {} if owner_id is not None else {
+        rep.id: rep.name for rep in deal_store.visible_reps(session=ask.session, viewer=viewer)}
     for deal in deals[:SHOWN]:
         stage_of = ask.process.stage(deal.stage_key)
-        owner = f", {_owner_name(ask, deal)}" if owner_id is None else ""
+        owner = f", {owners[deal.owner_id]}" if owners else ""
         lines.append(f"• *{composer.deal_heading(deal)}* — {stage_of.name if stage_of else deal.stage_key}, "
                      f"{money(deal.amount)}{owner}")
     if len(deals) > SHOWN:
@@ -55,7 +57,6 @@ def handle(ask: Ask) -> CoachAnswer:
     return CoachAnswer("\n".join(lines), "deal_list", data=data)
 
 
-_MINE = re.compile(r"\b(?:my|mine|i|i'm|im|i've|me)\b", re.I)
 _CLOSING = re.compile(r"\bclos(?:e|es|ing)\b.*?\b(this|next)\s+(week|month|quarter)\b", re.I)
 
 
@@ -79,10 +80,6 @@ def _closing_window(ask: Ask) -> tuple[str, date, date] | None:
 def _add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     return date(day.year + month // 12, month % 12 + 1, 1)
-
-
-def _owner_name(ask: Ask, deal) -> str:
-    return ask.session.get(Rep, deal.owner_id).name
 
 
 INTENT = Intent(
