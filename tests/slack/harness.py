@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -140,3 +141,14 @@ def team_channel(runtime, floor):
         team.slack_channel_id = TEAM_CHANNEL
         s.add(team)
     return TEAM_CHANNEL
+
+
+def submit_modal(slack, rep, callback_id: str, deal_id: int, values: dict):
+    """Submit a deal modal as ``rep``: ``values`` maps each input block to its element's value."""
+    state = {block: {block: value} for block, value in values.items()}
+    return slack.sender.view_submission(user_id=rep.slack_user_id, callback_id=callback_id,
+                                        private_metadata=json.dumps({"deal": deal_id}), values=state)
+
+
+def text_input(value: str) -> dict:
+    return {"type": "plain_text_input", "value": value}

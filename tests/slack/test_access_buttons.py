@@ -18,6 +18,7 @@ from bot.digest.blocks import COACH_ME, DONE, SNOOZE_WEEK
 from bot.slack import ids
 from bot.slack.identity import SETUP_HELP
 from storage.models import Activity, CriterionCheck, FollowUp, Role, StageChange, Team
+from tests.slack.harness import submit_modal, text_input
 from tests.utils import factories as f
 
 WHO = ["owner", "teammate", "other_manager", "stranger"]
@@ -52,15 +53,6 @@ def _rows(slack, model, **where):
         return list(s.exec(query).all())
 
 
-def _submit(slack, rep, callback_id: str, deal_id: int, values: dict):
-    state = {block: {block: value} for block, value in values.items()}
-    return slack.sender.view_submission(user_id=rep.slack_user_id, callback_id=callback_id,
-                                        private_metadata=json.dumps({"deal": deal_id}), values=state)
-
-
-def _text(value: str) -> dict:
-    return {"type": "plain_text_input", "value": value}
-
 
 def _refused(slack, who: str, count: int = 1) -> dict:
     """The ``count``-th reply to the clicker: the refusal, private, naming nothing of the deal."""
@@ -84,16 +76,16 @@ def test_log_activity_button_and_modal(slack, who):
     slack.click(rep, ids.LOG_ACTIVITY, str(globex.id))
     if who == "owner":  # the modal opens first; the form is sent from it
         [opened] = slack.emulator.wait_for("views.open")
-        submitted = _submit(slack, rep, ids.ACTIVITY_VIEW, globex.id, {
-            ids.ACTIVITY_INPUT: {"type": "static_select", "selected_option": None}, ids.NOTE_INPUT: _text("Called the CFO")})
+        submitted = submit_modal(slack, rep, ids.ACTIVITY_VIEW, globex.id, {
+            ids.ACTIVITY_INPUT: {"type": "static_select", "selected_option": None}, ids.NOTE_INPUT: text_input("Called the CFO")})
         assert opened["view"]["callback_id"] == ids.ACTIVITY_VIEW and "Globex" in json.dumps(opened["view"])
         assert submitted.json()["response_action"] == "update"
         [row] = _rows(slack, Activity, note="Called the CFO")
         assert (row.deal_id, row.rep_id) == (globex.id, rep.id)
         return
     _refused(slack, who)
-    submitted = _submit(slack, rep, ids.ACTIVITY_VIEW, globex.id, {
-        ids.ACTIVITY_INPUT: {"type": "static_select", "selected_option": None}, ids.NOTE_INPUT: _text("Called the CFO")})
+    submitted = submit_modal(slack, rep, ids.ACTIVITY_VIEW, globex.id, {
+        ids.ACTIVITY_INPUT: {"type": "static_select", "selected_option": None}, ids.NOTE_INPUT: text_input("Called the CFO")})
     _modal_refused(submitted, who, ids.NOTE_INPUT)
     assert _rows(slack, Activity, deal_id=globex.id) == before
 
@@ -106,18 +98,18 @@ def test_set_followup_button_and_modal(slack, who):
     slack.click(rep, ids.SET_FOLLOWUP, str(globex.id))
     if who == "owner":  # the modal opens first; the form is sent from it
         [opened] = slack.emulator.wait_for("views.open")
-        submitted = _submit(slack, rep, ids.FOLLOWUP_VIEW, globex.id, {
+        submitted = submit_modal(slack, rep, ids.FOLLOWUP_VIEW, globex.id, {
             ids.DUE_DATE_INPUT: {"type": "datepicker", "selected_date": day.isoformat()},
-            ids.NOTE_INPUT: _text("Chase the signature")})
+            ids.NOTE_INPUT: text_input("Chase the signature")})
         assert opened["view"]["callback_id"] == ids.FOLLOWUP_VIEW
         assert submitted.json()["response_action"] == "update"
         [row] = _rows(slack, FollowUp, note="Chase the signature")
         assert (row.deal_id, row.created_by_id, row.due_at.date()) == (globex.id, rep.id, day)
         return
     _refused(slack, who)
-    submitted = _submit(slack, rep, ids.FOLLOWUP_VIEW, globex.id, {
+    submitted = submit_modal(slack, rep, ids.FOLLOWUP_VIEW, globex.id, {
         ids.DUE_DATE_INPUT: {"type": "datepicker", "selected_date": day.isoformat()},
-        ids.NOTE_INPUT: _text("Chase the signature")})
+        ids.NOTE_INPUT: text_input("Chase the signature")})
     _modal_refused(submitted, who, ids.DUE_DATE_INPUT)
     assert _rows(slack, FollowUp, deal_id=globex.id) == before
 
@@ -128,18 +120,18 @@ def test_criterion_button_and_modal(slack, who):
     slack.click(rep, ids.MARK_CRITERION, str(globex.id))
     if who == "owner":  # the modal opens first; the form is sent from it
         [opened] = slack.emulator.wait_for("views.open")
-        submitted = _submit(slack, rep, ids.CRITERION_VIEW, globex.id, {
+        submitted = submit_modal(slack, rep, ids.CRITERION_VIEW, globex.id, {
             ids.CRITERION_INPUT: {"type": "static_select", "selected_option": {"value": "success_criteria_agreed"}},
-            ids.EVIDENCE_INPUT: _text("Signed criteria by email")})
+            ids.EVIDENCE_INPUT: text_input("Signed criteria by email")})
         assert opened["view"]["callback_id"] == ids.CRITERION_VIEW
         assert submitted.json()["response_action"] == "update"
         [row] = _rows(slack, CriterionCheck, deal_id=globex.id, criterion_key="success_criteria_agreed")
         assert (row.checked_by_id, row.evidence) == (rep.id, "Signed criteria by email")
         return
     _refused(slack, who)
-    submitted = _submit(slack, rep, ids.CRITERION_VIEW, globex.id, {
+    submitted = submit_modal(slack, rep, ids.CRITERION_VIEW, globex.id, {
         ids.CRITERION_INPUT: {"type": "static_select", "selected_option": {"value": "success_criteria_agreed"}},
-        ids.EVIDENCE_INPUT: _text("Signed criteria by email")})
+        ids.EVIDENCE_INPUT: text_input("Signed criteria by email")})
     _modal_refused(submitted, who, ids.CRITERION_INPUT)
     assert _rows(slack, CriterionCheck, deal_id=globex.id, criterion_key="success_criteria_agreed") == []
 
@@ -150,14 +142,14 @@ def test_advance_button_and_override_modal(slack, who):
     slack.click(rep, ids.ADVANCE_STAGE, str(globex.id))
     if who == "owner":  # the modal opens first; the form is sent from it
         [opened] = slack.emulator.wait_for("views.open")
-        submitted = _submit(slack, rep, ids.OVERRIDE_VIEW, globex.id, {ids.REASON_INPUT: _text("CFO fast-tracked it")})
+        submitted = submit_modal(slack, rep, ids.OVERRIDE_VIEW, globex.id, {ids.REASON_INPUT: text_input("CFO fast-tracked it")})
         assert opened["view"]["callback_id"] == ids.OVERRIDE_VIEW
         assert submitted.json()["response_action"] == "update"
         [move] = _rows(slack, StageChange, deal_id=globex.id)
         assert (move.to_stage, move.changed_by_id, move.override_reason) == ("close", rep.id, "CFO fast-tracked it")
         return
     _refused(slack, who)
-    submitted = _submit(slack, rep, ids.OVERRIDE_VIEW, globex.id, {ids.REASON_INPUT: _text("CFO fast-tracked it")})
+    submitted = submit_modal(slack, rep, ids.OVERRIDE_VIEW, globex.id, {ids.REASON_INPUT: text_input("CFO fast-tracked it")})
     _modal_refused(submitted, who, ids.REASON_INPUT)
     assert _rows(slack, StageChange, deal_id=globex.id) == []
     assert _rows(slack, type(slack.floor.globex), id=globex.id)[0].stage_key == "validate"

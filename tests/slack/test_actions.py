@@ -9,18 +9,10 @@ from bot.deal_actions import DEAL_NOT_FOUND
 from bot.digest.blocks import COACH_ME, DONE, SNOOZE_WEEK
 from bot.slack import ids
 from storage.models import Activity, AnswerFeedback, CriterionCheck, Deal, FollowUp, StageChange
+from tests.slack.harness import submit_modal, text_input
 
 FOLLOWUP_NOT_FOUND = "I can't find that follow-up among the deals you can see."
 
-
-def _submit(slack, rep, callback_id: str, deal_id: int, values: dict):
-    state = {block: {block: value} for block, value in values.items()}
-    return slack.sender.view_submission(user_id=rep.slack_user_id, callback_id=callback_id,
-                                        private_metadata=json.dumps({"deal": deal_id}), values=state)
-
-
-def _text(value: str) -> dict:
-    return {"type": "plain_text_input", "value": value}
 
 
 def _rows(slack, model, **where):
@@ -39,9 +31,9 @@ def test_criterion_met_opens_a_modal_and_the_submission_is_recorded_with_evidenc
     assert opened["view"]["callback_id"] == ids.CRITERION_VIEW
     options = opened["view"]["blocks"][1]["element"]["options"]
     assert [o["value"] for o in options] == ["success_criteria_agreed"]
-    reply = _submit(slack, alice, ids.CRITERION_VIEW, globex.id, {
+    reply = submit_modal(slack, alice, ids.CRITERION_VIEW, globex.id, {
         ids.CRITERION_INPUT: {"type": "static_select", "selected_option": {"value": "success_criteria_agreed"}},
-        ids.EVIDENCE_INPUT: _text("Champion emailed the signed criteria")})
+        ids.EVIDENCE_INPUT: text_input("Champion emailed the signed criteria")})
     assert reply.status == 200 and reply.json()["response_action"] == "update"
     [check] = _rows(slack, CriterionCheck, deal_id=globex.id, criterion_key="success_criteria_agreed")
     assert (check.evidence, check.checked_by_id, check.met) == ("Champion emailed the signed criteria", alice.id, True)
@@ -52,14 +44,14 @@ def test_a_forged_button_or_submission_for_another_reps_deal_is_refused(slack):
     slack.click(bob, ids.MARK_CRITERION, str(globex.id))
     [told] = slack.emulator.wait_for("response_url")
     assert told["text"] == DEAL_NOT_FOUND and told["response_type"] == "ephemeral"
-    reply = _submit(slack, bob, ids.CRITERION_VIEW, globex.id, {
+    reply = submit_modal(slack, bob, ids.CRITERION_VIEW, globex.id, {
         ids.CRITERION_INPUT: {"type": "static_select", "selected_option": {"value": "success_criteria_agreed"}},
-        ids.EVIDENCE_INPUT: _text("forged")})
+        ids.EVIDENCE_INPUT: text_input("forged")})
     assert reply.json() == {"response_action": "errors", "errors": {ids.CRITERION_INPUT: DEAL_NOT_FOUND}}
     slack.click(bob, ids.ADVANCE_STAGE, str(globex.id))
     slack.click(bob, ids.COMPLETE_FOLLOWUP, str(_rows(slack, FollowUp, deal_id=globex.id)[0].id))
-    _submit(slack, bob, ids.OVERRIDE_VIEW, globex.id, {ids.REASON_INPUT: _text("because")})
-    _submit(slack, bob, ids.ACTIVITY_VIEW, globex.id, {ids.NOTE_INPUT: _text("forged")})
+    submit_modal(slack, bob, ids.OVERRIDE_VIEW, globex.id, {ids.REASON_INPUT: text_input("because")})
+    submit_modal(slack, bob, ids.ACTIVITY_VIEW, globex.id, {ids.NOTE_INPUT: text_input("forged")})
     # Each click's refusal is its handler's last word (a modal would have opened instead): once all three are
     # in, nothing more can come from them.
     told = slack.emulator.wait_for("response_url", 3)
@@ -73,8 +65,8 @@ def test_a_forged_button_or_submission_for_another_reps_deal_is_refused(slack):
 
 def test_a_manager_may_act_on_the_teams_deals(slack):
     manager, globex = slack.floor.manager, slack.floor.globex
-    reply = _submit(slack, manager, ids.ACTIVITY_VIEW, globex.id, {
-        ids.ACTIVITY_INPUT: {"type": "static_select", "selected_option": None}, ids.NOTE_INPUT: _text("Coached Alice")})
+    reply = submit_modal(slack, manager, ids.ACTIVITY_VIEW, globex.id, {
+        ids.ACTIVITY_INPUT: {"type": "static_select", "selected_option": None}, ids.NOTE_INPUT: text_input("Coached Alice")})
     assert reply.json()["response_action"] == "update"
     [row] = _rows(slack, Activity, note="Coached Alice")
     assert row.rep_id == manager.id and row.deal_id == globex.id
@@ -86,10 +78,10 @@ def test_advancing_with_unmet_criteria_asks_for_a_reason_and_records_it(slack):
     [opened] = slack.emulator.wait_for("views.open")
     assert opened["view"]["callback_id"] == ids.OVERRIDE_VIEW
     assert "written success criteria" in json.dumps(opened["view"])
-    empty = _submit(slack, alice, ids.OVERRIDE_VIEW, globex.id, {ids.REASON_INPUT: _text("  ")})
+    empty = submit_modal(slack, alice, ids.OVERRIDE_VIEW, globex.id, {ids.REASON_INPUT: text_input("  ")})
     assert empty.json()["response_action"] == "errors"
     assert not _rows(slack, StageChange, deal_id=globex.id)
-    done = _submit(slack, alice, ids.OVERRIDE_VIEW, globex.id, {ids.REASON_INPUT: _text("CFO fast-tracked it")})
+    done = submit_modal(slack, alice, ids.OVERRIDE_VIEW, globex.id, {ids.REASON_INPUT: text_input("CFO fast-tracked it")})
     assert done.json()["response_action"] == "update"
     [move] = _rows(slack, StageChange, deal_id=globex.id)
     assert (move.from_stage, move.to_stage, move.override_reason, move.changed_by_id) == (
@@ -121,13 +113,13 @@ def test_follow_ups_are_set_with_a_date_picker_and_completed_with_a_button(slack
     picker = opened["view"]["blocks"][1]["element"]
     assert (picker["type"], picker["initial_date"]) == ("datepicker", (today + timedelta(days=1)).isoformat())
     yesterday = (today - timedelta(days=1)).isoformat()
-    past = _submit(slack, alice, ids.FOLLOWUP_VIEW, hooli.id, {
-        ids.DUE_DATE_INPUT: {"type": "datepicker", "selected_date": yesterday}, ids.NOTE_INPUT: _text("x")})
+    past = submit_modal(slack, alice, ids.FOLLOWUP_VIEW, hooli.id, {
+        ids.DUE_DATE_INPUT: {"type": "datepicker", "selected_date": yesterday}, ids.NOTE_INPUT: text_input("x")})
     assert past.json()["response_action"] == "errors"
     day = today + timedelta(days=3)
-    reply = _submit(slack, alice, ids.FOLLOWUP_VIEW, hooli.id, {
+    reply = submit_modal(slack, alice, ids.FOLLOWUP_VIEW, hooli.id, {
         ids.DUE_DATE_INPUT: {"type": "datepicker", "selected_date": day.isoformat()},
-        ids.NOTE_INPUT: _text("Send the proposal")})
+        ids.NOTE_INPUT: text_input("Send the proposal")})
     assert reply.json()["response_action"] == "update"
     [followup] = _rows(slack, FollowUp, deal_id=hooli.id)
     assert (followup.due_at.date(), followup.due_at.hour, followup.created_by_id) == (day, 9, alice.id)
