@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 _LOAD_LOCK = threading.Lock()
 _MODELS: dict[str, Any] = {}
+_MEAN_POOLED: dict[str, bool] = {}  # model -> whether a query may skip ``encode`` (see ``_mean_pooled``)
 
 
 def embedding_identity(settings: Settings) -> str:
@@ -102,7 +103,34 @@ def forget_queries() -> None:
 
 @lru_cache(maxsize=512)
 def _embed_query(model: str, text: str) -> tuple[float, ...]:
-    return tuple(_load_model(model).encode(text, normalize_embeddings=True, show_progress_bar=False).tolist())
+    loaded = _load_model(model)
+    if _MEAN_POOLED.get(model):
+        return tuple(_mean_pooled(loaded, text).tolist())
+    return tuple(loaded.encode(text, normalize_embeddings=True, show_progress_bar=False).tolist())
+
+
+def _is_mean_pooled(loaded: Any) -> bool:
+    """Whether the model is a transformer, mean pooling and normalisation, and nothing else (MiniLM is)."""
+    from sentence_transformers.base.modules.normalize import Normalize
+    from sentence_transformers.base.modules.transformer import Transformer
+    from sentence_transformers.sentence_transformer.modules.pooling import Pooling
+
+    modules = list(loaded)
+    return (len(modules) == 3 and type(modules[0]) is Transformer and type(modules[1]) is Pooling
+            and modules[1].pooling_mode == "mean" and type(modules[2]) is Normalize)
+
+
+def _mean_pooled(loaded: Any, text: str) -> Any:
+    """One text's unit vector, computed as ``encode`` does (the same numbers) without its general machinery:
+    for a question's dozen tokens, encode's own bookkeeping took a quarter of its time (about 5 of 20 ms)."""
+    import torch
+
+    with torch.inference_mode():
+        features = loaded.tokenizer([text], return_tensors="pt", truncation=True, max_length=loaded.max_seq_length)
+        tokens = loaded[0].auto_model(**features).last_hidden_state
+        mask = features["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+        mean = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(mean, dim=1)[0].numpy()
 
 
 def _load_model(model: str) -> Any:
@@ -129,7 +157,9 @@ def _load_model(model: str) -> Any:
 
             # Its "Loading weights" bar would land in the middle of CLI and chat output.
             transformers_logging.disable_progress_bar()
-            _MODELS[model] = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+            loaded = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+            _MEAN_POOLED[model] = _is_mean_pooled(loaded)
+            _MODELS[model] = loaded
         return _MODELS[model]
 
 

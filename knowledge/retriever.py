@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 DEFAULT_MIN_RELEVANCE = 0.25
 # Ranking nudge for passages of the deal's stage; the reported relevance stays the true similarity.
 STAGE_BONUS = 0.05
+CONTEXT_VECTORS_KEPT = 2048  # map texts whose vectors are kept; a map has a few hundred at most
 
 
 @dataclass(frozen=True)
@@ -72,20 +73,29 @@ class Retriever:
         self._store: Chroma | None = None
         self._built_for: str | None = None  # map_identity of the map the open index holds
         self._lock = threading.Lock()
+        self._context_vectors: dict[str, list[float]] = {}  # map text -> its embedding (see ``search``)
 
-    def search(self, query: str, *, stage_key: str | None = None, kinds: Sequence[str] | None = None, k: int = 4,
-               min_relevance: float = DEFAULT_MIN_RELEVANCE) -> list[Passage]:
+    def search(self, query: str, *, context: Sequence[str] = (), stage_key: str | None = None,
+               kinds: Sequence[str] | None = None, k: int = 4, min_relevance: float = DEFAULT_MIN_RELEVANCE,
+               ) -> list[Passage]:
         """Up to ``k`` passages about ``query``, best first, none under ``min_relevance``.
+
+        ``context``: texts from the process map that narrow the search (a stage's name, its open
+        criteria). Each text and the query are embedded apart and their mean is searched: the
+        question's vector is the one the router already computed, and a map text's vector is kept
+        for the process (a map has few, and they recur on every deal in that stage), so a deal
+        question costs one embedding, not two.
 
         With ``stage_key``, passages of that stage are searched separately too and
         preferred in the ranking, while passages of no stage (or another) still
         compete, so a stage never hides the one passage that answers the question.
         """
-        if not query.strip() or k <= 0:
+        texts = [t for t in context if t.strip()]
+        if k <= 0 or not (query.strip() or texts):
             return []
         store = self._vectorstore()
         self._follow_map(store)
-        vector = store.embeddings.embed_query(query)
+        vector = self._search_vector(store.embeddings, query, texts)
         kind_filter = {"kind": {"$in": list(kinds)}} if kinds else None
         hits = self._query(store, vector, k, kind_filter)
         if stage_key:
@@ -96,6 +106,20 @@ class Retriever:
         ranked = sorted(best.values(), key=lambda p: p.relevance + (STAGE_BONUS if stage_key and p.stage_key == stage_key else 0),
                         reverse=True)
         return [p for p in ranked if p.relevance >= min_relevance][:k]
+
+    def _search_vector(self, embeddings: Embeddings, query: str, context: list[str]) -> list[float]:
+        vectors = [embeddings.embed_query(query)] if query.strip() else []
+        for text in context:
+            if text not in self._context_vectors:
+                if len(self._context_vectors) >= CONTEXT_VECTORS_KEPT:
+                    self._context_vectors.clear()  # a map edited many times over: start again
+                self._context_vectors[text] = embeddings.embed_query(text)
+            vectors.append(self._context_vectors[text])
+        if len(vectors) == 1:
+            return list(vectors[0])
+        mean = [sum(values) / len(vectors) for values in zip(*vectors, strict=True)]
+        norm = sum(v * v for v in mean) ** 0.5 or 1.0
+        return [v / norm for v in mean]
 
     def warm(self) -> None:
         """Open the index and load the model now (e.g. at worker start) rather than on the first question."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache, cached_property
@@ -224,6 +224,8 @@ class Coach:
                            on_delta) -> tuple[CoachAnswer, dict]:
         intent = all_intents()[understood.intent]
         ask = self._ask(session, viewer, question, now, history, on_delta, stage=understood.stage)
+        if understood.route is not None:
+            ask.read_as = understood.route.text
         named = understood.deals[0] if len(understood.deals) == 1 else None
         if named is not None and named.status != DealStatus.open and (understood.unsure or intent.needs_deal):
             # Whatever was asked of a won or lost deal ("what happened on Acme?"), how it ended is the answer.
@@ -382,12 +384,12 @@ class Coach:
             return None
         return build_plan(deal_store.deal_state(session=session, deal=deal), self.runtime.process, now)
 
-    def passages(self, query: str, *, stage_key: str | None = None, k: int = 2,
+    def passages(self, query: str, *, context: Sequence[str] = (), stage_key: str | None = None, k: int = 2,
                  kinds: tuple[str, ...] = ("methodology", "playbook")) -> list:
         """Passages relevant enough to show (the retriever drops those under its measured threshold)."""
         if self.retriever is None:
             return []
-        return self.retriever.search(query, stage_key=stage_key, kinds=list(kinds), k=k)
+        return self.retriever.search(query, context=context, stage_key=stage_key, kinds=list(kinds), k=k)
 
     def stage_named(self, text: str) -> Stage | None:
         """The stage a question names by key or name ("discovery" names Discover)."""

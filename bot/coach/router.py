@@ -69,6 +69,7 @@ class Route:
     runner_up: str | None
     runner_up_score: float
     closeness: float = 1.0
+    text: str = ""  # the question as read (normalized): its embedding is cached, retrieval can reuse it
 
     @property
     def margin(self) -> float:
@@ -169,7 +170,7 @@ class Router:
         return Route(self.intents[best], float(probabilities[best]),
                      self.intents[second] if second is not None else None,
                      float(probabilities[second]) if second is not None else 0.0,
-                     self._closeness(best, meaning, trigrams))
+                     self._closeness(best, meaning, trigrams), text)
 
     def probabilities(self, meaning: np.ndarray | None, trigrams: np.ndarray) -> np.ndarray:
         """Each intent's probability (in ``self.intents`` order)."""

@@ -8,7 +8,7 @@ functions that take the asker's ``Viewer``, so access holds whatever the wording
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from bot.coach.plan import build_plan
+from bot.coach.router import normalize
 from bot.coach.types import Citation, CoachAnswer, DealPlan
 from storage import deals as deal_store
 from storage.access import Viewer
@@ -46,6 +47,13 @@ class Ask:
     deal: Deal | None = None  # the deal it is about (named, chosen or in focus); always one the asker may see
     stage: Stage | None = None  # a stage the question names
     on_delta: Callable[[str], None] | None = None
+    read_as: str = ""  # the question as the router read it (deal names masked), when the router read it
+
+    @property
+    def question_as_read(self) -> str:
+        """The text to search the notes with for the question: the router's reading, whose embedding it
+        already computed (lowercase, shorthand spelled out, a deal's name not mistaken for a topic)."""
+        return self.read_as or normalize(self.question)
 
     @property
     def process(self) -> ProcessMap:
@@ -61,10 +69,14 @@ class Ask:
         """The plan of another deal the asker may see (focus ranks several)."""
         return build_plan(deal_store.deal_state(session=self.session, deal=deal), self.process, self.now)
 
-    def passages(self, query: str, *, stage_key: str | None = None, k: int = 2,
+    def passages(self, query: str, *, context: Sequence[str] = (), stage_key: str | None = None, k: int = 2,
                  kinds: tuple[str, ...] = ("methodology", "playbook")) -> list[Passage]:
-        """Playbook and methodology passages relevant enough to show (none without a retriever)."""
-        return self.coach.passages(query, stage_key=stage_key, k=k, kinds=kinds)
+        """Playbook and methodology passages relevant enough to show (none without a retriever).
+
+        ``context``: texts of the process map that narrow the search (a stage, its open criteria), searched
+        together with ``query``; see ``Retriever.search``.
+        """
+        return self.coach.passages(query, context=context, stage_key=stage_key, k=k, kinds=kinds)
 
     def map_citation(self, stage: Stage) -> Citation:
         return Citation(f"processes/{Path(self.process.source).name}", f"Stage: {stage.name}")

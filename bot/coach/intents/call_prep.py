@@ -53,8 +53,8 @@ def handle(ask: Ask) -> CoachAnswer:
 
     stages_asked = [stage, *(process.stage(c.stage_key) for c in asked)]
     citations = list(dict.fromkeys(ask.map_citation(s) for s in stages_asked))
-    query = " ".join([f"questions to ask on a {stage.name} call", *(c.text for c in plan.unmet[:2])])
-    tips = ask.passages(query, stage_key=stage.key, k=1, kinds=("methodology",))
+    context = " ".join([f"questions to ask on a {stage.name} call", *(c.text for c in plan.unmet[:2])])
+    tips = ask.passages("", context=[context], stage_key=stage.key, k=1, kinds=("methodology",))
     if tips:
         lines.append(f"\n💡 *{tips[0].title}:* {composer.excerpt(tips[0].text)}")
         citations.append(Citation(tips[0].source, tips[0].section))

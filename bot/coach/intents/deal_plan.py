@@ -12,8 +12,8 @@ PASSAGES_FOR_TIPS = 2
 def handle(ask: Ask) -> CoachAnswer:
     plan, process = ask.plan, ask.process
     stage = process.stage(plan.stage_key)
-    query = " ".join([ask.question, stage.name, *(c.text for c in plan.unmet[:2])])
-    tips = ask.passages(query, stage_key=stage.key, k=PASSAGES_FOR_TIPS)
+    context = " ".join([stage.name, *(c.text for c in plan.unmet[:2])])
+    tips = ask.passages(ask.question_as_read, context=[context], stage_key=stage.key, k=PASSAGES_FOR_TIPS)
     citations = [ask.map_citation(stage), *(Citation(p.source, p.section) for p in tips)]
     text = composer.compose_deal_plan(plan, tips, ask.now)
     return CoachAnswer(text, "deal_plan", deal=plan.deal, plan=plan, citations=citations)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.coach import composer
 from bot.coach.intents.base import Ask, Intent
 from bot.coach.intents.help import capabilities
-from bot.coach.router import normalize
 from bot.coach.types import Citation, CoachAnswer
 
 PASSAGES_FOR_QUESTIONS = 3
@@ -14,7 +13,7 @@ PASSAGES_FOR_QUESTIONS = 3
 def handle(ask: Ask) -> CoachAnswer:
     # Searched with the text the router read (lowercase, shorthand spelled out): its embedding is then
     # already computed, and "how do i handle a fu w/ no reply" reads as "follow-up with".
-    passages = ask.passages(normalize(ask.question), k=PASSAGES_FOR_QUESTIONS)
+    passages = ask.passages(ask.question_as_read, k=PASSAGES_FOR_QUESTIONS)
     if not passages:  # nothing relevant enough: say so rather than paste something unrelated
         answer = capabilities(ask, "I don't know that one: nothing in the methodology notes or playbooks is about it. "
                                    "Here's what I can do:")

@@ -31,7 +31,7 @@ def handle(ask: Ask) -> CoachAnswer:
         lines.append("\n*Also useful here:*")
         lines += [f"• {a.text}" for a in unused]
     citations = [ask.map_citation(stage)]
-    tips = ask.passages(f"{ask.question} {stage.name}", stage_key=stage.key, k=1, kinds=("methodology",))
+    tips = ask.passages(ask.question_as_read, context=[stage.name], stage_key=stage.key, k=1, kinds=("methodology",))
     if tips:
         from bot.coach.composer import excerpt
 
