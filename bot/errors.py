@@ -1,12 +1,9 @@
 """The few errors Stagecoach raises on purpose; surfaces turn them into clear messages."""
 
+# The base and ConfigError live in the knowledge layer, which may not import the application.
+from knowledge.errors import ConfigError, StagecoachError
 
-class StagecoachError(Exception):
-    """Base class: a problem the user can act on, with a message meant for them."""
-
-
-class ConfigError(StagecoachError):
-    """Settings or data that make a command impossible (unknown timezone, missing token...)."""
+__all__ = ["AccessDenied", "ConfigError", "InvalidInput", "NotFound", "StagecoachError"]
 
 
 class NotFound(StagecoachError):

@@ -21,7 +21,7 @@ import yaml
 from knowledge.process_map import ProcessMap, Stage
 
 if TYPE_CHECKING:
-    from bot.config import Settings
+    from knowledge.settings import KnowledgeSettings
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class Chunk:
         }
 
 
-def collect_chunks(settings: Settings, process: ProcessMap) -> list[Chunk]:
+def collect_chunks(settings: KnowledgeSettings, process: ProcessMap) -> list[Chunk]:
     """Every chunk of the knowledge: the active map, the methodology notes and the playbooks.
 
     Sources read ``processes/<file>``, ``methodologies/<path>`` and ``playbooks/<path>``

@@ -17,17 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
-from bot.errors import ConfigError
+from knowledge.errors import ConfigError
 
 if TYPE_CHECKING:
-    from bot.config import Settings
+    from knowledge.settings import KnowledgeSettings
 
 _LOAD_LOCK = threading.Lock()
 _MODELS: dict[str, Any] = {}
 _MEAN_POOLED: dict[str, bool] = {}  # model -> whether a query may skip ``encode`` (see ``_mean_pooled``)
 
 
-def embedding_identity(settings: Settings) -> str:
+def embedding_identity(settings: KnowledgeSettings) -> str:
     """Names the vectors' space: two indexes may share vectors only when this is equal.
 
     Recorded in the collection's metadata so that switching model re-indexes
@@ -38,7 +38,7 @@ def embedding_identity(settings: Settings) -> str:
     return f"local:{settings.local_embedding_model}"
 
 
-def make_embeddings(settings: Settings) -> Embeddings:
+def make_embeddings(settings: KnowledgeSettings) -> Embeddings:
     """The LangChain embeddings the settings ask for (the model itself loads on first use)."""
     if settings.embeddings == "openai":
         return _openai_embeddings(settings)
@@ -163,7 +163,7 @@ def _load_model(model: str) -> Any:
         return _MODELS[model]
 
 
-def _openai_embeddings(settings: Settings) -> Embeddings:
+def _openai_embeddings(settings: KnowledgeSettings) -> Embeddings:
     from langchain_openai import OpenAIEmbeddings
 
     if not settings.openai_api_key:

@@ -18,8 +18,8 @@ from knowledge.store import open_store
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-    from bot.config import Settings
     from knowledge.process_map import ProcessMap
+    from knowledge.settings import KnowledgeSettings
 
 # Chunks embedded per call: small enough for steady progress, large enough to batch well.
 BATCH = 32
@@ -49,7 +49,7 @@ class IndexStats:
         return text + ("; re-indexed because the embedding model changed" if self.reindexed else "")
 
 
-def build_index(settings: Settings, process_map: ProcessMap, progress: Progress | None = None, *,
+def build_index(settings: KnowledgeSettings, process_map: ProcessMap, progress: Progress | None = None, *,
                 rebuild: bool = False, embeddings: Embeddings | None = None) -> IndexStats:
     """Bring the index in line with the map and the notes, embedding only what changed.
 

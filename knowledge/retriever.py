@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import ConfigError
 from knowledge.embeddings import embedding_identity, make_embeddings
+from knowledge.errors import ConfigError
 from knowledge.index import build_index, map_identity
 from knowledge.store import COLLECTION, COLLECTION_CONFIGURATION, MODEL_KEY, open_store
 
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from langchain_chroma import Chroma
     from langchain_core.embeddings import Embeddings
 
-    from bot.config import Settings
     from knowledge.process_map import ProcessMap
+    from knowledge.settings import KnowledgeSettings
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class Retriever:
         embeddings: embeddings to use instead of the ones the settings name.
     """
 
-    def __init__(self, settings: Settings, process_map: ProcessMap | Callable[[], ProcessMap] | None = None, *,
+    def __init__(self, settings: KnowledgeSettings, process_map: ProcessMap | Callable[[], ProcessMap] | None = None, *,
                  embeddings: Embeddings | None = None):
         self.settings = settings
         self._process_map = process_map

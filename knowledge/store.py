@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from bot.errors import ConfigError
+from knowledge.errors import ConfigError
 
 if TYPE_CHECKING:
     import chromadb
 
-    from bot.config import Settings
+    from knowledge.settings import KnowledgeSettings
 
 COLLECTION = "stagecoach_knowledge"
 LOCK_FILE = "stagecoach.lock"
@@ -114,7 +114,7 @@ class KnowledgeStore:
         )
 
 
-def open_store(settings: Settings) -> KnowledgeStore:
+def open_store(settings: KnowledgeSettings) -> KnowledgeStore:
     """The process's store for these settings, opened on first use.
 
     Raises:
