@@ -61,5 +61,18 @@ INTENT = Intent(
         "once they're through qualification what's the next stage", "what's downstream of this stage for acme",
         "next phase for acme?", "after that, where does it go", "and following that?",
         "what about the stage after negotiation", "sweet, and then what happens",
+        # Written by a third author, who saw only what the coach does, to widen the vocabulary again.
+        "k, then?", "ok, after that?", "uh huh and after?", "and next?", "cool, and after",
+        "whats the step after that", "what comes after discover", "after validate?", "what's beyond that",
+        "sure, and the step after?", "after that whats the next stage", "what's the stage after validate for acme",
+        "and the one after?", "then where does it go", "alright, whats after", "and after we've done that",
+        "mhm, then what", "and after this one", "what's next after that step", "ok so after that what happens",
+        "nd then?", "what happens once acme is past discover", "following step?", "ok what comes after",
+        "and after that what do we do", "what's after that for acme", "and when we're through that?",
+        "then whats after validate", "great, and following?", "and after close, anything?",
+        "what stage is after this", "what then?", "post that, what?", "after the current stage what's the next",
+        "next one after that?", "and after that? what would the buyer need to confirm",
+        "right, and what comes afterward",
+        "ok that makes sense for this stage, so once acme gets through it where does it go next and what does that stage look like",
     ),
 )

@@ -59,5 +59,18 @@ INTENT = Intent(
         "first time using this, what do i do", "what do i type", "capabilities?", "what topics do you cover",
         "explain yourself", "what's your purpose", "teach me how to use you", "intro pls", "hi again",
         "my manager told me to try this bot for my deals but i have no clue what it does or what i'm supposed to ask it, can you give me a rundown",
+        # Written by a third author, who saw only what the coach does, to widen the vocabulary again.
+        "how do i ask you stuff", "whats stagecoach do", "help me understand this bot", "what all can i ask",
+        "hey, what is this thing", "any example questions?", "how do i get started w you", "what else can you do",
+        "list what you can help with", "is there a help menu", "what do you do exactly", "how does the coach work",
+        "what are the commands for this bot", "hello, what can you help me with",
+        "how should i phrase questions to you", "what data do you look at", "can you tell me what features you have",
+        "new to the team, what's this bot", "hey coach", "morning", "what kinds of stuff can i ask about my deals",
+        "i don't get how to use this bot", "show me how this works", "what's the point of this bot",
+        "give me a quick tour", "what can managers ask you", "where do i start with stagecoach",
+        "uh what am i supposed to ask here", "what are some things you can answer", "how do i use this coach bot",
+        "what questions do you understand", "hi there!", "explain what stagecoach can do for me",
+        "do you have a list of things i can try", "what is this", "how do i work with you",
+        "just got added to this channel and someone said to ask the bot things about my pipeline, but what can it actually do and how am i meant to talk to it",
     ),
 )
