@@ -41,6 +41,9 @@ _ORDINALS = {"first": 0, "1st": 0, "one": 0, "1": 0, "second": 1, "2nd": 1, "two
              "three": 2, "3": 2, "fourth": 3, "4th": 3, "4": 3, "fifth": 4, "5th": 4, "5": 4, "last": -1}
 _PICK = re.compile(r"^\s*(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|one|two|three|[1-5])"
                    r"(?:\s+(?:one|deal))?\s*[.!?]?\s*$", re.I)
+# The same inside a longer message: "ok the 2nd one, what's blocking it", "draft an email for #3".
+_PICKED_IN = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\s+(?:one|deal|opp\w*)\b"
+                        r"|#([1-5])\b|\bnumber\s+([1-5])\b", re.I)
 _THIS_DEAL = re.compile(r"\b(?:it|its|it's|that deal|this deal|that one|this one|the deal|them|they|their)\b", re.I)
 # Deals named by what they are rather than by name.
 _BIGGEST_WORDS = r"(?:biggest|largest|top|most valuable)\s+(?:deal|opp\w*|account)"
@@ -131,23 +134,25 @@ class Coach:
                                         question=question, answer=answer.text, now=now, state=state)
         return answer
 
-    def understand(self, session, viewer: Viewer, question: str, last_intent: str | None = None) -> Understanding:
+    def understand(self, session, viewer: Viewer, question: str, last_intent: str | None = None,
+                   in_focus: bool = False) -> Understanding:
         """Which intent, deals and stage ``question`` names, for ``viewer`` (only deals they may see).
 
         ``last_intent`` is the conversation's previous intent: "and Initech?" asks it again for another deal.
+        ``in_focus``: the conversation has a deal in focus, which "it" and "them" may stand for.
         A message holding two questions is read as its first, with the second in ``also``.
         """
         summaries = _Book(session, viewer)  # read once per message
         clauses = _clauses(question)
         if len(clauses) == 2:
-            first, second = (self._understand_one(summaries, c, last_intent) for c in clauses)
+            first, second = (self._understand_one(summaries, c, last_intent, in_focus) for c in clauses)
             if not (first.unsure or second.unsure) and first.intent != second.intent:
                 first.clauses, first.also = clauses, second
                 return first
-        return self._understand_one(summaries, question, last_intent)
+        return self._understand_one(summaries, question, last_intent, in_focus)
 
     def _understand_one(self, summaries: _Book, question: str,
-                        last_intent: str | None) -> Understanding:
+                        last_intent: str | None, in_focus: bool = False) -> Understanding:
         resolution = resolve_deal(question, summaries.open)
         mentioned = None if resolution.matches else unexplained_words(question, _example_words(), self.runtime.process)
         if mentioned:  # a name no open deal has: "what happened on Acme?" may be about a won or lost one
@@ -178,6 +183,13 @@ class Coach:
             gain = guess.closeness - route.closeness
             if gain >= CLOSER_AS_A_DEAL or (gain > 0 and not self._clear_without_the_name(route)):
                 route = guess
+        elif in_focus and not resolution.matches and _THIS_DEAL.search(masked):
+            # "nudge them", "what's blocking it": read as the deal in focus would be, when that reads closer.
+            guess = self.router.route(_THIS_DEAL.sub(DEAL_PLACEHOLDER, masked), ruled_out=ruled_out)
+            gain = guess.closeness - route.closeness
+            if guess.intent in self._deal_intents() and (
+                    gain >= CLOSER_AS_A_DEAL or (gain > 0 and not self._clear_without_the_name(route))):
+                route = guess
         intent = route.intent
         if (looks_like_pipeline_question(question) and not resolution.matches
                 and not (route.confident and _about_people(intent, question))
@@ -201,21 +213,24 @@ class Coach:
         if follow_up is not None:
             return answer_requests(self.runtime, viewer, [follow_up], now=now), {}
         picked = self._picked_from_choices(session, viewer, question, state)
+        if picked is None:
+            question = self._name_the_pick(session, viewer, question, state)
         if picked is not None:
             intent = intents.get(state.get("choice_for") or "deal_plan", intents["deal_plan"])
             ask = self._ask(session, viewer, question, now, history, on_delta, deal=picked)
             return self._run(intent, ask, None)
         last_intent = convo.last_intent if convo else None
+        in_focus = bool(convo is not None and convo.deal_id)
         if self.chat_model is not None:  # the model reads the question; the router's reading is its hint
             from bot.coach import agent
 
-            hint = self.understand(session, viewer, question, last_intent)
+            hint = self.understand(session, viewer, question, last_intent, in_focus)
             # Plainly outside selling, or asking what the coach does: the answer needs no model.
             if hint.unsure or hint.intent not in _NO_MODEL_NEEDED:
                 worded = agent.answer(self, session, viewer, question, now, convo, history, hint, on_delta)
                 if worded is not None:
                     return worded
-        understood = self.understand(session, viewer, question, last_intent)
+        understood = self.understand(session, viewer, question, last_intent, in_focus)
         if understood.also is not None:
             return self._two_answers(session, viewer, understood, now, convo, history)
         return self.answer_understood(session, viewer, question, understood, now, convo, history, on_delta)
@@ -273,6 +288,8 @@ class Coach:
         answer = intent.handle(ask)
         answer.confidence = confidence
         state = {"proposal": answer.proposal.to_json()} if answer.proposal else {}
+        if answer.listed:
+            state["listed"] = answer.listed
         return answer, state
 
     def _ask(self, session, viewer, question, now, history, on_delta, **slots) -> Ask:
@@ -342,8 +359,8 @@ class Coach:
                                         confirmed=decision, now=now)
 
     def _picked_from_choices(self, session, viewer, question, state):
-        """"the second one" after a list of deals to choose from."""
-        choices = state.get("choices") or []
+        """"the second one" after a list of deals to choose from, or of deals to work on."""
+        choices = state.get("choices") or state.get("listed") or []
         match = _PICK.match(question)
         if not choices or match is None:
             return None
@@ -351,6 +368,18 @@ class Coach:
         if index >= len(choices):
             return None
         return deal_store.visible_deal(session=session, viewer=viewer, deal_id=choices[index])
+
+    @staticmethod
+    def _name_the_pick(session, viewer, question: str, state: dict) -> str:
+        """"ok the first one, what's blocking it" after a list: the question with that deal's name in its place."""
+        listed = state.get("choices") or state.get("listed") or []
+        match = _PICKED_IN.search(question) if listed else None
+        if match is None:
+            return question
+        index = _ORDINALS[next(group for group in match.groups() if group).lower()]
+        deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=listed[index]) \
+            if index < len(listed) else None
+        return question if deal is None else f"{question[:match.start()]}{deal.name}{question[match.end():]}"
 
     @staticmethod
     def _pipeline_follow_up(question: str, convo, history: list[dict]):

@@ -135,6 +135,7 @@ class CoachAnswer:
     plan: DealPlan | None = None
     citations: list[Citation] = field(default_factory=list)
     choices: list[DealRef] = field(default_factory=list)  # when the question matched several deals
+    listed: list[int] = field(default_factory=list)  # ids of the deals a list showed, in order ("the second one")
     worded_by_llm: bool = False
     data: dict = field(default_factory=dict)  # report payloads (pipeline answers) for tables and charts
     confidence: float | None = None  # how sure the router was of the intent (None: an exact rule decided)

@@ -25,6 +25,37 @@ def test_a_choice_list_is_answered_by_the_second_one(runtime, floor, coach):
     assert again.intent == "after_that" and again.deal.id == renewal.id and "Validate" in again.text
 
 
+def test_a_deal_of_a_ranked_list_is_picked_by_its_place_inside_a_longer_question(floor, coach):
+    alice = floor.viewer(floor.alice)
+    ranked = coach.ask(alice, "where do i start today", conversation_key="t5", now=NOW)
+    listed = [row["external_id"] for row in ranked.data["deals"]]
+    assert ranked.intent == "focus" and len(listed) == 2
+    blocked = coach.ask(alice, "ok and the 2nd one, whats blocking it", conversation_key="t5", now=NOW)
+    assert blocked.intent == "diagnosis" and blocked.deal.external_id == listed[1]
+    coach.ask(alice, "where do i start today", conversation_key="t5", now=NOW)  # a place alone picks too
+    assert coach.ask(alice, "the first one", conversation_key="t5", now=NOW).deal.external_id == listed[0]
+
+
+def test_a_ranked_list_never_offers_a_deal_the_asker_may_not_see(runtime, floor, coach):
+    alice = floor.viewer(floor.alice)
+    coach.ask(alice, "which deals need attention", conversation_key="t6", now=NOW)
+    with runtime.session() as s:
+        # Globex changes hands after the list was shown: picking it is now a deal Alice may not see.
+        s.get(type(floor.globex), floor.globex.id).owner_id = floor.carol.id
+        s.commit()
+    answer = coach.ask(alice, "draft an email for the first one", conversation_key="t6", now=NOW)
+    assert answer.deal is None or answer.deal.external_id != "D-GLOBEX"
+    assert "Globex" not in answer.text
+
+
+def test_it_means_the_deal_in_focus_when_that_reads_more_like_a_question_about_a_deal(floor, coach):
+    alice = floor.viewer(floor.alice)
+    assert coach.ask(alice, "is it at risk", now=NOW).intent == "attention"  # no deal in focus: the whole book
+    coach.ask(alice, "what should I do next on Globex?", conversation_key="t7", now=NOW)
+    answer = coach.ask(alice, "is it at risk", conversation_key="t7", now=NOW)
+    assert answer.intent == "diagnosis" and answer.deal.external_id == "D-GLOBEX"
+
+
 def test_it_keeps_the_deal_and_and_hooli_switches_it(floor, coach):
     alice = floor.viewer(floor.alice)
     coach.ask(alice, "what should I do next on Globex?", conversation_key="t2", now=NOW)

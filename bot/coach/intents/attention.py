@@ -44,7 +44,8 @@ def handle(ask: Ask) -> CoachAnswer:
     text = composer.compose_attention(shown, viewer.is_manager)
     if len(rows) > SHOWN:
         text += f"\n…and {len(rows) - SHOWN} more."
-    return CoachAnswer(text, "attention", data={"deals": [deal.external_id for _, deal, _ in rows]})
+    return CoachAnswer(text, "attention", data={"deals": [deal.external_id for _, deal, _ in rows]},
+                       listed=[deal.id for _, deal, _ in rows[:SHOWN]])
 
 
 INTENT = Intent(

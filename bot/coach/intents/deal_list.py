@@ -54,7 +54,7 @@ def handle(ask: Ask) -> CoachAnswer:
                      f"{money(deal.amount)}{owner}")
     if len(deals) > SHOWN:
         lines.append(f"…and {len(deals) - SHOWN} more.")
-    return CoachAnswer("\n".join(lines), "deal_list", data=data)
+    return CoachAnswer("\n".join(lines), "deal_list", data=data, listed=[d.id for d in deals[:SHOWN]])
 
 
 _CLOSING = re.compile(r"\bclos(?:e|es|ing)\b.*?\b(this|next)\s+(week|month|quarter)\b", re.I)

@@ -122,7 +122,8 @@ def handle(ask: Ask) -> CoachAnswer:
                      "reasons": reasons, "first_move": move})
         if (cite := ask.map_citation(stage)) not in citations:
             citations.append(cite)
-    return CoachAnswer("\n".join(lines), "focus", citations=citations, data={"deals": rows})
+    return CoachAnswer("\n".join(lines), "focus", citations=citations, data={"deals": rows},
+                       listed=[entry.deal.id for entry in top])
 
 
 INTENT = Intent(
