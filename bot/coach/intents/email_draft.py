@@ -143,5 +143,10 @@ INTENT = Intent(
         "draft follow up email acme budget + signoff", "could u write a couple lines to acme asking for an update",
         "draft an email to the acme buying group", "hey write a short follow up to acme pls, nothing fancy",
         "just finished with acme and promised i'd send them a summary plus ask their tech team to confirm fit, can you draft that email so i can send it before i forget",
+        # Written while trying the coach in chat: a message to a buyer asked for without the word "email".
+        "need a msg for acme, they went dark", "write the buyer at acme a quick note to nudge them",
+        "nudge acme for me, something i can send", "a note to get acme talking again", "reach out to acme for me",
+        "what do i send acme to wake them up", "word a reply to acme's last message", "message acme's champion",
+        "ping acme's buyer with a short note, draft it", "text i can send acme about next steps",
     ),
 )
