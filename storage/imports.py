@@ -65,45 +65,12 @@ _COMPILED: dict[tuple[str, str, tuple[str, ...]], str] = {}
 _ENCODERS: dict[tuple[str, str, tuple[str, ...]], tuple[Callable[[Sequence], list] | None, ...]] = {}
 
 
-# Datetime -> stored text, shared by every column and batch of an import: formatting costs ten times
-# what parsing does, and the same instants recur (a deal's stage entry is also its stage change's
-# time; dates without a time; the import's own time). Bounded, so memory does not grow with the file.
-_DATETIME_TEXTS: dict[datetime | None, Any] = {}
-_DATETIME_TEXTS_MAX = 50_000
-
-
-def datetime_encoder(*, session: Session) -> Callable[[Sequence[datetime]], list[str]] | None:
-    """How this database stores datetimes, as a function needing no connection, or None when the
-    driver takes datetimes as they are (PostgreSQL).
-
-    An import's reader process encodes the datetimes of the rows it checked ahead of the writer
-    (which then finds them in ``remember_datetime_texts``'s cache): formatting is a fifth of the
-    writer's Python time on SQLite.
-    """
-    if session.get_bind().dialect.name != "sqlite":
-        return None
-    return _encode_sqlite_datetimes
-
-
-def _encode_sqlite_datetimes(values: Sequence[datetime]) -> list[str]:
-    return [_sqlite_datetime(value) for value in values]  # type: ignore[misc]
-
-
-def remember_datetime_texts(values: Sequence[datetime], texts: Sequence[str]) -> None:
-    """Datetimes about to be written, with the texts ``datetime_encoder`` gave for them."""
-    cache = _DATETIME_TEXTS
-    if len(cache) + len(values) > _DATETIME_TEXTS_MAX // 2:  # room for the batch's other datetimes too
-        cache.clear()
-    cache.update(zip(values, texts, strict=True))
-
-
 def _sqlite_datetimes(values: Sequence) -> list:
-    texts = _DATETIME_TEXTS
-    if len(texts) > _DATETIME_TEXTS_MAX:
-        texts.clear()
-    batch = {value: texts.get(value) or _sqlite_datetime(value) for value in set(values)}
-    texts.update(batch)  # (a dict of its own for this batch: another thread's import may clear the shared one)
-    return list(map(batch.__getitem__, values))
+    unique = set(values)  # instants recur (a stage entry is also its change's time)
+    unique.discard(None)
+    texts = {value: value.isoformat(" ", "microseconds")[:26] if value.tzinfo is UTC else _sqlite_datetime(value)
+             for value in unique}  # (the usual UTC case inline: a call per value costs a third more)
+    return list(map(texts.get, values))
 
 
 def _converter(column_type: Any, dialect: Any) -> Callable[[Sequence], list] | None:
@@ -133,15 +100,30 @@ def column_encoders(dialect: Any, table: Table, columns: Sequence[str]) -> tuple
     return _ENCODERS[key]
 
 
+def encode_columns(encoders: Sequence[Callable | None], columns: Sequence[Sequence]) -> list[Sequence]:
+    """``columns`` (a sequence of values each) as the driver takes them (see ``column_encoders``).
+
+    Columns sharing an encoder are encoded in one call: an instant recurs across them (a stage entry
+    is also its change's time) and is formatted once.
+    """
+    columns = list(columns)
+    shared: dict[Callable, list[int]] = {}
+    for i, encode in enumerate(encoders):
+        if encode is not None:
+            shared.setdefault(encode, []).append(i)
+    for encode, indexes in shared.items():
+        values = encode(list(chain.from_iterable(columns[i] for i in indexes)))
+        start = 0
+        for i in indexes:
+            columns[i], start = values[start:start + len(columns[i])], start + len(columns[i])
+    return columns
+
+
 def encode_rows(encoders: Sequence[Callable | None], rows: Sequence[tuple]) -> list[tuple]:
     """``rows`` as the driver takes them (see ``column_encoders``)."""
-    if not any(encoders):
+    if not rows or not any(encoders):
         return list(rows)
-    values: list[Sequence] = list(zip(*rows, strict=True))
-    for i, convert in enumerate(encoders):
-        if convert is not None:
-            values[i] = convert(values[i])
-    return list(zip(*values, strict=True))
+    return list(zip(*encode_columns(encoders, list(zip(*rows, strict=True))), strict=True))
 
 
 def _sqlite_statement(dialect: Any, name: str, make_stmt: Callable[[], Executable], columns: Sequence[str]) -> str:

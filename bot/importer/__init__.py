@@ -100,8 +100,7 @@ def import_csv(runtime: Runtime, kind: str, path: Path, *, preset: str | None = 
                 # closing: a write that fails stops the reader at once, not when the generator is collected
                 with closing(pipeline.checked_in_child(job.checker, path, columns, encoding=encoding,
                                                        batch_size=batch_size, on_bytes=on_bytes,
-                                                       encoder=job.encoder(),
-                                                       encoding_helps=job.encoding_helps)) as checked:
+                                                       pack=job.packer(), ahead=job.packing_ahead)) as checked:
                     _check_and_write(job, checked, log)
             elif job.single_pass:
                 _check_and_write(job, _checked_here(job, read_rows(path, columns, encoding=encoding,
@@ -156,23 +155,22 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _checked_here(job: ImportJob, rows: Iterator[Row], batch_size: int) -> Iterator[tuple[list, list[RowError], None]]:
-    """(valid records, errors, None) per batch, checked in this process (``write_records`` encodes)."""
+def _checked_here(job: ImportJob, rows: Iterator[Row], batch_size: int) -> Iterator[tuple[list, list[RowError]]]:
+    """(valid records, errors) per batch, checked in this process."""
     for batch in batched(rows, batch_size):
-        records, errors = job.checker.check(batch)
-        yield records, errors, None
+        yield job.checker.check(batch)
 
 
-def _check_and_write(job: ImportJob, checked: Iterator[tuple[list, list[RowError], Any]], log: ErrorLog) -> None:
+def _check_and_write(job: ImportJob, checked: Iterator[tuple[Any, list[RowError]]], log: ErrorLog) -> None:
     """One pass: each checked batch is written while the file has shown no error.
 
     After the first error the rest is only checked, so every error is listed; the caller then
     rolls the transaction back, so a bad file leaves nothing behind.
     """
-    for records, errors, encoded in checked:
+    for records, errors in checked:
         log.extend(errors)
         if not log:
-            job.write_records(records, encoded)
+            job.write_records(records)
     log.extend(job.check_end())
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache, partial
+from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -14,7 +16,7 @@ from bot.importer.columns import ColumnMap
 from bot.importer.job import ImportJob, RowChecker
 from bot.importer.options import CURRENCY_CODE, ImportOptions
 from bot.importer.report import RowError
-from bot.importer.snapshot import OPEN, DealPlan, DealRecord, differs, plan_deal
+from bot.importer.snapshot import OPEN, DealRecord, differs, new_deal, plan_deal
 from bot.importer.source import Row
 from bot.importer.values import CENTS, StageResolver, closed_status, parse_day, parse_money, parse_when
 from storage import imports as db
@@ -252,6 +254,82 @@ class DealRows(RowChecker):
         return records, errors
 
 
+class NewDeals(NamedTuple):
+    """The writes that create deals (``new_deal``'s plans), a sequence per column, values as the
+    database's driver takes them (``db.column_encoders``): prepared where the rows were checked,
+    the writer only adds the deals' ids."""
+
+    deals: list[Sequence]  # UPSERT_COLUMNS
+    changes: list[Sequence]  # external id, from_stage, to_stage, changed_at
+    checks: list[Sequence]  # external id, stage_key, criterion_key
+    followups: list[Sequence]  # external id, due_at, note
+
+    def without(self, stored: Container[str]) -> NewDeals:
+        """The writes of the deals not in ``stored``."""
+        return NewDeals(*([*zip(*(row for row in zip(*columns, strict=True) if row[0] not in stored), strict=True)] or [()] * len(columns)
+                          for columns in self))
+
+
+# A record's fields as a reader process sends them (see ``DealImport.packer``): DealRecord's, with its
+# ``sets`` spread out (MISSING where the row leaves a column alone), datetimes as microseconds since
+# 1970 (UTC), dates as ordinals, amounts as text: plain values pickle in a third of the time records
+# take, and a datetime becomes an integer in a seventh of the time it takes to format it.
+WIRE_FIELDS = ("external_id", "owner_id", "stage", "status", "stage_entered_at", "next_followup_at", "followup_note",
+               "criteria", "name", "account", "amount", "currency", "created_at", "close_date", "next_step")
+MISSING = ...  # (pickles as itself)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def wire_records(records: list[DealRecord]) -> list[Sequence]:
+    """``records`` as WIRE_FIELDS, a sequence per field."""
+    epoch, micro = _EPOCH, _MICROSECOND
+    rows = []
+    for r in records:
+        get = r.sets.get
+        amount, created, close = get("amount", MISSING), get("created_at", MISSING), get("close_date", MISSING)
+        entered, followup = r.stage_entered_at, r.next_followup_at
+        rows.append((r.external_id, r.owner_id, r.stage, r.status, entered and (entered - epoch) // micro,
+                     followup and (followup - epoch) // micro, r.followup_note, r.criteria, r.sets["name"],
+                     get("account", MISSING), amount if amount is MISSING else str(amount), get("currency", MISSING),
+                     created if created is MISSING else (created - epoch) // micro,
+                     close if close is MISSING else close and close.toordinal(), get("next_step", MISSING)))
+    return [*zip(*rows, strict=True)] or [()] * len(WIRE_FIELDS)
+
+
+def unwire_records(columns: list[Sequence], wanted: Container[str] | None = None) -> list[DealRecord]:
+    """The records ``wire_records`` gave ``columns`` for, those whose external ids are ``wanted`` (default: all)."""
+    epoch, micro, day = _EPOCH, _MICROSECOND, date.fromordinal
+    records = []
+    for (external_id, owner_id, stage, status, entered, followup, note, criteria, name, account, amount, currency,
+         created, close, next_step) in zip(*columns, strict=True):
+        if wanted is not None and external_id not in wanted:
+            continue
+        sets: dict[str, Any] = {"name": name}  # in the order ``DealRows.parse`` sets them
+        if account is not MISSING:
+            sets["account"] = account
+        if amount is not MISSING:
+            sets["amount"], sets["currency"] = Decimal(amount), currency
+        if created is not MISSING:
+            sets["created_at"] = epoch + created * micro
+        if close is not MISSING:
+            sets["close_date"] = None if close is None else day(close)
+        if next_step is not MISSING:
+            sets["next_step"] = next_step
+        records.append(DealRecord(external_id, owner_id, stage, status, sets,
+                                  None if entered is None else epoch + entered * micro,
+                                  None if followup is None else epoch + followup * micro, note, criteria))
+    return records
+
+
+class Packed(NamedTuple):
+    """A checked batch as a reader process sends it (see ``DealImport.packer``)."""
+
+    records: list[Sequence]  # WIRE_FIELDS
+    new: NewDeals | None  # every record's writes as a new deal, when asked for
+    tallies: dict[tuple[str, str], int] | None
+
+
 class DealImport(ImportJob):
     kind = "deals"
     single_pass = True  # files of 100,000s of rows: parse each row once
@@ -266,24 +344,31 @@ class DealImport(ImportJob):
         self._check_currency()
         self.last_stage = self.stages.process.stage_keys[-1]
         self._last_batch = self._new_in_last_batch = 0
+        dialect = self.session.get_bind().dialect
+        self._deal_encoders = db.column_encoders(dialect, db.DEAL_TABLE, db.UPSERT_COLUMNS)
+        self._change_encoders = db.column_encoders(dialect, db.CHANGE_TABLE, db.CHANGE_COLUMNS)
+        self._check_encoders = db.column_encoders(dialect, db.CHECK_TABLE, CHECK_COLUMNS)
+        self._followup_encoders = db.column_encoders(dialect, db.FOLLOWUP_TABLE, FOLLOWUP_COLUMNS)
+        self._new_encoders = (*self._deal_encoders, None, *self._change_encoders[1:4], None, *self._check_encoders[1:3],
+                              None, *self._followup_encoders[1:3])  # NewDeals' columns
+        # The columns every created check and follow-up has alike, encoded once.
+        self._check_rest = db.encode_rows(self._check_encoders, [(None, "", "", True, IMPORTED, self.now, None)])[0][3:]
+        self._followup_rest = db.encode_rows(self._followup_encoders, [(None, None, "", None, self.now, None)])[0][3:]
 
-    def encoder(self) -> Callable[[list[DealRecord]], Any] | None:
-        """Work for the writer that needs no database, to be done where the rows are checked (see
-        ``ImportJob.encoder``): the stored form of the records' datetimes, on SQLite."""
-        encode = db.datetime_encoder(session=self.session)
-        if encode is None:
-            return None
+    def packer(self) -> Callable[[list, bool], Packed]:
+        """Records as plain values, and with the flag the writes that would create their deals (see
+        ``ImportJob.packer``): everything a new deal needs is in its row. The writer looks up which
+        deals are stored and plans only those."""
+        return self._pack
 
-        def encode_datetimes(records: list[DealRecord]) -> tuple[list, list[str]]:
-            deals = records[:-1] if records and isinstance(records[-1], Tallies) else records
-            values = list({value for r in deals for value in (r.stage_entered_at, r.next_followup_at,
-                                                                 r.sets.get("created_at")) if value is not None})
-            return values, encode(values)
+    def _pack(self, records: list, ahead: bool) -> Packed:
+        tallies = None
+        if records and isinstance(records[-1], Tallies):
+            tallies, records = records[-1].counts, records[:-1]
+        return Packed(wire_records(records), self._new_deals(records) if ahead else None, tallies)
 
-        return encode_datetimes
-
-    def encoding_helps(self) -> bool:
-        """Whether the last batch written was mostly new deals: a re-import writes few datetimes."""
+    def packing_ahead(self) -> bool:
+        """Whether the last batch written was mostly new deals: a re-import creates none."""
         return self._new_in_last_batch * 2 >= self._last_batch
 
     def _default_owner(self, owners: OwnerLookup) -> int | None:
@@ -326,77 +411,146 @@ class DealImport(ImportJob):
                                       f"--rates: " + ", ".join(f"{code} {n}" for code, n in sorted(converted.items())))
         return super().finish()
 
-    def write_records(self, records: list[DealRecord], encoded: Any = None) -> None:
-        if records and isinstance(records[-1], Tallies):
-            self.tallies.update(records[-1].counts)
-            records = records[:-1]
-        if encoded is not None:
-            db.remember_datetime_texts(*encoded)
-        session, now, last_stage = self.session, self.now, self.last_stage
-        stored = db.deals_by_external_id(session=session, external_ids=[r.external_id for r in records])
-        plans: list[tuple[DealRecord, Any, DealPlan]] = []
-        deal_values = itemgetter(*db.DEAL_FIELDS)
-        upserts: list[tuple] = []
+    def _new_deals(self, records: Iterable[DealRecord]) -> NewDeals:
+        """The writes creating the deals of ``records`` (needs no database: a reader process prepares them)."""
+        now, last_stage = self.now, self.last_stage
+        deals: list[tuple] = []
+        changes: list[tuple] = []
+        checks: list[tuple] = []
+        followups: list[tuple] = []
         for record in records:
-            old = stored.get(record.external_id)
-            plan = plan_deal(record, old, now=now, last_stage=last_stage)
-            if old is None or differs(plan, old):
-                upserts.append((record.external_id, *deal_values(plan.row)))
-            plans.append((record, old, plan))
-            if old is None and plan.row["undated"]:
-                self.tallies["undated", ""] += 1
-        ids = db.upsert_deals(session=session, rows=upserts)
-        changed = set(ids)
-        ids.update({ext: old.id for ext, old in stored.items() if ext not in ids})
-        db.insert_stage_changes(session=session, rows=[
-            (ids[rec.external_id], from_stage, to_stage, at, SNAPSHOT)
-            for rec, _, plan in plans for from_stage, to_stage, at in plan.changes
-        ])
-        touched = self._write_checks(plans, ids) | self._write_followups(plans, ids)
+            row, planned = new_deal(record, now=now, last_stage=last_stage)
+            deals.append(row)
+            external_id = record.external_id
+            for from_stage, to_stage, at in planned:
+                changes.append((external_id, from_stage, to_stage, at))
+            if record.criteria:
+                stage = row[STAGE_KEY]
+                for key in record.criteria:
+                    checks.append((external_id, stage, key))
+            if record.next_followup_at:
+                followups.append((external_id, record.next_followup_at, record.followup_note))
+        # One encoding of every column at once: an instant recurs across tables (a stage entry is its change's).
+        tables = (deals, changes, checks, followups)
+        columns = db.encode_columns(self._new_encoders, [column for rows, width in zip(tables, _NEW_WIDTHS, strict=True)
+                                                         for column in ([*zip(*rows, strict=True)] or [()] * width)])
+        split = []
+        for width in _NEW_WIDTHS:
+            split.append(columns[:width])
+            columns = columns[width:]
+        return NewDeals(*split)
+
+    def write_records(self, records: list[DealRecord | Tallies] | Packed) -> None:
+        """Write a checked batch: deals not stored yet as created (with the writes a reader process
+        may have prepared), stored ones planned against what is stored."""
+        session = self.session
+        if isinstance(records, Packed):
+            if records.tallies:
+                self.tallies.update(records.tallies)
+            external_ids = records.records[0]
+            stored = db.deals_by_external_id(session=session, external_ids=external_ids)
+            if records.new is not None:
+                new = records.new.without(stored) if stored else records.new
+                olds = unwire_records(records.records, stored) if stored else []
+            else:
+                unpacked = unwire_records(records.records)
+                new = self._new_deals(r for r in unpacked if r.external_id not in stored)
+                olds = [r for r in unpacked if r.external_id in stored]
+        else:
+            if records and isinstance(records[-1], Tallies):
+                self.tallies.update(records[-1].counts)
+                records = records[:-1]
+            external_ids = [r.external_id for r in records]  # type: ignore[union-attr]
+            stored = db.deals_by_external_id(session=session, external_ids=external_ids)
+            new = self._new_deals(r for r in records if r.external_id not in stored)  # type: ignore[union-attr]
+            olds = [r for r in records if r.external_id in stored] if stored else []  # type: ignore[union-attr]
+        self._write(new, olds, stored, external_ids)
+
+    def _write(self, new: NewDeals, olds: list[DealRecord], stored: dict[str, Any], external_ids: Sequence[str]) -> None:
+        session, now = self.session, self.now
+        plans = [(record, stored[record.external_id]) for record in olds]
+        plans = [(record, old, plan_deal(record, old, now=now)) for record, old in plans]
+        values = itemgetter(*db.DEAL_FIELDS)
+        updates = [(record.external_id, *values(plan.row)) for record, old, plan in plans if differs(plan, old)]
+        # One batch's rows go in the file's order of their deals, new and stored ones alike, as ids always came.
+        position = {external_id: i for i, external_id in enumerate(external_ids)} if plans and new.deals[0] else {}
+        ids = db.upsert_deals(session=session, encoded=True, rows=_in_order(
+            list(zip(*new.deals, strict=True)), db.encode_rows(self._deal_encoders, updates), position))
+        updated = {row[0] for row in updates}
+        ids.update((external_id, old.id) for external_id, old in stored.items() if external_id not in ids)
+        if position:
+            position = {ids[external_id]: i for external_id, i in position.items()}
+        deal_id = ids.__getitem__
+
+        external, from_stage, to_stage, at = new.changes
+        db.insert_stage_changes(session=session, encoded=True, rows=_in_order(
+            list(zip(map(deal_id, external), from_stage, to_stage, at, repeat(SNAPSHOT), strict=False)),
+            db.encode_rows(self._change_encoders, [(ids[record.external_id], *change, SNAPSHOT)
+                                                    for record, _, plan in plans for change in plan.changes]),
+            position))
+
+        external, stage, criterion = new.checks
+        old_checks = self._old_checks(plans, ids)
+        db.insert_rows(session=session, table=db.CHECK_TABLE, columns=CHECK_COLUMNS, encoded=True, rows=_in_order(
+            list(zip(map(deal_id, external), stage, criterion, *map(repeat, self._check_rest), strict=False)),
+            db.encode_rows(self._check_encoders, old_checks), position))
+
+        external, due, note = new.followups
+        old_followups = self._old_followups(plans, ids)
+        db.insert_rows(session=session, table=db.FOLLOWUP_TABLE, columns=FOLLOWUP_COLUMNS, encoded=True, rows=_in_order(
+            list(zip(map(deal_id, external), due, note, *map(repeat, self._followup_rest), strict=False)),
+            db.encode_rows(self._followup_encoders, old_followups), position))
+
+        touched = {row[0] for row in old_checks} | {row[0] for row in old_followups}
         summary = self.summary
-        created_before = summary.created
-        for rec, old, _ in plans:
-            if old is None:
-                summary.created += 1
-            elif rec.external_id in changed or rec.external_id in touched:
+        created = len(new.deals[0])
+        summary.created += created
+        for record, old, _ in plans:
+            if record.external_id in updated or old.id in touched:
                 summary.updated += 1
             else:
                 summary.unchanged += 1
-        summary.rows += len(records)
-        self._last_batch, self._new_in_last_batch = len(records), summary.created - created_before
+        summary.rows += len(external_ids)
+        if undated := sum(1 for flag in new.deals[UNDATED] if flag):
+            self.tallies["undated", ""] += undated
+        self._last_batch, self._new_in_last_batch = len(external_ids), created
 
-    def _write_checks(self, plans, ids: dict[str, int]) -> set[str]:
-        """Record each listed criterion as met where its latest check is not already 'met'."""
+    def _old_checks(self, plans, ids: dict[str, int]) -> list[tuple]:
+        """Each listed criterion of a stored deal, as met, where its latest check is not already 'met'."""
         latest = db.latest_criterion_states(
-            session=self.session, deal_ids=[ids[rec.external_id] for rec, old, _ in plans if rec.criteria and old]
-        )
+            session=self.session, deal_ids=[ids[record.external_id] for record, _, _ in plans if record.criteria])
         now = self.now
         rows: list[tuple] = []
-        touched: set[str] = set()
-        for rec, old, plan in plans:
-            if not rec.criteria:
-                continue
-            deal_id, stage = ids[rec.external_id], plan.row["stage_key"]
-            for key in rec.criteria:
-                if old is None or not latest.get((deal_id, stage, key), False):
-                    rows.append((deal_id, stage, key, True, IMPORTED, now, None))
-                    touched.add(rec.external_id)
-        db.insert_rows(session=self.session, table=db.CHECK_TABLE, columns=CHECK_COLUMNS, rows=rows)
-        return touched
+        for record, _, plan in plans:
+            if record.criteria:
+                deal_id, stage = ids[record.external_id], plan.row["stage_key"]
+                rows.extend((deal_id, stage, key, True, IMPORTED, now, None) for key in record.criteria
+                            if not latest.get((deal_id, stage, key), False))
+        return rows
 
-    def _write_followups(self, plans, ids: dict[str, int]) -> set[str]:
-        """An open follow-up at next_followup_at, unless the deal already has one due then."""
+    def _old_followups(self, plans, ids: dict[str, int]) -> list[tuple]:
+        """An open follow-up of a stored deal at next_followup_at, unless the deal already has one due then."""
         # Done ones count too: a follow-up the rep completed must not come back when the same export is re-imported.
-        existing = db.followup_dues(
-            session=self.session, deal_ids=[ids[rec.external_id] for rec, old, _ in plans if rec.next_followup_at and old]
-        )
-        new = [rec for rec, _, _ in plans
-               if rec.next_followup_at and (ids[rec.external_id], rec.next_followup_at) not in existing]
+        existing = db.followup_dues(session=self.session, deal_ids=[
+            ids[record.external_id] for record, _, _ in plans if record.next_followup_at])
         now = self.now
-        db.insert_rows(session=self.session, table=db.FOLLOWUP_TABLE, columns=FOLLOWUP_COLUMNS, rows=[
-            (ids[rec.external_id], rec.next_followup_at, rec.followup_note, None, now, None) for rec in new
-        ])
-        return {rec.external_id for rec in new}
+        return [(ids[record.external_id], record.next_followup_at, record.followup_note, None, now, None)
+                for record, _, _ in plans
+                if record.next_followup_at and (ids[record.external_id], record.next_followup_at) not in existing]
+
+
+STAGE_KEY, UNDATED = db.UPSERT_COLUMNS.index("stage_key"), db.UPSERT_COLUMNS.index("undated")
+_NEW_WIDTHS = (len(db.UPSERT_COLUMNS), 4, 3, 3)  # NewDeals' columns per table
+
+
+def _in_order(new: list[tuple], old: list[tuple], position: dict[Any, int]) -> list[tuple]:
+    """The rows of new deals and of stored ones, in the file's order of their deals (``position`` by the
+    rows' first value); each deal's own rows keep their order."""
+    if not old:
+        return new
+    if not new:
+        return old
+    return sorted(chain(new, old), key=lambda row: position[row[0]])
 
 
 @lru_cache(maxsize=256)  # a file spells its statuses a few ways, over and over

@@ -113,17 +113,19 @@ class ImportJob(RowChecker):
         """Pass 2 of a two-pass job."""
         raise NotImplementedError
 
-    def encoder(self) -> Callable[[list], Any] | None:
-        """A function of checked records, needing no database, whose result ``write_records`` takes
-        as ``encoded``: work a reader process can do ahead of the writer. None when there is none."""
+    def packer(self) -> Callable[[list, bool], Any] | None:
+        """A function, needing no database, of a batch ``checker.check`` found valid and a flag, giving
+        what a reader process sends in the batch's place (see ``pipeline``): plain values, cheaper to
+        send than the records, and when the flag is true with the writes the job can prepare ahead.
+        ``write_records`` takes its result. None: the records are sent as they are."""
         return None
 
-    def encoding_helps(self) -> bool:
-        """Whether ``encoder``'s work still pays, judging by the batches written so far."""
-        return True
+    def packing_ahead(self) -> bool:
+        """Whether preparing writes ahead still pays, judging by the batches written so far (``packer``'s flag)."""
+        return False
 
-    def write_records(self, records: list, encoded: Any = None) -> None:
-        """Write records ``checker.check`` found valid (single-pass jobs)."""
+    def write_records(self, records: Any) -> None:
+        """Write records ``checker.check`` found valid, as it gave them or as ``packer`` packed them (single-pass jobs)."""
         raise NotImplementedError
 
     def finish(self) -> ImportSummary:

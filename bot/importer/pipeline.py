@@ -2,10 +2,11 @@
 
 Reading, decoding and checking rows needs no database (a single-pass job's ``checker``), and takes
 about as much CPU time as planning and writing them; on a machine with a spare core the two run
-side by side. The child sends each batch's valid records and errors, in file order, through a
-bounded queue (memory stays a few batches whatever the file's size); the parent treats them
-exactly as it treats batches it checked itself, so the file is still rejected whole, with every
-error, inside the parent's one transaction.
+side by side. The child sends each batch's valid records (packed by the job: plain values, cheap to
+pickle, with writes it can prepare without the database; see ``ImportJob.packer``) and errors, in
+file order, through a bounded queue (memory stays a few batches whatever the file's size); the
+parent treats them exactly as it treats batches it checked itself, so the file is still rejected
+whole, with every error, inside the parent's one transaction.
 
 The child is forked: it starts in milliseconds with the checker as it is (reps directory, stage
 map, column map), where a spawned interpreter would spend most of a second importing modules.
@@ -43,13 +44,13 @@ def available() -> bool:
 
 
 def checked_in_child(checker: Any, path: Path, columns: ColumnMap, *, encoding: str, batch_size: int,
-                     on_bytes: Callable[[int], None], encoder: Callable[[list], Any] | None = None,
-                     encoding_helps: Callable[[], bool] = lambda: True,
-                     ) -> Iterator[tuple[list, list[RowError], Any]]:
-    """(valid records, errors, encoded) per batch of ``path``'s rows, checked by ``checker`` in a child
-    process; ``encoded`` is what ``encoder(records)`` gave there (None without an encoder, or while
-    ``encoding_helps()``, asked after each batch is written, says the writer has no use for it).
+                     on_bytes: Callable[[int], None], pack: Callable[[list, bool], Any] | None = None,
+                     ahead: Callable[[], bool] = lambda: False) -> Iterator[tuple[Any, list[RowError]]]:
+    """(valid records, errors) per batch of ``path``'s rows, checked by ``checker`` in a child process.
 
+    With ``pack``, the records come as ``pack(records, ahead)`` gave them in the child (see
+    ``ImportJob.packer``), where ``ahead`` is what ``ahead()`` said after the batch before was
+    written. Once a batch had errors, nothing more is written: later batches come without records.
     ``on_bytes(position)`` gets how far into the file the child has read, as each batch arrives.
 
     Raises:
@@ -57,19 +58,18 @@ def checked_in_child(checker: Any, path: Path, columns: ColumnMap, *, encoding: 
     """
     context = multiprocessing.get_context("fork")
     batches = context.Queue(maxsize=QUEUED_BATCHES)
-    encode = context.Value("b", encoder is not None, lock=False)  # a flag the child reads before each batch
+    flag = context.Value("b", ahead(), lock=False)  # read by the child before each batch
     child = context.Process(target=_check_rows, name="stagecoach-import-reader", daemon=True,
-                            args=(checker, encoder, encode, path, columns, encoding, batch_size, batches))
+                            args=(checker, pack, flag, path, columns, encoding, batch_size, batches))
     child.start()
     try:
         while True:
             message = _next_message(batches, child)
             if message[0] == "batch":
-                _, records, errors, encoded, position = message
+                _, records, errors, position = message
                 on_bytes(position)
-                yield records, errors, encoded
-                if encoder is not None:
-                    encode.value = encoding_helps()
+                yield records, errors
+                flag.value = ahead()
             elif message[0] == "end":
                 on_bytes(message[1])
                 return
@@ -96,7 +96,7 @@ def _next_message(batches: Any, child: Any) -> tuple:
                     return ("failed", f"it stopped with exit code {child.exitcode} before the end of the file")
 
 
-def _check_rows(checker: Any, encoder: Callable[[list], Any] | None, encode: Any, path: Path, columns: ColumnMap,
+def _check_rows(checker: Any, pack: Callable[[list, bool], Any] | None, ahead: Any, path: Path, columns: ColumnMap,
                 encoding: str, batch_size: int, batches: Any) -> None:
     """The child: check every batch and send it, then send the end (or what went wrong)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops us and reports once
@@ -119,10 +119,15 @@ def _check_rows(checker: Any, encoder: Callable[[list], Any] | None, encode: Any
     try:
         rows_read = read_rows(path, columns, encoding=encoding, on_bytes=at)
         first = list(islice(rows_read, min(FIRST_BATCH, batch_size)))
+        failed = False
         for rows in chain([first] if first else [], batched(rows_read, batch_size)):
             records, errors = checker.check(rows)
-            encoded = encoder(records) if encode.value and records and not errors else None
-            send(("batch", records, errors, encoded, position))
+            failed = failed or bool(errors)
+            if failed:  # the file is rejected: only errors matter from here on
+                records = []
+            elif pack is not None:
+                records = pack(records, bool(ahead.value))
+            send(("batch", records, errors, position))
         send(("end", position))
     except InvalidInput as exc:
         send(("invalid", exc))  # pickles with its problems

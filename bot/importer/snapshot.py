@@ -13,10 +13,13 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from bot.importer.values import day_start
-from storage.imports import DEAL_FIELDS
+from storage.imports import DEAL_FIELDS, UPSERT_COLUMNS
 
 OPEN = "open"
 _ZERO = Decimal(0)
+# The order of ``new_deal``'s row.
+assert UPSERT_COLUMNS == ("external_id", "name", "account", "owner_id", "stage_key", "amount", "status", "created_at",
+                          "stage_entered_at", "close_date", "closed_at", "next_step", "currency", "undated")
 
 
 class DealRecord(NamedTuple):
@@ -44,15 +47,13 @@ class DealPlan:
     changes: list[tuple[str | None, str, datetime]] = field(default_factory=list)
 
 
-def plan_deal(record: DealRecord, old: Any | None, *, now: datetime, last_stage: str) -> DealPlan:
-    """Apply ``record`` to the stored deal ``old`` (a row with DEAL_FIELDS), or create one.
+def plan_deal(record: DealRecord, old: Any, *, now: datetime) -> DealPlan:
+    """Apply ``record`` to the stored deal ``old`` (a row with DEAL_FIELDS); see ``new_deal`` for a new one.
 
     Entry and close times come from the file only when this import moves the deal into a stage or
     closes it; otherwise the timeline already holds them (correct past moves with a history CSV).
     New changes never go before the deal's latest one, so the timeline stays in order.
     """
-    if old is None:
-        return _new_deal(record, now=now, last_stage=last_stage)
     row = {name: getattr(old, name) for name in DEAL_FIELDS}
     row["status"] = _status_text(row["status"])
     row.update(record.sets)
@@ -79,36 +80,39 @@ def plan_deal(record: DealRecord, old: Any | None, *, now: datetime, last_stage:
     return plan
 
 
-def _new_deal(record: DealRecord, *, now: datetime, last_stage: str) -> DealPlan:
+def new_deal(record: DealRecord, *, now: datetime, last_stage: str) -> tuple[tuple, list[tuple]]:
+    """The deal ``record`` creates, as its row (UPSERT_COLUMNS' values) and its (from, to, at) changes.
+
+    ``last_stage``: the map's last stage, for deals the file gives none. A tuple, not a DealPlan: every
+    row of a first import goes through here.
+    """
     sets = record.sets
-    created = sets.get("created_at")
+    get = sets.get
+    name, created, close_date = sets["name"], get("created_at"), get("close_date")
     entered = record.stage_entered_at or created or now
-    row: dict[str, Any] = {"account": None, "amount": _ZERO, "close_date": None, "next_step": None, "currency": None,
-                           "undated": None, **sets,
-                           "owner_id": record.owner_id, "created_at": created or entered, "status": OPEN,
-                           "closed_at": None}
-    row["account"] = row["account"] or row["name"]
-    plan = DealPlan(row)
+    stage = record.stage or last_stage
+    closed_at = undated = None
     if record.status != OPEN and not (record.stage and record.stage_entered_at):
         # A deal first seen closed, with no stage entry the file dates: only its close is known, and the stage
         # it closed from when the file names one (its stage or last_stage column). Nothing is invented: an
         # entry into a stage it may never have reached would make reports blame that stage (time in stage,
         # conversion, bottlenecks). Reports leave such deals out of stage figures and say how many.
         # The deal's stage column cannot be empty: it keeps the map's last stage, the timeline says "unknown".
-        at = day_start(row["close_date"]) if row["close_date"] else entered
-        row.update(stage_key=record.stage or last_stage, stage_entered_at=at, status=record.status, closed_at=at)
-        plan.changes.append((record.stage, record.status, at))
-        return plan
-    if record.stage_entered_at is None and created is None:
+        stage_entered = closed_at = day_start(close_date) if close_date else entered
+        changes = [(record.stage, record.status, closed_at)]
+    elif record.stage_entered_at is None and created is None:
         # An open deal the file does not date: when it entered its stage is unknown. No entry is recorded: one
         # at the import's time would count it as entered this month, and its time in stage from today. Its
         # columns hold the import's time; reports leave it out of stage figures (and say so) until it moves.
-        row.update(stage_key=record.stage or last_stage, stage_entered_at=now, undated=True)
-        return plan
-    _enter(plan, None, record.stage or last_stage, entered)
-    if record.status != OPEN:
-        _close(plan, record.status, row["close_date"])
-    return plan
+        stage_entered, undated, changes = now, True, []
+    else:
+        stage_entered, changes = entered, [(None, stage, entered)]
+        if record.status != OPEN:
+            closed_at = max(day_start(close_date), entered) if close_date else entered
+            changes.append((stage, record.status, closed_at))
+    return (record.external_id, name, get("account") or name, record.owner_id, stage, get("amount", _ZERO),
+            record.status, created or entered, stage_entered, close_date, closed_at, get("next_step"),
+            get("currency"), undated), changes
 
 
 def _enter(plan: DealPlan, from_stage: str | None, stage: str, at: datetime) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,10 +14,12 @@ from sqlmodel import select
 
 from bot.errors import InvalidInput
 from bot.importer import ImportRejected
+from bot.importer.deals import unwire_records, wire_records
+from bot.importer.snapshot import DealRecord
 from bot.runtime import Runtime
 from storage.db import make_engine, migrate
 from storage.models import CriterionCheck, Deal, FollowUp, Rep, StageChange
-from tests.importer.helpers import DEALS_HEADER, REPS_CSV, counts, run, write_csv
+from tests.importer.helpers import DEALS_HEADER, REPS_CSV, at, counts, run, write_csv
 from tests.utils.factories import NOW
 
 IN_CHILD = {"pipeline_min_bytes": 0, "batch_size": 40}
@@ -165,3 +169,73 @@ def test_progress_from_the_child_runs_through_the_file(with_reps, tmp_path):
     assert {(phase, total) for phase, _, total in calls} == {("importing", size)}
     done = [d for _, d, _ in calls]
     assert done == sorted(done) and done[-1] == size and len(done) >= 3
+
+
+def in_id_order(runtime: Runtime) -> dict[str, list[tuple]]:
+    """What each table holds in the order of its ids (by external id): the order rows were written in."""
+    with runtime.session() as session:
+        deals = session.exec(select(Deal).order_by(Deal.id)).all()
+        external = {d.id: d.external_id for d in deals}
+        return {
+            "deals": [d.external_id for d in deals],
+            "changes": [(external[c.deal_id], c.to_stage, c.changed_at)
+                        for c in session.exec(select(StageChange).order_by(StageChange.id)).all()],
+            "checks": [(external[c.deal_id], c.criterion_key)
+                       for c in session.exec(select(CriterionCheck).order_by(CriterionCheck.id)).all()],
+            "followups": [(external[f.deal_id], f.due_at)
+                          for f in session.exec(select(FollowUp).order_by(FollowUp.id)).all()],
+        }
+
+
+def test_stored_and_new_deals_in_one_batch_are_written_as_checking_in_process_writes_them(with_reps, baseline,
+                                                                                         tmp_path):
+    rows = deal_rows(400, seed=5)
+    for row in rows[::5]:
+        row["created_at"] = row["stage_entered_at"] = ""  # undated: no stage entry
+    stored = write_csv(tmp_path / "stored.csv", DEALS_HEADER, rows[::2])
+    for i, row in enumerate(rows[::2]):  # some stored deals move on, with a check and a follow-up
+        if row["stage"] == "discover" and i % 2:
+            row.update(stage="validate", stage_entered_at=(NOW - timedelta(days=1)).isoformat(),
+                       criteria_met="success_criteria_agreed", next_followup_at=(NOW + timedelta(days=3)).isoformat())
+    path = write_csv(tmp_path / "deals.csv", DEALS_HEADER, rows)  # every batch: half stored, half new
+    for runtime in (with_reps, baseline):
+        run(runtime, "deals", stored, **IN_PROCESS)
+    before = in_id_order(with_reps)
+
+    in_child = run(with_reps, "deals", path, **IN_CHILD)
+    in_process = run(baseline, "deals", path, **IN_PROCESS)
+
+    assert (in_child.created, in_child.updated, in_child.unchanged) == (
+        in_process.created, in_process.updated, in_process.unchanged) == (200, in_process.updated, 200 - in_process.updated)
+    assert in_process.updated > 20 and in_child.line() == in_process.line()
+    assert contents(with_reps) == contents(baseline)
+    written = in_id_order(with_reps)
+    assert written == in_id_order(baseline)
+    # New and stored deals' rows interleave in the file's order of their deals, as ids always came.
+    position = {row["external_id"]: i for i, row in enumerate(rows)}
+    for table in ("changes", "checks", "followups"):
+        added = [position[row[0]] for row in written[table][len(before[table]):]]
+        assert added == sorted(added) and {i % 2 for i in added} == {0, 1}, table
+    again = run(with_reps, "deals", path, **IN_CHILD)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 400)
+
+
+def test_records_cross_from_the_reader_process_unchanged():
+    records = [
+        DealRecord("D-1", 3, "discover", "open",
+                   {"name": "A", "account": "Acme", "amount": Decimal("1200.50"), "currency": "USD",
+                    "created_at": at(2025, 1, 2, 3, 4, 5, 6), "close_date": date(2026, 3, 1), "next_step": "Call"},
+                   at(2025, 2, 1, 23, 59, 59, 999999), at(2026, 12, 1), "Call back", ("pain_confirmed", "budget")),
+        DealRecord("D-2", 4, None, "won", {"name": "B", "close_date": None, "next_step": None}),
+        DealRecord("D-3", 5, "validate", "open", {"name": "C", "amount": Decimal("0.00"), "currency": "EUR"}),
+    ]
+
+    columns = pickle.loads(pickle.dumps(wire_records(records)))
+    back = unwire_records(columns)
+
+    assert back == records
+    assert [list(r.sets) for r in back] == [list(r.sets) for r in records]  # the same keys, in the same order
+    assert str(back[0].sets["amount"]) == "1200.50" and str(back[2].sets["amount"]) == "0.00"
+    assert back[0].stage_entered_at.tzinfo is back[0].sets["created_at"].tzinfo is UTC
+    assert unwire_records(columns, wanted={"D-2"}) == [records[1]]
+    assert unwire_records(wire_records([])) == []
