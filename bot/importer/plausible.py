@@ -63,13 +63,13 @@ class DateWindow:
         self.now, self.years_back, self.years_ahead = now, years_back, years_ahead
         self.earliest = _years_from(now.date(), -years_back)
         self.latest = _years_from(now.date(), years_ahead)
-        self._first = datetime.combine(self.earliest, time(), tzinfo=UTC)  # the earliest day's midnight, UTC
-        self._past_latest = datetime.combine(self.latest, time.max, tzinfo=UTC)
+        self.first = datetime.combine(self.earliest, time(), tzinfo=UTC)  # the earliest day's midnight, UTC
+        self.last = datetime.combine(self.latest, time.max, tzinfo=UTC)  # the latest day's last instant, UTC
 
     def problem(self, value: datetime | date, *, future: bool) -> str | None:
         """Why ``value`` is implausible, or None. ``future``: whether it may lie after now."""
         if (value.__class__ is datetime and value.tzinfo is UTC  # the usual case: a parsed instant
-                and self._first <= value <= (self._past_latest if future else self.now)):
+                and self.first <= value <= (self.last if future else self.now)):
             return None
         day = value.date() if isinstance(value, datetime) else value
         if day < self.earliest:

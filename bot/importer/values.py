@@ -46,8 +46,8 @@ def parse_money(text: str) -> Money:
     ``1.500`` (1500 or 1.5?), ``$5 EUR`` (two currencies), ``1_000`` and ``0.001`` (less than a cent)
     are refused with what to write instead.
     """
-    if _PLAIN_AMOUNT.match(text):  # the usual cell, checked without the slower clean-up below
-        return Money(Decimal(text).quantize(_CENTS))
+    if (amount := plain_amount(text)) is not None:  # the usual cell, checked without the slower clean-up below
+        return Money(amount)
     plain, currency, sign_only = _split_currency(text)
     if "_" in plain:
         raise ValueError(f"not an amount: {text!r} (write it without '_', e.g. 1000)")
@@ -71,6 +71,11 @@ def parse_money(text: str) -> Money:
     if cents != value:
         raise ValueError(f"amount {text!r} has more than 2 decimals; amounts are kept to the cent")
     return Money(cents, currency, sign_only)
+
+
+def plain_amount(text: str) -> Decimal | None:
+    """The amount of a cell of digits with at most 2 decimals (no sign, separator or currency), else None."""
+    return Decimal(text).quantize(_CENTS) if _PLAIN_AMOUNT.match(text) else None
 
 
 def _split_currency(text: str) -> tuple[str, str | None, bool]:
@@ -104,6 +109,24 @@ def parse_when(text: str, date_format: str | None = None, tz: tzinfo | None = No
         return _in_zone(datetime.strptime(text.strip(), date_format), tz)
     except ValueError:
         raise ValueError(f"not an ISO 8601 date or a date in the format {date_format!r}: {text!r}") from None
+
+
+def utc_instant(text: str) -> datetime | None:
+    """What ``parse_when`` gives for an ISO 8601 datetime with a UTC offset ("Z", "+00:00"), whatever its
+    time zone and format; None for any other text (which ``parse_when`` then reads or refuses)."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is UTC else None
+
+
+def iso_day(text: str) -> date | None:
+    """What ``parse_day`` gives for an ISO 8601 date ("2026-11-20"); None for any other text."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _in_zone(value: datetime, tz: tzinfo | None) -> datetime:
@@ -153,7 +176,7 @@ class StageResolver:
             InvalidInput: an alias points at no stage of the map.
         """
         self.process = process
-        self._cache: dict[str, tuple[str, str]] = {}
+        self.cache: dict[str, tuple[str, str]] = {}  # text -> what ``resolve`` gave for it (closed states allowed)
         self._aliases: dict[str, tuple[str, str]] = {}
         self._criteria = {stage.key: {c.key for c in stage.exit_criteria} for stage in process.stages}
         problems = []
@@ -175,7 +198,7 @@ class StageResolver:
         Raises:
             ValueError: not a stage of the active map (nor won/lost when allowed).
         """
-        hit = self._cache.get(text) or self._aliases.get(text.strip().lower())
+        hit = self.cache.get(text) or self._aliases.get(text.strip().lower())
         if hit is None:
             stage = self.process.stage_by_name(text)
             status = closed_status(text)
@@ -186,7 +209,7 @@ class StageResolver:
             else:
                 known = ", ".join(self.process.stage_keys)
                 raise ValueError(f"unknown stage {text!r} (stages of {self.process.name!r}: {known}; or won/lost)")
-            self._cache[text] = hit
+            self.cache[text] = hit
         if hit[0] == "closed" and not allow_closed:
             raise ValueError(f"{text!r} is not a stage here; won/lost only close a deal")
         return hit

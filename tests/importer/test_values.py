@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.dialects import sqlite
 
 from bot.errors import InvalidInput
 from bot.importer.columns import load_mapping, parse_map_options, resolve_columns
-from bot.importer.values import StageResolver, closed_status, parse_amount, parse_day, parse_when
+from bot.importer.values import (
+    StageResolver,
+    closed_status,
+    iso_day,
+    parse_amount,
+    parse_day,
+    parse_when,
+    plain_amount,
+    utc_instant,
+)
 from knowledge.process_map import load_process_map
 from storage.imports import _sqlite_datetime
 from storage.models import Deal
@@ -143,3 +153,39 @@ def test_bulk_writes_store_datetimes_exactly_as_sqlalchemy_does_on_sqlite(value)
 def test_bulk_writes_refuse_naive_datetimes():
     with pytest.raises(ValueError, match="naive"):
         _sqlite_datetime(datetime(2026, 1, 2))
+
+
+@pytest.mark.parametrize(("text", "fast"), [
+    ("2026-10-15T09:30:00+00:00", True), ("2026-10-15T09:30:00Z", True), ("2026-10-15T09:30:00.5Z", True),
+    ("20261015T093000Z", True), ("2026-W42-4T09:30Z", True), ("2026-10-15T09:30:00-00:00", True),
+    ("2026-10-15 09:30+0000", True), ("2026-10-15T09:30:00z", False), ("2026-10-15", False),
+    ("2026-10-15T09:30", False), ("2026-10-15T09:30:00+02:00", False), (" 2026-10-15T09:30:00Z", False),
+    ("10/15/2026", False),
+])
+def test_the_fast_path_for_utc_instants_gives_what_parse_when_gives(text, fast):
+    value = utc_instant(text)
+
+    assert (value is not None) == fast
+    for tz in (None, ZoneInfo("America/New_York")):
+        if value is not None:
+            full = parse_when(text, date_format="%m/%d/%Y", tz=tz)
+            assert value == full and value.tzinfo is full.tzinfo is UTC
+
+
+@pytest.mark.parametrize("text", ["2026-10-15", "2026-02-29", "2026-10-15T09:30", " 2026-10-15", "15.10.2026"])
+def test_the_fast_path_for_days_gives_what_parse_day_gives(text):
+    day = iso_day(text)
+
+    assert (day is not None) == (text == "2026-10-15")
+    if day is not None:
+        assert day == parse_day(text)
+
+
+@pytest.mark.parametrize(("text", "plain"), [("1200", True), ("1200.5", True), ("0.07", True), ("1,200", False),
+                                             ("$12", False), ("1.234,56", False), ("1200.505", False)])
+def test_the_fast_path_for_amounts_gives_what_parse_amount_gives(text, plain):
+    value = plain_amount(text)
+
+    assert (value is not None) == plain
+    if value is not None:
+        assert value == parse_amount(text) and str(value) == str(parse_amount(text))
