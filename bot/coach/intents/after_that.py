@@ -74,5 +74,16 @@ INTENT = Intent(
         "next one after that?", "and after that? what would the buyer need to confirm",
         "right, and what comes afterward",
         "ok that makes sense for this stage, so once acme gets through it where does it go next and what does that stage look like",
+        # Written by a fourth author, on the pairs cross-validation over the examples confuses most.
+        "ok and then?", "alright then what, after that", "cool cool, whats after that",
+        "once thats confirmed, then what", "and once we're out of validate?", "whats the stage after close, if any",
+        "after the buyer signs off on that, what comes", "got it. what comes after that step",
+        "makes sense. next after that?", "and after discover what stage is it",
+        "where does acme go once its through validate", "and the stage past that?",
+        "so then what happens to acme after this stage", "what stage does acme land in after this",
+        "and post-validate?", "and after that one's done?",
+        "right so whats the following stage, and what will they need to confirm", "and beyond discover?",
+        "next after this for acme, stage-wise?",
+        "ok i get what acme needs to finish this stage, but say it all goes through, what stage is it in after and what will i be chasing the buyer for then",
     ),
 )

@@ -104,5 +104,16 @@ INTENT = Intent(
         "which deals do i need to rescue", "alerts?", "what am i neglecting", "which follow-ups expired",
         "scan my deals for problems", "what's stuck or late for sam",
         "just got back from a conference and my inbox is a mess, before i dig in can you tell me which deals have overdue follow ups or are stuck or past their close dates",
+        # Written by a fourth author, on the pairs cross-validation over the examples confuses most.
+        "which deals already missed the close date we set", "whats overdue for me this wk",
+        "got anything stuck in my book or is it all moving", "which of my deals are in trouble right now",
+        "what follow ups slipped past due", "show me just the ones past their close date, not my whole list",
+        "has carla let any follow ups lapse", "which deals closing this month are already slipping",
+        "anything in validate thats stuck", "deals w problems pls", "anything late i need to deal with",
+        "which of jordan's deals are at risk", "whats slipped on the east team since last week",
+        "any follow ups due yesterday that i didnt do", "which opps are stale or overdue",
+        "list my deals that have blown their close date", "any red flags on sam's deals",
+        "whats overdue across all my reps rn", "what have i let go overdue",
+        "im covering carla's book this week and want to know whats broken, like overdue follow ups, deals stuck forever, close dates that already passed",
     ),
 )

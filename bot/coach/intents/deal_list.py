@@ -128,5 +128,17 @@ INTENT = Intent(
         "show me jordan's deals closing in q4", "list everyone's deals in discover", "what deals have i got going",
         "my active opps", "deals closing in december",
         "covering for carla while she's on leave so i need to see every open deal she has and where each one sits, can you list them",
+        # Written by a fourth author, on the pairs cross-validation over the examples confuses most.
+        "whats set to close in the next 30 days", "whats in validate rn, just names",
+        "can i see what deals carla has open", "list all my deals, no analysis", "every deal jordan owns in discover",
+        "which of sam's deals close this qtr", "deals with a close date in march",
+        "which opps of mine are at the close stage", "list the opps closing before end of qtr for the east team",
+        "show me all the deals i own sorted by stage", "whats on priya's list of deals",
+        "gimme the deals in discover for my reps", "which deals of mine close next week",
+        "list open deals for bob and carla", "what opps are in my name in validate",
+        "show me what deals are in the close stage, just the list",
+        "all deals closing this month pls, not looking for problems just the list",
+        "what deals does the west team have open", "my deals by close date",
+        "my manager wants a list of every deal i own with stage and close date for our 1:1, nothing fancy, can you pull that",
     ),
 )

@@ -81,5 +81,17 @@ INTENT = Intent(
         "how to move the acme deal along this month", "what should carla do next on acme",
         "next steps for priya on acme", "how do i turn acme into a win", "acme what should i be chasing",
         "acme champion loves us and they keep saying yes but i honestly dont know what i should be driving toward next to actually get it signed, what are my steps",
+        # Written by a fourth author, on the pairs cross-validation over the examples confuses most.
+        "whats the very next thing i do on acme", "acme is in validate, how do i get it moving",
+        "what should i do on acme after today's call", "next steps for acme now that the demo's done",
+        "i have an hour for acme, what should i do with it",
+        "whats the one thing i should get done on acme this week", "how do i get acme from discover to validate",
+        "what should i ask acme for next to keep it moving", "acme: what now that they confirmed budget",
+        "whats the next move for jordan on acme", "how do i move the acme deal forward before quarter end",
+        "not sure how to keep acme going, what should i do", "give me next steps on acme, short version",
+        "what do i do on acme now that the champion's on board", "what do i owe acme next",
+        "this week on acme, what should i be pushing for", "plan for acme this qtr pls",
+        "ok so on this one what do i do next", "how do i get acme to close from here",
+        "acme has been in validate for a bit, the champion likes us and the tech review is done, what should i actually be doing next to move it toward close",
     ),
 )

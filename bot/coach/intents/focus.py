@@ -181,5 +181,18 @@ INTENT = Intent(
         "what should i dive into first", "gimme a focus for today", "what do i work on first, quick",
         "what's priority one this afternoon",
         "its monday morning, coffee in hand, i have maybe 3 hours before back to back meetings, which deals should i spend them on and in what order",
+        # Written by a fourth author, on the pairs cross-validation over the examples confuses most.
+        "give me 3 deals to kick off the day with", "where should i begin this morning, deal-wise",
+        "first call of the day, which deal", "top three deals to push before lunch",
+        "what should i work on first today, give me three", "i have the whole afternoon, which deals get it",
+        "what do i jump on first thing today", "if you had to rank my deals for right now, top 3?",
+        "back to back mtgs all day but i have 20 min, which deal",
+        "which opps deserve my attention first this morning",
+        "whats the most important deal for me to work right now",
+        "carla wants to know where to start today, which deals", "what 3 deals should jordan work first this week",
+        "prioritize my pipeline for today", "which deals should i spend friday on", "start me off, whats first",
+        "i dont know where to start today, pick my deals for me", "whats top of the pile today",
+        "whats worth my time first today",
+        "just back from a week off, dont want a list of everything, just tell me which three deals to work first today and why",
     ),
 )

@@ -72,5 +72,14 @@ INTENT = Intent(
         "what questions do you understand", "hi there!", "explain what stagecoach can do for me",
         "do you have a list of things i can try", "what is this", "how do i work with you",
         "just got added to this channel and someone said to ask the bot things about my pipeline, but what can it actually do and how am i meant to talk to it",
+        # Written by a fourth author, on the pairs cross-validation over the examples confuses most.
+        "what can you do for me", "do i need a special format to ask about my pipeline", "where do i start with you",
+        "first time here, what should i try asking you", "i dont know what to ask this bot",
+        "what is this coach actually for", "what types of stuff can u answer", "help, how does this bot work",
+        "hey! new rep, what can this coach do", "what am i allowed to type in here", "show me a few things i can ask",
+        "is there a list of what you can do", "how do i get you to look at a deal", "yo coach, what are you good for",
+        "hello hello", "can i just talk to you normally or do i need commands", "does this bot know about my deals",
+        "whats the best way to use you day to day", "good afternoon",
+        "ok so i was told this bot can help with deals and prioritizing and stuff, but before i start can you tell me what kinds of things i can ask and how i should phrase them",
     ),
 )

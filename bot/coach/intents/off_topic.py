@@ -66,5 +66,18 @@ INTENT = Intent(
         "write a sql join for me", "how do i request a new monitor", "tell me about the history of rome",
         "when's the company holiday party",
         "flying to boston for a conference next month and need a flight and a hotel near the convention center under 250 a night, can you sort that out",
+        # Written by a fourth author, on the pairs cross-validation over the examples confuses most.
+        "wheres the expense portal, need to submit receipts", "whats the process for booking pto",
+        "can you format this slide deck for the all hands", "locked out of the crm, how do i get my login reset",
+        "my zoom audio isnt working", "help me write a job post for an office manager",
+        "how do i negotiate my salary", "whats the best way to organize my inbox",
+        "can you make me an excel pivot table", "how do i write my self review for perf season",
+        "help me plan the team offsite agenda", "what should i wear to the kickoff party",
+        "how do i get my commission check corrected with payroll",
+        "write a thank you note to my coworker for covering my shift", "how do i change my slack status",
+        "set up a calendar invite for our team standup",
+        "how do i deal with a coworker who keeps taking credit for my work",
+        "tips for giving a speech at my friend's wedding", "whats the time difference between ny and london",
+        "i need to finish my quarterly expense report and i have a bunch of uber receipts and a client dinner, how do i categorize all that in concur",
     ),
 )

@@ -76,5 +76,18 @@ INTENT = Intent(
         "what's the pass-through rate from discover", "stage counts for the west team",
         "how many deals entered close ytd", "is validate our bottleneck",
         "my vp wants to know why forecast looks thin, can you show how many deals are in each stage, how many moved between stages last qtr and where they're piling up",
+        # Written by a fourth author, on the pairs cross-validation over the examples confuses most.
+        "how many deals are sitting in each stage for the team rn",
+        "how long are deals actually spending in discover on avg", "conversion validate -> close last qtr",
+        "how many deals moved out of discover in the last 30 days",
+        "whats the flow in and out of validate this month", "which stage is the choke point for east",
+        "avg days in close across all reps", "how many deals did we add to discover in q2 vs q1",
+        "stage counts west vs east", "what % of deals that enter discover ever make it to close",
+        "time in stage numbers for discover pls", "pipe report: count per stage + avg age",
+        "how many opps went from validate to close this month", "are deals piling up in validate",
+        "where are deals slowing down the most right now, numbers pls",
+        "how many days on avg from entering discover to landing in close", "stage flow since the start of the qtr",
+        "mgr q: which stage converts worst", "is the funnel thinning out at close",
+        "putting together the qbr and need the team's pipeline numbers: count of deals in discover, validate and close, how many moved between them this qtr and the avg days in each",
     ),
 )

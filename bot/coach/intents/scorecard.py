@@ -231,5 +231,17 @@ INTENT = Intent(
         "how many new deals has jordan opened this month",
         "how many stuck deals and overdue fus do i have, numbers only",
         "quarterly review is friday and i need my own numbers, like how many i won, my win rate, new pipeline and how many follow ups im behind on, for this qtr",
+        # Written by a fourth author, on the pairs cross-validation over the examples confuses most.
+        "how many deals have i won this qtr and whats my win rate",
+        "whats my count of overdue follow ups, just the number", "my numbers for the month pls, wins and new pipe",
+        "how's carla tracking on wins this quarter", "whats jordan's win rate last qtr",
+        "sam's new pipe in q3, how much", "how many stuck deals do i have, count only",
+        "am i doing better than last month", "my stats: won, open, overdue",
+        "give me priya's scorecard for the month", "how many deals has bob won since jan", "how did i do in august",
+        "whats my open pipeline total rn", "win rate for me this half",
+        "how's my performance looking going into the last month of the qtr",
+        "sam's 1:1 is today, how's he doing this qtr", "carla's wins last month, how many",
+        "how am i doing, overdue count included", "is jordan on track this quarter numbers-wise",
+        "before i ask for a raise i want to know my actual numbers, how many deals i won this year, my win rate and how much new pipe i brought in",
     ),
 )
