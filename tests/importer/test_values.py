@@ -143,6 +143,8 @@ def test_mapping_files(tmp_path):
     datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
     datetime(2026, 1, 2, 3, 4, 5, 7, tzinfo=UTC),
     datetime(2026, 6, 30, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-7))),
+    datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), datetime(1, 1, 1, 0, 0, 0, 10, tzinfo=UTC),
+    datetime(987, 3, 4, 12, 0, 1, 120000, tzinfo=UTC), datetime(9999, 12, 31, 0, 59, tzinfo=UTC),
 ])
 def test_bulk_writes_store_datetimes_exactly_as_sqlalchemy_does_on_sqlite(value):
     dialect = sqlite.dialect()
