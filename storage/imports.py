@@ -158,57 +158,91 @@ def _sqlite_variable_limit(connection: Any) -> int:
     return connection.connection.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
 
+class Columns(list):
+    """Rows given a sequence per column (each of one length, one value per row), which the writers here
+    take as well as tuples: flattened into a statement's values without a tuple per row."""
+
+    def rows(self) -> list[tuple]:
+        return list(zip(*self, strict=True))
+
+
+def _row_count(values: Sequence[tuple] | Columns) -> int:
+    if isinstance(values, Columns):
+        return len(values[0]) if values else 0
+    return len(values)
+
+
 # (statement written for one row, rows) -> the statement for that many rows: built (and hashed, for the
 # driver's statement cache) once.
 _SQLITE_MANY: dict[tuple[str, int], str] = {}
 
 
-def _sqlite_many(connection: Any, sql: str, width: int, values: Sequence[tuple]) -> Iterator[Any]:
+def _sqlite_many(connection: Any, sql: str, width: int, values: Sequence[tuple] | Columns) -> Iterator[Any]:
     """Run ``sql``, written for one row of ``width`` values, for all of ``values``, in statements of many
     rows (VALUES (...), (...), ...): cheaper than the driver's executemany, which runs the statement
     once per row (a third less for criterion checks); rows get their ids in order all the same.
-    Yields each statement's result.
+    Yields the driver's cursor after each statement.
 
     Statements hold as many rows as the variable limit allows (bigger ones cost less per row), then
     half as many, a quarter...: the driver keeps every statement it prepared, and a dozen sizes,
     reused batch after batch, keep that cache small (any row count would fill it with a hundred
     statements of thousands of rows: 280 MB).
     """
-    size = _sqlite_variable_limit(connection) // width
-    start = 0
-    while start < len(values):
-        while size > len(values) - start:
-            size //= 2
-        statement = _SQLITE_MANY.get((sql, size))
-        if statement is None:
-            one_row = "(" + ", ".join("?" * width) + ")"
-            head, tail = sql.split(one_row)  # the statement written for a single row, around its VALUES group
-            statement = _SQLITE_MANY[sql, size] = head + ", ".join([one_row] * size) + tail
-        yield connection.exec_driver_sql(statement, tuple(chain.from_iterable(values[start:start + size])))
-        start += size
+    count = _row_count(values)
+    if isinstance(values, Columns):
+        flat: list = [None] * (count * width)
+        for i, column in enumerate(values):
+            flat[i::width] = column
+    else:
+        flat = list(chain.from_iterable(values))
+    # The driver's own cursor, in the session's transaction: SQLAlchemy's statement and result handling
+    # would cost more than some statements (a tenth of the writer's time outside SQLite).
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        size = _sqlite_variable_limit(connection) // width
+        start = 0
+        while start < count:
+            while size > count - start:
+                size //= 2
+            statement = _SQLITE_MANY.get((sql, size))
+            if statement is None:
+                one_row = "(" + ", ".join("?" * width) + ")"
+                head, tail = sql.split(one_row)  # the statement written for a single row, around its VALUES group
+                statement = _SQLITE_MANY[sql, size] = head + ", ".join([one_row] * size) + tail
+            cursor.execute(statement, flat[start * width:(start + size) * width])
+            yield cursor
+            start += size
+    finally:
+        cursor.close()
 
 
 def _executemany(session: Session, name: str, make_stmt: Callable[[], Executable], table: Table,
-                 columns: Sequence[str], rows: Sequence[tuple], *, encoded: bool = False) -> None:
-    """Run the statement ``make_stmt()`` once per row of ``rows`` (tuples of ``columns``' values; as the
-    driver takes them when ``encoded``, see ``column_encoders``).
+                 columns: Sequence[str], rows: Sequence[tuple] | Columns, *, encoded: bool = False) -> None:
+    """Run the statement ``make_stmt()`` once per row of ``rows`` (tuples of ``columns``' values, or
+    ``Columns``; as the driver takes them when ``encoded``, see ``column_encoders``).
 
     On SQLite the values go to the driver directly, in statements of many rows (``_sqlite_many``),
     compiled once per process (cached under ``name``). Other databases take the ordinary Core executemany.
     """
-    if not rows:
+    if not _row_count(rows):
         return
     connection = session.connection()
     if connection.dialect.name != "sqlite":
+        rows = rows.rows() if isinstance(rows, Columns) else rows
         session.execute(make_stmt(), [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    values = rows if encoded else encode_rows(column_encoders(connection.dialect, table, columns), rows)
+    if not encoded:
+        rows = _encoded(column_encoders(connection.dialect, table, columns), rows)
     for _ in _sqlite_many(connection, _sqlite_statement(connection.dialect, name, make_stmt, columns),
-                          len(columns), values):
+                          len(columns), rows):
         pass
 
 
-def insert_rows(*, session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple],
+def _encoded(encoders: Sequence[Callable | None], rows: Sequence[tuple] | Columns) -> Sequence[tuple] | Columns:
+    return Columns(encode_columns(encoders, rows)) if isinstance(rows, Columns) else encode_rows(encoders, rows)
+
+
+def insert_rows(*, session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple] | Columns,
                 encoded: bool = False) -> None:
     """Plain insert of ``rows`` (tuples of the ``columns``' values; encoded: see ``_executemany``)."""
     _executemany(session, f"insert {table.name}", table.insert, table, columns, rows, encoded=encoded)
@@ -420,15 +454,15 @@ def deals_by_id(*, session: Session, deal_ids: Sequence[int]) -> dict[int, Row]:
     return {row.id: row for row in rows}
 
 
-def upsert_deals(*, session: Session, rows: Sequence[tuple], encoded: bool = False) -> dict[str, int]:
-    """Insert or update deals keyed by external id; ``rows`` are tuples of UPSERT_COLUMNS' values
-    (encoded: see ``_executemany``).
+def upsert_deals(*, session: Session, rows: Sequence[tuple] | Columns, encoded: bool = False) -> dict[str, int]:
+    """Insert or update deals keyed by external id; ``rows`` are tuples of UPSERT_COLUMNS' values, or
+    ``Columns`` (encoded: see ``_executemany``).
 
     Returns external id -> id. On SQLite one statement per thousands of rows, with RETURNING: a
     multi-row VALUES upsert costs a third less than the same rows one by one, and no second query
     has to look the ids up.
     """
-    if not rows:
+    if not _row_count(rows):
         return {}
 
     def statement():
@@ -439,16 +473,17 @@ def upsert_deals(*, session: Session, rows: Sequence[tuple], encoded: bool = Fal
 
     connection = session.connection()
     if connection.dialect.name != "sqlite":
+        rows = rows.rows() if isinstance(rows, Columns) else rows
         # A plain executemany and one query for the ids: cheaper there than SQLAlchemy's RETURNING batches.
         session.execute(statement(), [dict(zip(UPSERT_COLUMNS, row, strict=True)) for row in rows])
         return dict(session.execute(select(DEAL_TABLE.c.external_id, DEAL_TABLE.c.id)
                                     .where(DEAL_TABLE.c.external_id.in_([row[0] for row in rows]))).all())
     sql = _sqlite_statement(connection.dialect, "upsert deal", lambda: statement().returning(
         DEAL_TABLE.c.external_id, DEAL_TABLE.c.id), UPSERT_COLUMNS)
-    values = rows if encoded else encode_rows(column_encoders(connection.dialect, DEAL_TABLE, UPSERT_COLUMNS), rows)
+    values = rows if encoded else _encoded(column_encoders(connection.dialect, DEAL_TABLE, UPSERT_COLUMNS), rows)
     ids: dict[str, int] = {}
-    for result in _sqlite_many(connection, sql, len(UPSERT_COLUMNS), values):
-        ids.update(result.all())
+    for cursor in _sqlite_many(connection, sql, len(UPSERT_COLUMNS), values):
+        ids.update(cursor.fetchall())
     return ids
 
 
@@ -519,13 +554,13 @@ def delete_stage_changes(*, session: Session, deal_ids: Sequence[int] = (), chan
                                                    CHANGE_TABLE.c.source == source))
 
 
-def insert_stage_changes(*, session: Session, rows: Sequence[tuple] | Sequence[dict[str, Any]],
+def insert_stage_changes(*, session: Session, rows: Sequence[tuple] | Sequence[dict[str, Any]] | Columns,
                          encoded: bool = False) -> None:
     """Insert changes, skipping any identical event already recorded (the unique constraint).
 
     ``rows`` are tuples of CHANGE_COLUMNS' values (encoded: see ``_executemany``), or dicts with those keys.
     """
-    if rows and isinstance(rows[0], dict):
+    if rows and not isinstance(rows, Columns) and isinstance(rows[0], dict):
         rows = [tuple(row[column] for column in CHANGE_COLUMNS) for row in rows]  # type: ignore[index]
     _executemany(session, "insert stagechange", lambda: _insert(session, CHANGE_TABLE).on_conflict_do_nothing(
         index_elements=list(EVENT_KEY)), CHANGE_TABLE, CHANGE_COLUMNS, rows,  # type: ignore[arg-type]

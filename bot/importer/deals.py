@@ -7,7 +7,7 @@ from collections.abc import Callable, Container, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache, partial
-from itertools import chain, repeat
+from itertools import chain
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -503,36 +503,34 @@ class DealImport(ImportJob):
         # One batch's rows go in the file's order of their deals, new and stored ones alike, as ids always came.
         position = {external_id: i for i, external_id in enumerate(external_ids)} if plans and new.deals[0] else {}
         ids = db.upsert_deals(session=session, encoded=True, rows=_in_order(
-            list(zip(*new.deals, strict=True)), db.encode_rows(self._deal_encoders, updates), position))
+            db.Columns(new.deals), db.encode_rows(self._deal_encoders, updates), position))
         updated = {row[0] for row in updates}
         ids.update((external_id, old.id) for external_id, old in stored.items() if external_id not in ids)
         if position:
             position = {ids[external_id]: i for external_id, i in position.items()}
-        deal_id = ids.__getitem__
 
-        external, from_stage, to_stage, at = new.changes
+        def created(columns: list[Sequence], *same: Any) -> db.Columns:
+            """Rows of new deals: their ids, ``columns`` and the values all rows share."""
+            count = len(columns[0])
+            return db.Columns([list(map(ids.__getitem__, columns[0])), *columns[1:], *([value] * count for value in same)])
+
         db.insert_stage_changes(session=session, encoded=True, rows=_in_order(
-            list(zip(map(deal_id, external), from_stage, to_stage, at, repeat(SNAPSHOT), strict=False)),
+            created(new.changes, SNAPSHOT),
             db.encode_rows(self._change_encoders, [(ids[record.external_id], *change, SNAPSHOT)
                                                     for record, _, plan in plans for change in plan.changes]),
             position))
-
-        external, stage, criterion = new.checks
         old_checks = self._old_checks(plans, ids)
         db.insert_rows(session=session, table=db.CHECK_TABLE, columns=CHECK_COLUMNS, encoded=True, rows=_in_order(
-            list(zip(map(deal_id, external), stage, criterion, *map(repeat, self._check_rest), strict=False)),
-            db.encode_rows(self._check_encoders, old_checks), position))
-
-        external, due, note = new.followups
+            created(new.checks, *self._check_rest), db.encode_rows(self._check_encoders, old_checks), position))
         old_followups = self._old_followups(plans, ids)
         db.insert_rows(session=session, table=db.FOLLOWUP_TABLE, columns=FOLLOWUP_COLUMNS, encoded=True, rows=_in_order(
-            list(zip(map(deal_id, external), due, note, *map(repeat, self._followup_rest), strict=False)),
-            db.encode_rows(self._followup_encoders, old_followups), position))
+            created(new.followups, *self._followup_rest), db.encode_rows(self._followup_encoders, old_followups),
+            position))
 
         touched = {row[0] for row in old_checks} | {row[0] for row in old_followups}
         summary = self.summary
-        created = len(new.deals[0])
-        summary.created += created
+        new_count = len(new.deals[0])
+        summary.created += new_count
         for record, old, _ in plans:
             if record.external_id in updated or old.id in touched:
                 summary.updated += 1
@@ -541,7 +539,7 @@ class DealImport(ImportJob):
         summary.rows += len(external_ids)
         if undated := sum(1 for flag in new.deals[UNDATED] if flag):
             self.tallies["undated", ""] += undated
-        self._last_batch, self._new_in_last_batch = len(external_ids), created
+        self._last_batch, self._new_in_last_batch = len(external_ids), new_count
 
     def _old_checks(self, plans, ids: dict[str, int]) -> list[tuple]:
         """Each listed criterion of a stored deal, as met, where its latest check is not already 'met'."""
@@ -571,14 +569,14 @@ STAGE_KEY, UNDATED = db.UPSERT_COLUMNS.index("stage_key"), db.UPSERT_COLUMNS.ind
 _NEW_WIDTHS = (len(db.UPSERT_COLUMNS), 4, 3, 3)  # NewDeals' columns per table
 
 
-def _in_order(new: list[tuple], old: list[tuple], position: dict[Any, int]) -> list[tuple]:
+def _in_order(new: db.Columns, old: list[tuple], position: dict[Any, int]) -> db.Columns | list[tuple]:
     """The rows of new deals and of stored ones, in the file's order of their deals (``position`` by the
     rows' first value); each deal's own rows keep their order."""
     if not old:
         return new
-    if not new:
+    if not new or not new[0]:
         return old
-    return sorted(chain(new, old), key=lambda row: position[row[0]])
+    return sorted(chain(new.rows(), old), key=lambda row: position[row[0]])
 
 
 _STATUSES = {text: text.lower() for text in ("open", "won", "lost", "Open", "Won", "Lost")}  # as _parse_status gives
