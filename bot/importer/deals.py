@@ -103,6 +103,9 @@ class DealRows(RowChecker):
         self._when = partial(parse_when, date_format=date_format,
                              tz=zone(options.timezone) if options.timezone else None)
         self._day = partial(parse_day, date_format=date_format)
+        # Per-row lookups, kept at hand: text -> owner, stage and criteria as parsed before.
+        self._owners_known, self._stages_known, self._accounts = owners.cache, stages.cache, self.options.accounts
+        self._criteria: dict[str, tuple[str, ...]] = {}
 
     def parse(self, row: Row, errors: list[RowError]) -> DealRecord | None:
         """The row as a DealRecord, or None with its problems added to ``errors``.
@@ -122,15 +125,15 @@ class DealRows(RowChecker):
         external_id = get("external_id") or self.required(row, "external_id", errors)
         name = get("name") or self.required(row, "name", errors)
         owner_text = get("owner_email")
-        owner = (self.owners.cache.get(owner_text) if owner_text else None) or self._owner(row, owner_text, errors)
-        stage_cell = ((self.stages.cache.get(text) or cell(row, "stage", self.stages.resolve, errors))
+        owner = (self._owners_known.get(owner_text) if owner_text else None) or self._owner(row, owner_text, errors)
+        stage_cell = ((self._stages_known.get(text) or cell(row, "stage", self.stages.resolve, errors))
                       if (text := get("stage")) else self.required(row, "stage", errors))
         status = ((_STATUSES.get(text) or cell(row, "status", _parse_status, errors))
                   if (text := get("status")) else None)
         when = self._when
         sets: dict[str, Any] = {"name": name}
         if text := get("account"):
-            sets["account"] = self.options.accounts.get(text, text)
+            sets["account"] = self._accounts.get(text, text)
         if text := get("amount"):
             amount = None if get("currency") else plain_amount(text)  # (in the company currency: as it is)
             sets["amount"], sets["currency"] = ((amount, self.options.currency) if amount is not None
@@ -158,8 +161,15 @@ class DealRows(RowChecker):
             stage = self._last_stage(row, stage, status or status_from_stage, errors)
         if status and status_from_stage and status != status_from_stage:
             errors.append(self.error(row, "status", f"status {status!r} contradicts stage {values['stage']!r}"))
-        criteria_text = get("criteria_met")
-        criteria = tuple(dict.fromkeys(filter(None, map(str.strip, criteria_text.split(";"))))) if criteria_text else ()
+        if criteria_text := get("criteria_met"):
+            criteria = self._criteria.get(criteria_text)
+            if criteria is None:  # a file lists the same few combinations again and again
+                if len(self._criteria) >= 10_000:
+                    self._criteria.clear()
+                criteria = self._criteria[criteria_text] = tuple(
+                    dict.fromkeys(filter(None, map(str.strip, criteria_text.split(";")))))
+        else:
+            criteria = ()
         if criteria and stage_cell and stage is None:
             errors.append(self.error(row, "criteria_met", "criteria need the deal's stage, not only won/lost"))
         elif criteria and stage:
@@ -185,8 +195,8 @@ class DealRows(RowChecker):
                 self.plausible(row, "next_followup_at", followup, errors, future=True)
         if len(errors) > found:
             return None
-        return DealRecord(external_id, owner, stage, status or status_from_stage or OPEN, sets, entered, followup,
-                          get("followup_note") or None, criteria)
+        return _record(DealRecord, (external_id, owner, stage, status or status_from_stage or OPEN, sets, entered,
+                                    followup, get("followup_note") or None, criteria))
 
     def _last_stage(self, row: Row, stage: str | None, status: str | None, errors: list[RowError]) -> str | None:
         """The stage a closed deal closed from, as the ``last_stage`` column says (CRM exports often have it)."""
@@ -579,6 +589,7 @@ def _in_order(new: db.Columns, old: list[tuple], position: dict[Any, int]) -> db
     return sorted(chain(new.rows(), old), key=lambda row: position[row[0]])
 
 
+_record = tuple.__new__  # a DealRecord without NamedTuple's __new__, a Python function: once per row
 _STATUSES = {text: text.lower() for text in ("open", "won", "lost", "Open", "Won", "Lost")}  # as _parse_status gives
 
 

@@ -75,7 +75,9 @@ def parse_money(text: str) -> Money:
 
 def plain_amount(text: str) -> Decimal | None:
     """The amount of a cell of digits with at most 2 decimals (no sign, separator or currency), else None."""
-    return Decimal(text).quantize(_CENTS) if _PLAIN_AMOUNT.match(text) else None
+    if not _PLAIN_AMOUNT.match(text):
+        return None
+    return Decimal(text) if text[-3:-2] == "." else Decimal(text).quantize(_CENTS)  # (2 decimals: as quantized)
 
 
 def _split_currency(text: str) -> tuple[str, str | None, bool]:
