@@ -50,6 +50,8 @@ def read_rows(path: Path, columns: ColumnMap, *, encoding: str = DEFAULT_ENCODIN
     header = next(records, None)
     width = len(header[1]) if header else 0
     number = 0
+    joins = columns.joins
+    row = tuple.__new__  # a Row without NamedTuple's __new__, a Python function: once per row
     for line, values in records:
         if not (values and values[0].strip()) and not "".join(values).strip():  # a blank line, or empty cells
             continue
@@ -57,10 +59,9 @@ def read_rows(path: Path, columns: ColumnMap, *, encoding: str = DEFAULT_ENCODIN
         if len(values) < needed:  # a short row: its missing cells are empty
             values = values + [""] * (needed - len(values))
         cells = dict(zip(fields, map(str.strip, pick(values)), strict=True))
-        if len(values) > width and "".join(values[width:]).strip():  # (empty trailing cells are harmless)
-            yield Row(number, line, columns.join(cells) if columns.joins else cells, len(values) - width)
-            continue
-        yield Row(number, line, columns.join(cells) if columns.joins else cells)
+        # (empty trailing cells are harmless)
+        extra = len(values) - width if len(values) > width and "".join(values[width:]).strip() else 0
+        yield row(Row, (number, line, columns.join(cells) if joins else cells, extra))
 
 
 def _records(path: Path, encoding: str, on_bytes: Callable[[int], None] | None) -> Iterator[tuple[int, list[str]]]:
