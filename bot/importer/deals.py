@@ -298,14 +298,17 @@ class NewDeals(NamedTuple):
 
     def without(self, stored: Container[str]) -> NewDeals:
         """The writes of the deals not in ``stored``."""
-        return NewDeals(*([*zip(*(row for row in zip(*columns, strict=True) if row[0] not in stored), strict=True)] or [()] * len(columns)
-                          for columns in self))
+        kept = []
+        for columns in self:
+            rows = [row for row in zip(*columns, strict=True) if row[0] not in stored]
+            kept.append([*zip(*rows, strict=True)] or [()] * len(columns))
+        return NewDeals(*kept)
 
 
 # A record's fields as a reader process sends them (see ``DealImport.packer``): DealRecord's, with its
 # ``sets`` spread out (MISSING where the row leaves a column alone), datetimes as microseconds since
 # 1970 (UTC), dates as ordinals, amounts as text: plain values pickle in a third of the time records
-# take, and a datetime becomes an integer in a seventh of the time it takes to format it.
+# take, and integers are the cheapest exact form of a datetime to make and to read back.
 WIRE_FIELDS = ("external_id", "owner_id", "stage", "status", "stage_entered_at", "next_followup_at", "followup_note",
                "criteria", "name", "account", "amount", "currency", "created_at", "close_date", "next_step")
 MISSING = ...  # (pickles as itself)
