@@ -414,6 +414,10 @@ def _sqlite_reader(column_type: Any, dialect: Any) -> Callable[[tuple], Sequence
     return lambda values: list(map({value: process(value) for value in set(values)}.__getitem__, values))
 
 
+# dialect -> the query of stored deals by external id, up to its IN list, and its columns' readers.
+_STORED_DEAL_QUERY: dict[str, tuple[str, list]] = {}
+
+
 def deals_by_external_id(*, session: Session, external_ids: Sequence[str]) -> dict[str, StoredDeal]:
     """The current state of the deals with these external ids (a batch: one query on PostgreSQL, a few on SQLite).
 
@@ -428,14 +432,17 @@ def deals_by_external_id(*, session: Session, external_ids: Sequence[str]) -> di
     if dialect.name != "sqlite":
         rows = session.execute(select(*columns).where(DEAL_TABLE.c.external_id.in_(list(external_ids)))).all()
         return {row.external_id: StoredDeal._make(row) for row in rows}
-    sql = str(select(*columns).compile(dialect=dialect)) + " WHERE deal.external_id IN "
-    readers = [_sqlite_reader(column.type, dialect) for column in columns]
+    if dialect.name not in _STORED_DEAL_QUERY:  # compiled once per process, not per batch
+        _STORED_DEAL_QUERY[dialect.name] = (str(select(*columns).compile(dialect=dialect)) + " WHERE deal.external_id IN ",
+                                            [_sqlite_reader(column.type, dialect) for column in columns])
+    sql, readers = _STORED_DEAL_QUERY[dialect.name]
     per_query = _sqlite_variable_limit(connection)
     ids = list(external_ids)
     found: dict[str, StoredDeal] = {}
+    cursor = connection.connection.driver_connection.cursor()  # (in the session's transaction, as ``_sqlite_many``)
     for start in range(0, len(ids), per_query):
         chunk = ids[start:start + per_query]
-        rows = connection.exec_driver_sql(sql + "(" + ", ".join("?" * len(chunk)) + ")", tuple(chunk)).fetchall()
+        rows = cursor.execute(sql + "(" + ", ".join("?" * len(chunk)) + ")", chunk).fetchall()
         if not rows:
             continue
         values: list[Sequence] = list(zip(*rows, strict=True))
@@ -443,6 +450,7 @@ def deals_by_external_id(*, session: Session, external_ids: Sequence[str]) -> di
             if read is not None:
                 values[i] = read(values[i])
         found.update((row.external_id, row) for row in map(StoredDeal._make, zip(*values, strict=True)))
+    cursor.close()
     return found
 
 
