@@ -22,18 +22,18 @@ import queue as queue_module
 import signal
 import traceback
 from collections.abc import Callable, Iterator
-from itertools import chain, islice
+from itertools import chain, count, islice, repeat, takewhile
 from pathlib import Path
 from typing import Any
 
 from bot.errors import InvalidInput
 from bot.importer.columns import ColumnMap
 from bot.importer.report import RowError
-from bot.importer.source import batched, read_rows
+from bot.importer.source import read_rows
 
 # Below this size a file checks in a blink, less than the child process and its hand-over would cost.
 PIPELINE_MIN_BYTES = 2 * 1024 * 1024
-FIRST_BATCH = 500  # rows: a small first batch gets the writer going sooner
+FIRST_BATCH = 500  # rows: a small first batch gets the writer going sooner, the next ones double up to the batch size
 QUEUED_BATCHES = 4  # batches checked ahead of the writer: enough to keep both busy, memory stays flat
 _POLL_SECONDS = 1.0  # how often the parent looks whether a silent child is still alive
 
@@ -118,9 +118,10 @@ def _check_rows(checker: Any, pack: Callable[[list, bool], Any] | None, ahead: A
 
     try:
         rows_read = read_rows(path, columns, encoding=encoding, on_bytes=at)
-        first = list(islice(rows_read, min(FIRST_BATCH, batch_size)))
+        # Small batches first: the writer starts sooner and waits less for the first full ones.
+        sizes = chain(takewhile(lambda size: size < batch_size, (FIRST_BATCH << k for k in count())), repeat(batch_size))
         failed = False
-        for rows in chain([first] if first else [], batched(rows_read, batch_size)):
+        for rows in iter(lambda: list(islice(rows_read, next(sizes))), []):
             records, errors = checker.check(rows)
             failed = failed or bool(errors)
             if failed:  # the file is rejected: only errors matter from here on
