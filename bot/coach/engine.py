@@ -180,15 +180,12 @@ class Coach:
             # ("a message I can send Umbrella's buyer"); not when plain ("any advice on negotiating discounts").
             guess = self.router.route(mask_words(masked, placed_like_a_deal(question, mentioned) or mentioned,
                                                  DEAL_PLACEHOLDER), ruled_out=ruled_out)
-            gain = guess.closeness - route.closeness
-            if gain >= CLOSER_AS_A_DEAL or (gain > 0 and not self._clear_without_the_name(route)):
+            if self._reads_better(guess, route):
                 route = guess
         elif in_focus and not resolution.matches and _THIS_DEAL.search(masked):
             # "nudge them", "what's blocking it": read as the deal in focus would be, when that reads closer.
             guess = self.router.route(_THIS_DEAL.sub(DEAL_PLACEHOLDER, masked), ruled_out=ruled_out)
-            gain = guess.closeness - route.closeness
-            if guess.intent in self._deal_intents() and (
-                    gain >= CLOSER_AS_A_DEAL or (gain > 0 and not self._clear_without_the_name(route))):
+            if guess.intent in self._deal_intents() and self._reads_better(guess, route):
                 route = guess
         intent = route.intent
         if (looks_like_pipeline_question(question) and not resolution.matches
@@ -213,12 +210,11 @@ class Coach:
         if follow_up is not None:
             return answer_requests(self.runtime, viewer, [follow_up], now=now), {}
         picked = self._picked_from_choices(session, viewer, question, state)
-        if picked is None:
-            question = self._name_the_pick(session, viewer, question, state)
         if picked is not None:
             intent = intents.get(state.get("choice_for") or "deal_plan", intents["deal_plan"])
             ask = self._ask(session, viewer, question, now, history, on_delta, deal=picked)
             return self._run(intent, ask, None)
+        question = self._name_the_pick(session, viewer, question, state)
         last_intent = convo.last_intent if convo else None
         in_focus = bool(convo is not None and convo.deal_id)
         if self.chat_model is not None:  # the model reads the question; the router's reading is its hint
@@ -238,9 +234,8 @@ class Coach:
     def answer_understood(self, session, viewer, question, understood: Understanding, now, convo, history,
                            on_delta) -> tuple[CoachAnswer, dict]:
         intent = all_intents()[understood.intent]
-        ask = self._ask(session, viewer, question, now, history, on_delta, stage=understood.stage)
-        if understood.route is not None:
-            ask.read_as = understood.route.text
+        ask = self._ask(session, viewer, question, now, history, on_delta, stage=understood.stage,
+                        read_as=understood.route.text if understood.route else "")
         named = understood.deals[0] if len(understood.deals) == 1 else None
         if named is not None and named.status != DealStatus.open and (understood.unsure or intent.needs_deal):
             # Whatever was asked of a won or lost deal ("what happened on Acme?"), how it ended is the answer.
@@ -360,25 +355,14 @@ class Coach:
 
     def _picked_from_choices(self, session, viewer, question, state):
         """"the second one" after a list of deals to choose from, or of deals to work on."""
-        choices = state.get("choices") or state.get("listed") or []
         match = _PICK.match(question)
-        if not choices or match is None:
-            return None
-        index = _ORDINALS[match.group(1).lower()]
-        if index >= len(choices):
-            return None
-        return deal_store.visible_deal(session=session, viewer=viewer, deal_id=choices[index])
+        return _listed_deal(session, viewer, state, match.group(1)) if match else None
 
     @staticmethod
     def _name_the_pick(session, viewer, question: str, state: dict) -> str:
         """"ok the first one, what's blocking it" after a list: the question with that deal's name in its place."""
-        listed = state.get("choices") or state.get("listed") or []
-        match = _PICKED_IN.search(question) if listed else None
-        if match is None:
-            return question
-        index = _ORDINALS[next(group for group in match.groups() if group).lower()]
-        deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=listed[index]) \
-            if index < len(listed) else None
+        match = _PICKED_IN.search(question)
+        deal = _listed_deal(session, viewer, state, next(g for g in match.groups() if g)) if match else None
         return question if deal is None else f"{question[:match.start()]}{deal.name}{question[match.end():]}"
 
     @staticmethod
@@ -434,12 +418,28 @@ class Coach:
         return deal_ref(deal_store.deal_state(session=session, deal=deal))
 
     @staticmethod
+    def _reads_better(guess: Route, route: Route) -> bool:
+        """Whether the reading with a deal where words stood (``guess``) is taken over the question as typed:
+        when it is much more like the examples, or when it is closer and the question was unclear as typed."""
+        gain = guess.closeness - route.closeness
+        return gain >= CLOSER_AS_A_DEAL or (gain > 0 and not Coach._clear_without_the_name(route))
+
+    @staticmethod
     def _clear_without_the_name(route: Route) -> bool:
         """The question reads plainly as typed: a confident reading, like some examples."""
         return route.intent != "off_topic" and route.confident and route.closeness >= NOTHING_CLOSE
 
     def _deal_intents(self) -> set[str]:
         return {name for name, intent in all_intents().items() if intent.needs_deal}
+
+
+def _listed_deal(session, viewer: Viewer, state: dict, place: str) -> Deal | None:
+    """The deal at ``place`` ("second", "2nd", "3"...) of the list the newest answer showed, if the asker may see it."""
+    listed = state.get("choices") or state.get("listed") or []
+    index = _ORDINALS[place.lower()]
+    if not listed or index >= len(listed):
+        return None
+    return deal_store.visible_deal(session=session, viewer=viewer, deal_id=listed[index])
 
 
 def _build_router(model: str, cache_dir) -> Router:

@@ -49,18 +49,6 @@ class Tally(NamedTuple):
     note: str
 
 
-def check_currency(code: str, what: str) -> str:
-    """``code`` as an upper-case ISO 4217 code.
-
-    Raises:
-        InvalidInput: not three letters.
-    """
-    upper = code.strip().upper()
-    if not CURRENCY_CODE.match(upper):
-        raise InvalidInput(f"{what}: {code!r} is not a currency code (three letters, e.g. USD)")
-    return upper
-
-
 def check_timezone(name: str) -> str:
     try:
         zone(name)
