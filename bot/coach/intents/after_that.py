@@ -85,5 +85,17 @@ INTENT = Intent(
         "right so whats the following stage, and what will they need to confirm", "and beyond discover?",
         "next after this for acme, stage-wise?",
         "ok i get what acme needs to finish this stage, but say it all goes through, what stage is it in after and what will i be chasing the buyer for then",
+        # Written by a fifth author, blind to every other phrasing, from a description of each intent.
+        "what's after validate", "which stage follows propose", "once acme clears discover what stage is it in",
+        "after commit what happens", "whats the next stage for acme", "what stage comes after connect",
+        "what happens once we're done with this stage", "and after that one?",
+        "after prospect is it connect or discover", "whats the stage after the current one for acme",
+        "if acme gets through propose where does it land", "whats beyond validate", "wats after disco",
+        "what stage is next in the process after discover", "ok and what comes after?", "next stage after this?",
+        "after acme exits validate what's the stage it moves into", "what's acme's next stage gonna be",
+        "after propose?", "what comes after the stage acme is in now", "which stage do we move to after connect",
+        "where do deals go after propose", "whats the step after this stage in the process",
+        "and whats the one after that", "once this stage is done whats next in the process",
+        "after discovery which stage", "tell me the stage that comes after validate", "what's up after connect",
     ),
 )

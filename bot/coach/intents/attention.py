@@ -115,5 +115,17 @@ INTENT = Intent(
         "list my deals that have blown their close date", "any red flags on sam's deals",
         "whats overdue across all my reps rn", "what have i let go overdue",
         "im covering carla's book this week and want to know whats broken, like overdue follow ups, deals stuck forever, close dates that already passed",
+        # Written by a fifth author, blind to every other phrasing, from a description of each intent.
+        "any fires i need to put out", "show me every deal with a problem", "list all my overdue follow ups",
+        "which deals have passed their close date", "anything stuck in my pipe?",
+        "what needs fixing across my deals", "any of my opps going stale", "flag all deals that need me",
+        "show all problem deals", "what's fallen through the cracks", "do i have any late f/u",
+        "which of my deals are past due", "give me the full list of issues across my deals",
+        "what did i drop the ball on", "what's slipping across my book",
+        "any deals with missed close dates or overdue tasks", "everything that needs looking at pls",
+        "which deals are stuck right now", "am i late on anything", "red flags across all my deals?",
+        "what's gone cold", "which deals of mine are over the stage norm", "list overdue followups and stuck deals",
+        "what's broken across my accounts right now", "anything urgent across my accounts", "all deals at risk?",
+        "show me whats late",
     ),
 )

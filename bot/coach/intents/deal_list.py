@@ -140,5 +140,15 @@ INTENT = Intent(
         "all deals closing this month pls, not looking for problems just the list",
         "what deals does the west team have open", "my deals by close date",
         "my manager wants a list of every deal i own with stage and close date for our 1:1, nothing fancy, can you pull that",
+        # Written by a fifth author, blind to every other phrasing, from a description of each intent.
+        "what deals am i working", "show carla's deals", "which deals are in validate", "all my open deals pls",
+        "what's bob got open", "show me sam's opps", "deals in commit?", "list everything i have in discovery",
+        "what accounts do i have open", "pull up alice's deals", "show all open deals",
+        "which deals does jordan own", "my deals in propose", "give me a list of my opportunities",
+        "what's on priya's plate, deal-wise", "show me what i have open", "what deals r in connect",
+        "list deals for carla in validate", "can i see my deal list", "what opps does bob have in prospect",
+        "enumerate my open deals", "deals list", "what am i carrying right now deal-wise", "show jordans open deals",
+        "what deals does sam have going", "list my pipeline deals", "which of my deals are in commit right now",
+        "show me the deals on alice's book", "whats open for me",
     ),
 )

@@ -145,5 +145,17 @@ INTENT = Intent(
         "acme health?", "why hasn't acme's buyer confirmed anything", "whats making acme drag on",
         "check acme for risks",
         "so acme was moving great until a few weeks ago and now nothing, no replies, no next meeting on the calendar, and i can't figure out what broke, can you look at it and tell me why",
+        # Written by a fifth author, blind to every other phrasing, from a description of each intent.
+        "why isnt acme moving", "whats holding acme up", "acme stalled?", "how come acme hasnt progressed in weeks",
+        "whats the problem with acme", "acme feels slow, why", "is acme slipping away from me",
+        "why is acme still sitting in discover", "what's blocking acme from getting to the next stage",
+        "acme close date came and went, whats going on with it", "why has acme been in propose so long",
+        "whats the holdup on acme", "i thought acme would be closed by now. what went wrong?",
+        "acme has been in validate for like 40 days, is that bad? why is it taking so long", "is this deal dying",
+        "wats rong with acme", "why did acme stall out after the demo", "how far over the norm is acme and why",
+        "explain why acme got flagged as stuck", "acme risk check", "is acme going sideways",
+        "my manager says acme is at risk, can you tell me why", "acme hasnt budged since march, whats the issue",
+        "is acme behind where it should be", "whats dragging acme down", "any red flags on acme?",
+        "health check on this deal pls",
     ),
 )

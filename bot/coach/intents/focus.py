@@ -194,5 +194,18 @@ INTENT = Intent(
         "i dont know where to start today, pick my deals for me", "whats top of the pile today",
         "whats worth my time first today",
         "just back from a week off, dont want a list of everything, just tell me which three deals to work first today and why",
+        # Written by a fifth author, blind to every other phrasing, from a description of each intent.
+        "whats my priority this morning", "which deals should i hit first today",
+        "i've got a free afternoon, which deals deserve it", "what to focus on rn",
+        "what's most important for me to work on today", "pick my deals for the day", "morning! where do i begin",
+        "wich deal first", "which opps should i prioritize today",
+        "i only have time for a few deals today, which ones", "what are my biggest priorities rn",
+        "rank my top deals to work today", "what should i tackle first this morning", "best use of my time today?",
+        "what's on deck for me today", "which 3 deals matter most right now", "back from pto, where should i start",
+        "what deserves my time first today", "just tell me what to work on", "my focus today?", "top priorities pls",
+        "if i can only move a couple deals today which should they be", "where to start this am",
+        "which deals are worth my time today", "plan my day - which deals first",
+        "whats the most impactful deal to work on right now",
+        "got 2 hours before my next mtg, which deals should i put them into",
     ),
 )

@@ -81,5 +81,11 @@ INTENT = Intent(
         "hello hello", "can i just talk to you normally or do i need commands", "does this bot know about my deals",
         "whats the best way to use you day to day", "good afternoon",
         "ok so i was told this bot can help with deals and prioritizing and stuff, but before i start can you tell me what kinds of things i can ask and how i should phrase them",
+        # Written by a fifth author, blind to every other phrasing, from a description of each intent.
+        "what kinds of questions can you answer", "i'm new, what is this bot", "what are my options here",
+        "show me what you can help with", "what all can this bot do", "is there a guide for this coach",
+        "how do i get started with the coach", "what's this thing for", "how do slash commands work here",
+        "instructions pls", "who are you and what do you do", "what features do you have", "explain how to use this",
+        "i don't get how this works", "hey coach what are you good for", "how do i log stuff with you",
     ),
 )

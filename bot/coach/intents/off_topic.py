@@ -79,5 +79,15 @@ INTENT = Intent(
         "how do i deal with a coworker who keeps taking credit for my work",
         "tips for giving a speech at my friend's wedding", "whats the time difference between ny and london",
         "i need to finish my quarterly expense report and i have a bunch of uber receipts and a client dinner, how do i categorize all that in concur",
+        # Written by a fifth author, blind to every other phrasing, from a description of each intent.
+        "whats for lunch", "will it rain tomorrow", "write me a python script to sort a list",
+        "how many vacation days do i get", "how do i fix my vpn", "best movies this year",
+        "whats the capital of australia", "did the lakers win", "how's your day going",
+        "can you help me with my expense report", "good place to get coffee near the office",
+        "write a poem about cats", "how do i reset my laptop password", "who's the ceo of apple",
+        "is the stock market up today", "what should i get my wife for her birthday", "how do i center a div in css",
+        "when is the next public holiday", "recommend a good podcast", "how's the traffic on 101",
+        "how do i file a complaint with hr", "can you book me a flight to denver", "fantasy football advice?",
+        "how long should i boil an egg",
     ),
 )

@@ -89,5 +89,18 @@ INTENT = Intent(
         "how many days on avg from entering discover to landing in close", "stage flow since the start of the qtr",
         "mgr q: which stage converts worst", "is the funnel thinning out at close",
         "putting together the qbr and need the team's pipeline numbers: count of deals in discover, validate and close, how many moved between them this qtr and the avg days in each",
+        # Written by a fifth author, blind to every other phrasing, from a description of each intent.
+        "deals by stage", "show the funnel by stage", "where are deals getting stuck in the process",
+        "whats our conversion rate from validate to propose", "how many deals moved into commit last month",
+        "stage breakdown pls", "how many deals entered and left propose this quarter",
+        "what % of connect deals make it to discover", "count of deals per stage",
+        "where do we lose the most deals between stages", "stage flow for q2", "which stage takes longest",
+        "conversion rates across all stages last quarter", "show me the pipeline by stage for the team",
+        "how fast are deals moving through validate", "where's the slowdown in our funnel",
+        "how many deals came out of prospect this month", "distribution of deals across stages",
+        "time in stage report", "which stage do deals die in most", "stage to stage conversion",
+        "flow through the stages this month", "whats our propose to commit conversion",
+        "how many deals are sitting in each stage", "which part of the process are deals piling up in",
+        "how long does the average deal spend in propose", "funnel conversion last quarter",
     ),
 )

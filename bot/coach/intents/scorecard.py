@@ -243,5 +243,16 @@ INTENT = Intent(
         "sam's 1:1 is today, how's he doing this qtr", "carla's wins last month, how many",
         "how am i doing, overdue count included", "is jordan on track this quarter numbers-wise",
         "before i ask for a raise i want to know my actual numbers, how many deals i won this year, my win rate and how much new pipe i brought in",
+        # Written by a fifth author, blind to every other phrasing, from a description of each intent.
+        "what's my win rate this quarter", "how much have i closed this year", "scorecard pls",
+        "how's jordan performing this quarter", "show me carla's stats for last month",
+        "how many deals did i win last quarter", "my performance this month?", "what's my weighted pipeline",
+        "give me priya's numbers", "what did i win in q2", "my stats",
+        "how many overdue follow ups do i have and whats my win rate this month", "report card for sam this quarter",
+        "how did alice do last quarter", "whats my open pipeline worth", "how am i doing compared to last month",
+        "total won this year for me", "my results ytd", "wins and win rate for jordan last month",
+        "how's my quarter shaping up", "how much pipeline did carla add this quarter", "show my kpis for the month",
+        "personal dashboard for this qtr", "what's my close rate lately", "numbers check: me, this month",
+        "how is bob tracking this quarter", "how many of my deals are over norm and what's my win rate",
     ),
 )

@@ -179,5 +179,17 @@ INTENT = Intent(
         "who on east has the most open pipeline", "rank my reps, lowest win rate first",
         "which rep has the most late fus rn",
         "need to figure out who to pair up for coaching next week, can you rank my reps from worst to best on win rate and tell me who has the most stuck deals too",
+        # Written by a fifth author, blind to every other phrasing, from a description of each intent.
+        "who's the top rep this quarter", "who has the biggest pipeline on my team", "team leaderboard",
+        "who's closed the most this month", "team ranking by overdue follow-ups",
+        "which of my reps is worst on follow-ups", "sort my reps by won amount",
+        "who on the team is lagging on wins", "compare my reps on pipeline",
+        "who's behind on follow ups across the team", "leaderboard for q3", "rank everyone by open pipe",
+        "which seller is winning the most", "who needs coaching most on my team based on stuck deals",
+        "best and worst reps by win rate this quarter", "how do my reps compare on wins",
+        "which reps have the most overdue tasks", "order the team by deals won last month",
+        "who is carrying the most pipeline", "which of my people has the most stalled opps",
+        "who on my team is crushing it", "rank my team, most overdue first", "top reps by won revenue this qtr",
+        "who closed the least this quarter on the team", "whos got the most open pipeline out of my reps",
     ),
 )
