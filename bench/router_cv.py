@@ -49,7 +49,7 @@ class Vectors:
     def __init__(self, model: str, texts: list[str]):
         embeddings = LocalEmbeddings(model)
         unique = sorted({routing.normalize(t) for t in texts})
-        vectors = np.asarray(embeddings.embed_documents(unique), dtype=np.float32)
+        vectors = np.asarray(embeddings.embed_array(unique), dtype=np.float32)
         self._by_text = dict(zip(unique, vectors, strict=True))
 
     def documents(self, texts: list[str]) -> np.ndarray:

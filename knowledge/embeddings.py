@@ -58,12 +58,14 @@ class LocalEmbeddings(Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Unit-length vectors, one per text (cosine similarity is then a dot product)."""
-        if not texts:
-            return []
-        vectors = _load_model(self.model).encode(
-            texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False
+        return self.embed_array(texts).tolist() if texts else []
+
+    def embed_array(self, texts: list[str]) -> Any:
+        """``embed_documents`` as one float32 array (rows × dimension): thousands of texts as Python lists
+        of floats would take ten times the memory."""
+        return _load_model(self.model).encode(
+            texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
         )
-        return vectors.tolist()
 
     def embed_query(self, text: str) -> list[float]:
         """The unit-length vector of one query (recent queries are remembered: the coach often asks twice)."""

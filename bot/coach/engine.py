@@ -449,7 +449,7 @@ def _build_router(model: str, cache_dir) -> Router:
 
     embeddings = LocalEmbeddings(model)
     examples = {name: intent.examples for name, intent in all_intents().items()}
-    return Router(examples, lambda texts: np.asarray(embeddings.embed_documents(texts), dtype=np.float32),
+    return Router(examples, lambda texts: np.asarray(embeddings.embed_array(texts), dtype=np.float32),
                   lambda text: np.asarray(embeddings.embed_query(text), dtype=np.float32),
                   cache_dir=cache_dir, model=model)
 

@@ -153,8 +153,8 @@ class Router:
         if embed is not None:
             self._embeddings = _cached(texts, model, embed, cache_dir) if cache_dir else embed(texts)
         key = _key(model, *texts, *self.labels, f"C={REGULARISATION_C}", f"trigrams={TRIGRAM_WEIGHT}")
-        self._weights, self._bias = _cached_fit(key, cache_dir, lambda: _fit(
-            self._features(self._embeddings, self._trigrams.matrix.toarray()), labels, self.intents))
+        self._weights, self._bias = _cached_fit(key, cache_dir, lambda: _fit(self._training_features(), labels,
+                                                                          self.intents))
 
     def route(self, question: str, *, ruled_out: Collection[str] = ()) -> Route:
         """The likeliest intent; ``ruled_out`` names intents an exact rule has excluded."""
@@ -182,6 +182,14 @@ class Router:
         logits = logits - logits.max()
         exp = np.exp(logits)
         return exp / exp.sum()
+
+    def _training_features(self):
+        """Every example's features, sparse: the trigram part made dense (and copied by the solver) would be
+        the largest thing a first ask holds, a hundred megabytes and more."""
+        from scipy.sparse import csr_matrix, hstack
+
+        trigrams = self._trigrams.matrix * TRIGRAM_WEIGHT
+        return trigrams if self._embeddings is None else hstack([csr_matrix(self._embeddings), trigrams]).tocsr()
 
     def _features(self, meaning: np.ndarray | None, trigrams: np.ndarray) -> np.ndarray:
         return trigrams * TRIGRAM_WEIGHT if meaning is None else np.hstack([meaning, trigrams * TRIGRAM_WEIGHT])
