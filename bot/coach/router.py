@@ -186,10 +186,8 @@ class Router:
     def _training_features(self):
         """Every example's features, sparse: the trigram part made dense (and copied by the solver) would be
         the largest thing a first ask holds, a hundred megabytes and more."""
-        from scipy.sparse import csr_matrix, hstack
-
         trigrams = self._trigrams.matrix * TRIGRAM_WEIGHT
-        return trigrams if self._embeddings is None else hstack([csr_matrix(self._embeddings), trigrams]).tocsr()
+        return trigrams if self._embeddings is None else _side_by_side(self._embeddings, trigrams)
 
     def _features(self, meaning: np.ndarray | None, trigrams: np.ndarray) -> np.ndarray:
         return trigrams * TRIGRAM_WEIGHT if meaning is None else np.hstack([meaning, trigrams * TRIGRAM_WEIGHT])
@@ -201,6 +199,25 @@ class Router:
         if meaning is not None:
             similarity = EMBEDDING_WEIGHT * (self._embeddings[rows] @ meaning) + (1 - EMBEDDING_WEIGHT) * similarity
         return float(np.sort(similarity)[-NEAREST:].mean())
+
+
+def _side_by_side(dense: np.ndarray, sparse):
+    """``[dense | sparse]`` as one sparse row matrix, written row by row into arrays of its final size:
+    scipy's own conversions pass through copies with 64-bit indices, twice the result's size."""
+    from scipy.sparse import csr_matrix
+
+    rows, width = dense.shape
+    indptr = np.zeros(rows + 1, dtype=np.int64)
+    np.cumsum(width + np.diff(sparse.indptr), out=indptr[1:])
+    data = np.empty(indptr[-1], dtype=np.float32)
+    indices = np.empty(indptr[-1], dtype=np.int32)
+    columns = np.arange(width, dtype=np.int32)
+    for row in range(rows):
+        start, middle, end = indptr[row], indptr[row] + width, indptr[row + 1]
+        first, last = sparse.indptr[row], sparse.indptr[row + 1]
+        data[start:middle], indices[start:middle] = dense[row], columns
+        data[middle:end], indices[middle:end] = sparse.data[first:last], sparse.indices[first:last] + width
+    return csr_matrix((data, indices, indptr), shape=(rows, width + sparse.shape[1]))
 
 
 def _fit(features: np.ndarray, labels: np.ndarray, intents: list[str]) -> tuple[np.ndarray, np.ndarray]:

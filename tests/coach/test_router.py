@@ -60,3 +60,16 @@ def test_the_trained_classifier_is_kept_per_examples_and_labels(tmp_path):
     relabelled = {"deal_plan": EXAMPLES["focus"], "focus": EXAMPLES["deal_plan"]}  # same texts, other labels
     assert Router(relabelled, bag_of_words, cache_dir=tmp_path, model="m").route("where do i start").intent == "deal_plan"
     assert len(list(tmp_path.glob("router-fit-*.npz"))) == 2
+
+
+def test_training_features_are_the_embedding_and_the_weighted_trigrams_side_by_side():
+    from scipy.sparse import csr_matrix, hstack
+
+    from bot.coach.router import TRIGRAM_WEIGHT
+
+    examples = {**EXAMPLES, "help": ["what can you do", "help"]}
+    router = Router(examples, bag_of_words)
+    built = router._training_features()
+    expected = hstack([csr_matrix(router._embeddings), router._trigrams.matrix * TRIGRAM_WEIGHT]).toarray()
+    assert built.shape == expected.shape == (6, 64 + router._trigrams.matrix.shape[1])
+    assert np.array_equal(built.toarray(), expected)
