@@ -76,6 +76,18 @@ def test_over_by_a_whole_norm_again_is_stuck_even_with_recent_activity(runtime, 
     assert answer.data["last_activity_days"] == 1 and answer.data["verdict"] == "stuck"
 
 
+def test_a_deal_never_worked_is_quiet_since_it_was_created(runtime, floor, coach):
+    with runtime.session() as s:
+        f.deal(s, floor.alice, "Initrode licences", stage="discover", days_in_stage=20, external_id="D-INITRODE")
+
+    answer = coach.ask(floor.viewer(floor.alice), "why is initrode stuck", now=NOW)
+
+    # Created 25 days ago (5 days before it entered Discover), nothing ever logged: quiet for all 25.
+    assert answer.data["last_activity_days"] is None and answer.data["verdict"] == "stuck"
+    assert answer.data["reasons"] == ["10 days over the norm", "no activity logged since it was created, 25 days ago"]
+    assert "Last activity: none logged yet." in answer.text
+
+
 def test_a_fresh_deal_with_nothing_late_is_on_track(floor, coach):
     answer = coach.ask(floor.viewer(floor.alice), "is hooli at risk", now=NOW)
 

@@ -67,7 +67,8 @@ def handle(ask: Ask) -> CoachAnswer:
     if close_passed:
         warnings.append("close date passed")
     if quiet:
-        warnings.append(f"no activity in {plural(quiet_days, 'day')}")
+        warnings.append(f"no activity in {plural(quiet_days, 'day')}" if last_days is not None
+                        else f"no activity logged since it was created, {plural(quiet_days, 'day')} ago")
     if plan.unconfirmed_earlier:
         warnings.append("earlier-stage criteria never confirmed")
     if plan.days_over and (quiet or plan.days_over >= plan.expected_days):
