@@ -37,13 +37,18 @@ def _open_deal(session: Session, viewer: Viewer, deal_id: int) -> Deal:
 
 
 def mark_criterion(*, session: Session, viewer: Viewer, process: ProcessMap, deal_id: int, criterion_key: str,
-                   now: datetime, met: bool = True, evidence: str | None = None) -> CriterionCheck:
-    """Record that the buyer confirmed (or withdrew) an exit criterion of the deal's current stage."""
+                   now: datetime, met: bool = True, evidence: str | None = None,
+                   stage_key: str | None = None) -> CriterionCheck:
+    """Record that the buyer confirmed (or withdrew) an exit criterion of the deal's current stage, or of
+    ``stage_key``, an earlier stage (a criterion the deal moved on without, confirmed since)."""
     deal = _open_deal(session, viewer, deal_id)
-    stage = process.stage(deal.stage_key)
+    stage_key = stage_key or deal.stage_key
+    stage = process.stage(stage_key)
     if stage is None or stage.criterion(criterion_key) is None:
-        raise InvalidInput(f"{criterion_key!r} is not an exit criterion of the deal's stage {deal.stage_key!r}.")
-    check = CriterionCheck(deal_id=deal.id, stage_key=deal.stage_key, criterion_key=criterion_key, met=met,
+        raise InvalidInput(f"{criterion_key!r} is not an exit criterion of the stage {stage_key!r}.")
+    if process.stage(deal.stage_key) is None or process.index_of(stage_key) > process.index_of(deal.stage_key):
+        raise InvalidInput(f"{stage.name} comes after the deal's stage {deal.stage_key!r}: its criteria are not due yet.")
+    check = CriterionCheck(deal_id=deal.id, stage_key=stage_key, criterion_key=criterion_key, met=met,
                            evidence=(evidence or "").strip() or None, checked_at=now, checked_by_id=viewer.rep_id)
     session.add(check)
     session.flush()

@@ -194,6 +194,13 @@ class Coach:
             return Understanding("pipeline", route, stage=stage, rule="pipeline words")
         if route.closeness < NOTHING_CLOSE:  # like none of the coach's phrasings: most likely not about selling
             return Understanding("off_topic", route, resolution.matches, mentioned, stage, rule="nothing close")
+        deal_intents = self._deal_intents()
+        if (not route.confident and not (resolution.matches or mentioned or in_focus) and route.runner_up
+                and (intent in deal_intents) != (route.runner_up in deal_intents)):
+            # Torn between one deal and the whole book ("is it at risk"), with no deal named or in focus: the
+            # deal reading could only ask back which deal, so the other reading is the one to answer.
+            book_wide = route.runner_up if intent in deal_intents else intent
+            return Understanding(book_wide, route, stage=stage, rule="no deal to ask about")
         return Understanding(intent, route, resolution.matches, mentioned, stage)
 
     # -- answering -----------------------------------------------------------------------------

@@ -157,12 +157,15 @@ def _write(session: Session, process: ProcessMap, viewer: Viewer, proposal: Prop
     """The write itself, through ``bot.deal_actions`` (access and the map checked there)."""
     if proposal.kind == "criterion":
         deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=proposal.deal_id)
-        if deal is not None and deal.stage_key != proposal.stage_key:  # the criterion belonged to the stage it left
+        # The deal moved since: a criterion of the stage it left would be recorded against the wrong stage.
+        # (An earlier stage's criterion, named as such, stays valid.)
+        if deal is not None and deal.stage_key != proposal.stage_key and proposal.criterion_stage is None:
             stage = process.stage(deal.stage_key)
             raise InvalidInput(f"{proposal.deal_name} has moved to {stage.name if stage else deal.stage_key} since; "
                                "tell me again what the buyer confirmed.")
         deal_actions.mark_criterion(session=session, viewer=viewer, process=process, deal_id=proposal.deal_id,
-                                    criterion_key=proposal.criterion_key or "", now=now, evidence=proposal.evidence)
+                                    criterion_key=proposal.criterion_key or "", now=now, evidence=proposal.evidence,
+                                    stage_key=proposal.criterion_stage)
     elif proposal.kind == "followup" and proposal.due_at is not None:
         deal_actions.set_followup(session=session, viewer=viewer, deal_id=proposal.deal_id, now=now,
                                   due_at=proposal.due_at, note=proposal.note or "")

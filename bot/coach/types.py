@@ -109,6 +109,7 @@ class Proposal:
     token: str
     stage_key: str | None = None
     criterion_key: str | None = None
+    criterion_stage: str | None = None  # an earlier stage's criterion, never confirmed there; None: stage_key's
     evidence: str | None = None
     due_at: datetime | None = None
     note: str | None = None

@@ -150,7 +150,7 @@ def _criterion(ask: Ask, deal: DealRef, words: list[str], said: str) -> CoachAns
                            + f"\nSay it again in a few more words, e.g. “{deal.name}: {named[0].text.lower()}”.",
                            "record", deal=deal, data={"candidates": [c.key for c in named]})
     if not named:
-        return _no_criterion(ask, deal, words)
+        return _no_criterion(ask, deal, words, said)
     criterion = named[0]
     if criterion.met:
         evidence = f" (“{criterion.evidence}”)" if criterion.evidence else ""
@@ -162,8 +162,9 @@ def _criterion(ask: Ask, deal: DealRef, words: list[str], said: str) -> CoachAns
                                     evidence=said))
 
 
-def _no_criterion(ask: Ask, deal: DealRef, words: list[str]) -> CoachAnswer:
-    """Nothing of the current stage matches: say if an earlier stage's criterion does, and list the open ones."""
+def _no_criterion(ask: Ask, deal: DealRef, words: list[str], said: str) -> CoachAnswer:
+    """Nothing of the current stage matches: an earlier stage's criterion the deal moved on without is
+    proposed (call prep asks for those); one confirmed already is said; else the open ones are listed."""
     plan, process_map = ask.plan, ask.process
     earlier = process_map.stages[:process_map.index_of(plan.stage_key)]
     scored = [(match_score(words, c.text, c.key), (s, c)) for s in earlier for c in s.exit_criteria]
@@ -172,9 +173,16 @@ def _no_criterion(ask: Ask, deal: DealRef, words: list[str]) -> CoachAnswer:
     open_ones = "\n".join(f"• {c.text}" for c in plan.unmet) or "• none: the buyer has confirmed them all"
     if len(found) == 1:
         stage, criterion = found[0]
-        text = (f"“{criterion.text}” is an exit criterion of {stage.name}, and {deal.name} is in {plan.stage_name} "
-                f"now, so I can only record {plan.stage_name}'s criteria. Still open there:\n{open_ones}")
-        return CoachAnswer(text, "record", deal=deal, data={"earlier_stage": stage.key, "criterion": criterion.key})
+        never = next((c for c in plan.unconfirmed_earlier if (c.stage_key, c.key) == (stage.key, criterion.key)), None)
+        if never is None:
+            return CoachAnswer(f"Already recorded on {deal.name}: {criterion.text} ({stage.name}). Nothing to add.",
+                               "record", deal=deal, data={"criterion": criterion.key, "criterion_stage": stage.key,
+                                                          "already_met": True})
+        summary = (f"{deal.name}: exit criterion met — {criterion.text} ({stage.name}, never confirmed before the "
+                   f"deal moved on); evidence “{said}”")
+        return _proposed(deal, Proposal(kind="criterion", deal_id=deal.id, deal_name=deal.name, summary=summary,
+                                        token=_token(), stage_key=plan.stage_key, criterion_key=criterion.key,
+                                        criterion_stage=stage.key, evidence=said))
     text = (f"I couldn't tell which exit criterion of {plan.stage_name} that is. Which did the buyer confirm?\n"
             f"{open_ones}\nOr say “log a note on {deal.name}: …” to keep it as an activity.")
     return CoachAnswer(text, "record", deal=deal, data={"candidates": [c.key for c in plan.unmet]})
