@@ -19,6 +19,7 @@ from functools import cache, cached_property
 from bot.coach import composer
 from bot.coach.intents import all_intents
 from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, Intent
+from bot.coach.intents.help import is_thanks
 from bot.coach.outcome import answer_closed
 from bot.coach.plan import build_plan, deal_ref
 from bot.coach.resolve import mask_deals, mask_words, placed_like_a_deal, resolve_deal, unexplained_words
@@ -33,7 +34,7 @@ from knowledge.process_map import Stage
 from storage import conversations
 from storage import deals as deal_store
 from storage.access import Viewer
-from storage.models import Deal, DealStatus
+from storage.models import Deal, DealStatus, Role
 
 logger = logging.getLogger(__name__)
 
@@ -145,14 +146,14 @@ class Coach:
         summaries = _Book(session, viewer)  # read once per message
         clauses = _clauses(question)
         if len(clauses) == 2:
-            first, second = (self._understand_one(summaries, c, last_intent, in_focus) for c in clauses)
+            first, second = (self._understand_one(summaries, c, last_intent, in_focus, viewer) for c in clauses)
             if not (first.unsure or second.unsure) and first.intent != second.intent:
                 first.clauses, first.also = clauses, second
                 return first
-        return self._understand_one(summaries, question, last_intent, in_focus)
+        return self._understand_one(summaries, question, last_intent, in_focus, viewer)
 
-    def _understand_one(self, summaries: _Book, question: str,
-                        last_intent: str | None, in_focus: bool = False) -> Understanding:
+    def _understand_one(self, summaries: _Book, question: str, last_intent: str | None, in_focus: bool,
+                        viewer: Viewer) -> Understanding:
         resolution = resolve_deal(question, summaries.open)
         mentioned = None if resolution.matches else unexplained_words(question, _example_words(), self.runtime.process)
         if mentioned:  # a name no open deal has: "what happened on Acme?" may be about a won or lost one
@@ -162,6 +163,8 @@ class Coach:
         masked = mask_deals(question, resolution.matches, DEAL_PLACEHOLDER)
         # "my biggest deal", "my next call" name a deal too: the router reads them as one.
         masked = _DESCRIBED.sub(DEAL_PLACEHOLDER, masked)
+        if is_thanks(question):
+            return Understanding("help", None, rule="thanks")
         if looks_like_pipeline_question(question) and question.lower().lstrip().startswith("pipeline"):
             return Understanding("pipeline", None, rule="pipeline prefix")
         if resolution.matches and _SWAP.match(masked) and last_intent in self._deal_intents():
@@ -194,13 +197,16 @@ class Coach:
             return Understanding("pipeline", route, stage=stage, rule="pipeline words")
         if route.closeness < NOTHING_CLOSE:  # like none of the coach's phrasings: most likely not about selling
             return Understanding("off_topic", route, resolution.matches, mentioned, stage, rule="nothing close")
-        deal_intents = self._deal_intents()
-        if (not route.confident and not (resolution.matches or mentioned or in_focus) and route.runner_up
-                and (intent in deal_intents) != (route.runner_up in deal_intents)):
-            # Torn between one deal and the whole book ("is it at risk"), with no deal named or in focus: the
-            # deal reading could only ask back which deal, so the other reading is the one to answer.
-            book_wide = route.runner_up if intent in deal_intents else intent
-            return Understanding(book_wide, route, stage=stage, rule="no deal to ask about")
+        if not route.confident and route.runner_up:
+            # Torn between two readings where one cannot be meant, the other is answered: one deal when no
+            # deal is named or in focus ("is it at risk": it could only ask back which deal), or a manager's
+            # question asked by a rep ("who else should I chase": the ranking would be refused).
+            for cannot, rule in ((self._deal_intents() if not (resolution.matches or mentioned or in_focus)
+                                  else set(), "no deal to ask about"),
+                                 (_managers_intents() if viewer.role == Role.rep else set(), "not for reps")):
+                if (intent in cannot) != (route.runner_up in cannot):
+                    meant = route.runner_up if intent in cannot else intent
+                    return Understanding(meant, route, resolution.matches, mentioned, stage, rule=rule)
         return Understanding(intent, route, resolution.matches, mentioned, stage)
 
     # -- answering -----------------------------------------------------------------------------
@@ -438,6 +444,10 @@ class Coach:
 
     def _deal_intents(self) -> set[str]:
         return {name for name, intent in all_intents().items() if intent.needs_deal}
+
+
+def _managers_intents() -> set[str]:
+    return {name for name, intent in all_intents().items() if intent.managers_only}
 
 
 def _listed_deal(session, viewer: Viewer, state: dict, place: str) -> Deal | None:

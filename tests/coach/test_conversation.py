@@ -124,6 +124,20 @@ def test_what_i_can_do_uses_the_askers_deals_and_a_manager_hears_about_the_team(
     assert "pipeline" in manager.text.lower() and "Globex" not in manager.text
 
 
+@pytest.mark.parametrize("said", ["thx", "Thanks!", "ok cool, thank you", "perfect, got it", "ty"])
+def test_a_thank_you_gets_a_word_back_and_keeps_the_deal_in_focus(floor, coach, said):
+    alice = floor.viewer(floor.alice)
+    coach.ask(alice, "what should I do next on Globex?", conversation_key=f"t-{said}", now=NOW)
+    thanks = coach.ask(alice, said, conversation_key=f"t-{said}", now=NOW)
+    assert thanks.intent == "help" and thanks.data == {"thanks": True} and thanks.text.startswith("Any time.")
+    assert coach.ask(alice, "is it at risk", conversation_key=f"t-{said}", now=NOW).deal.external_id == "D-GLOBEX"
+
+
+def test_a_message_with_more_than_thanks_in_it_is_read_as_a_question(floor, coach):
+    answer = coach.ask(floor.viewer(floor.alice), "thanks, and what should I do next on Globex?", now=NOW)
+    assert answer.intent == "deal_plan" and answer.deal.external_id == "D-GLOBEX"
+
+
 def test_a_stage_question_gets_the_stage_guide_with_activities_under_each_criterion(floor, coach):
     answer = coach.ask(floor.viewer(floor.alice), "wat should i ask in discovery", now=NOW)
     assert answer.intent == "stage_guide" and answer.data["stage"] == "discover"
@@ -156,3 +170,23 @@ def test_two_people_in_one_thread_each_keep_their_own_conversation(floor, coach)
     assert coach.ask(floor.viewer(floor.alice), "and after that?", conversation_key=key, now=NOW).deal.external_id == "D-GLOBEX"
     assert coach.ask(floor.viewer(floor.manager), "and after that?", conversation_key=key,
                      now=NOW).deal.external_id == "D-INITECH"
+
+
+def test_torn_between_two_readings_where_one_cannot_be_meant_the_other_is_answered(runtime, floor):
+    from bot.coach.engine import Coach
+    from bot.coach.router import Router
+
+    # Each pair shares its only example: a dead heat, so the router alone would ask which was meant.
+    tied = Coach(runtime, router=Router({"diagnosis": ["is acme at risk"], "attention": ["is acme at risk"],
+                                         "focus": ["who should i chase"], "team_ranking": ["who should i chase"]},
+                                        None))
+    alice = floor.viewer(floor.alice)
+    with runtime.session() as s:
+        lead = f.rep(s, "Lena Lead", role=Role.manager)
+    # No deal named or in focus: the deal reading could only ask which deal.
+    assert tied.ask(alice, "is it at risk", now=NOW).intent == "attention"
+    # A deal named: both readings can be meant, so it asks.
+    assert tied.ask(alice, "is globex at risk", now=NOW).intent == "clarify"
+    # A rep can't be answered a ranking of the team; a manager can, so a manager is asked.
+    assert tied.ask(alice, "who should i chase", now=NOW).intent == "focus"
+    assert tied.ask(floor.viewer(lead), "who should i chase", now=NOW).intent == "clarify"

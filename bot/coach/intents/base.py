@@ -93,6 +93,8 @@ class Intent:
         handle: the handler; it returns the answer and the data behind it.
         needs_deal: the engine finds the deal first (named, chosen, or in focus) or says why it can't.
         try_it: a sample question for the help answer; ``{deal}`` becomes one of the asker's deals.
+        managers_only: a rep asking gets a refusal (the handler says so); a rep torn between it and
+            another reading gets the other.
     """
 
     name: str
@@ -101,3 +103,4 @@ class Intent:
     handle: Callable[[Ask], CoachAnswer]
     needs_deal: bool = False
     try_it: str | None = None
+    managers_only: bool = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.coach.intents import all_intents
 from bot.coach.intents.base import Ask, Intent
+from bot.coach.router import normalize
 from bot.coach.types import CoachAnswer
 from storage import deals as deal_store
 
@@ -27,7 +28,22 @@ def capabilities(ask: Ask, intro: str) -> CoachAnswer:
     return CoachAnswer("\n".join(lines), "help")
 
 
+# A message made only of these is a thank-you or an acknowledgement: it gets a word back, not the menu.
+_THANKS_WORDS = frozenset(
+    "thanks thank thankyou you u ty tysm thx cheers ta much many appreciated appreciate it that this great perfect "
+    "awesome cool nice ok okay k kk got gotcha helps helpful super very so a lot alright sounds good will do "
+    "makes sense".split())
+
+
+def is_thanks(question: str) -> bool:
+    words = normalize(question).split()
+    return bool(words) and all(word in _THANKS_WORDS for word in words)
+
+
 def handle(ask: Ask) -> CoachAnswer:
+    if is_thanks(ask.question):
+        return CoachAnswer("Any time. Ask me about any of your deals whenever you need, or say “help” to see what "
+                           "I can do.", "help", data={"thanks": True})
     return capabilities(ask, "I coach you on your deals from the team's sales process and playbooks. Try:")
 
 

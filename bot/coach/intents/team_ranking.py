@@ -118,6 +118,7 @@ def _order(value: float | None, name: str, *, lowest: bool) -> tuple:
 INTENT = Intent(
     name=NAME,
     summary="your team ranked by overdue follow-ups, open pipeline, stuck deals, won or win rate (managers)",
+    managers_only=True,
     try_it="Who on my team has the most overdue follow-ups?",
     handle=handle,
     examples=(
