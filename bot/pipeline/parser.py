@@ -22,16 +22,18 @@ from bot.pipeline.service import ReportRequest
 PHRASINGS: tuple[tuple[str, str], ...] = (
     ("bottlenecks", r"bottle[- ]?necks?|choke ?points?|where (?:do |are )?(?:deals|we|things) (?:stall|drop|leak|lose)\w*"
                     r"|(?:what|where)(?:'s| is) slowing|biggest (?:problems?|issues?|leaks?) in (?:the|my|our) (?:pipeline|funnel)"),
-    ("conversion", r"conver(?:sion|t\w*)|win[- ]rates?|advance rates?|pass[- ]through|drop[- ]?off rates?"
+    ("conversion", r"conver(?:sion|t\w*)|advance rates?|pass[- ]through|drop[- ]?off rates?"
                    r"|how many (?:deals )?(?:advanced|moved on|progressed)"),
-    ("flow", r"\bflow\b|movements?|mov(?:e|ed|ing) (?:through|between|across)|in and out|ins and outs|net change"
+    ("flow", r"\bflow\b|movements?|mov(?:e|ed|ing) (?:through|between|across|out of|into|in to|on from)"
+             r"|in and out|ins and outs|net change|\b(?:came|got|went|dropped|fell) (?:into|in to|out of)\b"
+             r"|\b(?:entered|exited)\b"
              r"|(?:entered|came in|left|exited) (?:each|every|which|what)? ?stages?"),
     ("time", r"time in (?:each )?stages?|time (?:spent )?(?:in|per) (?:each )?stages?|dwell\w*|cycle[- ]times?"
              r"|velocity|how long (?:do|did|are|have|were|does) (?:deals|they|our|my|the team|opportunities)"
              r"|(?:average|median|mean) (?:time|days|duration)|days (?:spent )?(?:in|per) (?:each )?stage"),
     ("stuck", r"\bstuck\b|stall(?:ed|ing)\b|stagnant|ag(?:e)?ing deals|languish\w*|overdue deals|over (?:the|their) expected"
               r"|(?:deals|what(?:'s| is)) (?:sitting|sat) (?:too long|idle)|too long in"),
-    ("status", r"stage counts?|status|how many (?:open )?deals"
+    ("status", r"stage counts?|status"
                r"|weighted|pipeline (?:value|size|total|overview|snapshot|summary)|overview|snapshot"
                r"|(?:how(?:'s| is| does)|what does) (?:\w+'s |\w+ )?(?:team's |the )?pipeline(?: look\w*)?"),
 )
@@ -50,7 +52,8 @@ _PREFIX = re.compile(r"^\s*pipeline\s*[:,-]\s*", re.I)  # "/pipeline flow" arriv
 _OWN_TEAM = re.compile(r"\b(?:my|our|the(?: whole)?) team(?:'s)?\b", re.I)
 _OWN_DEALS = re.compile(r"\bmy own\b|\bjust mine\b|\bonly mine\b|\bmy (?:own )?deals\b", re.I)
 _TEAM_NAMED = re.compile(r"\b(?i:team)\s+([A-Za-z][\w-]*)|\b([A-Z][\w-]*)\s+(?i:team)\b")
-_PERSON = re.compile(r"\b(?:for|of|by|owned by|from)\s+([A-Za-z][\w.'-]*(?:\s+[A-Z][\w'-]*)?)|\b([A-Z][\w-]*)'s\b")
+# A name follows "for Alice", "of Bob"...; never "out of Discover", which names a stage.
+_PERSON = re.compile(r"\b(?:for|(?<!out )of|by|owned by|from)\s+([A-Za-z][\w.'-]*(?:\s+[A-Z][\w'-]*)?)|\b([A-Z][\w-]*)'s\b")
 _NOT_NAMES = {
     "me", "my", "mine", "us", "our", "the", "this", "last", "next", "each", "every", "all", "everyone", "everybody",
     "team", "a", "an", "it", "them", "now", "today", "yesterday", "q1", "q2", "q3", "q4", "quarter", "month",
@@ -89,10 +92,14 @@ def looks_like_pipeline_question(question: str) -> bool:
     return kinds != ["status"] or bool(PIPELINE_WORD.search(text) or _DEAL_WORDS.search(text))
 
 
+# Asks for the counts only when nothing else is asked: "how many deals moved out of Discover" is the flow.
+_HOW_MANY = re.compile(r"how many (?:open )?deals", re.I)
+
+
 def report_kinds(text: str) -> list[str]:
     """Every report the text asks for, in ``REPORTS`` order."""
     found = {kind for kind, pattern in _COMPILED if pattern.search(text)}
-    if not found and _PER_STAGE.search(text):
+    if not found and (_PER_STAGE.search(text) or _HOW_MANY.search(text)):
         found = {"status"}
     return [kind for kind in REPORTS if kind in found]
 

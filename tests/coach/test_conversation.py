@@ -107,6 +107,8 @@ def test_a_manager_lists_a_teammates_deals_but_not_another_teams(runtime, floor,
     maria = floor.viewer(floor.manager)
     bob = coach.ask(maria, "show me Bob's deals", now=NOW)
     assert bob.intent == "deal_list" and bob.data["deals"] == ["D-INITECH"] and "Initech renewal" in bob.text
+    typed = coach.ask(maria, "ok show me bobs deals", now=NOW)  # the apostrophe left out, as people type
+    assert typed.intent == "deal_list" and typed.data["deals"] == ["D-INITECH"]
     carol = coach.ask(maria, "show me Carol's deals", now=NOW)
     nobody = coach.ask(maria, "show me Zed's deals", now=NOW)
     assert carol.intent == nobody.intent == "not_found" and "Umbrella" not in carol.text

@@ -80,8 +80,9 @@ def test_last_quarter_ends_where_this_one_begins(sales, coach):
     assert answer.data["figures"] == figures(won=(1, 99_000), new=(5, 149_000), **ALICE_NOW)
 
 
-def test_a_manager_gets_the_team_total_and_nothing_of_another_team(sales, coach):
-    answer = coach.ask(sales.viewer(sales.maria), "how's the team doing this quarter", now=NOW)
+@pytest.mark.parametrize("question", ["how's the team doing this quarter", "hey how's the team doing this qtr"])
+def test_a_manager_gets_the_team_total_and_nothing_of_another_team(sales, coach, question):
+    answer = coach.ask(sales.viewer(sales.maria), question, now=NOW)
     # East, Q4: won 50,000 + 60,000; lost 2 + 1 (3 of 6); new 117,000 + 103,000 + 12,000;
     # open 105,000 + 103,000 + 12,000, weighted 25,000 + 80,300 + 1,200; overdue 2 + 3 + 2; over 2 + 1.
     assert answer.intent == "scorecard"

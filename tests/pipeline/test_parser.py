@@ -40,6 +40,11 @@ PHRASINGS = [
      None, "East", False),
     ("Team West's bottlenecks in September", ("bottlenecks",), PeriodSpec("month", month=9), None, "West", False),
     ("flow and conversion last month", ("flow", "conversion"), LAST_MONTH, None, None, False),
+    # Counting moves is the flow, not the counts per stage.
+    ("how many deals moved out of discover last month", ("flow",), LAST_MONTH, None, None, False),
+    ("how many deals came into validate in october", ("flow",), PeriodSpec("month", month=10), None, None, False),
+    ("how many deals entered each stage this month", ("flow",), MONTH, None, None, False),
+    ("how many open deals are in propose", ("status",), None, None, None, False),
 ]
 
 
@@ -60,6 +65,11 @@ def test_phrasings(question, kinds, period, rep, team, my_team):
     "what should I do about the stuck Globex deal?",
 ])
 def test_coach_questions_are_not_pipeline_questions(question):
+    assert not looks_like_pipeline_question(question)
+
+
+@pytest.mark.parametrize("question", ["what's our win rate this quarter", "how's jordan doing vs sam on win rate"])
+def test_win_rate_is_a_scorecard_figure_not_stage_conversion(question):
     assert not looks_like_pipeline_question(question)
 
 
