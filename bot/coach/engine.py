@@ -20,6 +20,7 @@ from bot.coach import composer
 from bot.coach.intents import all_intents
 from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, Intent
 from bot.coach.intents.help import is_thanks
+from bot.coach.intents.record import CLOSED_NEWS
 from bot.coach.outcome import answer_closed
 from bot.coach.plan import build_plan, deal_ref
 from bot.coach.resolve import mask_deals, mask_words, placed_like_a_deal, resolve_deal, unexplained_words
@@ -56,8 +57,11 @@ _NO_MODEL_NEEDED = frozenset({"help", "off_topic"})
 # "Globex confirmed budget", "the buyer at globex just agreed...": news to record, however long the rest is.
 _TOLD = re.compile(r"^(?:the )?(?:buyer|cto|ceo|cfo|champion|team|people)?\s*(?:at|from)?\s*acme(?:'s \w+)?\s+(?:just\s+)?"
                    r"(?:confirmed|agreed|signed|named|approved|committed|told us|said yes)\b", re.I)
-# A message that asks rather than tells: how, what, why... first, after the deal's name if it leads.
-_ASKS = re.compile(r"^\W*(?:acme\W+)?(?:how|what|whats|what's|why|which|who|where|when|should i)\b", re.I)
+# A message that asks rather than tells: how, what, why, did, is... first (after the deal's name if it leads),
+# or a question mark last; unless it asks for a write ("can you log that Globex confirmed budget?").
+_ASKS = re.compile(r"^\W*(?:acme\W+)?(?:how|what|whats|what's|why|which|who|where|when|should i|did|does|is|are|was|"
+                   r"were|has|have)\b", re.I)
+_ASKS_TO_WRITE = re.compile(r"\b(?:log|record|add|note|remind|mark|save|jot|set)\b", re.I)
 # A follow-on that only swaps the deal: "and Initech?", "what about hooli", "same for globex".
 _SWAP = re.compile(r"^\s*(?:and|what about|how about|same for|now|ok|okay|also)?\s*acme\s*[?.!]*\s*$", re.I)
 
@@ -171,10 +175,11 @@ class Coach:
             return Understanding(last_intent, None, resolution.matches, stage=stage, rule="same question, other deal")
         if resolution.matches and masked.strip(" ?.!").lower() == DEAL_PLACEHOLDER:
             return Understanding("deal_plan", None, resolution.matches, stage=stage, rule="a deal's name alone")
-        if resolution.matches and _TOLD.match(masked):
+        asks = bool(_ASKS.match(masked) or question.rstrip().endswith("?")) and not _ASKS_TO_WRITE.search(masked)
+        if resolution.matches and (_TOLD.match(masked) or CLOSED_NEWS.search(masked)) and not asks:
             return Understanding("record", None, resolution.matches, stage=stage, rule="the buyer told us")
         # A question ("Globex: how do I handle their pricing pushback?") is never news to record.
-        ruled_out = ("record",) if _ASKS.match(masked) else ()
+        ruled_out = ("record",) if asks else ()
         route = self.router.route(masked, ruled_out=ruled_out)
         if mentioned and not (route.intent == "off_topic" and route.score >= OFF_TOPIC_SURE):
             # A deal we can't match ("next on Ghostbusters", "what's the status of Wonka") reads as any deal's

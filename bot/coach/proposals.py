@@ -169,6 +169,9 @@ def _write(session: Session, process: ProcessMap, viewer: Viewer, proposal: Prop
     elif proposal.kind == "followup" and proposal.due_at is not None:
         deal_actions.set_followup(session=session, viewer=viewer, deal_id=proposal.deal_id, now=now,
                                   due_at=proposal.due_at, note=proposal.note or "")
+    elif proposal.kind == "close" and proposal.won is not None:
+        deal_actions.close_deal(session=session, viewer=viewer, deal_id=proposal.deal_id, now=now, won=proposal.won,
+                                reason=proposal.note)
     elif proposal.kind == "activity":
         deal_actions.log_activity(session=session, viewer=viewer, deal_id=proposal.deal_id, now=now,
                                   note=proposal.note or "", activity_key=proposal.activity_key)

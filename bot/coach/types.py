@@ -97,8 +97,8 @@ class Proposal:
     """A change the person asked for in words; nothing is written until they confirm it.
 
     ``kind`` is ``criterion`` (the buyer confirmed an exit criterion; ``evidence`` is the
-    person's words), ``followup`` (``due_at`` and ``note``) or ``activity`` (``note`` and,
-    when it matches the map, ``activity_key``). ``token`` names this proposal, so that
+    person's words), ``followup`` (``due_at`` and ``note``), ``activity`` (``note`` and,
+    when it matches the map, ``activity_key``) or ``close`` (``won``; ``note`` is the reason). ``token`` names this proposal, so that
     confirming it twice writes once.
     """
 
@@ -114,6 +114,7 @@ class Proposal:
     due_at: datetime | None = None
     note: str | None = None
     activity_key: str | None = None
+    won: bool | None = None
 
     def to_json(self) -> dict:
         data = asdict(self)

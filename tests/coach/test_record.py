@@ -26,7 +26,7 @@ from bot.deal_actions import DEAL_NOT_FOUND
 from bot.errors import InvalidInput, NotFound
 from knowledge.process_map import load_process_map
 from storage.access import Viewer
-from storage.models import Activity, CriterionCheck, Deal, FollowUp, ProposalDecision, Rep
+from storage.models import Activity, CriterionCheck, Deal, FollowUp, ProposalDecision, Rep, StageChange
 from tests.conftest import SMALL_PROCESS
 from tests.utils.factories import NOW
 
@@ -181,6 +181,42 @@ def test_yes_writes_once_and_confirming_again_writes_nothing(runtime, floor, coa
     assert _rows(runtime, floor.hooli.id)["CriterionCheck"] == before["CriterionCheck"] + 1
 
 
+@model
+def test_a_deal_said_to_be_lost_is_proposed_closed_and_closes_once_on_yes(runtime, floor, coach):
+    alice = floor.viewer(floor.alice)
+    proposed = coach.ask(alice, "we lost hooli to a competitor, mark it lost", conversation_key="t-lost", now=NOW)
+    proposal = proposed.proposal
+    assert (proposal.kind, proposal.won, proposal.deal_id) == ("close", False, floor.hooli.id)
+    assert "Hooli analytics: close as lost" in proposed.text
+    with runtime.session() as s:
+        assert s.get(Deal, floor.hooli.id).status == "open"  # nothing written before the yes
+
+    done = coach.ask(alice, "yes", conversation_key="t-lost", now=NOW)
+    assert done.text.startswith("✅ Recorded — Hooli analytics: close as lost")
+    with runtime.session() as s:
+        deal = s.get(Deal, floor.hooli.id)
+        moves = s.exec(select(StageChange).where(StageChange.deal_id == deal.id, StageChange.to_stage == "lost")).all()
+        assert (deal.status, deal.closed_at) == ("lost", NOW)
+        assert [(m.from_stage, m.override_reason, m.changed_by_id) for m in moves] == [
+            ("discover", "we lost hooli to a competitor, mark it lost", floor.alice.id)]
+    assert _apply(runtime, alice, proposal) == "Already recorded."
+
+
+@model
+@pytest.mark.parametrize(("said", "won"), [("we won globex!", True), ("mark globex closed-won", True),
+                                            ("globex closed lost", False)])
+def test_a_deals_outcome_in_words_is_a_close_proposal(floor, coach, said, won):
+    proposal = coach.ask(floor.viewer(floor.alice), said, now=NOW).proposal
+    assert (proposal.kind, proposal.won) == ("close", won)
+
+
+@model
+def test_losing_someone_at_a_deal_is_news_not_the_deals_end(floor, coach):
+    proposal = coach.ask(floor.viewer(floor.alice), "we lost our champion at globex, she left the company",
+                         now=NOW).proposal
+    assert proposal.kind == "activity"
+
+
 def test_two_confirmations_at_once_record_once(runtime, floor):
     alice, proposal = floor.viewer(floor.alice), _proposal(floor.hooli)
     start, said = threading.Barrier(2), []
@@ -325,7 +361,9 @@ def test_the_activity_threshold_finds_the_one_meant(path, stage, words, key):
 
 @model
 @pytest.mark.parametrize("question", ["Globex: how do I handle their pricing pushback?",
-                                      "what did globex confirm so far", "why hasnt globex signed yet"])
+                                      "what did globex confirm so far", "why hasnt globex signed yet",
+                                      "did globex ever tell us their budget?", "globex signed yet?",
+                                      "is hooli still interested in the pilot"])
 def test_a_question_naming_a_deal_is_never_taken_as_news_to_record(runtime, floor, coach, question):
     answer = coach.ask(floor.viewer(floor.alice), question, now=NOW)
 

@@ -1,9 +1,9 @@
 """Record in words: "Globex confirmed budget", "add a follow-up on Initech for Friday: send the ROI case",
-"had the discovery call with Hooli".
+"had the discovery call with Hooli", "we lost Kramerica, mark it lost".
 
-The words become ONE proposed write on the deal the engine resolved: an exit criterion of its
-current stage the buyer confirmed (the rep's words as evidence), a follow-up with a date, or an
-activity (a mapped one when the words name it). Nothing is written here: the answer carries a
+The words become ONE proposed write on the deal the engine resolved: the deal closed won or lost,
+an exit criterion of its current stage the buyer confirmed (the rep's words as evidence), a
+follow-up with a date, or an activity (a mapped one when the words name it). Nothing is written here: the answer carries a
 ``Proposal`` that ``bot.coach.proposals`` applies once the person confirms it.
 """
 
@@ -80,6 +80,13 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _REMIND = re.compile(r"\b(?:remind(?:er|ers)?|nudge me|ping me|tickler)\b")
 _FOLLOWUP_WORD = re.compile(r"\bfollow[- ]?ups?\b")
 _SET = re.compile(r"^(?:please |pls )?(?:follow[- ]?up)\b|\b(?:add|set|create|schedule|put|make|new|book|need)\b")
+# The deal's outcome, on the words with the deal's name as "acme": "we lost acme", "mark it won", "acme
+# closed lost", "close acme as won". Only of the deal itself: "we lost our champion at acme" is news, not an end.
+_DEAL_ITSELF = r"(?:the\s+)?(?:acme|it|this(?:\s+one)?|that(?:\s+one)?|the\s+deal)"
+CLOSED_NEWS = re.compile(rf"\b(?:we|i)(?:'ve|\s+have)?\s+(?:just\s+)?(won|lost)\s+{_DEAL_ITSELF}\b"
+                         rf"|\b(?:mark|close|set)\s+{_DEAL_ITSELF}\s+(?:as\s+)?(?:closed[- ])?(won|lost)\b"
+                         rf"|\bacme\s+(?:is\s+|was\s+|got\s+)?(?:closed[- ]|marked\s+)?(won|lost)\b"
+                         r"|\bclosed[- ](won|lost)\b", re.I)
 _CONFIRMED = re.compile(
     r"\b(?:confirm\w*|agree\w*|said|says|told (?:us|me)|sign(?:s|ed)? off|signoff|approv\w*|named|accept\w*|"
     r"endors\w*|acknowledg\w*|admit\w*|verified|validated|committed|okayed|green[- ]?lit|on board|"
@@ -120,6 +127,9 @@ def handle(ask: Ask) -> CoachAnswer:
     summary = _summary(deal)
     masked = mask_deals(ask.question, [summary], DEAL_PLACEHOLDER)
     said = _without_asking(ask.question)
+    closed = CLOSED_NEWS.search(masked)
+    if closed:
+        return _close(deal, won=next(g for g in closed.groups() if g).lower() == "won", said=said)
     if _REMIND.search(masked) or (_FOLLOWUP_WORD.search(masked) and (_SET.search(masked) or _DATE.search(said))):
         return _followup(ask, deal, said)
     words = content_words(masked)
@@ -216,6 +226,13 @@ def _followup(ask: Ask, deal: DealRef, said: str) -> CoachAnswer:
     summary = f"{deal.name}: follow-up due {day_label(day)} at {FOLLOWUP_HOUR}:00 — {note}"
     return _proposed(deal, Proposal(kind="followup", deal_id=deal.id, deal_name=deal.name, summary=summary,
                                     token=_token(), stage_key=ask.plan.stage_key, due_at=due_at, note=note))
+
+
+def _close(deal: DealRef, *, won: bool, said: str) -> CoachAnswer:
+    outcome = "won" if won else "lost"
+    return _proposed(deal, Proposal(kind="close", deal_id=deal.id, deal_name=deal.name, token=_token(),
+                                    summary=f"{deal.name}: close as {outcome} — “{said}”", stage_key=deal.stage_key,
+                                    won=won, note=said))
 
 
 def _proposed(deal: DealRef, proposal: Proposal) -> CoachAnswer:
