@@ -77,7 +77,7 @@ class Retriever:
 
     def search(self, query: str, *, context: Sequence[str] = (), stage_key: str | None = None,
                kinds: Sequence[str] | None = None, k: int = 4, min_relevance: float = DEFAULT_MIN_RELEVANCE,
-               ) -> list[Passage]:
+               sources: Sequence[str] | None = None) -> list[Passage]:
         """Up to ``k`` passages about ``query``, best first, none under ``min_relevance``.
 
         ``context``: texts from the process map that narrow the search (a stage's name, its open
@@ -89,6 +89,7 @@ class Retriever:
         With ``stage_key``, passages of that stage are searched separately too and
         preferred in the ranking, while passages of no stage (or another) still
         compete, so a stage never hides the one passage that answers the question.
+        ``sources``: only passages of these files ("methodologies/challenger.md").
         """
         texts = [t for t in context if t.strip()]
         if k <= 0 or not (query.strip() or texts):
@@ -97,6 +98,8 @@ class Retriever:
         self._follow_map(store)
         vector = self._search_vector(store.embeddings, query, texts)
         kind_filter = {"kind": {"$in": list(kinds)}} if kinds else None
+        if sources:
+            kind_filter = _and({"source": {"$in": list(sources)}}, kind_filter)
         hits = self._query(store, vector, k, kind_filter)
         if stage_key:
             hits += self._query(store, vector, k, _and({"stage_key": stage_key}, kind_filter))

@@ -416,11 +416,12 @@ class Coach:
         return build_plan(deal_store.deal_state(session=session, deal=deal), self.runtime.process, now)
 
     def passages(self, query: str, *, context: Sequence[str] = (), stage_key: str | None = None, k: int = 2,
-                 kinds: tuple[str, ...] = ("methodology", "playbook")) -> list:
+                 kinds: tuple[str, ...] = ("methodology", "playbook"), sources: Sequence[str] = ()) -> list:
         """Passages relevant enough to show (the retriever drops those under its measured threshold)."""
         if self.retriever is None:
             return []
-        return self.retriever.search(query, context=context, stage_key=stage_key, kinds=list(kinds), k=k)
+        return self.retriever.search(query, context=context, stage_key=stage_key, kinds=list(kinds), k=k,
+                                     sources=list(sources) or None)
 
     def stage_named(self, text: str) -> Stage | None:
         """The stage a question names by key or name ("discovery" names Discover)."""

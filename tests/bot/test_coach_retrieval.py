@@ -85,6 +85,17 @@ def test_a_methodology_question_is_answered_from_the_notes_with_citations(runtim
                                                                          "Handling objections")
 
 
+@pytest.mark.parametrize(("question", "notes"), [
+    ("whats the diff between challenger and consultative",
+     [("methodologies/challenger.md", "Challenger selling"), ("methodologies/consultative.md", "Consultative selling")]),
+    ("meddic vs solution selling?", [("methodologies/meddic.md", "MEDDIC"), ("methodologies/solution.md", "Solution selling")]),
+])
+def test_a_question_comparing_methodologies_gets_each_ones_overview(runtime, floor, retriever, question, notes):
+    answer = Coach(runtime, retriever=retriever).ask(floor.viewer(floor.alice), question, now=NOW)
+    # Each note's overview (the section under its title), not whichever stage tips happened to be nearest.
+    assert answer.intent == "methodology" and [(c.source, c.section) for c in answer.citations] == notes
+
+
 def test_a_question_outside_selling_says_so_with_no_passages_and_no_llm_call(runtime, floor, retriever):
     with FakeOpenAI() as server:
         llm = make_chat_model(Settings(openai_api_key="sk-test", openai_base_url=server.base_url))

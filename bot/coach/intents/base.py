@@ -70,13 +70,13 @@ class Ask:
         return build_plan(deal_store.deal_state(session=self.session, deal=deal), self.process, self.now)
 
     def passages(self, query: str, *, context: Sequence[str] = (), stage_key: str | None = None, k: int = 2,
-                 kinds: tuple[str, ...] = ("methodology", "playbook")) -> list[Passage]:
+                 kinds: tuple[str, ...] = ("methodology", "playbook"), sources: Sequence[str] = ()) -> list[Passage]:
         """Playbook and methodology passages relevant enough to show (none without a retriever).
 
         ``context``: texts of the process map that narrow the search (a stage, its open criteria), searched
         together with ``query``; see ``Retriever.search``.
         """
-        return self.coach.passages(query, context=context, stage_key=stage_key, k=k, kinds=kinds)
+        return self.coach.passages(query, context=context, stage_key=stage_key, k=k, kinds=kinds, sources=sources)
 
     def map_citation(self, stage: Stage) -> Citation:
         return Citation(f"processes/{Path(self.process.source).name}", f"Stage: {stage.name}")

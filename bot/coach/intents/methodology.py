@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.coach import composer
 from bot.coach.intents.base import Ask, Intent
 from bot.coach.intents.help import capabilities
 from bot.coach.types import Citation, CoachAnswer
 
 PASSAGES_FOR_QUESTIONS = 3
+# Methodology notes are kept as methodologies/<name>.md; a question naming two or more of them (in any
+# case and spelling of the start: "challenger", "consultative selling") compares them.
+COMPARED_NEAREST = 10  # passages of each compared note looked through for its overview
+_NOTE = re.compile(r"\b(challenger|consultative|solution|inbound|meddic|spin|sandler)\w*", re.I)
 
 
 def handle(ask: Ask) -> CoachAnswer:
     # Searched with the text the router read (lowercase, shorthand spelled out): its embedding is then
     # already computed, and "how do i handle a fu w/ no reply" reads as "follow-up with".
-    passages = ask.passages(ask.question_as_read, k=PASSAGES_FOR_QUESTIONS)
+    passages = _compared(ask) or ask.passages(ask.question_as_read, k=PASSAGES_FOR_QUESTIONS)
     if not passages:  # nothing relevant enough: say so rather than paste something unrelated
         answer = capabilities(ask, "I don't know that one: nothing in the methodology notes or playbooks is about it. "
                                    "Here's what I can do:")
@@ -21,6 +27,19 @@ def handle(ask: Ask) -> CoachAnswer:
         return answer
     citations = [Citation(p.source, p.section) for p in passages]
     return CoachAnswer(composer.compose_passages(passages), "methodology", citations=citations)
+
+
+def _compared(ask: Ask) -> list:
+    """One passage of each methodology the question names, when it names two or more (searched together,
+    the nearest notes are often all of one): its overview when that is relevant, else its closest passage."""
+    named = list(dict.fromkeys(m.lower() for m in _NOTE.findall(ask.question)))
+    if len(named) < 2:
+        return []
+    found = []
+    for name in named:
+        near = ask.passages(ask.question_as_read, k=COMPARED_NEAREST, sources=[f"methodologies/{name}.md"])
+        found += [next((p for p in near if p.section == p.title), near[0])] if near else []
+    return found if len(found) >= 2 else []
 
 
 INTENT = Intent(
