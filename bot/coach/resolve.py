@@ -79,6 +79,10 @@ def _names_of(name: str, account: str, external_id: str) -> tuple[str, ...]:
         if len(parts) > len(words):
             names.add(" ".join(parts))
             names.update(p for p in parts if len(p) >= MIN_PREFIX_CHARS and p not in _FILLER and not p.isdigit())
+    # "the vandelay pilot" for "Vandelay Imports pilot": the account cut to its first word, then the rest.
+    account_words, name_words = _words(account), _words(name)
+    if len(account_words) > 1 and name_words[:len(account_words)] == account_words and len(name_words) > len(account_words):
+        names.add(fold_accents(" ".join(account_words[:1] + name_words[len(account_words):]).lower()))
     return tuple(sorted(names))
 
 

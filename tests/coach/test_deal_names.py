@@ -41,3 +41,11 @@ def test_an_open_deal_is_preferred_to_a_closed_one_of_the_same_name():
     book = [summary(5, "Globex platform rollout", "Globex Corporation", status="lost"), *BOOK]
     assert [d.external_id for d in resolve_deal("next on globex", book).matches] == ["D-4"]
     assert [d.external_id for d in resolve_deal("next on globex", book[:1]).matches] == ["D-5"]
+
+
+def test_a_deal_named_by_its_accounts_first_word_and_the_rest_of_its_name():
+    book = [summary(6, "Vandelay Imports pilot", "Vandelay Imports"),
+            summary(7, "Vandelay Imports expansion", "Vandelay Imports"), *BOOK]
+    assert [d.external_id for d in resolve_deal("push the vandelay pilot f/u to next tues", book).matches] == ["D-6"]
+    assert [d.external_id for d in resolve_deal("prep me for vandelay expansion", book).matches] == ["D-7"]
+    assert {d.external_id for d in resolve_deal("whats up with vandelay", book).matches} == {"D-6", "D-7"}
