@@ -97,5 +97,17 @@ INTENT = Intent(
         "where do deals go after propose", "whats the step after this stage in the process",
         "and whats the one after that", "once this stage is done whats next in the process",
         "after discovery which stage", "tell me the stage that comes after validate", "what's up after connect",
+        # Written by a sixth author, blind to every other phrasing, from a description of each intent.
+        "what comes after propose", "acme is in validate, what stage is next", "whats the next stage after discover",
+        "after connect what happens", "what stage follows this one for acme",
+        "once acme is done with discovery where does it go", "next stage after commit?", "what's after prospect",
+        "what happens after this stage", "when acme leaves propose what stage is it in",
+        "which stage comes next for acme", "stage after validate?",
+        "if i move acme forward what stage does it land in", "what's the stage after the one acme is in now",
+        "after discovery whats next in the process", "acme is in connect - what's the following stage",
+        "where does a deal go after propose", "whats the next step in the stage sequence after validate",
+        "what stage do we hit after commit, is that closed won", "next stage for acme?",
+        "after this stage what do we move into", "what's the stage right after connect",
+        "once a deal clears prospect what stage is that", "what follows discover in our process",
     ),
 )

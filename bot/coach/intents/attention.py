@@ -127,5 +127,16 @@ INTENT = Intent(
         "what's gone cold", "which deals of mine are over the stage norm", "list overdue followups and stuck deals",
         "what's broken across my accounts right now", "anything urgent across my accounts", "all deals at risk?",
         "show me whats late",
+        # Written by a sixth author, blind to every other phrasing, from a description of each intent.
+        "what needs attention", "which of my deals have overdue follow ups", "any deals with passed close dates",
+        "list all my stuck deals", "what's on fire across my pipeline", "all overdue f/us pls",
+        "anything slipping that i should know about? give me the full list",
+        "which deals are past their close date or stalled", "show everything that's overdue",
+        "full list of issues across my deals", "which deals are over the stage norm",
+        "show me all deals needing attention, not just the top ones", "what's broken in my book rn",
+        "every deal i'm behind on", "list every deal with a missed follow up or expired close date",
+        "what problems do i have across all my opps", "health check on all my deals - what's wrong",
+        "give me the complete list of deals that need fixing", "what needs attention on carla's deals",
+        "all the red flags in my pipeline",
     ),
 )

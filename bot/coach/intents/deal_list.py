@@ -150,5 +150,12 @@ INTENT = Intent(
         "enumerate my open deals", "deals list", "what am i carrying right now deal-wise", "show jordans open deals",
         "what deals does sam have going", "list my pipeline deals", "which of my deals are in commit right now",
         "show me the deals on alice's book", "whats open for me",
+        # Written by a sixth author, blind to every other phrasing, from a description of each intent.
+        "what's in my pipe rn - just the list", "show jordan's open deals", "what deals is carla working",
+        "list of all my active opportunities", "which deals do i own", "can u list bob's deals",
+        "what deals are assigned to me", "show priya's open deals", "what am i working on, list the deals",
+        "my deal list", "what opportunities does sam have open", "list every open deal i have",
+        "what does jordan have in flight", "show all open deals for me", "which accounts do i have open deals with",
+        "quick list of my deals", "deals?", "whats on carla's plate - list her opps",
     ),
 )

@@ -114,5 +114,18 @@ INTENT = Intent(
         "walk me through what to do next w acme",
         "acme is in validate and i want it in propose by end of month, what do i have to do",
         "wht shud i do on acme tmrw",
+        # Written by a sixth author, blind to every other phrasing, from a description of each intent.
+        "acme - what do i do next", "whats my next move on acme", "ok acme, what should i be doing on it this week",
+        "next steps for acme pls", "what's left to get acme to the next stage",
+        "which exit criteria am i still missing on acme", "give me a game plan for acme",
+        "just got off a mtg w another client, now switching to acme. what actions should i take on it rn",
+        "what activities should i run on acme to move it forward", "acme next steps + any f/u i let slip",
+        "any overdue follow ups on acme and what else needs doing there", "how do i push acme forward from here",
+        "to-do list for acme", "what should i work on for this deal next",
+        "whats outstanding on acme before i can advance it", "lay out the next actions for acme for me",
+        "what do i still need from the buyer at acme to move stages",
+        "acme is in validate, what do i need to do to get it out", "plan of attack for acme plz",
+        "what should my next 2-3 moves be on acme", "walk me thru what's missing on acme and how to close the gaps",
+        "im going to block an hour for acme this aft, what should i spend it on",
     ),
 )

@@ -158,5 +158,15 @@ INTENT = Intent(
         "my manager says acme is at risk, can you tell me why", "acme hasnt budged since march, whats the issue",
         "is acme behind where it should be", "whats dragging acme down", "any red flags on acme?",
         "health check on this deal pls",
+        # Written by a sixth author, blind to every other phrasing, from a description of each intent.
+        "acme hasnt moved in weeks, whats going on", "is acme at risk? why", "acme keeps slipping, why",
+        "why has acme been sitting in propose forever", "acme feels stalled, can u figure out why",
+        "whats wrong w acme", "acme went quiet after the demo, whats the issue here", "why isnt acme progressing",
+        "what's the root cause of acme dragging", "acme close date moved twice now, what's the problem",
+        "is something off with acme? it's been in discover way past norm", "red flags on acme?",
+        "why does this deal look risky", "acme is stuck in commit, what am i missing that's causing it",
+        "my mgr says acme is at risk, why would that be", "whats making acme stall out",
+        "acme health check - why is it not moving", "why is acme over the stage norm",
+        "whats killing momentum on acme", "acme been stalled since q2, explain why",
     ),
 )

@@ -184,5 +184,18 @@ INTENT = Intent(
         "write me a quick note to acme's champion", "acme email pls, keep it short",
         "draft an email to acme proposing a time for the next meeting",
         "what do i say in my follow up email to acme",
+        # Written by a sixth author, blind to every other phrasing, from a description of each intent.
+        "draft a follow up email to acme", "write acme a f/u", "help me write an email to acme after today's call",
+        "can u draft a note to acme recapping the meeting", "write a follow-up message to the acme buyer",
+        "need to send acme something, they went dark. write it for me",
+        "compose a quick email to acme asking for next meeting",
+        "write a slack message i can send to my contact at acme", "draft a recap email for acme w next steps",
+        "email to acme to nudge them on the proposal", "can you write me a short followup to them",
+        "write the f/u email for acme, keep it short", "help me word an email to acme's vp",
+        "draft something to send acme today", "acme hasnt replied in a week, write a check-in email",
+        "pls write a thank you + next steps note to acme", "compose f/u to acme",
+        "need an email to acme confirming what we agreed on the call", "write acme a message to book the next call",
+        "can u write the follow up for this deal", "draft me a linkedin msg to the acme buyer",
+        "write an email to acme i can copy paste",
     ),
 )

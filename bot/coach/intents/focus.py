@@ -207,5 +207,13 @@ INTENT = Intent(
         "which deals are worth my time today", "plan my day - which deals first",
         "whats the most impactful deal to work on right now",
         "got 2 hours before my next mtg, which deals should i put them into",
+        # Written by a sixth author, blind to every other phrasing, from a description of each intent.
+        "what should i work on first this morning", "which deals should i focus on rn",
+        "got 2 hrs before my next mtg, which deals should i hit", "what's most important today",
+        "where do i put my energy today", "what should i tackle first", "start of the day, what do i do first",
+        "which deals move the needle most today", "what are the best 3 deals to work this aft",
+        "monday morning, where do i begin", "if i can only touch 3 deals today which should they be",
+        "what should i be focusing on right now", "just got back from pto, where should i start",
+        "today's focus list", "what's the one thing i should do first today", "best use of my time this morning?",
     ),
 )

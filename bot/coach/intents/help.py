@@ -103,5 +103,9 @@ INTENT = Intent(
         "how do i get started with the coach", "what's this thing for", "how do slash commands work here",
         "instructions pls", "who are you and what do you do", "what features do you have", "explain how to use this",
         "i don't get how this works", "hey coach what are you good for", "how do i log stuff with you",
+        # Written by a sixth author, blind to every other phrasing, from a description of each intent.
+        "what are your commands", "what kind of things can i ask you", "how does this bot work",
+        "what can you help me with", "hi, im new here, what do you do", "can you explain how to use the coach",
+        "help menu", "what should i type to get started", "what do u know how to do",
     ),
 )

@@ -145,5 +145,17 @@ INTENT = Intent(
         "whats the best way to handle a procurement push for discount", "what are decision criteria in meddic",
         "how do i ask good open ended questions as a consultative seller",
         "buyer says they're happy with their current vendor. what do i say",
+        # Written by a sixth author, blind to every other phrasing, from a description of each intent.
+        "what is challenger selling", "explain meddic", "how do i position against a competitor who's cheaper",
+        "whats the difference between solution selling and consultative selling",
+        "how do i handle 'we're happy with what we have'", "best way to handle inbound leads",
+        "how do i sell against salesforce", "what does the m in meddic stand for",
+        "how do i teach the buyer something new like a challenger rep",
+        "how to respond when the buyer says no budget", "how should i negotiate with procurement",
+        "what's the best way to find a champion", "how do i handle the objection 'send me some info'",
+        "how do you qualify a lead properly", "explain solution selling in simple terms",
+        "how do i deal with a competitor bad mouthing us", "how to handle 'we need to think about it'",
+        "give me some negotiation tactics", "how to avoid discounting at end of quarter",
+        "what's the challenger approach to a reframe", "how do u handle timing objections",
     ),
 )

@@ -89,5 +89,11 @@ INTENT = Intent(
         "when is the next public holiday", "recommend a good podcast", "how's the traffic on 101",
         "how do i file a complaint with hr", "can you book me a flight to denver", "fantasy football advice?",
         "how long should i boil an egg",
+        # Written by a sixth author, blind to every other phrasing, from a description of each intent.
+        "whats the weather tomorrow", "book me a flight to chicago", "write me a poem about cats",
+        "whats 15% of 240", "translate hello into french", "who's the president of france",
+        "recommend a good netflix show", "how do i submit my expense report", "when is the next holiday",
+        "how tall is mount everest", "my kid is sick what should i do", "whats the stock price of apple",
+        "explain quantum computing", "how do i set up an out of office in outlook",
     ),
 )

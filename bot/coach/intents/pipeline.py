@@ -102,5 +102,17 @@ INTENT = Intent(
         "flow through the stages this month", "whats our propose to commit conversion",
         "how many deals are sitting in each stage", "which part of the process are deals piling up in",
         "how long does the average deal spend in propose", "funnel conversion last quarter",
+        # Written by a sixth author, blind to every other phrasing, from a description of each intent.
+        "show me stage flow for this quarter", "where's the bottleneck in our pipeline",
+        "what's the conversion rate from discover to validate", "average time in stage?",
+        "how many deals moved into propose this month", "stage to stage conversion for q3",
+        "which stage do deals get stuck in most", "how long do deals sit in validate on avg",
+        "deals per stage for the team", "pipeline breakdown by stage pls",
+        "how many deals entered and left commit last month", "where are deals dropping off in the funnel",
+        "show stage distribution of open deals", "what's our connect to discover conversion",
+        "how many opps in each stage for jordan", "flow in/out of stages this quarter", "funnel conversion report",
+        "how many deals are sitting in discovery right now vs propose",
+        "what's the biggest bottleneck stage for the team this month",
+        "pipeline report for q2 - stage counts and conversion",
     ),
 )

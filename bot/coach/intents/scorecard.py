@@ -254,5 +254,13 @@ INTENT = Intent(
         "how's my quarter shaping up", "how much pipeline did carla add this quarter", "show my kpis for the month",
         "personal dashboard for this qtr", "what's my close rate lately", "numbers check: me, this month",
         "how is bob tracking this quarter", "how many of my deals are over norm and what's my win rate",
+        # Written by a sixth author, blind to every other phrasing, from a description of each intent.
+        "what's my win rate this month", "show my scorecard", "jordan's numbers for this quarter",
+        "how's carla doing this month", "team scorecard for q2", "how much new pipeline did i add this month",
+        "what's bob's win rate ytd", "how is the team doing this quarter overall", "show me priya's scorecard",
+        "numbers?", "how many deals have i closed this year", "my open pipeline total and win rate this qtr?",
+        "my performance last month", "give me sam's won deals and win rate for q1", "how did i do last week",
+        "team numbers this month pls", "alice scorecard this month - wins, win rate, overdue f/u count",
+        "my q3 scorecard", "what did the team win last quarter", "am i on track this quarter? show my metrics",
     ),
 )

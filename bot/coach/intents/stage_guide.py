@@ -141,5 +141,16 @@ INTENT = Intent(
         "what should i ask buyers in validate", "how do i get a deal through the commit stage",
         "what should be confirmed before a deal leaves propose", "teach me the discover stage",
         "what's the goal of the prospect stage",
+        # Written by a sixth author, blind to every other phrasing, from a description of each intent.
+        "tips for the propose stage", "how to run the connect stage", "commit stage - what do i need to do",
+        "explain the discovery stage", "what activities go in validate",
+        "what do i need the buyer to confirm to leave connect", "guide to propose",
+        "how do i get a deal out of prospect in general",
+        "what questions should i be answering in the discover stage", "whats the playbook for commit",
+        "stage guide for validate pls", "what does good look like in the propose stage", "exit criteria connect?",
+        "how should i handle deals in the commit stage",
+        "what's the point of the validate stage and what do i do there", "any tips for prospect stage",
+        "what counts as done in discovery", "walk me through the connect stage", "activities for prospect?",
+        "how do you work a deal in propose", "whats expected of me in the discover stage",
     ),
 )

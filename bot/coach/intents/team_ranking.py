@@ -192,5 +192,13 @@ INTENT = Intent(
         "who is carrying the most pipeline", "which of my people has the most stalled opps",
         "who on my team is crushing it", "rank my team, most overdue first", "top reps by won revenue this qtr",
         "who closed the least this quarter on the team", "whos got the most open pipeline out of my reps",
+        # Written by a sixth author, blind to every other phrasing, from a description of each intent.
+        "leaderboard for wins this quarter", "rank the team by stuck deals", "who's winning the most on my team",
+        "who on the team is worst on follow ups", "rank team by wins q3", "top rep by win rate this month?",
+        "compare my reps on overdue f/us", "which rep has the most deals stuck over norm",
+        "who's leading in new pipeline this quarter", "rank reps by open pipeline",
+        "who's lagging on my team in wins", "which of my reps is behind on follow ups the most",
+        "who has the best win rate on the team ytd", "order the reps from most to fewest overdue followups",
+        "ranking of reps by closed won", "who has the least pipeline", "rep ranking by stuck deals pls",
     ),
 )
