@@ -176,8 +176,10 @@ class Coach:
         if resolution.matches and masked.strip(" ?.!").lower() == DEAL_PLACEHOLDER:
             return Understanding("deal_plan", None, resolution.matches, stage=stage, rule="a deal's name alone")
         asks = bool(_ASKS.match(masked) or question.rstrip().endswith("?")) and not _ASKS_TO_WRITE.search(masked)
-        if resolution.matches and (_TOLD.match(masked) or CLOSED_NEWS.search(masked)) and not asks:
+        if resolution.matches and _TOLD.match(masked) and not asks:
             return Understanding("record", None, resolution.matches, stage=stage, rule="the buyer told us")
+        if resolution.matches and CLOSED_NEWS.search(masked) and not asks:
+            return Understanding("record", None, resolution.matches, stage=stage, rule="the deal's outcome")
         # A question ("Globex: how do I handle their pricing pushback?") is never news to record.
         ruled_out = ("record",) if asks else ()
         route = self.router.route(masked, ruled_out=ruled_out)
@@ -208,7 +210,7 @@ class Coach:
             # question asked by a rep ("who else should I chase": the ranking would be refused).
             for cannot, rule in ((self._deal_intents() if not (resolution.matches or mentioned or in_focus)
                                   else set(), "no deal to ask about"),
-                                 (_managers_intents() if viewer.role == Role.rep else set(), "not for reps")):
+                                 (self._managers_intents() if viewer.role == Role.rep else set(), "not for reps")):
                 if (intent in cannot) != (route.runner_up in cannot):
                     meant = route.runner_up if intent in cannot else intent
                     return Understanding(meant, route, resolution.matches, mentioned, stage, rule=rule)
@@ -451,9 +453,9 @@ class Coach:
     def _deal_intents(self) -> set[str]:
         return {name for name, intent in all_intents().items() if intent.needs_deal}
 
-
-def _managers_intents() -> set[str]:
-    return {name for name, intent in all_intents().items() if intent.managers_only}
+    @staticmethod
+    def _managers_intents() -> set[str]:
+        return {name for name, intent in all_intents().items() if intent.managers_only}
 
 
 def _listed_deal(session, viewer: Viewer, state: dict, place: str) -> Deal | None:

@@ -204,7 +204,7 @@ def test_a_deal_said_to_be_lost_is_proposed_closed_and_closes_once_on_yes(runtim
 
 @model
 @pytest.mark.parametrize(("said", "won"), [("we won globex!", True), ("mark globex closed-won", True),
-                                            ("globex closed lost", False)])
+                                            ("globex closed lost", False), ("globex dropped out, mark as lost", False)])
 def test_a_deals_outcome_in_words_is_a_close_proposal(floor, coach, said, won):
     proposal = coach.ask(floor.viewer(floor.alice), said, now=NOW).proposal
     assert (proposal.kind, proposal.won) == ("close", won)

@@ -2,9 +2,10 @@
 "had the discovery call with Hooli", "we lost Kramerica, mark it lost".
 
 The words become ONE proposed write on the deal the engine resolved: the deal closed won or lost,
-an exit criterion of its current stage the buyer confirmed (the rep's words as evidence), a
-follow-up with a date, or an activity (a mapped one when the words name it). Nothing is written here: the answer carries a
-``Proposal`` that ``bot.coach.proposals`` applies once the person confirms it.
+an exit criterion of its current stage (or an earlier one it moved on without) the buyer confirmed
+(the rep's words as evidence), a follow-up with a date, or an activity (a mapped one when the words
+name it). Nothing is written here: the answer carries a ``Proposal`` that ``bot.coach.proposals``
+applies once the person confirms it.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ _SET = re.compile(r"^(?:please |pls )?(?:follow[- ]?up)\b|\b(?:add|set|create|sc
 # closed lost", "close acme as won". Only of the deal itself: "we lost our champion at acme" is news, not an end.
 _DEAL_ITSELF = r"(?:the\s+)?(?:acme|it|this(?:\s+one)?|that(?:\s+one)?|the\s+deal)"
 CLOSED_NEWS = re.compile(rf"\b(?:we|i)(?:'ve|\s+have)?\s+(?:just\s+)?(won|lost)\s+{_DEAL_ITSELF}\b"
-                         rf"|\b(?:mark|close|set)\s+{_DEAL_ITSELF}\s+(?:as\s+)?(?:closed[- ])?(won|lost)\b"
+                         rf"|\b(?:mark|close|set)\s+(?:{_DEAL_ITSELF}\s+)?(?:as\s+)?(?:closed[- ])?(won|lost)\b"
                          rf"|\bacme\s+(?:is\s+|was\s+|got\s+)?(?:closed[- ]|marked\s+)?(won|lost)\b"
                          r"|\bclosed[- ](won|lost)\b", re.I)
 _CONFIRMED = re.compile(
