@@ -130,10 +130,15 @@ def test_a_failed_or_toolless_model_leaves_the_answer_to_the_offline_coach(runti
 
 
 def test_a_slow_model_falls_back_within_two_timeouts(runtime, floor, llm):
+    # The offline coach's own time for the question (on a busy machine, a good part of a second) is allowed for.
+    started = time.monotonic()
+    Coach(runtime).ask(floor.viewer(floor.alice), "next on globex", now=NOW)
+    offline = time.monotonic() - started
     llm.enqueue({"delay": 3, "content": GOOD}, {"delay": 3, "content": GOOD})
     started = time.monotonic()
     answer = coach_with(runtime, llm, timeout=0.5).ask(floor.viewer(floor.alice), "next on globex", now=NOW)
-    assert time.monotonic() - started < 2 * 0.5 + 1.0  # two timed-out calls, then the offline coach
+    # Two timed-out calls, then the offline coach: far from the 3 s a call would take if it were waited for.
+    assert time.monotonic() - started < 2 * 0.5 + offline + 1.0
     assert not answer.worded_by_llm and "Globex" in answer.text
 
 
