@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import chain
@@ -439,18 +439,18 @@ def deals_by_external_id(*, session: Session, external_ids: Sequence[str]) -> di
     per_query = _sqlite_variable_limit(connection)
     ids = list(external_ids)
     found: dict[str, StoredDeal] = {}
-    cursor = connection.connection.driver_connection.cursor()  # (in the session's transaction, as ``_sqlite_many``)
-    for start in range(0, len(ids), per_query):
-        chunk = ids[start:start + per_query]
-        rows = cursor.execute(sql + "(" + ", ".join("?" * len(chunk)) + ")", chunk).fetchall()
-        if not rows:
-            continue
-        values: list[Sequence] = list(zip(*rows, strict=True))
-        for i, read in enumerate(readers):
-            if read is not None:
-                values[i] = read(values[i])
-        found.update((row.external_id, row) for row in map(StoredDeal._make, zip(*values, strict=True)))
-    cursor.close()
+    # (in the session's transaction, as ``_sqlite_many``)
+    with closing(connection.connection.driver_connection.cursor()) as cursor:
+        for start in range(0, len(ids), per_query):
+            chunk = ids[start:start + per_query]
+            rows = cursor.execute(sql + "(" + ", ".join("?" * len(chunk)) + ")", chunk).fetchall()
+            if not rows:
+                continue
+            values: list[Sequence] = list(zip(*rows, strict=True))
+            for i, read in enumerate(readers):
+                if read is not None:
+                    values[i] = read(values[i])
+            found.update((row.external_id, row) for row in map(StoredDeal._make, zip(*values, strict=True)))
     return found
 
 

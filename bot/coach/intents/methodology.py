@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from bot.coach import composer
 from bot.coach.intents.base import Ask, Intent
 from bot.coach.intents.help import capabilities
 from bot.coach.types import Citation, CoachAnswer
+from knowledge.chunks import note_files
 
 PASSAGES_FOR_QUESTIONS = 3
-# Methodology notes are kept as methodologies/<name>.md; a question naming two or more of them (in any
-# case and spelling of the start: "challenger", "consultative selling") compares them.
 COMPARED_NEAREST = 10  # passages of each compared note looked through for its overview
-_NOTE = re.compile(r"\b(challenger|consultative|solution|inbound|meddic|spin|sandler)\w*", re.I)
 
 
 def handle(ask: Ask) -> CoachAnswer:
@@ -32,14 +31,26 @@ def handle(ask: Ask) -> CoachAnswer:
 def _compared(ask: Ask) -> list:
     """One passage of each methodology the question names, when it names two or more (searched together,
     the nearest notes are often all of one): its overview when that is relevant, else its closest passage."""
-    named = list(dict.fromkeys(m.lower() for m in _NOTE.findall(ask.question)))
+    named = _notes_named(ask.question, ask.coach.runtime.settings.methodologies)
     if len(named) < 2:
         return []
     found = []
     for name in named:
-        near = ask.passages(ask.question_as_read, k=COMPARED_NEAREST, sources=[f"methodologies/{name}.md"])
+        near = ask.passages(ask.question_as_read, k=COMPARED_NEAREST, sources=[f"methodologies/{name}"])
         found += [next((p for p in near if p.section == p.title), near[0])] if near else []
     return found if len(found) >= 2 else []
+
+
+def _notes_named(question: str, folder: Path) -> list[str]:
+    """The methodology notes (paths under ``folder``, as the index names their sources) a question names,
+    in the order it names them: "challenger" or "Challenger selling" names challenger.md."""
+    text = question.lower()
+    found = []
+    for path in note_files(folder):
+        match = re.search(rf"\b{re.escape(path.stem.replace('_', ' ').lower())}", text)
+        if match:
+            found.append((match.start(), path.relative_to(folder).as_posix()))
+    return [name for _, name in sorted(found)]
 
 
 INTENT = Intent(
