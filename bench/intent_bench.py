@@ -1,6 +1,6 @@
 """Intent bench: how well the coach understands questions typed the way people type them.
 
-Usage: python bench/intent_bench.py [--part dev|blind_tune|held_out|blind_held_out|blind3_held_out|all]
+Usage: python bench/intent_bench.py [--part dev|blind_tune|held_out|blind_held_out|blind3_held_out|blind4_held_out|all]
 
 Scores ``Coach.understand`` on the labelled phrasings of tests/coach/ (phrasings.py says which
 parts may be read while tuning; the held-out ones are never used as router examples or for tuning) on the coach tests' sales floor (a rep and a
@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,14 +43,18 @@ def ms(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] * 1000
 
 
+def print_per_intent(per_intent: dict[str, list[int]]) -> None:
+    for intent in sorted(per_intent):
+        right, total = per_intent[intent]
+        flag = "" if right / total >= 0.9 else "   <- under 90%"
+        print(f"  {intent:<14} {right / total:6.1%} ({right}/{total}){flag}")
+
+
 def report(name: str, result: phrasings.Score, router_seconds: list[float], classifier_seconds: list[float]) -> None:
     print(f"\n== {name}: {result.total} phrasings ==")
     print(f"intent accuracy: {result.accuracy:.1%} ({result.right}/{result.total}); "
           f"{result.clarified} of the misses asked a clarifying question instead of answering")
-    for intent in sorted(result.per_intent):
-        right, total = result.per_intent[intent]
-        flag = "" if right / total >= 0.9 else "   <- under 90%"
-        print(f"  {intent:<14} {right / total:6.1%} ({right}/{total}){flag}")
+    print_per_intent(result.per_intent)
     if result.confusions:
         print("confusions (expected -> got: count):")
         for (expected, got), count in result.confusions.most_common():
@@ -100,7 +105,13 @@ def main() -> None:
                     print(f"  miss: {text!r}: {expected} -> {got}")
         if len(held_out) > 1:
             right, total = sum(r.right for r in held_out), sum(r.total for r in held_out)
-            print(f"\nheld-out parts together: {right / total:.1%} ({right}/{total})")
+            print(f"\nheld-out parts together: {right / total:.1%} ({right}/{total}); per intent:")
+            together: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+            for result in held_out:
+                for intent, (intent_right, intent_total) in result.per_intent.items():
+                    together[intent][0] += intent_right
+                    together[intent][1] += intent_total
+            print_per_intent(together)
         print(f"\npeak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
         runtime.engine.dispose()
 

@@ -1,11 +1,12 @@
 """Scoring the router on labelled phrasings: used by the tests and the intent bench.
 
-Two files by two authors, each in two parts. tests/coach/phrasings.yaml: ``dev`` may be read while
+Four files by four authors; the first two in two parts each. tests/coach/phrasings.yaml: ``dev`` may be read while
 tuning the router's examples and thresholds; ``held_out`` never is, and is only scored.
 tests/coach/phrasings_blind.yaml, written later by an author who had seen neither the router's
 examples nor the first file: ``blind_tune`` may be read, ``blind_held_out`` never is.
 tests/coach/phrasings_blind3.yaml, by a third author who saw only a description of the coach, is all
-held out: ``blind3_held_out``.
+held out: ``blind3_held_out``. tests/coach/phrasings_blind4.yaml, by a fourth author who saw only a
+description of each intent and of the fixture, is all held out too: ``blind4_held_out``.
 Each item names its intent and, where it names one, the deal (by external id) and the stage.
 """
 
@@ -24,14 +25,17 @@ from storage.access import Viewer
 PHRASINGS = Path(__file__).with_name("phrasings.yaml")
 BLIND = Path(__file__).with_name("phrasings_blind.yaml")
 BLIND3 = Path(__file__).with_name("phrasings_blind3.yaml")
+BLIND4 = Path(__file__).with_name("phrasings_blind4.yaml")
 TUNING_PARTS = ("dev", "blind_tune")  # may be read while improving the router
-HELD_OUT_PARTS = ("held_out", "blind_held_out", "blind3_held_out")  # only ever scored
+HELD_OUT_PARTS = ("held_out", "blind_held_out", "blind3_held_out", "blind4_held_out")  # only ever scored
 # What the router may answer instead of the labelled intent without being wrong: asking which of the
 # two it meant is honest when a phrasing reads both ways.
 CLARIFY = "clarify"
 
 
 def load(part: str) -> list[dict]:
+    if part.startswith("blind4_"):
+        return yaml.safe_load(BLIND4.read_text(encoding="utf-8"))[part.removeprefix("blind4_")]
     if part.startswith("blind3_"):
         return yaml.safe_load(BLIND3.read_text(encoding="utf-8"))[part.removeprefix("blind3_")]
     if part.startswith("blind_"):

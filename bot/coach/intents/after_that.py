@@ -109,5 +109,19 @@ INTENT = Intent(
         "what stage do we hit after commit, is that closed won", "next stage for acme?",
         "after this stage what do we move into", "what's the stage right after connect",
         "once a deal clears prospect what stage is that", "what follows discover in our process",
+        # Written by a seventh author, blind to every other phrasing, from a description of each intent.
+        "got it, whats after that", "cool and the step after?", "what comes next after this stage",
+        "then what do i do", "ok and after validate?", "after that one?", "k, and next?",
+        "and the stage following this one is what", "say i get that done, what's next",
+        "once they confirm that, then what", "nice. and after that step", "and after thats finished where do i go",
+        "ok did that, whats the next step after", "and past that?", "whats the following step", "then whta",
+        "alright, and after propose what stage is it", "assuming that goes well, what's after",
+        "and then what comes after it?",
+        # Written by an eighth author (a seller's shorthand), blind to every other phrasing, from the same description.
+        "k, whats the step after", "what comes next after that one", "and the stage after this one?",
+        "got it. whats after", "assuming they say yes to that, whats next", "ok say i get that done, now what",
+        "nice. and the step after that", "sure, then what", "ok and after that mtg happens?",
+        "whats the next stage after this", "then where do i go from there", "k and after that",
+        "and if that goes well, then what", "makes sense. and afterwards?",
     ),
 )

@@ -157,5 +157,22 @@ INTENT = Intent(
         "my deal list", "what opportunities does sam have open", "list every open deal i have",
         "what does jordan have in flight", "show all open deals for me", "which accounts do i have open deals with",
         "quick list of my deals", "deals?", "whats on carla's plate - list her opps",
+        # Written by a seventh author, blind to every other phrasing, from a description of each intent.
+        "anything set to close before the month ends", "sam's open opps?", "deals in propose?",
+        "whole team's deals w/ close dates next week", "list everything in commit", "what do i have open rn",
+        "pull up carla's pipeline deals", "which deals close in q4", "show me all deals in discover",
+        "what's due to close by end of month", "list jordan's open deals", "hey can i see all my opps in validate",
+        "all team deals in prospect", "which deals do i have closing this week", "give me a list of priya's deals",
+        "show open deals over 50k", "my deals closing before christmas", "list of deals in connect",
+        "what's on dev's plate, show me his deals", "every open deal on the team pls",
+        "list out what i've got in proposal stage",
+        # Written by an eighth author (a seller's shorthand), blind to every other phrasing, from the same description.
+        "maria's deals", "deals in commit pls", "show me the team's deals closing next wk", "all my open deals",
+        "list everything in propose", "what do i have in discovery", "pull up tom's open opps", "whats closing in q4",
+        "my deals closing by eom", "show all open opps for li", "which deals are in validate rn, just the list",
+        "list the team's deals in commit", "what deals does ahmed have open",
+        "give me a list of everything closing before xmas", "my book pls", "show deals over 100k",
+        "what opps do i have open rn", "becca's deals in propose", "list deals closing this qtr for the whole team",
+        "show me my prospect stage deals", "all deals closing in the next 30 days",
     ),
 )

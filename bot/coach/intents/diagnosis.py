@@ -168,5 +168,20 @@ INTENT = Intent(
         "my mgr says acme is at risk, why would that be", "whats making acme stall out",
         "acme health check - why is it not moving", "why is acme over the stage norm",
         "whats killing momentum on acme", "acme been stalled since q2, explain why",
+        # Written by a seventh author, blind to every other phrasing, from a description of each intent.
+        "why is acme stalling out", "acme's been sitting in discover forever, what's the problem",
+        "acme went dark on me, whats going on", "acme isn't moving and i don't get why", "why hasn't acme progressed",
+        "hey is acme at risk of slipping out of q4", "whats stopping acme from moving to propose", "diagnose acme pls",
+        "been chasing acme for weeks and no response, what am i missing", "is acme gonna close or is it dead",
+        "where is acme weak", "what are the gaps on acme", "why does acme keep getting pushed",
+        "is this one in danger", "what's going wrong with it", "acme's close date keeps sliding, why",
+        # Written by an eighth author (a seller's shorthand), blind to every other phrasing, from the same description.
+        "acme went dark, what happened", "whats wrong with acme", "acme's been in validate forever, why",
+        "risk check on acme pls", "acme feels off, what am i missing", "how healthy is acme rn",
+        "whats the blocker on acme", "acme stalled after the poc - why", "is acme gonna slip", "diagnose acme for me",
+        "acme hasnt replied in 3 wks, whats going on there", "whats killing acme",
+        "why does acme keep pushing the close date", "is acme real or am i kidding myself",
+        "where is acme breaking down", "acme: hows the risk looking",
+        "prepping for 1:1s - why is becca's acme deal stuck, seems like its been forever",
     ),
 )

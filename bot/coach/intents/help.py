@@ -107,5 +107,17 @@ INTENT = Intent(
         "what are your commands", "what kind of things can i ask you", "how does this bot work",
         "what can you help me with", "hi, im new here, what do you do", "can you explain how to use the coach",
         "help menu", "what should i type to get started", "what do u know how to do",
+        # Written by a seventh author, blind to every other phrasing, from a description of each intent.
+        "how does this coach thing work", "hey what are you for", "what can stagecoach help me with",
+        "new to this, how do i get started", "can you list your features", "what questions do you answer",
+        "how am i supposed to use you", "what are some examples of things i can ask", "is there a guide for this tool",
+        "what can i ask you about my deals", "hi! what do you do exactly", "can you explain what you're capable of",
+        "what should i type to get you to help",
+        # Written by an eighth author (a seller's shorthand), blind to every other phrasing, from the same description.
+        "how does this thing work", "what are you exactly", "what can stagecoach do",
+        "first time here, what can you help me with", "can you log stuff for me or do you just answer questions",
+        "what are my options with you", "how am i supposed to talk to you", "examples of things to ask?",
+        "what does this coach do", "hi! new here, how do i get started w/ this", "what can i ask about",
+        "how are you supposed to help me", "walk me thru how to use you",
     ),
 )

@@ -95,5 +95,16 @@ INTENT = Intent(
         "recommend a good netflix show", "how do i submit my expense report", "when is the next holiday",
         "how tall is mount everest", "my kid is sick what should i do", "whats the stock price of apple",
         "explain quantum computing", "how do i set up an out of office in outlook",
+        # Written by a seventh author, blind to every other phrasing, from a description of each intent.
+        "know any good jokes", "write me a poem about mondays", "any good netflix recs",
+        "my kid's sick, should i stay home", "recipe for banana bread pls", "what's a good gym routine",
+        "lol ur funny", "whats the best pizza place in nyc", "tell me about the roman empire",
+        "recommend a book for my flight", "is it gonna rain this weekend",
+        # Written by an eighth author (a seller's shorthand), blind to every other phrasing, from the same description.
+        "whats the weather in chicago", "recommend a good true crime podcast", "my kid is sick, any tips",
+        "whats a 20% tip on 84", "cheapest flights to denver next wknd", "translate hello into japanese",
+        "what movie should i watch tonight", "lol im so tired today", "how do i fix my excel vlookup",
+        "help me plan my vacation to mexico", "give me a fun fact", "how many calories in a burrito",
+        "fantasy football advice pls, who do i start", "write a birthday msg for my mom",
     ),
 )

@@ -262,5 +262,19 @@ INTENT = Intent(
         "my performance last month", "give me sam's won deals and win rate for q1", "how did i do last week",
         "team numbers this month pls", "alice scorecard this month - wins, win rate, overdue f/u count",
         "my q3 scorecard", "what did the team win last quarter", "am i on track this quarter? show my metrics",
+        # Written by a seventh author, blind to every other phrasing, from a description of each intent.
+        "my numbers for the month?", "win rate for me?", "carla - how's she doing lately",
+        "pull jordan's numbers for q3", "how is the team doing this quarter", "sam's results last month",
+        "deals won ytd for me", "hey how's priya performing in q4", "what's my weighted pipeline looking like",
+        "how's dev doing vs last quarter", "what's carla's win rate this qtr",
+        "my won amount and win rate this qtr pls", "how is jordan tracking", "show me the team's performance for q3",
+        "what's my closed won total this month", "give me a rundown of sam's numbers",
+        # Written by an eighth author (a seller's shorthand), blind to every other phrasing, from the same description.
+        "hows maria doing this quarter", "tom's stats for q3", "team numbers this qtr",
+        "how much have i closed this month", "how many deals did i win in q2", "hows the team tracking this quarter",
+        "li's win rate ytd", "ahmed's results last month", "whats my open + weighted pipe total",
+        "quick check on becca's performance this q", "howd i do last quarter", "team scorecard for october",
+        "my overall stats this qtr - won, win rate, new pipe", "1:1 with tom tmrw, pull his numbers",
+        "how is the team performing in q4", "closed won total for me this qtr", "hows li trending this quarter",
     ),
 )
