@@ -25,6 +25,6 @@ def test_status_and_flow_answers_come_with_a_chart(runtime, history):
 
 
 def test_other_reports_and_empty_ones_have_no_chart(runtime, history):
-    stuck = Coach(runtime).ask(Viewer.of(history.manager), "what's stuck?", now=NOW).data["reports"][0]
+    stuck = Coach(runtime).ask(Viewer.of(history.manager), "Pipeline: what's stuck?", now=NOW).data["reports"][0]
     assert chart_png(stuck) is None
     assert chart_png({"report": "flow", "rows": []}) is None

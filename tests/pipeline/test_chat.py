@@ -158,7 +158,7 @@ def test_when_the_model_fails_the_parser_answers(runtime, history, llm, replies,
 
 def test_a_slow_model_falls_back_in_bounded_time(runtime, history, llm):
     llm.enqueue({"delay": 2, "content": "late"}, {"delay": 2, "content": "late"})
-    answer = ask(runtime, history.manager, "what's stuck?", model(llm, timeout=0.5))
+    answer = ask(runtime, history.manager, "Pipeline: what's stuck?", model(llm, timeout=0.5))
     assert answer.intent == "pipeline" and [r["external_id"] for r in answer.data["reports"][0]["rows"]] == [
         "D-A", "D-B", "D-F"]
 

@@ -16,8 +16,8 @@ def pipeline_command(command: dict, context: BoltContext, client: WebClient, res
     text = (command.get("text") or "").strip()
     if not text:
         question = DEFAULT_QUESTION
-    elif re.search(r"\bpipeline\b", text, re.I):
+    elif re.match(r"pipeline\b", text, re.I):
         question = text
-    else:  # "/pipeline stage flow last month": keep the command's word so the coach routes it as a pipeline question
+    else:  # "/pipeline how's my team doing": keep the command's word in front, so the coach answers with a report
         question = f"Pipeline: {text}"
     answer_command(context["services"], client, respond, command, question)
