@@ -14,8 +14,8 @@ pytestmark = pytest.mark.model
 # Held-out parts are scored, never tuned on; these floors sit just under what they measured
 # (bench/intent_bench.py prints the figures; bench/RESULTS.md keeps them), so a change that loses
 # understanding fails here.
-FLOORS = {"dev": 0.97, "blind_tune": 0.96, "held_out": 0.94, "blind_held_out": 0.90, "blind3_held_out": 0.90,
-          "blind4_held_out": 0.93}
+FLOORS = {"dev": 0.97, "blind_tune": 0.96, "held_out": 0.94, "blind_held_out": 0.90, "blind3_held_out": 0.93,
+          "blind4_held_out": 0.95}
 DEAL_SLOT_FLOOR = 0.95
 STAGE_SLOT_FLOOR = 0.85
 
