@@ -126,3 +126,32 @@ def test_a_manager_asking_outside_the_team_hears_what_a_stranger_would(sales, co
     assert other_team.text.replace("Carol", "X") == nobody.text.replace("Frank", "X")
     assert other_team.data == nobody.data == {}
     assert not any(ch.isdigit() for ch in other_team.text) and "Umbrella" not in other_team.text
+
+
+ALICE_NOVEMBER = figures(won=(1, 20_000), lost=1, new=(1, 40_000), **ALICE_NOW)
+BOB_NOVEMBER = figures(won=(1, 60_000), new=(1, 3_000), open_=(2, 103_000), weighted=80_300, overdue=3, over=1)
+
+
+@pytest.mark.parametrize("question", ["how's alice doing vs bob this month", "alice's numbers vs Bob's this month",
+                                      "how is alice tracking compared to bob this month"])
+def test_a_manager_compares_two_people_side_by_side(sales, coach, question):
+    answer = coach.ask(sales.viewer(sales.maria), question, now=NOW)
+    assert answer.intent == "scorecard"
+    left, right = answer.data["compare"]
+    assert (left["whose"]["name"], right["whose"]["name"]) == ("Alice Adams", "Bob Brown")
+    assert (left["figures"], right["figures"]) == (ALICE_NOVEMBER, BOB_NOVEMBER)
+    assert answer.text.startswith("*Alice Adams's numbers — November*")
+    assert "\n\n*Bob Brown's numbers — November*\n• Won: 1 deal, 60,000" in answer.text
+
+
+def test_a_comparison_is_refused_or_not_found_as_one_person_would_be(sales, coach):
+    rep = coach.ask(sales.viewer(sales.alice), "how am i doing vs bob", now=NOW)
+    assert rep.intent == "scorecard_denied" and rep.text == REP_REFUSAL and rep.data == {}
+    stranger = coach.ask(sales.viewer(sales.maria), "how's alice doing vs carol", now=NOW)
+    assert stranger.intent == "not_found" and stranger.text == "I can't find “carol” among the people you can see."
+
+
+def test_a_period_after_vs_is_still_one_persons_card(sales, coach):
+    answer = coach.ask(sales.viewer(sales.alice), "my numbers vs last month", now=NOW)
+    assert answer.intent == "scorecard" and "compare" not in answer.data
+    assert answer.data["whose"]["name"] == "Alice Adams" and answer.data["period"]["label"] == "October"

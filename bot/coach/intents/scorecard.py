@@ -48,6 +48,8 @@ _PERIOD_PHRASE = re.compile(
 # "how's my month": the current one (periods reads "this month", not a possessive).
 _OWN_UNIT = re.compile(r"\b(?:my|our|the|his|her|their)\s+(week|month|quarter|year)\b", re.I)
 # person_mentioned reads "how is X doing"; the past tense asks the same about a person.
+# Two people side by side: "how's jordan doing vs sam", "alice compared to bob this month".
+_VERSUS = re.compile(r"\s+(?:vs\.?|v\.|versus|compared (?:to|with))\s+", re.I)
 _DID_DO = re.compile(r"\bhow\s+did\s+([A-Za-z][\w.-]*(?:\s+[A-Za-z][\w.-]*)?)\s+do\b", re.I)
 
 
@@ -100,30 +102,72 @@ def figures_by_owner(ask: Ask, whose: Whose, period: Period) -> dict[int, store.
 
 
 def handle(ask: Ask) -> CoachAnswer:
-    whose = _whose(ask)
+    compared = _compared(ask.question)
+    if compared:
+        return _compare(ask, compared)
+    whose = _whose(ask, named_person(ask.question), ask.question)
     if isinstance(whose, CoachAnswer):
         return whose
+    card = _card(ask, whose)
+    if isinstance(card, CoachAnswer):
+        return card
+    text, data = card
+    return CoachAnswer(text, NAME, data=data)
+
+
+def _compared(question: str) -> list[tuple[str | None, str]] | None:
+    """(name, words) of each side of "how's Jordan doing vs Sam", when the second side names someone or the
+    team; None for one person's question, "my numbers vs last month" included."""
+    sides = _VERSUS.split(question)
+    if len(sides) != 2:
+        return None
+    read = []
+    for side in sides:
+        named = named_person(side)
+        bare = _PERIOD_PHRASE.sub(" ", side).split()
+        if named is None and 1 <= len(bare) <= 2:  # "vs sam", "jordan vs ...": a name standing alone
+            named = person_mentioned(f"how is {' '.join(bare)} doing")
+        read.append((named, side))
+    second_named, second_words = read[1]
+    return read if second_named or _TEAM.search(second_words) else None
+
+
+def _compare(ask: Ask, sides: list[tuple[str | None, str]]) -> CoachAnswer:
+    """Each side's card, one above the other, for the same period."""
+    cards = []
+    for named, words in sides:
+        whose = _whose(ask, named, words)
+        if isinstance(whose, CoachAnswer):
+            return whose
+        card = _card(ask, whose)
+        if isinstance(card, CoachAnswer):
+            return card
+        cards.append(card)
+    return CoachAnswer("\n\n".join(text for text, _ in cards), NAME, data={"compare": [data for _, data in cards]})
+
+
+def _card(ask: Ask, whose: Whose) -> tuple[str, dict] | CoachAnswer:
+    """One person's (or the team's) figures for the question's period: the text and its data."""
     try:
         period = report_period(ask, whose.timezone)
     except InvalidInput as exc:
         return CoachAnswer(f"I couldn't read the period ({exc}). Try “this month”, “last quarter” or “October”.",
                            f"{NAME}_clarify")
     figures = store.total(figures_by_owner(ask, whose, period).values())
-    return CoachAnswer(_text(whose, period, figures), NAME, data={
+    return _text(whose, period, figures), {
         "whose": {"kind": whose.kind, "name": whose.label, "people": len(whose.reps),
                   "rep_id": whose.reps[0].id if whose.kind != "team" else None},
         "period": period.to_json(),
         "figures": figures.to_json(),
-    })
+    }
 
 
-def _whose(ask: Ask) -> Whose | CoachAnswer:
-    """Whose figures the question asks for, or the refusal or not-found answer."""
+def _whose(ask: Ask, named: str | None, words: str) -> Whose | CoachAnswer:
+    """Whose figures ``words`` ask for (``named``: the person they name), or the refusal or not-found answer."""
     viewer, session = ask.viewer, ask.session
-    named = named_person(ask.question)
     if named and is_self(viewer, named):
         named = None
-    team = named is None and bool(_TEAM.search(ask.question))
+    team = named is None and bool(_TEAM.search(words))
     if viewer.role == Role.rep and (named or team):
         return CoachAnswer(REP_REFUSAL, f"{NAME}_denied")  # the same words whoever was named
     if team:
@@ -276,5 +320,9 @@ INTENT = Intent(
         "quick check on becca's performance this q", "howd i do last quarter", "team scorecard for october",
         "my overall stats this qtr - won, win rate, new pipe", "1:1 with tom tmrw, pull his numbers",
         "how is the team performing in q4", "closed won total for me this qtr", "hows li trending this quarter",
+        # Two people's numbers side by side (the handler splits at "vs", "versus", "compared to"); "sam vs jordan"
+        # alone is the team's ranking, where both stand among the rest.
+        "how's carla doing vs jordan", "jordan's numbers vs carla's", "how is sam tracking compared with jordan",
+        "how are priya's numbers this month versus carla's",
     ),
 )
