@@ -113,15 +113,29 @@ def compose_passages(passages: Sequence[PassageLike]) -> str:
     return "\n\n".join(lines)
 
 
-def compose_attention(rows: Sequence[tuple[DealRef, list[str]]], viewer_is_manager: bool) -> str:
+# What the deals listed have in common, by the kind of problem a question narrowed to (None: any kind).
+_ATTENTION_KINDS = {
+    None: ("need attention", "needs attention", "no overdue follow-ups, stuck deals or passed close dates"),
+    "overdue": ("have overdue follow-ups", "has overdue follow-ups", "no follow-up is overdue"),
+    "stuck": ("are over their stage's norm", "is over its stage's norm", "no deal is over its stage's norm"),
+    "close": ("are past their close date", "is past its close date", "no close date has passed"),
+}
+
+
+def compose_attention(rows: Sequence[tuple[DealRef, list[str]]], viewer_is_manager: bool, *, total: int,
+                      kind: str | None = None) -> str:
+    """``rows``: the deals shown, most pressing first, of ``total`` that have the problem asked about."""
+    many, one, none = _ATTENTION_KINDS[kind]
     if not rows:
-        return "Nothing needs attention right now: no overdue follow-ups, stuck deals or passed close dates. 🎉"
+        return f"Nothing to chase right now: {none}. 🎉"
     whose = "your team's" if viewer_is_manager else "your"
-    verb = "needs" if len(rows) == 1 else "need"
-    lines = [f"*{len(rows)} of {whose} deals {verb} attention:*"]
+    lines = [f"*{total} of {whose} deals {one if total == 1 else many}"
+             + (f"; the {len(rows)} most pressing first:*" if total > len(rows) else ":*")]
     for deal, reasons in rows:
         owner = f" ({deal.owner_name})" if viewer_is_manager else ""
         lines.append(f"• *{deal_heading(deal)}*{owner}: {'; '.join(reasons)}")
+    if total > len(rows):
+        lines.append(f"…and {total - len(rows)} more.")
     return "\n".join(lines)
 
 

@@ -505,8 +505,8 @@ OFF_TOPIC_SURE = 0.9
 CLOSER_AS_A_DEAL = 0.2
 
 # Where one message holds two questions: "whats overdue and what should i do on globex", "x? y".
-_SPLIT = re.compile(r"\?\s+(?=\S)|\s*;\s*|,?\s+(?:and|also|plus|&)(?:\s+then)?\s+(?=(?:what|which|how|why|who|where|when|is|are|can|could|"
-                    r"should|do|does|draft|write|prep|show|list|give|tell|any)\b)", re.I)
+_SPLIT = re.compile(r"\?\s+(?=\S)|\s*;\s*|,?\s+(?:and|also|plus|&)(?:\s+then)?\s+(?=(?:what|which|how|why|who|where|when)(?:['’]?s)?\b"
+                    r"|(?:is|are|can|could|should|do|does|draft|write|prep|show|list|give|tell|any)\b)", re.I)
 
 
 def _clauses(question: str) -> list[str]:

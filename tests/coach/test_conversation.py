@@ -158,6 +158,11 @@ def test_two_questions_in_one_message_get_both_answers_in_order(floor, coach):
     both = coach.ask(floor.viewer(floor.alice), "is globex at risk and what comes after this stage for it", now=NOW)
     assert both.intent == "diagnosis" and both.data["also"] == "after_that" and both.deal.external_id == "D-GLOBEX"
     assert "moves to *Close*" in both.text.split("———")[1]
+    # "whats", "hows": the second question starts with a contraction typed without its apostrophe.
+    two = coach.ask(floor.viewer(floor.alice), "whats overdue and whats closing this month", now=NOW)
+    closing = coach.ask(floor.viewer(floor.alice), "whats closing this month", now=NOW)
+    assert two.intent == "attention" and two.data["also"] == closing.intent == "deal_list"
+    assert two.text.split("———")[1].strip() == closing.text
 
 
 def test_a_yes_with_nothing_proposed_says_so_and_writes_nothing(floor, coach):

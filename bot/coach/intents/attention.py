@@ -2,49 +2,71 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.coach import composer
 from bot.coach.intents.base import Ask, Intent
 from bot.coach.plan import deal_ref
+from bot.coach.router import normalize
 from bot.coach.types import CoachAnswer
 from bot.text import plural
 from storage import deals as deal_store
 from storage.timeutil import local_midnight_utc, zone
 
 SHOWN = 10
+# A question may ask for one kind of problem: "what's stuck" wants the deals over their stage's norm first and
+# only, "any overdue follow-ups" the late promises, "anything past its close date" those. A question naming
+# none of them, or every one ("overdue or stuck"), gets every deal that needs attention.
+KINDS = {
+    "overdue": re.compile(r"\b(?:overdue|late|lapsed|past due|follow-ups?|followups?|f/us?)\b"),
+    "stuck": re.compile(r"\b(?:stuck|stall(?:ed|ing)?|stale|sitting|norm|too long|(?:haven'?t|not) moved)\b"),
+    "close": re.compile(r"\bclose dates?\b|\bpast (?:its |their )?close\b"),
+}
+
+
+def kinds_asked(question: str) -> set[str]:
+    """The kinds of problem the question narrows to; every kind when it names none."""
+    text = normalize(question)  # "fus" reads as "follow-ups"
+    asked = {kind for kind, pattern in KINDS.items() if pattern.search(text)}
+    return asked or set(KINDS)
 
 
 def handle(ask: Ask) -> CoachAnswer:
     session, viewer, now, process = ask.session, ask.viewer, ask.now, ask.process
+    asked = kinds_asked(ask.question)
     today_start = local_midnight_utc(now.astimezone(zone(viewer.timezone)).date(), zone(viewer.timezone))
     overdue: dict[int, list] = {}
     for followup, deal in deal_store.open_followups_due_by(session=session, viewer=viewer, until=today_start):
         overdue.setdefault(deal.id, []).append(followup)
     rows = []
     for deal in deal_store.open_deals_for(session=session, viewer=viewer):
-        reasons, severity = [], 0
+        reasons, severity, found = [], 0, set()
         if deal.id in overdue:
             oldest = (today_start - overdue[deal.id][0].due_at).days + 1
             count = len(overdue[deal.id])
             late = plural(oldest, 'day') + " late"
             reasons.append(f"1 overdue follow-up, {late}" if count == 1 else f"{count} overdue follow-ups, the oldest {late}")
-            severity += 100 + oldest
+            severity += 100 + oldest if "overdue" in asked else 0
+            found.add("overdue")
         stage = process.stage(deal.stage_key)
         over = (now - deal.stage_entered_at).days - (stage.expected_days if stage else 0)
         if stage and over > 0:
             reasons.append(f"{plural(over, 'day')} over the {stage.expected_days} expected in {stage.name}")
-            severity += over
+            severity += over if "stuck" in asked else 0
+            found.add("stuck")
         if deal.close_date and deal.close_date < now.date():
             reasons.append(f"close date {deal.close_date:%b %d} has passed")
-            severity += 50
-        if reasons:
+            severity += 50 if "close" in asked else 0
+            found.add("close")
+        if found & asked:
             rows.append((severity, deal, reasons))
     rows.sort(key=lambda r: (-r[0], r[1].name))
     # Full references (a few queries each) only for the deals shown: a big book flags hundreds.
     shown = [(deal_ref(deal_store.deal_state(session=session, deal=deal)), reasons) for _, deal, reasons in rows[:SHOWN]]
-    text = composer.compose_attention(shown, viewer.is_manager)
-    if len(rows) > SHOWN:
-        text += f"\n…and {len(rows) - SHOWN} more."
-    return CoachAnswer(text, "attention", data={"deals": [deal.external_id for _, deal, _ in rows]},
+    narrowed = next(iter(asked)) if len(asked) == 1 else None
+    text = composer.compose_attention(shown, viewer.is_manager, total=len(rows), kind=narrowed)
+    return CoachAnswer(text, "attention", data={"deals": [deal.external_id for _, deal, _ in rows],
+                                                "kinds": sorted(asked)},
                        listed=[deal.id for _, deal, _ in rows[:SHOWN]])
 
 

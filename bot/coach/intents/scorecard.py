@@ -6,7 +6,7 @@ weighted pipeline, overdue follow-ups, and deals over their stage's norm. Defini
 ``storage.scorecard.Figures``.
 
 Whose: the asker's own by default; a teammate's or the team's total for a manager (everyone's
-for an admin). A rep who names anyone else gets one refusal whoever was named, so it never
+for an admin), or two of those side by side ("how's Jordan doing vs Sam"). A rep who names anyone else gets one refusal whoever was named, so it never
 says whether that person exists; a manager naming someone outside their team hears what they
 would for a name nobody has. Storage reads through the viewer's access as well.
 """
@@ -47,9 +47,9 @@ _PERIOD_PHRASE = re.compile(
     re.I)
 # "how's my month": the current one (periods reads "this month", not a possessive).
 _OWN_UNIT = re.compile(r"\b(?:my|our|the|his|her|their)\s+(week|month|quarter|year)\b", re.I)
-# person_mentioned reads "how is X doing"; the past tense asks the same about a person.
-# Two people side by side: "how's jordan doing vs sam", "alice compared to bob this month".
+# Two people side by side: "how's jordan doing vs sam", "alice's numbers vs bob's this month".
 _VERSUS = re.compile(r"\s+(?:vs\.?|v\.|versus|compared (?:to|with))\s+", re.I)
+# person_mentioned reads "how is X doing"; the past tense asks the same about a person.
 _DID_DO = re.compile(r"\bhow\s+did\s+([A-Za-z][\w.-]*(?:\s+[A-Za-z][\w.-]*)?)\s+do\b", re.I)
 
 
