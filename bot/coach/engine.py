@@ -40,8 +40,11 @@ logger = logging.getLogger(__name__)
 
 _ORDINALS = {"first": 0, "1st": 0, "one": 0, "1": 0, "second": 1, "2nd": 1, "two": 1, "2": 1, "third": 2, "3rd": 2,
              "three": 2, "3": 2, "fourth": 3, "4th": 3, "4": 3, "fifth": 4, "5th": 4, "5": 4, "last": -1}
-_PICK = re.compile(r"^\s*(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|one|two|three|[1-5])"
-                   r"(?:\s+(?:one|deal))?\s*[.!?]?\s*$", re.I)
+# "the second one", "ok lets do the first one", "go with #2": a pick and nothing else.
+_PICK = re.compile(r"^\s*(?:(?:ok(?:ay)?|alright|sure|cool|great|yes|yeah|yep)\b[\s,!.]*)?"
+                   r"(?:(?:let'?s|i'?ll|i\s+will)\s+)?(?:(?:do|go\s+with|start\s+with|take|pick|open|work\s+on|"
+                   r"look\s+at|show\s+me)\s+)?(?:the\s+)?#?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|one|"
+                   r"two|three|[1-5])(?:\s+(?:one|deal|opp\w*))?\s*(?:pls|please)?\s*[.!?]?\s*$", re.I)
 # The same inside a longer message: "ok the 2nd one, what's blocking it", "draft an email for #3".
 _PICKED_IN = re.compile(r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\s+(?:one|deal|opp\w*)\b"
                         r"|#([1-5])\b|\bnumber\s+([1-5])\b", re.I)

@@ -34,6 +34,10 @@ def test_a_deal_of_a_ranked_list_is_picked_by_its_place_inside_a_longer_question
     assert blocked.intent == "diagnosis" and blocked.deal.external_id == listed[1]
     coach.ask(alice, "where do i start today", conversation_key="t5", now=NOW)  # a place alone picks too
     assert coach.ask(alice, "the first one", conversation_key="t5", now=NOW).deal.external_id == listed[0]
+    for pick, place in (("ok lets do the first one", 0), ("go with #2 pls", 1)):  # a pick said as people say it
+        coach.ask(alice, "where do i start today", conversation_key="t5", now=NOW)
+        picked = coach.ask(alice, pick, conversation_key="t5", now=NOW)
+        assert picked.intent == "deal_plan" and picked.deal.external_id == listed[place], pick
 
 
 def test_a_ranked_list_never_offers_a_deal_the_asker_may_not_see(runtime, floor, coach):

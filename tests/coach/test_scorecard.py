@@ -151,7 +151,26 @@ def test_a_comparison_is_refused_or_not_found_as_one_person_would_be(sales, coac
     assert stranger.intent == "not_found" and stranger.text == "I can't find “carol” among the people you can see."
 
 
-def test_a_period_after_vs_is_still_one_persons_card(sales, coach):
-    answer = coach.ask(sales.viewer(sales.alice), "my numbers vs last month", now=NOW)
-    assert answer.intent == "scorecard" and "compare" not in answer.data
-    assert answer.data["whose"]["name"] == "Alice Adams" and answer.data["period"]["label"] == "October"
+@pytest.mark.parametrize("question", ["my numbers vs last month", "how am i tracking this month compared to last month",
+                                      "hows my month vs the last one"])
+def test_a_period_after_vs_puts_this_period_beside_that_one(sales, coach, question):
+    answer = coach.ask(sales.viewer(sales.alice), question, now=NOW)
+    # October: won Globex 30,000, lost Pied Piper (1 of 2 closed); new Initech, Pied Piper, Wayne = 77,000.
+    october = figures(won=(1, 30_000), lost=1, new=(3, 77_000), **ALICE_NOW)
+    assert answer.intent == "scorecard"
+    this, last = answer.data["compare"]
+    assert (this["period"]["label"], last["period"]["label"]) == ("November", "October")
+    assert (this["figures"], last["figures"]) == (ALICE_NOVEMBER, october)
+    assert this["whose"] == last["whose"] == {"kind": "self", "name": "Alice Adams", "people": 1,
+                                              "rep_id": sales.alice.id}
+    assert answer.text.startswith("*Your numbers — November*") and "\n\n*Your numbers — October*" in answer.text
+    # What is as of now (open pipeline, overdue follow-ups, deals over the norm) is said once, in the first card.
+    assert answer.text.count("• Open pipeline now") == answer.text.count("• Overdue follow-ups") == 1
+    assert answer.text.split("\n\n")[1].endswith("• New pipeline: 3 deals, 77,000")
+
+
+def test_a_quarter_is_compared_with_this_quarter_when_no_period_comes_first(sales, coach):
+    answer = coach.ask(sales.viewer(sales.maria), "how's alice doing vs last quarter", now=NOW)
+    this, last = answer.data["compare"]
+    assert (this["period"]["label"], last["period"]["label"]) == ("Q4", "Q3")
+    assert this["figures"] == ALICE_Q4 and last["whose"]["name"] == "Alice Adams"

@@ -49,6 +49,7 @@ _PERIOD_PHRASE = re.compile(
 _OWN_UNIT = re.compile(r"\b(?:my|our|the|his|her|their)\s+(week|month|quarter|year)\b", re.I)
 # Two people side by side: "how's jordan doing vs sam", "alice's numbers vs bob's this month".
 _VERSUS = re.compile(r"\s+(?:vs\.?|v\.|versus|compared (?:to|with))\s+", re.I)
+_LAST_ALONE = re.compile(r"(?:the\s+)?(?:last|previous|prior)(?:\s+one)?", re.I)
 # person_mentioned reads "how is X doing"; the past tense asks the same about a person.
 _DID_DO = re.compile(r"\bhow\s+did\s+([A-Za-z][\w.-]*(?:\s+[A-Za-z][\w.-]*)?)\s+do\b", re.I)
 
@@ -77,10 +78,19 @@ def report_period(ask: Ask, timezone: str) -> Period:
     Raises:
         InvalidInput: the period cannot be read ("since Feb 30") or has not begun.
     """
-    spec = find_period(ask.question)
-    if spec is None and (own := _OWN_UNIT.search(ask.question)):
+    return (period_asked(ask.question) or DEFAULT_PERIOD).resolve(ask.now, timezone)
+
+
+def period_asked(text: str) -> PeriodSpec | None:
+    """The period ``text`` names ("last quarter", "how's my month"), or None.
+
+    Raises:
+        InvalidInput: the period cannot be read ("since Feb 30").
+    """
+    spec = find_period(text)
+    if spec is None and (own := _OWN_UNIT.search(text)):
         spec = PeriodSpec("relative", unit=own.group(1).lower(), offset=0)
-    return (spec or DEFAULT_PERIOD).resolve(ask.now, timezone)
+    return spec
 
 
 def team_of(ask: Ask) -> Whose:
@@ -102,12 +112,15 @@ def figures_by_owner(ask: Ask, whose: Whose, period: Period) -> dict[int, store.
 
 
 def handle(ask: Ask) -> CoachAnswer:
-    compared = _compared(ask.question)
-    if compared:
-        return _compare(ask, compared)
+    sides = _sides(ask.question)
+    if sides and (sides[1][0] or _TEAM.search(sides[1][1])):  # "how's Jordan doing vs Sam"
+        return _side_by_side(ask, [_whose(ask, named, words) for named, words in sides])
     whose = _whose(ask, named_person(ask.question), ask.question)
     if isinstance(whose, CoachAnswer):
         return whose
+    periods = _periods_compared(sides) if sides else None
+    if periods:  # "how am i doing vs last quarter"
+        return _side_by_side(ask, [whose, whose], periods)
     card = _card(ask, whose)
     if isinstance(card, CoachAnswer):
         return card
@@ -115,9 +128,9 @@ def handle(ask: Ask) -> CoachAnswer:
     return CoachAnswer(text, NAME, data=data)
 
 
-def _compared(question: str) -> list[tuple[str | None, str]] | None:
-    """(name, words) of each side of "how's Jordan doing vs Sam", when the second side names someone or the
-    team; None for one person's question, "my numbers vs last month" included."""
+def _sides(question: str) -> list[tuple[str | None, str]] | None:
+    """(the name it gives, its words) for each side of "how's Jordan doing vs Sam" or "my numbers vs last
+    month"; None for a question with no "vs"."""
     sides = _VERSUS.split(question)
     if len(sides) != 2:
         return None
@@ -128,33 +141,49 @@ def _compared(question: str) -> list[tuple[str | None, str]] | None:
         if named is None and 1 <= len(bare) <= 2:  # "vs sam", "jordan vs ...": a name standing alone
             named = person_mentioned(f"how is {' '.join(bare)} doing")
         read.append((named, side))
-    second_named, second_words = read[1]
-    return read if second_named or _TEAM.search(second_words) else None
+    return read
 
 
-def _compare(ask: Ask, sides: list[tuple[str | None, str]]) -> CoachAnswer:
-    """Each side's card, one above the other, for the same period."""
+def _periods_compared(sides: list[tuple[str | None, str]]) -> list[PeriodSpec] | None:
+    """The two periods of "my numbers vs last month": the second side's, and the first side's or else the
+    current one of the same unit (this month against last month); None when the second side names none."""
+    try:
+        before, after = period_asked(sides[0][1]), find_period(sides[1][1])
+    except InvalidInput:
+        return None  # read again as one question, whose answer says what is wrong with the period
+    if after is None and _LAST_ALONE.fullmatch(sides[1][1].strip(" ?.!")) and before and before.kind == "relative":
+        after = PeriodSpec("relative", unit=before.unit, offset=before.offset - 1)  # "this month vs last"
+    if after is None:
+        return None
+    if before is None:
+        before = PeriodSpec("relative", unit=after.unit, offset=0) if after.kind == "relative" else DEFAULT_PERIOD
+    return [before, after]
+
+
+def _side_by_side(ask: Ask, whose: list[Whose | CoachAnswer], periods: list[PeriodSpec | None] = (None, None)
+                  ) -> CoachAnswer:
+    """Two cards, one above the other: two people for the question's period, or one person for two periods.
+    The first refusal or not-found answer stands for the whole."""
     cards = []
-    for named, words in sides:
-        whose = _whose(ask, named, words)
-        if isinstance(whose, CoachAnswer):
-            return whose
-        card = _card(ask, whose)
+    for i, (one, period) in enumerate(zip(whose, periods, strict=True)):
+        # The same person's second card, for another period: only what differs by period.
+        card = one if isinstance(one, CoachAnswer) else _card(ask, one, period, period_only=i > 0 and period is not None)
         if isinstance(card, CoachAnswer):
             return card
         cards.append(card)
     return CoachAnswer("\n\n".join(text for text, _ in cards), NAME, data={"compare": [data for _, data in cards]})
 
 
-def _card(ask: Ask, whose: Whose) -> tuple[str, dict] | CoachAnswer:
-    """One person's (or the team's) figures for the question's period: the text and its data."""
+def _card(ask: Ask, whose: Whose, spec: PeriodSpec | None = None, *, period_only: bool = False
+          ) -> tuple[str, dict] | CoachAnswer:
+    """One person's (or the team's) figures for ``spec`` (else the question's period): the text and its data."""
     try:
-        period = report_period(ask, whose.timezone)
+        period = spec.resolve(ask.now, whose.timezone) if spec else report_period(ask, whose.timezone)
     except InvalidInput as exc:
         return CoachAnswer(f"I couldn't read the period ({exc}). Try “this month”, “last quarter” or “October”.",
                            f"{NAME}_clarify")
     figures = store.total(figures_by_owner(ask, whose, period).values())
-    return _text(whose, period, figures), {
+    return _text(whose, period, figures, period_only=period_only), {
         "whose": {"kind": whose.kind, "name": whose.label, "people": len(whose.reps),
                   "rep_id": whose.reps[0].id if whose.kind != "team" else None},
         "period": period.to_json(),
@@ -184,7 +213,9 @@ def _whose(ask: Ask, named: str | None, words: str) -> Whose | CoachAnswer:
     return Whose(kind, person.name, [person], scope.timezone, [person.id])
 
 
-def _text(whose: Whose, period: Period, f: store.Figures) -> str:
+def _text(whose: Whose, period: Period, f: store.Figures, *, period_only: bool = False) -> str:
+    """The card; ``period_only`` leaves out the figures as of now (open pipeline, overdue, over the norm),
+    which a second card for an earlier period would only repeat."""
     title = {"self": "Your numbers", "rep": f"{whose.label}'s numbers"}.get(whose.kind, f"Numbers for {whose.label}")
     if f.closed_count:
         win_rate = f"{f.win_rate:.0%} ({f.won_count} won of {f.closed_count} closed)"
@@ -195,11 +226,13 @@ def _text(whose: Whose, period: Period, f: store.Figures) -> str:
         f"• Won: {_deals(f.won_count, f.won_amount)}",
         f"• Win rate: {win_rate}",
         f"• New pipeline: {_deals(f.new_count, f.new_amount)}",
+    ]
+    lines += [] if period_only else [
         f"• Open pipeline now: {_deals(f.open_count, f.open_amount)}, {money(f.weighted_amount)} weighted",
         f"• Overdue follow-ups: {f.overdue_followups or 'none'}",
         f"• Deals over their stage's norm: {f.over_norm or 'none'}",
     ]
-    if whose.kind == "team":
+    if whose.kind == "team" and not period_only:
         lines.append(f"Across {plural(len(whose.reps), 'person', 'people')}. "
                      "Ask “who has the most overdue follow-ups?” to compare them.")
     return "\n".join(lines)
