@@ -77,9 +77,10 @@ def compose_deal_plan(plan: DealPlan, tips: Sequence[PassageLike], now: datetime
         lines.append("\n*Next moves:*")
         lines += [f"{i}. {a.text}" for i, a in enumerate(plan.next_activities, 1)]
     if plan.stage_ahead_of_buyer:
-        stages = sorted({c.stage_key for c in plan.unconfirmed_earlier})
-        lines.append(f"\n🧭 Heads-up: {len(plan.unconfirmed_earlier)} exit criteria of earlier stages ({', '.join(stages)}) "
-                     "were never confirmed — the deal may be ahead of the buyer. "
+        count, stages = len(plan.unconfirmed_earlier), list(dict.fromkeys(c.stage_key for c in plan.unconfirmed_earlier))
+        where = "an earlier stage" if len(stages) == 1 else "earlier stages"
+        lines.append(f"\n🧭 Heads-up: {plural(count, 'exit criterion', 'exit criteria')} of {where} ({', '.join(stages)}) "
+                     f"{'was' if count == 1 else 'were'} never confirmed — the deal may be ahead of the buyer. "
                      f"Start with: {plan.unconfirmed_earlier[0].text}.")
     if plan.last_activity_at:
         note = f" — {plan.last_activity_note}" if plan.last_activity_note else ""
