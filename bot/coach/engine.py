@@ -204,10 +204,11 @@ class Coach:
         # (only the reports scope by person: "stuck deals for Bob" must not answer with the asker's own list).
         # A confident reading otherwise stands ("what's gone stale in my pipe" as the attention list, "my
         # weighted pipeline" as a scorecard): it was right more often on 624 phrasings by two new authors.
-        if (looks_like_pipeline_question(question) and not resolution.matches
-                and not (route.confident and (intent != "attention" or not names_someone(question)))
-                and (not mentioned or names_someone(question))):  # "why is Monarch stuck" is about a deal
-            return Understanding("pipeline", route, stage=stage, rule="pipeline words")
+        if looks_like_pipeline_question(question) and not resolution.matches:
+            someone = names_someone(question)
+            if ((not route.confident or (intent == "attention" and someone))
+                    and (not mentioned or someone)):  # "why is Monarch stuck" is about a deal
+                return Understanding("pipeline", route, stage=stage, rule="pipeline words")
         if route.closeness < NOTHING_CLOSE:  # like none of the coach's phrasings: most likely not about selling
             return Understanding("off_topic", route, resolution.matches, mentioned, stage, rule="nothing close")
         if not route.confident and route.runner_up:

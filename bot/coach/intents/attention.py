@@ -40,26 +40,23 @@ def handle(ask: Ask) -> CoachAnswer:
         overdue.setdefault(deal.id, []).append(followup)
     rows = []
     for deal in deal_store.open_deals_for(session=session, viewer=viewer):
-        reasons, severity, found = [], 0, set()
+        reasons, severity = [], {}  # severity by kind of problem; only the kinds asked rank the deal
         if deal.id in overdue:
             oldest = (today_start - overdue[deal.id][0].due_at).days + 1
             count = len(overdue[deal.id])
             late = plural(oldest, 'day') + " late"
             reasons.append(f"1 overdue follow-up, {late}" if count == 1 else f"{count} overdue follow-ups, the oldest {late}")
-            severity += 100 + oldest if "overdue" in asked else 0
-            found.add("overdue")
+            severity["overdue"] = 100 + oldest
         stage = process.stage(deal.stage_key)
         over = (now - deal.stage_entered_at).days - (stage.expected_days if stage else 0)
         if stage and over > 0:
             reasons.append(f"{plural(over, 'day')} over the {stage.expected_days} expected in {stage.name}")
-            severity += over if "stuck" in asked else 0
-            found.add("stuck")
+            severity["stuck"] = over
         if deal.close_date and deal.close_date < now.date():
             reasons.append(f"close date {deal.close_date:%b %d} has passed")
-            severity += 50 if "close" in asked else 0
-            found.add("close")
-        if found & asked:
-            rows.append((severity, deal, reasons))
+            severity["close"] = 50
+        if severity.keys() & asked:
+            rows.append((sum(points for kind, points in severity.items() if kind in asked), deal, reasons))
     rows.sort(key=lambda r: (-r[0], r[1].name))
     # Full references (a few queries each) only for the deals shown: a big book flags hundreds.
     shown = [(deal_ref(deal_store.deal_state(session=session, deal=deal)), reasons) for _, deal, reasons in rows[:SHOWN]]

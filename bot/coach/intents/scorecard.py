@@ -160,14 +160,13 @@ def _periods_compared(sides: list[tuple[str | None, str]]) -> list[PeriodSpec] |
     return [before, after]
 
 
-def _side_by_side(ask: Ask, whose: list[Whose | CoachAnswer], periods: list[PeriodSpec | None] = (None, None)
-                  ) -> CoachAnswer:
-    """Two cards, one above the other: two people for the question's period, or one person for two periods.
-    The first refusal or not-found answer stands for the whole."""
+def _side_by_side(ask: Ask, whose: list[Whose | CoachAnswer], periods: list[PeriodSpec] | None = None) -> CoachAnswer:
+    """Two cards, one above the other: two people for the question's period, or one person for ``periods``
+    (the second card then only with what differs by period). The first refusal or not-found answer stands."""
     cards = []
-    for i, (one, period) in enumerate(zip(whose, periods, strict=True)):
-        # The same person's second card, for another period: only what differs by period.
-        card = one if isinstance(one, CoachAnswer) else _card(ask, one, period, period_only=i > 0 and period is not None)
+    for i, one in enumerate(whose):
+        card = one if isinstance(one, CoachAnswer) else _card(
+            ask, one, periods[i] if periods else None, period_only=bool(periods) and i > 0)
         if isinstance(card, CoachAnswer):
             return card
         cards.append(card)
