@@ -36,10 +36,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from bot.coach.engine import Coach  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.demo_data import generate  # noqa: E402
-from bot.llm import make_chat_model  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
+from bot.core.config import Settings  # noqa: E402
+from bot.core.demo_data import generate  # noqa: E402
+from bot.core.llm import make_chat_model  # noqa: E402
+from bot.core.runtime import Runtime  # noqa: E402
 from knowledge.embeddings import forget_queries, make_embeddings, model_path  # noqa: E402
 from knowledge.index import build_index  # noqa: E402
 from knowledge.retriever import Retriever  # noqa: E402

@@ -40,11 +40,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from bot.config import Settings  # noqa: E402
+from bot.core.config import Settings  # noqa: E402
+from bot.core.runtime import Runtime  # noqa: E402
 from bot.digest import compute  # noqa: E402
 from bot.digest.deliver import deliver_due  # noqa: E402
 from bot.digest.types import RepDigest  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
 from bot.slack.client import make_client  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
 from storage.models import CriterionCheck, Deal, DealStatus, FollowUp, Rep, Role, StageChange, Team  # noqa: E402

@@ -36,9 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from bot.config import Settings  # noqa: E402
+from bot.core.config import Settings  # noqa: E402
+from bot.core.runtime import Runtime  # noqa: E402
 from bot.importer import BATCH_SIZE, import_csv  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
 from knowledge.process_map import ProcessMap  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
 

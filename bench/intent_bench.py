@@ -30,8 +30,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from bot.coach.engine import Coach  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
+from bot.core.config import Settings  # noqa: E402
+from bot.core.runtime import Runtime  # noqa: E402
 from knowledge.embeddings import forget_queries  # noqa: E402
 from tests.bot.coach_fixtures import build_floor  # noqa: E402
 from tests.coach import phrasings  # noqa: E402

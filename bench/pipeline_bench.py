@@ -41,7 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.config import DEFAULT_PROCESS_FILE  # noqa: E402
+from bot.core.config import DEFAULT_PROCESS_FILE  # noqa: E402
 from knowledge.process_map import load_process_map  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.coach import router as routing  # noqa: E402
 from bot.coach.intents import all_intents  # noqa: E402
-from bot.config import Settings  # noqa: E402
+from bot.core.config import Settings  # noqa: E402
 from knowledge.embeddings import LocalEmbeddings  # noqa: E402
 
 

@@ -40,9 +40,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from sqlmodel import select  # noqa: E402
 
-from bot.config import Settings  # noqa: E402
-from bot.demo_data import generate  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
+from bot.core.config import Settings  # noqa: E402
+from bot.core.demo_data import generate  # noqa: E402
+from bot.core.runtime import Runtime  # noqa: E402
 from bot.slack import ids  # noqa: E402
 from storage.models import Deal, Rep, Role  # noqa: E402
 from tests.utils.slack_emulator import SlackEmulator, SlackSender  # noqa: E402

@@ -1,4 +1,4 @@
-"""Errors of the knowledge layer. ``bot.errors`` builds its hierarchy on them, so surfaces that turn
+"""Errors of the knowledge layer. ``bot.core.errors`` builds its hierarchy on them, so surfaces that turn
 Stagecoach's errors into messages catch these too."""
 
 

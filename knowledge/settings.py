@@ -1,4 +1,4 @@
-"""What the knowledge layer reads from the application's settings (``bot.config.Settings`` has all of it).
+"""What the knowledge layer reads from the application's settings (``bot.core.config.Settings`` has all of it).
 
 A protocol, so that this layer names what it needs without importing the application.
 """

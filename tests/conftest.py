@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot.config import Settings
-from bot.runtime import Runtime
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
 from storage.db import make_engine, migrate
 from storage.timeutil import FixedClock, SystemClock
 from tests.utils import clock_shift

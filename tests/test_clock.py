@@ -25,7 +25,7 @@ CLOCK_READ = re.compile(
 SYSTEM_CLOCK = re.compile(r"\bSystemClock\(")
 SEAM = {
     "storage/timeutil.py": CLOCK_READ,  # SystemClock: the one read of the system time
-    "bot/runtime.py": SYSTEM_CLOCK,  # the clock of a runtime given none: production's
+    "bot/core/runtime.py": SYSTEM_CLOCK,  # the clock of a runtime given none: production's
     "bot/digest/schedule.py": SYSTEM_CLOCK,  # APScheduler wakes on the real clock; what is due is the runtime's
 }
 

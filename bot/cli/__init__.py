@@ -7,9 +7,9 @@ import logging
 
 import click
 
-from bot.config import load_settings
-from bot.errors import StagecoachError
-from bot.runtime import Runtime
+from bot.core.config import load_settings
+from bot.core.errors import StagecoachError
+from bot.core.runtime import Runtime
 from knowledge.process_map import ProcessMapError
 
 # Modules that each define ``commands``: a list of click commands to add to ``main``.

@@ -15,8 +15,8 @@ from bot.cli.output import console, err_console, interactive, print_answer, step
 from bot.coach import proposals
 from bot.coach.engine import Coach
 from bot.coach.types import Proposal
-from bot.errors import NotFound
-from bot.runtime import Runtime
+from bot.core.errors import NotFound
+from bot.core.runtime import Runtime
 from storage.access import Viewer
 from storage.deals import rep_by_identity
 from storage.timeutil import check_supported, parse_instant
@@ -128,7 +128,7 @@ def _piped_questions() -> Iterator[str]:
 @click.pass_obj
 def demo(runtime: Runtime, deals: int) -> None:
     """A guided tour on a fresh demo data directory (<STAGECOACH_HOME>/demo): map, index, demo company, chat."""
-    from bot.demo_data import generate
+    from bot.core.demo_data import generate
     from knowledge.index import build_index
 
     home = runtime.settings.home / "demo"

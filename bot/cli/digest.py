@@ -11,12 +11,12 @@ import click
 
 from bot.cli.coach import _now
 from bot.cli.output import console, print_answer
+from bot.core.errors import ConfigError
+from bot.core.runtime import Runtime
 from bot.digest import compute
 from bot.digest.blocks import message_for
 from bot.digest.deliver import deliver_due
 from bot.digest.types import Digest
-from bot.errors import ConfigError
-from bot.runtime import Runtime
 from bot.slack.client import make_client
 from storage.timeutil import check_supported, zone
 

@@ -10,11 +10,11 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
+from bot.core.runtime import Runtime
 from bot.importer import ImportOptions, Mapping, import_csv, load_mapping
 from bot.importer.columns import FIELDS, parse_map_options
 from bot.importer.options import check_timezone, load_accounts, load_rates
 from bot.importer.source import DEFAULT_ENCODING
-from bot.runtime import Runtime
 
 LARGE_FILE = 512 * 1024  # bytes; smaller files import in a blink, a bar would only flicker
 

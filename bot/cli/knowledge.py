@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import click
 
 from bot.cli.output import err_console
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 
 
 @click.command("index")

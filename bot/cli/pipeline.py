@@ -8,11 +8,11 @@ import click
 
 from bot.cli.coach import _now, viewer_for
 from bot.cli.output import console
+from bot.core.runtime import Runtime
 from bot.pipeline.periods import parse_period
 from bot.pipeline.reports import REPORTS
 from bot.pipeline.service import LOCAL_ADMIN, ReportRequest, run_reports
 from bot.pipeline.tables import report_text
-from bot.runtime import Runtime
 
 
 @click.command("pipeline")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from bot import processes
-from bot.errors import InvalidInput
-from bot.runtime import Runtime
+from bot.core import processes
+from bot.core.errors import InvalidInput
+from bot.core.runtime import Runtime
 from knowledge.process_map import validate_file
 
 

@@ -6,9 +6,9 @@ import logging
 
 import click
 
-from bot.errors import ConfigError
-from bot.runtime import Runtime
-from bot.text import plural
+from bot.core.errors import ConfigError
+from bot.core.runtime import Runtime
+from bot.core.text import plural
 from storage.db import make_engine
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from bot.coach import claims
 from bot.coach.types import CoachAnswer
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from bot.pipeline.chat import CLARIFY_TOOL, REPORT_TOOL, answer_requests, report_tools, requests_from_calls
 from prompts import render_prompt
 from storage import deals as deal_store

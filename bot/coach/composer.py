@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.coach.types import DealPlan, DealRef
-from bot.text import plural
+from bot.core.plan import DealPlan, DealRef
+from bot.core.text import plural
 
 TIP_CHARS = 260
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

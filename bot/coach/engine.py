@@ -22,14 +22,14 @@ from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, Intent
 from bot.coach.intents.help import is_thanks
 from bot.coach.intents.record import CLOSED_NEWS
 from bot.coach.outcome import answer_closed
-from bot.coach.plan import build_plan, deal_ref
 from bot.coach.resolve import mask_deals, mask_words, placed_like_a_deal, resolve_deal, unexplained_words
 from bot.coach.router import NOTHING_CLOSE, Route, Router, shared_router
-from bot.coach.types import CoachAnswer, DealPlan, DealRef
-from bot.llm import make_chat_model
+from bot.coach.types import CoachAnswer
+from bot.core.llm import make_chat_model
+from bot.core.plan import DealPlan, DealRef, build_plan, deal_ref
+from bot.core.runtime import Runtime
 from bot.pipeline.chat import answer_requests
 from bot.pipeline.parser import carry_over, looks_like_pipeline_question, names_someone
-from bot.runtime import Runtime
 from knowledge.process_map import Stage
 from storage import conversations
 from storage import deals as deal_store

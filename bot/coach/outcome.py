@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from bot.coach import composer
 from bot.coach.intents.base import Ask
-from bot.coach.plan import deal_ref
 from bot.coach.types import CoachAnswer
 from bot.coach.wording import short_date
-from bot.text import money
+from bot.core.plan import deal_ref
+from bot.core.text import money
 from storage import deals as deal_store
 from storage.models import Deal
 

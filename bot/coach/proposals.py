@@ -13,7 +13,7 @@ and the proposal is answered in one of three ways:
 
 Exactly once: ``apply`` and ``cancel`` first claim the proposal's token in ``proposaldecision``
 (primary key; the first insert wins, a racing one changes no row) and then write through
-``bot.deal_actions``, which checks access again, in the same transaction. A second Confirm, a "yes"
+``bot.core.deal_actions``, which checks access again, in the same transaction. A second Confirm, a "yes"
 after the button, two presses at once: all find the claim and answer "Already recorded.". The claim
 is kept apart from the conversation row on purpose: the engine rewrites a conversation's history on
 every turn, so a "no longer pending" mark kept there could be overwritten by a turn that read the
@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot import deal_actions
 from bot.coach.types import CoachAnswer, Proposal
-from bot.errors import InvalidInput, NotFound, StagecoachError
+from bot.core import deal_actions
+from bot.core.errors import InvalidInput, NotFound, StagecoachError
 from knowledge.process_map import ProcessMap
 from storage import conversations
 from storage import deals as deal_store
@@ -39,7 +39,7 @@ from storage import proposals as decisions
 from storage.access import Viewer
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core.runtime import Runtime
 
 REPLY_HINT = "Reply *yes* to record it, or *no* to drop it."
 DROPPED = "Dropped — nothing was recorded."
@@ -154,7 +154,7 @@ def decide_token(*, session: Session, process: ProcessMap, viewer: Viewer, token
 
 
 def _write(session: Session, process: ProcessMap, viewer: Viewer, proposal: Proposal, now: datetime) -> None:
-    """The write itself, through ``bot.deal_actions`` (access and the map checked there)."""
+    """The write itself, through ``bot.core.deal_actions`` (access and the map checked there)."""
     if proposal.kind == "criterion":
         deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=proposal.deal_id)
         # The deal moved since: a criterion of the stage it left would be recorded against the wrong stage.

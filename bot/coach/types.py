@@ -3,87 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 
-
-@dataclass(frozen=True)
-class DealRef:
-    id: int
-    external_id: str
-    name: str
-    account: str
-    stage_key: str
-    owner_id: int
-    owner_name: str
-    amount: Decimal = Decimal(0)
-    close_date: date | None = None
-    status: str = "open"
-
-
-@dataclass(frozen=True)
-class CriterionState:
-    stage_key: str
-    key: str
-    text: str
-    met: bool
-    evidence: str | None = None
-
-
-@dataclass(frozen=True)
-class NextActivity:
-    key: str
-    text: str
-    criterion_key: str
-
-
-@dataclass(frozen=True)
-class FollowUpItem:
-    id: int
-    deal_id: int
-    due_at: datetime
-    note: str
-    days_overdue: int  # 0 when due today
-
-
-@dataclass(frozen=True)
-class DealPlan:
-    """The deterministic coaching decision for one deal; nothing here comes from an LLM."""
-
-    deal: DealRef
-    stage_key: str
-    stage_name: str
-    buyer_state: str | None
-    days_in_stage: int
-    expected_days: int
-    criteria: list[CriterionState]
-    next_activities: list[NextActivity]
-    overdue_followups: list[FollowUpItem]
-    due_today_followups: list[FollowUpItem]
-    last_activity_at: datetime | None
-    last_activity_note: str | None
-    unconfirmed_earlier: list[CriterionState]  # earlier stages' criteria never confirmed
-    next_stage_name: str | None
-
-    @property
-    def unmet(self) -> list[CriterionState]:
-        return [c for c in self.criteria if not c.met]
-
-    @property
-    def met(self) -> list[CriterionState]:
-        return [c for c in self.criteria if c.met]
-
-    @property
-    def days_over(self) -> int:
-        return max(0, self.days_in_stage - self.expected_days)
-
-    @property
-    def stage_ahead_of_buyer(self) -> bool:
-        return bool(self.unconfirmed_earlier)
-
-    @property
-    def ready_to_advance(self) -> bool:
-        return not self.unmet
+from bot.core.plan import DealPlan, DealRef
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ import re
 from datetime import date, datetime
 
 from bot.coach.composer import _when
-from bot.coach.types import CriterionState, DealPlan, FollowUpItem
-from bot.text import plural
+from bot.core.plan import CriterionState, DealPlan, FollowUpItem
+from bot.core.text import plural
 from storage.timeutil import zone
 
 # Past tenses a criterion opens with, and the form a request to the buyer needs ("could you name …").

@@ -1,4 +1,4 @@
-"""What the digest's buttons do: Done and Snooze, through ``bot.deal_actions`` (which enforces access).
+"""What the digest's buttons do: Done and Snooze, through ``bot.core.deal_actions`` (which enforces access).
 
 The Slack listener parses the clicked button with ``parse``, runs ``apply`` in one
 session, and replaces the item's buttons with the note it returns (``blocks.marked``).
@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot import deal_actions
+from bot.core import deal_actions
+from bot.core.errors import InvalidInput, NotFound
 from bot.digest.blocks import COACH_ME, DONE, SNOOZE_DAYS
-from bot.errors import InvalidInput, NotFound
 from knowledge.process_map import ProcessMap
 from storage.access import Viewer
 from storage.models import Deal

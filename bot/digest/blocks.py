@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 
+from bot.core.text import plural
 from bot.digest.types import DUE_TODAY, OVERDUE, PAST_CLOSE, STUCK, DigestItem, ManagerDigest, RepDigest
 from bot.slack.blocks import Message, button, context, section
 from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE, escape, plain, shorten, split_text
-from bot.text import plural
 from storage.timeutil import zone
 
 # Action ids of the digest's buttons; the Slack listeners run them through bot.digest.actions.

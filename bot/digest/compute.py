@@ -19,9 +19,9 @@ from types import SimpleNamespace
 
 from sqlmodel import Session
 
-from bot.coach.plan import classify_followups, next_activities, unmet_criteria
-from bot.coach.types import NextActivity
-from bot.config import Settings
+from bot.core.config import Settings
+from bot.core.plan import NextActivity, classify_followups, next_activities, unmet_criteria
+from bot.core.runtime import Runtime
 from bot.digest.rollup import manager_digests
 from bot.digest.rows import StageNames, deal_ref, stuck_cutoffs
 from bot.digest.types import (
@@ -37,7 +37,6 @@ from bot.digest.types import (
     Recipient,
     RepDigest,
 )
-from bot.runtime import Runtime
 from knowledge.process_map import ProcessMap
 from storage import digest as store
 from storage.models import Role

@@ -19,10 +19,10 @@ from datetime import date, datetime, timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.runtime import Runtime
 from bot.digest import compute
 from bot.digest.blocks import message_for
 from bot.digest.types import Digest, Due, Recipient
-from bot.runtime import Runtime
 from bot.slack.blocks import Message
 from bot.slack.delivery import send
 from storage import digest as store

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from operator import attrgetter
 
-from bot.coach.types import DealRef
+from bot.core.plan import DealRef
 from knowledge.process_map import ProcessMap
 
 _DEAL_FIELDS = ("external_id", "name", "account", "stage_key", "owner_id", "amount", "close_date", "status")

@@ -13,8 +13,8 @@ from datetime import timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
+from bot.core.runtime import Runtime
 from bot.digest.deliver import deliver_due
-from bot.runtime import Runtime
 from storage.timeutil import SystemClock
 
 logger = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.coach.types import DealRef, FollowUpItem, NextActivity
+from bot.core.plan import DealRef, FollowUpItem, NextActivity
 from storage.access import Viewer
 from storage.models import Rep, Role
 

@@ -17,7 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
+from bot.core.runtime import Runtime
 from bot.importer import pipeline
 from bot.importer.columns import PRESETS, ColumnMap, Mapping, load_mapping, preset_stages, resolve_columns
 from bot.importer.deals import DealImport
@@ -29,7 +30,6 @@ from bot.importer.report import ErrorLog, ImportRejected, ImportSummary, RowErro
 from bot.importer.reps import RepImport
 from bot.importer.source import DEFAULT_ENCODING, Row, batched, read_header, read_rows
 from bot.importer.values import StageResolver
-from bot.runtime import Runtime
 from storage import imports as db
 
 KINDS: dict[str, type[ImportJob]] = {"reps": RepImport, "deals": DealImport, "history": HistoryImport}

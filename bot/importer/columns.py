@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 
 # Fields of each kind, required ones first; a file's header needs the required ones (after mapping).
 FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

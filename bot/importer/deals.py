@@ -11,7 +11,7 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from bot.importer.columns import ColumnMap
 from bot.importer.job import ImportJob, RowChecker
 from bot.importer.options import CURRENCY_CODE, ImportOptions

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from bot.importer.job import ImportJob
 from bot.importer.report import RowError
 from bot.importer.source import Row, batched

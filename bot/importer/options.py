@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import NamedTuple
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from bot.importer.source import DEFAULT_ENCODING
 from storage.timeutil import zone
 

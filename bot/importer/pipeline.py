@@ -26,7 +26,7 @@ from itertools import chain, count, islice, repeat, takewhile
 from pathlib import Path
 from typing import Any
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from bot.importer.columns import ColumnMap
 from bot.importer.report import RowError
 from bot.importer.source import read_rows

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 
 SHOWN_ERRORS = 50
 EXAMPLES_PER_KIND = 3  # a problem repeated on many rows is shown this often, then summarised once

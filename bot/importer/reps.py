@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from bot.importer.job import ImportJob
 from bot.importer.report import RowError
 from bot.importer.source import Row

@@ -10,7 +10,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from bot.importer.columns import ColumnMap
 
 DEFAULT_ENCODING = "utf-8-sig"  # spreadsheet exports often start with a byte-order mark

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from knowledge.process_map import ProcessMap
 from storage.models import CLOSED_STAGES
 from storage.timeutil import parse_instant, to_utc

@@ -12,13 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.coach.types import CoachAnswer
-from bot.errors import AccessDenied, InvalidInput, NotFound
+from bot.core.errors import AccessDenied, InvalidInput, NotFound
+from bot.core.runtime import Runtime
 from bot.pipeline.parser import parse_request
 from bot.pipeline.periods import parse_period
 from bot.pipeline.reports import REPORTS, Report
 from bot.pipeline.service import ReportRequest, run_reports
 from bot.pipeline.tables import cell
-from bot.runtime import Runtime
 from storage.access import Viewer
 
 MAX_TOOL_CALLS = 3

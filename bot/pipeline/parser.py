@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from bot.pipeline.periods import MONTHS, find_period
 from bot.pipeline.reports import REPORTS
 from bot.pipeline.service import ReportRequest

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from storage.timeutil import EARLIEST_DAY, LATEST_DAY, local_midnight_utc, to_utc, zone
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",

@@ -12,9 +12,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.core.text import money, plural
 from bot.pipeline.periods import Period
 from bot.pipeline.scope import Scope
-from bot.text import money, plural
 from knowledge.process_map import ProcessMap
 from storage import reports as store
 from storage.access import Viewer

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.errors import AccessDenied, ConfigError, InvalidInput, NotFound
+from bot.core.errors import AccessDenied, ConfigError, InvalidInput, NotFound
 from storage.access import Viewer
 from storage.models import Rep, Role, Team
 from storage.reports import ReportScope, reps_named, team_named

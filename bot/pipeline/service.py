@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.errors import InvalidInput, NotFound
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.runtime import Runtime
 from bot.pipeline.periods import Period, PeriodSpec
 from bot.pipeline.reports import REPORTS, Report, build_report
 from bot.pipeline.scope import Scope, resolve_scope
-from bot.runtime import Runtime
 from storage.access import Viewer
 from storage.models import Role
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.coach.types import CoachAnswer
-from bot.errors import StagecoachError
+from bot.core.errors import StagecoachError
 from bot.slack.asked import remember
 from bot.slack.blocks import Message, answer_messages, context, text_messages
 from bot.slack.charts import post_charts

@@ -14,8 +14,8 @@ import threading
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.errors import ConfigError
-from bot.runtime import Runtime
+from bot.core.errors import ConfigError
+from bot.core.runtime import Runtime
 from bot.slack.client import make_client
 from bot.slack.dedup import ClaimGatedExecutor, EventClaims, EventDeduplication
 from bot.slack.listeners import register_listeners

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 from storage.asked import recall_question, remember_question
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.coach.types import CoachAnswer, DealPlan, Proposal
+from bot.coach.types import CoachAnswer, Proposal
+from bot.core.plan import DealPlan
 from bot.slack import ids
 from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE, FALLBACK_LIMIT, escape, fit, plain, shorten, split_text
 from bot.slack.tables import table_blocks

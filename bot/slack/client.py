@@ -9,7 +9,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.config import Settings
+from bot.core.config import Settings
 
 RATE_LIMIT_RETRIES = 3  # each waits the Retry-After Slack sends
 SERVER_ERROR_RETRIES = 2

@@ -25,7 +25,7 @@ from datetime import timedelta
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 from storage import asked, events
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from bot.coach.plan import build_plan
-from bot.coach.types import DealPlan
-from bot.runtime import Runtime
+from bot.core.plan import DealPlan, build_plan
+from bot.core.runtime import Runtime
 from bot.slack.blocks import context, section
 from bot.slack.mrkdwn import escape, fit, split_text
 from storage import deals as deal_store

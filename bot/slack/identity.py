@@ -7,8 +7,8 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import StagecoachError
-from bot.runtime import Runtime
+from bot.core.errors import StagecoachError
+from bot.core.runtime import Runtime
 from storage import deals as deal_store
 from storage.access import Viewer
 

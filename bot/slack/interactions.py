@@ -10,8 +10,8 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 
 from bot.coach.engine import Coach
-from bot.coach.types import DealPlan
-from bot.errors import NotFound, StagecoachError
+from bot.core.errors import NotFound, StagecoachError
+from bot.core.plan import DealPlan
 from bot.slack.identity import UnknownPerson, viewer_for
 from bot.slack.mrkdwn import escape
 from bot.slack.services import Services
@@ -79,7 +79,7 @@ def visible_plan(services: Services, viewer: Viewer, deal_id: int | None) -> Dea
     Raises:
         NotFound: no such deal, or not one of theirs — worded the same either way.
     """
-    from bot.deal_actions import DEAL_NOT_FOUND
+    from bot.core.deal_actions import DEAL_NOT_FOUND
 
     plan = None
     if deal_id is not None:

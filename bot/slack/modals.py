@@ -1,12 +1,12 @@
 """Modals for changing a deal. The deal id rides in ``private_metadata``; the submission handler
-re-checks access through ``bot.deal_actions``, so a forged id gets nowhere."""
+re-checks access through ``bot.core.deal_actions``, so a forged id gets nowhere."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 
-from bot.coach.types import DealPlan
+from bot.core.plan import DealPlan
 from bot.slack import ids
 from bot.slack.blocks import context, section
 from bot.slack.mrkdwn import escape, fit, shorten, split_text

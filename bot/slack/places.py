@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 from storage.access import Viewer
 from storage.teams import sees_only_own_team, team_channel
 

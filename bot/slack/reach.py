@@ -10,7 +10,7 @@ from urllib.error import URLError
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
 
 T = TypeVar("T")
 _UNREACHABLE = (SlackClientError, URLError, OSError)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 from bot.slack.priority import ACKS
 
 logger = logging.getLogger(__name__)

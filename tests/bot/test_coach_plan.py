@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from bot.coach.composer import compose_deal_plan
-from bot.coach.plan import build_plan, next_activities
+from bot.core.plan import build_plan, next_activities
 from storage import deals as deal_store
 from tests.utils import factories as f
 from tests.utils.factories import NOW
@@ -57,7 +57,7 @@ def test_latest_check_wins_and_a_withdrawn_criterion_is_unmet_again(runtime, flo
 
 def test_an_activity_serving_two_criteria_is_suggested_once(runtime):
     stage = runtime.process.stage("discover")
-    from bot.coach.plan import criteria_states
+    from bot.core.plan import criteria_states
 
     unmet = criteria_states(stage, {})
     keys = [a.key for a in next_activities(stage, unmet, limit=10)]

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot import deal_actions
 from bot.coach.engine import Coach
-from bot.config import DEFAULT_METHODOLOGIES_DIR, DEFAULT_PLAYBOOKS_DIR, Settings
-from bot.llm import make_chat_model
+from bot.core import deal_actions
+from bot.core.config import DEFAULT_METHODOLOGIES_DIR, DEFAULT_PLAYBOOKS_DIR, Settings
+from bot.core.llm import make_chat_model
 from knowledge.embeddings import _embed_query, forget_queries
 from knowledge.index import build_index
 from knowledge.process_map import load_process_map

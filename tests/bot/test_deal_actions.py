@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot import deal_actions
-from bot.deal_actions import NeedsOverride
-from bot.errors import InvalidInput, NotFound
+from bot.core import deal_actions
+from bot.core.deal_actions import NeedsOverride
+from bot.core.errors import InvalidInput, NotFound
 from storage.models import CriterionCheck, Deal, FollowUp, StageChange
 from tests.utils.factories import NOW
 

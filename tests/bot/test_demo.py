@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from bot.cli import main
-from bot.config import DEFAULT_PROCESS_FILE
-from bot.demo_data import generate
+from bot.core.config import DEFAULT_PROCESS_FILE
+from bot.core.demo_data import generate
 from knowledge.process_map import load_process_map
 from storage.models import Activity, CriterionCheck, Deal, DealStatus, FollowUp, Rep, Role, StageChange
 from tests.utils.factories import NOW
@@ -86,7 +86,7 @@ def test_the_demo_company_has_what_the_tour_shows(runtime):
 
 
 def test_the_same_seed_and_moment_give_the_same_company(runtime, tmp_path):
-    from bot.runtime import Runtime
+    from bot.core.runtime import Runtime
 
     company(runtime)
     other = Runtime(runtime.settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'other.db'}"}),

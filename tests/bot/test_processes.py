@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.errors import InvalidInput
-from bot.processes import activate
+from bot.core.errors import InvalidInput
+from bot.core.processes import activate
 from storage.models import CriterionCheck, Deal, ProcessVersion, StageChange
 from tests.conftest import SMALL_PROCESS
 from tests.utils import factories as f

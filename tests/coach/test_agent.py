@@ -14,8 +14,8 @@ import pytest
 from langchain_openai import ChatOpenAI
 
 from bot.coach.engine import Coach
-from bot.config import Settings
-from bot.llm import make_chat_model
+from bot.core.config import Settings
+from bot.core.llm import make_chat_model
 from tests.utils import factories as f
 from tests.utils.factories import NOW
 from tests.utils.openai_server import FakeOpenAI

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.coach.claims import CRITERION_MATCH, Facts, problems
-from bot.config import DEFAULT_PROCESS_FILE
+from bot.core.config import DEFAULT_PROCESS_FILE
 from knowledge.process_map import load_process_map
 
 DEFAULT_MAP = load_process_map(DEFAULT_PROCESS_FILE)

@@ -22,8 +22,8 @@ from bot.coach.intents.record import (
     read_day,
 )
 from bot.coach.types import Proposal
-from bot.deal_actions import DEAL_NOT_FOUND
-from bot.errors import InvalidInput, NotFound
+from bot.core.deal_actions import DEAL_NOT_FOUND
+from bot.core.errors import InvalidInput, NotFound
 from knowledge.process_map import load_process_map
 from storage.access import Viewer
 from storage.models import Activity, CriterionCheck, Deal, FollowUp, ProposalDecision, Rep, StageChange

@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.core.errors import InvalidInput
 from bot.digest import actions
 from bot.digest.blocks import COACH_ME, DONE, ITEM_BLOCK_PREFIX, SNOOZE_DAY, SNOOZE_WEEK, marked, rep_message
-from bot.errors import InvalidInput
 from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE
 from tests.digest.fixtures import MONDAY_AFTERNOON_UTC, digest_for
 from tests.utils import factories as f

@@ -5,10 +5,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot import deal_actions
+from bot.core import deal_actions
+from bot.core.errors import NotFound
 from bot.digest import actions
 from bot.digest.blocks import DONE, SNOOZE_DAY, SNOOZE_WEEK, item_buttons
-from bot.errors import NotFound
 from storage.models import Activity, DealStatus
 from tests.digest.fixtures import MONDAY_AFTERNOON_UTC, SUNDAY_NIGHT_UTC, digest_for, digests_at, sections, viewer
 from tests.utils import factories as f

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.core.runtime import Runtime
 from bot.digest.deliver import deliver_due
-from bot.runtime import Runtime
 from storage import digest as store
 from storage.db import make_engine
 from storage.models import Role, Team

@@ -2,9 +2,9 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot.config import Settings
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
 from bot.digest import compute
-from bot.runtime import Runtime
 from storage import digest as store
 from storage.models import Rep
 from tests.conftest import SMALL_PROCESS

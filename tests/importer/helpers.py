@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from bot.core.runtime import Runtime
 from bot.importer import ImportRejected, import_csv
-from bot.runtime import Runtime
 from storage.models import CriterionCheck, Deal, FollowUp, Rep, StageChange, Team
 from tests.utils.factories import NOW
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 from storage import imports as db
 from storage.db import make_engine, migrate, session_scope
 from tests.conftest import SMALL_PROCESS, fresh_database

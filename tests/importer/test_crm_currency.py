@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
+from bot.core.runtime import Runtime
 from bot.importer import ImportOptions, ImportRejected
 from bot.importer.options import load_rates
 from bot.importer.values import parse_money
-from bot.runtime import Runtime
 from tests.importer.helpers import REPS_CSV, at, counts, deal, run, timeline, write_csv
 
 HEADER = ["external_id", "name", "owner_email", "stage", "amount", "currency"]

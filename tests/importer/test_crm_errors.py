@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from bot.importer import ImportRejected
 from bot.importer.columns import parse_map_options, resolve_columns
 from tests.importer.helpers import DEALS_CSV, REPS_CSV, deal, run, write_csv

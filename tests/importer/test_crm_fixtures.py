@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from bot.cli import main
-from bot.config import DEFAULT_PROCESS_FILE
-from bot.runtime import Runtime
+from bot.core.config import DEFAULT_PROCESS_FILE
+from bot.core.runtime import Runtime
 from storage import reports as store
 from storage.access import Viewer
 from storage.models import Deal, Rep, Role

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from tests.importer.helpers import REPS_HEADER, counts, rejected, rep, run, write_csv
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
+from bot.core.runtime import Runtime
 from bot.importer import ImportRejected
 from bot.importer.deals import unwire_records, wire_records
 from bot.importer.snapshot import DealRecord
-from bot.runtime import Runtime
 from storage.db import make_engine, migrate
 from storage.models import CriterionCheck, Deal, FollowUp, Rep, StageChange
 from tests.importer.helpers import DEALS_HEADER, REPS_CSV, at, counts, run, write_csv

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 from tests.importer.helpers import DEALS_HEADER, HISTORY_HEADER, REPS_CSV, REPS_HEADER, deal, rejected, run, write_csv
 
 OK = {"external_id": "D-1", "name": "Globex", "owner_email": "ann@example.com", "stage": "discover"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from bot.importer.columns import resolve_columns
 from bot.importer.source import read_header, read_rows
 

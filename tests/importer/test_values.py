@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.dialects import sqlite
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from bot.importer.columns import load_mapping, parse_map_options, resolve_columns
 from bot.importer.values import (
     StageResolver,

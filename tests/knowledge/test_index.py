@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.config import Settings
-from bot.errors import ConfigError
+from bot.core.config import Settings
+from bot.core.errors import ConfigError
 from knowledge.chunks import collect_chunks
 from knowledge.index import build_index
 from knowledge.process_map import load_process_map

@@ -11,7 +11,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from bot.config import Settings
+from bot.core.config import Settings
 from knowledge.embeddings import LocalEmbeddings, _load_model, forget_queries, model_path
 from knowledge.index import build_index
 from knowledge.process_map import load_process_map
@@ -39,7 +39,7 @@ OFFLINE_SCRIPT = textwrap.dedent("""
     socket.socket.connect = guarded_connect
     socket.socket.connect_ex = lambda sock, address: guarded_connect(sock, address) or 0
     from pathlib import Path
-    from bot.config import Settings
+    from bot.core.config import Settings
     from knowledge.index import build_index
     from knowledge.process_map import load_process_map
     from knowledge.retriever import Retriever
@@ -99,7 +99,7 @@ def test_a_query_vector_is_the_one_encode_gives(local_settings, text):
 
 
 def test_an_unknown_local_model_is_a_clear_error(local_settings):
-    from bot.errors import ConfigError
+    from bot.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="STAGECOACH_LOCAL_EMBEDDING_MODEL"):
         build_index(local_settings.model_copy(update={"local_embedding_model": "no-such-model"}), PROCESS)

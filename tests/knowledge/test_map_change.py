@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.coach.engine import Coach
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 from knowledge.index import map_identity
 from knowledge.store import close_stores, open_store
 from tests.bot.coach_fixtures import build_floor

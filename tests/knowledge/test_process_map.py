@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.config import DEFAULT_PROCESS_FILE
+from bot.core.config import DEFAULT_PROCESS_FILE
 from knowledge.process_map import ProcessMapError, load_process_map, validate_text
 
 GOOD = """\

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.config import DEFAULT_METHODOLOGIES_DIR, DEFAULT_PLAYBOOKS_DIR, DEFAULT_PROCESS_FILE, Settings
+from bot.core.config import DEFAULT_METHODOLOGIES_DIR, DEFAULT_PLAYBOOKS_DIR, DEFAULT_PROCESS_FILE, Settings
 from knowledge.chunks import collect_chunks
 from knowledge.embeddings import make_embeddings
 from knowledge.index import build_index

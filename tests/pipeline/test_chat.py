@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.coach.engine import Coach
-from bot.config import Settings
-from bot.llm import make_chat_model
+from bot.core.config import Settings
+from bot.core.llm import make_chat_model
 from storage.models import Role
 from tests.pipeline.history import NOW
 from tests.utils import factories as f

@@ -1,8 +1,8 @@
 import pytest
 
 from bot.coach.engine import Coach
-from bot.config import Settings
-from bot.runtime import Runtime
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
 from tests.bot.coach_fixtures import floor  # noqa: F401  (fixture)
 from tests.slack.harness import make_slack, team_channel  # noqa: F401  (fixture)
 

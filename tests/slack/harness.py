@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import pytest
 
 from bot.coach.engine import Coach
-from bot.config import Settings
-from bot.llm import make_chat_model
-from bot.runtime import Runtime
+from bot.core.config import Settings
+from bot.core.llm import make_chat_model
+from bot.core.runtime import Runtime
 from bot.slack.app import create_app
 from bot.slack.server import SlackHttpServer, listen
 from tests.bot.coach_fixtures import Floor

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.deal_actions import DEAL_NOT_FOUND
+from bot.core.deal_actions import DEAL_NOT_FOUND
 from bot.digest.blocks import COACH_ME, DONE, SNOOZE_WEEK
 from bot.slack import ids
 from bot.slack.identity import SETUP_HELP

@@ -7,7 +7,7 @@ import json
 
 from sqlmodel import select
 
-from bot.deal_actions import DEAL_NOT_FOUND
+from bot.core.deal_actions import DEAL_NOT_FOUND
 from bot.slack import ids
 from storage.models import Activity, Rep, Role, Team
 from tests.slack.harness import TEAM_CHANNEL

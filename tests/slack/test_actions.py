@@ -1,11 +1,11 @@
-"""Buttons and modals: every change through ``bot.deal_actions``, written with who and when; forgeries refused."""
+"""Buttons and modals: every change through ``bot.core.deal_actions``, written with who and when; forgeries refused."""
 
 import json
 from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.deal_actions import DEAL_NOT_FOUND
+from bot.core.deal_actions import DEAL_NOT_FOUND
 from bot.digest.blocks import COACH_ME, DONE, SNOOZE_WEEK
 from bot.slack import ids
 from storage.models import Activity, AnswerFeedback, CriterionCheck, Deal, FollowUp, StageChange

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from bot.coach.engine import Coach
-from bot.coach.plan import build_plan
+from bot.core.plan import build_plan
 from bot.digest import compute
 from bot.digest.blocks import message_for
 from bot.digest.types import Due, Recipient

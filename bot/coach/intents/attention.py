@@ -6,10 +6,10 @@ import re
 
 from bot.coach import composer
 from bot.coach.intents.base import Ask, Intent
-from bot.coach.plan import deal_ref
 from bot.coach.router import normalize
 from bot.coach.types import CoachAnswer
-from bot.text import plural
+from bot.core.plan import deal_ref
+from bot.core.text import plural
 from storage import deals as deal_store
 from storage.timeutil import local_midnight_utc, zone
 

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot.coach.plan import build_plan
 from bot.coach.router import normalize
-from bot.coach.types import Citation, CoachAnswer, DealPlan
+from bot.coach.types import Citation, CoachAnswer
+from bot.core.plan import DealPlan, build_plan
 from storage import deals as deal_store
 from storage.access import Viewer
 from storage.models import Deal

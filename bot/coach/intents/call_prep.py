@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from bot.coach import composer, wording
 from bot.coach.intents.base import Ask, Intent
-from bot.coach.types import Citation, CoachAnswer, CriterionState
-from bot.text import plural
+from bot.coach.types import Citation, CoachAnswer
+from bot.core.plan import CriterionState
+from bot.core.text import plural
 
 EARLIER_ASKED = 2
 

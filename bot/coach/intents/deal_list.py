@@ -10,7 +10,7 @@ from bot.coach.intents.base import Ask, Intent
 from bot.coach.people import is_self, person_mentioned, visible_person
 from bot.coach.types import CoachAnswer
 from bot.coach.wording import FIRST_PERSON, local_today
-from bot.text import money
+from bot.core.text import money
 from storage import deals as deal_store
 from storage.models import Role
 

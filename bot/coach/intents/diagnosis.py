@@ -18,7 +18,7 @@ from __future__ import annotations
 from bot.coach import composer, wording
 from bot.coach.intents.base import Ask, Intent
 from bot.coach.types import CoachAnswer
-from bot.text import plural
+from bot.core.text import plural
 from storage.models import Rep
 
 QUIET_DAYS = 14

@@ -24,9 +24,9 @@ from datetime import timedelta
 
 from bot.coach import composer, wording
 from bot.coach.intents.base import Ask, Intent
-from bot.coach.plan import classify_followups
 from bot.coach.types import CoachAnswer
-from bot.text import money, plural
+from bot.core.plan import classify_followups
+from bot.core.text import money, plural
 from storage import deals as deal_store
 from storage.models import Deal
 

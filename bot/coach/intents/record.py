@@ -24,8 +24,9 @@ from rapidfuzz import fuzz, process
 from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, Intent
 from bot.coach.proposals import REPLY_HINT
 from bot.coach.resolve import mask_deals
-from bot.coach.types import CoachAnswer, DealRef, Proposal
+from bot.coach.types import CoachAnswer, Proposal
 from bot.coach.wording import day_label
+from bot.core.plan import DealRef
 from knowledge.process_map import ActivityDef
 from storage.deals import DealSummary
 from storage.timeutil import local_midnight_utc, zone

@@ -20,11 +20,11 @@ from datetime import datetime
 from bot.coach.intents.base import Ask, Intent
 from bot.coach.people import is_self, person_mentioned, visible_person
 from bot.coach.types import CoachAnswer
+from bot.core.errors import InvalidInput
+from bot.core.text import money, plural
 from bot.digest.rows import stuck_cutoffs
-from bot.errors import InvalidInput
 from bot.pipeline.periods import MONTHS, Period, PeriodSpec, find_period
 from bot.pipeline.scope import resolve_scope
-from bot.text import money, plural
 from storage import deals as deal_store
 from storage import scorecard as store
 from storage.models import Rep, Role

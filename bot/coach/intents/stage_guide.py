@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.coach.intents.base import Ask, Intent
 from bot.coach.types import Citation, CoachAnswer
-from bot.text import plural
+from bot.core.text import plural
 
 
 def handle(ask: Ask) -> CoachAnswer:

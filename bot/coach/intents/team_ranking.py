@@ -21,8 +21,8 @@ from bot.coach.intents.base import Ask, Intent
 from bot.coach.intents.scorecard import figures_by_owner, report_period, team_of
 from bot.coach.router import normalize
 from bot.coach.types import CoachAnswer
-from bot.errors import InvalidInput
-from bot.text import money, plural
+from bot.core.errors import InvalidInput
+from bot.core.text import money, plural
 from storage.models import Role
 from storage.scorecard import Figures
 

@@ -1,4 +1,4 @@
-"""Buttons on answers: deal changes (through ``bot.deal_actions`` only), feedback, sharing."""
+"""Buttons on answers: deal changes (through ``bot.core.deal_actions`` only), feedback, sharing."""
 
 from __future__ import annotations
 

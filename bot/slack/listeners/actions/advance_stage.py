@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import deal_actions
+from bot.core import deal_actions
 from bot.slack.delivery import open_view
 from bot.slack.interactions import clicker, int_value, kindly, tell, visible_plan
 from bot.slack.modals import override_modal

@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import deal_actions
-from bot.errors import NotFound
+from bot.core import deal_actions
+from bot.core.errors import NotFound
 from bot.slack.interactions import clicker, int_value, kindly, tell
 
 

@@ -1,7 +1,7 @@
 """✅ Confirm / Cancel under a write proposed in words ("Globex confirmed budget").
 
 The button carries only the proposal's token. ``bot.coach.proposals`` finds the proposal in the
-clicker's own conversations (anyone else finds nothing), writes through ``bot.deal_actions`` (access
+clicker's own conversations (anyone else finds nothing), writes through ``bot.core.deal_actions`` (access
 checked again) and applies a token at most once, so a second press reads "Already recorded.". The
 buttons are replaced by the outcome and the rest of the message stays; on an ephemeral message, which
 Slack sends no copy of, the outcome goes to the clicker alone.

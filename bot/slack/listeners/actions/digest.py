@@ -8,9 +8,9 @@ from __future__ import annotations
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.core.errors import InvalidInput
 from bot.digest import actions as digest_actions
 from bot.digest.blocks import COACH_ME, DONE, SNOOZE_DAY, SNOOZE_WEEK, marked
-from bot.errors import InvalidInput
 from bot.slack.delivery import respond_safely
 from bot.slack.interactions import button_value, clicker, kindly
 from bot.slack.listeners.acknowledge import AT_ONCE

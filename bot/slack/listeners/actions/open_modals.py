@@ -11,7 +11,7 @@ from datetime import timedelta
 from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from bot.slack.delivery import open_view
 from bot.slack.interactions import clicker, int_value, kindly, visible_plan
 from bot.slack.modals import activity_modal, criterion_modal, followup_modal

@@ -10,7 +10,7 @@ from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from bot.slack.asked import recall
 from bot.slack.blocks import answer_messages
 from bot.slack.blocks import context as context_block

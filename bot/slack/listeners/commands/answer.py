@@ -7,7 +7,7 @@ import logging
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from bot.errors import StagecoachError
+from bot.core.errors import StagecoachError
 from bot.slack.answering import SORRY
 from bot.slack.asked import remember
 from bot.slack.blocks import answer_messages, text_messages

@@ -1,4 +1,4 @@
-"""Modal submissions: each change goes through ``bot.deal_actions``, which re-checks access.
+"""Modal submissions: each change goes through ``bot.core.deal_actions``, which re-checks access.
 
 The deal id in ``private_metadata`` is only a claim: a forged one reads as "not
 found", exactly like a deal that does not exist. Problems are shown on the form
@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import deal_actions
-from bot.errors import InvalidInput, NotFound, StagecoachError
+from bot.core import deal_actions
+from bot.core.errors import InvalidInput, NotFound, StagecoachError
 from bot.slack import ids
 from bot.slack.interactions import clicker
 from bot.slack.modals import deal_id_of, done_view, value_of

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.coach.plan import unmet_criteria
-from bot.errors import InvalidInput, NotFound
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.plan import unmet_criteria
 from knowledge.process_map import ProcessMap
 from storage import deals as deal_store
 from storage.access import Viewer

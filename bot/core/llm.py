@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from langchain_core.language_models import BaseChatModel
 
-from bot.config import Settings
+from bot.core.config import Settings
 
 
 def make_chat_model(settings: Settings) -> BaseChatModel | None:

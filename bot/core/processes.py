@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from knowledge.process_map import ProcessMap, load_process_map, parse_process_map
 from storage.processes import (
     activate_process_version,

@@ -10,8 +10,8 @@ from functools import cached_property
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.config import Settings
-from bot.processes import active_or_default
+from bot.core.config import Settings
+from bot.core.processes import active_or_default
 from knowledge.process_map import ProcessMap
 from storage.db import make_engine, migrate, session_scope
 from storage.processes import active_process_id

@@ -13,10 +13,10 @@ from typing import Literal
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
 from storage.timeutil import zone
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the checkout (or site-packages) holding bot/ and knowledge/
 DEFAULT_PROCESS_FILE = PACKAGE_ROOT / "knowledge" / "processes" / "b2b_default.yaml"
 DEFAULT_METHODOLOGIES_DIR = PACKAGE_ROOT / "knowledge" / "methodologies"
 DEFAULT_PLAYBOOKS_DIR = PACKAGE_ROOT / "knowledge" / "playbooks"
