@@ -477,13 +477,14 @@ def _listed_deal(session, viewer: Viewer, state: dict, place: str) -> Deal | Non
 def _build_router(model: str, cache_dir) -> Router:
     import numpy as np
 
-    from knowledge.embeddings import LocalEmbeddings
+    from knowledge.embeddings import LocalEmbeddings, local_identity
 
     embeddings = LocalEmbeddings(model)
     examples = {name: intent.examples for name, intent in all_intents().items()}
+    # The cache is keyed by the vectors' identity (model and runtime), not the model's name alone.
     return Router(examples, lambda texts: np.asarray(embeddings.embed_array(texts), dtype=np.float32),
                   lambda text: np.asarray(embeddings.embed_query(text), dtype=np.float32),
-                  cache_dir=cache_dir, model=model)
+                  cache_dir=cache_dir, model=local_identity(model))
 
 
 class _Book:
