@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-HEAVY = ("torch", "transformers", "sentence_transformers", "onnxruntime", "chromadb", "langchain_openai", "openai",
+HEAVY = ("torch", "transformers", "sentence_transformers", "onnxruntime", "chromadb", "langchain_core", "langsmith", "openai",
          "sklearn", "scipy", "tokenizers", "numpy", "matplotlib", "sqlalchemy")
 # Said by people on and off the subject of selling (the retriever threshold's comment names some of them).
 ON_TOPIC = ["how do I find a champion", "pricing objection", "What should I ask in discovery?",
