@@ -315,6 +315,7 @@ def _one_blas_thread() -> None:
     OPENBLAS_NUM_THREADS, when set, decide instead."""
     if "OMP_NUM_THREADS" in os.environ or "OPENBLAS_NUM_THREADS" in os.environ:
         return
+    import numpy  # noqa: F401  (the limit reaches only a BLAS already loaded)
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1, user_api="blas")

