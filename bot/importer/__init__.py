@@ -16,6 +16,8 @@ from contextlib import closing, contextmanager
 from dataclasses import replace
 from typing import Any
 
+from sqlmodel import Session
+
 from bot.core.errors import InvalidInput
 from bot.core.runtime import Runtime
 from bot.importer import pipeline
@@ -30,6 +32,7 @@ from bot.importer.report import ErrorLog, ImportRejected, ImportSummary, RowErro
 from bot.importer.reps import RepImport
 from bot.importer.source import RecordSource, Row, Source, batched
 from bot.importer.values import StageResolver, text_cells, typed_cells
+from knowledge.process_map import ProcessMap
 from storage import imports as db
 from storage.timeutil import zone
 
@@ -41,13 +44,13 @@ BATCH_SIZE = 5000
 Progress = Callable[[str, int, int], None]
 
 __all__ = ["KINDS", "PRESETS", "CsvSource", "ImportOptions", "ImportRejected", "ImportSummary", "Mapping",
-           "RecordSource", "Source", "import_from", "load_mapping"]
+           "RecordSource", "Source", "import_from", "importing", "load_mapping"]
 
 
 def import_from(runtime: Runtime, kind: str, source: Source, options: ImportOptions | None = None, *,
                 progress: Progress | None = None, on_wait: Callable[[], None] | None = None,
                 batch_size: int = BATCH_SIZE, pipeline_min_bytes: int = pipeline.PIPELINE_MIN_BYTES) -> ImportSummary:
-    """Import ``source``'s rows as ``kind`` (reps, deals or history): all of them or none.
+    """Import ``source``'s rows as ``kind`` (reps, deals or history): all of them or none, in one transaction.
 
     Args:
         source: where the rows come from (a ``CsvSource`` file, a CRM's ``RecordSource``; see ``source``).
@@ -58,53 +61,91 @@ def import_from(runtime: Runtime, kind: str, source: Source, options: ImportOpti
             then finds what it wrote (see ``storage.imports.take_import_lock``).
         batch_size: rows checked and written at a time.
         pipeline_min_bytes: sources that may (``Source.parallel``) are read and checked in a child
-            process while this one writes from this size on (see ``pipeline``).
+            process while this one writes, from this size on (see ``pipeline``).
 
     Raises:
         ImportRejected: the source has errors (all counted, the first ones listed); nothing was written.
         InvalidInput: the source cannot be read.
     """
+    with importing(runtime, options, on_wait=on_wait) as batch:
+        return batch.run(kind, source, progress=progress, batch_size=batch_size, pipeline_min_bytes=pipeline_min_bytes)
+
+
+@contextmanager
+def importing(runtime: Runtime, options: ImportOptions | None = None, *,
+              on_wait: Callable[[], None] | None = None) -> Iterator[Importing]:
+    """One transaction holding the import lock, to import several sources together: all or none.
+
+    A CRM sync imports a page's deals, then their stage history, and records its own progress (a
+    cursor) in ``batch.session``, committed together::
+
+        with importing(runtime, ImportOptions(now=now)) as batch:
+            batch.run("deals", deals_source)
+            batch.run("history", history_source)
+
+    Any error inside the block (an ``ImportRejected`` of any source) rolls everything back. With
+    ``options.dry_run`` everything is checked and counted, then rolled back.
+    """
     options = replace(options or ImportOptions(), currency=(options and options.currency) or runtime.settings.currency)
-    columns = source.columns(kind, ("owner_email",) if options.default_owner else ())
-    if options.pipeline and "pipeline" not in columns.columns:
-        raise InvalidInput(f"--pipeline {options.pipeline!r}: {source.lacks('pipeline')}")
-    tz = zone(source.timezone) if source.timezone else None
-    cells = (typed_cells if source.typed else text_cells)(source.date_format, tz)
-    report = progress or (lambda phase, done, total: None)
-    size = source.size
-    stages = StageResolver(runtime.process, source.stage_names(runtime.process.stage_keys))
+    process = runtime.process  # read before the lock: the import's transaction must start with it
     with runtime.session() as session:
         _lock(session, on_wait)
         with db.bulk_write_tuning(session), _cyclic_gc_paused():
-            job = KINDS[kind](session=session, columns=columns, stages=stages, now=options.now or runtime.now(),
-                              cells=cells, typed=source.typed, options=options)
-            _plausibility(job, runtime)
-            log = ErrorLog()
-            in_child = job.single_pass and source.parallel and size >= pipeline_min_bytes and pipeline.available()
-
-            def on_progress(done: int) -> None:
-                report("importing", done, size)
-
-            if in_child:
-                # closing: a write that fails stops the reader at once, not when the generator is collected
-                with closing(pipeline.checked_in_child(job.checker, source, columns, batch_size=batch_size,
-                                                       on_progress=on_progress, pack=job.packer(),
-                                                       ahead=job.packing_ahead)) as checked:
-                    _check_and_write(job, checked, log)
-            elif job.single_pass:
-                _check_and_write(job, _checked_here(job, source.rows(columns, on_progress), batch_size), log)
-            else:
-                _check_then_write(job, source, columns, log, report, batch_size)
-            if log:
-                raise ImportRejected(source.name, log)  # the session rolls back whatever was written
-            summary = job.finish()
-            summary.checked_in_child = in_child
-        if columns.ignored:
-            summary.notes.append(f"ignored column(s): {', '.join(columns.ignored)}")
+            yield Importing(runtime, session, options, process)
         if options.dry_run:
             session.rollback()  # the commit that follows then has nothing to write
-            summary.dry_run = True
-    return summary
+
+
+class Importing:
+    """Sources imported in one transaction (see ``importing``); ``session`` is open for the caller's writes."""
+
+    def __init__(self, runtime: Runtime, session: Session, options: ImportOptions, process: ProcessMap):
+        self.runtime, self.session, self.options, self.process = runtime, session, options, process
+
+    def run(self, kind: str, source: Source, *, progress: Progress | None = None, batch_size: int = BATCH_SIZE,
+            pipeline_min_bytes: int = pipeline.PIPELINE_MIN_BYTES) -> ImportSummary:
+        """Check and write ``source``'s rows as ``kind`` (see ``import_from`` for the arguments).
+
+        Raises:
+            ImportRejected: the source has errors; leaving the ``importing`` block then rolls back.
+            InvalidInput: the source cannot be read.
+        """
+        options = self.options
+        columns = source.columns(kind, ("owner_email",) if options.default_owner else ())
+        if options.pipeline and "pipeline" not in columns.columns:
+            raise InvalidInput(f"--pipeline {options.pipeline!r}: {source.lacks('pipeline')}")
+        tz = zone(source.timezone) if source.timezone else None
+        cells = (typed_cells if source.typed else text_cells)(source.date_format, tz)
+        report = progress or (lambda phase, done, total: None)
+        size = source.size
+        stages = StageResolver(self.process, source.stage_names(self.process.stage_keys))
+        job = KINDS[kind](session=self.session, columns=columns, stages=stages, now=options.now or self.runtime.now(),
+                          cells=cells, typed=source.typed, options=options)
+        _plausibility(job, self.runtime)
+        log = ErrorLog()
+        in_child = job.single_pass and source.parallel and size >= pipeline_min_bytes and pipeline.available()
+
+        def on_progress(done: int) -> None:
+            report("importing", done, size)
+
+        if in_child:
+            # closing: a write that fails stops the reader at once, not when the generator is collected
+            with closing(pipeline.checked_in_child(job.checker, source, columns, batch_size=batch_size,
+                                                   on_progress=on_progress, pack=job.packer(),
+                                                   ahead=job.packing_ahead)) as checked:
+                _check_and_write(job, checked, log)
+        elif job.single_pass:
+            _check_and_write(job, _checked_here(job, source.rows(columns, on_progress), batch_size), log)
+        else:
+            _check_then_write(job, source, columns, log, report, batch_size)
+        if log:
+            raise ImportRejected(source.name, log)  # the session rolls back whatever was written
+        summary = job.finish()
+        summary.checked_in_child = in_child
+        summary.dry_run = options.dry_run
+        if columns.ignored:
+            summary.notes.append(f"ignored column(s): {', '.join(columns.ignored)}")
+        return summary
 
 
 def _plausibility(job: ImportJob, runtime: Runtime) -> None:

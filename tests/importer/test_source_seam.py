@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.importer import ImportOptions, ImportRejected, RecordSource, import_from
+from bot.importer import ImportOptions, ImportRejected, RecordSource, import_from, importing
 from tests.importer.helpers import DEALS_HEADER, at, counts, deal, rep, run, timeline, write_csv
 from tests.importer.test_pipeline import contents, deal_rows
 from tests.utils.factories import NOW
@@ -121,6 +121,43 @@ def test_reps_deals_and_history_all_come_from_a_crm_source(with_reps):
     assert [(change[0], change[1], change[2]) for change in timeline(runtime, "9001")] == [
         (None, "discover", at(2026, 9, 1, 13, 30)), ("discover", "validate", at(2026, 10, 2, 8))]
     assert (stored.stage_key, stored.stage_entered_at) == ("validate", at(2026, 10, 2, 8))
+
+
+HISTORY_FIELDS = ("deal_external_id", "from_stage", "to_stage", "changed_at")
+
+
+def test_sources_imported_together_are_written_all_or_none(with_reps):
+    runtime = with_reps
+    deals = hubspot([{"external_id": "9101", "name": "Initech", "owner_email": "ann@example.com",
+                      "stage": "discover", "created_at": at(2026, 9, 1)}])
+    bad_history = RecordSource("history", "HubSpot", [
+        {"deal_external_id": "9101", "to_stage": "discover", "changed_at": at(2026, 9, 1)},
+        {"deal_external_id": "9101", "from_stage": "discover", "to_stage": "negotiation", "changed_at": at(2026, 10, 1)},
+    ], fields=HISTORY_FIELDS, place="change {number} of deal {deal_external_id}")
+    before = counts(runtime)
+
+    with pytest.raises(ImportRejected) as caught, importing(runtime, OPTIONS) as batch:
+        created = batch.run("deals", deals)
+        batch.run("history", bad_history)
+
+    assert created.created == 1  # written in the transaction, then rolled back with the history
+    assert counts(runtime) == before
+    assert [str(error) for error in caught.value.errors] == [
+        "change 2 of deal 9101, field 'to_stage': unknown stage 'negotiation' (stages of 'Test process': discover, "
+        "validate, close; or won/lost)"]
+
+    with importing(runtime, replace(OPTIONS, dry_run=True)) as batch:
+        summaries = [batch.run("deals", deals), batch.run("history", RecordSource(
+            "history", "HubSpot", [{"deal_external_id": "9101", "to_stage": "validate", "changed_at": at(2026, 10, 1)}],
+            fields=HISTORY_FIELDS))]
+    assert [(summary.dry_run, summary.created) for summary in summaries] == [(True, 1), (True, 1)]
+    assert counts(runtime) == before
+
+    with importing(runtime, OPTIONS) as batch:
+        batch.run("deals", deals)
+        batch.run("history", RecordSource("history", "HubSpot", [
+            {"deal_external_id": "9101", "to_stage": "validate", "changed_at": at(2026, 10, 1)}], fields=HISTORY_FIELDS))
+    assert (deal(runtime, "9101").stage_key, deal(runtime, "9101").stage_entered_at) == ("validate", at(2026, 10, 1))
 
 
 def test_a_source_without_a_required_field_or_with_an_unknown_one_is_refused_before_any_read(runtime):
