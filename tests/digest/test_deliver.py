@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.runtime import Runtime
-from bot.digest.deliver import deliver_due
+from bot.digest.deliver import NotPosted, Posted, deliver_due
 from storage import digest as store
 from storage.db import make_engine
 from storage.models import Role, Team
@@ -221,3 +221,24 @@ def test_a_run_killed_mid_send_never_causes_a_second_message_and_the_next_run_re
     rerun = deliver_due(runtime, poster_for(runtime, slack), now=AT + timedelta(minutes=30))
     assert slack.calls_to("chat.postMessage") == []
     assert [(s.rep_name, s.kind) for s in rerun.stale] == [("Otto Berg", "rep")]
+
+
+def test_any_poster_delivers_typed_digests_and_its_refusal_is_the_reason(runtime, floor):
+    """The engine knows no Slack: it hands each digest to the poster and records where the poster says it went."""
+    give_work(runtime, floor.lucy, floor.otto)
+    received = []
+
+    def post(digest) -> Posted:
+        if digest.due.person.rep_id == floor.otto.id:
+            raise NotPosted("mailbox full")
+        received.append(digest)
+        return Posted(f"inbox-{digest.due.person.rep_id}", f"{len(received)}.0")
+
+    summary = deliver_due(runtime, post, now=AT, workers=1)
+    assert sorted((d.due.person.name, d.due.kind, [i.deal.name for i in getattr(d, "items", [])]) for d in received) == [
+        ("Lucy Park", "rep", ["Lucy Park deal"]), ("Mia Manager", "manager", [])]
+    assert [(o.person.name, o.reason) for o in summary.of("failed")] == [("Otto Berg", "mailbox full")]
+    with runtime.session() as s:
+        rows = {r.rep_id: r for r in store.deliveries(session=s, local_date=MONDAY) if r.kind == "rep"}
+    assert (rows[floor.lucy.id].status, rows[floor.lucy.id].slack_channel) == ("sent", f"inbox-{floor.lucy.id}")
+    assert (rows[floor.otto.id].status, rows[floor.otto.id].error) == ("failed", "mailbox full")
