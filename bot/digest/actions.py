@@ -52,9 +52,9 @@ class DigestAction:
 
 
 def item_actions(item: DigestItem) -> dict[str, str]:
-    """Each button of ``item``, action id to value, in ``ACTION_IDS`` order. Values carry ids only: ``apply`` re-checks access.
+    """Each button of ``item``: action id to value, in ``ACTION_IDS`` order.
 
-    A follow-up is completed or snoozed. A deal item (stuck, past close) is "done" by
+    Values carry ids only; ``apply`` checks access again on the click. A follow-up is completed or snoozed. A deal item (stuck, past close) is "done" by
     logging the suggested activity, and snoozed by scheduling a follow-up, which keeps
     it out of the digest until then. ``parse`` reads the values back.
     """
