@@ -355,10 +355,13 @@ def _not_utf8(file: str, raw: bytes, at: int) -> Issue:
     line_start = raw.rfind(b"\n", 0, at) + 1
     line = raw.count(b"\n", 0, at) + 1
     column = len(raw[line_start:at].decode("utf-8")) + 1  # in characters: all before ``at`` is UTF-8
+    # A UTF-16 file says so in its first two bytes; anything else is most likely a Western 8-bit encoding.
+    saved_as, source = ("was saved as UTF-16", "utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else (
+        "was probably saved as Latin-1 or Windows-1252", "latin1")
     return Issue("error", file, line, "(file)",
                  f"not UTF-8 text: byte 0x{raw[at]:02x} at line {line}, column {column} is not UTF-8 "
-                 "(the file was probably saved as Latin-1 or Windows-1252). Save it as UTF-8, e.g. "
-                 f"`iconv -f latin1 -t utf-8 {file} > {Path(file).stem}.utf8.yaml`, and use that file")
+                 f"(the file {saved_as}). Save it as UTF-8, e.g. "
+                 f"`iconv -f {source} -t utf-8 {file} > {Path(file).stem}.utf8.yaml`, and use that file")
 
 
 def load_process_map(path: Path | str) -> ProcessMap:
