@@ -93,6 +93,20 @@ def test_bad_records_reject_the_whole_source_naming_each_record_and_the_crm_fiel
     ]
 
 
+def test_a_problem_on_many_records_is_told_once_with_its_count_as_for_a_file(with_reps):
+    records = [{"external_id": str(i), "name": "X", "owner_email": "ann@example.com", "stage": "qualifiedtobuy"}
+               for i in range(40)]
+
+    with pytest.raises(ImportRejected) as caught:
+        import_from(with_reps, "deals", hubspot(records), OPTIONS)
+
+    assert caught.value.problems[3:5] == [
+        "... 40 records in all with field 'dealstage': unknown stage '…' (stages of '…': discover, "
+        "validate, close; or won/lost)",
+        "  fix: say what these stages are in a mapping file (--mapping FILE), each as a stage key of the map, won or "
+        "lost:\n  stages:\n    \"qualifiedtobuy\": STAGE_KEY   # 40 row(s)"]
+
+
 def test_reps_deals_and_history_all_come_from_a_crm_source(with_reps):
     runtime = with_reps
     owners = [{"crm_id": "501", "email": "ANN@example.com", "name": "Ann Archer"},
