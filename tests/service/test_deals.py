@@ -9,8 +9,7 @@ from sqlmodel import select
 
 from bot.core.deal_actions import DEAL_NOT_FOUND, NeedsOverride
 from bot.core.errors import InvalidInput, NotFound
-from bot.digest.actions import DigestAction
-from bot.digest.blocks import SNOOZE_DAY
+from bot.digest import actions as digest_actions
 from bot.service import deals
 from storage import deals as deal_store
 from storage.models import FollowUp, StageChange
@@ -78,6 +77,7 @@ def test_done_on_a_followup_and_a_digest_snooze_write_through_the_viewers_access
         deals.complete_followup(runtime, bob, overdue.id)
     with pytest.raises(NotFound):
         deals.complete_followup(runtime, alice, None)
-    note = deals.digest_action(runtime, alice, DigestAction(SNOOZE_DAY, floor.globex.id, overdue.id))
+    snooze_a_day = next(action_id for action_id, days in digest_actions.SNOOZE_DAYS.items() if days == 1)
+    note = deals.digest_action(runtime, alice, digest_actions.DigestAction(snooze_a_day, floor.globex.id, overdue.id))
     assert note.startswith("💤 Snoozed to ")
     assert deals.complete_followup(runtime, alice, overdue.id).done_at == NOW
