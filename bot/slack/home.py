@@ -6,7 +6,8 @@ The data comes from ``bot.service.home`` (the same plans the coach gives); this 
 from __future__ import annotations
 
 from bot.service.home import Home, HomeDeal, TeamSummary
-from bot.slack.blocks import context, section
+from bot.slack import ids
+from bot.slack.blocks import button, context, section
 from bot.slack.mrkdwn import escape, fit, split_text
 
 MAX_DEAL_ROWS = 40  # a Home tab holds 100 blocks; leave room for the summary
@@ -26,13 +27,15 @@ def home_view(home: Home) -> dict:
 
 
 def deal_list_blocks(home: Home) -> list[dict]:
-    """One section per open deal: stage, days in stage against expected, unmet criteria, next follow-up."""
+    """One section per open deal: stage, days in stage against expected, unmet criteria, next follow-up; and
+    a Coach me button, answered with the deal's plan in the person's DM."""
     rows = home.deals
     blocks: list[dict] = [section(f"*Your open deals* ({len(rows)})")]
     if not rows:
         blocks.append(context("No open deals in your name."))
         return blocks
-    blocks += [section(_deal_row(row, home)) for row in rows[:MAX_DEAL_ROWS]]
+    blocks += [{**section(_deal_row(row, home)), "accessory": button("🧭 Coach me", ids.COACH_ON_DEAL, str(row.plan.deal.id))}
+               for row in rows[:MAX_DEAL_ROWS]]
     if len(rows) > MAX_DEAL_ROWS:
         blocks.append(context(f"…and {len(rows) - MAX_DEAL_ROWS} more. Ask me “which of my deals need attention?”"))
     return blocks

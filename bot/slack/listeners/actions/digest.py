@@ -24,7 +24,7 @@ def digest_button(body: dict, context: BoltContext, client: WebClient, respond: 
     clicked = body["actions"][0]
     action = digest_actions.parse(clicked["action_id"], button_value(body))
     if action.action_id == COACH_ME:
-        answer_about_deal(services, viewer, body, respond, deal_id=action.deal_id)
+        answer_about_deal(services, viewer, body, respond, client, deal_id=action.deal_id)
         return
     note = deals.digest_action(services.runtime, viewer, action)
     message = body.get("message") or {}
