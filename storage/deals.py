@@ -83,7 +83,7 @@ def deal_state(*, session: Session, deal: Deal) -> DealState:
 
 
 def open_deal_states(*, session: Session, viewer: Viewer) -> list[DealState]:
-    """The state of every open deal the viewer may see, biggest first, in five queries however many deals.
+    """The state of every open deal the viewer may see, biggest first, in four queries however many deals.
 
     ``deal_state`` of each deal would cost four queries per deal; a Home tab lists them all at once.
     """
