@@ -56,6 +56,8 @@ _BIGGEST = re.compile(rf"\b{_BIGGEST_WORDS}\b", re.I)
 _NEXT_CALL = re.compile(rf"\b{_NEXT_CALL_WORDS}\b", re.I)
 _DESCRIBED = re.compile(rf"\b(?:my|the|our)\s+(?:{_BIGGEST_WORDS}|{_NEXT_CALL_WORDS})\b", re.I)
 _DEAL = re.escape(DEAL_PLACEHOLDER)  # the hand rules below read the question with a deal's name replaced by it
+# What a deal-plan button stands for, as the notes are searched for tips (there is no question to read).
+_DEAL_PLAN_READING = "what should i do next"
 # "Globex confirmed budget", "the buyer at globex just agreed...": news to record, however long the rest is.
 _TOLD = re.compile(rf"^(?:the )?(?:buyer|cto|ceo|cfo|champion|team|people)?\s*(?:at|from)?\s*{_DEAL}(?:'s \w+)?\s+(?:just\s+)?"
                    r"(?:confirmed|agreed|signed|named|approved|committed|told us|said yes)\b", re.I)
@@ -396,6 +398,14 @@ class Coach:
             prompts.append(f"Draft a follow-up for {mine[0].deal.name}")
         prompts.append("How is my team's pipeline?" if viewer.is_manager else "Which follow-ups are overdue?")
         return prompts
+
+    def deal_plan_answer(self, session, viewer: Viewer, deal: Deal, now: datetime) -> CoachAnswer:
+        """The deal-plan answer for ``deal`` (one the viewer may see), picked by a button: nothing to read or
+        route, no model call. A closed deal gets how it ended, as a question about it would."""
+        ask = self._ask(session, viewer, "", now, [], None, deal=deal, read_as=_DEAL_PLAN_READING)
+        if deal.status != DealStatus.open:
+            return self._closed(ask, deal, None)
+        return all_intents()["deal_plan"].handle(ask)
 
     # -- shared by intents -----------------------------------------------------------------------
 
