@@ -67,6 +67,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
+from string import Formatter
 from typing import Any, NamedTuple, Protocol
 
 from bot.core.errors import InvalidInput
@@ -139,6 +140,9 @@ class RecordSource:
         problems = [f"{field!r} is not a {kind} field ({', '.join(required + others)})"
                     for field in self._fields if field not in required + others]
         missing = [field for field in required if field not in self._fields and field not in optional]
+        named = {name for _, name, _, _ in Formatter().parse(self.place) if name}
+        if unknown := sorted(named - set(self._fields) - {"number"}):
+            problems.append(f"place {self.place!r} names {', '.join(unknown)}, which the records do not give")
         if missing:
             problems.append(f"{self.name} gives no {', '.join(missing)}; {kind} need them")
         if problems or kind != self.kind:

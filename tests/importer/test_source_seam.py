@@ -188,6 +188,8 @@ def test_a_source_without_a_required_field_or_with_an_unknown_one_is_refused_bef
         "fields: HubSpot gives no owner_email, stage; deals need them"]
     with pytest.raises(ImportRejected, match="gives deals, not history"):
         import_from(runtime, "history", source, OPTIONS)
+    with pytest.raises(ImportRejected, match="place 'deal {id}' names id, which the records do not give"):
+        import_from(runtime, "deals", RecordSource("deals", "CRM", [], fields=HUBSPOT_FIELDS, place="deal {id}"), OPTIONS)
 
 
 def test_an_option_needing_a_field_the_source_lacks_is_named(with_reps):
