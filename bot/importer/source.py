@@ -160,13 +160,14 @@ class RecordSource:
             raise InvalidInput(f"{self.name}: its records can be read only once, and {columns.kind} are read twice; "
                                "give a list, or a function giving them afresh")
         self._read = True
+        number = 0
         for number, record in enumerate(records, 1):
             values = {field: "" if (value := record.get(field)) is None else value for field in fields}
             yield Row(number, place.format(number=number, **values), values)
             if on_progress is not None and number % 1000 == 0:
                 on_progress(number)
         if on_progress is not None:
-            on_progress(self.size)
+            on_progress(number)
 
     def stage_names(self, stage_keys: Sequence[str]) -> dict[str, str]:
         return self._stage_names
