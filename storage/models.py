@@ -235,3 +235,37 @@ class AskedQuestion(SQLModel, table=True):
     question: str = Field(sa_column=Column(Text, nullable=False))
     thread_ts: str | None = Field(default=None, max_length=32)
     asked_at: datetime = Field(index=True)  # pruned by age
+
+
+class SyncState(SQLModel, table=True):
+    """One CRM's live sync: where it has read up to, how the last run went, and who is running it.
+
+    ``cursor`` is the CRM's last-modified time up to which every change is committed here; it only
+    moves after the batch it covers is committed. ``lock_owner``/``lock_until`` are a lease: one
+    runner at a time across processes, and a crashed runner's lease simply runs out.
+    """
+
+    crm: str = Field(primary_key=True, max_length=32)
+    cursor: datetime | None = None
+    last_run_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    last_counts: str | None = Field(default=None, sa_column=Column(Text), description="JSON: the last run's counts.")
+    lock_owner: str | None = Field(default=None, max_length=64)
+    lock_until: datetime | None = None
+
+
+class DealPropertyChange(SQLModel, table=True):
+    """A CRM's recorded change of a deal's close date or amount (``value`` as the CRM wrote it), for slippage."""
+
+    __table_args__ = (
+        UniqueConstraint("deal_id", "property", "changed_at", name="uq_dealpropertychange_event"),
+        Index("ix_dealpropertychange_time", "changed_at", "property"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id")
+    property: str = Field(max_length=32, description="close_date or amount.")
+    value: str | None = Field(default=None, max_length=64)
+    changed_at: datetime
+    source: str = Field(default="hubspot", max_length=20)

@@ -1,0 +1,291 @@
+"""Running a sync: what to read (windows after the cursor), writing it through the importer, one runner.
+
+A run, for any CRM source (HubSpot today):
+1. takes the CRM's runner lease (``storage.sync.take_lease``): a second run at the same time stops at once;
+2. maps the CRM's stages and owners; anything unmapped stops the run with one message, nothing written;
+3. reads the deals last modified in ``[cursor - lookback, now - lag]`` (all of them on a first or full
+   sync), split into windows of at most 10,000 deals, a page of ids at a time;
+4. writes each page in one transaction through the importer's deal checks and writes (``DealImport``)
+   and its stage-history writes (``HistoryImport``, authoritative for the deals it names), with the
+   close-date and amount changes; a page with a bad row is refused whole;
+5. moves the cursor to a window's end once every page of it is committed.
+A killed run therefore resumes at its last whole window; re-reading a window rewrites nothing (every
+write is an upsert of the same values or an insert of an event already stored).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.core.errors import InvalidInput
+from bot.core.runtime import Runtime
+from bot.importer.columns import ColumnMap
+from bot.importer.deals import DealImport
+from bot.importer.history import HistoryImport
+from bot.importer.options import ImportOptions
+from bot.importer.plausible import DateWindow
+from bot.importer.report import ErrorLog, ImportRejected
+from bot.importer.source import Row
+from bot.importer.values import StageResolver
+from bot.sync.client import CrmError, mask
+from bot.sync.hubspot import EPOCH, SEARCH_CAP, CrmDeal, Mapping, Owner
+from storage import imports as import_db
+from storage import sync as store
+
+LEASE = timedelta(minutes=10)  # renewed at every committed page; a dead runner's lease runs out
+ONE_MS = timedelta(milliseconds=1)
+
+# The importer's fields, fed from the CRM's properties (named in error messages).
+DEAL_COLUMNS = ColumnMap("deals", {field: (i, header) for i, (field, header) in enumerate((
+    ("external_id", "hs_object_id"), ("name", "dealname"), ("account", "company"), ("owner_email", "hubspot_owner_id"),
+    ("stage", "dealstage"), ("amount", "amount"), ("currency", "deal_currency_code"), ("pipeline", "pipeline"),
+    ("created_at", "createdate"), ("close_date", "closedate"), ("next_step", "hs_next_step"),
+    ("stage_entered_at", "dealstage history")))}, ())
+HISTORY_COLUMNS = ColumnMap("history", {"deal_external_id": (0, "hs_object_id"), "to_stage": (1, "dealstage"),
+                                        "changed_at": (2, "dealstage timestamp")}, ())
+
+
+class Source(Protocol):
+    """A CRM read by the engine (``bot.sync.hubspot.HubSpotSource``)."""
+
+    crm: str
+
+    def mapping(self, process: Any, stage_names: dict[str, str] | None = None) -> Mapping: ...
+    def owners_with_deals(self, owner_ids: list[str]) -> list[str]: ...
+    def count(self, start: datetime, end: datetime) -> int: ...
+    def changed_ids(self, start: datetime, end: datetime) -> Iterator[list[str]]: ...
+    def deals(self, ids: list[str]) -> list[CrmDeal]: ...
+
+
+class SyncBusy(InvalidInput):
+    """Another run holds the CRM's runner lease."""
+
+
+@dataclass
+class SyncSummary:
+    """What a run did: deals created/updated/unchanged, history and property changes stored, API use."""
+
+    crm: str
+    full: bool = False
+    dry_run: bool = False
+    deals_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stage_changes: int = 0
+    property_changes: int = 0
+    windows: int = 0
+    pages: int = 0
+    api_calls: int = 0
+    cursor: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        verb = "would change" if self.dry_run else "synced"
+        return (f"{self.crm}: {verb} {self.deals_read} deal(s): {self.created} created, {self.updated} updated, "
+                f"{self.unchanged} unchanged; {self.stage_changes} stage change(s), {self.property_changes} "
+                f"close-date/amount change(s) recorded; {self.api_calls} API call(s)")
+
+
+Progress = Callable[[int, int], None]  # (deals read so far, deals in the run as first counted)
+
+
+def sync(runtime: Runtime, source: Source, *, full: bool = False, dry_run: bool = False,
+         stage_names: dict[str, str] | None = None, default_owner: str | None = None,
+         progress: Progress | None = None, runner: str | None = None, budget: Any = None) -> SyncSummary:
+    """One sync of ``source`` into the database (see the module docstring).
+
+    Args:
+        full: read every deal, whatever the cursor says.
+        dry_run: read and check everything, count what would change, write nothing (nor move the cursor).
+        stage_names: {CRM stage label or id: stage key, won or lost}: a mapping file's ``stages``.
+        default_owner: email or CRM id of the rep given deals whose owner matches no rep.
+        budget: the client's ``Budget``, counted into the summary.
+
+    Raises:
+        SyncBusy: another sync of this CRM is running.
+        InvalidInput: unmapped stages or owners (nothing written), or rows the importer refuses.
+        CrmError: the CRM refused or kept failing.
+    """
+    runner = runner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    crm = source.crm
+    started = runtime.now()
+    with runtime.session() as session:
+        if not store.take_lease(session=session, crm=crm, owner=runner, now=started, until=started + LEASE):
+            raise SyncBusy(f"a {crm} sync is already running; this one stops (it would read the same changes)")
+    summary = SyncSummary(crm=crm, full=full, dry_run=dry_run)
+    error: str | None = None
+    try:
+        _run(runtime, source, summary, runner=runner, stage_names=stage_names, default_owner=default_owner,
+             progress=progress)
+        return summary
+    except (InvalidInput, CrmError) as exc:
+        error = str(exc)
+        raise
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        if budget is not None:
+            summary.api_calls = budget.calls
+        with runtime.session() as session:
+            secret = runtime.settings.hubspot_access_token
+            if not dry_run:
+                store.record_run(session=session, crm=crm, at=started, succeeded=error is None,
+                                 error=mask(error, secret) if error else None,
+                                 counts=json.dumps({k: v for k, v in asdict(summary).items() if k != "notes"}))
+            store.release_lease(session=session, crm=crm, owner=runner)
+
+
+def _run(runtime: Runtime, source: Source, summary: SyncSummary, *, runner: str,
+         stage_names: dict[str, str] | None, default_owner: str | None, progress: Progress | None) -> None:
+    settings = runtime.settings
+    mapping = source.mapping(runtime.process, stage_names)
+    owners = _owner_emails(runtime, source, mapping, default_owner)
+    now = runtime.now()
+    with runtime.session() as session:
+        state = store.sync_state(session=session, crm=source.crm)
+        cursor = state.cursor if state is not None and not summary.full else None
+    start = EPOCH if cursor is None else cursor - timedelta(seconds=settings.sync_lookback_seconds)
+    end = now - timedelta(seconds=settings.sync_lag_seconds)
+    if end < start:
+        return
+    stages = StageResolver(runtime.process, mapping.stages)
+    options = ImportOptions(default_owner=default_owner, currency=settings.currency)
+    total = None
+    for window_start, window_end, count in windows(source, start, end):
+        total = (total or 0) + count
+        summary.windows += 1
+        for ids in source.changed_ids(window_start, window_end):
+            deals = source.deals(ids)
+            _write_page(runtime, deals, owners, stages, options, summary, runner=runner, crm=source.crm)
+            summary.pages += 1
+            summary.deals_read += len(deals)
+            if progress is not None:
+                progress(summary.deals_read, total)
+        if not summary.dry_run:
+            with runtime.session() as session:  # every page of the window is committed: move past it
+                store.set_cursor(session=session, crm=source.crm, cursor=window_end)
+        summary.cursor = window_end.isoformat()
+
+
+def windows(source: Source, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime, int]]:
+    """[start, end] as consecutive windows of at most 10,000 deals each (by their last-modified time), in
+    time order, with their counts; a single instant holding more stays one window (it is paged by id)."""
+    count = source.count(start, end)
+    if count <= SEARCH_CAP or end - start < ONE_MS:
+        if count:
+            yield start, end, count
+        return
+    middle = start + (end - start) / 2
+    middle = middle.replace(microsecond=middle.microsecond // 1000 * 1000)  # HubSpot filters whole milliseconds
+    yield from windows(source, start, middle)
+    yield from windows(source, middle + ONE_MS, end)
+
+
+def _owner_emails(runtime: Runtime, source: Source, mapping: Mapping, default_owner: str | None) -> dict[str, str]:
+    """CRM owner id -> what the importer resolves the owner by (the email a rep has, else the CRM id).
+
+    Raises:
+        InvalidInput: owners of deals match no rep and no default owner is given; nothing is written.
+    """
+    with runtime.session() as session:
+        directory = import_db.rep_directory(session=session)
+    emails = {rep.email.lower() for rep in directory}
+    crm_ids = {rep.crm_id for rep in directory if rep.crm_id}
+    unmatched: list[Owner] = [owner for owner in mapping.owners.values()
+                              if owner.email.lower() not in emails and owner.crm_id not in crm_ids]
+    if unmatched and default_owner is None:
+        owning = set(source.owners_with_deals([owner.crm_id for owner in unmatched]))
+        blocking = [owner for owner in unmatched if owner.crm_id in owning]
+        if blocking:
+            raise InvalidInput(
+                f"{len(blocking)} {source.crm} deal owner(s) match no rep by email: add them as reps "
+                "(stagecoach import reps FILE), or give their deals to one rep with --default-owner EMAIL",
+                [f"{owner.name} <{owner.email}> (owner id {owner.crm_id}"
+                 + (", deactivated)" if owner.archived else ")") for owner in blocking])
+    return {owner.crm_id: (owner.email if owner.email.lower() in emails else owner.crm_id)
+            for owner in mapping.owners.values()}
+
+
+def deal_rows(deals: list[CrmDeal], owners: dict[str, str]) -> list[Row]:
+    """The deals as the importer's rows (``DEAL_COLUMNS``' fields)."""
+    rows = []
+    for number, deal in enumerate(deals, 1):
+        values = {"external_id": deal.crm_id, "name": deal.name, "account": deal.company or "",
+                  "owner_email": owners.get(deal.owner_id or "", deal.owner_id or ""), "stage": deal.stage,
+                  "amount": deal.amount or "", "currency": deal.currency or "", "pipeline": deal.pipeline or "",
+                  "created_at": _instant(deal.created_at), "close_date": (deal.close_date or "")[:10],
+                  "next_step": deal.next_step or "",
+                  "stage_entered_at": deal.stage_history[-1][1].isoformat() if deal.stage_history else ""}
+        rows.append(Row(number, number, values))
+    return rows
+
+
+def history_rows(deals: list[CrmDeal]) -> list[Row]:
+    rows = []
+    for deal in deals:
+        for stage, at in deal.stage_history:
+            rows.append(Row(len(rows) + 1, len(rows) + 1,
+                            {"deal_external_id": deal.crm_id, "to_stage": stage, "changed_at": at.isoformat()}))
+    return rows
+
+
+def _write_page(runtime: Runtime, deals: list[CrmDeal], owners: dict[str, str], stages: StageResolver,
+                options: ImportOptions, summary: SyncSummary, *, runner: str, crm: str) -> None:
+    """One page of deals, their stage history and close-date/amount changes, in one transaction."""
+    if not deals:
+        return
+    now = runtime.now()
+    settings = runtime.settings
+    window = DateWindow(now, settings.import_years_back, settings.import_years_ahead)
+    with runtime.session() as session:
+        import_db.take_import_lock(session=session)  # CSV imports write the same timelines
+        job = DealImport(session=session, columns=DEAL_COLUMNS, stages=stages, now=now, options=options)
+        job.window = job.checker.window = window
+        records, errors = job.checker.check(deal_rows(deals, owners))
+        _refuse(errors, crm)
+        job.write_records(records)
+        done = job.finish()
+        summary.created += done.created
+        summary.updated += done.updated
+        summary.unchanged += done.unchanged
+        history = HistoryImport(session=session, columns=HISTORY_COLUMNS, stages=stages, now=now, options=options)
+        history.window = window
+        rows = history_rows(deals)
+        _refuse(history.check(rows) + history.check_end(), crm)
+        history.prepare()
+        history.write(rows)
+        history.finish()
+        summary.stage_changes += history.summary.created
+        ids = import_db.deals_by_external_id(session=session, external_ids=[deal.crm_id for deal in deals])
+        summary.property_changes += store.add_property_changes(session=session, rows=[
+            {"deal_id": ids[deal.crm_id].id, "property": name, "value": (value or "")[:64] or None,
+             "changed_at": at, "source": crm}
+            for deal in deals for name, timeline in (("close_date", deal.close_date_history),
+                                                     ("amount", deal.amount_history))
+            for value, at in timeline])
+        if summary.dry_run:
+            session.rollback()
+        else:
+            store.take_lease(session=session, crm=crm, owner=runner, now=now, until=now + LEASE)
+
+
+def _refuse(errors: list, crm: str) -> None:
+    if errors:
+        log = ErrorLog()
+        log.extend(errors)
+        raise ImportRejected(f"{crm} deals", log)
+
+
+def _instant(text: str | None) -> str:
+    if not text:
+        return ""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()

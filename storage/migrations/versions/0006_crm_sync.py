@@ -1,0 +1,49 @@
+"""crm sync: each CRM's sync cursor and runner lease, and deals' close-date and amount changes
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-07 17:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = '0006'
+down_revision: str | None = '0005'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table('syncstate',
+    sa.Column('crm', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('cursor', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('last_run_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('last_success_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('last_counts', sa.Text(), nullable=True),
+    sa.Column('lock_owner', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('lock_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('crm')
+    )
+    op.create_table('dealpropertychange',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('deal_id', sa.Integer(), nullable=False),
+    sa.Column('property', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('value', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('changed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.ForeignKeyConstraint(['deal_id'], ['deal.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('deal_id', 'property', 'changed_at', name='uq_dealpropertychange_event')
+    )
+    op.create_index('ix_dealpropertychange_time', 'dealpropertychange', ['changed_at', 'property'], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index('ix_dealpropertychange_time', table_name='dealpropertychange')
+    op.drop_table('dealpropertychange')
+    op.drop_table('syncstate')
