@@ -434,6 +434,7 @@ class HubSpotEmulator:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms wait for an ACK between
 
             def log_message(self, *args) -> None:
                 pass
