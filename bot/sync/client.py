@@ -8,10 +8,10 @@ one-line error naming a missing scope with the token masked — the generated SD
 
 from __future__ import annotations
 
+import bisect
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,19 +52,28 @@ class Budget:
 
 
 class _Window:
-    """At most ``limit`` events in any ``seconds``: ``wait`` blocks until one more fits."""
+    """At most ``limit`` calls in any ``seconds``.
+
+    A call counts from when it is sent, then, once its reply is in, from then: the server counted it
+    somewhere in between, so the window starts no earlier than the server's does.
+    """
 
     def __init__(self, limit: int, seconds: float):
         self.limit, self.seconds = limit, seconds
-        self.times: deque[float] = deque()
+        self.times: list[float] = []  # sorted
 
     def delay(self, now: float) -> float:
         while self.times and now - self.times[0] >= self.seconds:
-            self.times.popleft()
+            self.times.pop(0)
         return 0.0 if len(self.times) < self.limit else self.seconds - (now - self.times[0])
 
     def add(self, now: float) -> None:
-        self.times.append(now)
+        bisect.insort(self.times, now)
+
+    def settle(self, sent: float, done: float) -> None:
+        if sent in self.times:
+            self.times.remove(sent)
+        bisect.insort(self.times, done)
 
 
 class CrmClient:
@@ -121,12 +130,13 @@ class CrmClient:
         search = path.endswith("/search")
         attempt = 0
         while True:
-            self._take_turn(search)
+            sent = self._take_turn(search)
             try:
                 response = self._http.request(method, path, params=params, json=body)
             except httpx.TransportError as exc:  # timeouts, refused or dropped connections
                 failure = f"{type(exc).__name__}"
                 response = None
+            self._settle(search, sent)
             self._count(path, search)
             if response is not None:
                 self._read_headers(response)
@@ -143,21 +153,29 @@ class CrmClient:
                 raise CrmError(f"{method} {path}: {failure} after {self._retries} retries; try again later")
             self._wait_before_retry(response, attempt)
 
-    def _take_turn(self, search: bool) -> None:
-        """Wait until one more call fits the per-10-second window (and the search window)."""
+    def _windows(self, search: bool) -> list[_Window]:
+        return [window for window in (self._calls, self._search if search else None) if window is not None]
+
+    def _settle(self, search: bool, sent: float) -> None:
         with self._lock:
+            done = self._monotonic()
+            for window in self._windows(search):
+                window.settle(sent, done)
+
+    def _take_turn(self, search: bool) -> float:
+        """Wait until one more call fits the per-10-second window (and the search window); the time it is sent."""
+        with self._lock:
+            windows = self._windows(search)
             while True:
                 now = self._monotonic()
-                delay = max(window.delay(now) for window in (self._calls, self._search if search else None)
-                            if window is not None) if (self._calls or (search and self._search)) else 0.0
+                delay = max((window.delay(now) for window in windows), default=0.0)
                 if delay <= 0:
                     break
                 self.budget.waited_seconds += delay
                 self._sleep(delay)
-            now = self._monotonic()
-            for window in (self._calls, self._search if search else None):
-                if window is not None:
-                    window.add(now)
+            for window in windows:
+                window.add(now)
+            return now
 
     def _count(self, path: str, search: bool) -> None:
         budget = self.budget

@@ -139,6 +139,8 @@ class HubSpotEmulator:
         self.engagements: dict[str, dict[str, _Object]] = {"tasks": {}, "notes": {}}
         self.engagement_deal: dict[str, str] = {}  # task/note id -> deal id
         self.calls: list[tuple[str, str]] = []  # (method, path) of every request, in order
+        self.statuses: list[int] = []  # the status of every reply, in order
+        self.authorizations: set[str] = set()  # every Authorization header seen (to prove what was sent)
         self.on_request: Callable[[str, str, dict], None] | None = None  # a hook run before each reply
         self._scripted: deque = deque()
         self._lock = threading.RLock()
@@ -453,6 +455,7 @@ class HubSpotEmulator:
                     headers = {"Retry-After": str(scripted["retry_after"])} if "retry_after" in scripted else {}
                     self._reply(scripted["status"], scripted.get("body") or _error("scripted", "ERROR"), headers)
                     return
+                emulator.authorizations.add(self.headers.get("Authorization") or "")
                 if self.headers.get("Authorization") != f"Bearer {emulator.token}":
                     self._reply(401, {"status": "error", "message": "Authentication credentials not found. This API "
                                       "supports OAuth 2.0 authentication and you can find more details at "
@@ -474,6 +477,8 @@ class HubSpotEmulator:
                 self._reply(status, reply, headers)
 
             def _reply(self, status: int, body: dict | None, headers: dict[str, str]) -> None:
+                with emulator._lock:
+                    emulator.statuses.append(status)
                 data = json.dumps(body).encode() if body is not None else b""
                 try:
                     self.send_response(status)
