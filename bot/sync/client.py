@@ -18,12 +18,14 @@ from typing import Any
 
 import httpx
 
+from bot.core.errors import StagecoachError
+
 RETRIES = 6
 BACKOFF_BASE = 0.5  # seconds; doubled per attempt, with full jitter
 BACKOFF_MAX = 30.0
 
 
-class CrmError(Exception):
+class CrmError(StagecoachError):
     """The CRM refused or failed a call after retries; the message is one line, with no secret in it."""
 
 
