@@ -253,6 +253,8 @@ class SyncState(SQLModel, table=True):
     last_counts: str | None = Field(default=None, sa_column=Column(Text), description="JSON: the last run's counts.")
     lock_owner: str | None = Field(default=None, max_length=64)
     lock_until: datetime | None = None
+    write_back: bool = Field(default=False, description="STAGECOACH_CRM_WRITE as the last run had it: confirmed "
+                                                        "changes are queued for the CRM only while on.")
 
 
 class DealPropertyChange(SQLModel, table=True):
@@ -269,3 +271,39 @@ class DealPropertyChange(SQLModel, table=True):
     value: str | None = Field(default=None, max_length=64)
     changed_at: datetime
     source: str = Field(default="hubspot", max_length=20)
+
+
+class CrmLink(SQLModel, table=True):
+    """A deal read from a CRM, with the values last read there: write-back compares them with the CRM's
+    current ones before it writes, so a change made in the CRM meanwhile is never overwritten."""
+
+    deal_id: int = Field(primary_key=True, foreign_key="deal.id")
+    crm: str = Field(max_length=32)
+    crm_id: str = Field(max_length=64, index=True)
+    pipeline: str | None = Field(default=None, max_length=64)
+    stage: str | None = Field(default=None, max_length=64, description="The CRM's stage id as last read.")
+    read_at: datetime
+
+
+class CrmOutbox(SQLModel, table=True):
+    """A confirmed change waiting for (or delivered to) the CRM, written in the change's own transaction.
+
+    ``marker`` goes into what the CRM stores (a task's or note's body), so after a crash between the
+    CRM's reply and our commit the next attempt finds the object instead of creating a second one.
+    """
+
+    __table_args__ = (Index("ix_crmoutbox_status", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id")
+    kind: str = Field(max_length=16, description="stage, task, task_done, task_due, note.")
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    marker: str = Field(unique=True, max_length=64)
+    status: str = Field(default="pending", max_length=16, description="pending, delivered, conflict, failed.")
+    attempts: int = 0
+    crm_object_id: str | None = Field(default=None, max_length=64)
+    crm_changed_at: datetime | None = Field(default=None, description="A delivered stage move: when the CRM's "
+                                            "history dates it, so reading it back finds our own move, not a new one.")
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime
+    delivered_at: datetime | None = None

@@ -71,6 +71,8 @@ def status(runtime: Runtime, as_json: bool) -> None:
         return
     click.echo(f"HubSpot sync ({state.api_url}, token {state.token}), every {state.interval_minutes} min, "
                f"write-back {state.write_back}")
+    if state.outbox:
+        click.echo("  write-back queue: " + ", ".join(f"{n} {status}" for status, n in sorted(state.outbox.items())))
     if state.last_run_at is None:
         click.echo("  never run yet: `stagecoach sync hubspot` runs the first, full sync")
         return

@@ -115,15 +115,19 @@ class CrmClient:
     def get(self, path: str, **params: Any) -> dict[str, Any]:
         return self.request("GET", path, params=params)
 
-    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self.request("POST", path, body=body)
+    def post(self, path: str, body: dict[str, Any], *, creates: bool = False) -> dict[str, Any]:
+        """``creates``: the call makes an object, so a failure after sending is not retried blindly (see ``request``)."""
+        return self.request("POST", path, body=body, creates=creates)
 
     def patch(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return self.request("PATCH", path, body=body)
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                body: dict[str, Any] | None = None) -> dict[str, Any]:
+                body: dict[str, Any] | None = None, creates: bool = False) -> dict[str, Any]:
         """The reply's JSON; waits as the limits require and retries what a retry can mend.
+
+        A call that ``creates`` an object is retried only on 429 (refused before doing anything): after a
+        timeout or a 5xx the object may exist, and the caller looks for it before creating it again.
 
         Raises:
             CrmAuthError: 401 or 403 (the message names the missing scope when the CRM says it).
@@ -150,6 +154,8 @@ class CrmClient:
                     raise CrmError(mask(f"{method} {path}: HTTP {response.status_code}: "
                                         f"{_message(response)}", self._token))
                 failure = f"HTTP {response.status_code}"
+            if creates and (response is None or response.status_code != 429):
+                raise CrmError(f"{method} {path}: {failure}; the object may or may not exist")
             attempt += 1
             if attempt > self._retries:
                 raise CrmError(f"{method} {path}: {failure} after {self._retries} retries; try again later")

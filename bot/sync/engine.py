@@ -83,6 +83,9 @@ class SyncSummary:
     property_changes: int = 0
     windows: int = 0
     pages: int = 0
+    delivered: int = 0  # confirmed changes written to the CRM before reading
+    conflicts: int = 0  # ... and those the CRM's own newer value kept out
+    waiting: int = 0  # ... and those that failed this time and wait for the next run
     api_calls: int = 0
     cursor: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -99,7 +102,8 @@ Progress = Callable[[int, int], None]  # (deals read so far, deals in the run as
 
 def sync(runtime: Runtime, source: Source, *, full: bool = False, dry_run: bool = False,
          stage_names: dict[str, str] | None = None, default_owner: str | None = None,
-         progress: Progress | None = None, runner: str | None = None, budget: Any = None) -> SyncSummary:
+         progress: Progress | None = None, runner: str | None = None, budget: Any = None,
+         write_back: Callable[[Mapping], Any] | None = None) -> SyncSummary:
     """One sync of ``source`` into the database (see the module docstring).
 
     Args:
@@ -108,6 +112,8 @@ def sync(runtime: Runtime, source: Source, *, full: bool = False, dry_run: bool 
         stage_names: {CRM stage label or id: stage key, won or lost}: a mapping file's ``stages``.
         default_owner: email or CRM id of the rep given deals whose owner matches no rep.
         budget: the client's ``Budget``, counted into the summary.
+        write_back: delivers the confirmed changes waiting for the CRM, given the mapping (None: write-back
+            off; changes are then not queued either).
 
     Raises:
         SyncBusy: another sync of this CRM is running.
@@ -124,7 +130,7 @@ def sync(runtime: Runtime, source: Source, *, full: bool = False, dry_run: bool 
     error: str | None = None
     try:
         _run(runtime, source, summary, runner=runner, stage_names=stage_names, default_owner=default_owner,
-             progress=progress)
+             progress=progress, write_back=write_back)
         return summary
     except (InvalidInput, CrmError) as exc:
         error = str(exc)
@@ -145,10 +151,18 @@ def sync(runtime: Runtime, source: Source, *, full: bool = False, dry_run: bool 
 
 
 def _run(runtime: Runtime, source: Source, summary: SyncSummary, *, runner: str,
-         stage_names: dict[str, str] | None, default_owner: str | None, progress: Progress | None) -> None:
+         stage_names: dict[str, str] | None, default_owner: str | None, progress: Progress | None,
+         write_back: Callable[[Mapping], Any] | None) -> None:
     settings = runtime.settings
     mapping = source.mapping(runtime.process, stage_names)
     owners = _owner_emails(runtime, source, mapping, default_owner)
+    if not summary.dry_run:
+        with runtime.session() as session:
+            store.set_write_back(session=session, crm=source.crm, on=write_back is not None)
+        if write_back is not None:  # what reps confirmed goes out before HubSpot's changes come in
+            delivery = write_back(mapping)
+            summary.delivered, summary.conflicts, summary.waiting = (delivery.delivered, delivery.conflicts,
+                                                                     delivery.waiting + delivery.failed)
     now = runtime.now()
     with runtime.session() as session:
         state = store.sync_state(session=session, crm=source.crm)
@@ -229,10 +243,17 @@ def deal_rows(deals: list[CrmDeal], owners: dict[str, str]) -> list[Row]:
     return rows
 
 
-def history_rows(deals: list[CrmDeal]) -> list[Row]:
+def history_rows(deals: list[CrmDeal], ours: dict[tuple[str, datetime], datetime] | None = None) -> list[Row]:
+    """The deals' stage histories as the importer's history rows.
+
+    ``ours``: {(CRM deal id, when the CRM dates a move): when we made it}, for moves written back from
+    here: such a move keeps our time, so it is the move already stored, not a second one.
+    """
+    ours = ours or {}
     rows = []
     for deal in deals:
         for stage, at in deal.stage_history:
+            at = ours.get((deal.crm_id, at), at)
             rows.append(Row(len(rows) + 1, len(rows) + 1,
                             {"deal_external_id": deal.crm_id, "to_stage": stage, "changed_at": at.isoformat()}))
     return rows
@@ -257,15 +278,21 @@ def _write_page(runtime: Runtime, deals: list[CrmDeal], owners: dict[str, str], 
         summary.created += done.created
         summary.updated += done.updated
         summary.unchanged += done.unchanged
+        ids = import_db.deals_by_external_id(session=session, external_ids=[deal.crm_id for deal in deals])
+        crm_ids = {stored.id: crm_id for crm_id, stored in ids.items()}
+        ours = {(crm_ids[deal_id], crm_at): at for (deal_id, crm_at), at in
+                store.delivered_moves(session=session, deal_ids=list(crm_ids)).items()}
         history = HistoryImport(session=session, columns=HISTORY_COLUMNS, stages=stages, now=now, options=options)
         history.window = window
-        rows = history_rows(deals)
+        rows = history_rows(deals, ours)
         _refuse(history.check(rows) + history.check_end(), crm)
         history.prepare()
         history.write(rows)
         history.finish()
         summary.stage_changes += history.summary.created
-        ids = import_db.deals_by_external_id(session=session, external_ids=[deal.crm_id for deal in deals])
+        store.upsert_links(session=session, rows=[
+            {"deal_id": ids[deal.crm_id].id, "crm": crm, "crm_id": deal.crm_id, "pipeline": deal.pipeline,
+             "stage": deal.stage, "read_at": now} for deal in deals])
         summary.property_changes += store.add_property_changes(session=session, rows=[
             {"deal_id": ids[deal.crm_id].id, "property": name, "value": (value or "")[:64] or None,
              "changed_at": at, "source": crm}

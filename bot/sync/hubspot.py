@@ -68,6 +68,12 @@ class Mapping:
     stages: dict[str, str]  # stage id -> stage key, won or lost
     stage_labels: dict[str, str]  # stage id -> "Pipeline: Label", for messages
     owners: dict[str, Owner] = field(default_factory=dict)
+    pipeline_of: dict[str, str] = field(default_factory=dict)  # stage id -> pipeline id
+
+    def stage_id(self, pipeline: str | None, key: str) -> str | None:
+        """The CRM's first stage of ``pipeline`` that maps to ``key`` (a stage key, won or lost)."""
+        return next((stage for stage, mapped in self.stages.items()
+                     if mapped == key and (pipeline is None or self.pipeline_of.get(stage) == pipeline)), None)
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -130,6 +136,7 @@ class HubSpotSource:
         resolver = StageResolver(process, names)
         stages: dict[str, str] = {}
         labels: dict[str, str] = {}
+        pipeline_of: dict[str, str] = {}
         unmapped: list[str] = []
         pipelines = self.client.get("/crm/v3/pipelines/deals")["results"]
         wanted = self.pipeline.strip().lower() if self.pipeline else None
@@ -141,6 +148,7 @@ class HubSpotSource:
         for pipeline in chosen:
             for stage in pipeline["stages"]:
                 labels[stage["id"]] = f"{pipeline['label']}: {stage['label']}"
+                pipeline_of[stage["id"]] = pipeline["id"]
                 key = _stage_key(resolver, stage)
                 if key is None:
                     unmapped.append(f"{pipeline['label']}: {stage['label']!r} (id {stage['id']})")
@@ -156,7 +164,7 @@ class HubSpotSource:
             for owner in self._paged_get("/crm/v3/owners", archived="true" if archived else "false"):
                 name = " ".join(filter(None, (owner.get("firstName"), owner.get("lastName")))) or owner.get("email", "")
                 owners[str(owner["id"])] = Owner(str(owner["id"]), owner.get("email") or "", name, archived)
-        return Mapping(stages, labels, owners)
+        return Mapping(stages, labels, owners, pipeline_of)
 
     def owners_with_deals(self, owner_ids: list[str]) -> list[str]:
         """Of ``owner_ids``, those who own at least one deal (one search each)."""

@@ -13,6 +13,7 @@ from bot.importer.columns import load_mapping
 from bot.sync import engine
 from bot.sync.client import mask
 from bot.sync.hubspot import CRM, HubSpotSource, client_for
+from bot.sync.writeback import deliver_pending
 from storage import sync as store
 
 
@@ -27,9 +28,11 @@ def sync_hubspot(runtime: Runtime, *, full: bool = False, dry_run: bool = False,
     """
     stage_names = load_mapping(mapping_file).stages if mapping_file else None
     with client_for(runtime.settings) as client:
+        write_back = ((lambda mapping: deliver_pending(runtime, client, mapping))
+                      if runtime.settings.crm_write == "on" else None)
         return engine.sync(runtime, HubSpotSource(client, pipeline=pipeline), full=full, dry_run=dry_run,
                            stage_names=stage_names, default_owner=default_owner, progress=progress,
-                           budget=client.budget)
+                           budget=client.budget, write_back=write_back)
 
 
 @dataclass
@@ -49,6 +52,7 @@ class SyncStatus:
     next_run_at: datetime | None = None
     interval_minutes: int = 15
     write_back: str = "off"
+    outbox: dict[str, int] = field(default_factory=dict)  # confirmed changes by status: pending, delivered...
 
     def to_json(self) -> dict[str, Any]:
         return {"crm": self.crm, "configured": self.configured, "api_url": self.api_url, "token": self.token,
@@ -56,7 +60,7 @@ class SyncStatus:
                 "last_error": self.last_error, "cursor": _iso(self.cursor), "counts": self.counts,
                 "api_calls": self.counts.get("api_calls"), "running": self.running,
                 "next_run_at": _iso(self.next_run_at), "interval_minutes": self.interval_minutes,
-                "write_back": self.write_back}
+                "write_back": self.write_back, "outbox": self.outbox}
 
 
 def sync_status(runtime: Runtime) -> SyncStatus:
@@ -68,6 +72,7 @@ def sync_status(runtime: Runtime) -> SyncStatus:
                         write_back=settings.crm_write)
     with runtime.session() as session:
         state = store.sync_state(session=session, crm=CRM)
+        status.outbox = store.outbox_counts(session=session)
     if state is None:
         return status
     now = runtime.now()

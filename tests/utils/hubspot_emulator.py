@@ -18,7 +18,7 @@ read what was asked in ``calls``. Behaviour follows HubSpot's CRM v3 documentati
 - ``POST /crm/v4/associations/deals/companies/batch/read`` and ``POST /crm/v3/objects/companies/batch/read``;
 - writes: ``PATCH /crm/v3/objects/deals/{id}``, ``POST /crm/v3/objects/tasks`` and ``.../notes`` with
   ``associations`` to a deal, ``PATCH`` of a task, and search of tasks/notes by a property (for
-  finding an object created before a crash);
+  finding an object created before a crash); ``lose_reply_to`` does a request and hangs up unanswered;
 - rate limits: ``limit_per_10s`` calls per rolling 10 seconds (``X-HubSpot-RateLimit-Max``,
   ``-Remaining``, ``-Interval-Milliseconds`` on every non-search reply) and ``search_per_second``
   search calls per second; past either a 429 with HubSpot's error body (no Retry-After, as HubSpot
@@ -30,6 +30,7 @@ Timestamps are the emulator's ``clock()`` (a function giving an aware datetime; 
 from __future__ import annotations
 
 import json
+import socket
 import sys
 import threading
 import time
@@ -143,6 +144,7 @@ class HubSpotEmulator:
         self.authorizations: set[str] = set()  # every Authorization header seen (to prove what was sent)
         self.on_request: Callable[[str, str, dict], None] | None = None  # a hook run before each reply
         self._scripted: deque = deque()
+        self._lost_replies: list[tuple[str, str]] = []
         self._lock = threading.RLock()
         self._next_id = 1000
         self._recent: deque = deque()  # wall times of rate-limited calls in the last 10 s
@@ -242,6 +244,11 @@ class HubSpotEmulator:
         """Script the next replies: {"status": 500}, {"status": 429, "retry_after": 1}, {"delay": 5}."""
         with self._lock:
             self._scripted.extend(replies)
+
+    def lose_reply_to(self, method: str, path: str) -> None:
+        """Do the next such request, then hang up without replying (a crash or network cut after HubSpot acted)."""
+        with self._lock:
+            self._lost_replies.append((method, path))
 
     def tasks_of(self, deal_id: str) -> list[dict[str, Any]]:
         return [task.json() for task_id, task in self.engagements["tasks"].items()
@@ -474,6 +481,14 @@ class HubSpotEmulator:
                 if emulator.on_request is not None:
                     emulator.on_request(method, url.path, body)
                 status, reply = emulator._route(method, url.path, parse_qs(url.query), body)
+                with emulator._lock:
+                    lost = (method, url.path) in emulator._lost_replies
+                    if lost:
+                        emulator._lost_replies.remove((method, url.path))
+                if lost:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 self._reply(status, reply, headers)
 
             def _reply(self, status: int, body: dict | None, headers: dict[str, str]) -> None:
@@ -550,6 +565,8 @@ def _matches(props: dict[str, str | None], rule: dict[str, Any]) -> bool:
         return have is not None
     if operator == "NOT_HAS_PROPERTY":
         return have is None
+    if operator == "CONTAINS_TOKEN":
+        return have is not None and str(rule.get("value", "")).lower() in str(have).lower()
     if operator == "IN":
         return have in {_comparable(str(v)) for v in rule.get("values", [])}
     if operator == "BETWEEN":
