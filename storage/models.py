@@ -101,6 +101,8 @@ class Deal(SQLModel, table=True):
                                  description="ISO code of the amount's currency; None: the company currency.")
     undated: bool | None = Field(default=None, description="True: in its stage since an unknown date (imported "
                                                            "without dates); reports leave it out of stage figures.")
+    archived_at: datetime | None = Field(default=None, description="Deleted in the CRM: hidden from coaching and "
+                                                                 "reports, its history kept; None again if restored.")
 
 
 class StageChange(SQLModel, table=True):

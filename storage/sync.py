@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from storage.models import CrmLink, CrmOutbox, DealPropertyChange, SyncState
+from storage.models import CrmLink, CrmOutbox, Deal, DealPropertyChange, SyncState
 
 
 def _insert(session: Session, model: Any):
@@ -167,3 +167,21 @@ def conflicts(*, session: Session, deal_ids: Sequence[int]) -> list[CrmOutbox]:
     return list(session.execute(select(CrmOutbox).where(CrmOutbox.status == "conflict",
                                                         CrmOutbox.deal_id.in_(list(deal_ids)))
                                 .order_by(CrmOutbox.id)).scalars())
+
+
+def mark_archived(*, session: Session, crm: str, crm_ids: set[str], now: datetime) -> int:
+    """Hide the linked deals of ``crm_ids`` (deleted in the CRM) from coaching and reports; returns how many
+    were newly hidden. Their rows and history stay."""
+    if not crm_ids:
+        return 0
+    linked = select(CrmLink.deal_id).where(CrmLink.crm == crm, CrmLink.crm_id.in_(sorted(crm_ids)))
+    result = session.execute(update(Deal).where(Deal.id.in_(linked), Deal.archived_at.is_(None))
+                             .values(archived_at=now))
+    return result.rowcount or 0
+
+
+def unarchive(*, session: Session, deal_ids: Sequence[int]) -> int:
+    """Show deals the CRM lists again (restored there); returns how many came back."""
+    result = session.execute(update(Deal).where(Deal.id.in_(list(deal_ids)), Deal.archived_at.is_not(None))
+                             .values(archived_at=None))
+    return result.rowcount or 0

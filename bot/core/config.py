@@ -73,6 +73,8 @@ class Settings(BaseSettings):
                                        description="Calls per 10 seconds the sync stays under (a private app's limit).")
     hubspot_search_per_second: int = Field(default=5, ge=1, le=100,
                                            description="Search calls per second the sync stays under.")
+    sync_mapping: Path | None = Field(default=None, description="Mapping file (stages: section) for scheduled syncs.")
+    sync_default_owner: str | None = Field(default=None, description="Rep given synced deals whose owner is no rep.")
     sync_lookback_seconds: int = Field(default=300, ge=0, le=86_400,
                                        description="Each incremental window starts this long before the cursor.")
     sync_lag_seconds: int = Field(default=60, ge=0, le=3600,

@@ -62,6 +62,7 @@ class Source(Protocol):
     def count(self, start: datetime, end: datetime) -> int: ...
     def changed_ids(self, start: datetime, end: datetime) -> Iterator[list[str]]: ...
     def deals(self, ids: list[str]) -> list[CrmDeal]: ...
+    def archived_ids(self) -> set[str]: ...
 
 
 class SyncBusy(InvalidInput):
@@ -83,6 +84,8 @@ class SyncSummary:
     property_changes: int = 0
     windows: int = 0
     pages: int = 0
+    archived: int = 0  # deals deleted in the CRM, hidden from now on
+    restored: int = 0  # deals restored there, shown again
     delivered: int = 0  # confirmed changes written to the CRM before reading
     conflicts: int = 0  # ... and those the CRM's own newer value kept out
     waiting: int = 0  # ... and those that failed this time and wait for the next run
@@ -169,10 +172,20 @@ def _run(runtime: Runtime, source: Source, summary: SyncSummary, *, runner: str,
         cursor = state.cursor if state is not None and not summary.full else None
     start = EPOCH if cursor is None else cursor - timedelta(seconds=settings.sync_lookback_seconds)
     end = now - timedelta(seconds=settings.sync_lag_seconds)
-    if end < start:
-        return
-    stages = StageResolver(runtime.process, mapping.stages)
     options = ImportOptions(default_owner=default_owner, currency=settings.currency)
+    if end >= start:
+        _read(runtime, source, summary, start, end, mapping, owners, options, runner=runner, progress=progress)
+    deleted = source.archived_ids()
+    with runtime.session() as session:
+        summary.archived = store.mark_archived(session=session, crm=source.crm, crm_ids=deleted, now=now)
+        if summary.dry_run:
+            session.rollback()
+
+
+def _read(runtime: Runtime, source: Source, summary: SyncSummary, start: datetime, end: datetime, mapping: Mapping,
+          owners: dict[str, str], options: ImportOptions, *, runner: str, progress: Progress | None) -> None:
+    """Every deal changed in [start, end], a page per transaction, the cursor moved after each window."""
+    stages = StageResolver(runtime.process, mapping.stages)
     total = None
     for window_start, window_end, count in windows(source, start, end):
         total = (total or 0) + count
@@ -188,6 +201,35 @@ def _run(runtime: Runtime, source: Source, summary: SyncSummary, *, runner: str,
             with runtime.session() as session:  # every page of the window is committed: move past it
                 store.set_cursor(session=session, crm=source.crm, cursor=window_end)
         summary.cursor = window_end.isoformat()
+
+
+def sync_deals(runtime: Runtime, source: Source, crm_ids: list[str], *, stage_names: dict[str, str] | None = None,
+               default_owner: str | None = None, budget: Any = None, runner: str | None = None) -> SyncSummary:
+    """Read the named deals now (a webhook's trigger), under the same lease; the cursor stays where it is.
+
+    Raises:
+        SyncBusy: another sync is running (it, or the next, reads these deals anyway).
+    """
+    runner = runner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    now = runtime.now()
+    summary = SyncSummary(crm=source.crm)
+    with runtime.session() as session:
+        if not store.take_lease(session=session, crm=source.crm, owner=runner, now=now, until=now + LEASE):
+            raise SyncBusy(f"a {source.crm} sync is already running")
+    try:
+        mapping = source.mapping(runtime.process, stage_names)
+        owners = _owner_emails(runtime, source, mapping, default_owner)
+        options = ImportOptions(default_owner=default_owner, currency=runtime.settings.currency)
+        stages = StageResolver(runtime.process, mapping.stages)
+        deals = source.deals(crm_ids)
+        _write_page(runtime, deals, owners, stages, options, summary, runner=runner, crm=source.crm)
+        summary.deals_read = len(deals)
+    finally:
+        with runtime.session() as session:
+            store.release_lease(session=session, crm=source.crm, owner=runner)
+        if budget is not None:
+            summary.api_calls = budget.calls
+    return summary
 
 
 def windows(source: Source, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime, int]]:
@@ -290,6 +332,7 @@ def _write_page(runtime: Runtime, deals: list[CrmDeal], owners: dict[str, str], 
         history.write(rows)
         history.finish()
         summary.stage_changes += history.summary.created
+        summary.restored += store.unarchive(session=session, deal_ids=[stored.id for stored in ids.values()])
         store.upsert_links(session=session, rows=[
             {"deal_id": ids[deal.crm_id].id, "crm": crm, "crm_id": deal.crm_id, "pipeline": deal.pipeline,
              "stage": deal.stage, "read_at": now} for deal in deals])

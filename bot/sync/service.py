@@ -20,19 +20,36 @@ from storage import sync as store
 def sync_hubspot(runtime: Runtime, *, full: bool = False, dry_run: bool = False, mapping_file: Path | None = None,
                  default_owner: str | None = None, pipeline: str | None = None,
                  progress: engine.Progress | None = None) -> engine.SyncSummary:
-    """One HubSpot sync (see ``bot.sync.engine.sync``), with the settings' token, URL and limits.
+    """One HubSpot sync (see ``bot.sync.engine.sync``), with the settings' token, URL and limits; the mapping
+    file and default owner default to ``STAGECOACH_SYNC_MAPPING`` and ``STAGECOACH_SYNC_DEFAULT_OWNER``.
 
     Raises:
         InvalidInput: no token, unmapped stages or owners, refused rows, another sync running.
         CrmError: HubSpot refused (401/403: one line naming what to fix) or kept failing.
     """
+    settings = runtime.settings
+    mapping_file = mapping_file or settings.sync_mapping
     stage_names = load_mapping(mapping_file).stages if mapping_file else None
-    with client_for(runtime.settings) as client:
+    default_owner = default_owner or settings.sync_default_owner
+    with client_for(settings) as client:
         write_back = ((lambda mapping: deliver_pending(runtime, client, mapping))
                       if runtime.settings.crm_write == "on" else None)
         return engine.sync(runtime, HubSpotSource(client, pipeline=pipeline), full=full, dry_run=dry_run,
                            stage_names=stage_names, default_owner=default_owner, progress=progress,
                            budget=client.budget, write_back=write_back)
+
+
+def sync_hubspot_deals(runtime: Runtime, crm_ids: list[str]) -> engine.SyncSummary | None:
+    """Sync the named HubSpot deals now (a webhook said they changed); None when a sync is running, which
+    (or the next one) reads them anyway."""
+    settings = runtime.settings
+    stage_names = load_mapping(settings.sync_mapping).stages if settings.sync_mapping else None
+    with client_for(settings) as client:
+        try:
+            return engine.sync_deals(runtime, HubSpotSource(client), crm_ids, stage_names=stage_names,
+                                     default_owner=settings.sync_default_owner, budget=client.budget)
+        except engine.SyncBusy:
+            return None
 
 
 @dataclass

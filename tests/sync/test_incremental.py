@@ -15,6 +15,7 @@ from bot.sync.engine import SyncBusy, sync
 from bot.sync.hubspot import HubSpotSource, client_for
 from storage import sync as store
 from storage.models import Deal
+from tests.conftest import fresh_database
 from tests.sync.conftest import TOKEN, add_owners, dump, hours
 from tests.utils import factories
 
@@ -116,14 +117,17 @@ def test_a_failed_run_keeps_the_cursor_and_the_next_run_equals_one_clean_sync(hu
         sync(runtime, HubSpotSource(client))
     resumed = dump(runtime)
 
-    clean = sync_settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'clean.db'}"})
-    clean_runtime = Runtime(clean, clock=clock)  # the same account synced once, into an empty database
-    with clean_runtime.session() as session:
-        factories.rep(session, "Ann Archer")
-        factories.rep(session, "Bob Baker")
-    with client_for(clean) as client:
-        sync(clean_runtime, HubSpotSource(client))
-    assert resumed == dump(clean_runtime)
+    backend = "postgres" if sync_settings.database_url.startswith("postgresql") else "sqlite"
+    with fresh_database(backend, tmp_path / "clean.db") as url:  # the same account synced once, into an empty database
+        clean = sync_settings.model_copy(update={"database_url": url})
+        clean_runtime = Runtime(clean, clock=clock)
+        with clean_runtime.session() as session:
+            factories.rep(session, "Ann Archer")
+            factories.rep(session, "Bob Baker")
+        with client_for(clean) as client:
+            sync(clean_runtime, HubSpotSource(client))
+        assert resumed == dump(clean_runtime)
+        clean_runtime.engine.dispose()
 
 
 def test_a_second_runner_stops_while_one_holds_the_lease(hubspot, sync_runtime, source, reps, clock):

@@ -10,8 +10,10 @@ from sqlmodel import select
 
 from bot.core.errors import InvalidInput
 from bot.sync.engine import sync
+from storage import deals as deal_store
 from storage import sync as store
-from storage.models import Deal, DealStatus, StageChange
+from storage.access import Viewer
+from storage.models import Deal, DealStatus, Role, StageChange
 from tests.sync.conftest import add_owners, dump, hours
 
 pytestmark = pytest.mark.postgres
@@ -105,3 +107,24 @@ def test_unmatched_owners_of_deals_stop_the_run_unless_a_default_owner_is_given(
     ann, _ = reps
     summary = sync(sync_runtime, source, default_owner=ann.email)
     assert summary.created == 4
+
+
+def test_a_deal_deleted_in_hubspot_is_hidden_with_its_history_and_back_when_restored(hubspot, sync_runtime, source,
+                                                                                    reps, clock):
+    moved, _, _ = _account(hubspot, clock)
+    sync(sync_runtime, source)
+    admin = Viewer(rep_id=reps[0].id, name="Ann", role=Role.admin, team_id=None)
+    with sync_runtime.session() as session:
+        deal = session.exec(select(Deal).where(Deal.external_id == moved)).one()
+        history = len(session.exec(select(StageChange).where(StageChange.deal_id == deal.id)).all())
+    hubspot.archive_deal(moved)
+    clock.advance(hours(1))
+    assert sync(sync_runtime, source).archived == 1
+    with sync_runtime.session() as session:
+        assert deal_store.visible_deal(session=session, viewer=admin, deal_id=deal.id) is None
+        assert len(session.exec(select(StageChange).where(StageChange.deal_id == deal.id)).all()) == history
+    hubspot.archive_deal(moved, restore=True)
+    clock.advance(hours(1))
+    assert sync(sync_runtime, source).restored == 1
+    with sync_runtime.session() as session:
+        assert deal_store.visible_deal(session=session, viewer=admin, deal_id=deal.id) is not None

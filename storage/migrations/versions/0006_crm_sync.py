@@ -1,4 +1,4 @@
-"""crm sync: each CRM's sync cursor and runner lease, deals' close-date and amount changes, CRM links and outbox
+"""crm sync: each CRM's sync cursor and runner lease, deals' close-date and amount changes, CRM links and outbox, deals deleted in the CRM
 
 Revision ID: 0006
 Revises: 0005
@@ -18,6 +18,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('deal') as batch:
+        batch.add_column(sa.Column('archived_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     op.create_table('syncstate',
     sa.Column('crm', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('cursor', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
@@ -81,3 +83,5 @@ def downgrade() -> None:
     op.drop_index('ix_dealpropertychange_time', table_name='dealpropertychange')
     op.drop_table('dealpropertychange')
     op.drop_table('syncstate')
+    with op.batch_alter_table('deal') as batch:
+        batch.drop_column('archived_at')
