@@ -74,6 +74,13 @@ class _Object:
         self.indexed: dict[str, str | None] = {}  # what search sees
         self.indexed_at: datetime = created
         self.pending: list[tuple[datetime, dict[str, str | None]]] = []
+        self._compared: tuple[dict, dict[str, Any]] | None = None  # (properties, their comparable values)
+
+    def comparable(self, props: dict[str, str | None]) -> dict[str, Any]:
+        """``props`` as filters and sorts compare them, computed once per version of them."""
+        if self._compared is None or self._compared[0] is not props:
+            self._compared = (props, {name: _comparable(value) for name, value in props.items()})
+        return self._compared[1]
 
     def set(self, name: str, value: Any, when: datetime, source: str = "CRM_UI") -> None:
         text = None if value is None else str(value)
@@ -285,12 +292,13 @@ class HubSpotEmulator:
                         if (props := self._searchable(deal)) is not None]
             else:
                 rows = [(obj, obj.properties()) for obj in self.engagements[kind].values()]
-        found = [(obj, props) for obj, props in rows if any(all(_matches(props, f) for f in group.get("filters", []))
-                                                            for group in groups)]
+        found = [(obj, props) for obj, props in rows
+                 if any(all(_matches(obj.comparable(props), f) for f in group.get("filters", [])) for group in groups)]
         for sort in reversed(body.get("sorts") or [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]):
             name = sort["propertyName"] if isinstance(sort, dict) else sort.lstrip("-")
             descending = (sort.get("direction") == "DESCENDING") if isinstance(sort, dict) else sort.startswith("-")
-            found.sort(key=lambda item, name=name: _sort_key(item[1].get(name)), reverse=descending)
+            found.sort(key=lambda item, name=name: _sort_key(item[0].comparable(item[1]).get(name)),
+                       reverse=descending)
         page = found[after:after + limit]
         names = body.get("properties") or []
         result: dict[str, Any] = {"total": len(found), "results": [
@@ -531,17 +539,13 @@ def _rate_error(policy: str, message: str) -> dict[str, Any]:
             "policyName": policy}
 
 
-def _sort_key(value: str | None) -> tuple:
+def _sort_key(value: Any) -> tuple:
+    """Numbers (and datetimes, as numbers) first, then text, then missing values."""
     if value is None:
-        return (2, 0, "")
-    try:
-        return (0, float(value), "")
-    except ValueError:
-        pass
-    try:
-        return (0, datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp(), "")
-    except ValueError:
-        return (1, 0, value)
+        return (2, 0.0, "")
+    if isinstance(value, float):
+        return (0, value, "")
+    return (1, 0.0, value)
 
 
 def _comparable(value: str | None) -> float | str | None:
@@ -558,8 +562,9 @@ def _comparable(value: str | None) -> float | str | None:
         return value.lower()
 
 
-def _matches(props: dict[str, str | None], rule: dict[str, Any]) -> bool:
-    have = _comparable(props.get(rule["propertyName"]))
+def _matches(values: dict[str, Any], rule: dict[str, Any]) -> bool:
+    """Whether one filter holds for an object's comparable values (``_Object.comparable``)."""
+    have = values.get(rule["propertyName"])
     operator = rule["operator"]
     if operator == "HAS_PROPERTY":
         return have is not None
