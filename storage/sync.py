@@ -25,18 +25,21 @@ def sync_state(*, session: Session, crm: str) -> SyncState | None:
     return session.get(SyncState, crm)
 
 
-def take_lease(*, session: Session, crm: str, owner: str, now: datetime, until: datetime) -> bool:
-    """Make ``owner`` the CRM's one runner until ``until``, unless another holds an unexpired lease.
+def take_lease(*, session: Session, crm: str, owner: str, now: datetime, until: datetime,
+               replacing: str | None = None) -> bool:
+    """Make ``owner`` the CRM's one runner until ``until``, unless another holds an unexpired lease
+    (``replacing``: that holder, known dead, is replaced).
 
     One conditional UPDATE: of two processes racing, the database lets exactly one change the row.
     A runner that died leaves a lease that runs out, so nothing stays locked for ever.
     """
-    session.execute(_insert(session, SyncState).values(crm=crm).on_conflict_do_nothing(index_elements=["crm"]))
-    result = session.execute(
-        update(SyncState).where(SyncState.crm == crm,
-                                or_(SyncState.lock_owner.is_(None), SyncState.lock_owner == owner,
-                                    SyncState.lock_until < now))
-        .values(lock_owner=owner, lock_until=until))
+    session.execute(_insert(session, SyncState).values(crm=crm, write_back=False)
+                    .on_conflict_do_nothing(index_elements=["crm"]))
+    free = or_(SyncState.lock_owner.is_(None), SyncState.lock_owner == owner, SyncState.lock_until < now)
+    if replacing is not None:
+        free = or_(free, SyncState.lock_owner == replacing)
+    result = session.execute(update(SyncState).where(SyncState.crm == crm, free)
+                             .values(lock_owner=owner, lock_until=until))
     return (result.rowcount or 0) == 1
 
 

@@ -123,12 +123,10 @@ def sync(runtime: Runtime, source: Source, *, full: bool = False, dry_run: bool 
         InvalidInput: unmapped stages or owners (nothing written), or rows the importer refuses.
         CrmError: the CRM refused or kept failing.
     """
-    runner = runner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    runner = runner or new_runner()
     crm = source.crm
     started = runtime.now()
-    with runtime.session() as session:
-        if not store.take_lease(session=session, crm=crm, owner=runner, now=started, until=started + LEASE):
-            raise SyncBusy(f"a {crm} sync is already running; this one stops (it would read the same changes)")
+    _take_lease(runtime, crm, runner, started)
     summary = SyncSummary(crm=crm, full=full, dry_run=dry_run)
     error: str | None = None
     try:
@@ -151,6 +149,43 @@ def sync(runtime: Runtime, source: Source, *, full: bool = False, dry_run: bool 
                                  error=mask(error, secret) if error else None,
                                  counts=json.dumps({k: v for k, v in asdict(summary).items() if k != "notes"}))
             store.release_lease(session=session, crm=crm, owner=runner)
+
+
+def new_runner() -> str:
+    """This run's name in the lease: host, process id and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _take_lease(runtime: Runtime, crm: str, runner: str, now: datetime) -> None:
+    """Become the CRM's one runner, taking over from a runner on this host whose process is gone (killed).
+
+    Raises:
+        SyncBusy: another live runner holds the lease.
+    """
+    with runtime.session() as session:
+        if store.take_lease(session=session, crm=crm, owner=runner, now=now, until=now + LEASE):
+            return
+        state = store.sync_state(session=session, crm=crm)
+        holder = state.lock_owner if state is not None else None
+        if holder and _dead_here(holder) and store.take_lease(session=session, crm=crm, owner=runner, now=now,
+                                                               until=now + LEASE, replacing=holder):
+            return
+    raise SyncBusy(f"a {crm} sync is already running; this one stops (it would read the same changes)")
+
+
+def _dead_here(runner: str) -> bool:
+    """Whether ``runner`` ran on this host in a process that no longer exists."""
+    host, _, rest = runner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _run(runtime: Runtime, source: Source, summary: SyncSummary, *, runner: str,
@@ -210,12 +245,10 @@ def sync_deals(runtime: Runtime, source: Source, crm_ids: list[str], *, stage_na
     Raises:
         SyncBusy: another sync is running (it, or the next, reads these deals anyway).
     """
-    runner = runner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    runner = runner or new_runner()
     now = runtime.now()
     summary = SyncSummary(crm=source.crm)
-    with runtime.session() as session:
-        if not store.take_lease(session=session, crm=source.crm, owner=runner, now=now, until=now + LEASE):
-            raise SyncBusy(f"a {source.crm} sync is already running")
+    _take_lease(runtime, source.crm, runner, now)
     try:
         mapping = source.mapping(runtime.process, stage_names)
         owners = _owner_emails(runtime, source, mapping, default_owner)
