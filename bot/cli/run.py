@@ -97,6 +97,7 @@ def run(runtime: Runtime, port: int, host: str, workers: int, no_digest: bool, n
 
     click.echo(f"Stagecoach listens on http://{host}:{sock.getsockname()[1]}/slack/events "
                f"({plural(workers, 'worker')}). Ctrl-C stops it.", err=True)
+
     def in_parent() -> None:
         if not no_digest:
             start_digest_clock(runtime)

@@ -5,9 +5,9 @@ A run, for any CRM source (HubSpot today):
 2. maps the CRM's stages and owners; anything unmapped stops the run with one message, nothing written;
 3. reads the deals last modified in ``[cursor - lookback, now - lag]`` (all of them on a first or full
    sync), split into windows of at most 10,000 deals, a page of ids at a time;
-4. writes each page in one transaction through the importer's deal checks and writes (``DealImport``)
-   and its stage-history writes (``HistoryImport``, authoritative for the deals it names), with the
-   close-date and amount changes; a page with a bad row is refused whole;
+4. writes each page in one transaction through the importer's source seam (``bot.importer.importing``):
+   the deals, then their stage history (authoritative for the deals it names), with the close-date and
+   amount changes and the deals' CRM links; a page with a bad record is refused whole;
 5. moves the cursor to a window's end once every page of it is committed.
 A killed run therefore resumes at its last whole window; re-reading a window rewrites nothing (every
 write is an upsert of the same values or an insert of an event already stored).
@@ -20,36 +20,29 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.core.errors import InvalidInput
 from bot.core.runtime import Runtime
-from bot.importer.columns import ColumnMap
-from bot.importer.deals import DealImport
-from bot.importer.history import HistoryImport
+from bot.importer import RecordSource, importing
 from bot.importer.options import ImportOptions
-from bot.importer.plausible import DateWindow
-from bot.importer.report import ErrorLog, ImportRejected
-from bot.importer.source import Row
-from bot.importer.values import StageResolver
 from bot.sync.client import CrmError, mask
-from bot.sync.hubspot import EPOCH, SEARCH_CAP, CrmDeal, Mapping, Owner
+from bot.sync.hubspot import EPOCH, SEARCH_CAP, CrmDeal, Mapping, Owner, parse_time
 from storage import imports as import_db
 from storage import sync as store
 
 LEASE = timedelta(minutes=10)  # renewed at every committed page; a dead runner's lease runs out
 ONE_MS = timedelta(milliseconds=1)
 
-# The importer's fields, fed from the CRM's properties (named in error messages).
-DEAL_COLUMNS = ColumnMap("deals", {field: (i, header) for i, (field, header) in enumerate((
-    ("external_id", "hs_object_id"), ("name", "dealname"), ("account", "company"), ("owner_email", "hubspot_owner_id"),
-    ("stage", "dealstage"), ("amount", "amount"), ("currency", "deal_currency_code"), ("pipeline", "pipeline"),
-    ("created_at", "createdate"), ("close_date", "closedate"), ("next_step", "hs_next_step"),
-    ("stage_entered_at", "dealstage history")))}, ())
-HISTORY_COLUMNS = ColumnMap("history", {"deal_external_id": (0, "hs_object_id"), "to_stage": (1, "dealstage"),
-                                        "changed_at": (2, "dealstage timestamp")}, ())
+# The importer's fields, fed from the CRM's properties (errors name the property).
+DEAL_FIELDS = {"external_id": "hs_object_id", "name": "dealname", "account": "company",
+               "owner_email": "hubspot_owner_id", "stage": "dealstage", "amount": "amount",
+               "currency": "deal_currency_code", "pipeline": "pipeline", "created_at": "createdate",
+               "close_date": "closedate", "next_step": "hs_next_step", "stage_entered_at": "dealstage history"}
+HISTORY_FIELDS = {"deal_external_id": "hs_object_id", "to_stage": "dealstage", "changed_at": "dealstage timestamp"}
+CRM_NAMES = {"hubspot": "HubSpot"}
 
 
 class Source(Protocol):
@@ -220,14 +213,13 @@ def _run(runtime: Runtime, source: Source, summary: SyncSummary, *, runner: str,
 def _read(runtime: Runtime, source: Source, summary: SyncSummary, start: datetime, end: datetime, mapping: Mapping,
           owners: dict[str, str], options: ImportOptions, *, runner: str, progress: Progress | None) -> None:
     """Every deal changed in [start, end], a page per transaction, the cursor moved after each window."""
-    stages = StageResolver(runtime.process, mapping.stages)
     total = None
     for window_start, window_end, count in windows(source, start, end):
         total = (total or 0) + count
         summary.windows += 1
         for ids in source.changed_ids(window_start, window_end):
             deals = source.deals(ids)
-            _write_page(runtime, deals, owners, stages, options, summary, runner=runner, crm=source.crm)
+            _write_page(runtime, deals, owners, mapping, options, summary, runner=runner, crm=source.crm)
             summary.pages += 1
             summary.deals_read += len(deals)
             if progress is not None:
@@ -253,9 +245,8 @@ def sync_deals(runtime: Runtime, source: Source, crm_ids: list[str], *, stage_na
         mapping = source.mapping(runtime.process, stage_names)
         owners = _owner_emails(runtime, source, mapping, default_owner)
         options = ImportOptions(default_owner=default_owner, currency=runtime.settings.currency)
-        stages = StageResolver(runtime.process, mapping.stages)
         deals = source.deals(crm_ids)
-        _write_page(runtime, deals, owners, stages, options, summary, runner=runner, crm=source.crm)
+        _write_page(runtime, deals, owners, mapping, options, summary, runner=runner, crm=source.crm)
         summary.deals_read = len(deals)
     finally:
         with runtime.session() as session:
@@ -304,67 +295,51 @@ def _owner_emails(runtime: Runtime, source: Source, mapping: Mapping, default_ow
             for owner in mapping.owners.values()}
 
 
-def deal_rows(deals: list[CrmDeal], owners: dict[str, str]) -> list[Row]:
-    """The deals as the importer's rows (``DEAL_COLUMNS``' fields)."""
-    rows = []
-    for number, deal in enumerate(deals, 1):
-        values = {"external_id": deal.crm_id, "name": deal.name, "account": deal.company or "",
-                  "owner_email": owners.get(deal.owner_id or "", deal.owner_id or ""), "stage": deal.stage,
-                  "amount": deal.amount or "", "currency": deal.currency or "", "pipeline": deal.pipeline or "",
-                  "created_at": _instant(deal.created_at), "close_date": (deal.close_date or "")[:10],
-                  "next_step": deal.next_step or "",
-                  "stage_entered_at": deal.stage_history[-1][1].isoformat() if deal.stage_history else ""}
-        rows.append(Row(number, number, values))
-    return rows
+def deal_records(deals: list[CrmDeal], owners: dict[str, str]) -> list[dict[str, Any]]:
+    """The deals as the importer's typed records (``DEAL_FIELDS``); amounts stay the CRM's text, checked
+    as a file's would be."""
+    return [{"external_id": deal.crm_id, "name": deal.name, "account": deal.company,
+             "owner_email": owners.get(deal.owner_id or "", deal.owner_id), "stage": deal.stage,
+             "amount": deal.amount, "currency": deal.currency, "pipeline": deal.pipeline,
+             "created_at": parse_time(deal.created_at), "close_date": (deal.close_date or "")[:10] or None,
+             "next_step": deal.next_step, "stage_entered_at": deal.stage_history[-1][1] if deal.stage_history else None}
+            for deal in deals]
 
 
-def history_rows(deals: list[CrmDeal], ours: dict[tuple[str, datetime], datetime] | None = None) -> list[Row]:
-    """The deals' stage histories as the importer's history rows.
+def history_records(deals: list[CrmDeal], ours: dict[tuple[str, datetime], datetime]) -> list[dict[str, Any]]:
+    """The deals' stage histories as the importer's history records.
 
     ``ours``: {(CRM deal id, when the CRM dates a move): when we made it}, for moves written back from
     here: such a move keeps our time, so it is the move already stored, not a second one.
     """
-    ours = ours or {}
-    rows = []
-    for deal in deals:
-        for stage, at in deal.stage_history:
-            at = ours.get((deal.crm_id, at), at)
-            rows.append(Row(len(rows) + 1, len(rows) + 1,
-                            {"deal_external_id": deal.crm_id, "to_stage": stage, "changed_at": at.isoformat()}))
-    return rows
+    return [{"deal_external_id": deal.crm_id, "to_stage": stage, "changed_at": ours.get((deal.crm_id, at), at)}
+            for deal in deals for stage, at in deal.stage_history]
 
 
-def _write_page(runtime: Runtime, deals: list[CrmDeal], owners: dict[str, str], stages: StageResolver,
+def _write_page(runtime: Runtime, deals: list[CrmDeal], owners: dict[str, str], mapping: Mapping,
                 options: ImportOptions, summary: SyncSummary, *, runner: str, crm: str) -> None:
-    """One page of deals, their stage history and close-date/amount changes, in one transaction."""
+    """One page of deals, their stage history and close-date/amount changes, in one transaction through
+    the importer's checks and writes (``bot.importer.importing``): a bad record refuses the whole page."""
     if not deals:
         return
     now = runtime.now()
-    settings = runtime.settings
-    window = DateWindow(now, settings.import_years_back, settings.import_years_ahead)
-    with runtime.session() as session:
-        import_db.take_import_lock(session=session)  # CSV imports write the same timelines
-        job = DealImport(session=session, columns=DEAL_COLUMNS, stages=stages, now=now, options=options)
-        job.window = job.checker.window = window
-        records, errors = job.checker.check(deal_rows(deals, owners))
-        _refuse(errors, crm)
-        job.write_records(records)
-        done = job.finish()
+    options = replace(options, now=now, dry_run=summary.dry_run)
+    name = CRM_NAMES.get(crm, crm)
+    with importing(runtime, options) as batch:
+        done = batch.run("deals", RecordSource("deals", name, deal_records(deals, owners), fields=DEAL_FIELDS,
+                                               place="deal {external_id}", stage_names=mapping.stages))
         summary.created += done.created
         summary.updated += done.updated
         summary.unchanged += done.unchanged
+        session = batch.session
         ids = import_db.deals_by_external_id(session=session, external_ids=[deal.crm_id for deal in deals])
         crm_ids = {stored.id: crm_id for crm_id, stored in ids.items()}
         ours = {(crm_ids[deal_id], crm_at): at for (deal_id, crm_at), at in
                 store.delivered_moves(session=session, deal_ids=list(crm_ids)).items()}
-        history = HistoryImport(session=session, columns=HISTORY_COLUMNS, stages=stages, now=now, options=options)
-        history.window = window
-        rows = history_rows(deals, ours)
-        _refuse(history.check(rows) + history.check_end(), crm)
-        history.prepare()
-        history.write(rows)
-        history.finish()
-        summary.stage_changes += history.summary.created
+        history = batch.run("history", RecordSource("history", name, history_records(deals, ours),
+                                                    fields=HISTORY_FIELDS, place="deal {deal_external_id}",
+                                                    stage_names=mapping.stages))
+        summary.stage_changes += history.created
         summary.restored += store.unarchive(session=session, deal_ids=[stored.id for stored in ids.values()])
         store.upsert_links(session=session, rows=[
             {"deal_id": ids[deal.crm_id].id, "crm": crm, "crm_id": deal.crm_id, "pipeline": deal.pipeline,
@@ -375,20 +350,7 @@ def _write_page(runtime: Runtime, deals: list[CrmDeal], owners: dict[str, str], 
             for deal in deals for name, timeline in (("close_date", deal.close_date_history),
                                                      ("amount", deal.amount_history))
             for value, at in timeline])
-        if summary.dry_run:
-            session.rollback()
-        else:
+        if not summary.dry_run:
             store.take_lease(session=session, crm=crm, owner=runner, now=now, until=now + LEASE)
 
 
-def _refuse(errors: list, crm: str) -> None:
-    if errors:
-        log = ErrorLog()
-        log.extend(errors)
-        raise ImportRejected(f"{crm} deals", log)
-
-
-def _instant(text: str | None) -> str:
-    if not text:
-        return ""
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()

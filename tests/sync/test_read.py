@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.core.errors import InvalidInput
+from bot.importer import ImportRejected
 from bot.sync.engine import sync
 from storage import deals as deal_store
 from storage import sync as store
@@ -128,3 +129,18 @@ def test_a_deal_deleted_in_hubspot_is_hidden_with_its_history_and_back_when_rest
     assert sync(sync_runtime, source).restored == 1
     with sync_runtime.session() as session:
         assert deal_store.visible_deal(session=session, viewer=admin, deal_id=deal.id) is not None
+
+
+def test_a_bad_deal_refuses_its_page_naming_the_deal_and_property(hubspot, sync_runtime, source, reps, clock):
+    add_owners(hubspot)
+    start = clock.now() - timedelta(days=3)
+    hubspot.add_deal(name="Good", stage="s-discover", owner="501", amount="100", created=start)
+    bad = hubspot.add_deal(name="Bad", stage="s-discover", owner="501", amount="12 thousand", created=start)
+    with pytest.raises(ImportRejected) as refused:
+        sync(sync_runtime, source)
+    assert f"deal {bad}" in str(refused.value) and "amount" in str(refused.value)
+    assert dump(sync_runtime)["deal"] == []  # the page is all or nothing: the good deal waits too
+    with sync_runtime.session() as session:
+        assert store.sync_state(session=session, crm="hubspot").cursor is None
+    hubspot.edit_deal(bad, amount="12000", at=start + timedelta(hours=1))
+    assert sync(sync_runtime, source).created == 2
