@@ -5,7 +5,7 @@ A run, for any CRM source (HubSpot today):
 2. maps the CRM's stages and owners; anything unmapped stops the run with one message, nothing written;
 3. reads the deals last modified in ``[cursor - lookback, now - lag]`` (all of them on a first or full
    sync), split into windows of at most 10,000 deals, a page of ids at a time;
-4. writes each page in one transaction through the importer's source seam (``bot.importer.importing``):
+4. writes each batch of pages in one transaction through the importer's source seam (``bot.importer.importing``):
    the deals, then their stage history (authoritative for the deals it names), with the close-date and
    amount changes and the deals' CRM links; a page with a bad record is refused whole;
 5. moves the cursor to a window's end once every page of it is committed.
@@ -33,6 +33,7 @@ from bot.sync.hubspot import EPOCH, SEARCH_CAP, CrmDeal, Mapping, Owner, parse_t
 from storage import imports as import_db
 from storage import sync as store
 
+WRITE_BATCH = 1000  # deals written per transaction (five search pages): fewer, larger importer batches
 LEASE = timedelta(minutes=10)  # renewed at every committed page; a dead runner's lease runs out
 ONE_MS = timedelta(milliseconds=1)
 
@@ -217,13 +218,18 @@ def _read(runtime: Runtime, source: Source, summary: SyncSummary, start: datetim
     for window_start, window_end, count in windows(source, start, end):
         total = (total or 0) + count
         summary.windows += 1
+        waiting: list[CrmDeal] = []
         for ids in source.changed_ids(window_start, window_end):
-            deals = source.deals(ids)
-            _write_page(runtime, deals, owners, mapping, options, summary, runner=runner, crm=source.crm)
+            waiting += source.deals(ids)
             summary.pages += 1
-            summary.deals_read += len(deals)
-            if progress is not None:
-                progress(summary.deals_read, total)
+            if len(waiting) >= WRITE_BATCH:
+                _write_page(runtime, waiting, owners, mapping, options, summary, runner=runner, crm=source.crm)
+                summary.deals_read += len(waiting)
+                waiting = []
+                if progress is not None:
+                    progress(summary.deals_read, total)
+        _write_page(runtime, waiting, owners, mapping, options, summary, runner=runner, crm=source.crm)
+        summary.deals_read += len(waiting)
         if not summary.dry_run:
             with runtime.session() as session:  # every page of the window is committed: move past it
                 store.set_cursor(session=session, crm=source.crm, cursor=window_end)

@@ -91,24 +91,24 @@ def test_a_failed_run_keeps_the_cursor_and_the_next_run_equals_one_clean_sync(hu
                                                                              reps, tmp_path):
     add_owners(hubspot)
     start = clock.now() - timedelta(days=3)
-    for n in range(450):  # three pages
+    for n in range(1250):  # seven pages: the sync writes a thousand deals per transaction
         deal = hubspot.add_deal(name=f"Deal {n}", stage="s-discover", owner="501", created=start + timedelta(minutes=n))
         if n % 3 == 0:
             hubspot.edit_deal(deal, dealstage="s-validate", amount=str(100 + n), at=start + timedelta(hours=10, minutes=n))
     runtime = Runtime(sync_settings, engine=engine, clock=clock)
     pages = []
 
-    def fail_third_page(method, path, body):
+    def fail_seventh_page(method, path, body):
         if path.endswith("/deals/search") and body.get("limit") == 200:
             pages.append(path)
-            if len(pages) == 3:
+            if len(pages) == 7:  # after the first thousand deals were committed
                 hubspot.fail_next(*[{"status": 503}] * 3)  # the first try and both retries
 
-    hubspot.on_request = fail_third_page
+    hubspot.on_request = fail_seventh_page
     with client_for(sync_settings, retries=2, sleep=lambda s: None) as client, pytest.raises(CrmError) as failed:
         sync(runtime, HubSpotSource(client))
     assert "503" in str(failed.value) and "after 2 retries" in str(failed.value)
-    assert 0 < _deal_count(runtime) < 450  # the committed pages stay...
+    assert _deal_count(runtime) == 1000  # the committed batch stays...
     with runtime.session() as session:
         state = store.sync_state(session=session, crm="hubspot")
         assert state.cursor is None and "503" in state.last_error  # ...but the cursor covers none of the window

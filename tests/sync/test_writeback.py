@@ -143,3 +143,11 @@ def test_an_advance_written_back_and_read_again_is_one_move(hubspot, writing, sy
         moves = [(c.from_stage, c.to_stage) for c in session.exec(
             select(StageChange).where(StageChange.deal_id == deal.id).order_by(StageChange.changed_at))]
     assert moves == [(None, "discover"), ("discover", "validate")]
+
+
+def test_closing_a_deal_sets_hubspots_won_stage(hubspot, writing, synced, clock):
+    crm_id, deal, ann = synced
+    with writing.session() as session:
+        deal_actions.close_deal(session=session, viewer=ann, deal_id=deal.id, now=clock.now(), won=True)
+    assert sync_hubspot(writing).delivered == 1
+    assert hubspot.deals[crm_id].value("dealstage") == "s-won"
