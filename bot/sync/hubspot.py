@@ -118,6 +118,7 @@ class HubSpotSource:
         self.client = client
         self.pipeline = pipeline
         self.pipeline_ids: set[str] = set()  # the synced pipelines' ids, known once ``mapping`` has read them
+        self._company_names: dict[str, str] = {}  # read once per run: many deals share a company
 
     # ---- mapping ------------------------------------------------------------------------------------
 
@@ -227,8 +228,8 @@ class HubSpotSource:
                 a.get("label") == "Primary" for a in t.get("associationTypes", [])))
             if targets:
                 company_of[str(link["from"]["id"])] = str(targets[0]["toObjectId"])
-        names: dict[str, str] = {}
-        company_ids = sorted(set(company_of.values()))
+        names = self._company_names
+        company_ids = sorted(set(company_of.values()) - set(names))
         for start in range(0, len(company_ids), BATCH_READ):
             for company in self.client.post("/crm/v3/objects/companies/batch/read", {
                     "inputs": [{"id": i} for i in company_ids[start:start + BATCH_READ]],
