@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from bot.coach.results import Result
 from bot.core.plan import DealPlan, DealRef
 
 
@@ -51,9 +52,9 @@ class Proposal:
 
 @dataclass
 class CoachAnswer:
-    """An answer, with the facts behind it so a surface can render buttons or JSON."""
+    """An answer: the typed ``result`` (its words and facts), with what surfaces need for buttons and sources."""
 
-    text: str
+    result: Result
     intent: str
     deal: DealRef | None = None
     plan: DealPlan | None = None
@@ -61,14 +62,24 @@ class CoachAnswer:
     choices: list[DealRef] = field(default_factory=list)  # when the question matched several deals
     listed: list[int] = field(default_factory=list)  # ids of the deals a list showed, in order ("the second one")
     worded_by_llm: bool = False
-    data: dict = field(default_factory=dict)  # report payloads (pipeline answers) for tables and charts
     confidence: float | None = None  # how sure the router was of the intent (None: an exact rule decided)
     proposal: Proposal | None = None  # a write waiting for the person's confirmation
     llm_rejections: int = 0  # LLM answers the claim checker refused this turn
 
+    @property
+    def text(self) -> str:
+        """The answer's words as plain text (no emphasis, no marks): JSON, history and the LLM read this."""
+        return self.result.doc().plain()
+
+    @property
+    def data(self) -> dict:
+        """The result's facts as JSON values."""
+        return self.result.data()
+
     def to_json(self) -> dict:
         """The ``stagecoach ask --json`` shape."""
         plan = self.plan
+        data = self.data
         return {
             "answer": self.text,
             "intent": self.intent,
@@ -84,9 +95,9 @@ class CoachAnswer:
             ] if plan else [],
             "citations": [asdict(c) for c in self.citations],
             "choices": [{"external_id": d.external_id, "name": d.name, "stage": d.stage_key} for d in self.choices],
-            "reports": self.data.get("reports", []),  # pipeline answers: every figure behind the sentences
+            "reports": data.get("reports", []),  # pipeline answers: every figure behind the sentences
             "confidence": None if self.confidence is None else round(self.confidence, 3),
             "proposal": self.proposal.to_json() if self.proposal else None,
             "llm_rejections": self.llm_rejections,
-            "data": {k: v for k, v in self.data.items() if k != "reports"},
+            "data": {k: v for k, v in data.items() if k != "reports"},
         }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot.coach.intents import all_intents
 from bot.coach.intents.base import Ask, Intent
+from bot.coach.results import Help
+from bot.coach.rich import bullet, doc, line
 from bot.coach.router import normalize
 from bot.coach.types import CoachAnswer
 from storage import deals as deal_store
@@ -20,12 +22,12 @@ def capabilities(ask: Ask, intro: str) -> CoachAnswer:
     example = mine[0].name if mine else "<a deal>"
     intents = all_intents()
     names = FOR_REPS + (FOR_MANAGERS if ask.viewer.is_manager else ())
-    lines = [intro]
+    lines = [line(intro)]
     for name in dict.fromkeys(names):
         intent = intents.get(name)
         if intent is not None and intent.try_it:
-            lines.append(f"• {intent.summary[0].upper() + intent.summary[1:]}: “{intent.try_it.format(deal=example)}”")
-    return CoachAnswer("\n".join(lines), "help")
+            lines.append(bullet(f"{intent.summary[0].upper() + intent.summary[1:]}: “{intent.try_it.format(deal=example)}”"))
+    return CoachAnswer(Help(doc(lines)), "help")
 
 
 # A message made only of these is a thank-you or an acknowledgement: it gets a word back, not the menu.
@@ -42,8 +44,8 @@ def is_thanks(question: str) -> bool:
 
 def handle(ask: Ask) -> CoachAnswer:
     if is_thanks(ask.question):
-        return CoachAnswer("Any time. Ask me about any of your deals whenever you need, or say “help” to see what "
-                           "I can do.", "help", data={"thanks": True})
+        return CoachAnswer(Help(doc(line("Any time. Ask me about any of your deals whenever you need, or say “help” "
+                                         "to see what I can do.")), thanks=True), "help")
     return capabilities(ask, "I coach you on your deals from the team's sales process and playbooks. Try:")
 
 
