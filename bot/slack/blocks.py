@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.coach.results import NotFound, Refusal
 from bot.coach.rich import Doc, Mark, Span, render
 from bot.coach.types import CoachAnswer, Proposal
 from bot.core.plan import DealPlan
@@ -150,7 +151,7 @@ def proposal_block(proposal: Proposal) -> dict:
 
 def is_refusal(answer: CoachAnswer) -> bool:
     """Not found or not allowed: nothing worth sharing."""
-    return answer.intent == "not_found" or answer.intent.endswith("_denied")
+    return isinstance(answer.result, Refusal | NotFound)
 
 
 def feedback_block(ref: str, *, private: bool) -> dict:

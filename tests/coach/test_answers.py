@@ -17,13 +17,16 @@ from bot.coach.results import (
     Combined,
     DealList,
     Decided,
+    NotFound,
     PipelineReports,
     Proposed,
+    Refusal,
     Table,
     Worded,
 )
 from bot.coach.rich import Mark, bullet, doc, joined, line, numbered, strong, text_doc
 from bot.coach.types import CoachAnswer, Proposal
+from bot.slack import ids
 from bot.slack.blocks import MARKS, answer_messages
 from tests.utils.block_kit import message_problems
 from tests.utils.rendered import printed_as_plain, slack, terminal
@@ -207,3 +210,13 @@ def test_no_slack_syntax_inside_the_coach():
             if _MRKDWN_BOLD.search(text) or emoji or _SLACK_TOKEN.search(text):
                 found.append(f"{path.relative_to(COACH)}:{node.lineno}: {text[:60]!r}")
     assert found == [], "\n".join(found)
+
+
+def test_a_refusal_or_a_name_not_found_is_not_offered_for_sharing():
+    def share_offered(answer: CoachAnswer) -> bool:
+        messages = answer_messages(answer, ref="AbCdEfGhIjKl", private=True)
+        return ids.SHARE_ANSWER in json.dumps([m.blocks for m in messages])
+
+    refused = _answer(Refusal(doc(line("I can only show you your own deals."))), "deal_list_denied")
+    unknown = _answer(NotFound(doc(line("I can't find “Bob” among the people you can see.")), "Bob"), "not_found")
+    assert not share_offered(refused) and not share_offered(unknown) and share_offered(kinds()[0])
