@@ -8,7 +8,7 @@ the words and what its answer is checked against).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -342,7 +342,7 @@ class TeamRanking(Result):
 
 @dataclass(frozen=True)
 class PipelineReports(Result):
-    """Pipeline reports: each one's title and sentences in ``body``, its figures in ``table_of``."""
+    """Pipeline reports: each one's title and sentences in ``body``, its figures in ``table_list``."""
 
     report_list: tuple[Report, ...] = ()
     table_list: tuple[Table, ...] = ()
@@ -382,7 +382,7 @@ class Passages(Result):
 class Combined(Result):
     """Two or more answers in one message, the first one's facts first; ``also``: the second question's intent."""
 
-    parts: tuple[Result, ...] = field(default_factory=tuple)
+    parts: tuple[Result, ...]
     also: str | None = None
 
     @classmethod
@@ -406,13 +406,13 @@ class Combined(Result):
 class Worded(Result):
     """An LLM's checked words (``body``, the model's text as it wrote it) for the facts of ``base``."""
 
-    base: Result | None = None
+    base: Result
 
     def data(self) -> dict:
-        return self.base.data() if self.base else {}
+        return self.base.data()
 
     def tables(self) -> tuple[Table, ...]:
-        return self.base.tables() if self.base else ()
+        return self.base.tables()
 
     def reports(self) -> tuple[Report, ...]:
-        return self.base.reports() if self.base else ()
+        return self.base.reports()
