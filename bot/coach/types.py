@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 
-from bot.coach.results import Result
+from bot.coach.results import Proposal, Result
 from bot.core.plan import DealPlan, DealRef
 
 
@@ -13,41 +12,6 @@ from bot.core.plan import DealPlan, DealRef
 class Citation:
     source: str   # file the passage came from, e.g. "methodologies/challenger.md"
     section: str  # heading or map path, e.g. "Stage: Discover"
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """A change the person asked for in words; nothing is written until they confirm it.
-
-    ``kind`` is ``criterion`` (the buyer confirmed an exit criterion; ``evidence`` is the
-    person's words), ``followup`` (``due_at`` and ``note``), ``activity`` (``note`` and,
-    when it matches the map, ``activity_key``) or ``close`` (``won``; ``note`` is the reason). ``token`` names this proposal, so that
-    confirming it twice writes once.
-    """
-
-    kind: str
-    deal_id: int
-    deal_name: str
-    summary: str  # what will be written, in words, for the confirmation prompt
-    token: str
-    stage_key: str | None = None
-    criterion_key: str | None = None
-    criterion_stage: str | None = None  # an earlier stage's criterion, never confirmed there; None: stage_key's
-    evidence: str | None = None
-    due_at: datetime | None = None
-    note: str | None = None
-    activity_key: str | None = None
-    won: bool | None = None
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        data["due_at"] = self.due_at.isoformat() if self.due_at else None
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict) -> Proposal:
-        due = data.get("due_at")
-        return cls(**{**data, "due_at": datetime.fromisoformat(due) if due else None})
 
 
 @dataclass
