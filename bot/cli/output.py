@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,8 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.coach.rich import Doc, Mark
+
+_MRKDWN_BOLD = re.compile(r"\*([^*\n]+)\*")
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False)
@@ -42,6 +45,21 @@ def answer_text(document: Doc) -> Text:
 def print_answer(answer: Doc | str) -> None:
     """Print a coach answer's words (or a plain message, such as what a confirmed write recorded)."""
     console.print(answer_text(answer) if isinstance(answer, Doc) else Text(answer))
+
+
+def print_mrkdwn(text: str) -> None:
+    """Print a Slack message's mrkdwn as the terminal's preview of it (the digest's dry run): ``*bold*`` in bold.
+
+    Coach answers never come this way: they are typed, and ``print_answer`` renders their words.
+    """
+    out = Text()
+    position = 0
+    for match in _MRKDWN_BOLD.finditer(text):
+        out.append(text[position:match.start()])
+        out.append(match.group(1), style="bold")
+        position = match.end()
+    out.append(text[position:])
+    console.print(out)
 
 
 @contextmanager
