@@ -1,13 +1,16 @@
-"""Block Kit for coach answers: text sections, sources, deal buttons, feedback, sharing.
+"""Block Kit for coach answers: the Slack renderer of a typed result, its sources, deal buttons, feedback, sharing.
 
-Builders only: no Slack calls, no database. Every piece of text that comes from
-deals, documents or the LLM goes through ``escape``.
+Builders only: no Slack calls, no database. An answer's words (``bot.coach.rich.Doc``) become mrkdwn
+here: strong spans in ``*bold*``, status marks as emoji. Every piece of text that comes from deals,
+documents or the LLM goes through ``escape``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.coach.results import NotFound, Refusal
+from bot.coach.rich import Doc, Mark, Span, render
 from bot.coach.types import CoachAnswer, Proposal
 from bot.core.plan import DealPlan
 from bot.slack import ids
@@ -21,6 +24,8 @@ MAX_FOLLOWUP_BUTTONS = 3
 MAX_CHOICE_BUTTONS = 5
 MAX_SOURCES = 6
 PROPOSAL_BLOCK = "proposal"
+MARKS = {Mark.OVERDUE: "⚠️", Mark.DUE_TODAY: "📅", Mark.READY: "✅", Mark.HEADS_UP: "🧭", Mark.TIP: "💡",
+         Mark.CELEBRATE: "🎉"}
 
 
 @dataclass
@@ -58,6 +63,20 @@ def text_messages(text: str) -> list[Message]:
     return _pack(sections, escape(text)) or [Message(text=" ")]
 
 
+def mrkdwn(document: Doc) -> str:
+    """An answer's words in Slack's mrkdwn: every span escaped, strong ones in ``*bold*``, marks as emoji."""
+    return render(document, _span, _marked)
+
+
+def _span(span: Span) -> str:
+    text = escape(span.text)
+    return f"*{text}*" if span.strong and text.strip() else text
+
+
+def _marked(mark: Mark, text: str) -> str:
+    return f"{text} {MARKS[mark]}" if mark.trails else f"{MARKS[mark]} {text}"
+
+
 def answer_messages(answer: CoachAnswer, *, ref: str, private: bool, interactive: bool = True) -> list[Message]:
     """An answer as one or more messages; buttons and sources go on the last one.
 
@@ -65,8 +84,8 @@ def answer_messages(answer: CoachAnswer, *, ref: str, private: bool, interactive
     ``private`` adds "Share in channel" (the answer was shown to the asker alone) unless the answer
     is a refusal; ``interactive`` False leaves out buttons (a shared copy in a channel).
     """
-    body = [section(piece) for piece in split_text(escape(answer.text))]
-    body += table_blocks(answer.data)
+    body = [section(piece) for piece in split_text(mrkdwn(answer.result.doc()))]
+    body += table_blocks(answer.result.tables())
     tail = trailer_blocks(answer, ref=ref, private=private, interactive=interactive)
     return _pack(body + tail, escape(answer.text))
 
@@ -132,7 +151,7 @@ def proposal_block(proposal: Proposal) -> dict:
 
 def is_refusal(answer: CoachAnswer) -> bool:
     """Not found or not allowed: nothing worth sharing."""
-    return answer.intent == "not_found" or answer.intent.endswith("_denied")
+    return isinstance(answer.result, Refusal | NotFound)
 
 
 def feedback_block(ref: str, *, private: bool) -> dict:

@@ -30,6 +30,7 @@ from storage.access import Viewer
 from storage.models import Activity, CriterionCheck, Deal, FollowUp, ProposalDecision, Rep, StageChange
 from tests.conftest import SMALL_PROCESS
 from tests.utils.factories import NOW
+from tests.utils.rendered import slack
 
 DEFAULT_PROCESS = SMALL_PROCESS.parents[2] / "knowledge" / "processes" / "b2b_default.yaml"
 model = pytest.mark.model  # Coach.ask routes with the local embedding model
@@ -66,7 +67,7 @@ def test_a_criterion_the_buyer_confirmed_is_proposed_with_the_reps_words_and_not
     assert answer.intent == "record" and answer.deal.id == floor.hooli.id
     assert (proposal.kind, proposal.deal_id, proposal.stage_key, proposal.criterion_key, proposal.evidence) == (
         "criterion", floor.hooli.id, "discover", "budget_confirmed", "Hooli confirmed budget")
-    assert "Buyer confirmed a budget range" in answer.text and answer.text.endswith(proposals.REPLY_HINT)
+    assert "Buyer confirmed a budget range" in answer.text and slack(answer).endswith("Reply *yes* to record it, or *no* to drop it.")
     assert answer.to_json()["proposal"]["token"] == proposal.token and len(proposal.token) == 32
     assert _rows(runtime, floor.hooli.id) == before
 

@@ -138,11 +138,13 @@ def test_deal_text_is_escaped_so_it_pings_and_links_nobody(slack):
 
 
 def test_a_long_answer_is_split_at_word_boundaries_within_block_kit_limits(slack):
+    from bot.coach.results import Passages
+    from bot.coach.rich import text_doc
     from bot.coach.types import CoachAnswer
     from bot.slack.blocks import answer_messages
 
     words = [f"word{i}" for i in range(2500)]
-    messages = answer_messages(CoachAnswer(" ".join(words), "methodology"), ref="q", private=False)
+    messages = answer_messages(CoachAnswer(Passages(text_doc(" ".join(words))), "methodology"), ref="q", private=False)
     sections = [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"]
     assert len(sections) > 3 and all(len(t) <= 3000 for t in sections)
     assert " ".join(sections).split() == words  # nothing lost, no word cut
