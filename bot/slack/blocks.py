@@ -106,7 +106,7 @@ def trailer_blocks(answer: CoachAnswer, *, ref: str, private: bool, interactive:
         blocks.append({"type": "actions", "block_id": "deal_choices", "elements": [
             button(f"{d.name} ({d.stage_key})", ids.numbered(ids.ASK_ABOUT_DEAL, i), d.external_id)
             for i, d in enumerate(answer.choices[:MAX_CHOICE_BUTTONS])]})
-    blocks.append(feedback_block(ref, private=private and not is_refusal(answer)))
+    blocks += feedback_blocks(ref, answer.intent, private=private and not is_refusal(answer))
     return blocks
 
 
@@ -154,13 +154,33 @@ def is_refusal(answer: CoachAnswer) -> bool:
     return isinstance(answer.result, Refusal | NotFound)
 
 
-def feedback_block(ref: str, *, private: bool) -> dict:
-    """👍/👎, and "Share in channel" when ``private``; each carries ``ref``, the stored question's token."""
-    value = ref
-    elements = [button("👍 Helpful", ids.FEEDBACK_UP, value), button("👎 Not helpful", ids.FEEDBACK_DOWN, value)]
+def feedback_blocks(ref: str, intent: str, *, private: bool) -> list[dict]:
+    """"Share in channel" when ``private``, then Slack's 👍/👎 feedback buttons; each carries ``ref``, the
+    stored question's token, and the feedback buttons the ``intent`` that answered (for the admin's list)."""
+    blocks = []
     if private:
-        elements.insert(0, button("📣 Share in channel", ids.SHARE_ANSWER, value))
-    return {"type": "actions", "block_id": "answer_feedback", "elements": elements}
+        blocks.append({"type": "actions", "block_id": "answer_feedback",
+                       "elements": [button("📣 Share in channel", ids.SHARE_ANSWER, ref)]})
+    blocks.append({"type": "context_actions", "block_id": "answer_rating", "elements": [{
+        "type": "feedback_buttons", "action_id": ids.FEEDBACK,
+        "positive_button": {"text": {"type": "plain_text", "text": "👍"}, "accessibility_label": "Helpful",
+                            "value": feedback_value(helpful=True, intent=intent, ref=ref)},
+        "negative_button": {"text": {"type": "plain_text", "text": "👎"}, "accessibility_label": "Not helpful",
+                            "value": feedback_value(helpful=False, intent=intent, ref=ref)}}]})
+    return blocks
+
+
+def feedback_value(*, helpful: bool, intent: str, ref: str) -> str:
+    """A feedback button's value: the verdict, the intent and the question's token, space-separated."""
+    return f"{'up' if helpful else 'down'} {intent} {ref}"
+
+
+def read_feedback_value(value: str) -> tuple[bool, str, str] | None:
+    """``(helpful, intent, ref)`` of a feedback button's value, or None when it is not one of ours."""
+    parts = value.split(" ", 2)
+    if len(parts) != 3 or parts[0] not in ("up", "down"):
+        return None
+    return parts[0] == "up", parts[1], parts[2]
 
 
 def _pack(blocks: list[dict], fallback: str) -> list[Message]:
