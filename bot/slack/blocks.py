@@ -7,6 +7,7 @@ documents or the LLM goes through ``escape``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.coach.results import NotFound, Refusal
@@ -170,15 +171,18 @@ def feedback_blocks(ref: str, intent: str, *, private: bool) -> list[dict]:
     return blocks
 
 
+INTENT_NAME = re.compile(r"[a-z0-9_]{1,32}")  # what an intent's name looks like (and what storage keeps)
+
+
 def feedback_value(*, helpful: bool, intent: str, ref: str) -> str:
     """A feedback button's value: the verdict, the intent and the question's token, space-separated."""
-    return f"{'up' if helpful else 'down'} {intent} {ref}"
+    return f"{'up' if helpful else 'down'} {intent if INTENT_NAME.fullmatch(intent) else 'other'} {ref}"
 
 
 def read_feedback_value(value: str) -> tuple[bool, str, str] | None:
     """``(helpful, intent, ref)`` of a feedback button's value, or None when it is not one of ours."""
     parts = value.split(" ", 2)
-    if len(parts) != 3 or parts[0] not in ("up", "down"):
+    if len(parts) != 3 or parts[0] not in ("up", "down") or not INTENT_NAME.fullmatch(parts[1]):
         return None
     return parts[0] == "up", parts[1], parts[2]
 

@@ -64,11 +64,12 @@ def test_a_second_click_changes_the_verdict_and_a_thumbs_up_is_not_listed(slack)
 
 
 def test_a_feedback_value_that_is_not_ours_is_refused_kindly_and_stores_nothing(slack):
-    action = {"type": "feedback_buttons", "action_id": ids.FEEDBACK, "block_id": "answer_rating",
-              "text": {"type": "plain_text", "text": "👎"}, "value": "negative_feedback", "action_ts": "1.0"}
-    slack.click(slack.floor.alice, ids.FEEDBACK, action["value"], action=action)
-    [told] = slack.emulator.wait_for("response_url")
-    assert "out of date" in told["text"]
+    forged = ["negative_feedback", "down " + "x" * 40 + " token", "sideways deal_plan token"]
+    for n, value in enumerate(forged, 1):
+        action = {"type": "feedback_buttons", "action_id": ids.FEEDBACK, "block_id": "answer_rating",
+                  "text": {"type": "plain_text", "text": "👎"}, "value": value, "action_ts": "1.0"}
+        slack.click(slack.floor.alice, ids.FEEDBACK, value, action=action)
+        assert "out of date" in slack.emulator.wait_for("response_url", n)[n - 1]["text"], value
     with slack.runtime.session() as s:
         assert s.exec(select(AnswerFeedback)).all() == []
 
