@@ -29,7 +29,7 @@ from bot.coach.router import NOTHING_CLOSE, Route, Router, shared_router
 from bot.coach.types import CoachAnswer
 from bot.coach.understanding import Understanding
 from bot.core.llm import make_chat_model
-from bot.core.plan import DealPlan, DealRef, build_plan, deal_ref
+from bot.core.plan import DealRef, deal_ref
 from bot.core.runtime import Runtime
 from bot.pipeline.chat import answer_requests
 from bot.pipeline.parser import carry_over, looks_like_pipeline_question, names_someone
@@ -410,13 +410,6 @@ class Coach:
         return all_intents()["deal_plan"].handle(ask)
 
     # -- shared by intents -----------------------------------------------------------------------
-
-    def plan_for(self, session, viewer: Viewer, deal_id: int, now: datetime) -> DealPlan | None:
-        """The plan for a deal the viewer may see (None otherwise) — what buttons and App Home show."""
-        deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=deal_id)
-        if deal is None:
-            return None
-        return build_plan(deal_store.deal_state(session=session, deal=deal), self.runtime.process, now)
 
     def _ref(self, session, viewer: Viewer, deal_id: int) -> DealRef:
         deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=deal_id)
