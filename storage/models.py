@@ -212,7 +212,8 @@ class AnswerFeedback(SQLModel, table=True):
     message_ts: str = Field(max_length=32)
     helpful: bool
     question: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime
+    intent: str | None = Field(default=None, max_length=32)  # the intent that answered (feedback buttons carry it)
+    created_at: datetime = Field(index=True)  # the admin's weekly list reads by age
 
 
 class ProposalDecision(SQLModel, table=True):

@@ -7,6 +7,7 @@ documents or the LLM goes through ``escape``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.coach.results import NotFound, Refusal
@@ -106,7 +107,7 @@ def trailer_blocks(answer: CoachAnswer, *, ref: str, private: bool, interactive:
         blocks.append({"type": "actions", "block_id": "deal_choices", "elements": [
             button(f"{d.name} ({d.stage_key})", ids.numbered(ids.ASK_ABOUT_DEAL, i), d.external_id)
             for i, d in enumerate(answer.choices[:MAX_CHOICE_BUTTONS])]})
-    blocks.append(feedback_block(ref, private=private and not is_refusal(answer)))
+    blocks += feedback_blocks(ref, answer.intent, private=private and not is_refusal(answer))
     return blocks
 
 
@@ -154,13 +155,36 @@ def is_refusal(answer: CoachAnswer) -> bool:
     return isinstance(answer.result, Refusal | NotFound)
 
 
-def feedback_block(ref: str, *, private: bool) -> dict:
-    """👍/👎, and "Share in channel" when ``private``; each carries ``ref``, the stored question's token."""
-    value = ref
-    elements = [button("👍 Helpful", ids.FEEDBACK_UP, value), button("👎 Not helpful", ids.FEEDBACK_DOWN, value)]
+def feedback_blocks(ref: str, intent: str, *, private: bool) -> list[dict]:
+    """"Share in channel" when ``private``, then Slack's 👍/👎 feedback buttons; each carries ``ref``, the
+    stored question's token, and the feedback buttons the ``intent`` that answered (for the admin's list)."""
+    blocks = []
     if private:
-        elements.insert(0, button("📣 Share in channel", ids.SHARE_ANSWER, value))
-    return {"type": "actions", "block_id": "answer_feedback", "elements": elements}
+        blocks.append({"type": "actions", "block_id": "answer_feedback",
+                       "elements": [button("📣 Share in channel", ids.SHARE_ANSWER, ref)]})
+    blocks.append({"type": "context_actions", "block_id": "answer_rating", "elements": [{
+        "type": "feedback_buttons", "action_id": ids.FEEDBACK,
+        "positive_button": {"text": {"type": "plain_text", "text": "👍"}, "accessibility_label": "Helpful",
+                            "value": feedback_value(helpful=True, intent=intent, ref=ref)},
+        "negative_button": {"text": {"type": "plain_text", "text": "👎"}, "accessibility_label": "Not helpful",
+                            "value": feedback_value(helpful=False, intent=intent, ref=ref)}}]})
+    return blocks
+
+
+INTENT_NAME = re.compile(r"[a-z0-9_]{1,32}")  # what an intent's name looks like (and what storage keeps)
+
+
+def feedback_value(*, helpful: bool, intent: str, ref: str) -> str:
+    """A feedback button's value: the verdict, the intent and the question's token, space-separated."""
+    return f"{'up' if helpful else 'down'} {intent if INTENT_NAME.fullmatch(intent) else 'other'} {ref}"
+
+
+def read_feedback_value(value: str) -> tuple[bool, str, str] | None:
+    """``(helpful, intent, ref)`` of a feedback button's value, or None when it is not one of ours."""
+    parts = value.split(" ", 2)
+    if len(parts) != 3 or parts[0] not in ("up", "down") or not INTENT_NAME.fullmatch(parts[1]):
+        return None
+    return parts[0] == "up", parts[1], parts[2]
 
 
 def _pack(blocks: list[dict], fallback: str) -> list[Message]:
