@@ -19,11 +19,14 @@ from functools import lru_cache
 from typing import TypeVar
 
 import dateparser
+from pydantic import Field
 from rapidfuzz import fuzz, process
 
-from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, Intent
+from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, DealSlots, Intent, Tool
 from bot.coach.proposals import REPLY_HINT
 from bot.coach.resolve import mask_deals
+from bot.coach.results import AlreadyRecorded, Clarification, Proposed
+from bot.coach.rich import bullet, doc, line
 from bot.coach.types import CoachAnswer, Proposal
 from bot.coach.wording import day_label
 from bot.core.plan import DealRef
@@ -68,13 +71,13 @@ _NOISE = frozenset("""
 a an the and or of to in on at for with by from as is are was were be been being has have had do did does done
 it its they them their we us our i me my you your he she his her him this that these those there here so just also
 about over into up out than then now today yesterday really finally all any some both each yes ok okay
-acme buyer buyers client customer customers prospect contact team log logged record recorded note noted please pls
+buyer buyers client customer customers prospect contact team log logged record recorded note noted please pls
 confirm confirms confirmed confirming agree agrees agreed said says say told tell sign signs signed off approve
 approves approved name named accept accepts accepted endorse endorsed acknowledge acknowledged admit admits admitted
 verified validated committed okayed
 had ran run runs running did held hold sent send sending made make went go got get gave give
 call called calls calling email emailed emails meeting meetings met meet talk talked spoke chat chatted ping pinged
-""".split())
+""".split()) | {DEAL_PLACEHOLDER}
 _LONG_NOISE = sorted(w for w in _NOISE if len(w) >= 5)  # typos of these ("confirmd") are dropped too
 _TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -84,10 +87,11 @@ _FOLLOWUP_WORD = re.compile(r"\bfollow[- ]?ups?\b")
 _SET = re.compile(r"^(?:please |pls )?(?:follow[- ]?up)\b|\b(?:add|set|create|schedule|put|make|new|book|need)\b")
 # The deal's outcome, on the words with the deal's name as "acme": "we lost acme", "mark it won", "acme
 # closed lost", "close acme as won". Only of the deal itself: "we lost our champion at acme" is news, not an end.
-_DEAL_ITSELF = r"(?:the\s+)?(?:acme|it|this(?:\s+one)?|that(?:\s+one)?|the\s+deal)"
+_DEAL = re.escape(DEAL_PLACEHOLDER)
+_DEAL_ITSELF = rf"(?:the\s+)?(?:{_DEAL}|it|this(?:\s+one)?|that(?:\s+one)?|the\s+deal)"
 CLOSED_NEWS = re.compile(rf"\b(?:we|i)(?:'ve|\s+have)?\s+(?:just\s+)?(won|lost)\s+{_DEAL_ITSELF}\b"
                          rf"|\b(?:mark|close|set)\s+(?:{_DEAL_ITSELF}\s+)?(?:as\s+)?(?:closed[- ])?(won|lost)\b"
-                         rf"|\bacme\s+(?:is\s+|was\s+|got\s+)?(?:closed[- ]|marked\s+)?(won|lost)\b"
+                         rf"|\b{_DEAL}\s+(?:is\s+|was\s+|got\s+)?(?:closed[- ]|marked\s+)?(won|lost)\b"
                          r"|\bclosed[- ](won|lost)\b", re.I)
 _CONFIRMED = re.compile(
     r"\b(?:confirm\w*|agree\w*|said|says|told (?:us|me)|sign(?:s|ed)? off|signoff|approv\w*|named|accept\w*|"
@@ -157,17 +161,17 @@ def _criterion(ask: Ask, deal: DealRef, words: list[str], said: str) -> CoachAns
     if named and named[0].met:  # "agreed on criteria and tech fit": an open criterion named too is not lost
         named += [c for score, c in scored if not c.met and score >= CRITERION_MATCH and c not in named]
     if len(named) > 1:
-        lines = [f"• {c.text}{' (already confirmed)' if c.met else ''}" for c in named]
-        return CoachAnswer("Which did the buyer confirm?\n" + "\n".join(lines)
-                           + f"\nSay it again in a few more words, e.g. “{deal.name}: {named[0].text.lower()}”.",
-                           "record", deal=deal, data={"candidates": [c.key for c in named]})
+        body = doc(line("Which did the buyer confirm?"),
+                   [bullet(f"{c.text}{' (already confirmed)' if c.met else ''}") for c in named],
+                   line(f"Say it again in a few more words, e.g. “{deal.name}: {named[0].text.lower()}”."))
+        return CoachAnswer(Clarification(body, "candidates", tuple(c.key for c in named)), "record", deal=deal)
     if not named:
         return _no_criterion(ask, deal, words, said)
     criterion = named[0]
     if criterion.met:
         evidence = f" (“{criterion.evidence}”)" if criterion.evidence else ""
-        return CoachAnswer(f"Already recorded on {deal.name}: {criterion.text}{evidence}. Nothing to add.",
-                           "record", deal=deal, data={"criterion": criterion.key, "already_met": True})
+        return CoachAnswer(AlreadyRecorded(doc(line(f"Already recorded on {deal.name}: {criterion.text}{evidence}. "
+                                                    "Nothing to add.")), criterion.key), "record", deal=deal)
     summary = f"{deal.name}: exit criterion met — {criterion.text} ({plan.stage_name}); evidence “{said}”"
     return _proposed(deal, Proposal(kind="criterion", deal_id=deal.id, deal_name=deal.name, summary=summary,
                                     token=_token(), stage_key=plan.stage_key, criterion_key=criterion.key,
@@ -182,22 +186,22 @@ def _no_criterion(ask: Ask, deal: DealRef, words: list[str], said: str) -> Coach
     scored = [(match_score(words, c.text, c.key), (s, c)) for s in earlier for c in s.exit_criteria]
     scored.sort(key=lambda pair: -pair[0])
     found = best_matches(scored, CRITERION_MATCH)
-    open_ones = "\n".join(f"• {c.text}" for c in plan.unmet) or "• none: the buyer has confirmed them all"
+    open_ones = [bullet(c.text) for c in plan.unmet] or [bullet("none: the buyer has confirmed them all")]
     if len(found) == 1:
         stage, criterion = found[0]
         never = next((c for c in plan.unconfirmed_earlier if (c.stage_key, c.key) == (stage.key, criterion.key)), None)
         if never is None:
-            return CoachAnswer(f"Already recorded on {deal.name}: {criterion.text} ({stage.name}). Nothing to add.",
-                               "record", deal=deal, data={"criterion": criterion.key, "criterion_stage": stage.key,
-                                                          "already_met": True})
+            return CoachAnswer(AlreadyRecorded(doc(line(f"Already recorded on {deal.name}: {criterion.text} "
+                                                        f"({stage.name}). Nothing to add.")), criterion.key, stage.key),
+                               "record", deal=deal)
         summary = (f"{deal.name}: exit criterion met — {criterion.text} ({stage.name}, never confirmed before the "
                    f"deal moved on); evidence “{said}”")
         return _proposed(deal, Proposal(kind="criterion", deal_id=deal.id, deal_name=deal.name, summary=summary,
                                         token=_token(), stage_key=plan.stage_key, criterion_key=criterion.key,
                                         criterion_stage=stage.key, evidence=said))
-    text = (f"I couldn't tell which exit criterion of {plan.stage_name} that is. Which did the buyer confirm?\n"
-            f"{open_ones}\nOr say “log a note on {deal.name}: …” to keep it as an activity.")
-    return CoachAnswer(text, "record", deal=deal, data={"candidates": [c.key for c in plan.unmet]})
+    body = doc(line(f"I couldn't tell which exit criterion of {plan.stage_name} that is. Which did the buyer confirm?"),
+               open_ones, line(f"Or say “log a note on {deal.name}: …” to keep it as an activity."))
+    return CoachAnswer(Clarification(body, "candidates", tuple(c.key for c in plan.unmet)), "record", deal=deal)
 
 
 def _activity(ask: Ask, deal: DealRef, words: list[str], said: str) -> CoachAnswer:
@@ -220,9 +224,9 @@ def _followup(ask: Ask, deal: DealRef, said: str) -> CoachAnswer:
     day = read_day(found.group("when"), local_now) if found else None
     if found is None or day is None or day < local_now.date():
         heard = f"I read “{found.group('when')}” as a day that has passed. " if found and day else ""
-        return CoachAnswer(f"{heard}For when should I set the follow-up on {deal.name}? "
-                           f"Say e.g. “remind me to call {deal.name} on Friday” or “… on Dec 3”.",
-                           "record", deal=deal, data={"needs": "due date"})
+        return CoachAnswer(Clarification(doc(line(f"{heard}For when should I set the follow-up on {deal.name}? "
+                                                  f"Say e.g. “remind me to call {deal.name} on Friday” or “… on Dec 3”.")),
+                                         needs="due date"), "record", deal=deal)
     note = _followup_note(said, found) or f"Follow up on {deal.name}"
     due_at = local_midnight_utc(day, zone(ask.viewer.timezone)) + timedelta(hours=FOLLOWUP_HOUR)
     summary = f"{deal.name}: follow-up due {day_label(day)} at {FOLLOWUP_HOUR}:00 — {note}"
@@ -238,14 +242,14 @@ def _close(deal: DealRef, *, won: bool, said: str) -> CoachAnswer:
 
 
 def _proposed(deal: DealRef, proposal: Proposal) -> CoachAnswer:
-    text = f"I'll record this — nothing is written until you confirm:\n• {proposal.summary}\n{REPLY_HINT}"
-    return CoachAnswer(text, "record", deal=deal, proposal=proposal, data={"kind": proposal.kind})
+    body = doc(line("I'll record this — nothing is written until you confirm:"), bullet(proposal.summary))
+    return CoachAnswer(Proposed(body, proposal, REPLY_HINT), "record", deal=deal, proposal=proposal)
 
 
 def _what_to_record(deal: DealRef) -> CoachAnswer:
-    return CoachAnswer(f"What should I record on {deal.name}? For example: “{deal.name} confirmed budget”, "
-                       f"“had the discovery call with {deal.name}” or “remind me to call {deal.name} on Friday”.",
-                       "record", deal=deal, data={"needs": "what happened"})
+    body = doc(line(f"What should I record on {deal.name}? For example: “{deal.name} confirmed budget”, "
+                    f"“had the discovery call with {deal.name}” or “remind me to call {deal.name} on Friday”."))
+    return CoachAnswer(Clarification(body, needs="what happened"), "record", deal=deal)
 
 
 # -- reading the words ---------------------------------------------------------------------------------
@@ -368,6 +372,10 @@ def _token() -> str:
     return uuid.uuid4().hex
 
 
+class RecordSlots(DealSlots):
+    what: str = Field(description="In the person's words.")
+
+
 INTENT = Intent(
     name="record",
     summary="record what happened in words (a criterion the buyer confirmed, a follow-up, an activity) — "
@@ -375,147 +383,9 @@ INTENT = Intent(
     try_it="{deal} confirmed budget",
     needs_deal=True,
     handle=handle,
-    examples=(
-        "acme confirmed budget", "acme confirmed the budget range", "the buyer at acme confirmed budget, log it",
-        "ping me friday to call acme", "nudge me next week to send acme the deck", "remind me monday to chase acme",
-        "log that acme's cto signed off on tech fit", "acme agreed on the success criteria",
-        "acme named the decision maker", "acme told us who signs off", "record that acme confirmed the pain",
-        "acme's cfo approved the business case", "acme just signed off on security, log it",
-        "mark budget confirmed on acme", "add a follow-up on acme for friday: send the roi case",
-        "remind me to call acme next tuesday", "set a follow-up for acme on monday",
-        "follow up with acme tomorrow about pricing", "create a follow-up for acme next week",
-        "remind me in two weeks to check in with acme", "had the discovery call with acme",
-        "sent acme the pricing recap", "log a call with acme", "ran the technical review with acme",
-        "met with acme's cfo today", "just had a call with acme", "log an activity on acme: demo done", "just finished the demo with acme",
-        "note on acme: they want a pilot", "acme agreed to a kickoff date, record it", "add a follow-up on acme",
-        "acme said yes to budget", "fu acme friday", "set a reminder to send acme the proposal thursday",
-        "reminder: chase acme tmrw", "log it: acme confirmed the timeline", "acme's vp signed off on budget",
-        "we had the demo with acme today", "spoke with acme this morning, they confirmed the pain",
-        "note that acme wants a pilot", "acme confirmed decision criteria, pls record",
-        "update acme: champion identified", "add task for acme: send contract monday",
-        "put a follow-up on acme for next thursday", "schedule a follow up w acme in 3 days",
-        "acme agreed to next steps", "mark the timeline as confirmed for acme",
-        "acme is ok with the pricing, log that", "just got off the phone with acme",
-        "called acme today, left a voicemail", "emailed acme the proposal this morning",
-        "acme legal approved the contract", "tickle me in 2 weeks about acme",
-        "don't let me forget to call acme thursday", "save this: acme's cto is our champion",
-        "remind me to email acme friday", "ping me tomorrow to send acme the recap",
-        "nudge me next wednesday to write to acme", "add a reminder to email the acme cfo on monday",
-        "ping me later to email acme", "follow up with acme next wk re pricing", "fu acme in 2 wks",
-        "wrapped up the call with acme", "done with the acme demo, it went well",
-        "finished the acme meeting just now", "acme call done", "talked to acme yesterday",
-        "met acme's team this week, they confirmed the timeline",
-        # Written by a second author, to widen the vocabulary and sharpen look-alike intents.
-        "acme legal signed off", "acme's champion left the company", "acme pushed the decision to next quarter",
-        "note: acme wants to see a reference customer", "log that acme's procurement process kicked off",
-        "acme's budget got cut in half", "acme chose us as vendor of choice", "acme verbally committed",
-        "acme signed the msa", "heads up, acme's new cio is the decision maker now",
-        "acme confirmed go-live is in march", "add a f/u for acme next monday: send security docs",
-        "remind me thurs to check if acme signed", "acme's timeline slipped to q3, update it",
-        "met acme onsite today, great session", "fyi acme agreed to a pilot",
-        "log: demo with acme's it team done, they liked it", "acme's ceo said they're moving forward",
-        "acme said no budget until january", "acme passed the security review",
-        "record a meeting with acme's vp of ops", "jot down that acme wants net 60 terms", "acme picked a competitor",
-        "our champion at acme got promoted to vp", "acme procurement sent redlines back",
-        "acme agreed to a mutual action plan", "set a fu for acme in 10 days",
-        "remind me eod to send acme the order form", "mark acme's economic buyer as engaged",
-        "update: acme confirmed success criteria for the pilot", "acme cfo okayed the spend",
-        "sent the contract to acme for signature", "left acme a vm and emailed the deck",
-        "acme rescheduled our meeting to next tuesday",
-        "had a really good call with acme just now, their ops lead confirmed the problem costs them about 400k a year and she's the one who signs, pls log all that",
-        # Written by a third author, who saw only what the coach does, to widen the vocabulary again.
-        "acme confirmed the budget range is 50-80k", "acme told me the cfo signs",
-        "buyer at acme laid out the pain, log it", "acme's engineers confirmed technical fit",
-        "acme signed off on success criteria today", "acme agreed to commercial terms",
-        "fu w acme next friday re: contract", "remind me on the 15th to check in with acme",
-        "add follow up: acme, tuesday, send case study", "did the technical review w acme's eng team this morning",
-        "walked acme through the mutual close plan", "mapped the buying group at acme",
-        "asked acme how they funded their last tool, they said opex", "log: discovery call w acme done",
-        "acme cfo confirmed she's the signer", "drafted success criteria with acme's champion",
-        "acme confirmed budget, pls log", "set fu acme end of week", "need a reminder to ping acme in 5 days",
-        "chase acme on wednesday re security questionnaire", "acme's it team said we're a fit",
-        "acme described their pain: manual reporting eats 2 days a week", "just wrapped discovery with acme",
-        "acme ok'd the terms", "put down that acme confirmed budget range",
-        "acme buyer gave us the sign off name, dana the vp ops", "follow-up for acme on june 3: send proposal",
-        "remind me tomorrow morning to text acme's champion", "record the close plan walkthrough with acme",
-        "acme agreed to the written success criteria", "spoke w acme today, they confirmed who signs",
-        "acme: budget confirmed", "log a note on acme - they want to start in q3",
-        "acme meeting done, they confirmed the pain and the budget", "add fu for acme on monday",
-        "mark acme tech fit confirmed", "called acme's champion, left a message",
-        "acme's procurement said yes to our terms", "sent acme the success criteria doc",
-        "ok update from today: acme's tech lead ran our stuff through their review and confirmed it fits, and i need a follow up next thursday to send them the order form",
-        # Written by a fourth author, on the pairs cross-validation over the examples confuses most.
-        "add a fu: call acme tmrw am", "remind me to call acme tomorrow before my 10am",
-        "put a task on acme for thurs: call their cfo", "call acme friday, add that as a follow-up",
-        "had our call with acme today, they confirmed the budget range",
-        "acme's champion told me the vp ops signs, note it", "finished the call w acme, they walked us thru the pain",
-        "log that i sent acme the follow up email today", "emailed acme's cfo the recap this morning, pls log",
-        "acme replied to my email, budget range is confirmed", "booked a meeting with acme for next wed",
-        "acme's engineers signed off on fit in the review today",
-        "acme agreed to the commercial terms on today's call",
-        "set a follow up to send acme the draft success criteria on monday", "fu acme thurs re sign off",
-        "jordan says acme confirmed who signs, can you record it",
-        "went through the org chart with acme's champion, buying group is mapped",
-        "asked acme how they paid for their last vendor, came out of the ops budget",
-        "acme call is done, tech fit confirmed, add fu next tues to send order form",
-        "quick update, i just got off a call with acme and their finance lead said the range is 40 to 60k and the coo is the one who signs, can you put that on the deal and set me a follow up for monday",
-        # Written by a fifth author, blind to every other phrasing, from a description of each intent.
-        "acme said yes to a discovery call next tuesday", "log: acme cfo approved the budget",
-        "acme's vp confirmed they own the problem", "remind me to send acme the case study on monday",
-        "add f/u acme thurs: share pricing", "acme agreed to a trial",
-        "note that acme named their decision criteria", "sent acme the proposal today",
-        "acme wants a follow up on the 12th, put it in", "mark that acme acknowledged the problem",
-        "had disco w acme, went well, they confirmed the pain", "acme picked a go-live date",
-        "record a call with acme today", "acme told me the current process is broken and they want to change it",
-        "set a follow-up with acme for next wed to check on legal", "fyi acme's legal review is done",
-        "log that i sent acme the roi calc", "put down that acme's champion introduced me to the economic buyer",
-        "acme confirmed timeline: decision by end of q3",
-        "spoke with acme this morning, they're bringing procurement in next week",
-        "schedule a follow up w acme tmrw: send security docs", "acme replied to my outreach",
-        "acme confirmed they're within the size range we serve", "add activity: onsite workshop with acme",
-        "capture that acme agreed to a pilot with success metrics",
-        "update acme: buyer confirmed the budget is approved", "acme just accepted the meeting invite for friday",
-        "logging a call with acme, they said they want to see pricing", "acme's finance team greenlit the spend",
-        "followup for acme on 3/14: check on the security review",
-        "note: acme's it lead confirmed the integration works for them",
-        # Written by a sixth author, blind to every other phrasing, from a description of each intent.
-        "just had the call, acme agreed to a discovery meeting and brought in their ops lead",
-        "log that i did a demo with acme today", "add a f/u for acme on friday", "acme signed!! mark it won",
-        "we lost acme to a competitor", "remind me to follow up with acme next tuesday",
-        "acme's buyer confirmed they own the problem", "note: sent acme the proposal this morning",
-        "acme said the current process isnt good enough, they want to change",
-        "set a follow up on acme for the 14th", "acme closed lost, went with nobody",
-        "had discovery w acme, they confirmed the pain and the timeline",
-        "update: acme agreed to a first call next wed at 2",
-        "record that acme confirmed fit - size and use case are in range", "acme is closed won",
-        "add follow-up: call acme cfo tmrw", "fyi acme replied to my outreach",
-        "log a call with acme, 30 min, talked pricing", "they confirmed the decision maker is the cro, pls log it",
-        "acme verbally committed today", "put down that i met with acme's champion this aft",
-        "acme dropped out, mark as lost", "f/u acme in 2 weeks re contract",
-        # Written by a seventh author, blind to every other phrasing, from a description of each intent.
-        "acme has budget confirmed", "acme's cfo approved the price range",
-        "add a fu on acme for fri - send the business case", "remind me to ring acme wed",
-        "did the discovery call w/ acme this morning", "proposal went out to acme today",
-        "acme went w/ someone else, set it to lost", "acme signed the contract!! mark it won",
-        "log a demo with acme today", "acme agreed on the timeline, they want to go live in march",
-        "just got off with acme - they confirmed the pain is real and the vp is on board",
-        "set a follow up on acme next monday to check on legal", "mark acme closed lost, went with a competitor",
-        "note that acme's champion confirmed the decision process", "add a task: email acme pricing by eod thursday",
-        "met with acme's procurement team yesterday", "acme said they have the budget approved for q4",
-        "remind me tmrw to send acme the case study", "acme is closed won, 80k",
-        "log that i sent acme the security questionnaire", "acme confirmed they're evaluating only us",
-        "put a follow-up on acme for the 15th", "ran the validation workshop with acme today, went great",
-        # Written by an eighth author (a seller's shorthand), blind to every other phrasing, from the same description.
-        "acme's got budget approved, confirmed on the call", "acme's vp signed off on the pricing range",
-        "add fu on acme fri: send roi deck", "remind me to ping acme tues", "had disco call w/ acme today",
-        "proposal went out to acme an hour ago", "acme's dead, went w/ a competitor. mark lost",
-        "🎉 acme's contract is signed, mark it won", "log: demo done with acme",
-        "acme agreed on the success criteria for the poc", "acme's eb confirmed the timeline, q4 go-live",
-        "set a follow up for acme next mon - check legal status", "just wrapped the acme onsite, log it",
-        "acme no-decision, close it out lost", "acme's champ confirmed the pain and put a number on it",
-        "note that acme confirmed their decision process", "fu acme thurs re security questionnaire",
-        "acme's legal approved the msa", "add task: send acme case study by eod tmrw", "met w/ acme procurement today",
-        "acme's it lead confirmed the technical fit after the poc", "remind me in 2 wks to check back w/ acme",
-        "emailed acme the recap this morning", "acme verbally committed and the eb confirmed the paper process",
-    ),
+    slots=RecordSlots,
+    tool=Tool("propose_write", "Propose recording a confirmed criterion, a dated follow-up or an activity on a deal; "
+              "written only after the person confirms.", words="{what}"),
+    as_computed=True,  # the write's exact wording, which the person confirms
+    menu=60,
 )

@@ -17,8 +17,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.coach.intents.base import Ask, Intent
+from pydantic import Field
+
+from bot.coach.intents.base import PERIOD_AS_ASKED, Ask, Intent, PersonSlots, Tool
 from bot.coach.people import is_self, person_mentioned, visible_person
+from bot.coach.results import Card, Clarification, NotFound, Refusal, Scorecard
+from bot.coach.rich import Doc, bullet, doc, joined, line, strong
 from bot.coach.types import CoachAnswer
 from bot.core.errors import InvalidInput
 from bot.core.text import money, plural
@@ -95,7 +99,7 @@ def period_asked(text: str) -> PeriodSpec | None:
 
 def team_of(ask: Ask) -> Whose:
     """A manager's team (everyone for an admin): the people they may see, in the team's timezone."""
-    scope = resolve_scope(session=ask.session, viewer=ask.viewer, company_timezone=ask.coach.runtime.settings.timezone)
+    scope = resolve_scope(session=ask.session, viewer=ask.viewer, company_timezone=ask.settings.timezone)
     reps = deal_store.visible_reps(session=ask.session, viewer=ask.viewer)
     return Whose("team", scope.label, reps, scope.timezone, None)
 
@@ -124,8 +128,7 @@ def handle(ask: Ask) -> CoachAnswer:
     card = _card(ask, whose)
     if isinstance(card, CoachAnswer):
         return card
-    text, data = card
-    return CoachAnswer(text, NAME, data=data)
+    return CoachAnswer(Scorecard(card[0], (card[1],)), NAME)
 
 
 def _sides(question: str) -> list[tuple[str | None, str]] | None:
@@ -170,24 +173,26 @@ def _side_by_side(ask: Ask, whose: list[Whose | CoachAnswer], periods: list[Peri
         if isinstance(card, CoachAnswer):
             return card
         cards.append(card)
-    return CoachAnswer("\n\n".join(text for text, _ in cards), NAME, data={"compare": [data for _, data in cards]})
+    return CoachAnswer(Scorecard(joined([words for words, _ in cards]), tuple(card for _, card in cards)), NAME)
 
 
 def _card(ask: Ask, whose: Whose, spec: PeriodSpec | None = None, *, period_only: bool = False
-          ) -> tuple[str, dict] | CoachAnswer:
-    """One person's (or the team's) figures for ``spec`` (else the question's period): the text and its data."""
+          ) -> tuple[Doc, Card] | CoachAnswer:
+    """One person's (or the team's) figures for ``spec`` (else the question's period): the words and the card."""
     try:
         period = spec.resolve(ask.now, whose.timezone) if spec else report_period(ask, whose.timezone)
     except InvalidInput as exc:
-        return CoachAnswer(f"I couldn't read the period ({exc}). Try “this month”, “last quarter” or “October”.",
-                           f"{NAME}_clarify")
+        return unreadable_period(exc, f"{NAME}_clarify")
     figures = store.total(figures_by_owner(ask, whose, period).values())
-    return _text(whose, period, figures, period_only=period_only), {
-        "whose": {"kind": whose.kind, "name": whose.label, "people": len(whose.reps),
-                  "rep_id": whose.reps[0].id if whose.kind != "team" else None},
-        "period": period.to_json(),
-        "figures": figures.to_json(),
-    }
+    card = Card(whose.kind, whose.label, len(whose.reps), whose.reps[0].id if whose.kind != "team" else None,
+                period, figures)
+    return _text(whose, period, figures, period_only=period_only), card
+
+
+def unreadable_period(error: InvalidInput, intent: str) -> CoachAnswer:
+    """The question back when the period asked for cannot be read."""
+    return CoachAnswer(Clarification(doc(line(f"I couldn't read the period ({error}). Try “this month”, "
+                                              "“last quarter” or “October”."))), intent)
 
 
 def _whose(ask: Ask, named: str | None, words: str) -> Whose | CoachAnswer:
@@ -197,22 +202,23 @@ def _whose(ask: Ask, named: str | None, words: str) -> Whose | CoachAnswer:
         named = None
     team = named is None and bool(_TEAM.search(words))
     if viewer.role == Role.rep and (named or team):
-        return CoachAnswer(REP_REFUSAL, f"{NAME}_denied")  # the same words whoever was named
+        return CoachAnswer(Refusal(doc(line(REP_REFUSAL))), f"{NAME}_denied")  # the same words whoever was named
     if team:
         return team_of(ask)
     if named:
         person = visible_person(session=session, viewer=viewer, name=named)
         if person is None:  # outside the team reads as nobody by that name
-            return CoachAnswer(f"I can't find “{named}” among the people you can see.", "not_found")
+            return CoachAnswer(NotFound(doc(line(f"I can't find “{named}” among the people you can see.")), named),
+                               "not_found")
     else:
         person = session.get(Rep, viewer.rep_id)
-    scope = resolve_scope(session=session, viewer=viewer, company_timezone=ask.coach.runtime.settings.timezone,
+    scope = resolve_scope(session=session, viewer=viewer, company_timezone=ask.settings.timezone,
                           rep=person.email)
     kind = "self" if person.id == viewer.rep_id else "rep"
     return Whose(kind, person.name, [person], scope.timezone, [person.id])
 
 
-def _text(whose: Whose, period: Period, f: store.Figures, *, period_only: bool = False) -> str:
+def _text(whose: Whose, period: Period, f: store.Figures, *, period_only: bool = False) -> Doc:
     """The card; ``period_only`` leaves out the figures as of now (open pipeline, overdue, over the norm),
     which a second card for an earlier period would only repeat."""
     title = {"self": "Your numbers", "rep": f"{whose.label}'s numbers"}.get(whose.kind, f"Numbers for {whose.label}")
@@ -221,20 +227,20 @@ def _text(whose: Whose, period: Period, f: store.Figures, *, period_only: bool =
     else:
         win_rate = f"no deals closed in {period.label}"
     lines = [
-        f"*{title} — {period.label}*",
-        f"• Won: {_deals(f.won_count, f.won_amount)}",
-        f"• Win rate: {win_rate}",
-        f"• New pipeline: {_deals(f.new_count, f.new_amount)}",
+        line(strong(f"{title} — {period.label}")),
+        bullet(f"Won: {_deals(f.won_count, f.won_amount)}"),
+        bullet(f"Win rate: {win_rate}"),
+        bullet(f"New pipeline: {_deals(f.new_count, f.new_amount)}"),
     ]
     lines += [] if period_only else [
-        f"• Open pipeline now: {_deals(f.open_count, f.open_amount)}, {money(f.weighted_amount)} weighted",
-        f"• Overdue follow-ups: {f.overdue_followups or 'none'}",
-        f"• Deals over their stage's norm: {f.over_norm or 'none'}",
+        bullet(f"Open pipeline now: {_deals(f.open_count, f.open_amount)}, {money(f.weighted_amount)} weighted"),
+        bullet(f"Overdue follow-ups: {f.overdue_followups or 'none'}"),
+        bullet(f"Deals over their stage's norm: {f.over_norm or 'none'}"),
     ]
     if whose.kind == "team" and not period_only:
-        lines.append(f"Across {plural(len(whose.reps), 'person', 'people')}. "
-                     "Ask “who has the most overdue follow-ups?” to compare them.")
-    return "\n".join(lines)
+        lines.append(line(f"Across {plural(len(whose.reps), 'person', 'people')}. "
+                          "Ask “who has the most overdue follow-ups?” to compare them."))
+    return doc(lines)
 
 
 def _deals(count: int, amount) -> str:
@@ -250,111 +256,18 @@ def _today_start(tz_name: str, now: datetime) -> datetime:
     return local_midnight_utc(now.astimezone(tz).date(), tz)
 
 
+class ScorecardSlots(PersonSlots):
+    period: str = Field("", description=PERIOD_AS_ASKED)
+
+
 INTENT = Intent(
     name=NAME,
     # No "pipeline" here: reps' help speaks of their deals; pipeline reports are a manager's.
     summary="your numbers: won, win rate, new and open deals, overdue follow-ups, stuck deals (a teammate's for managers)",
     try_it="How am I doing this quarter?",
     handle=handle,
-    examples=(
-        "how am i doing this quarter", "hows my quarter", "my numbers this month", "how am i doing",
-        "my numbers year to date", "how's my performance this year", "my results so far this year",
-        "how did i do last quarter", "what's my win rate", "how much have i closed this quarter", "my scorecard",
-        "how's my month going", "how many deals have i won this quarter",
-        "show me my stats", "my results for october", "how much new pipeline did i create this month",
-        "give me my numbers", "am i hitting my number", "how is carla doing", "how's bob doing",
-        "bob's numbers this month", "how did alice do last month", "show me jordan lee's numbers", "scorecard for bob",
-        "how is jordan lee performing this quarter", "what has carla won this quarter", "how's priya tracking this month",
-        "how is mike doing", "how's the team doing this quarter", "how's my team doing this month",
-        "how are we doing this quarter", "how is my team tracking",
-        "my numbers", "how am i tracking q4", "ytd numbers pls", "whats my win rate this yr",
-        "how much did i close last month", "bob's scorecard", "how's sam doing this quarter",
-        "pull up priya's numbers", "show me carla's stats ytd", "how many deals did jordan win this month",
-        "my performance this quarter", "how's my q going", "am i gonna hit quota", "how close am i to my number",
-        "how many deals have i closed ytd", "what's my close rate", "how is sam performing",
-        "my stats for last quarter", "how did priya do in q3", "give me bob's results this year",
-        "what did i win last month", "team numbers this quarter",
-        "carla's win rate", "bob's close rate this quarter", "sam's won deals ytd", "win percentage for me ytd",
-        "what's priya closed this month", "my close % this quarter", "jordan's numbers q3",
-        "what's bob's win rate", "priya win rate ytd", "sam's win rate this quarter",
-        "how many deals has carla won", "how many has bob closed this year", "deals won by sam this quarter",
-        # Written by a second author, to widen the vocabulary and sharpen look-alike intents.
-        "how'm i doing mtd", "my quarter so far?", "how many deals did i win in q3", "am i ahead or behind on quota",
-        "how much open pipeline do i have", "carla qtd", "bob's performance last month",
-        "how's jordan lee tracking vs last quarter", "numbers for priya pls", "what's my win rate this year vs last",
-        "did i have a good month", "how much did i book in q2", "my stats mtd", "how'd i do in september",
-        "how is sam doing on new pipeline this month", "give me a performance summary for carla",
-        "report card for me", "how many new deals did i open this month", "my closed won this quarter",
-        "how many deals did i lose this quarter", "how's bob trending", "how am i doing against my target",
-        "how's my year shaping up", "quick check on my numbers", "1:1 with carla tomorrow, pull her numbers",
-        "how does my month look numbers-wise", "how much did jordan close in q4", "my win loss ratio this qtr",
-        "team win rate this month", "am i having a good quarter or what", "sam's stats last month",
-        "how productive was priya last quarter", "how did i do overall last year", "my numbers vs last month",
-        "my manager is asking how my quarter is going and i honestly have no idea, can you pull my wins, win rate and how much pipeline i've built since july",
-        # Written by a third author, who saw only what the coach does, to widen the vocabulary again.
-        "how am i tracking this month", "my win rate last qtr", "hows carla doing ytd", "numbers pls",
-        "what have i closed so far this yr", "how many wins do i have in q3",
-        "give me my overall stats incl overdue fus", "how's jordan's month", "sam's numbers last qtr",
-        "did i win anything this month", "how much new pipe have i added this qtr", "am i on pace this quarter",
-        "what's priya's close rate ytd", "how's bob looking this month numbers wise", "my kpis",
-        "whats my record this qtr, wins vs losses", "how did i do in q2",
-        "how many open and won deals do i have this qtr", "stats for carla last month", "show my scorecard for q3",
-        "how did jordan do last year", "win rate check", "how am i doing vs last qtr", "rate my quarter",
-        "what are my numbers looking like since january", "prepping carla's review, need her numbers this qtr",
-        "sam: won, win rate, pipeline this month", "am i doing ok this month", "how's my win % trending",
-        "what did priya close in q1", "how much have i won ytd", "my monthly numbers", "how's alice doing this qtr",
-        "how's bob performing lately", "pull my stats for last month", "whats my tally this quarter",
-        "how many new deals has jordan opened this month",
-        "how many stuck deals and overdue fus do i have, numbers only",
-        "quarterly review is friday and i need my own numbers, like how many i won, my win rate, new pipeline and how many follow ups im behind on, for this qtr",
-        # Written by a fourth author, on the pairs cross-validation over the examples confuses most.
-        "how many deals have i won this qtr and whats my win rate",
-        "whats my count of overdue follow ups, just the number", "my numbers for the month pls, wins and new pipe",
-        "how's carla tracking on wins this quarter", "whats jordan's win rate last qtr",
-        "sam's new pipe in q3, how much", "how many stuck deals do i have, count only",
-        "am i doing better than last month", "my stats: won, open, overdue",
-        "give me priya's scorecard for the month", "how many deals has bob won since jan", "how did i do in august",
-        "whats my open pipeline total rn", "win rate for me this half",
-        "how's my performance looking going into the last month of the qtr",
-        "sam's 1:1 is today, how's he doing this qtr", "carla's wins last month, how many",
-        "how am i doing, overdue count included", "is jordan on track this quarter numbers-wise",
-        "before i ask for a raise i want to know my actual numbers, how many deals i won this year, my win rate and how much new pipe i brought in",
-        # Written by a fifth author, blind to every other phrasing, from a description of each intent.
-        "what's my win rate this quarter", "how much have i closed this year", "scorecard pls",
-        "how's jordan performing this quarter", "show me carla's stats for last month",
-        "how many deals did i win last quarter", "my performance this month?", "what's my weighted pipeline",
-        "give me priya's numbers", "what did i win in q2", "my stats",
-        "how many overdue follow ups do i have and whats my win rate this month", "report card for sam this quarter",
-        "how did alice do last quarter", "whats my open pipeline worth", "how am i doing compared to last month",
-        "total won this year for me", "my results ytd", "wins and win rate for jordan last month",
-        "how's my quarter shaping up", "how much pipeline did carla add this quarter", "show my kpis for the month",
-        "personal dashboard for this qtr", "what's my close rate lately", "numbers check: me, this month",
-        "how is bob tracking this quarter", "how many of my deals are over norm and what's my win rate",
-        # Written by a sixth author, blind to every other phrasing, from a description of each intent.
-        "what's my win rate this month", "show my scorecard", "jordan's numbers for this quarter",
-        "how's carla doing this month", "team scorecard for q2", "how much new pipeline did i add this month",
-        "what's bob's win rate ytd", "how is the team doing this quarter overall", "show me priya's scorecard",
-        "numbers?", "how many deals have i closed this year", "my open pipeline total and win rate this qtr?",
-        "my performance last month", "give me sam's won deals and win rate for q1", "how did i do last week",
-        "team numbers this month pls", "alice scorecard this month - wins, win rate, overdue f/u count",
-        "my q3 scorecard", "what did the team win last quarter", "am i on track this quarter? show my metrics",
-        # Written by a seventh author, blind to every other phrasing, from a description of each intent.
-        "my numbers for the month?", "win rate for me?", "carla - how's she doing lately",
-        "pull jordan's numbers for q3", "how is the team doing this quarter", "sam's results last month",
-        "deals won ytd for me", "hey how's priya performing in q4", "what's my weighted pipeline looking like",
-        "how's dev doing vs last quarter", "what's carla's win rate this qtr",
-        "my won amount and win rate this qtr pls", "how is jordan tracking", "show me the team's performance for q3",
-        "what's my closed won total this month", "give me a rundown of sam's numbers",
-        # Written by an eighth author (a seller's shorthand), blind to every other phrasing, from the same description.
-        "hows maria doing this quarter", "tom's stats for q3", "team numbers this qtr",
-        "how much have i closed this month", "how many deals did i win in q2", "hows the team tracking this quarter",
-        "li's win rate ytd", "ahmed's results last month", "whats my open + weighted pipe total",
-        "quick check on becca's performance this q", "howd i do last quarter", "team scorecard for october",
-        "my overall stats this qtr - won, win rate, new pipe", "1:1 with tom tmrw, pull his numbers",
-        "how is the team performing in q4", "closed won total for me this qtr", "hows li trending this quarter",
-        # Two people's numbers side by side (the handler splits at "vs", "versus", "compared to"); "sam vs jordan"
-        # alone is the team's ranking, where both stand among the rest.
-        "how's carla doing vs jordan", "jordan's numbers vs carla's", "how is sam tracking compared with jordan",
-        "how are priya's numbers this month versus carla's",
-    ),
+    slots=ScorecardSlots,
+    tool=Tool("scorecard", "A person's results: won, win rate, pipeline, overdue follow-ups.",
+              words="how is {person} doing {period}"),
+    menu=70,
 )
