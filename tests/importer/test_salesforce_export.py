@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from bot.importer import ImportOptions, ImportRejected
+from bot.importer import ImportOptions, ImportRejected, RecordSource, import_from
 from bot.importer.reps import not_a_person
 from bot.importer.values import round_to_currency
-from tests.importer.helpers import counts, deal, rep, run, write_csv
+from tests.importer.helpers import NOW, counts, deal, rep, run, write_csv
 
 # Column names and order as Salesforce's Data Export writes User.csv (a subset of its columns).
 USER = ["Id", "Username", "LastName", "FirstName", "CompanyName", "Email", "TimeZoneSidKey", "IsActive", "UserType"]
@@ -144,3 +144,30 @@ def test_round_to_currency():
     assert round_to_currency(Decimal("2.5"), "JPY") == Decimal("2.00")
     assert round_to_currency(Decimal("3.5"), "KRW") == Decimal("4.00")
     assert round_to_currency(Decimal("1.2345"), "KWD") == Decimal("1.23")  # stored to the cent
+
+
+def test_records_from_the_api_meet_the_same_rules(runtime):
+    """A connector's records with the salesforce preset: the same people rule and rounding as the export."""
+    users = [{"crm_id": "005A01", "email": "ann@acme.example", "name": "Ann Archer", "user_type": "Standard"},
+             {"crm_id": "005A10", "email": "autoproc@acme.example", "name": "Automated Process",
+              "user_type": "AutomatedProcess"}]
+    summary = import_from(runtime, "reps", RecordSource("reps", "Salesforce", users, preset="salesforce",
+                                                        fields=("crm_id", "email", "name", "user_type")),
+                          ImportOptions(now=NOW))
+    assert summary.created == 1 and summary.notes == ["1 user(s) left out, not people: row 2 (user type "
+                                                      "AutomatedProcess)"]
+
+    deals = [{"external_id": "006A01", "name": "Globex", "owner_email": "005A01", "stage": "Needs Analysis",
+              "amount": Decimal("9225.225"), "currency": "USD"}]
+    fields = ("external_id", "name", "owner_email", "stage", "amount", "currency")
+    summary = import_from(runtime, "deals", RecordSource("deals", "Salesforce", deals, fields=fields,
+                                                         stage_names={"Needs Analysis": "discover"},
+                                                         preset="salesforce"),
+                          ImportOptions(now=NOW, currency="USD"))
+    assert deal(runtime, "006A01").amount == Decimal("9225.22")
+    assert "1 amount(s) with more decimals than their currency rounded (half to even): USD 1" in summary.notes
+
+    with pytest.raises(ImportRejected, match="more than 2 decimals"):  # without the preset: refused, as before
+        import_from(runtime, "deals", RecordSource("deals", "CRM", deals, fields=fields,
+                                                   stage_names={"Needs Analysis": "discover"}),
+                    ImportOptions(now=NOW, currency="USD"))
