@@ -17,7 +17,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +36,7 @@ from knowledge.process_map import ProcessMap
 CRM = "salesforce"
 API_VERSION = "62.0"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+PAGE = 200  # ids per page handed to the engine, and per Id IN (...) query
 ASSERTION_SECONDS = 180  # Salesforce refuses an assertion that expires more than 3 minutes ahead
 
 USER_FIELDS = ("Id", "Username", "FirstName", "LastName", "Name", "Email", "IsActive", "UserType")
@@ -128,9 +129,13 @@ class SalesforceClient:
             raise CrmAuthError(_login_message(response, self._client_id, self._username))
         self._session = response.json()["access_token"]
 
+    def get_query(self, soql: str) -> dict[str, Any]:
+        """The query's first reply as it is (``totalSize`` of a ``COUNT()``)."""
+        return self._get(f"/services/data/v{self._version}/query", {"q": soql})
+
     def query(self, soql: str) -> Iterator[dict[str, Any]]:
         """Every record ``soql`` selects, following ``nextRecordsUrl`` (queryMore) until ``done``."""
-        reply = self._get(f"/services/data/v{self._version}/query", {"q": soql})
+        reply = self.get_query(soql)
         yield from reply["records"]
         while not reply["done"]:
             reply = self._get(reply["nextRecordsUrl"], None)
@@ -296,11 +301,61 @@ class SalesforceSource:
             owners[user["Id"]] = Owner(user["Id"], user.get("Email") or "", name, not user.get("IsActive"))
         return Mapping(stages, labels, owners)
 
-    def deals(self) -> Iterator[CrmDeal]:
-        """Every opportunity, in (SystemModstamp, Id) order."""
-        soql = f"SELECT {', '.join(OPPORTUNITY_FIELDS)} FROM Opportunity ORDER BY SystemModstamp, Id"
-        for record in self.client.query(soql):
-            yield _deal(record)
+    # The sync engine's reads (``bot.sync.engine.Source``): windows of SystemModstamp, paged by Id.
+
+    def count(self, start: datetime, end: datetime) -> int:
+        """How many opportunities were last modified in [start, end] (widened to whole seconds)."""
+        reply = self.client.get_query(f"SELECT COUNT() FROM Opportunity WHERE {_between(start, end)}")
+        return int(reply["totalSize"])
+
+    def changed_ids(self, start: datetime, end: datetime) -> Iterator[list[str]]:
+        """Ids of opportunities last modified in [start, end], a page at a time, in Id order.
+
+        queryMore reads a query's every record, however many share one SystemModstamp (a mass update),
+        so no window is cut short; the window is widened to whole seconds, as SOQL compares them.
+        """
+        page: list[str] = []
+        for record in self.client.query(f"SELECT Id FROM Opportunity WHERE {_between(start, end)} ORDER BY Id"):
+            page.append(record["Id"])
+            if len(page) == PAGE:
+                yield page
+                page = []
+        if page:
+            yield page
+
+    def deals(self, ids: list[str]) -> list[CrmDeal]:
+        """The opportunities ``ids`` (those deleted meanwhile are left out)."""
+        found: list[CrmDeal] = []
+        for start in range(0, len(ids), PAGE):
+            listed = ", ".join(_quote(i) for i in ids[start:start + PAGE])
+            found += [_deal(record) for record in self.client.query(
+                f"SELECT {', '.join(OPPORTUNITY_FIELDS)} FROM Opportunity WHERE Id IN ({listed})")]
+        return found
+
+    def owners_with_deals(self, owner_ids: list[str]) -> list[str]:
+        """Of ``owner_ids``, those who own at least one opportunity (one query each)."""
+        return [owner for owner in owner_ids if self.client.get_query(
+            f"SELECT COUNT() FROM Opportunity WHERE OwnerId = {_quote(owner)}")["totalSize"]]
+
+    def archived_ids(self) -> set[str]:
+        """Deleted opportunities: not read yet (queryAll with IsDeleted, or getDeleted, is still to come),
+        so none is hidden."""
+        return set()
+
+
+def _quote(text: str) -> str:
+    """A SOQL string literal."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _soql_time(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _between(start: datetime, end: datetime) -> str:
+    """SystemModstamp in [start, end], the start floored and the end raised to whole seconds (SOQL's)."""
+    after = end.replace(microsecond=0) + timedelta(seconds=1)
+    return f"SystemModstamp >= {_soql_time(start)} AND SystemModstamp < {_soql_time(after)}"
 
 
 def _stage_key(resolver: StageResolver, stage: dict[str, Any]) -> str | None:

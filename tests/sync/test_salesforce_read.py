@@ -129,7 +129,8 @@ def test_query_follows_next_records_url_to_the_last_batch(org, client):
 @pytest.mark.parametrize("soql", [
     "SELECT Id FROM Opportunity WHERE Name LIKE 'Glob%'",
     "SELECT Id FROM Opportunity WHERE StageName = 'a' OR StageName = 'b'",
-    "SELECT COUNT() FROM Opportunity",
+    "SELECT Id FROM Opportunity WHERE CloseDate = NEXT_MONTH",
+    "SELECT Id FROM Opportunity WHERE SystemModstamp > 2026-09-01T12:00:00.000Z",  # SOQL: whole seconds
     "SELECT Id FROM Opportunity GROUP BY StageName",
 ])
 def test_the_emulator_refuses_a_query_it_does_not_answer(client, soql):
@@ -213,15 +214,19 @@ def test_opportunities_come_as_crm_deals(org, client):
                                 CreatedDate=T0, OwnerId=owner, NextStep="Send the proposal")
     second = org.add_opportunity(T0, Name="No account", StageName="Closed Won", OwnerId=owner)
 
-    deals = list(SalesforceSource(client).deals())
+    source = SalesforceSource(client)
+    assert source.count(T0, T0 + timedelta(hours=1)) == 2
+    assert source.count(T0 + timedelta(seconds=1), T0 + timedelta(hours=2)) == 1
+    assert list(source.changed_ids(T0, T0 + timedelta(minutes=59, seconds=59, microseconds=500_000))) == [[second]]
+    deals = {deal.crm_id: deal for deal in source.deals([first, second, "006000000000999AAA"])}
 
-    assert [d.crm_id for d in deals] == [second, first]  # by SystemModstamp
-    assert deals[1] == CrmDeal(
+    assert deals[first] == CrmDeal(
         crm_id=first, name="Globex renewal", stage="Value Proposition", pipeline=None, owner_id=owner,
         amount="9225.225", currency=None, created_at="2026-09-01T12:00:00.000+0000", close_date="2026-12-15",
         next_step="Send the proposal", forecast_category="Pipeline", modified_at=T0 + timedelta(hours=1),
         company="Globex")
-    assert (deals[0].company, deals[0].amount, deals[0].forecast_category) == (None, None, "Closed")
+    assert (deals[second].company, deals[second].amount, deals[second].forecast_category) == (None, None, "Closed")
+    assert len(deals) == 2  # an id Salesforce no longer has is left out
 
 
 def test_no_secret_in_the_client_or_its_errors(org, client, key):

@@ -11,8 +11,8 @@ what was asked in ``calls``. Behaviour follows Salesforce's REST API documentati
   ``instance_url``, ``token_type`` and ``scope``; failures are 400 with ``error`` and
   ``error_description`` as Salesforce words them (``invalid_client_id``, ``invalid_grant``);
 - ``GET /services/data/vXX.X/query?q=SOQL``: a small honest subset of SOQL — ``SELECT`` fields (and one
-  parent's field, ``Account.Name``) ``FROM`` one object, ``WHERE`` comparisons joined by ``AND``,
-  ``ORDER BY`` and ``LIMIT``. Any other query is 400 ``MALFORMED_QUERY``, an unknown field 400
+  parent's field, ``Account.Name``), or ``COUNT()``, ``FROM`` one object, ``WHERE`` comparisons and
+  ``IN`` lists of strings joined by ``AND`` (datetimes in whole seconds), ``ORDER BY`` and ``LIMIT``. Any other query is 400 ``MALFORMED_QUERY``, an unknown field 400
   ``INVALID_FIELD``: never a wrong answer. Replies have ``totalSize``, ``done``, ``records`` (each
   with ``attributes: {type, url}``) and, while not done, ``nextRecordsUrl``
   (``/services/data/vXX.X/query/<locator>-<offset>``), read by GET like queryMore;
@@ -56,7 +56,8 @@ _QUERY = re.compile(r"^\s*SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<object>\w+)"
                     r"(?:\s+WHERE\s+(?P<where>.+?))?(?:\s+ORDER\s+BY\s+(?P<order>.+?))?"
                     r"(?:\s+LIMIT\s+(?P<limit>\d+))?\s*$", re.IGNORECASE | re.DOTALL)
 _CONDITION = re.compile(r"^\s*(?P<field>\w+)\s*(?P<op>=|!=|<=|>=|<|>)\s*(?P<value>'(?:[^'\\]|\\.)*'|[^\s']+)\s*$")
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$")
+_IN = re.compile(r"^\s*(?P<field>\w+)\s+IN\s*\((?P<values>\s*'[^'\\]*'(?:\s*,\s*'[^'\\]*')*\s*)\)\s*$", re.IGNORECASE)
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")  # SOQL's: whole seconds
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -90,6 +91,8 @@ def _literal(text: str) -> Any:
 
 
 def _compare(op: str, left: Any, right: Any) -> bool:
+    if op == "IN":
+        return left in right
     if op == "=":
         return left == right
     if op == "!=":
@@ -195,8 +198,8 @@ class SalesforceEmulator:
 
     # --- SOQL ----------------------------------------------------------------------------------------------
 
-    def query(self, soql: str) -> list[dict[str, Any]]:
-        """The rows ``soql`` selects, shaped as the REST API returns them.
+    def query(self, soql: str) -> list[dict[str, Any]] | int:
+        """The rows ``soql`` selects, shaped as the REST API returns them (their number for ``COUNT()``).
 
         Raises:
             SoqlError: the query is outside the subset this emulator answers, or names an unknown field.
@@ -208,11 +211,17 @@ class SalesforceEmulator:
         if kind not in FIELDS:
             raise SoqlError("INVALID_TYPE", f"sObject type '{kind}' is not supported.")
         fields = [name.strip() for name in match["fields"].split(",")]
-        for name in fields:
+        counting = [name.upper() for name in fields] == ["COUNT()"]
+        for name in [] if counting else fields:
             self._field(kind, name)
         conditions = []
         if match["where"]:
             for part in re.split(r"\s+AND\s+", match["where"], flags=re.IGNORECASE):
+                if listed := _IN.match(part):
+                    self._field(kind, listed["field"])
+                    values = {value.strip()[1:-1] for value in listed["values"].split(",")}
+                    conditions.append((listed["field"], "IN", values))
+                    continue
                 condition = _CONDITION.match(part)
                 if not condition or re.search(r"\b(OR|NOT|IN|LIKE)\b", part, re.IGNORECASE):
                     raise SoqlError("MALFORMED_QUERY", f"unexpected token: '{part.strip()}'")
@@ -232,6 +241,8 @@ class SalesforceEmulator:
             rows.sort(key=lambda r, f=field: (r[f] is not None, self._comparable(r[f])), reverse=descending)
         if match["limit"]:
             rows = rows[:int(match["limit"])]
+        if counting:
+            return len(rows)
         return [self._shape(kind, record, fields) for record in rows]
 
     @staticmethod
@@ -323,6 +334,8 @@ class SalesforceEmulator:
                 rows = self.query(soql)
             except SoqlError as exc:
                 return 400, [{"message": str(exc), "errorCode": exc.code}]
+            if isinstance(rows, int):  # SELECT COUNT(): the number only
+                return 200, {"totalSize": rows, "done": True, "records": []}
             locator = "01g" + uuid.uuid4().hex[:15]
             with self._lock:
                 self.cursors[locator] = rows
