@@ -4,21 +4,25 @@ however many opportunities share one stamp."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlmodel import func, select
 
+from bot.cli import main
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
 from bot.sync.engine import sync
 from bot.sync.salesforce import SalesforceSource, client_for
 from storage.models import Deal, DealStatus
 from storage.timeutil import FixedClock
+from tests.conftest import SMALL_PROCESS
 from tests.utils import factories
 from tests.utils.salesforce_emulator import SalesforceEmulator
 
@@ -111,3 +115,37 @@ def test_an_owner_who_is_no_rep_stops_the_sync_in_one_message(org, sf_runtime, c
 
     assert str(caught.value).startswith("1 salesforce deal owner(s) match no rep by email")
     assert _deals(sf_runtime) == {}
+
+
+def _cli(db_url: str, org: SalesforceEmulator, key_file, *args: str):
+    env = {"STAGECOACH_DATABASE_URL": db_url, "STAGECOACH_PROCESS_FILE": str(SMALL_PROCESS),
+           "SALESFORCE_INSTANCE_URL": org.instance_url, "SALESFORCE_CLIENT_ID": CLIENT_ID,
+           "SALESFORCE_USERNAME": USERNAME, "SALESFORCE_PRIVATE_KEY_FILE": str(key_file)}
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def test_stagecoach_sync_salesforce(runtime, db_url, org, sf_runtime):
+    """As a user runs it, on the real clock (the CLI's); a key the app does not hold is one line, unprinted."""
+    with runtime.session() as session:
+        factories.rep(session, "Ann Archer")
+    owner = org.add_user(datetime.now(UTC), Username="ann@acme.example", FirstName="Ann", LastName="Archer",
+                         Email="ann.archer@example.com")
+    org.add_opportunity(datetime.now(UTC) - timedelta(days=1), Name="Globex", StageName="Needs Analysis",
+                        OwnerId=owner, Amount=100)
+    key_file = sf_runtime.settings.salesforce_private_key_file
+
+    dry = _cli(db_url, org, key_file, "sync", "salesforce", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.output)["created"] == 1 and json.loads(dry.output)["dry_run"] is True
+    done = _cli(db_url, org, key_file, "sync", "salesforce")
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith("salesforce: synced 1 deal(s): 1 created, 0 updated, 0 unchanged")
+
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    wrong = key_file.with_name("other.key")
+    wrong.write_bytes(other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    refused = _cli(db_url, org, wrong, "sync", "salesforce")
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert refused.output.strip().count("\n") == 0 and "invalid_grant" in refused.output
+    assert "PRIVATE KEY" not in refused.output
