@@ -149,3 +149,20 @@ def test_stagecoach_sync_salesforce(runtime, db_url, org, sf_runtime):
     assert refused.exit_code == 1 and "Traceback" not in refused.output
     assert refused.output.strip().count("\n") == 0 and "invalid_grant" in refused.output
     assert "PRIVATE KEY" not in refused.output
+
+
+@pytest.mark.xfail(strict=True, reason="bot/sync/engine.py hands its records to the importer without the CRM's "
+                                       "preset (RecordSource(..., preset=crm)), so the sync refuses what the "
+                                       "Salesforce export import rounds; the engine is the hubspot branch's")
+def test_an_amount_with_more_decimals_than_its_currency_is_rounded_by_the_sync(org, sf_runtime, clock):
+    with sf_runtime.session() as session:
+        factories.rep(session, "Ann Archer")
+    owner = org.add_user(clock.now(), Username="ann@acme.example", FirstName="Ann", LastName="Archer",
+                         Email="ann.archer@example.com")
+    deal_id = org.add_opportunity(clock.now() - timedelta(hours=1), Name="Globex", StageName="Needs Analysis",
+                                  OwnerId=owner, Amount=9225.225)
+
+    with client_for(sf_runtime.settings) as client:
+        sync(sf_runtime, SalesforceSource(client))
+
+    assert _deals(sf_runtime)[deal_id].amount == Decimal("9225.22")
