@@ -87,8 +87,10 @@ def test_2500_opportunities_sharing_one_stamp_sync_once_and_a_second_run_changes
     assert set(deals) == set(ids)
     assert (deals[ids[7]].owner_id, deals[ids[7]].stage_key, deals[ids[7]].amount, deals[ids[7]].account) == (
         ann.id, "validate", Decimal("1007.00"), "Globex")
-    # The 2,500 ids came in two batches (queryMore), then 13 Id IN (...) reads of 200.
+    # The 2,500 ids came in two batches (queryMore), then 13 Id IN (...) reads of 200: with the stages, the
+    # users, the count and whether the integration user (no rep) owns a deal, 19 API calls (and one login).
     assert sum("/query/" in path for method, path in org.calls) == 1
+    assert first.api_calls == 19 and org.calls.count(("POST", "/services/oauth2/token")) == 1
 
     with client_for(sf_runtime.settings) as client:
         second = sync(sf_runtime, SalesforceSource(client))
