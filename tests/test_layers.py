@@ -3,7 +3,7 @@
 - ``knowledge/`` and ``storage/`` never import the application (``bot/``).
 - The surfaces (``bot/slack``, ``bot/cli``) never query: they call ``bot/service`` (or an engine), which owns
   the transaction. From ``storage`` they may import only the ``Viewer`` type (``storage.access``) and the time
-  helpers (``storage.timeutil``), plus the exceptions named in ``SURFACE_EXCEPTIONS``.
+  helpers (``storage.timeutil``).
 - The engines and the service layer never import a surface.
 """
 
@@ -16,12 +16,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Storage modules every surface may import: a type and pure time helpers, no query.
 SURFACE_MAY_IMPORT = {"storage.access", "storage.timeutil"}
-# File -> storage module it may import besides those, and why.
-SURFACE_EXCEPTIONS = {
-    # `stagecoach run` gives each forked HTTP worker its own engine (pooled connections must not cross a
-    # fork; the parent has migrated already). It builds the process's wiring and runs no query.
-    ("bot/cli/run.py", "storage.db"),
-}
 SURFACES = ("bot/slack", "bot/cli")
 ENGINES = ("bot/coach", "bot/digest", "bot/pipeline", "bot/importer", "bot/sync", "bot/service", "bot/core")
 
@@ -67,18 +61,13 @@ def storage_query_imports(path: Path) -> set[str]:
         parts = module.split(".")
         if parts[0] == "storage" and len(parts) > 1 and ".".join(parts[:2]) not in SURFACE_MAY_IMPORT:
             found.add(".".join(parts[:2]))
-    return {m for m in found if (str(path.relative_to(ROOT)), m) not in SURFACE_EXCEPTIONS}
+    return found
 
 
 def test_the_surfaces_import_no_storage_query_module():
     offenders = sorted(f"{path.relative_to(ROOT)} imports {module}"
                        for path in _files(*SURFACES) for module in storage_query_imports(path))
     assert not offenders, offenders
-
-
-def test_every_named_exception_is_still_needed():
-    for file, module in SURFACE_EXCEPTIONS:
-        assert module in imported_modules(ROOT / file), f"{file} no longer imports {module}: drop the exception"
 
 
 def test_engines_and_the_service_layer_never_import_a_surface():

@@ -9,7 +9,6 @@ import click
 from bot.core.errors import ConfigError
 from bot.core.runtime import Runtime
 from bot.core.text import plural
-from storage.db import make_engine
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +91,7 @@ def run(runtime: Runtime, port: int, host: str, workers: int, no_digest: bool, n
     sock = listen(host, port)
 
     def make_app():
-        worker = Runtime(settings, engine=make_engine(settings.resolved_database_url), clock=runtime.clock)
-        return create_app(worker)
+        return create_app(runtime.for_worker())
 
     click.echo(f"Stagecoach listens on http://{host}:{sock.getsockname()[1]}/slack/events "
                f"({plural(workers, 'worker')}). Ctrl-C stops it.", err=True)

@@ -32,6 +32,11 @@ class Runtime:
         if engine is not None:
             self.__dict__["engine"] = engine
 
+    def for_worker(self) -> Runtime:
+        """A runtime for a forked worker process: the same settings and clock, its own engine (pooled
+        connections must not cross a fork); the parent has migrated the database already."""
+        return Runtime(self.settings, engine=make_engine(self.settings.resolved_database_url), clock=self.clock)
+
     def now(self) -> datetime:
         return self.clock.now()
 
