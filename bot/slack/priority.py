@@ -75,17 +75,41 @@ def answer_in_ack(req: BoltRequest, next: Callable[[], BoltResponse]) -> BoltRes
 
 
 class ListenerPool(ThreadPoolExecutor):
-    """Bolt's listener executor: a pool, except for requests answered in their ack, run where they arrive."""
+    """Bolt's listener executor: a pool, except for requests answered in their ack, run where they arrive.
+
+    It counts the work not yet finished, so whoever must know that every request acknowledged so far
+    has been handled (a test proving that nothing was said, a clean shutdown) can wait for it.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._unfinished = 0
+        self._changed = threading.Condition()
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
         if not getattr(_request, "answer_in_ack", False):
-            return super().submit(fn, *args, **kwargs)
+            with self._changed:
+                self._unfinished += 1
+            return super().submit(self._counted, fn, *args, **kwargs)
         done: Future = Future()
         try:
             done.set_result(fn(*args, **kwargs))
         except BaseException as error:  # Bolt's runner handles a listener's errors itself; this is its own
             done.set_exception(error)
         return done
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Block until all work submitted so far has finished (True), or ``timeout`` seconds passed (False)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._unfinished == 0, timeout)
+
+    def _counted(self, fn, /, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            with self._changed:
+                self._unfinished -= 1
+                self._changed.notify_all()
 
 
 def listener_pool_size(engine: Engine, wanted: int) -> int:

@@ -8,9 +8,6 @@ a handful of questions instead of the bench's hundreds (the sizes are configurat
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
@@ -18,29 +15,14 @@ from bot.coach.engine import Coach
 from bot.core.runtime import Runtime
 from bot.slack import ids
 from bot.slack.answering import SORRY
-from bot.slack.app import create_app
-from bot.slack.server import SlackHttpServer, listen
 from storage.db import make_engine
-from tests.slack.harness import GLOBEX_PLAN, SECRET, llm_coach, slack_settings, text_input
+from tests.slack.harness import GLOBEX_PLAN, SECRET, llm_coach, running_server, slack_settings, text_input
 from tests.slack.waiting import wait_until
 from tests.utils.openai_server import FakeOpenAI
 from tests.utils.slack_emulator import SlackEmulator, SlackSender
 
 QUESTION = "what should I do next on Globex?"
 WORDED = "Send the pricing recap today, then agree written success criteria with the champion."
-
-
-@contextmanager
-def serving(runtime: Runtime, coach: Coach, listener_threads: int) -> Iterator[str]:
-    server = SlackHttpServer(create_app(runtime, coach=coach, listener_threads=listener_threads),
-                             listen("127.0.0.1", 0))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"{server.url}/slack/events"
-    finally:
-        server.shutdown()
-        thread.join(5)
 
 
 def answered(emulator: SlackEmulator, method: str, where: str, value: str) -> list[dict]:
@@ -52,7 +34,8 @@ def test_a_modal_submission_is_acknowledged_while_every_listener_thread_is_on_a_
     with FakeOpenAI(default_reply=WORDED, default_tool_reply=GLOBEX_PLAN, latency=1.0) as llm, \
             SlackEmulator() as emulator:
         app_runtime = Runtime(slack_settings(runtime.settings, emulator), engine=runtime.engine, clock=runtime.clock)
-        with serving(app_runtime, llm_coach(app_runtime, llm), threads) as url:
+        with running_server(app_runtime, llm_coach(app_runtime, llm), listener_threads=threads) as server:
+            url = f"{server.url}/slack/events"
             senders = [SlackSender(url, SECRET, response_url=emulator.response_url(f"q{i}")) for i in range(questions)]
             for sender in senders:
                 assert sender.command("/coach", QUESTION, user_id=floor.alice.slack_user_id).status == 200
@@ -84,7 +67,8 @@ def test_every_acknowledged_question_is_answered_when_listener_threads_outnumber
     threads, questions = 8, 8
     with SlackEmulator() as emulator:
         app_runtime = narrow_runtime(slack_settings(runtime.settings, emulator))
-        with serving(app_runtime, Coach(app_runtime), threads) as url:
+        with running_server(app_runtime, Coach(app_runtime), listener_threads=threads) as server:
+            url = f"{server.url}/slack/events"
             sender = SlackSender(url, SECRET, response_url=emulator.response_url())
             channels = [f"DLOAD{i}" for i in range(questions)]
             replies = [sender.event({"type": "message", "channel_type": "im", "channel": channel,
