@@ -49,6 +49,7 @@ from bot.digest import compute  # noqa: E402
 from bot.digest.deliver import deliver_due  # noqa: E402
 from bot.digest.types import RepDigest  # noqa: E402
 from bot.slack.client import make_client  # noqa: E402
+from bot.slack.digest import poster  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
 from storage.models import CriterionCheck, Deal, DealStatus, FollowUp, Rep, Role, StageChange, Team  # noqa: E402
 from storage.timeutil import zone  # noqa: E402
@@ -164,7 +165,7 @@ def bench(label: str, url: str, args: argparse.Namespace) -> None:
         with SlackEmulator() as slack:
             settings = runtime.settings.model_copy(update={"slack_bot_token": "xoxb-bench", "slack_api_url": slack.base_url})
             started, cpu_started = time.perf_counter(), time.process_time()
-            summary = deliver_due(runtime, make_client(settings), day=DAY, now=NOW, workers=args.workers)
+            summary = deliver_due(runtime, poster(make_client(settings)), day=DAY, now=NOW, workers=args.workers)
             seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
             posts = len(slack.calls_to("chat.postMessage"))
         if not summary.ok or posts != len(summary.of("sent")) or not summary.of("sent"):

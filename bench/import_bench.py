@@ -41,7 +41,7 @@ from sqlalchemy import text  # noqa: E402
 
 from bot.core.config import Settings  # noqa: E402
 from bot.core.runtime import Runtime  # noqa: E402
-from bot.importer import BATCH_SIZE, import_csv  # noqa: E402
+from bot.importer import BATCH_SIZE, CsvSource, ImportOptions, import_from  # noqa: E402
 from knowledge.process_map import ProcessMap  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
 
@@ -133,7 +133,7 @@ def timed_import(runtime: Runtime, kind: str, path: Path, rows: int, label: str,
     with PeakRss() as memory:
         before = memory.peak
         start, cpu_start, child_start = time.perf_counter(), time.process_time(), children_cpu()
-        summary = import_csv(runtime, kind, path, now=NOW, batch_size=batch_size, **options)
+        summary = import_from(runtime, kind, CsvSource(path), ImportOptions(now=NOW), batch_size=batch_size, **options)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         child = children_cpu() - child_start
     if (summary.rows, getattr(summary, expect)) != (rows, rows):

@@ -17,6 +17,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED_STAGE_KEYS = frozenset({"won", "lost"})
 DEFAULT_EXPECTED_DAYS = 14
+# A map is parsed whenever a process starts: a 5 MB map with 3,000 stages made every command take seconds.
+MAX_MAP_BYTES = 256 * 1024
+MAX_STAGES = 50
 
 # A criterion that reads like something the seller did, with no buyer as its subject.
 _SELLER_ACTIVITY = re.compile(
@@ -215,6 +218,10 @@ def validate_text(content: str, file: str) -> tuple[ProcessMap | None, list[Issu
     version = walker.number(top.get("version"), "version", int, 1, None)
     description = walker.text(top.get("description"), "description", required=False)
     stage_nodes = walker.sequence(top.get("stages"), "stages")
+    if len(stage_nodes) > MAX_STAGES:
+        walker.error(top["stages"], "stages", f"{len(stage_nodes)} stages; a process map has at most {MAX_STAGES} "
+                     "(a sales process has a handful: merge or drop some)")
+        return None, walker.issues
     if "stages" in top and len(stage_nodes) < 2:
         walker.error(top["stages"], "stages", "a process needs at least two stages")
     stages = [_stage(walker, node, f"stages[{i}]") for i, node in enumerate(stage_nodes)]
@@ -320,13 +327,41 @@ def _stage(walker: _Walker, node: Node, path: str) -> Stage | None:
 
 
 def validate_file(path: Path | str) -> tuple[ProcessMap | None, list[Issue]]:
-    """Validate a process-map file; unreadable files are reported as issues too."""
+    """Validate a process-map file; unreadable, oversized and non-UTF-8 files are reported as issues too.
+
+    This is the one check of a map file: ``stagecoach process validate`` shows its verdict
+    and ``process load`` refuses exactly what it refuses.
+    """
     path = Path(path)
     try:
-        content = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        size = path.stat().st_size
+        if size > MAX_MAP_BYTES:  # refused before it is read, let alone parsed
+            return None, [Issue("error", str(path), 1, "(file)",
+                                f"{size / 1024:,.0f} KB; a process map is at most {MAX_MAP_BYTES // 1024} KB "
+                                "(a sales process has a handful of stages, each with a few criteria and activities)")]
+        raw = path.read_bytes()
+    except OSError as exc:
         return None, [Issue("error", str(path), 1, "(file)", f"cannot read: {exc}")]
-    return validate_text(content, str(path))
+    try:
+        content = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [_not_utf8(str(path), raw, exc.start)]
+    # Newlines as a text-mode read gives them, so the checksums of maps already loaded stay the same.
+    return validate_text(content.replace("\r\n", "\n").replace("\r", "\n"), str(path))
+
+
+def _not_utf8(file: str, raw: bytes, at: int) -> Issue:
+    """The first byte that is not UTF-8, by its line and column, and how to re-save the file."""
+    line_start = raw.rfind(b"\n", 0, at) + 1
+    line = raw.count(b"\n", 0, at) + 1
+    column = len(raw[line_start:at].decode("utf-8")) + 1  # in characters: all before ``at`` is UTF-8
+    # A UTF-16 file says so in its first two bytes; anything else is most likely a Western 8-bit encoding.
+    saved_as, source = ("was saved as UTF-16", "utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else (
+        "was probably saved as Latin-1 or Windows-1252", "latin1")
+    return Issue("error", file, line, "(file)",
+                 f"not UTF-8 text: byte 0x{raw[at]:02x} at line {line}, column {column} is not UTF-8 "
+                 f"(the file {saved_as}). Save it as UTF-8, e.g. "
+                 f"`iconv -f {source} -t utf-8 {file} > {Path(file).stem}.utf8.yaml`, and use that file")
 
 
 def load_process_map(path: Path | str) -> ProcessMap:

@@ -1,14 +1,18 @@
-"""Loading a process map: a changed map needs its own version, --move names real stages, maps stay map-sized."""
+"""Loading a process map: a changed map needs its own version, --move names real stages, maps stay map-sized,
+and ``process validate`` refuses exactly what ``process load`` refuses."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlmodel import select
 
+from bot.cli import main
 from bot.core.errors import InvalidInput
 from bot.core.processes import activate
+from knowledge.process_map import ProcessMapError
 from storage.models import ProcessVersion
 from tests.conftest import SMALL_PROCESS
 
@@ -64,16 +68,36 @@ def test_a_map_far_bigger_than_a_sales_process_is_refused(runtime, tmp_path):
     runtime.process  # noqa: B018
     many = tmp_path / "many.yaml"
     many.write_text(stages_map(51))
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(ProcessMapError) as caught:
         load(runtime, many)
-    assert str(caught.value) == (f"{many}: 51 stages; a process map has at most 50 (a sales process has a handful: "
-                                 "merge or drop some)")
+    assert str(caught.value) == (f"{many}:4: error: stages: 51 stages; a process map has at most 50 (a sales process "
+                                 "has a handful: merge or drop some)")
     huge = tmp_path / "huge.yaml"
     huge.write_text(stages_map(3000, padding=1500))
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(ProcessMapError) as caught:
         load(runtime, huge)
-    assert str(caught.value) == (f"{huge}: {huge.stat().st_size / 1024:,.0f} KB; a process map is at most 256 KB "
-                                 "(a sales process has a handful of stages, each with a few criteria and activities)")
+    assert str(caught.value) == (f"{huge}:1: error: (file): {huge.stat().st_size / 1024:,.0f} KB; a process map is at "
+                                 "most 256 KB (a sales process has a handful of stages, each with a few criteria and "
+                                 "activities)")
+    assert versions(runtime) == [("Test process", 1, True)]
     fifty = tmp_path / "fifty.yaml"
     fifty.write_text(stages_map(50))
     assert len(load(runtime, fifty)[0].stages) == 50
+
+
+@pytest.mark.parametrize("stages, padding", [(51, 0), (3000, 1500), (50, 0)], ids=["51 stages", "huge", "50 stages"])
+def test_process_validate_and_process_load_give_the_same_verdict(runtime, tmp_path, stages, padding):
+    runtime.process  # noqa: B018
+    path = tmp_path / "map.yaml"
+    path.write_text(stages_map(stages, padding=padding))
+    env = {"STAGECOACH_DATABASE_URL": runtime.settings.database_url, "STAGECOACH_PROCESS_FILE": str(SMALL_PROCESS)}
+    validated = CliRunner().invoke(main, ["process", "validate", str(path)], env=env)
+    loaded = CliRunner().invoke(main, ["process", "load", str(path)], env=env)
+    assert validated.exit_code == loaded.exit_code == (0 if stages <= 50 and not padding else 1), (validated.output,
+                                                                                                   loaded.output)
+    if loaded.exit_code:
+        [problem] = [line.removeprefix("Error: ") for line in loaded.output.splitlines() if str(path) in line]
+        assert problem in validated.output.splitlines()  # the same finding, word for word
+        assert versions(runtime) == [("Test process", 1, True)]
+    else:
+        assert "valid — Big v1, 50 stages" in validated.output and "(50 stages)" in loaded.output

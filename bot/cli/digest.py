@@ -14,10 +14,10 @@ from bot.cli.output import console, print_answer
 from bot.core.errors import ConfigError
 from bot.core.runtime import Runtime
 from bot.digest import compute
-from bot.digest.blocks import message_for
 from bot.digest.deliver import deliver_due
 from bot.digest.types import Digest
 from bot.slack.client import make_client
+from bot.slack.digest import message_for, poster
 from storage.timeutil import check_supported, zone
 
 
@@ -61,7 +61,7 @@ def digest(runtime: Runtime, day: datetime | None, now_text: str | None, dry_run
         return
     if not runtime.settings.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN is not set, so digests cannot be sent. Preview them with --dry-run.")
-    summary = deliver_due(runtime, make_client(runtime.settings), now=now, day=local_date)
+    summary = deliver_due(runtime, poster(make_client(runtime.settings)), now=now, day=local_date)
     if as_json:
         click.echo(json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
     else:

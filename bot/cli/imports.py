@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from bot.core.runtime import Runtime
-from bot.importer import ImportOptions, Mapping, import_csv, load_mapping
+from bot.importer import CsvSource, ImportOptions, Mapping, import_from, load_mapping
 from bot.importer.columns import FIELDS, parse_map_options
+from bot.importer.csvfile import DEFAULT_ENCODING
 from bot.importer.options import check_timezone, load_accounts, load_rates
-from bot.importer.source import DEFAULT_ENCODING
 
 LARGE_FILE = 512 * 1024  # bytes; smaller files import in a blink, a bar would only flicker
 
@@ -62,21 +62,24 @@ def _crm_options(command: Callable) -> Callable:
     return command
 
 
-def _import_options(runtime: Runtime, *, encoding: str, default_owner: str | None = None, skip_invalid: bool = False,
-                    rates: Path | None = None, timezone: str | None = None, accounts: Path | None = None,
+def _import_options(runtime: Runtime, *, encoding: str, dry_run: bool, default_owner: str | None = None,
+                    skip_invalid: bool = False, rates: Path | None = None, accounts: Path | None = None,
                     pipeline: str | None = None) -> ImportOptions:
     currency = runtime.settings.currency
     return ImportOptions(default_owner=default_owner, skip_invalid=skip_invalid, currency=currency,
                          rates=load_rates(rates, currency) if rates else {},
-                         timezone=check_timezone(timezone) if timezone else None,
-                         accounts=load_accounts(accounts, encoding) if accounts else {}, pipeline=pipeline)
+                         accounts=load_accounts(accounts, encoding) if accounts else {}, pipeline=pipeline,
+                         dry_run=dry_run)
 
 
 def _run(runtime: Runtime, kind: str, file: Path, *, maps: tuple[str, ...], mapping_file: Path | None,
          dry_run: bool, quiet: bool, date_format: str | None, encoding: str, preset: str | None = None,
-         **crm) -> None:
+         timezone: str | None = None, **crm) -> None:
     mapping = load_mapping(mapping_file) if mapping_file else Mapping()
-    options = _import_options(runtime, encoding=encoding, **crm)
+    source = CsvSource(file, encoding=encoding, preset=preset, mapping=parse_map_options(maps),
+                       file_mapping=mapping.columns, mapping_name=f"--mapping {mapping_file}", stage_names=mapping.stages,
+                       date_format=date_format, timezone=check_timezone(timezone) if timezone else None)
+    options = _import_options(runtime, encoding=encoding, dry_run=dry_run, **crm)
     console = Console(stderr=True)
     show = not quiet and console.is_terminal and file.stat().st_size >= LARGE_FILE
     bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
@@ -90,11 +93,8 @@ def _run(runtime: Runtime, kind: str, file: Path, *, maps: tuple[str, ...], mapp
             bar.update(tasks[phase], completed=done, total=total)
 
     with bar or nullcontext():
-        summary = import_csv(runtime, kind, file, preset=preset, mapping=parse_map_options(maps),
-                             file_mapping=mapping.columns, mapping_name=f"--mapping {mapping_file}",
-                             options=options, stage_names=mapping.stages, dry_run=dry_run, date_format=date_format,
-                             encoding=encoding, progress=progress, on_wait=lambda: click.echo(
-                                 f"{file}: another import is running; waiting for it to finish...", err=True))
+        summary = import_from(runtime, kind, source, options, progress=progress, on_wait=lambda: click.echo(
+            f"{file}: another import is running; waiting for it to finish...", err=True))
     click.echo(f"{file}: {summary.line()}")
     for note in summary.notes:
         click.echo(f"  {note}")

@@ -30,11 +30,12 @@ def check_workers(runtime: Runtime, workers: int) -> None:
 
 
 def start_digest_clock(runtime: Runtime):
-    """The in-process digest scheduler (``bot.digest.schedule``) with its own Web API client."""
+    """The in-process digest scheduler (``bot.digest.schedule``), posting DMs with its own Web API client."""
     from bot.digest.schedule import start_scheduler
     from bot.slack.client import make_client
+    from bot.slack.digest import poster
 
-    return start_scheduler(runtime, make_client(runtime.settings))
+    return start_scheduler(runtime, poster(make_client(runtime.settings)))
 
 
 @click.command("run")

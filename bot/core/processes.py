@@ -17,10 +17,6 @@ from storage.processes import (
     stored_checksums,
 )
 
-# A map is parsed whenever a process starts: a 5 MB map with 3,000 stages made every command take seconds.
-MAX_MAP_BYTES = 256 * 1024
-MAX_STAGES = 50
-
 
 def activate(*, session: Session, path: Path, now: datetime,
              moves: dict[str, str] | None = None) -> tuple[ProcessMap, dict[str, int]]:
@@ -35,15 +31,12 @@ def activate(*, session: Session, path: Path, now: datetime,
         The loaded map and how many deals were moved per old stage.
 
     Raises:
-        ProcessMapError: the file is not a valid map.
+        ProcessMapError: the file is not a valid map (``knowledge.process_map.validate_file``, the same
+            check as ``stagecoach process validate``: size and stage limits included).
         InvalidInput: deals would be orphaned, or a move names an unknown stage.
     """
     moves = moves or {}
-    _check_size(Path(path))
     process = load_process_map(path)
-    if len(process.stages) > MAX_STAGES:
-        raise InvalidInput(f"{path}: {len(process.stages)} stages; a process map has at most {MAX_STAGES} "
-                           "(a sales process has a handful: merge or drop some)")
     if stored_checksums(session=session, name=process.name, version=process.version) - {process.checksum}:
         raise InvalidInput(f"{path}: {process.name!r} version {process.version} is already loaded with different "
                            f"content; give this map its own version (version: {process.version + 1}) to load it")
@@ -68,17 +61,6 @@ def activate(*, session: Session, path: Path, now: datetime,
         content=Path(path).read_text(encoding="utf-8"), checksum=process.checksum, now=now,
     )
     return process, moved
-
-
-def _check_size(path: Path) -> None:
-    """Refuse a file far bigger than any process map, before parsing it (a map is parsed on every start)."""
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return  # load_process_map says what is wrong with the path
-    if size > MAX_MAP_BYTES:
-        raise InvalidInput(f"{path}: {size / 1024:,.0f} KB; a process map is at most {MAX_MAP_BYTES // 1024} KB "
-                           "(a sales process has a handful of stages, each with a few criteria and activities)")
 
 
 def active_or_default(*, session: Session, default_path: Path, now: datetime) -> ProcessMap:

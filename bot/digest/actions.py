@@ -1,8 +1,10 @@
-"""What the digest's buttons do: Done and Snooze, through ``bot.core.deal_actions`` (which enforces access).
+"""The digest's buttons: their ids and values, and what Done and Snooze do (through ``bot.core.deal_actions``).
 
-The Slack listener parses the clicked button with ``parse``, runs ``apply`` in one
-session, and replaces the item's buttons with the note it returns (``blocks.marked``).
-Coach me is answered by the coach itself; ``parse`` gives the listener the deal.
+The engine owns its buttons: ``item_actions`` says which each item offers and what
+each carries, a surface draws them (``bot.slack.digest``), and the surface's listener
+hands a click back to ``parse`` and runs ``apply`` in one session, showing the note it
+returns in place of the item's buttons. Coach me is answered by the coach itself;
+``parse`` gives the listener the deal.
 """
 
 from __future__ import annotations
@@ -15,11 +17,19 @@ from sqlmodel import Session
 
 from bot.core import deal_actions
 from bot.core.errors import InvalidInput, NotFound
-from bot.digest.blocks import COACH_ME, DONE, SNOOZE_DAYS
+from bot.digest.types import DigestItem
 from knowledge.process_map import ProcessMap
 from storage.access import Viewer
 from storage.models import Deal
 from storage.timeutil import zone
+
+# Action ids of the digest's buttons, in the order each item shows them.
+DONE = "digest_done"
+SNOOZE_DAY = "digest_snooze_1d"
+SNOOZE_WEEK = "digest_snooze_1w"
+COACH_ME = "digest_coach"
+ACTION_IDS = (DONE, SNOOZE_DAY, SNOOZE_WEEK, COACH_ME)
+SNOOZE_DAYS = {SNOOZE_DAY: 1, SNOOZE_WEEK: 7}
 
 SNOOZED_DEAL_NOTE = "Check in on this deal (snoozed from your digest)"
 DONE_FROM_DIGEST_NOTE = "Done from the daily digest"
@@ -41,13 +51,30 @@ class DigestAction:
         return SNOOZE_DAYS.get(self.action_id)
 
 
+def item_actions(item: DigestItem) -> dict[str, str]:
+    """Each button of ``item``: action id to value, in ``ACTION_IDS`` order.
+
+    Values carry ids only; ``apply`` checks access again on the click. A follow-up is completed or snoozed. A deal item (stuck, past close) is "done" by
+    logging the suggested activity, and snoozed by scheduling a follow-up, which keeps
+    it out of the digest until then. ``parse`` reads the values back.
+    """
+    deal_id = item.deal.id
+    if item.followup is not None:
+        done = snooze = json.dumps({"f": item.followup.id, "d": deal_id})
+    else:
+        done = json.dumps({"d": deal_id, "a": item.next_activity.key if item.next_activity else None})
+        snooze = json.dumps({"d": deal_id})
+    return {DONE: done, SNOOZE_DAY: snooze, SNOOZE_WEEK: snooze,
+            COACH_ME: json.dumps({"d": deal_id, "x": item.deal.external_id})}
+
+
 def parse(action_id: str, value: str) -> DigestAction:
-    """The button behind ``action_id`` and ``value`` (the JSON ``blocks.item_buttons`` wrote).
+    """The button behind ``action_id`` and ``value`` (as ``item_actions`` wrote it).
 
     Raises:
         InvalidInput: not a digest button, or a value no digest wrote.
     """
-    if action_id not in (DONE, COACH_ME, *SNOOZE_DAYS):
+    if action_id not in ACTION_IDS:
         raise InvalidInput(f"Not a digest button: {action_id!r}.")
     try:
         data = json.loads(value)

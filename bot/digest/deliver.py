@@ -1,8 +1,9 @@
 """Delivering digests exactly once per person and local day, however many runs overlap.
 
 For each digest: reserve a delivery record (its own committed transaction; the
-unique constraint lets exactly one run win), then post into the DM, then
-record the message's timestamp. A run that stops between reserving and recording
+unique constraint lets exactly one run win), then post it with the poster the
+caller passes in (the Slack one renders and DMs it: ``bot.slack.digest.poster``),
+then record where it went. A run that stops between reserving and recording
 leaves the row ``reserved``: that person gets nothing more that day, and the next
 run reports it once. One failed DM never stops the others.
 """
@@ -10,21 +11,15 @@ run reports it once. One failed DM never stops the others.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from typing import Protocol
 
 from bot.core.runtime import Runtime
 from bot.digest import compute
-from bot.digest.blocks import message_for
 from bot.digest.types import Digest, Due, Recipient
-from bot.slack.blocks import Message
-from bot.slack.delivery import send
 from storage import digest as store
 from storage.digest import StaleReservation
 from storage.timeutil import zone
@@ -35,8 +30,28 @@ logger = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=15)
 STALE_WINDOW = timedelta(days=2)  # ...for this long, then it is history
 WORKERS = 4  # DMs in flight at once; Slack's rate limits, not our CPU, set the pace
-RATE_LIMIT_ROUNDS = 5  # 429s the client gave up on, waited out again before the DM counts as failed
-MAX_RETRY_AFTER = 60.0  # seconds; a longer Retry-After is capped so one DM cannot stall the run for long
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Where a posted digest went: the channel and the message's timestamp, recorded with the delivery."""
+
+    channel: str
+    ts: str
+
+
+class NotPosted(Exception):
+    """A poster's refusal, with a reason fit for the run's report ("Slack error channel_not_found (HTTP 200)")."""
+
+
+class Poster(Protocol):
+    """Delivers one digest to its person, or raises (``NotPosted`` with a reason; any other error counts too).
+
+    Called from several threads at once. Whatever it raises, the digest counts as not
+    sent that day: the delivery is recorded as failed and not tried again.
+    """
+
+    def __call__(self, digest: Digest) -> Posted: ...
 
 
 @dataclass(frozen=True)
@@ -95,11 +110,12 @@ class Summary:
         }
 
 
-def deliver_due(runtime: Runtime, client: WebClient, *, now: datetime | None = None, day: date | None = None,
+def deliver_due(runtime: Runtime, post: Poster, *, now: datetime | None = None, day: date | None = None,
                 workers: int = WORKERS, on_outcome: Callable[[Outcome], None] | None = None) -> Summary:
     """Compute and deliver every digest due at ``now`` (or, with ``day``, every one of that local date).
 
-    Safe to run from any number of processes at once: each person and day is sent at most once.
+    Safe to run from any number of processes at once: each person and day is posted at most once.
+    ``post`` delivers each digest (``bot.slack.digest.poster`` for Slack DMs).
     """
     now = now or runtime.now()
     summary = Summary()
@@ -115,7 +131,7 @@ def deliver_due(runtime: Runtime, client: WebClient, *, now: datetime | None = N
             summary.outcomes.append(_record_unreachable(runtime, due, now))
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for digests in compute.build_in_batches(runtime, reachable):
-            for outcome in pool.map(lambda d: deliver_one(runtime, client, d, now=now), digests):
+            for outcome in pool.map(lambda d: deliver_one(runtime, post, d, now=now), digests):
                 summary.outcomes.append(outcome)
                 if on_outcome:
                     on_outcome(outcome)
@@ -124,7 +140,7 @@ def deliver_due(runtime: Runtime, client: WebClient, *, now: datetime | None = N
     return summary
 
 
-def deliver_one(runtime: Runtime, client: WebClient, digest: Digest, *, now: datetime) -> Outcome:
+def deliver_one(runtime: Runtime, post: Poster, digest: Digest, *, now: datetime) -> Outcome:
     """Reserve, send, complete one digest. Never raises: problems become the outcome's reason."""
     due = digest.due
     person = due.person
@@ -140,18 +156,19 @@ def deliver_one(runtime: Runtime, client: WebClient, digest: Digest, *, now: dat
         logger.exception("digest reservation for %s failed", person.name)
         return _outcome(due, "failed", f"could not reserve: {exc}")
     try:
-        channel, ts = _post(client, person, message_for(digest))
+        posted = post(digest)
     except Exception as exc:  # noqa: BLE001 - any failure of one DM is reported, and the others go on
         reason = _describe(exc)
         _mark_failed(runtime, delivery_id, reason)
         return _outcome(due, "failed", reason)
     try:
         with runtime.session() as session:
-            store.complete(session=session, delivery_id=delivery_id, channel=channel, ts=ts, now=runtime.now())
+            store.complete(session=session, delivery_id=delivery_id, channel=posted.channel, ts=posted.ts,
+                           now=runtime.now())
     except Exception as exc:  # sent but not recorded: the row stays reserved and the next run reports it
         logger.exception("digest sent to %s but not recorded", person.name)
-        return _outcome(due, "sent", f"sent, but recording it failed: {exc}", channel, ts)
-    return _outcome(due, "sent", EARLY if is_early(due, now) else None, channel, ts)
+        return _outcome(due, "sent", f"sent, but recording it failed: {exc}", posted.channel, posted.ts)
+    return _outcome(due, "sent", EARLY if is_early(due, now) else None, posted.channel, posted.ts)
 
 
 EARLY = "early: that day's scheduled digest still goes out"
@@ -194,41 +211,8 @@ def _mark_failed(runtime: Runtime, delivery_id: int, reason: str) -> None:
         logger.exception("could not record digest failure %s", delivery_id)
 
 
-def _post(client: WebClient, person: Recipient, message: Message) -> tuple[str, str]:
-    """Post into the app's DM with the person (a user id as channel: no ``conversations.open`` call).
-
-    The client already waits out a few 429s; a digest run can wait longer than a live
-    answer, so it keeps waiting out ``Retry-After`` for a while. A 429 means nothing was posted.
-    """
-    for round_ in range(RATE_LIMIT_ROUNDS + 1):
-        try:
-            # Blocks Slack refuses anyway: the digest goes as text (``send`` logs the blocks).
-            response = send(client.chat_postMessage, channel=person.slack_user_id, **message.as_kwargs(),
-                            unfurl_links=False, unfurl_media=False)
-            return response["channel"], response["ts"]
-        except SlackApiError as exc:
-            if getattr(exc.response, "status_code", None) != 429 or round_ == RATE_LIMIT_ROUNDS:
-                raise
-            time.sleep(_retry_after(exc))
-    raise AssertionError("unreachable")
-
-
-def _retry_after(exc: SlackApiError) -> float:
-    headers = getattr(exc.response, "headers", None) or {}
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    if isinstance(value, list):  # some transports give each header as a list of values
-        value = value[0] if value else None
-    try:
-        return min(MAX_RETRY_AFTER, max(0.0, float(value)))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 1.0
-
-
 def _describe(exc: Exception) -> str:
-    if isinstance(exc, SlackApiError):
-        status = getattr(exc.response, "status_code", None)
-        return f"Slack error {exc.response.get('error', 'unknown')}" + (f" (HTTP {status})" if status else "")
-    return f"{type(exc).__name__}: {exc}"
+    return str(exc) if isinstance(exc, NotPosted) else f"{type(exc).__name__}: {exc}"
 
 
 def _outcome(due: Due, status: str, reason: str | None = None, channel: str | None = None,

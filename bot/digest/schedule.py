@@ -11,10 +11,9 @@ import logging
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from slack_sdk import WebClient
 
 from bot.core.runtime import Runtime
-from bot.digest.deliver import deliver_due
+from bot.digest.deliver import Poster, deliver_due
 from storage.timeutil import SystemClock
 
 logger = logging.getLogger(__name__)
@@ -23,10 +22,10 @@ CHECK_EVERY_MINUTES = 5
 JOB_ID = "stagecoach-digest"
 
 
-def run_due_digests(runtime: Runtime, client: WebClient) -> None:
-    """One scheduled check; never raises, so a bad run does not stop the schedule."""
+def run_due_digests(runtime: Runtime, post: Poster) -> None:
+    """One scheduled check, posting with ``post``; never raises, so a bad run does not stop the schedule."""
     try:
-        summary = deliver_due(runtime, client, now=runtime.now())
+        summary = deliver_due(runtime, post, now=runtime.now())
     except Exception:  # the database may be down for a moment; the next check tries again
         logger.exception("digest run failed")
         return
@@ -34,9 +33,9 @@ def run_due_digests(runtime: Runtime, client: WebClient) -> None:
         logger.info(summary.headline())
 
 
-def start_scheduler(runtime: Runtime, client: WebClient, *, every_minutes: float = CHECK_EVERY_MINUTES,
+def start_scheduler(runtime: Runtime, post: Poster, *, every_minutes: float = CHECK_EVERY_MINUTES,
                     ) -> BackgroundScheduler:
-    """A started background scheduler that sends the due digests now and every ``every_minutes``.
+    """A started background scheduler that posts the due digests with ``post`` now and every ``every_minutes``.
 
     Call ``scheduler.shutdown()`` on exit. Runs never overlap within the process
     (``max_instances=1``), and missed checks collapse into one (``coalesce``).
@@ -44,7 +43,7 @@ def start_scheduler(runtime: Runtime, client: WebClient, *, every_minutes: float
     scheduler = BackgroundScheduler(timezone="UTC")
     # When to wake is APScheduler's real clock, whatever the runtime's says; what is due is the runtime's.
     first_check = SystemClock().now() + timedelta(seconds=1)
-    scheduler.add_job(run_due_digests, "interval", args=(runtime, client), id=JOB_ID,
+    scheduler.add_job(run_due_digests, "interval", args=(runtime, post), id=JOB_ID,
                       minutes=every_minutes, next_run_time=first_check,
                       max_instances=1, coalesce=True, misfire_grace_time=None)
     scheduler.start()

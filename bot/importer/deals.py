@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Container, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache, partial
+from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -18,19 +18,8 @@ from bot.importer.options import CURRENCY_CODE, ImportOptions
 from bot.importer.report import RowError
 from bot.importer.snapshot import OPEN, DealRecord, differs, new_deal, plan_deal
 from bot.importer.source import Row
-from bot.importer.values import (
-    CENTS,
-    StageResolver,
-    closed_status,
-    iso_day,
-    parse_day,
-    parse_money,
-    parse_when,
-    plain_amount,
-    utc_instant,
-)
+from bot.importer.values import CENTS, Cells, StageResolver, closed_status
 from storage import imports as db
-from storage.timeutil import zone
 
 SNAPSHOT = "import-snapshot"
 IMPORTED = "imported"
@@ -79,15 +68,15 @@ class OwnerLookup:
 
 
 class DealRows(RowChecker):
-    """Checks deals-CSV rows and turns the valid ones into DealRecords; needs no database.
+    """Checks deal rows of any source and turns the valid ones into DealRecords; needs no database.
 
-    Keeps the ids seen so far, so it must see every row of the file, in order.
+    Keeps the ids seen so far, so it must see every row of the source, in order.
     """
 
     def __init__(self, *, columns: ColumnMap, stages: StageResolver, owners: OwnerLookup,
-                 date_format: str | None = None, options: ImportOptions | None = None,
+                 cells: Cells | None = None, typed: bool = False, options: ImportOptions | None = None,
                  default_owner: int | None = None):
-        super().__init__(columns)
+        super().__init__(columns, cells, typed)
         self.stages = stages
         self.owners = owners
         self.options = options = options or ImportOptions()
@@ -100,9 +89,6 @@ class DealRows(RowChecker):
         self.seen: dict[str, int] = {}  # external id -> row number, for duplicates within the file
         self.has_close_date, self.has_next_step = self.given("close_date"), self.given("next_step")
         self.has_last_stage = self.given("last_stage")
-        self._when = partial(parse_when, date_format=date_format,
-                             tz=zone(options.timezone) if options.timezone else None)
-        self._day = partial(parse_day, date_format=date_format)
         # Per-row lookups, kept at hand: text -> owner, stage and criteria as parsed before.
         self._owners_known, self._stages_known, self._accounts = owners.cache, stages.cache, self.options.accounts
         self._criteria: dict[str, tuple[str, ...]] = {}
@@ -122,6 +108,8 @@ class DealRows(RowChecker):
         values = row.values
         get = values.get
         cell = self.cell
+        cells = self.cells  # the source's readers: the usual cell's fast path, then the full one naming problems
+        instant = cells.instant_fast
         external_id = get("external_id") or self.required(row, "external_id", errors)
         name = get("name") or self.required(row, "name", errors)
         owner_text = get("owner_email")
@@ -130,28 +118,28 @@ class DealRows(RowChecker):
                       if (text := get("stage")) else self.required(row, "stage", errors))
         status = ((_STATUSES.get(text) or cell(row, "status", _parse_status, errors))
                   if (text := get("status")) else None)
-        when = self._when
+        when = cells.instant
         sets: dict[str, Any] = {"name": name}
         if text := get("account"):
             sets["account"] = self._accounts.get(text, text)
-        if text := get("amount"):
-            amount = None if get("currency") else plain_amount(text)  # (in the company currency: as it is)
+        if (text := get("amount")) or text == 0:  # (0: a typed amount of zero)
+            amount = None if get("currency") else cells.amount_fast(text)  # (in the company currency: as it is)
             sets["amount"], sets["currency"] = ((amount, self.options.currency) if amount is not None
                                                 else self._money(row, errors))
         if text := get("created_at"):
-            sets["created_at"] = created = utc_instant(text) or cell(row, "created_at", when, errors)
+            sets["created_at"] = created = instant(text) or cell(row, "created_at", when, errors)
         else:
             created = None
         if self.has_close_date:
-            sets["close_date"] = close = ((iso_day(text) or cell(row, "close_date", self._day, errors))
+            sets["close_date"] = close = ((cells.day_fast(text) or cell(row, "close_date", cells.day, errors))
                                           if (text := get("close_date")) else None)
         else:
             close = None
         if self.has_next_step:
             sets["next_step"] = values["next_step"] or None
-        entered = ((utc_instant(text) or cell(row, "stage_entered_at", when, errors))
+        entered = ((instant(text) or cell(row, "stage_entered_at", when, errors))
                    if (text := get("stage_entered_at")) else None)
-        followup = ((utc_instant(text) or cell(row, "next_followup_at", when, errors))
+        followup = ((instant(text) or cell(row, "next_followup_at", when, errors))
                     if (text := get("next_followup_at")) else None)
         stage = status_from_stage = None
         if stage_cell:
@@ -236,10 +224,12 @@ class DealRows(RowChecker):
         The currency is the currency column's, else the one the amount cell names, else the company's;
         another currency is converted with its rate (``--rates``), and is an error without one.
         """
-        money = self.cell(row, "amount", parse_money, errors)
-        company = self.options.currency
-        if money is None:
+        try:
+            money = self.cells.money(row.values["amount"])
+        except ValueError as exc:
+            errors.append(self.error(row, "amount", str(exc)))
             return None, None
+        company = self.options.currency
         code = row.values.get("currency", "").strip().upper()
         if code and not CURRENCY_CODE.match(code):
             errors.append(self.error(row, "currency", f"not a currency code: {row.values['currency']!r} (e.g. USD)"))
@@ -379,7 +369,7 @@ class DealImport(ImportJob):
         super().__init__(**kwargs)
         owners = OwnerLookup(db.rep_directory(session=self.session))
         self.checker = DealRows(columns=self.columns, stages=self.stages, owners=owners,
-                                date_format=self.date_format, options=self.options,
+                                cells=self.cells, typed=self.typed, options=self.options,
                                 default_owner=self._default_owner(owners))
         self.tallies: Counter = Counter()
         self._check_currency()

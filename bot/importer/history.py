@@ -23,10 +23,8 @@ from bot.importer.job import ImportJob
 from bot.importer.report import RowError
 from bot.importer.source import Row, batched
 from bot.importer.timeline import derive_state, origin_for
-from bot.importer.values import parse_when
 from storage import imports as db
 from storage.models import CLOSED_STAGES
-from storage.timeutil import zone
 
 HISTORY, ORIGIN, SNAPSHOT = "import-history", "import-origin", "import-snapshot"
 ID_BATCH = 2000
@@ -52,7 +50,6 @@ class HistoryImport(ImportJob):
         self.moves: dict[str, list[tuple[datetime, int, str | None, str]]] = defaultdict(list)
         self.decided: dict[int, str] = {}  # row number -> inferred from-stage, or SKIP
         self.skipped = self.inferred = 0
-        self.tz = zone(self.options.timezone) if self.options.timezone else None
 
     def _stage(self, text: str) -> str:
         kind, key = self.stages.resolve(text)
@@ -66,8 +63,7 @@ class HistoryImport(ImportJob):
         external_id = self.required(row, "deal_external_id", errors)
         from_stage = self.cell(row, "from_stage", self._stage, errors)
         to_stage = self.required(row, "to_stage", errors) and self.cell(row, "to_stage", self._stage, errors)
-        changed_at = self.required(row, "changed_at", errors) and self.cell(
-            row, "changed_at", lambda t: parse_when(t, self.date_format, self.tz), errors)
+        changed_at = self.required(row, "changed_at", errors) and self.cell(row, "changed_at", self.cells.instant, errors)
         self.plausible(row, "changed_at", changed_at or None, errors, future=False)
         if len(errors) > found:
             return None

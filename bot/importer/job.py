@@ -13,24 +13,30 @@ from bot.importer.options import ImportOptions
 from bot.importer.plausible import LIMITS, DateWindow, control_message, has_control
 from bot.importer.report import ImportSummary, RowError
 from bot.importer.source import Row
-from bot.importer.values import StageResolver
+from bot.importer.values import Cells, StageResolver, text_cells
 
 
 class RowChecker:
-    """Reading fields of rows and naming their problems, with the file's own column headers.
+    """Reading fields of rows and naming their problems, with the source's own column names.
 
-    Needs no database, so a single-pass job's checker can run in a child process (see ``pipeline``).
+    ``cells`` reads the source's values (text, or already typed: see ``values.Cells``); ``typed`` says
+    values may be other than text. Needs no database, so a single-pass job's checker can run in a
+    child process (see ``pipeline``).
     """
 
-    window: DateWindow | None = None  # dates beyond it are errors (set by ``import_csv``; None: not checked)
+    window: DateWindow | None = None  # dates beyond it are errors (set by ``import_from``; None: not checked)
 
-    def __init__(self, columns: ColumnMap):
+    def __init__(self, columns: ColumnMap, cells: Cells | None = None, typed: bool = False):
         self.columns = columns
+        self.cells = cells or text_cells()
+        self.typed = typed
         self.limits = tuple(LIMITS.get(columns.kind, {}).items())
 
     def screen(self, row: Row, errors: list[RowError]) -> None:
         """Add the row's control characters and over-long cells to ``errors`` (see ``plausible``)."""
         values = row.values
+        if self.typed:  # only text can hold control characters or be too long
+            values = {field: value for field, value in values.items() if value.__class__ is str}
         if row.extra:
             errors.append(RowError(row.number, row.line, "", f"{row.extra} value(s) past the header's last column "
                                                               "(a value with a comma or ';' that is not quoted?)"))
@@ -49,7 +55,7 @@ class RowChecker:
             errors.append(self.error(row, field, problem))
 
     def given(self, field: str) -> bool:
-        """Whether the file has a column for ``field`` (absent columns leave stored values alone)."""
+        """Whether the source gives ``field`` (absent fields leave stored values alone)."""
         return field in self.columns.columns
 
     def error(self, row: Row, field: str, message: str) -> RowError:
@@ -74,7 +80,7 @@ class RowChecker:
 
 
 class ImportJob(RowChecker):
-    """One import of one file inside one session; subclasses parse and write their kind of row.
+    """One import of one source inside one session; subclasses parse and write their kind of row.
 
     Two-pass jobs: pass 1 calls ``check`` per batch then ``check_end``; only if no error was found,
     pass 2 calls ``prepare``, ``write`` per batch and ``finish``. Single-pass jobs: per batch,
@@ -87,13 +93,12 @@ class ImportJob(RowChecker):
     single_pass = False
 
     def __init__(self, *, session: Session, columns: ColumnMap, stages: StageResolver, now: datetime,
-                 date_format: str | None = None, options: ImportOptions | None = None):
-        super().__init__(columns)
+                 cells: Cells | None = None, typed: bool = False, options: ImportOptions | None = None):
+        super().__init__(columns, cells, typed)
         self.options = options or ImportOptions()
         self.session = session
         self.stages = stages
         self.now = now
-        self.date_format = date_format
         self.summary = ImportSummary(kind=self.kind)
 
     checker: RowChecker  # single-pass jobs
@@ -103,7 +108,7 @@ class ImportJob(RowChecker):
         raise NotImplementedError
 
     def check_end(self) -> list[RowError]:
-        """Errors only knowable once every row was seen (a manager defined later in the file...)."""
+        """Errors only knowable once every row was seen (a manager defined later in the source...)."""
         return []
 
     def prepare(self) -> None:

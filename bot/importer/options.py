@@ -1,16 +1,17 @@
-"""Per-file choices for CRM exports: default owner, skipped rep rows, currencies, time zone, account names."""
+"""What an import is told beyond its source: default owner, skipped rep rows, currencies, account names, dry run."""
 
 from __future__ import annotations
 
 import csv
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import NamedTuple
 
 from bot.core.errors import InvalidInput
-from bot.importer.source import DEFAULT_ENCODING
+from bot.importer.csvfile import DEFAULT_ENCODING
 from storage.timeutil import zone
 
 CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
@@ -18,26 +19,29 @@ CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """What a file's rows cannot say themselves.
+    """What a source's rows cannot say themselves, and how to run the import.
 
     Attributes:
         default_owner: email or CRM id of the rep who owns deals whose owner is empty or unknown.
         skip_invalid: reps whose row has a problem are skipped and counted instead of rejecting the file.
         currency: the company currency: every stored amount is in it (None: the setting's).
         rates: {currency: value of one unit in the company currency}; without one, another currency is an error.
-        timezone: IANA zone of times written without one (CRM report exports use the user's zone).
         accounts: {account id: account name}, for exports that name accounts by id (Salesforce AccountId).
         pipeline: only rows of this pipeline are imported (HubSpot exports every pipeline's deals).
+        now: the import's time (follow-ups and checks it creates; stage entries the source does not date);
+            None: the runtime's clock.
+        dry_run: check and count everything, write nothing.
     """
 
     default_owner: str | None = None
     skip_invalid: bool = False
     currency: str | None = None  # None: the company currency setting (STAGECOACH_CURRENCY)
     rates: dict[str, Decimal] = field(default_factory=dict)
-    timezone: str | None = None
     accounts: dict[str, str] = field(default_factory=dict)
     pipeline: str | None = None
     rates_file: str = "--rates"
+    now: datetime | None = None
+    dry_run: bool = False
 
 
 class Tally(NamedTuple):

@@ -1,4 +1,4 @@
-"""Checking a large file's rows in a child process while this one writes the checked batches.
+"""Checking a large source's rows in a child process while this one writes the checked batches.
 
 Reading, decoding and checking rows needs no database (a single-pass job's ``checker``), and takes
 about as much CPU time as planning and writing them; on a machine with a spare core the two run
@@ -10,8 +10,9 @@ whole, with every error, inside the parent's one transaction.
 
 The child is forked: it starts in milliseconds with the checker as it is (reps directory, stage
 map, column map), where a spawned interpreter would spend most of a second importing modules.
-It reads only the file and never touches the parent's database connection, and it leaves with
-``os._exit`` (multiprocessing's way), which closes nothing of the parent's.
+It reads only the source (one that says it may: ``Source.parallel``, as a file does) and never touches
+the parent's database connection, and it leaves with ``os._exit`` (multiprocessing's way), which
+closes nothing of the parent's.
 """
 
 from __future__ import annotations
@@ -23,15 +24,14 @@ import signal
 import traceback
 from collections.abc import Callable, Iterator
 from itertools import chain, count, islice, repeat, takewhile
-from pathlib import Path
 from typing import Any
 
 from bot.core.errors import InvalidInput
 from bot.importer.columns import ColumnMap
 from bot.importer.report import RowError
-from bot.importer.source import read_rows
+from bot.importer.source import Source
 
-# Below this size a file checks in a blink, less than the child process and its hand-over would cost.
+# Below this size (of a file, in bytes) a source checks in a blink, less than the child process and its hand-over would cost.
 PIPELINE_MIN_BYTES = 2 * 1024 * 1024
 FIRST_BATCH = 500  # rows: a small first batch gets the writer going sooner, the next ones double up to the batch size
 QUEUED_BATCHES = 4  # batches checked ahead of the writer: enough to keep both busy, memory stays flat
@@ -43,40 +43,40 @@ def available() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def checked_in_child(checker: Any, path: Path, columns: ColumnMap, *, encoding: str, batch_size: int,
-                     on_bytes: Callable[[int], None], pack: Callable[[list, bool], Any] | None = None,
+def checked_in_child(checker: Any, source: Source, columns: ColumnMap, *, batch_size: int,
+                     on_progress: Callable[[int], None], pack: Callable[[list, bool], Any] | None = None,
                      ahead: Callable[[], bool] = lambda: False) -> Iterator[tuple[Any, list[RowError]]]:
-    """(valid records, errors) per batch of ``path``'s rows, checked by ``checker`` in a child process.
+    """(valid records, errors) per batch of ``source``'s rows, checked by ``checker`` in a child process.
 
     With ``pack``, the records come as ``pack(records, ahead)`` gave them in the child (see
     ``ImportJob.packer``), where ``ahead`` is what ``ahead()`` said after the batch before was
     written. Once a batch had errors, nothing more is written: later batches come without records.
-    ``on_bytes(position)`` gets how far into the file the child has read, as each batch arrives.
+    ``on_progress(position)`` gets how far into the source the child has read, as each batch arrives.
 
     Raises:
-        InvalidInput: the file cannot be read (as ``read_rows`` says), or the child failed.
+        InvalidInput: the source cannot be read (as its ``rows`` says), or the child failed.
     """
     context = multiprocessing.get_context("fork")
     batches = context.Queue(maxsize=QUEUED_BATCHES)
     flag = context.Value("b", ahead(), lock=False)  # read by the child before each batch
     child = context.Process(target=_check_rows, name="stagecoach-import-reader", daemon=True,
-                            args=(checker, pack, flag, path, columns, encoding, batch_size, batches))
+                            args=(checker, pack, flag, source, columns, batch_size, batches))
     child.start()
     try:
         while True:
             message = _next_message(batches, child)
             if message[0] == "batch":
                 _, records, errors, position = message
-                on_bytes(position)
+                on_progress(position)
                 yield records, errors
                 flag.value = ahead()
             elif message[0] == "end":
-                on_bytes(message[1])
+                on_progress(message[1])
                 return
             elif message[0] == "invalid":
                 raise message[1]
             else:
-                raise InvalidInput(f"{path}: the import's reader process failed:\n{message[1]}")
+                raise InvalidInput(f"{source.name}: the import's reader process failed:\n{message[1]}")
     finally:
         if child.is_alive():  # the parent stopped early (an error of its own): the rest is not needed
             child.terminate()
@@ -96,8 +96,8 @@ def _next_message(batches: Any, child: Any) -> tuple:
                     return ("failed", f"it stopped with exit code {child.exitcode} before the end of the file")
 
 
-def _check_rows(checker: Any, pack: Callable[[list, bool], Any] | None, ahead: Any, path: Path, columns: ColumnMap,
-                encoding: str, batch_size: int, batches: Any) -> None:
+def _check_rows(checker: Any, pack: Callable[[list, bool], Any] | None, ahead: Any, source: Source,
+                columns: ColumnMap, batch_size: int, batches: Any) -> None:
     """The child: check every batch and send it, then send the end (or what went wrong)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops us and reports once
     position = 0
@@ -117,14 +117,14 @@ def _check_rows(checker: Any, pack: Callable[[list, bool], Any] | None, ahead: A
                     os._exit(1)
 
     try:
-        rows_read = read_rows(path, columns, encoding=encoding, on_bytes=at)
+        rows_read = source.rows(columns, at)
         # Small batches first: the writer starts sooner and waits less for the first full ones.
         sizes = chain(takewhile(lambda size: size < batch_size, (FIRST_BATCH << k for k in count())), repeat(batch_size))
         failed = False
         for rows in iter(lambda: list(islice(rows_read, next(sizes))), []):
             records, errors = checker.check(rows)
             failed = failed or bool(errors)
-            if failed:  # the file is rejected: only errors matter from here on
+            if failed:  # the source is rejected: only errors matter from here on
                 records = []
             elif pack is not None:
                 records = pack(records, bool(ahead.value))

@@ -24,19 +24,23 @@ _DATE_FORMATS = ("%m/%d/%Y", "%d/%m/%Y", "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M", "%m
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem in the file; ``row`` is the 1-based data row, ``line`` the file line it starts on.
+    """One problem in the source; ``row`` is the 1-based data row, ``line`` where it is: the file line it
+    starts on, or a place named in text by a source without lines ("deal 12345").
 
-    ``row`` and ``line`` are 0 for problems of the file as a whole (a missing column).
+    ``row`` is 0 for problems of the source as a whole (a missing column).
     """
 
     row: int
-    line: int
+    line: int | str
     column: str
     message: str
 
     def __str__(self) -> str:
-        where = f"row {self.row} (line {self.line})" if self.row else "header"
-        column = f", column {self.column!r}" if self.column else ""
+        if isinstance(self.line, str):  # a record of a source without lines: "deal 12345, field 'amount': ..."
+            where, column = (self.line if self.row else "fields"), f", field {self.column!r}" if self.column else ""
+        else:
+            where, column = (f"row {self.row} (line {self.line})" if self.row else "header",
+                             f", column {self.column!r}" if self.column else "")
         return f"{where}{column}: {self.message}"
 
 
@@ -114,12 +118,12 @@ class ErrorLog:
 
 
 class ImportRejected(InvalidInput):
-    """The file has errors; nothing was written. ``errors`` holds the first ones, ``error_count`` all."""
+    """The source has errors; nothing was written. ``errors`` holds the first ones, ``error_count`` all."""
 
-    def __init__(self, path: str, log: ErrorLog):
+    def __init__(self, source: str, log: ErrorLog):
         self.errors = list(log.kept)
         self.error_count = log.count
-        super().__init__(f"{path}: {log.count} error(s); nothing was imported", log.problems())
+        super().__init__(f"{source}: {log.count} error(s); nothing was imported", log.problems())
 
 
 @dataclass

@@ -1,125 +1,152 @@
-"""Streaming a CSV file as numbered rows of fields, without holding it in memory."""
+"""Where imported rows come from: a *source*, for a file or a CRM alike.
+
+The importer (``bot.importer.import_from``) checks rows and writes them all or none, one import at a
+time per database. It does not know where rows come from: a **source** hands them over, with what it
+knows about them. A CSV file is one source (``CsvSource`` in ``csvfile``); a CRM connector is another
+(``RecordSource`` below, or a class of its own). Every source meets the same checks: required
+fields, owners and stages that exist, amounts in the company currency, dates in a plausible window,
+no control characters or over-long text, no duplicate ids, then an all-or-nothing write.
+
+What a source gives (the ``Source`` protocol):
+
+- ``name``: how messages name it: the file's path, "HubSpot".
+- ``columns(kind, optional)``: which fields of ``kind`` (reps, deals, history: ``columns.FIELDS``) it
+  gives, and what it calls each (error messages quote that name). A field it does not give leaves the
+  stored value alone; a field it gives but a row leaves empty clears it. Raises ``ImportRejected``
+  when a required field is missing.
+- ``rows(columns, on_progress)``: the records, as ``Row(number, line, values, extra)``:
+  ``number`` counts rows from 1; ``line`` says where the row is, for errors: a file's line number,
+  or a text such as ``"deal 12345"`` (errors then read "deal 12345, field 'closedate': ...");
+  ``values`` maps each field of ``columns`` to its value, ``""`` when empty. ``rows`` may be called
+  twice (reps and history are checked whole, then written), and must give the same rows each time.
+- ``typed``: False when values are text to parse (a file); True when they may already be typed:
+  instants as ``datetime`` (aware; naive ones are in ``timezone``), days as ``date``, amounts as
+  ``Decimal`` or ``int``. Text fields (ids, names, stages, owners, currency codes) are ``str`` either
+  way, and a typed source may give any value as text, read as a file's cell would be.
+- ``timezone``, ``date_format``: how to read times without a zone and dates that are not ISO 8601.
+- ``stage_names(stage_keys)``: its own stage names -> a stage key of the map, "won" or "lost".
+- ``size`` and ``parallel``: the total ``on_progress`` counts to (a file's bytes, a CRM's records),
+  and whether ``rows`` may run in a forked child process while the importer writes (files of a few
+  MB do: see ``pipeline``).
+- ``lacks(field)``: how to say it does not give a field an option needs ("the file has no pipeline
+  column ...").
+
+Writing a CRM connector (what to implement):
+
+1. Read the CRM (pages, rate limits, retries: all yours) and map each deal to a dict keyed by the
+   deals fields: ``external_id`` (the CRM's id), ``name``, ``owner_email`` (an email, or the owner's
+   CRM id, matched to a rep's ``crm_id`` -- import the CRM's owners as reps first, with ``crm_id``),
+   ``stage`` (the CRM's stage id or label, made known through ``stage_names``), ``amount`` (Decimal)
+   and ``currency`` (ISO code), ``created_at`` (aware datetime), ``close_date`` (date), ``account``,
+   ``next_step``, ``pipeline``... Leave out what you do not know; None and "" mean empty.
+2. Hand them to ``RecordSource(kind, name, records, fields=..., place=...)``: ``fields`` lists what
+   you give (optionally with the CRM's own name of each, for errors), ``place`` names a record in
+   errors. Owners go the same way as kind "reps" (``email``, ``name``, ``crm_id``); stage changes as
+   kind "history" (``deal_external_id``, ``from_stage``, ``to_stage``, ``changed_at``).
+3. Call ``import_from(runtime, kind, source, ImportOptions(...))``. It raises ``ImportRejected``
+   (every problem, each naming its record) and writes nothing when any record is wrong; otherwise
+   it commits all of them and returns the counts. Run it inside your own batches as you page
+   through the CRM: each call is one transaction, holding the import lock.
+"""
 
 from __future__ import annotations
 
-import codecs
-import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
-from operator import itemgetter
-from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol
 
-from bot.core.errors import InvalidInput
-from bot.importer.columns import ColumnMap
+from bot.importer.columns import FIELDS, ColumnMap
+from bot.importer.report import ErrorLog, ImportRejected, RowError
 
-DEFAULT_ENCODING = "utf-8-sig"  # spreadsheet exports often start with a byte-order mark
+Progress = Callable[[int], None]
 
 
 class Row(NamedTuple):  # a tuple: cheapest to build 100,000s of times
-    """One data row: ``number`` is 1-based among data rows, ``line`` the file line it starts on."""
+    """One record: ``number`` is 1-based among the source's rows; ``line`` where it is (see the module's doc)."""
 
     number: int
-    line: int
-    values: dict[str, str]
+    line: int | str  # a file's line number, or a place named in text ("deal 12345")
+    values: dict[str, Any]
     extra: int = 0  # values past the header's last column (a ragged row): an error, see ``RowChecker.screen``
 
 
-def read_header(path: Path, *, encoding: str = DEFAULT_ENCODING) -> list[str]:
-    """The first row of the file.
+class Source(Protocol):
+    """Rows for an import, and what the source knows about them (see the module's doc)."""
 
-    Raises:
-        InvalidInput: the file is missing, empty or not text in ``encoding``.
+    name: str
+    typed: bool
+    timezone: str | None
+    date_format: str | None
+    size: int
+    parallel: bool
+
+    def columns(self, kind: str, optional: tuple[str, ...] = ()) -> ColumnMap: ...
+
+    def rows(self, columns: ColumnMap, on_progress: Progress | None = None) -> Iterator[Row]: ...
+
+    def stage_names(self, stage_keys: Sequence[str]) -> dict[str, str]: ...
+
+    def lacks(self, field: str) -> str: ...
+
+
+class RecordSource:
+    """Typed records held or produced by the caller (a CRM connector, a test): no file, no text round trip.
+
+    Args:
+        kind: reps, deals or history.
+        name: how messages name the source ("HubSpot").
+        records: dicts keyed by field (see the module's doc); a sequence, or a function giving a fresh
+            iterator each time (rows are read twice for reps and history).
+        fields: the fields the records give, as a sequence, or as {field: the CRM's name for it}.
+        place: how errors name a record: a format of its values, e.g. "deal {external_id}".
+        stage_names: the CRM's stage names or ids -> stage key of the map, "won" or "lost".
+        timezone: zone of naive datetimes (None: UTC).
     """
-    for header in _records(path, encoding, None):
-        return [name.strip() for name in header[1]]
-    raise InvalidInput(f"{path}: the file is empty; a header row is needed")
 
+    typed = True
+    date_format = None
+    parallel = False  # records arrive from the caller's memory: nothing to gain from a reader process
 
-def read_rows(path: Path, columns: ColumnMap, *, encoding: str = DEFAULT_ENCODING,
-              on_bytes: Callable[[int], None] | None = None) -> Iterator[Row]:
-    """The data rows after the header, each as {field: stripped text}; blank lines are skipped.
+    def __init__(self, kind: str, name: str, records: Sequence[Mapping[str, Any]] | Callable[[], Iterable[Mapping]],
+                 *, fields: Sequence[str] | Mapping[str, str], place: str = "record {number}",
+                 stage_names: Mapping[str, str] | None = None, timezone: str | None = None):
+        self.kind, self.name, self.place, self.timezone = kind, name, place, timezone
+        self._records = records
+        self._fields = dict(fields) if isinstance(fields, Mapping) else {field: field for field in fields}
+        self._stage_names = dict(stage_names or {})
+        self.size = len(records) if isinstance(records, Sequence) else 0
 
-    ``on_bytes(position)`` is called now and then with how far into the file reading has got.
-    """
-    fields = tuple(columns.columns)
-    indexes = [index for index, _ in columns.columns.values()]
-    pick = itemgetter(*indexes) if len(indexes) > 1 else lambda values: (values[indexes[0]],)
-    needed = max(indexes) + 1
-    records = _records(path, encoding, on_bytes)
-    header = next(records, None)
-    width = len(header[1]) if header else 0
-    number = 0
-    joins = columns.joins
-    row = tuple.__new__  # a Row without NamedTuple's __new__, a Python function: once per row
-    for line, values in records:
-        if not (values and values[0].strip()) and not "".join(values).strip():  # a blank line, or empty cells
-            continue
-        number += 1
-        if len(values) < needed:  # a short row: its missing cells are empty
-            values = values + [""] * (needed - len(values))
-        cells = dict(zip(fields, map(str.strip, pick(values)), strict=True))
-        # (empty trailing cells are harmless)
-        extra = len(values) - width if len(values) > width and "".join(values[width:]).strip() else 0
-        yield row(Row, (number, line, columns.join(cells) if joins else cells, extra))
+    def columns(self, kind: str, optional: tuple[str, ...] = ()) -> ColumnMap:
+        required, others = FIELDS[kind]
+        problems = [f"{field!r} is not a {kind} field ({', '.join(required + others)})"
+                    for field in self._fields if field not in required + others]
+        missing = [field for field in required if field not in self._fields and field not in optional]
+        if missing:
+            problems.append(f"{self.name} gives no {', '.join(missing)}; {kind} need them")
+        if problems or kind != self.kind:
+            problems += [] if kind == self.kind else [f"{self.name} gives {self.kind}, not {kind}"]
+            log = ErrorLog()
+            log.extend([RowError(0, "", "", problem) for problem in problems])
+            raise ImportRejected(self.name, log)
+        return ColumnMap(kind, {field: (index, name) for index, (field, name) in enumerate(self._fields.items())}, ())
 
+    def rows(self, columns: ColumnMap, on_progress: Progress | None = None) -> Iterator[Row]:
+        fields = tuple(columns.columns)
+        place = self.place
+        records = self._records if isinstance(self._records, Sequence) else self._records()
+        for number, record in enumerate(records, 1):
+            values = {field: "" if (value := record.get(field)) is None else value for field in fields}
+            yield Row(number, place.format(number=number, **values), values)
+            if on_progress is not None and number % 1000 == 0:
+                on_progress(number)
+        if on_progress is not None:
+            on_progress(self.size)
 
-def _records(path: Path, encoding: str, on_bytes: Callable[[int], None] | None) -> Iterator[tuple[int, list[str]]]:
-    """(first line, values) per CSV record; ``on_bytes`` gets the byte position every 1,000 records."""
-    try:
-        handle = open(path, encoding=encoding, newline="")  # noqa: SIM115 (closed below, generator-owned)
-    except OSError as exc:
-        raise InvalidInput(f"{path}: cannot read the file ({exc.strerror})") from None
-    except LookupError:  # an unknown codec, or one that is not a text encoding ("hex")
-        raise InvalidInput(f"--encoding {encoding}: not a text encoding Python knows; "
-                           "try utf-8, cp1252, latin-1 or utf-16") from None
-    with handle:
-        reader = csv.reader(handle, delimiter=_delimiter(path, handle), strict=True)
-        last_line = 0
-        try:
-            for count, values in enumerate(reader, 1):
-                yield last_line + 1, values
-                last_line = reader.line_num
-                if on_bytes is not None and count % 1000 == 0:
-                    on_bytes(handle.buffer.tell())
-        except UnicodeDecodeError:
-            line = _undecodable_line(path, encoding)
-            raise InvalidInput(f"{path}: {f'line {line}' if line else 'the file'} is not {encoding} text; "
-                               "say which encoding the file uses with --encoding") from None
-        except UnicodeError as exc:  # the codec refused the file as a whole ("UTF-16 stream does not start with BOM")
-            raise InvalidInput(f"{path}: not {encoding} text ({exc}); say which encoding the file uses with "
-                               "--encoding (utf-8 is the default)") from None
-        except csv.Error as exc:
-            if "unexpected end of data" in str(exc):
-                raise InvalidInput(f"{path}: line {last_line + 1}: a quoted value starts here and is never closed "
-                                   '(a missing "); close the quote, or double a quote inside a value ("")') from None
-            raise InvalidInput(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from None
-    if on_bytes is not None:
-        on_bytes(path.stat().st_size)
+    def stage_names(self, stage_keys: Sequence[str]) -> dict[str, str]:
+        return self._stage_names
 
-
-def _delimiter(path: Path, handle) -> str:
-    """The file's delimiter: ',' unless its header line holds more ';' (spreadsheets in many locales
-    export so) or tabs than commas. Leaves ``handle`` at the start."""
-    try:
-        first = handle.readline()
-    except UnicodeError:
-        first = ""  # reported with its line when the rows are read
-    handle.seek(0)
-    counts = {delimiter: first.count(delimiter) for delimiter in (",", ";", "\t")}
-    return max(counts, key=lambda d: (counts[d], d == ","))
-
-
-def _undecodable_line(path: Path, encoding: str) -> int:
-    """The first file line that does not decode (text is decoded in chunks, so the reader cannot say)."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    with open(path, "rb") as handle:
-        for number, line in enumerate(handle, 1):
-            try:
-                decoder.decode(line)
-            except UnicodeDecodeError:
-                return number
-    return 0
+    def lacks(self, field: str) -> str:
+        return f"{self.name} gives no {field}"
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:

@@ -1,11 +1,14 @@
-"""Turning CSV cells into values; each parser raises ValueError with a message fit for the user."""
+"""Turning cells into values (a file's text, or a CRM's typed values); each parser raises ValueError with a
+message fit for the user."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import NamedTuple
+from functools import partial
+from typing import Any, NamedTuple
 
 from bot.core.errors import InvalidInput
 from knowledge.process_map import ProcessMap
@@ -218,3 +221,75 @@ class StageResolver:
 
     def criteria_of(self, stage_key: str) -> set[str]:
         return self._criteria.get(stage_key, set())
+
+
+class Cells(NamedTuple):
+    """How a source's cells become values, chosen once per import (see ``source``).
+
+    Each value has a fast reader for the usual cell (None when the cell is not usual) and a full one,
+    which reads every form the source may give or raises ValueError naming the problem. A file's cells
+    are text (``text_cells``); a CRM connector's may already be datetimes, dates and Decimals
+    (``typed_cells``), which skip the text round trip and meet the same checks after it.
+    """
+
+    instant_fast: Callable[[Any], datetime | None]  # an aware datetime in UTC
+    instant: Callable[[Any], datetime]
+    day_fast: Callable[[Any], date | None]
+    day: Callable[[Any], date]
+    amount_fast: Callable[[Any], Decimal | None]  # in the amount's currency, to the cent
+    money: Callable[[Any], Money]
+
+
+def text_cells(date_format: str | None = None, tz: tzinfo | None = None) -> Cells:
+    """Cells of a text file: ISO 8601 or ``date_format``; a time without a zone is in ``tz`` (UTC when None)."""
+    return Cells(utc_instant, partial(parse_when, date_format=date_format, tz=tz), iso_day,
+                 partial(parse_day, date_format=date_format), plain_amount, parse_money)
+
+
+def typed_cells(date_format: str | None = None, tz: tzinfo | None = None) -> Cells:
+    """Cells already typed: datetimes (naive ones in ``tz``, UTC when None), dates, Decimals or ints;
+    a cell given as text is read as a file's would be."""
+    text = text_cells(date_format, tz)
+
+    def instant_fast(value: Any) -> datetime | None:
+        return value.astimezone(UTC) if value.__class__ is datetime and value.tzinfo is not None else None
+
+    def instant(value: Any) -> datetime:
+        if isinstance(value, str):
+            return text.instant(value)
+        if isinstance(value, datetime):
+            return _in_zone(value, tz)
+        if isinstance(value, date):
+            return _in_zone(datetime(value.year, value.month, value.day), tz)
+        raise ValueError(f"not a date and time: {value!r}")
+
+    def day(value: Any) -> date:
+        if isinstance(value, str):
+            return text.day(value)
+        if isinstance(value, date):
+            return value.date() if isinstance(value, datetime) else value
+        raise ValueError(f"not a date: {value!r}")
+
+    def amount_fast(value: Any) -> Decimal | None:
+        if value.__class__ is str:
+            return plain_amount(value)
+        try:
+            return money(value).value
+        except ValueError:
+            return None
+
+    def money(value: Any) -> Money:
+        if isinstance(value, str):
+            return parse_money(value)
+        if isinstance(value, bool) or not isinstance(value, Decimal | int | float):
+            raise ValueError(f"not an amount: {value!r}")
+        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not amount.is_finite() or amount < 0 or amount >= _MAX_AMOUNT:
+            raise ValueError(f"amount out of range (0 to 999,999,999,999.99): {value}")
+        cents = amount.quantize(_CENTS, rounding=ROUND_HALF_UP)
+        if cents != amount:
+            raise ValueError(f"amount {value} has more than 2 decimals; amounts are kept to the cent")
+        return Money(cents)
+
+    return Cells(instant_fast, instant, lambda value: value if value.__class__ is date else None, day,
+                 amount_fast, money)

@@ -13,8 +13,9 @@ import pytest
 from bot.digest import compute
 from bot.digest.types import Due, Recipient
 from bot.slack.client import make_client
+from bot.slack.digest import poster
 from storage.access import Viewer
-from storage.models import Rep, Role
+from storage.models import DealStatus, Rep, Role
 from storage.timeutil import zone
 from tests.utils import factories as f
 
@@ -39,6 +40,11 @@ class Floor:
 
 @pytest.fixture
 def floor(runtime) -> Floor:
+    return make_floor(runtime)
+
+
+def make_floor(runtime) -> Floor:
+    """Kenji and Lucy on the Pacific team with Mia their manager, Otto on the Europe team."""
     with runtime.session() as s:
         west = f.team(s, "Pacific")
         other = f.team(s, "Europe")
@@ -82,3 +88,39 @@ def client_for(runtime, emulator):
     """The app's own Web API client (with its retry handlers), pointed at the Slack emulator."""
     settings = runtime.settings.model_copy(update={"slack_bot_token": "xoxb-test", "slack_api_url": emulator.base_url})
     return make_client(settings)
+
+
+def poster_for(runtime, emulator):
+    """The Slack poster the app delivers digests with, through its own client, pointed at the Slack emulator."""
+    return poster(client_for(runtime, emulator))
+
+
+ROLLUP_AT = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)  # Monday 08:30 in New York, where Mia is
+
+
+def utc(day: int, hour: int) -> datetime:
+    return datetime(2026, 11, day, hour, 0, tzinfo=UTC)
+
+
+def team_floor(runtime, floor):
+    """Overdue follow-ups, stuck deals and moves on Mia's team, and the same on Otto's other team."""
+    with runtime.session() as s:
+        kenji_deal = f.deal(s, floor.kenji, "Kenji Co", days_in_stage=12, now=ROLLUP_AT)  # discover expects 10: 2 over
+        f.followup(s, kenji_deal, utc(17, 3))
+        f.followup(s, kenji_deal, utc(20, 3))
+        f.followup(s, kenji_deal, utc(23, 20))  # later today: not overdue
+        lucy_deal = f.deal(s, floor.lucy, "Lucy Ltd", stage="validate", days_in_stage=30, now=ROLLUP_AT)  # 10 over
+        f.followup(s, lucy_deal, utc(19, 20))
+        f.followup(s, lucy_deal, utc(15, 20), done=utc(16, 1))  # done: not counted
+        otto_deal = f.deal(s, floor.otto, "Otto GmbH", days_in_stage=50, now=ROLLUP_AT)
+        f.followup(s, otto_deal, utc(10, 9))
+        won = f.deal(s, floor.lucy, "Won Inc", stage="close", now=ROLLUP_AT, status=DealStatus.won)
+        lost = f.deal(s, floor.kenji, "Lost KK", now=ROLLUP_AT, status=DealStatus.lost)
+        moved = f.deal(s, floor.kenji, "Moved KK", stage="validate", days_in_stage=0, now=ROLLUP_AT)
+        f.move(s, moved, None, "discover", utc(1, 9))  # a creation, not a move
+        f.move(s, moved, "discover", "validate", utc(23, 10))
+        f.move(s, won, "close", "won", utc(23, 12))
+        f.move(s, lost, "discover", "lost", utc(22, 12))  # after Friday's roll-up, over a day ago
+        f.move(s, lost, "prospect", "discover", utc(19, 9))  # before the last roll-up
+        f.move(s, otto_deal, "discover", "validate", utc(23, 11))  # another team
+        f.move(s, won, "validate", "close", utc(23, 14))  # after the roll-up's instant

@@ -8,7 +8,7 @@ from sqlmodel import select
 from bot.core import deal_actions
 from bot.core.errors import NotFound
 from bot.digest import actions
-from bot.digest.blocks import DONE, SNOOZE_DAY, SNOOZE_WEEK, item_buttons
+from bot.digest.actions import DONE, SNOOZE_DAY, SNOOZE_WEEK
 from storage.models import Activity, DealStatus
 from tests.digest.fixtures import MONDAY_AFTERNOON_UTC, SUNDAY_NIGHT_UTC, digest_for, digests_at, sections, viewer
 from tests.utils import factories as f
@@ -176,4 +176,4 @@ def test_a_digest_of_a_rep_with_nothing_due_is_empty(runtime, floor):
 def item_value(runtime, rep, action_id: str, index: int = 0) -> str:
     """The value of a button of the ``index``-th item of the rep's digest, as Slack would send it back."""
     items = digest_for(runtime, rep, AT).items
-    return next(b["value"] for b in item_buttons(items[index]) if b["action_id"] == action_id)
+    return actions.item_actions(items[index])[action_id]

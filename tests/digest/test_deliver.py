@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.runtime import Runtime
-from bot.digest.deliver import deliver_due
+from bot.digest.deliver import NotPosted, Posted, deliver_due
 from storage import digest as store
 from storage.db import make_engine
 from storage.models import Role, Team
 from tests.conftest import SMALL_PROCESS
-from tests.digest.fixtures import MONDAY, MONDAY_AFTERNOON_UTC, client_for
+from tests.digest.fixtures import MONDAY, MONDAY_AFTERNOON_UTC, poster_for
 from tests.utils import clock_shift
 from tests.utils import factories as f
 from tests.utils.slack_emulator import SlackEmulator
@@ -54,7 +54,7 @@ def crowd(runtime, n: int) -> list:
 
 def test_each_due_person_gets_one_dm_and_a_second_run_sends_nothing(runtime, floor, slack):
     give_work(runtime, floor.lucy, floor.otto)
-    summary = deliver_due(runtime, client_for(runtime, slack), now=AT)
+    summary = deliver_due(runtime, poster_for(runtime, slack), now=AT)
 
     expected = {floor.lucy.slack_user_id: 1, floor.otto.slack_user_id: 1, floor.mia.slack_user_id: 1}
     assert posts_per_channel(slack) == expected  # Mia: her team roll-up; her own digest is empty, so not sent
@@ -67,13 +67,13 @@ def test_each_due_person_gets_one_dm_and_a_second_run_sends_nothing(runtime, flo
     lucy = rows[(floor.lucy.id, "rep")]
     assert (lucy.status, lucy.slack_channel) == ("sent", floor.lucy.slack_user_id) and lucy.slack_ts
 
-    again = deliver_due(runtime, client_for(runtime, slack), now=AT + timedelta(hours=2))
+    again = deliver_due(runtime, poster_for(runtime, slack), now=AT + timedelta(hours=2))
     assert again.outcomes == [] and posts_per_channel(slack) == expected
 
 
 def test_with_send_empty_a_rep_with_nothing_due_hears_so(runtime, floor, slack):
     runtime.settings.digest_send_empty = True
-    deliver_due(runtime, client_for(runtime, slack), now=AT)
+    deliver_due(runtime, poster_for(runtime, slack), now=AT)
     texts = {b["channel"]: b["text"] for b in slack.calls_to("chat.postMessage")}
     assert set(texts) == {floor.lucy.slack_user_id, floor.otto.slack_user_id, floor.mia.slack_user_id}
     assert "Nothing needs you today" in texts[floor.lucy.slack_user_id]
@@ -82,7 +82,7 @@ def test_with_send_empty_a_rep_with_nothing_due_hears_so(runtime, floor, slack):
 def test_rate_limits_are_waited_out_and_every_digest_still_goes_once(runtime, slack):
     reps = crowd(runtime, 12)
     slack.script("chat.postMessage", *[{"status": 429, "headers": {"Retry-After": "0"}}] * 10)
-    summary = deliver_due(runtime, client_for(runtime, slack), now=AT)
+    summary = deliver_due(runtime, poster_for(runtime, slack), now=AT)
 
     assert posts_per_channel(slack) == {r.slack_user_id: 1 for r in reps}
     assert sum(1 for c in slack.calls if c.method == "chat.postMessage" and c.status == 429) == 10
@@ -92,7 +92,7 @@ def test_rate_limits_are_waited_out_and_every_digest_still_goes_once(runtime, sl
 def test_more_429s_than_the_client_retries_are_still_waited_out(runtime, slack):
     (rep,) = crowd(runtime, 1)
     slack.script("chat.postMessage", *[{"status": 429, "headers": {"Retry-After": "0"}}] * 6)
-    summary = deliver_due(runtime, client_for(runtime, slack), now=AT, workers=1)
+    summary = deliver_due(runtime, poster_for(runtime, slack), now=AT, workers=1)
     assert posts_per_channel(slack) == {rep.slack_user_id: 1}
     assert [o.status for o in summary.outcomes] == ["sent"]
 
@@ -114,8 +114,8 @@ def test_a_failing_dm_is_reported_and_does_not_stop_the_others(runtime):
     reps = crowd(runtime, 6)
     bad = reps[2]
     with OneBadChannel(bad.slack_user_id) as slack:
-        summary = deliver_due(runtime, client_for(runtime, slack), now=AT)
-        again = deliver_due(runtime, client_for(runtime, slack), now=AT + timedelta(minutes=5))
+        summary = deliver_due(runtime, poster_for(runtime, slack), now=AT)
+        again = deliver_due(runtime, poster_for(runtime, slack), now=AT + timedelta(minutes=5))
     assert posts_per_channel(slack) == {r.slack_user_id: 1 for r in reps}  # the bad one tried once, not again
     assert len(summary.of("sent")) == 5
     assert [(o.person.name, o.reason) for o in summary.of("failed")] == [(bad.name, "Slack error channel_not_found (HTTP 200)")]
@@ -130,11 +130,11 @@ def test_a_person_without_a_slack_id_is_skipped_with_a_reason_once(runtime, slac
     with runtime.session() as s:
         ghost = f.rep(s, "Ghost Rep", slack_user_id=None)
     give_work(runtime, ghost)
-    summary = deliver_due(runtime, client_for(runtime, slack), now=AT)
+    summary = deliver_due(runtime, poster_for(runtime, slack), now=AT)
     assert [(o.person.name, o.status, o.reason) for o in summary.outcomes] == [
         ("Ghost Rep", "skipped", "no Slack user id: link them with their Slack id or email")]
     assert slack.calls_to("chat.postMessage") == []
-    assert deliver_due(runtime, client_for(runtime, slack), now=AT + timedelta(hours=1)).outcomes == []
+    assert deliver_due(runtime, poster_for(runtime, slack), now=AT + timedelta(hours=1)).outcomes == []
 
 
 def test_a_reservation_left_by_a_crash_blocks_a_second_message_and_is_reported_once(runtime, floor, slack):
@@ -142,9 +142,9 @@ def test_a_reservation_left_by_a_crash_blocks_a_second_message_and_is_reported_o
     with runtime.session() as s:  # what a run that died between reserving and recording the send leaves
         store.reserve(session=s, rep_id=floor.otto.id, local_date=MONDAY, kind="rep", now=AT)
 
-    soon = deliver_due(runtime, client_for(runtime, slack), now=AT + timedelta(minutes=5))
-    later = deliver_due(runtime, client_for(runtime, slack), now=AT + timedelta(minutes=20))
-    after = deliver_due(runtime, client_for(runtime, slack), now=AT + timedelta(minutes=40))
+    soon = deliver_due(runtime, poster_for(runtime, slack), now=AT + timedelta(minutes=5))
+    later = deliver_due(runtime, poster_for(runtime, slack), now=AT + timedelta(minutes=20))
+    after = deliver_due(runtime, poster_for(runtime, slack), now=AT + timedelta(minutes=40))
 
     assert floor.otto.slack_user_id not in posts_per_channel(slack)
     assert soon.stale == []  # it may still be mid-send
@@ -168,7 +168,7 @@ def test_two_runs_at_once_deliver_exactly_one_dm_per_person(runtime, db_url, sla
         worker = Runtime(runtime.settings, engine=engine, clock=runtime.clock)
         worker.process  # noqa: B018 - load the map before the race, as a running worker has
         start.wait()
-        summaries.append(deliver_due(worker, client_for(worker, slack), now=AT))
+        summaries.append(deliver_due(worker, poster_for(worker, slack), now=AT))
         engine.dispose()
 
     threads = [threading.Thread(target=run) for _ in range(2)]
@@ -218,6 +218,27 @@ def test_a_run_killed_mid_send_never_causes_a_second_message_and_the_next_run_re
                 child.kill()
     assert [body["channel"] for body in hanging.calls_to("chat.postMessage")] == [floor.otto.slack_user_id]
 
-    rerun = deliver_due(runtime, client_for(runtime, slack), now=AT + timedelta(minutes=30))
+    rerun = deliver_due(runtime, poster_for(runtime, slack), now=AT + timedelta(minutes=30))
     assert slack.calls_to("chat.postMessage") == []
     assert [(s.rep_name, s.kind) for s in rerun.stale] == [("Otto Berg", "rep")]
+
+
+def test_any_poster_delivers_typed_digests_and_its_refusal_is_the_reason(runtime, floor):
+    """The engine knows no Slack: it hands each digest to the poster and records where the poster says it went."""
+    give_work(runtime, floor.lucy, floor.otto)
+    received = []
+
+    def post(digest) -> Posted:
+        if digest.due.person.rep_id == floor.otto.id:
+            raise NotPosted("mailbox full")
+        received.append(digest)
+        return Posted(f"inbox-{digest.due.person.rep_id}", f"{len(received)}.0")
+
+    summary = deliver_due(runtime, post, now=AT, workers=1)
+    assert sorted((d.due.person.name, d.due.kind, [i.deal.name for i in getattr(d, "items", [])]) for d in received) == [
+        ("Lucy Park", "rep", ["Lucy Park deal"]), ("Mia Manager", "manager", [])]
+    assert [(o.person.name, o.reason) for o in summary.of("failed")] == [("Otto Berg", "mailbox full")]
+    with runtime.session() as s:
+        rows = {r.rep_id: r for r in store.deliveries(session=s, local_date=MONDAY) if r.kind == "rep"}
+    assert (rows[floor.lucy.id].status, rows[floor.lucy.id].slack_channel) == ("sent", f"inbox-{floor.lucy.id}")
+    assert (rows[floor.otto.id].status, rows[floor.otto.id].error) == ("failed", "mailbox full")

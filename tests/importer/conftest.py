@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.core.runtime import Runtime
+from storage.db import make_engine, migrate
 from tests.conftest import SMALL_PROCESS
+from tests.importer.helpers import REPS_CSV, run
 
 
 @pytest.fixture
@@ -19,3 +24,22 @@ def cli(runtime, db_url):
         return CliRunner().invoke(main, ["import", *args], env=env)
 
     return invoke
+
+
+@pytest.fixture
+def with_reps(runtime):
+    """The test runtime with the reps of ``tests/data/csv/reps.csv`` imported."""
+    run(runtime, "reps", REPS_CSV)
+    return runtime
+
+
+@pytest.fixture
+def baseline(tmp_path, settings) -> Iterator[Runtime]:
+    """A second, empty SQLite database with the same reps, for an import done another way to compare with."""
+    url = f"sqlite:///{tmp_path / 'baseline.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    runtime = Runtime(settings.model_copy(update={"database_url": url}), engine=engine)
+    run(runtime, "reps", REPS_CSV)
+    yield runtime
+    engine.dispose()

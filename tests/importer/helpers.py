@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.core.runtime import Runtime
-from bot.importer import ImportRejected, import_csv
+from bot.importer import CsvSource, ImportOptions, ImportRejected, import_from
 from storage.models import CriterionCheck, Deal, FollowUp, Rep, StageChange, Team
 from tests.utils.factories import NOW
 
@@ -43,8 +44,16 @@ def write_csv(path: Path, header: list[str], rows: list[list[str] | dict[str, st
     return path
 
 
-def run(runtime: Runtime, kind: str, path: Path, **options):
-    return import_csv(runtime, kind, path, now=options.pop("now", NOW), **options)
+CSV_ARGUMENTS = ("encoding", "preset", "mapping", "file_mapping", "mapping_name", "stage_names", "date_format",
+                 "timezone")
+
+
+def run(runtime: Runtime, kind: str, path: Path, *, options: ImportOptions | None = None, now: datetime = NOW,
+        dry_run: bool = False, **arguments):
+    """Import the file ``path`` as ``kind`` at ``now``; ``arguments`` go to its CsvSource or to import_from."""
+    reading = {name: arguments.pop(name) for name in CSV_ARGUMENTS if name in arguments}
+    return import_from(runtime, kind, CsvSource(path, **reading),
+                       replace(options or ImportOptions(), now=now, dry_run=dry_run), **arguments)
 
 
 def counts(runtime: Runtime) -> dict[str, int]:

@@ -17,12 +17,6 @@ from tests.importer.helpers import REPS_CSV, at, counts, deal, run, timeline, wr
 HEADER = ["external_id", "name", "owner_email", "stage", "amount", "currency"]
 
 
-@pytest.fixture
-def with_reps(runtime):
-    run(runtime, "reps", REPS_CSV)
-    return runtime
-
-
 def test_a_row_in_another_currency_is_refused_naming_row_and_column(with_reps, tmp_path):
     runtime = with_reps
     path = write_csv(tmp_path / "deals.csv", HEADER, [
@@ -132,7 +126,7 @@ def test_times_without_a_zone_can_be_in_the_files_time_zone(with_reps, tmp_path)
         ["O-2", "Hooli", "ann@example.com", "discover", "2026-07-01T09:30:00Z"],
     ])
 
-    run(runtime, "deals", path, options=ImportOptions(timezone="America/Mexico_City"))
+    run(runtime, "deals", path, timezone="America/Mexico_City")
 
     # Mexico City is UTC-6 (no daylight saving since 2022): 09:30 there is 15:30 UTC; a zoned time stays as written.
     assert timeline(runtime, "O-1")[0][2] == at(2026, 7, 1, 15, 30)

@@ -11,12 +11,6 @@ from bot.importer.columns import parse_map_options, resolve_columns
 from tests.importer.helpers import DEALS_CSV, REPS_CSV, deal, run, write_csv
 
 
-@pytest.fixture
-def with_reps(runtime):
-    run(runtime, "reps", REPS_CSV)
-    return runtime
-
-
 def test_thousands_of_identical_date_errors_are_told_once_with_the_date_format_to_give(with_reps, tmp_path):
     rows = [{"external_id": f"O-{i}", "name": "A", "owner_email": "ann@example.com", "stage": "discover",
              "created_at": f"{1 + i % 12:02d}/{13 + i % 15}/2026"} for i in range(2000)]

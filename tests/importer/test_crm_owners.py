@@ -6,15 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.importer import ImportOptions, ImportRejected
-from tests.importer.helpers import DEALS_HEADER, REPS_CSV, counts, deal, rep, run, write_csv
+from tests.importer.helpers import DEALS_HEADER, counts, deal, rep, run, write_csv
 
 USERS_HEADER = ["crm_id", "email", "name"]
-
-
-@pytest.fixture
-def with_reps(runtime):
-    run(runtime, "reps", REPS_CSV)
-    return runtime
 
 
 def test_reps_get_a_crm_id_and_deals_name_owners_by_it(with_reps, tmp_path):

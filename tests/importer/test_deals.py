@@ -27,12 +27,6 @@ from tests.importer.helpers import (
 from tests.utils.factories import NOW
 
 
-@pytest.fixture
-def with_reps(runtime):
-    run(runtime, "reps", REPS_CSV)
-    return runtime
-
-
 def test_deals_file_creates_deals_with_their_timeline_checks_and_followups(with_reps):
     runtime = with_reps
     summary = run(runtime, "deals", DEALS_CSV)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pickle
 import random
-from collections.abc import Iterator
 from datetime import UTC, date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,32 +16,13 @@ from bot.core.runtime import Runtime
 from bot.importer import ImportRejected
 from bot.importer.deals import unwire_records, wire_records
 from bot.importer.snapshot import DealRecord
-from storage.db import make_engine, migrate
 from storage.models import CriterionCheck, Deal, FollowUp, Rep, StageChange
-from tests.importer.helpers import DEALS_HEADER, REPS_CSV, at, counts, run, write_csv
+from tests.importer.helpers import DEALS_HEADER, at, counts, run, write_csv
 from tests.utils.factories import NOW
 
 IN_CHILD = {"pipeline_min_bytes": 0, "batch_size": 40}
 IN_PROCESS = {"pipeline_min_bytes": 10**12, "batch_size": 40}
 OWNERS = ["ann@example.com", "BOB@example.com", "mia@example.com"]
-
-
-@pytest.fixture
-def with_reps(runtime):
-    run(runtime, "reps", REPS_CSV)
-    return runtime
-
-
-@pytest.fixture
-def baseline(tmp_path, settings) -> Iterator[Runtime]:
-    """A second, empty SQLite database with the same reps, for the in-process import to compare with."""
-    url = f"sqlite:///{tmp_path / 'baseline.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    runtime = Runtime(settings.model_copy(update={"database_url": url}), engine=engine)
-    run(runtime, "reps", REPS_CSV)
-    yield runtime
-    engine.dispose()
 
 
 def deal_rows(count: int, seed: int = 3) -> list[dict[str, str]]:

@@ -6,18 +6,10 @@ The import's time is NOW (2026-11-20): dates may lie from 2006-11-20 (20 years b
 
 from __future__ import annotations
 
-import pytest
-
 from bot.core.runtime import Runtime
-from tests.importer.helpers import DEALS_HEADER, HISTORY_HEADER, REPS_CSV, REPS_HEADER, deal, rejected, run, write_csv
+from tests.importer.helpers import DEALS_HEADER, HISTORY_HEADER, REPS_HEADER, deal, rejected, run, write_csv
 
 OK = {"external_id": "D-1", "name": "Globex", "owner_email": "ann@example.com", "stage": "discover"}
-
-
-@pytest.fixture
-def with_reps(runtime):
-    run(runtime, "reps", REPS_CSV)
-    return runtime
 
 
 

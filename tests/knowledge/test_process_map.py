@@ -149,3 +149,45 @@ def test_cli_validate_accepts_a_good_map(tmp_path: Path):
     result = CliRunner().invoke(main, ["process", "validate", str(good)])
     assert result.exit_code == 0, result.output
     assert "valid — Mini v2, 2 stages" in result.output
+
+
+def test_a_map_saved_in_latin_1_names_the_real_line_and_how_to_fix_it(tmp_path: Path):
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(GOOD.replace("Ask about budget", "Ask about the café's budget").encode("latin-1"))
+    with pytest.raises(ProcessMapError) as caught:
+        load_process_map(latin)
+    [issue] = caught.value.issues
+    assert (issue.line, issue.field) == (22, "(file)")  # the activity's text, not "line 1, byte 301"
+    assert issue.message == (
+        "not UTF-8 text: byte 0xe9 at line 22, column 33 is not UTF-8 (the file was probably saved as Latin-1 or "
+        f"Windows-1252). Save it as UTF-8, e.g. `iconv -f latin1 -t utf-8 {latin} > latin.utf8.yaml`, and use that file")
+    fixed = tmp_path / "latin.utf8.yaml"
+    fixed.write_text(latin.read_bytes().decode("latin-1"), encoding="utf-8")  # what iconv writes
+    assert load_process_map(fixed).stage("second").activities[0].text == "Ask about the café's budget"
+
+
+def test_cli_validate_names_the_line_of_a_latin_1_map(tmp_path: Path):
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(GOOD.replace("Buyer described the pain", "Buyer described the pain (señal)").encode("latin-1"))
+    result = CliRunner().invoke(main, ["process", "validate", str(latin)])
+    assert result.exit_code == 1
+    assert f"{latin}:10: error: (file): not UTF-8 text: byte 0xf1 at line 10, column 44" in result.output
+
+
+def test_a_map_saved_in_utf_16_is_named_so_and_after_a_utf_8_character_the_column_counts_characters(tmp_path: Path):
+    wide = tmp_path / "wide.yaml"
+    wide.write_text(GOOD, encoding="utf-16")
+    [issue] = errors_of(wide)
+    assert issue.message.startswith("not UTF-8 text: byte 0xff at line 1, column 1 is not UTF-8 (the file was saved "
+                                    "as UTF-16). Save it as UTF-8, e.g. `iconv -f utf-16 -t utf-8 ")
+    mixed = tmp_path / "mixed.yaml"
+    mixed.write_bytes(GOOD.replace("Ask about budget", "Ask Zoë about the café").encode("utf-8").replace(
+        "café".encode(), "café".encode("latin-1")))
+    [issue] = errors_of(mixed)
+    assert "byte 0xe9 at line 22, column 37 " in issue.message  # ë is two bytes but one character
+
+
+def errors_of(path: Path) -> list:
+    with pytest.raises(ProcessMapError) as caught:
+        load_process_map(path)
+    return caught.value.issues

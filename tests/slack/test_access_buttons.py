@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from bot.core.deal_actions import DEAL_NOT_FOUND
-from bot.digest.blocks import COACH_ME, DONE, SNOOZE_WEEK
+from bot.digest.actions import COACH_ME, DONE, SNOOZE_WEEK
 from bot.slack import ids
 from bot.slack.identity import SETUP_HELP
 from storage.models import Activity, CriterionCheck, FollowUp, Role, StageChange, Team

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.core.deal_actions import DEAL_NOT_FOUND
-from bot.digest.blocks import COACH_ME, DONE, SNOOZE_WEEK
+from bot.digest.actions import COACH_ME, DONE, SNOOZE_WEEK
 from bot.slack import ids
 from storage.models import Activity, AnswerFeedback, CriterionCheck, Deal, FollowUp, StageChange
 from tests.slack.harness import submit_modal, text_input

@@ -14,9 +14,9 @@ import pytest
 from bot.coach.engine import Coach
 from bot.core.plan import build_plan
 from bot.digest import compute
-from bot.digest.blocks import message_for
 from bot.digest.types import Due, Recipient
 from bot.slack.blocks import answer_messages, text_messages
+from bot.slack.digest import message_for
 from bot.slack.home import home_view
 from bot.slack.modals import activity_modal, criterion_modal, done_view, followup_modal, override_modal
 from bot.slack.mrkdwn import escape

@@ -16,6 +16,7 @@ from sqlmodel import select
 from bot.digest.deliver import deliver_due
 from bot.slack.answering import SORRY
 from bot.slack.client import make_client
+from bot.slack.digest import poster
 from storage.models import DigestDelivery
 from tests.slack.harness import GLOBEX_PLAN, llm_coach, make_slack
 from tests.utils.openai_server import FakeOpenAI
@@ -112,11 +113,11 @@ def test_a_digest_whose_reservation_is_refused_is_not_sent_and_goes_out_on_the_n
     day = runtime.now().date()
     with SlackEmulator() as emulator:
         with refused(runtime, "digestdelivery", "INSERT"):
-            summary = deliver_due(runtime, _client(runtime, emulator), day=day)
+            summary = deliver_due(runtime, poster(_client(runtime, emulator)), day=day)
         [outcome] = [o for o in summary.outcomes if o.person.rep_id == alice.id]
         assert outcome.status == "failed" and outcome.reason.startswith("could not reserve")
         assert emulator.calls_to("chat.postMessage") == [] and _deliveries(runtime) == []  # nothing sent at all
-        again = deliver_due(runtime, _client(runtime, emulator), day=day)
+        again = deliver_due(runtime, poster(_client(runtime, emulator)), day=day)
         assert [o.status for o in again.outcomes if o.person.rep_id == alice.id] == ["sent"]
         assert [b["channel"] for b in emulator.calls_to("chat.postMessage")].count(alice.slack_user_id) == 1
 
@@ -126,12 +127,12 @@ def test_a_digest_sent_but_not_recorded_is_reported_and_never_sent_again(runtime
     day = runtime.now().date()
     with SlackEmulator() as emulator:
         with refused(runtime, "digestdelivery", "UPDATE"):  # reserving inserts; recording the send updates
-            summary = deliver_due(runtime, _client(runtime, emulator), day=day)
+            summary = deliver_due(runtime, poster(_client(runtime, emulator)), day=day)
         [outcome] = [o for o in summary.outcomes if o.person.rep_id == alice.id]
         assert outcome.status == "sent" and "recording it failed" in outcome.reason
         assert [b["channel"] for b in emulator.calls_to("chat.postMessage")].count(alice.slack_user_id) == 1
         [row] = [d for d in _deliveries(runtime) if d.rep_id == alice.id]
         assert row.status == "reserved"  # left as it was: the next runs see it taken
-        again = deliver_due(runtime, _client(runtime, emulator), day=day)
+        again = deliver_due(runtime, poster(_client(runtime, emulator)), day=day)
         assert "sent" not in [o.status for o in again.outcomes if o.person.rep_id == alice.id]
         assert [b["channel"] for b in emulator.calls_to("chat.postMessage")].count(alice.slack_user_id) == 1

@@ -117,11 +117,11 @@ def test_a_form_slack_refuses_is_told_to_the_clicker(slack):
 
 def test_a_digest_slack_refuses_anyway_goes_out_as_text(slack):
     from bot.digest.deliver import deliver_due
-    from tests.digest.fixtures import client_for
+    from tests.digest.fixtures import poster_for
     from tests.utils.factories import NOW
 
     slack.emulator.script("chat.postMessage", {"ok": False, "error": "invalid_blocks"})
-    summary = deliver_due(slack.runtime, client_for(slack.runtime, slack.emulator), day=NOW.date())
+    summary = deliver_due(slack.runtime, poster_for(slack.runtime, slack.emulator), day=NOW.date())
     posts = slack.emulator.calls_to("chat.postMessage")  # digests go out in parallel: any order
     [retried] = [p for p in posts if "blocks" not in p]
     [refused] = [p for p in posts if p["channel"] == retried["channel"] and p.get("blocks")]

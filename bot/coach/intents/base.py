@@ -89,18 +89,19 @@ class Intent:
     Args:
         name: the label in answers, ``ask --json`` and the phrasing tests.
         summary: what it does, for the help answer ("what to do next on a deal").
-        examples: phrasings the router learns it from; ``acme`` stands for any deal's name.
         handle: the handler; it returns the answer and the data behind it.
         needs_deal: the engine finds the deal first (named, chosen, or in focus) or says why it can't.
         try_it: a sample question for the help answer; ``{deal}`` becomes one of the asker's deals.
         managers_only: a rep asking gets a refusal (the handler says so); a rep torn between it and
             another reading gets the other.
+        examples: phrasings the router learns it from, ``acme`` standing for any deal's name; read by the
+            registry from the YAML file beside the intent's module (``deal_plan.yaml`` for ``deal_plan.py``).
     """
 
     name: str
     summary: str
-    examples: tuple[str, ...]
     handle: Callable[[Ask], CoachAnswer]
     needs_deal: bool = False
     try_it: str | None = None
     managers_only: bool = False
+    examples: tuple[str, ...] = ()

@@ -13,9 +13,9 @@ from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.coach import proposals
-from bot.digest.blocks import marked
 from bot.slack import ids
 from bot.slack.delivery import respond_safely
+from bot.slack.digest import marked
 from bot.slack.interactions import button_value, clicker, kindly, tell
 from bot.slack.mrkdwn import escape
 

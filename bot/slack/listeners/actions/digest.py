@@ -10,8 +10,9 @@ from slack_sdk import WebClient
 
 from bot.core.errors import InvalidInput
 from bot.digest import actions as digest_actions
-from bot.digest.blocks import COACH_ME, DONE, SNOOZE_DAY, SNOOZE_WEEK, marked
+from bot.digest.actions import ACTION_IDS, COACH_ME
 from bot.slack.delivery import respond_safely
+from bot.slack.digest import marked
 from bot.slack.interactions import button_value, clicker, kindly
 from bot.slack.listeners.acknowledge import AT_ONCE
 from bot.slack.listeners.actions.ask_about_deal import answer_about_deal
@@ -37,5 +38,5 @@ def digest_button(body: dict, context: BoltContext, client: WebClient, respond: 
 
 
 def register(app: App) -> None:
-    for action_id in (DONE, SNOOZE_DAY, SNOOZE_WEEK, COACH_ME):
+    for action_id in ACTION_IDS:
         app.action(action_id, middleware=AT_ONCE)(digest_button)

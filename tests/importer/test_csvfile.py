@@ -6,7 +6,7 @@ import pytest
 
 from bot.core.errors import InvalidInput
 from bot.importer.columns import resolve_columns
-from bot.importer.source import read_header, read_rows
+from bot.importer.csvfile import read_header, read_rows
 
 
 def rows_of(path, **options):

@@ -1,25 +1,33 @@
-"""Digests as Slack messages: Block Kit with per-item buttons, within Slack's limits.
+"""The daily digest in Slack: Block Kit with per-item buttons within Slack's limits, and the poster that DMs it.
 
-Builders only: no Slack calls, no database. Every name and note from deals or
-CRM imports goes through ``escape``, so a deal called ``<!channel>`` pings nobody.
+The digest engine (``bot.digest``) computes, and records each delivery exactly once;
+it hands each digest to the poster made here (``poster``), which renders and sends it.
+The builders make no Slack calls and read no database. Every name and note from deals
+or CRM imports goes through ``escape``, so a deal called ``<!channel>`` pings nobody.
 """
 
 from __future__ import annotations
 
-import json
+import time
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.core.text import plural
-from bot.digest.types import DUE_TODAY, OVERDUE, PAST_CLOSE, STUCK, DigestItem, ManagerDigest, RepDigest
+from bot.digest.actions import COACH_ME, DONE, SNOOZE_DAY, SNOOZE_WEEK, item_actions
+from bot.digest.deliver import NotPosted, Posted, Poster
+from bot.digest.types import DUE_TODAY, OVERDUE, PAST_CLOSE, STUCK, Digest, DigestItem, ManagerDigest, RepDigest
 from bot.slack.blocks import Message, button, context, section
+from bot.slack.delivery import send
 from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE, escape, plain, shorten, split_text
 from storage.timeutil import zone
 
-# Action ids of the digest's buttons; the Slack listeners run them through bot.digest.actions.
-DONE = "digest_done"
-SNOOZE_DAY = "digest_snooze_1d"
-SNOOZE_WEEK = "digest_snooze_1w"
-COACH_ME = "digest_coach"
-SNOOZE_DAYS = {SNOOZE_DAY: 1, SNOOZE_WEEK: 7}
+RATE_LIMIT_ROUNDS = 5  # 429s the client gave up on, waited out again before the DM counts as failed
+MAX_RETRY_AFTER = 60.0  # seconds; a longer Retry-After is capped so one DM cannot stall the run for long
+
+# Each button's label and style, by the engine's action id.
+_BUTTONS = {DONE: ("✅ Done", "primary"), SNOOZE_DAY: ("💤 Snooze 1 day", None),
+            SNOOZE_WEEK: ("💤 Snooze 1 week", None), COACH_ME: ("🧭 Coach me", None)}
 ITEM_BLOCK_PREFIX = "digest_item_"
 
 # Each item takes two blocks (text, buttons); with a heading per section, an "and more" line per
@@ -89,24 +97,9 @@ def item_text(item: DigestItem, tz_name: str) -> str:
 
 
 def item_buttons(item: DigestItem) -> list[dict]:
-    """Done, Snooze 1 day, Snooze 1 week, Coach me. Values carry ids only; the handler re-checks access.
-
-    A follow-up is completed or snoozed. A deal item (stuck, past close) is "done" by
-    logging the suggested activity, and snoozed by scheduling a follow-up, which keeps
-    it out of the digest until then. The formats are read by ``bot.digest.actions.parse``.
-    """
-    deal_id = item.deal.id
-    if item.followup is not None:
-        done = snooze = json.dumps({"f": item.followup.id, "d": deal_id})
-    else:
-        done = json.dumps({"d": deal_id, "a": item.next_activity.key if item.next_activity else None})
-        snooze = json.dumps({"d": deal_id})
-    return [
-        button("✅ Done", DONE, done, style="primary"),
-        button("💤 Snooze 1 day", SNOOZE_DAY, snooze),
-        button("💤 Snooze 1 week", SNOOZE_WEEK, snooze),
-        button("🧭 Coach me", COACH_ME, json.dumps({"d": deal_id, "x": item.deal.external_id})),
-    ]
+    """Done, Snooze 1 day, Snooze 1 week, Coach me, with the values ``bot.digest.actions`` reads back."""
+    return [button(_BUTTONS[action_id][0], action_id, value, style=_BUTTONS[action_id][1])
+            for action_id, value in item_actions(item).items()]
 
 
 def manager_message(digest: ManagerDigest) -> Message:
@@ -139,7 +132,8 @@ def manager_message(digest: ManagerDigest) -> Message:
     return Message(text=text, blocks=blocks[:BLOCKS_PER_MESSAGE])
 
 
-def message_for(digest: RepDigest | ManagerDigest) -> Message:
+def message_for(digest: Digest) -> Message:
+    """A rep's digest or a manager's roll-up as a Slack message."""
     return rep_message(digest) if isinstance(digest, RepDigest) else manager_message(digest)
 
 
@@ -170,6 +164,53 @@ def marked(blocks: list[dict], block_id: str, note: str) -> list[dict]:
     return [context(note) if b.get("block_id") == block_id else b for b in blocks]
 
 
-
 def _first_name(name: str) -> str:
     return name.split()[0] if name.strip() else name
+
+
+def poster(client: WebClient) -> Poster:
+    """What the digest engine calls to deliver a digest: render it, DM it with ``client``, say where it went."""
+
+    def post(digest: Digest) -> Posted:
+        try:
+            channel, ts = _post(client, digest.due.person.slack_user_id, message_for(digest))
+        except SlackApiError as exc:
+            raise NotPosted(_describe(exc)) from exc
+        return Posted(channel, ts)
+
+    return post
+
+
+def _post(client: WebClient, user_id: str | None, message: Message) -> tuple[str, str]:
+    """Post into the app's DM with the person (a user id as channel: no ``conversations.open`` call).
+
+    The client already waits out a few 429s; a digest run can wait longer than a live
+    answer, so it keeps waiting out ``Retry-After`` for a while. A 429 means nothing was posted.
+    """
+    for round_ in range(RATE_LIMIT_ROUNDS + 1):
+        try:
+            # Blocks Slack refuses anyway: the digest goes as text (``send`` logs the blocks).
+            response = send(client.chat_postMessage, channel=user_id, **message.as_kwargs(),
+                            unfurl_links=False, unfurl_media=False)
+            return response["channel"], response["ts"]
+        except SlackApiError as exc:
+            if getattr(exc.response, "status_code", None) != 429 or round_ == RATE_LIMIT_ROUNDS:
+                raise
+            time.sleep(_retry_after(exc))
+    raise AssertionError("unreachable")
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    headers = getattr(exc.response, "headers", None) or {}
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if isinstance(value, list):  # some transports give each header as a list of values
+        value = value[0] if value else None
+    try:
+        return min(MAX_RETRY_AFTER, max(0.0, float(value)))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def _describe(exc: SlackApiError) -> str:
+    status = getattr(exc.response, "status_code", None)
+    return f"Slack error {exc.response.get('error', 'unknown')}" + (f" (HTTP {status})" if status else "")
