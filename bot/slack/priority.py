@@ -90,7 +90,11 @@ class ListenerPool(ThreadPoolExecutor):
         if not getattr(_request, "answer_in_ack", False):
             with self._changed:
                 self._unfinished += 1
-            return super().submit(self._counted, fn, *args, **kwargs)
+            try:
+                return super().submit(self._counted, fn, *args, **kwargs)
+            except BaseException:  # shut down: the work will never run, so it is not waited for
+                self._finished()
+                raise
         done: Future = Future()
         try:
             done.set_result(fn(*args, **kwargs))
@@ -107,9 +111,12 @@ class ListenerPool(ThreadPoolExecutor):
         try:
             return fn(*args, **kwargs)
         finally:
-            with self._changed:
-                self._unfinished -= 1
-                self._changed.notify_all()
+            self._finished()
+
+    def _finished(self) -> None:
+        with self._changed:
+            self._unfinished -= 1
+            self._changed.notify_all()
 
 
 def listener_pool_size(engine: Engine, wanted: int) -> int:

@@ -15,8 +15,10 @@ from bot.coach.engine import Coach
 from bot.core.runtime import Runtime
 from bot.slack import ids
 from bot.slack.answering import SORRY
+from bot.slack.dedup import EventClaims
 from storage.db import make_engine
 from tests.slack.harness import GLOBEX_PLAN, SECRET, llm_coach, running_server, slack_settings, text_input
+from tests.slack.test_degraded import refused
 from tests.slack.waiting import wait_until
 from tests.utils.openai_server import FakeOpenAI
 from tests.utils.slack_emulator import SlackEmulator, SlackSender
@@ -80,3 +82,15 @@ def test_every_acknowledged_question_is_answered_when_listener_threads_outnumber
                            timeout=60, what=f"the answer in {channel}")
             posts = [answered(emulator, "chat.postMessage", "channel", c) for c in channels]
     assert all(len(p) == 1 and "Globex" in p[0]["text"] and SORRY not in p[0]["text"] for p in posts), posts
+
+
+def test_a_claim_the_database_refuses_is_tried_three_times_then_logged(runtime, caplog):
+    claims = EventClaims(runtime, retry_seconds=0.01)
+    with refused(runtime, "processedevent", "INSERT"):
+        claim = claims.claim("EvREFUSED")
+        with pytest.raises(Exception, match="refused by the test|malformed JSON"):  # PostgreSQL | SQLite
+            claim.result(timeout=30)
+    assert [r.getMessage()[:40] for r in caplog.records if r.name == "bot.slack.dedup"] == [
+        "could not record 1 Slack event(s) (attem", "could not record 1 Slack event(s) (attem",
+        "could not record 1 Slack event(s); they "]
+    assert claims.claim("EvREFUSED").result(timeout=30) is True  # the database takes it again: nothing was kept
