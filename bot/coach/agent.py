@@ -13,22 +13,22 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import openai
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from pydantic import ValidationError
 
 from bot.coach import claims
+from bot.coach.intents.base import Ask, Intent, stage_named
+from bot.coach.resolve import resolve_deal
 from bot.coach.types import CoachAnswer
+from bot.coach.understanding import Understanding
 from bot.core.errors import InvalidInput
 from bot.pipeline.chat import CLARIFY_TOOL, REPORT_TOOL, answer_requests, report_tools, requests_from_calls
 from prompts import render_prompt
 from storage import deals as deal_store
-
-if TYPE_CHECKING:
-    from bot.coach.engine import Coach, Understanding
 
 logger = logging.getLogger(__name__)
 
@@ -36,58 +36,33 @@ MAX_MODEL_CALLS = 3
 CHOICE_ATTEMPTS = 2  # so a dead or slow model costs at most two timeouts before the offline coach answers
 MAX_TOOL_CALLS = 3
 _MODEL_ERRORS = (openai.OpenAIError, TimeoutError, ConnectionError)
-# Answers shown as computed, never reworded: refusals, questions back, and a write's exact wording.
-_AS_COMPUTED = frozenset({"not_found", "which_deal", "deal_choice", "clarify", "record", "help", "off_topic", "unknown",
-                          "nothing_pending"})
+# Answers shown as computed, never reworded: refusals, questions back, and (``Intent.as_computed``) a write's
+# exact wording. These are the engine's own, outside any intent.
+_AS_COMPUTED = frozenset({"not_found", "which_deal", "deal_choice", "clarify", "unknown", "nothing_pending"})
+
+# Answers an understood question for the asker: the engine's ``answer_understood``, run for each tool call.
+AnswerUnderstood = Callable[[str, Understanding], CoachAnswer]
 
 
-def _as_computed(intent: str) -> bool:
-    return intent in _AS_COMPUTED or intent.endswith(("_denied", "_clarify"))
-
-_DEAL = {"deal": {"type": "string", "description": "As the person named it."}}
-_PERSON = {"person": {"type": "string", "description": "A teammate; omit for the asker."}}
-_PERIOD = {"period": {"type": "string", "description": "As asked; omit if none."}}
+def _as_computed(kind: str, intents: Mapping[str, Intent]) -> bool:
+    intent = intents.get(kind)
+    return (intent is not None and intent.as_computed) or kind in _AS_COMPUTED or kind.endswith(("_denied", "_clarify"))
 
 
-@dataclass(frozen=True)
-class Tool:
-    intent: str
-    description: str
-    properties: dict = field(default_factory=dict)
-    required: tuple[str, ...] = ()
-    words: str | None = None  # how the tool's arguments read as a question for the intent's handler
-
-    def schema(self, name: str) -> dict:
-        return {"type": "function", "function": {
-            "name": name, "description": self.description,
-            "parameters": {"type": "object", "properties": self.properties, "required": list(self.required),
-                           "additionalProperties": False}}}
+def tools(intents: Mapping[str, Intent]) -> dict[str, Intent]:
+    """The intents the model may call, by tool name: those that declare a ``tool``."""
+    return {intent.tool.name: intent for intent in intents.values() if intent.tool is not None}
 
 
-TOOLS: dict[str, Tool] = {
-    "deal_plan": Tool("deal_plan", "Next steps on a deal: unmet exit criteria, moves, overdue follow-ups.", _DEAL, ("deal",)),
-    "deal_diagnosis": Tool("diagnosis", "Why a deal is stuck or at risk.", _DEAL, ("deal",)),
-    "call_prep": Tool("call_prep", "Prep for a call with a deal's buyer: questions to ask.", _DEAL, ("deal",)),
-    "email_draft": Tool("email_draft", "A follow-up email draft for a deal.", _DEAL, ("deal",)),
-    "next_stage": Tool("after_that", "What comes after a deal's current stage.", _DEAL, ("deal",)),
-    "focus_today": Tool("focus", "The asker's top 3 deals to work on today."),
-    "needs_attention": Tool("attention", "Deals needing attention: overdue follow-ups, stuck, close date passed."),
-    "scorecard": Tool("scorecard", "A person's results: won, win rate, pipeline, overdue follow-ups.",
-                      {**_PERSON, **_PERIOD}, words="how is {person} doing {period}"),
-    "team_ranking": Tool("team_ranking", "Managers: the team ranked by a metric.",
-                         {"metric": {"type": "string", "description": "What to rank by."}, **_PERIOD},
-                         words="who on my team has the most {metric} {period}"),
-    "stage_guide": Tool("stage_guide", "How to work a stage: exit criteria, activities, a tip.",
-                        {"stage": {"type": "string"}}, ("stage",), words="how do I work the {stage} stage"),
-    "playbook_search": Tool("methodology", "Search methodology notes and playbooks.",
-                            {"query": {"type": "string"}}, ("query",), words="{query}"),
-    "propose_write": Tool("record", "Propose recording a confirmed criterion, a dated follow-up or an activity on a "
-                          "deal; written only after the person confirms.",
-                          {**_DEAL, "what": {"type": "string", "description": "In the person's words."}},
-                          ("deal", "what"), words="{what}"),
-    "list_deals": Tool("deal_list", "Open deals of the asker, or a teammate's for managers.", _PERSON,
-                       words="show me {person}'s deals"),
-}
+def tool_schema(intent: Intent) -> dict:
+    """The OpenAI-style function tool for ``intent``: its parameters are its slots, each a string."""
+    schema = intent.slots.model_json_schema()
+    properties = {name: {k: v for k, v in spec.items() if k in ("type", "description")}
+                  for name, spec in schema["properties"].items()}
+    return {"type": "function", "function": {
+        "name": intent.tool.name, "description": intent.tool.description,
+        "parameters": {"type": "object", "properties": properties, "required": list(schema.get("required", ())),
+                       "additionalProperties": False}}}
 
 
 @dataclass
@@ -99,21 +74,23 @@ class Turn:
     rejections: int = 0
 
 
-def tool_schemas() -> list[dict]:
-    return [tool.schema(name) for name, tool in TOOLS.items()] + report_tools()
+def tool_schemas(intents: Mapping[str, Intent]) -> list[dict]:
+    """Every tool offered to the model: the intents' and the pipeline reports'."""
+    return [tool_schema(intent) for intent in tools(intents).values()] + report_tools()
 
 
-def answer(coach: Coach, session, viewer, question: str, now, convo, history: list[dict], hint: Understanding,
-           on_delta=None) -> tuple[CoachAnswer, dict] | None:
-    """The LLM's checked answer and the conversation state it leaves; None when the offline coach should answer."""
-    model = coach.chat_model.bind_tools(tool_schemas())
-    system = render_prompt("coach_agent_system", company_process=f"the “{coach.runtime.process.name}” sales process",
+def answer(chat_model, ask: Ask, hint: Understanding, answer_understood: AnswerUnderstood) -> tuple[CoachAnswer, dict] | None:
+    """The LLM's checked answer to ``ask`` and the conversation state it leaves; None when the offline coach should
+    answer. ``hint`` is the router's reading; ``answer_understood`` runs each tool call as the asker."""
+    viewer, now, history = ask.viewer, ask.now, ask.history
+    model = chat_model.bind_tools(tool_schemas(ask.intents))
+    system = render_prompt("coach_agent_system", company_process=f"the “{ask.process.name}” sales process",
                            person=viewer.name, role=viewer.role.value, today=now.date().isoformat(),
                            hint=f"{hint.intent}" + (f" ({hint.confidence:.2f})" if hint.confidence else ""))
     past = "\n".join(f"{t['role']}: {t['text'][:300]}" for t in history[-4:])
     messages = [SystemMessage(system),
                 HumanMessage((f"Earlier in this conversation (data):\n<history>\n{past}\n</history>\n\n" if past else "")
-                             + f"<question>{question}</question>")]
+                             + f"<question>{ask.question}</question>")]
     chosen, calls = None, 0
     while chosen is None and calls < CHOICE_ATTEMPTS:  # a failed call is tried once more, then the router answers
         calls += 1
@@ -123,12 +100,12 @@ def answer(coach: Coach, session, viewer, question: str, now, convo, history: li
             logger.warning("LLM tool choice failed (attempt %d of %d): %s", calls, CHOICE_ATTEMPTS, exc)
     if chosen is None:
         return None
-    turn = _run_tools(coach, session, viewer, question, now, convo, history, chosen.tool_calls or [])
+    turn = _run_tools(ask, answer_understood, chosen.tool_calls or [])
     if turn is None:
         return None
     first = turn.answers[0]
     state = {"proposal": first.proposal.to_json()} if first.proposal else {}
-    if all(_as_computed(a.intent) for a in turn.answers):
+    if all(_as_computed(a.intent, ask.intents) for a in turn.answers):
         return _composed(turn), state
     messages += [AIMessage(content=chosen.content or "", tool_calls=chosen.tool_calls[:MAX_TOOL_CALLS]),
                  *_tool_messages(chosen.tool_calls[:MAX_TOOL_CALLS], turn)]
@@ -136,12 +113,12 @@ def answer(coach: Coach, session, viewer, question: str, now, convo, history: li
     while calls < MAX_MODEL_CALLS:
         calls += 1
         try:  # only the first wording streams: a rewrite replaces it whole (the surface shows the final text)
-            text = _word(coach.chat_model, messages, on_delta if first_wording else None)
+            text = _word(chat_model, messages, ask.on_delta if first_wording else None)
             first_wording = False
         except _MODEL_ERRORS as exc:
             logger.warning("LLM wording failed, the composer words the tool results: %s", exc)
             break
-        named = deal_store.deal_names_among(session=session, candidates=_ngrams(text))
+        named = deal_store.deal_names_among(session=ask.session, candidates=_ngrams(text))
         problems = claims.problems(text, turn.facts, company_names=named) if text.strip() else ["empty answer"]
         if not problems:
             return _worded(turn, text), state
@@ -152,16 +129,17 @@ def answer(coach: Coach, session, viewer, question: str, now, convo, history: li
     return _composed(turn), state
 
 
-def _run_tools(coach, session, viewer, question, now, convo, history, calls: list[dict]) -> Turn | None:
+def _run_tools(ask: Ask, answer_understood: AnswerUnderstood, calls: list[dict]) -> Turn | None:
     """Run the chosen tools as the asker; None when no call was usable (the offline coach answers)."""
     turn = Turn()
+    offered = tools(ask.intents)
     report_calls = [c for c in calls[:MAX_TOOL_CALLS] if c.get("name") in (REPORT_TOOL, CLARIFY_TOOL)]
     for call in calls[:MAX_TOOL_CALLS]:
-        tool = TOOLS.get(call.get("name", ""))
-        if tool is None:
+        intent = offered.get(call.get("name", ""))
+        if intent is None:
             continue
         try:
-            turn.answers.append(_run(coach, session, viewer, question, now, convo, history, tool, call.get("args") or {}))
+            turn.answers.append(_run(ask, answer_understood, intent, call.get("args") or {}))
         except (InvalidInput, ValueError, TypeError) as exc:
             logger.warning("LLM tool call %s unusable: %s", call.get("name"), exc)
     if report_calls:
@@ -171,36 +149,34 @@ def _run_tools(coach, session, viewer, question, now, convo, history, calls: lis
             logger.warning("LLM report call unusable: %s", exc)
         else:
             turn.answers.append(CoachAnswer(clarify, "pipeline_clarify") if clarify
-                                else answer_requests(coach.runtime, viewer, requests, now=now))
+                                else answer_requests(ask.runtime, ask.viewer, requests, now=ask.now))
     if not turn.answers:
         return None
     for i, result in enumerate(turn.answers):
         turn.facts.add(_payload(result, i))
-    _collect(turn, coach)
+    _collect(turn, ask)
     return turn
 
 
-def _run(coach, session, viewer, question, now, convo, history, tool: Tool, args: dict) -> CoachAnswer:
-    from bot.coach.engine import Understanding
+def _run(ask: Ask, answer_understood: AnswerUnderstood, intent: Intent, args: dict) -> CoachAnswer:
+    """One tool call: its arguments checked against the intent's slots, then the question answered as the asker.
 
-    unknown = set(args) - set(tool.properties)
-    if unknown:
-        raise ValueError(f"unknown arguments {sorted(unknown)}")
-    values = {k: str(v).strip() for k, v in args.items() if v is not None and str(v).strip()}
-    asked = question
-    if tool.words and values:
-        asked = " ".join(tool.words.format_map(_Blank(values)).split())
+    Raises:
+        ValueError: an argument the slots do not have, or one that is not text (pydantic's ``ValidationError``).
+    """
+    slots = intent.slots.model_validate({k: v for k, v in args.items() if v is not None})
+    values = {k: v.strip() for k, v in slots.model_dump().items() if v.strip()}
+    asked = ask.question
+    if intent.tool.words and values:
+        asked = " ".join(intent.tool.words.format_map(_Blank(values)).split())
     deals, mentioned = [], None
     if "deal" in values:
-        summaries = deal_store.visible_deal_summaries(session=session, viewer=viewer)
-        from bot.coach.resolve import resolve_deal
-
+        summaries = deal_store.visible_deal_summaries(session=ask.session, viewer=ask.viewer)
         deals = resolve_deal(values["deal"], summaries).matches
         mentioned = None if deals else values["deal"]  # not theirs, or no such deal: the same reply
-    stage = coach.stage_named(values.get("stage", "")) if "stage" in values else None
-    understood = Understanding(tool.intent, None, deals, mentioned, stage, rule=f"llm tool {tool.intent}")
-    result, _ = coach.answer_understood(session, viewer, asked, understood, now, convo, history, None)
-    return result
+    stage = stage_named(values["stage"], ask.process) if "stage" in values else None
+    understood = Understanding(intent.name, None, deals, mentioned, stage, rule=f"llm tool {intent.name}")
+    return answer_understood(asked, understood)
 
 
 class _Blank(dict):
@@ -228,10 +204,10 @@ def _tool_messages(calls: list[dict], turn: Turn) -> list[ToolMessage]:
     return out
 
 
-def _collect(turn: Turn, coach) -> None:
+def _collect(turn: Turn, ask: Ask) -> None:
     """Criteria and passages the tools returned: what the answer may say the buyer still has to confirm or cite."""
     texts = "\n".join(turn.facts.texts)
-    for stage in coach.runtime.process.stages:
+    for stage in ask.process.stages:
         turn.facts.criteria |= {c.text for c in stage.exit_criteria if json.dumps(c.text, ensure_ascii=False)[1:-1] in texts}
     turn.facts.passages = max((len(a.citations) for a in turn.answers), default=0)
 

@@ -11,26 +11,26 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import cache, cached_property
+from functools import cached_property
 
-from bot.coach import composer
-from bot.coach.intents import all_intents
-from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, Intent
+from bot.coach import composer, proposals
+from bot.coach.intents import Intents, all_intents
+from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, Intent, Passages, stage_named
+from bot.coach.intents.focus import rank
 from bot.coach.intents.help import is_thanks
 from bot.coach.intents.record import CLOSED_NEWS
 from bot.coach.outcome import answer_closed
 from bot.coach.resolve import mask_deals, mask_words, placed_like_a_deal, resolve_deal, unexplained_words
 from bot.coach.router import NOTHING_CLOSE, Route, Router, shared_router
 from bot.coach.types import CoachAnswer
+from bot.coach.understanding import Understanding
 from bot.core.llm import make_chat_model
 from bot.core.plan import DealPlan, DealRef, build_plan, deal_ref
 from bot.core.runtime import Runtime
 from bot.pipeline.chat import answer_requests
 from bot.pipeline.parser import carry_over, looks_like_pipeline_question, names_someone
-from knowledge.process_map import Stage
 from storage import conversations
 from storage import deals as deal_store
 from storage.access import Viewer
@@ -55,55 +55,36 @@ _NEXT_CALL_WORDS = r"next\s+(?:call|meeting|mtg|touch\w*|follow[- ]?up)"
 _BIGGEST = re.compile(rf"\b{_BIGGEST_WORDS}\b", re.I)
 _NEXT_CALL = re.compile(rf"\b{_NEXT_CALL_WORDS}\b", re.I)
 _DESCRIBED = re.compile(rf"\b(?:my|the|our)\s+(?:{_BIGGEST_WORDS}|{_NEXT_CALL_WORDS})\b", re.I)
-_NO_MODEL_NEEDED = frozenset({"help", "off_topic"})
+_DEAL = re.escape(DEAL_PLACEHOLDER)  # the hand rules below read the question with a deal's name replaced by it
+# What a deal-plan button stands for, as the notes are searched for tips (there is no question to read).
+_DEAL_PLAN_READING = "what should i do next"
 # "Globex confirmed budget", "the buyer at globex just agreed...": news to record, however long the rest is.
-_TOLD = re.compile(r"^(?:the )?(?:buyer|cto|ceo|cfo|champion|team|people)?\s*(?:at|from)?\s*acme(?:'s \w+)?\s+(?:just\s+)?"
+_TOLD = re.compile(rf"^(?:the )?(?:buyer|cto|ceo|cfo|champion|team|people)?\s*(?:at|from)?\s*{_DEAL}(?:'s \w+)?\s+(?:just\s+)?"
                    r"(?:confirmed|agreed|signed|named|approved|committed|told us|said yes)\b", re.I)
 # A message that asks rather than tells: how, what, why, did, is... first (after the deal's name if it leads),
 # or a question mark last; unless it asks for a write ("can you log that Globex confirmed budget?").
-_ASKS = re.compile(r"^\W*(?:acme\W+)?(?:how|what|whats|what's|why|which|who|where|when|should i|did|does|is|are|was|"
+_ASKS = re.compile(rf"^\W*(?:{_DEAL}\W+)?(?:how|what|whats|what's|why|which|who|where|when|should i|did|does|is|are|was|"
                    r"were|has|have)\b", re.I)
 _ASKS_TO_WRITE = re.compile(r"\b(?:log|record|add|note|remind|mark|save|jot|set)\b", re.I)
 # A follow-on that only swaps the deal: "and Initech?", "what about hooli", "same for globex".
-_SWAP = re.compile(r"^\s*(?:and|what about|how about|same for|now|ok|okay|also)?\s*acme\s*[?.!]*\s*$", re.I)
-
-
-@dataclass
-class Understanding:
-    """What a question asks for, before anything is answered."""
-
-    intent: str
-    route: Route | None  # None when an exact rule decided
-    deals: list[deal_store.DealSummary] = field(default_factory=list)  # the visible deals it names
-    mentioned: str | None = None  # words that look like a deal's name but name no deal the asker may see
-    stage: Stage | None = None
-    rule: str | None = None  # the exact rule that decided, if any
-    also: Understanding | None = None  # a second question in the same message
-    clauses: list[str] = field(default_factory=list)  # the message split into its two questions, when it held two
-
-    @property
-    def confidence(self) -> float | None:
-        return None if self.route is None or self.rule else self.route.score
-
-    @property
-    def unsure(self) -> bool:
-        """The router decided, and not clearly enough to answer without asking."""
-        return self.rule is None and self.route is not None and not self.route.confident
+_SWAP = re.compile(rf"^\s*(?:and|what about|how about|same for|now|ok|okay|also)?\s*{_DEAL}\s*[?.!]*\s*$", re.I)
 
 
 class Coach:
     """Answers questions for a viewer. Build once per process; ``ask`` is safe to call from many threads."""
 
-    def __init__(self, runtime: Runtime, retriever=None, chat_model=None, router: Router | None = None):
+    def __init__(self, runtime: Runtime, retriever: Passages | None = None, chat_model=None,
+                 router: Router | None = None, intents: Intents | None = None):
         self.runtime = runtime
         self.retriever = retriever
         self.chat_model = chat_model
+        self.intents = intents if intents is not None else all_intents()
         self._router = router
 
     @classmethod
     def from_runtime(cls, runtime: Runtime) -> Coach:
         """The coach with the configured retriever (local or OpenAI embeddings) and chat model (if any)."""
-        from knowledge.retriever import Retriever
+        from knowledge.retriever import Retriever  # chromadb: imported only by a coach that searches the notes
 
         retriever = Retriever(runtime.settings, lambda: runtime.process)  # builds the index on first use if empty
         return cls(runtime, retriever=retriever, chat_model=make_chat_model(runtime.settings))
@@ -114,7 +95,8 @@ class Coach:
         if self._router is None:
             settings = self.runtime.settings
             model = settings.local_embedding_model
-            self._router = shared_router(model, lambda: _build_router(model, settings.home / "cache"))
+            self._router = shared_router(" ".join([model, *self.intents.packages]),
+                                         lambda: _build_router(model, settings.home / "cache", self.intents))
         return self._router
 
     def warm_up(self) -> None:
@@ -160,12 +142,13 @@ class Coach:
 
     def _understand_one(self, summaries: _Book, question: str, last_intent: str | None, in_focus: bool,
                         viewer: Viewer) -> Understanding:
+        process = self.runtime.process
         resolution = resolve_deal(question, summaries.open)
-        mentioned = None if resolution.matches else unexplained_words(question, _example_words(), self.runtime.process)
+        mentioned = None if resolution.matches else unexplained_words(question, self.intents.example_words, process)
         if mentioned:  # a name no open deal has: "what happened on Acme?" may be about a won or lost one
             closed = resolve_deal(question, summaries.closed)
             resolution, mentioned = (closed, None) if closed.matches else (resolution, mentioned)
-        stage = self.stage_named(question)
+        stage = stage_named(question, process)
         masked = mask_deals(question, resolution.matches, DEAL_PLACEHOLDER)
         # "my biggest deal", "my next call" name a deal too: the router reads them as one.
         masked = _DESCRIBED.sub(DEAL_PLACEHOLDER, masked)
@@ -226,7 +209,7 @@ class Coach:
     # -- answering -----------------------------------------------------------------------------
 
     def _answer(self, session, viewer, question, now, convo, history, on_delta) -> tuple[CoachAnswer, dict]:
-        intents = all_intents()
+        intents = self.intents
         if not question:
             return intents["help"].handle(self._ask(session, viewer, question, now, history, on_delta)), {}
         state = conversations.last_state(history)
@@ -245,12 +228,17 @@ class Coach:
         last_intent = convo.last_intent if convo else None
         in_focus = bool(convo is not None and convo.deal_id)
         if self.chat_model is not None:  # the model reads the question; the router's reading is its hint
+            # Imported here: openai's client takes a second or more to import, and the offline coach never needs it.
             from bot.coach import agent
 
             hint = self.understand(session, viewer, question, last_intent, in_focus)
             # Plainly outside selling, or asking what the coach does: the answer needs no model.
-            if hint.unsure or hint.intent not in _NO_MODEL_NEEDED:
-                worded = agent.answer(self, session, viewer, question, now, convo, history, hint, on_delta)
+            if hint.unsure or intents[hint.intent].needs_model:
+                def answer(asked: str, understood: Understanding) -> CoachAnswer:  # a tool call, as the asker
+                    return self.answer_understood(session, viewer, asked, understood, now, convo, history, None)[0]
+
+                worded = agent.answer(self.chat_model, self._ask(session, viewer, question, now, history, on_delta),
+                                      hint, answer)
                 if worded is not None:
                     return worded
         understood = self.understand(session, viewer, question, last_intent, in_focus)
@@ -260,7 +248,7 @@ class Coach:
 
     def answer_understood(self, session, viewer, question, understood: Understanding, now, convo, history,
                            on_delta) -> tuple[CoachAnswer, dict]:
-        intent = all_intents()[understood.intent]
+        intent = self.intents[understood.intent]
         ask = self._ask(session, viewer, question, now, history, on_delta, stage=understood.stage,
                         read_as=understood.route.text if understood.route else "")
         named = understood.deals[0] if len(understood.deals) == 1 else None
@@ -289,7 +277,7 @@ class Coach:
         """Two questions in one message, each answered in turn; the first answer's deal and buttons lead."""
         first_clause, second_clause = understood.clauses
         second_understood = understood.also
-        if not second_understood.deals and all_intents()[second_understood.intent].needs_deal:
+        if not second_understood.deals and self.intents[second_understood.intent].needs_deal:
             # "whats next on globex and what's blocking it": the second question is about the first one's deal
             second_understood.deals, second_understood.mentioned = understood.deals, None
         first, _ = self.answer_understood(session, viewer, first_clause, understood, now, convo, history, None)
@@ -315,8 +303,8 @@ class Coach:
         return answer, state
 
     def _ask(self, session, viewer, question, now, history, on_delta, **slots) -> Ask:
-        return Ask(coach=self, session=session, viewer=viewer, question=question, now=now, history=history,
-                   on_delta=on_delta, **slots)
+        return Ask(runtime=self.runtime, session=session, viewer=viewer, question=question, now=now,
+                   intents=self.intents, retriever=self.retriever, history=history, on_delta=on_delta, **slots)
 
     def _deal_for(self, ask: Ask, understood: Understanding, convo):
         """The deal the question is about, or the answer that says why there is none (not found, which one?)."""
@@ -351,7 +339,7 @@ class Coach:
         return None
 
     def _clarify(self, ask: Ask, route: Route) -> CoachAnswer:
-        intents = all_intents()
+        intents = self.intents
         candidates = [intents[name] for name in (route.intent, route.runner_up) if name in intents]
         candidates = [i for i in candidates if i.name not in ("off_topic", "help")]
         if not candidates:
@@ -369,8 +357,6 @@ class Coach:
 
     def _pending_answer(self, session, viewer, question, now, state) -> CoachAnswer | None:
         """A "yes" or "no" to a write the previous answer proposed (or to nothing at all)."""
-        from bot.coach import proposals
-
         decision = proposals.is_yes(question)
         if decision is None:
             return None
@@ -404,8 +390,6 @@ class Coach:
     def suggestions(self, viewer: Viewer, now: datetime | None = None) -> list[str]:
         """Questions worth asking right now, for the assistant's suggested prompts: the last one names
         the asker's most pressing deal (the top of the focus ranking)."""
-        from bot.coach.intents.focus import rank
-
         now = now or self.runtime.now()
         prompts = ["Where should I start today?", "Prep me for my next call"]
         with self.runtime.session() as session:
@@ -415,6 +399,14 @@ class Coach:
         prompts.append("How is my team's pipeline?" if viewer.is_manager else "Which follow-ups are overdue?")
         return prompts
 
+    def deal_plan_answer(self, session, viewer: Viewer, deal: Deal, now: datetime) -> CoachAnswer:
+        """The deal-plan answer for ``deal`` (one the viewer may see), picked by a button: nothing to read or
+        route, no model call. A closed deal gets how it ended, as a question about it would."""
+        ask = self._ask(session, viewer, "", now, [], None, deal=deal, read_as=_DEAL_PLAN_READING)
+        if deal.status != DealStatus.open:
+            return self._closed(ask, deal, None)
+        return all_intents()["deal_plan"].handle(ask)
+
     # -- shared by intents -----------------------------------------------------------------------
 
     def plan_for(self, session, viewer: Viewer, deal_id: int, now: datetime) -> DealPlan | None:
@@ -423,23 +415,6 @@ class Coach:
         if deal is None:
             return None
         return build_plan(deal_store.deal_state(session=session, deal=deal), self.runtime.process, now)
-
-    def passages(self, query: str, *, context: Sequence[str] = (), stage_key: str | None = None, k: int = 2,
-                 kinds: tuple[str, ...] = ("methodology", "playbook"), sources: Sequence[str] = ()) -> list:
-        """Passages relevant enough to show (the retriever drops those under its measured threshold)."""
-        if self.retriever is None:
-            return []
-        return self.retriever.search(query, context=context, stage_key=stage_key, kinds=list(kinds), k=k,
-                                     sources=list(sources) or None)
-
-    def stage_named(self, text: str) -> Stage | None:
-        """The stage a question names by key or name ("discovery" names Discover)."""
-        words = re.findall(r"[a-z]+", text.lower())
-        for stage in self.runtime.process.stages:
-            name = stage.name.lower()
-            if stage.key in words or any(w == name or (w.startswith(name) and len(w) - len(name) <= 3) for w in words):
-                return stage
-        return None
 
     def _ref(self, session, viewer: Viewer, deal_id: int) -> DealRef:
         deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=deal_id)
@@ -458,11 +433,10 @@ class Coach:
         return route.intent != "off_topic" and route.confident and route.closeness >= NOTHING_CLOSE
 
     def _deal_intents(self) -> set[str]:
-        return {name for name, intent in all_intents().items() if intent.needs_deal}
+        return {name for name, intent in self.intents.items() if intent.needs_deal}
 
-    @staticmethod
-    def _managers_intents() -> set[str]:
-        return {name for name, intent in all_intents().items() if intent.managers_only}
+    def _managers_intents(self) -> set[str]:
+        return {name for name, intent in self.intents.items() if intent.managers_only}
 
 
 def _listed_deal(session, viewer: Viewer, state: dict, place: str) -> Deal | None:
@@ -474,14 +448,13 @@ def _listed_deal(session, viewer: Viewer, state: dict, place: str) -> Deal | Non
     return deal_store.visible_deal(session=session, viewer=viewer, deal_id=listed[index])
 
 
-def _build_router(model: str, cache_dir) -> Router:
+def _build_router(model: str, cache_dir, intents: Intents) -> Router:
     import numpy as np
 
-    from knowledge.embeddings import LocalEmbeddings
+    from knowledge.embeddings import LocalEmbeddings  # loads torch: only when a router is built
 
     embeddings = LocalEmbeddings(model)
-    examples = {name: intent.examples for name, intent in all_intents().items()}
-    return Router(examples, lambda texts: np.asarray(embeddings.embed_array(texts), dtype=np.float32),
+    return Router(intents.examples, lambda texts: np.asarray(embeddings.embed_array(texts), dtype=np.float32),
                   lambda text: np.asarray(embeddings.embed_query(text), dtype=np.float32),
                   cache_dir=cache_dir, model=model)
 
@@ -518,11 +491,3 @@ def _clauses(question: str) -> list[str]:
     parts = [p.strip(" ,") for p in _SPLIT.split(question) if p and p.strip(" ,")]
     return parts if len(parts) == 2 and all(len(p.split()) >= 2 for p in parts) else [question]
 
-
-@cache
-def _example_words() -> frozenset[str]:
-    """Every word of every router example: words a question shares with them are not a deal's name."""
-    from bot.coach.router import SHORTHAND, normalize
-
-    words = {w for intent in all_intents().values() for e in intent.examples for w in normalize(e).split()}
-    return frozenset(words | SHORTHAND.keys())  # "rn", "fu": spelled out before routing

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
+from bot.coach.intents import all_intents
 from bot.coach.types import CoachAnswer
 from bot.core.errors import StagecoachError
-from bot.slack.asked import remember
+from bot.service.asked import remember
 from bot.slack.blocks import Message, answer_messages, context, text_messages
 from bot.slack.charts import post_charts
 from bot.slack.delivery import send
@@ -29,8 +30,6 @@ from storage.access import Viewer
 logger = logging.getLogger(__name__)
 
 SORRY = "Sorry — I couldn't answer that just now. Please try again in a minute."
-# About the process only. Help, clarifying and off-topic answers name the asker's own deals as examples.
-PUBLIC_INTENTS = frozenset({"methodology", "stage_guide", "nothing_pending"})
 
 
 @dataclass(frozen=True)
@@ -48,8 +47,9 @@ class Place:
 
 
 def is_private(answer: CoachAnswer) -> bool:
-    """True when the answer shows anything from a deal or a pipeline."""
-    return bool(answer.deal or answer.plan or answer.choices) or answer.intent not in PUBLIC_INTENTS
+    """True when the answer shows anything from a deal or a pipeline: all but those of intents flagged ``public``
+    (about the process only; help, clarifying and off-topic answers name the asker's own deals as examples)."""
+    return bool(answer.deal or answer.plan or answer.choices) or not all_intents().shown_publicly(answer.intent)
 
 
 def answer_in_conversation(services: Services, client: WebClient, viewer: Viewer, question: str, place: Place,

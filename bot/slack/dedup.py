@@ -26,8 +26,8 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
 from bot.core.runtime import Runtime
+from bot.service.events import claim_events, forget_old
 from bot.slack.priority import ListenerPool
-from storage import asked, events
 
 logger = logging.getLogger(__name__)
 
@@ -72,11 +72,7 @@ class EventClaims:
     def _write(self, burst: list[tuple[str, Future]]) -> None:
         for attempt in range(1, CLAIM_ATTEMPTS + 1):
             try:
-                with self.runtime.session() as session:
-                    now = self.runtime.now()
-                    # One by one inside the transaction, so a retry in the same burst as its original loses.
-                    results = [events.claim_event(session=session, event_id=event_id, now=now)
-                               for event_id, _ in burst]
+                results = claim_events(self.runtime, [event_id for event_id, _ in burst])
                 break
             except Exception as exc:  # nothing was written (one transaction), so trying again is safe
                 if attempt < CLAIM_ATTEMPTS:
@@ -98,9 +94,7 @@ class EventClaims:
             return
         self._next_prune = now + PRUNE_EVERY_SECONDS
         try:
-            with self.runtime.session() as session:
-                events.forget_events_before(session=session, before=self.runtime.now() - KEEP_CLAIMS)
-                asked.forget_questions_before(session=session, before=self.runtime.now() - KEEP_QUESTIONS)
+            forget_old(self.runtime, claims_older_than=KEEP_CLAIMS, questions_older_than=KEEP_QUESTIONS)
         except Exception:  # pruning is housekeeping; a failure must not cost an answer
             logger.exception("could not prune processed events and old questions")
 

@@ -23,6 +23,7 @@ SET_FOLLOWUP = "deal_set_followup"
 COMPLETE_FOLLOWUP = "deal_complete_followup"
 ADVANCE_STAGE = "deal_advance_stage"
 ASK_ABOUT_DEAL = "deal_ask_about"  # value: the deal's external id, when a question matched several deals
+COACH_ON_DEAL = "deal_coach_me"  # App Home's Coach me; value: the deal id
 
 # A write proposed in words ("Globex confirmed budget"); value: the proposal's token. Two ids, because
 # Slack rejects two buttons with one action_id in a block.

@@ -15,6 +15,7 @@ from bot.coach.engine import Coach
 from bot.core.plan import build_plan
 from bot.digest import compute
 from bot.digest.types import Due, Recipient
+from bot.service.home import home
 from bot.slack.blocks import answer_messages, text_messages
 from bot.slack.digest import message_for
 from bot.slack.home import home_view
@@ -108,7 +109,7 @@ def test_digests_and_app_home_fit_slack(runtime, hostile_floor):
             message = message_for(digest)
             assert message_problems(message.blocks) == [], (kind, message_problems(message.blocks))
     for person in (rep, manager):
-        assert view_problems(home_view(runtime, Viewer.of(person), NOW)) == []
+        assert view_problems(home_view(home(runtime, Viewer.of(person), NOW))) == []
 
 
 def test_every_modal_fits_slack(runtime, hostile_floor):

@@ -4,6 +4,7 @@ import json
 
 from sqlmodel import select
 
+from bot.digest.actions import COACH_ME
 from bot.slack import ids
 from bot.slack.identity import SETUP_HELP
 from storage.models import Rep
@@ -186,3 +187,15 @@ def test_a_slash_command_answer_that_fails_the_check_never_reaches_slack(runtime
         everything_sent = json.dumps([c.body for c in slack.emulator.calls])
         assert "Umbrella" not in everything_sent and "Carol" not in everything_sent
         assert len(llm.chat_requests()) == 3  # tool choice, the rejected wording, the rejected retry
+
+
+def test_coach_me_and_a_picked_deal_answer_with_the_plan_and_never_call_the_model(runtime, floor):
+    with FakeOpenAI(default_reply="never asked", default_tool_reply=GLOBEX_PLAN) as llm, \
+        make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack:
+        slack.click(floor.alice, COACH_ME, json.dumps({"d": floor.hooli.id, "x": "D-HOOLI"}))
+        slack.click(floor.alice, ids.ASK_ABOUT_DEAL, "D-GLOBEX")
+        replies = slack.emulator.wait_for("response_url", 2)  # answered in parallel: in either order
+        assert sorted("Hooli analytics" in r["text"] for r in replies) == [False, True]
+        assert sorted("Globex platform rollout" in r["text"] for r in replies) == [False, True]
+        assert all(ids.MARK_CRITERION in json.dumps(r["blocks"]) for r in replies)  # the deal plan's own buttons
+        assert llm.chat_requests() == []

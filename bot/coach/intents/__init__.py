@@ -1,8 +1,9 @@
 """Every intent the coach knows: one module each, found by the ``INTENT`` it defines.
 
 Adding an intent is adding a module here and its examples file beside it (``deal_plan.py`` and
-``deal_plan.yaml``); the router learns its examples and the help answer lists it, with nothing
-else to edit.
+``deal_plan.yaml``): the router learns its examples, the help answer lists it, the LLM agent is
+offered its tool and Slack knows whether its answers may be shown in a channel, all from what the
+module declares, with nothing else to edit.
 """
 
 from __future__ import annotations
@@ -10,25 +11,75 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
-from functools import cache
+from collections.abc import Iterator, Mapping
+from functools import cache, cached_property
 from importlib import resources
 
 import yaml
 
 from bot.coach.intents.base import Intent
+from bot.coach.router import SHORTHAND, normalize
+
+# The engine's own answers, outside any intent, that name nothing of anyone's deals: "there's nothing
+# waiting for a yes or no" (bot/coach/engine.py). Every other answer the engine gives itself may name deals.
+_PUBLIC_REPLIES = frozenset({"nothing_pending"})
+
+
+class Intents(Mapping[str, Intent]):
+    """The intents of some packages, by name, in module order, each with the examples of its YAML file."""
+
+    def __init__(self, packages: tuple[str, ...], intents: Mapping[str, Intent]):
+        self.packages = packages
+        self._intents = dict(intents)
+
+    def __getitem__(self, name: str) -> Intent:
+        return self._intents[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._intents)
+
+    def __len__(self) -> int:
+        return len(self._intents)
+
+    @cached_property
+    def examples(self) -> dict[str, tuple[str, ...]]:
+        """Each intent's example phrasings: what the router is trained on."""
+        return {name: intent.examples for name, intent in self._intents.items()}
+
+    @cached_property
+    def example_words(self) -> frozenset[str]:
+        """Every word of every example as the router reads it, and the shorthand it spells out ("rn", "fu"):
+        words a question shares with them are not a deal's name."""
+        words = {w for examples in self.examples.values() for e in examples for w in normalize(e).split()}
+        return frozenset(words | SHORTHAND.keys())
+
+    def shown_publicly(self, kind: str) -> bool:
+        """Whether an answer of ``kind`` (``CoachAnswer.intent``) may be shown to everyone in a channel."""
+        intent = self._intents.get(kind)
+        return intent.public if intent is not None else kind in _PUBLIC_REPLIES
 
 
 @cache
-def all_intents() -> dict[str, Intent]:
-    """Intents by name, in module order."""
+def all_intents() -> Intents:
+    """The coach's intents: those of this package."""
+    return intents_in(__name__)
+
+
+def intents_in(*packages: str) -> Intents:
+    """The intents of every module of ``packages`` that defines an ``INTENT``, by name, in module order.
+
+    Raises:
+        RuntimeError: two intents share a name, or an intent's examples file is missing or malformed.
+    """
     found: dict[str, Intent] = {}
-    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        intent = getattr(importlib.import_module(f"{__name__}.{module.name}"), "INTENT", None)
-        if isinstance(intent, Intent):
-            if intent.name in found:
-                raise RuntimeError(f"two intents are named {intent.name!r}")
-            found[intent.name] = dataclasses.replace(intent, examples=examples_beside(__name__, module.name))
-    return found
+    for package in packages:
+        for module in sorted(pkgutil.iter_modules(importlib.import_module(package).__path__), key=lambda m: m.name):
+            intent = getattr(importlib.import_module(f"{package}.{module.name}"), "INTENT", None)
+            if isinstance(intent, Intent):
+                if intent.name in found:
+                    raise RuntimeError(f"two intents are named {intent.name!r}")
+                found[intent.name] = dataclasses.replace(intent, examples=examples_beside(package, module.name))
+    return Intents(packages, found)
 
 
 def examples_beside(package: str, module: str) -> tuple[str, ...]:

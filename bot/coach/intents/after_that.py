@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.coach import composer
-from bot.coach.intents.base import Ask, Intent
+from bot.coach.intents.base import Ask, DealSlots, Intent, Tool
 from bot.coach.types import CoachAnswer
 
 
@@ -31,4 +31,6 @@ INTENT = Intent(
     try_it="And after that?",
     needs_deal=True,
     handle=handle,
+    slots=DealSlots,
+    tool=Tool("next_stage", "What comes after a deal's current stage."),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.coach import composer
-from bot.coach.intents.base import Ask, Intent
+from bot.coach.intents.base import Ask, Intent, Tool
 from bot.coach.router import normalize
 from bot.coach.types import CoachAnswer
 from bot.core.plan import deal_ref
@@ -72,4 +72,7 @@ INTENT = Intent(
     summary="every deal that needs attention: overdue follow-ups, stuck deals, passed close dates",
     try_it="Which of my deals need attention?",
     handle=handle,
+    tool=Tool("needs_attention", "Deals needing attention: overdue follow-ups, stuck, close date passed."),
+    menu=120,
+    menu_for_managers=True,
 )

@@ -1,31 +1,35 @@
 """What an intent is, and what its handler is given.
 
-An intent is one thing the coach can do: the phrasings the router learns it from,
-whether it needs a deal, and a handler that turns an ``Ask`` into a ``CoachAnswer``
-(its text and the structured data behind it). Handlers read through storage
-functions that take the asker's ``Viewer``, so access holds whatever the wording.
+An intent is one thing the coach can do: whether it needs a deal, the slots the LLM agent fills
+when it calls it as a tool, who may see its answers, and a handler that turns an ``Ask`` into a
+``CoachAnswer`` (its text and the structured data behind it). Its example phrasings are data, in
+the YAML file beside its module. Handlers read through storage functions that take the asker's
+``Viewer``, so access holds whatever the wording.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from bot.coach.router import normalize
 from bot.coach.types import Citation, CoachAnswer
+from bot.core.config import Settings
 from bot.core.plan import DealPlan, build_plan
+from bot.core.runtime import Runtime
 from storage import deals as deal_store
 from storage.access import Viewer
 from storage.models import Deal
 
 if TYPE_CHECKING:
-    from bot.coach.engine import Coach
     from knowledge.process_map import ProcessMap, Stage
     from knowledge.retriever import Passage
 
@@ -34,15 +38,30 @@ if TYPE_CHECKING:
 DEAL_PLACEHOLDER = "acme"
 
 
+class Passages(Protocol):
+    """Searches the methodology notes and playbooks (``knowledge.retriever.Retriever``)."""
+
+    def search(self, query: str, *, context: Sequence[str] = (), stage_key: str | None = None,
+               kinds: Sequence[str] | None = None, k: int = 4, sources: Sequence[str] | None = None) -> list[Passage]:
+        ...
+
+
 @dataclass
 class Ask:
-    """One question being answered: who asks, what they said, what it names, and the means to answer."""
+    """One question being answered: who asks, what they said, what it names, and the means to answer:
+    the process map and settings (from ``runtime``), the notes (``retriever``), the session, every intent.
 
-    coach: Coach
+    ``runtime`` is also what another engine's service takes (the pipeline reports run in their own
+    transaction); handlers read through ``session``, never open one.
+    """
+
+    runtime: Runtime
     session: Session
     viewer: Viewer
     question: str
     now: datetime
+    intents: Mapping[str, Intent]  # every intent the coach knows (the help answer lists them)
+    retriever: Passages | None = None  # None: no passages (tips and methodology answers go without)
     history: list[dict] = field(default_factory=list)
     deal: Deal | None = None  # the deal it is about (named, chosen or in focus); always one the asker may see
     stage: Stage | None = None  # a stage the question names
@@ -55,9 +74,14 @@ class Ask:
         already computed (lowercase, shorthand spelled out, a deal's name not mistaken for a topic)."""
         return self.read_as or normalize(self.question)
 
-    @property
+    @cached_property
     def process(self) -> ProcessMap:
-        return self.coach.runtime.process
+        """The active process map, read once for the question."""
+        return self.runtime.process
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
 
     @cached_property
     def plan(self) -> DealPlan:
@@ -71,15 +95,70 @@ class Ask:
 
     def passages(self, query: str, *, context: Sequence[str] = (), stage_key: str | None = None, k: int = 2,
                  kinds: tuple[str, ...] = ("methodology", "playbook"), sources: Sequence[str] = ()) -> list[Passage]:
-        """Playbook and methodology passages relevant enough to show (none without a retriever).
+        """Playbook and methodology passages relevant enough to show (none without a retriever; the
+        retriever drops those under its measured threshold).
 
         ``context``: texts of the process map that narrow the search (a stage, its open criteria), searched
         together with ``query``; see ``Retriever.search``.
         """
-        return self.coach.passages(query, context=context, stage_key=stage_key, k=k, kinds=kinds, sources=sources)
+        if self.retriever is None:
+            return []
+        return self.retriever.search(query, context=context, stage_key=stage_key, kinds=list(kinds), k=k,
+                                     sources=list(sources) or None)
+
+    def stage_named(self, text: str) -> Stage | None:
+        """The stage ``text`` names by key or name ("discovery" names Discover)."""
+        return stage_named(text, self.process)
 
     def map_citation(self, stage: Stage) -> Citation:
         return Citation(f"processes/{Path(self.process.source).name}", f"Stage: {stage.name}")
+
+
+def stage_named(text: str, process: ProcessMap) -> Stage | None:
+    """The stage of ``process`` that ``text`` names by key or name ("discovery" names Discover)."""
+    words = re.findall(r"[a-z]+", text.lower())
+    for stage in process.stages:
+        name = stage.name.lower()
+        if stage.key in words or any(w == name or (w.startswith(name) and len(w) - len(name) <= 3) for w in words):
+            return stage
+    return None
+
+
+class Slots(BaseModel):
+    """What an intent reads from a question besides the intent itself: none, unless a subclass adds fields.
+
+    Each field is a string the person said (a deal "as the person named it", a period "as asked"); the LLM
+    agent's tool for the intent takes them as its arguments, and its schema is derived from these fields.
+    """
+
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+
+class DealSlots(Slots):
+    deal: str = Field(description="As the person named it.")
+
+
+class PersonSlots(Slots):
+    person: str = Field("", description="A teammate; omit for the asker.")
+
+
+PERIOD_AS_ASKED = "As asked; omit if none."  # a period slot's description
+
+
+@dataclass(frozen=True)
+class Tool:
+    """How the LLM agent offers an intent: a function tool named ``name`` whose arguments are the intent's slots.
+
+    Args:
+        name: the tool's name, as the model calls it.
+        description: what it does, for the model.
+        words: how the arguments read as a question for the intent's handler ("how is {person} doing
+            {period}"); None passes the person's own question.
+    """
+
+    name: str
+    description: str
+    words: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +173,17 @@ class Intent:
         try_it: a sample question for the help answer; ``{deal}`` becomes one of the asker's deals.
         managers_only: a rep asking gets a refusal (the handler says so); a rep torn between it and
             another reading gets the other.
+        slots: what it reads from a question (the deal, a person, a period...), typed.
+        tool: how the LLM agent may call it (its arguments are ``slots``); None: the agent never calls it.
+        public: its answers are about the process only, never a deal, a person or a figure: they may be
+            shown to everyone in a channel.
+        needs_model: with a chat model configured, the model reads questions routed here; False: the
+            offline answer is as good (what the coach does, a question outside selling).
+        as_computed: its answer is shown as computed, never reworded by the model (a write's exact
+            wording, the list of what the coach does).
+        menu: its place in the help answer's list of what the coach does (lower first; with ``try_it``);
+            None: not listed.
+        menu_for_managers: listed to managers only.
         examples: phrasings the router learns it from, ``acme`` standing for any deal's name; read by the
             registry from the YAML file beside the intent's module (``deal_plan.yaml`` for ``deal_plan.py``).
     """
@@ -104,4 +194,11 @@ class Intent:
     needs_deal: bool = False
     try_it: str | None = None
     managers_only: bool = False
+    slots: type[Slots] = Slots
+    tool: Tool | None = None
+    public: bool = False
+    needs_model: bool = True
+    as_computed: bool = False
+    menu: int | None = None
+    menu_for_managers: bool = False
     examples: tuple[str, ...] = ()

@@ -9,7 +9,7 @@ that moves it. Criteria of earlier stages the buyer never confirmed follow (at m
 from __future__ import annotations
 
 from bot.coach import composer, wording
-from bot.coach.intents.base import Ask, Intent
+from bot.coach.intents.base import Ask, DealSlots, Intent, Tool
 from bot.coach.types import Citation, CoachAnswer
 from bot.core.plan import CriterionState
 from bot.core.text import plural
@@ -84,4 +84,7 @@ INTENT = Intent(
     try_it="Prep me for my call with {deal}",
     needs_deal=True,
     handle=handle,
+    slots=DealSlots,
+    tool=Tool("call_prep", "Prep for a call with a deal's buyer: questions to ask."),
+    menu=40,
 )

@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 
 from bot.coach import composer
-from bot.coach.intents.base import Ask, Intent
+from bot.coach.intents.base import Ask, Intent, PersonSlots, Tool
 from bot.coach.people import is_self, person_mentioned, visible_person
 from bot.coach.types import CoachAnswer
 from bot.coach.wording import FIRST_PERSON, local_today
@@ -34,7 +34,7 @@ def handle(ask: Ask) -> CoachAnswer:
     stage = ask.stage
     closing = _closing_window(ask)
     if closing and stage:  # "closing next month" names no stage, though one is called Close
-        stage = ask.coach.stage_named(_CLOSING.sub(" ", ask.question))
+        stage = ask.stage_named(_CLOSING.sub(" ", ask.question))
     deals = deal_store.open_deals_for(session=ask.session, viewer=viewer, owner_id=owner_id,
                                       stage_key=stage.key if stage else None,
                                       closing_between=closing[1:] if closing else None)
@@ -87,4 +87,6 @@ INTENT = Intent(
     summary="a list of open deals: yours, or a teammate's for managers",
     try_it="Show me my deals",
     handle=handle,
+    slots=PersonSlots,
+    tool=Tool("list_deals", "Open deals of the asker, or a teammate's for managers.", words="show me {person}'s deals"),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.coach import composer
-from bot.coach.intents.base import Ask, Intent
+from bot.coach.intents.base import Ask, DealSlots, Intent, Tool
 from bot.coach.types import Citation, CoachAnswer
 
 PASSAGES_FOR_TIPS = 2
@@ -25,4 +25,7 @@ INTENT = Intent(
     try_it="What should I do next on {deal}?",
     needs_deal=True,
     handle=handle,
+    slots=DealSlots,
+    tool=Tool("deal_plan", "Next steps on a deal: unmet exit criteria, moves, overdue follow-ups."),
+    menu=20,
 )

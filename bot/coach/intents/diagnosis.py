@@ -16,7 +16,7 @@ an earlier stage, then the plan's first next activity (``wording.first_move``).
 from __future__ import annotations
 
 from bot.coach import composer, wording
-from bot.coach.intents.base import Ask, Intent
+from bot.coach.intents.base import Ask, DealSlots, Intent, Tool
 from bot.coach.types import CoachAnswer
 from bot.core.text import plural
 from storage.models import Rep
@@ -96,4 +96,7 @@ INTENT = Intent(
     try_it="Why is {deal} stuck?",
     needs_deal=True,
     handle=handle,
+    slots=DealSlots,
+    tool=Tool("deal_diagnosis", "Why a deal is stuck or at risk."),
+    menu=30,
 )

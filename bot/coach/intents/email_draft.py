@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from bot.coach import composer, wording
-from bot.coach.intents.base import Ask, Intent
+from bot.coach.intents.base import Ask, DealSlots, Intent, Tool
 from bot.coach.types import CoachAnswer
 from storage.timeutil import zone
 
@@ -80,4 +80,7 @@ INTENT = Intent(
     try_it="Draft a follow-up to {deal}",
     needs_deal=True,
     handle=handle,
+    slots=DealSlots,
+    tool=Tool("email_draft", "A follow-up email draft for a deal."),
+    menu=50,
 )

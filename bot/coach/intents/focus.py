@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.coach import composer, wording
-from bot.coach.intents.base import Ask, Intent
+from bot.coach.intents.base import Ask, Intent, Tool
 from bot.coach.types import CoachAnswer
 from bot.core.plan import classify_followups
 from bot.core.text import money, plural
@@ -131,4 +131,6 @@ INTENT = Intent(
     summary="where to start today: your top 3 deals, each with why and the first move",
     try_it="What should I work on today?",
     handle=handle,
+    tool=Tool("focus_today", "The asker's top 3 deals to work on today."),
+    menu=10,
 )

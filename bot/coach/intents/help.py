@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-from bot.coach.intents import all_intents
 from bot.coach.intents.base import Ask, Intent
 from bot.coach.router import normalize
 from bot.coach.types import CoachAnswer
 from storage import deals as deal_store
-
-# Shown in this order; the rest of the intents are reached from these answers' follow-ups.
-FOR_REPS = ("focus", "deal_plan", "diagnosis", "call_prep", "email_draft", "record", "scorecard", "stage_guide",
-            "methodology")
-FOR_MANAGERS = ("scorecard", "team_ranking", "pipeline", "attention")
 
 
 def capabilities(ask: Ask, intro: str) -> CoachAnswer:
     """``intro``, then what the asker can ask, each with a sample question on one of their deals."""
     mine = deal_store.open_deals_for(session=ask.session, viewer=ask.viewer, owner_id=ask.viewer.rep_id)
     example = mine[0].name if mine else "<a deal>"
-    intents = all_intents()
-    names = FOR_REPS + (FOR_MANAGERS if ask.viewer.is_manager else ())
+    # Those with a place in the menu, in its order; the rest are reached from these answers' follow-ups.
+    listed = sorted((i for i in ask.intents.values() if i.menu is not None and i.try_it
+                     and (ask.viewer.is_manager or not i.menu_for_managers)), key=lambda i: i.menu)
     lines = [intro]
-    for name in dict.fromkeys(names):
-        intent = intents.get(name)
-        if intent is not None and intent.try_it:
-            lines.append(f"• {intent.summary[0].upper() + intent.summary[1:]}: “{intent.try_it.format(deal=example)}”")
+    for intent in listed:
+        lines.append(f"• {intent.summary[0].upper() + intent.summary[1:]}: “{intent.try_it.format(deal=example)}”")
     return CoachAnswer("\n".join(lines), "help")
 
 
@@ -51,4 +44,6 @@ INTENT = Intent(
     name="help",
     summary="what I can do",
     handle=handle,
+    needs_model=False,  # the offline answer is the whole answer
+    as_computed=True,
 )

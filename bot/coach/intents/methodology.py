@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from bot.coach import composer
-from bot.coach.intents.base import Ask, Intent
+from bot.coach.intents.base import Ask, Intent, Slots, Tool
 from bot.coach.intents.help import capabilities
 from bot.coach.types import Citation, CoachAnswer
 from knowledge.chunks import note_files
@@ -31,7 +31,7 @@ def handle(ask: Ask) -> CoachAnswer:
 def _compared(ask: Ask) -> list:
     """One passage of each methodology the question names, when it names two or more (searched together,
     the nearest notes are often all of one): its overview when that is relevant, else its closest passage."""
-    named = _notes_named(ask.question, ask.coach.runtime.settings.methodologies)
+    named = _notes_named(ask.question, ask.settings.methodologies)
     if len(named) < 2:
         return []
     found = []
@@ -53,9 +53,17 @@ def _notes_named(question: str, folder: Path) -> list[str]:
     return [name for _, name in sorted(found)]
 
 
+class QuerySlots(Slots):
+    query: str
+
+
 INTENT = Intent(
     name="methodology",
     summary="selling questions, from the methodology notes and playbooks",
     try_it="How would a Challenger rep handle a pricing objection?",
     handle=handle,
+    slots=QuerySlots,
+    tool=Tool("playbook_search", "Search methodology notes and playbooks.", words="{query}"),
+    public=True,  # the notes only
+    menu=90,
 )

@@ -18,4 +18,6 @@ INTENT = Intent(
     name="off_topic",
     summary="questions outside selling",
     handle=handle,
+    needs_model=False,  # the offline answer is the whole answer
+    as_computed=True,
 )

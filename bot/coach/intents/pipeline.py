@@ -8,7 +8,7 @@ from bot.pipeline.chat import answer_pipeline_question
 
 
 def handle(ask: Ask) -> CoachAnswer:
-    return answer_pipeline_question(ask.coach.runtime, ask.viewer, ask.question, now=ask.now)
+    return answer_pipeline_question(ask.runtime, ask.viewer, ask.question, now=ask.now)
 
 
 INTENT = Intent(
@@ -16,4 +16,6 @@ INTENT = Intent(
     summary="pipeline reports: deals per stage, stage flow, time in stage, conversion, bottlenecks",
     try_it="How many deals per stage?",
     handle=handle,
+    menu=110,
+    menu_for_managers=True,
 )

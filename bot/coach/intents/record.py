@@ -19,9 +19,10 @@ from functools import lru_cache
 from typing import TypeVar
 
 import dateparser
+from pydantic import Field
 from rapidfuzz import fuzz, process
 
-from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, Intent
+from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, DealSlots, Intent, Tool
 from bot.coach.proposals import REPLY_HINT
 from bot.coach.resolve import mask_deals
 from bot.coach.types import CoachAnswer, Proposal
@@ -68,13 +69,13 @@ _NOISE = frozenset("""
 a an the and or of to in on at for with by from as is are was were be been being has have had do did does done
 it its they them their we us our i me my you your he she his her him this that these those there here so just also
 about over into up out than then now today yesterday really finally all any some both each yes ok okay
-acme buyer buyers client customer customers prospect contact team log logged record recorded note noted please pls
+buyer buyers client customer customers prospect contact team log logged record recorded note noted please pls
 confirm confirms confirmed confirming agree agrees agreed said says say told tell sign signs signed off approve
 approves approved name named accept accepts accepted endorse endorsed acknowledge acknowledged admit admits admitted
 verified validated committed okayed
 had ran run runs running did held hold sent send sending made make went go got get gave give
 call called calls calling email emailed emails meeting meetings met meet talk talked spoke chat chatted ping pinged
-""".split())
+""".split()) | {DEAL_PLACEHOLDER}
 _LONG_NOISE = sorted(w for w in _NOISE if len(w) >= 5)  # typos of these ("confirmd") are dropped too
 _TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -84,10 +85,11 @@ _FOLLOWUP_WORD = re.compile(r"\bfollow[- ]?ups?\b")
 _SET = re.compile(r"^(?:please |pls )?(?:follow[- ]?up)\b|\b(?:add|set|create|schedule|put|make|new|book|need)\b")
 # The deal's outcome, on the words with the deal's name as "acme": "we lost acme", "mark it won", "acme
 # closed lost", "close acme as won". Only of the deal itself: "we lost our champion at acme" is news, not an end.
-_DEAL_ITSELF = r"(?:the\s+)?(?:acme|it|this(?:\s+one)?|that(?:\s+one)?|the\s+deal)"
+_DEAL = re.escape(DEAL_PLACEHOLDER)
+_DEAL_ITSELF = rf"(?:the\s+)?(?:{_DEAL}|it|this(?:\s+one)?|that(?:\s+one)?|the\s+deal)"
 CLOSED_NEWS = re.compile(rf"\b(?:we|i)(?:'ve|\s+have)?\s+(?:just\s+)?(won|lost)\s+{_DEAL_ITSELF}\b"
                          rf"|\b(?:mark|close|set)\s+(?:{_DEAL_ITSELF}\s+)?(?:as\s+)?(?:closed[- ])?(won|lost)\b"
-                         rf"|\bacme\s+(?:is\s+|was\s+|got\s+)?(?:closed[- ]|marked\s+)?(won|lost)\b"
+                         rf"|\b{_DEAL}\s+(?:is\s+|was\s+|got\s+)?(?:closed[- ]|marked\s+)?(won|lost)\b"
                          r"|\bclosed[- ](won|lost)\b", re.I)
 _CONFIRMED = re.compile(
     r"\b(?:confirm\w*|agree\w*|said|says|told (?:us|me)|sign(?:s|ed)? off|signoff|approv\w*|named|accept\w*|"
@@ -368,6 +370,10 @@ def _token() -> str:
     return uuid.uuid4().hex
 
 
+class RecordSlots(DealSlots):
+    what: str = Field(description="In the person's words.")
+
+
 INTENT = Intent(
     name="record",
     summary="record what happened in words (a criterion the buyer confirmed, a follow-up, an activity) — "
@@ -375,4 +381,9 @@ INTENT = Intent(
     try_it="{deal} confirmed budget",
     needs_deal=True,
     handle=handle,
+    slots=RecordSlots,
+    tool=Tool("propose_write", "Propose recording a confirmed criterion, a dated follow-up or an activity on a deal; "
+              "written only after the person confirms.", words="{what}"),
+    as_computed=True,  # the write's exact wording, which the person confirms
+    menu=60,
 )

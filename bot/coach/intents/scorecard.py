@@ -17,7 +17,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.coach.intents.base import Ask, Intent
+from pydantic import Field
+
+from bot.coach.intents.base import PERIOD_AS_ASKED, Ask, Intent, PersonSlots, Tool
 from bot.coach.people import is_self, person_mentioned, visible_person
 from bot.coach.types import CoachAnswer
 from bot.core.errors import InvalidInput
@@ -95,7 +97,7 @@ def period_asked(text: str) -> PeriodSpec | None:
 
 def team_of(ask: Ask) -> Whose:
     """A manager's team (everyone for an admin): the people they may see, in the team's timezone."""
-    scope = resolve_scope(session=ask.session, viewer=ask.viewer, company_timezone=ask.coach.runtime.settings.timezone)
+    scope = resolve_scope(session=ask.session, viewer=ask.viewer, company_timezone=ask.settings.timezone)
     reps = deal_store.visible_reps(session=ask.session, viewer=ask.viewer)
     return Whose("team", scope.label, reps, scope.timezone, None)
 
@@ -206,7 +208,7 @@ def _whose(ask: Ask, named: str | None, words: str) -> Whose | CoachAnswer:
             return CoachAnswer(f"I can't find “{named}” among the people you can see.", "not_found")
     else:
         person = session.get(Rep, viewer.rep_id)
-    scope = resolve_scope(session=session, viewer=viewer, company_timezone=ask.coach.runtime.settings.timezone,
+    scope = resolve_scope(session=session, viewer=viewer, company_timezone=ask.settings.timezone,
                           rep=person.email)
     kind = "self" if person.id == viewer.rep_id else "rep"
     return Whose(kind, person.name, [person], scope.timezone, [person.id])
@@ -250,10 +252,18 @@ def _today_start(tz_name: str, now: datetime) -> datetime:
     return local_midnight_utc(now.astimezone(tz).date(), tz)
 
 
+class ScorecardSlots(PersonSlots):
+    period: str = Field("", description=PERIOD_AS_ASKED)
+
+
 INTENT = Intent(
     name=NAME,
     # No "pipeline" here: reps' help speaks of their deals; pipeline reports are a manager's.
     summary="your numbers: won, win rate, new and open deals, overdue follow-ups, stuck deals (a teammate's for managers)",
     try_it="How am I doing this quarter?",
     handle=handle,
+    slots=ScorecardSlots,
+    tool=Tool("scorecard", "A person's results: won, win rate, pipeline, overdue follow-ups.",
+              words="how is {person} doing {period}"),
+    menu=70,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.coach.intents.base import Ask, Intent
+from bot.coach.intents.base import Ask, Intent, Slots, Tool
 from bot.coach.types import Citation, CoachAnswer
 from bot.core.text import plural
 
@@ -42,9 +42,17 @@ def handle(ask: Ask) -> CoachAnswer:
                              "activities": [a.key for a in stage.activities]})
 
 
+class StageSlots(Slots):
+    stage: str
+
+
 INTENT = Intent(
     name="stage_guide",
     summary="how to work a stage: its exit criteria, activities and a tip",
     try_it="What should I ask in Discover?",
     handle=handle,
+    slots=StageSlots,
+    tool=Tool("stage_guide", "How to work a stage: exit criteria, activities, a tip.", words="how do I work the {stage} stage"),
+    public=True,  # about the process only
+    menu=80,
 )

@@ -17,7 +17,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.coach.intents.base import Ask, Intent
+from pydantic import Field
+
+from bot.coach.intents.base import PERIOD_AS_ASKED, Ask, Intent, Slots, Tool
 from bot.coach.intents.scorecard import figures_by_owner, report_period, team_of
 from bot.coach.router import normalize
 from bot.coach.types import CoachAnswer
@@ -115,10 +117,19 @@ def _order(value: float | None, name: str, *, lowest: bool) -> tuple:
     return (value is None, number if lowest else -number, name.lower(), name)
 
 
+class RankingSlots(Slots):
+    metric: str = Field("", description="What to rank by.")
+    period: str = Field("", description=PERIOD_AS_ASKED)
+
+
 INTENT = Intent(
     name=NAME,
     summary="your team ranked by overdue follow-ups, open pipeline, stuck deals, won or win rate (managers)",
     managers_only=True,
     try_it="Who on my team has the most overdue follow-ups?",
     handle=handle,
+    slots=RankingSlots,
+    tool=Tool("team_ranking", "Managers: the team ranked by a metric.", words="who on my team has the most {metric} {period}"),
+    menu=100,
+    menu_for_managers=True,
 )

@@ -9,6 +9,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.service.home import home
 from bot.slack.blocks import section
 from bot.slack.delivery import REFUSED_BLOCKS
 from bot.slack.home import home_view
@@ -27,7 +28,7 @@ def app_home_opened(event: dict, context: BoltContext, client: WebClient) -> Non
     if viewer is None:
         view = {"type": "home", "blocks": [section(SETUP_HELP)]}
     else:
-        view = home_view(services.runtime, viewer, services.runtime.now())
+        view = home_view(home(services.runtime, viewer))
     try:
         client.views_publish(user_id=user, view=view)
     except SlackApiError as error:
