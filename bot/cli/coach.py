@@ -7,13 +7,15 @@ import shutil
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 
 import click
 
 from bot.cli.output import console, err_console, interactive, print_answer, step
+from bot.coach import rich
 from bot.coach.engine import Coach
-from bot.coach.proposals import REPLY_HINT
+from bot.coach.results import Proposed
 from bot.core.errors import NotFound
 from bot.core.runtime import Runtime
 from bot.service import proposals
@@ -65,11 +67,12 @@ def ask(runtime: Runtime, user: str, as_json: bool, now_text: str | None, confir
     answer = Coach.from_runtime(runtime).ask(viewer, question, now=now)
     # --yes is the person's confirmation, so the proposal is written at once.
     recorded = proposals.apply(runtime, viewer, answer.proposal, now=now) if confirmed and answer.proposal else None
-    answer.text = answer.text.replace(REPLY_HINT, "Run again with --yes to record it.")
+    if isinstance(answer.result, Proposed):  # one question, no conversation: the flag is how to confirm
+        answer.result = replace(answer.result, hint=rich.line("Run again with --yes to record it."))
     if as_json:
         click.echo(json.dumps({**answer.to_json(), "recorded": recorded}, indent=2, ensure_ascii=False))
     else:
-        print_answer(recorded or answer.text)
+        print_answer(recorded or answer.result.doc())
 
 
 @click.command("chat")
@@ -90,7 +93,7 @@ def _chat_loop(coach: Coach, viewer: Viewer, now: datetime, suggestions: list[st
         answered = 0
         for question in suggestions or _piped_questions():  # each line is answered as it arrives
             console.print(f"\n[bold cyan]{viewer.name} ›[/bold cyan] {question}")
-            print_answer(coach.ask(viewer, question, conversation_key=key, now=now).text)
+            print_answer(coach.ask(viewer, question, conversation_key=key, now=now).result.doc())
             answered += 1
         if not answered:
             raise click.ClickException("no questions on standard input: pipe one question per line "
@@ -105,7 +108,7 @@ def _chat_loop(coach: Coach, viewer: Viewer, now: datetime, suggestions: list[st
         if question.strip().lower() in {"exit", "quit"}:
             return
         if question.strip():
-            print_answer(coach.ask(viewer, question, conversation_key=key, now=now).text)
+            print_answer(coach.ask(viewer, question, conversation_key=key, now=now).result.doc())
 
 
 def _piped_questions() -> Iterator[str]:

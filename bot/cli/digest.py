@@ -10,7 +10,7 @@ from datetime import date, datetime
 import click
 
 from bot.cli.coach import _now
-from bot.cli.output import console, print_answer
+from bot.cli.output import console, print_mrkdwn
 from bot.core.errors import ConfigError
 from bot.core.runtime import Runtime
 from bot.digest import compute
@@ -102,9 +102,9 @@ def _print_digest(built: Digest, would_send: bool) -> None:
         return
     for block in message_for(built).blocks:
         if block["type"] == "section":
-            print_answer(html.unescape(block["text"]["text"]))
+            print_mrkdwn(html.unescape(block["text"]["text"]))
         elif block["type"] == "context":
-            print_answer(html.unescape(block["elements"][0]["text"]))
+            print_mrkdwn(html.unescape(block["elements"][0]["text"]))
 
 
 commands = [digest]

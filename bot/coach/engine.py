@@ -23,11 +23,13 @@ from bot.coach.intents.help import is_thanks
 from bot.coach.intents.record import CLOSED_NEWS
 from bot.coach.outcome import answer_closed
 from bot.coach.resolve import mask_deals, mask_words, placed_like_a_deal, resolve_deal, unexplained_words
+from bot.coach.results import Clarification, Combined, Note, NotFound
+from bot.coach.rich import bullet, doc, line
 from bot.coach.router import NOTHING_CLOSE, Route, Router, shared_router
 from bot.coach.types import CoachAnswer
 from bot.coach.understanding import Understanding
 from bot.core.llm import make_chat_model
-from bot.core.plan import DealPlan, DealRef, build_plan, deal_ref
+from bot.core.plan import DealRef, deal_ref
 from bot.core.runtime import Runtime
 from bot.pipeline.chat import answer_requests
 from bot.pipeline.parser import carry_over, looks_like_pipeline_question, names_someone
@@ -259,7 +261,7 @@ class Coach:
         route = understood.route
         if understood.unsure and understood.mentioned and not understood.deals and {
                 route.intent, route.runner_up} <= self._deal_intents():  # either reading needs that deal first
-            return CoachAnswer(composer.compose_not_found(understood.mentioned), "not_found"), {}
+            return _not_found(understood.mentioned), {}
         if understood.unsure:
             return self._clarify(ask, route), {}
         if intent.needs_deal:
@@ -282,10 +284,9 @@ class Coach:
             second_understood.deals, second_understood.mentioned = understood.deals, None
         first, _ = self.answer_understood(session, viewer, first_clause, understood, now, convo, history, None)
         second, _ = self.answer_understood(session, viewer, second_clause, second_understood, now, convo, history, None)
-        first.text = f"{first.text}\n\n———\n\n{second.text}"
+        first.result = Combined.of((first.result, second.result), also=second.intent)
         first.citations += [c for c in second.citations if c not in first.citations]
         first.deal, first.plan = first.deal or second.deal, first.plan or second.plan
-        first.data = {**second.data, **first.data, "also": second.intent}
         return first, {}
 
     @staticmethod
@@ -311,10 +312,10 @@ class Coach:
         session, viewer = ask.session, ask.viewer
         if len(understood.deals) > 1:
             choices = [self._ref(session, viewer, s.id) for s in understood.deals]
-            return CoachAnswer(composer.compose_choices(choices), "deal_choice", choices=choices)
+            return CoachAnswer(Clarification(composer.compose_choices(choices)), "deal_choice", choices=choices)
         deal_id = understood.deals[0].id if understood.deals else None
         if deal_id is None and understood.mentioned and not _THIS_DEAL.search(ask.question):
-            return CoachAnswer(composer.compose_not_found(understood.mentioned), "not_found")
+            return _not_found(understood.mentioned)
         if deal_id is None:
             deal_id = self._deal_described(session, viewer, ask.question, ask.now)
         if deal_id is None and convo is not None:
@@ -323,9 +324,9 @@ class Coach:
         if deal is not None:  # a focus deal is re-checked: access can change between turns
             return deal
         if understood.mentioned:
-            return CoachAnswer(composer.compose_not_found(understood.mentioned), "not_found")
+            return _not_found(understood.mentioned)
         mine = deal_store.open_deals_for(session=session, viewer=viewer, owner_id=viewer.rep_id)[:3]
-        return CoachAnswer(composer.compose_which_deal([d.name for d in mine]), "which_deal")
+        return CoachAnswer(Clarification(composer.compose_which_deal([d.name for d in mine])), "which_deal")
 
     @staticmethod
     def _deal_described(session, viewer: Viewer, question: str, now: datetime) -> int | None:
@@ -345,11 +346,11 @@ class Coach:
         if not candidates:
             return intents["help"].handle(ask)
         example = self._example_deal(ask)
-        offers = [f"• {i.summary} — e.g. “{i.try_it.format(deal=example)}”" if i.try_it else f"• {i.summary}"
+        offers = [bullet(f"{i.summary} — e.g. “{i.try_it.format(deal=example)}”" if i.try_it else i.summary)
                   for i in candidates]
-        text = "I'm not sure what you're after. Did you mean:\n" + "\n".join(offers)
-        return CoachAnswer(text, "clarify", confidence=route.score,
-                           data={"candidates": [i.name for i in candidates]})
+        body = doc(line("I'm not sure what you're after. Did you mean:"), offers)
+        return CoachAnswer(Clarification(body, "candidates", tuple(i.name for i in candidates)), "clarify",
+                           confidence=route.score)
 
     def _example_deal(self, ask: Ask) -> str:
         mine = deal_store.open_deals_for(session=ask.session, viewer=ask.viewer, owner_id=ask.viewer.rep_id)
@@ -361,8 +362,9 @@ class Coach:
         if decision is None:
             return None
         if not state.get("proposal"):
-            return CoachAnswer("There's nothing waiting for a yes or no from you right now. To record something, "
-                               "tell me what happened, e.g. “Globex confirmed budget”.", "nothing_pending")
+            return CoachAnswer(Note(doc(line("There's nothing waiting for a yes or no from you right now. To record "
+                                             "something, tell me what happened, e.g. “Globex confirmed budget”."))),
+                               "nothing_pending")
         return proposals.answer_pending(runtime=self.runtime, session=session, viewer=viewer, state=state,
                                         confirmed=decision, now=now)
 
@@ -409,13 +411,6 @@ class Coach:
 
     # -- shared by intents -----------------------------------------------------------------------
 
-    def plan_for(self, session, viewer: Viewer, deal_id: int, now: datetime) -> DealPlan | None:
-        """The plan for a deal the viewer may see (None otherwise) — what buttons and App Home show."""
-        deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=deal_id)
-        if deal is None:
-            return None
-        return build_plan(deal_store.deal_state(session=session, deal=deal), self.runtime.process, now)
-
     def _ref(self, session, viewer: Viewer, deal_id: int) -> DealRef:
         deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=deal_id)
         return deal_ref(deal_store.deal_state(session=session, deal=deal))
@@ -437,6 +432,10 @@ class Coach:
 
     def _managers_intents(self) -> set[str]:
         return {name for name, intent in self.intents.items() if intent.managers_only}
+
+
+def _not_found(mentioned: str | None) -> CoachAnswer:
+    return CoachAnswer(NotFound(composer.compose_not_found(mentioned), mentioned), "not_found")
 
 
 def _listed_deal(session, viewer: Viewer, state: dict, place: str) -> Deal | None:

@@ -67,6 +67,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
+from string import Formatter
 from typing import Any, NamedTuple, Protocol
 
 from bot.core.errors import InvalidInput
@@ -139,6 +140,9 @@ class RecordSource:
         problems = [f"{field!r} is not a {kind} field ({', '.join(required + others)})"
                     for field in self._fields if field not in required + others]
         missing = [field for field in required if field not in self._fields and field not in optional]
+        named = {name for _, name, _, _ in Formatter().parse(self.place) if name}
+        if unknown := sorted(named - set(self._fields) - {"number"}):
+            problems.append(f"place {self.place!r} names {', '.join(unknown)}, which the records do not give")
         if missing:
             problems.append(f"{self.name} gives no {', '.join(missing)}; {kind} need them")
         if problems or kind != self.kind:
@@ -156,13 +160,14 @@ class RecordSource:
             raise InvalidInput(f"{self.name}: its records can be read only once, and {columns.kind} are read twice; "
                                "give a list, or a function giving them afresh")
         self._read = True
+        number = 0
         for number, record in enumerate(records, 1):
             values = {field: "" if (value := record.get(field)) is None else value for field in fields}
             yield Row(number, place.format(number=number, **values), values)
             if on_progress is not None and number % 1000 == 0:
                 on_progress(number)
         if on_progress is not None:
-            on_progress(self.size)
+            on_progress(number)
 
     def stage_names(self, stage_keys: Sequence[str]) -> dict[str, str]:
         return self._stage_names

@@ -10,12 +10,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from bot.core.plan import DealPlan, build_plan
 from bot.core.runtime import Runtime
+from bot.service.feedback import UnhelpfulAnswer, unhelpful_this_week
 from storage import deals as deal_store
 from storage.access import Viewer
 from storage.timeutil import zone
+
+if TYPE_CHECKING:
+    from bot.coach.engine import Coach
+
+MAX_PROMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class Home:
     today: date  # in the viewer's timezone
     deals: list[HomeDeal]
     team: TeamSummary | None
+    unhelpful: list[UnhelpfulAnswer] | None = None  # an admin's: answers marked not helpful this week
 
 
 def home(runtime: Runtime, viewer: Viewer, now: datetime | None = None) -> Home:
@@ -78,7 +86,16 @@ def home(runtime: Runtime, viewer: Viewer, now: datetime | None = None) -> Home:
             mine.append(HomeDeal(plan, NextFollowUp(soonest.due_at.astimezone(tz).date(), soonest.note)
                                  if soonest else None))
     team = _team_summary(plans, [(r.id, r.name) for r in reps]) if viewer.is_manager else None
-    return Home(today=now.astimezone(tz).date(), deals=mine, team=team)
+    return Home(today=now.astimezone(tz).date(), deals=mine, team=team,
+                unhelpful=unhelpful_this_week(runtime, viewer, now))
+
+
+def suggested_prompts(coach: Coach, viewer: Viewer) -> list[str]:
+    """The prompts offered at the top of a conversation with the coach (Slack shows at most four).
+
+    Built from the person's own deals: the last one names their most pressing deal.
+    """
+    return coach.suggestions(viewer)[:MAX_PROMPTS]
 
 
 def _team_summary(plans: list[DealPlan], reps: list[tuple[int, str]]) -> TeamSummary:

@@ -5,6 +5,7 @@ The data comes from ``bot.service.home`` (the same plans the coach gives); this 
 
 from __future__ import annotations
 
+from bot.service.feedback import UnhelpfulAnswer
 from bot.service.home import Home, HomeDeal, TeamSummary
 from bot.slack import ids
 from bot.slack.blocks import button, context, section
@@ -12,6 +13,7 @@ from bot.slack.mrkdwn import escape, fit, split_text
 
 MAX_DEAL_ROWS = 40  # a Home tab holds 100 blocks; leave room for the summary
 MAX_SUMMARY_BLOCKS = 50
+QUESTION_LIMIT = 300
 NAME_LIMIT = 600  # escaped; a deal's row stays far inside a section's 3,000 characters
 NOTE_LIMIT = 1200
 
@@ -22,6 +24,8 @@ def home_view(home: Home) -> dict:
     if home.team is not None:
         blocks += team_summary_blocks(home.team)
     blocks += deal_list_blocks(home)
+    if home.unhelpful is not None:
+        blocks += unhelpful_blocks(home.unhelpful)
     blocks.append(context(escape("Ask me in a DM: “What should I do next on <deal>?” or “Which follow-ups are overdue?”")))
     return {"type": "home", "blocks": blocks}
 
@@ -65,3 +69,14 @@ def team_summary_blocks(team: TeamSummary) -> list[dict]:
     if lines:
         blocks += [section(piece) for piece in split_text("\n".join(lines))][:MAX_SUMMARY_BLOCKS]
     return blocks
+
+
+def unhelpful_blocks(answers: list[UnhelpfulAnswer]) -> list[dict]:
+    """The admin's list of answers marked not helpful this week: the question and the intent that answered."""
+    blocks: list[dict] = [section(f"*Answers marked not helpful this week* ({len(answers)})")]
+    if not answers:
+        blocks.append(context("None this week."))
+        return blocks
+    lines = [f"• {a.marked_at:%a %b %d} · _{escape(a.intent or 'intent unknown')}_ · "
+             f"{fit(a.question, QUESTION_LIMIT) if a.question else '(question no longer kept)'}" for a in answers]
+    return blocks + [section(piece) for piece in split_text("\n".join(lines))]

@@ -33,6 +33,7 @@ CANCEL_PROPOSAL = "proposal_cancel"
 # Buttons on every answer.
 FEEDBACK_UP = "answer_feedback_up"
 FEEDBACK_DOWN = "answer_feedback_down"
+FEEDBACK = "answer_feedback"  # Slack's feedback buttons; the two above stay for answers sent before them
 SHARE_ANSWER = "answer_share"  # value: JSON {"q": question, "t": thread_ts}
 
 # Modals (callback ids) and their inputs (block id == action id, to keep lookups plain).

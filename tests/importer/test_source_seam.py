@@ -161,17 +161,16 @@ def test_sources_imported_together_are_written_all_or_none(with_reps):
         "change 2 of deal 9101, field 'to_stage': unknown stage 'negotiation' (stages of 'Test process': discover, "
         "validate, close; or won/lost)"]
 
+    good_history = RecordSource("history", "HubSpot", [{"deal_external_id": "9101", "to_stage": "validate",
+                                                        "changed_at": at(2026, 10, 1)}], fields=HISTORY_FIELDS)
     with importing(runtime, replace(OPTIONS, dry_run=True)) as batch:
-        summaries = [batch.run("deals", deals), batch.run("history", RecordSource(
-            "history", "HubSpot", [{"deal_external_id": "9101", "to_stage": "validate", "changed_at": at(2026, 10, 1)}],
-            fields=HISTORY_FIELDS))]
+        summaries = [batch.run("deals", deals), batch.run("history", good_history)]
     assert [(summary.dry_run, summary.created) for summary in summaries] == [(True, 1), (True, 1)]
     assert counts(runtime) == before
 
     with importing(runtime, OPTIONS) as batch:
         batch.run("deals", deals)
-        batch.run("history", RecordSource("history", "HubSpot", [
-            {"deal_external_id": "9101", "to_stage": "validate", "changed_at": at(2026, 10, 1)}], fields=HISTORY_FIELDS))
+        batch.run("history", good_history)
     assert (deal(runtime, "9101").stage_key, deal(runtime, "9101").stage_entered_at) == ("validate", at(2026, 10, 1))
 
 
@@ -188,6 +187,8 @@ def test_a_source_without_a_required_field_or_with_an_unknown_one_is_refused_bef
         "fields: HubSpot gives no owner_email, stage; deals need them"]
     with pytest.raises(ImportRejected, match="gives deals, not history"):
         import_from(runtime, "history", source, OPTIONS)
+    with pytest.raises(ImportRejected, match="place 'deal {id}' names id, which the records do not give"):
+        import_from(runtime, "deals", RecordSource("deals", "CRM", [], fields=HUBSPOT_FIELDS, place="deal {id}"), OPTIONS)
 
 
 def test_an_option_needing_a_field_the_source_lacks_is_named(with_reps):

@@ -25,6 +25,7 @@ HANDLERS = {
     ids.COACH_ON_DEAL: coach_on_deal,
     ids.CONFIRM_PROPOSAL: decide_proposal,
     ids.CANCEL_PROPOSAL: decide_proposal,
+    ids.FEEDBACK: feedback,
     ids.FEEDBACK_UP: feedback,
     ids.FEEDBACK_DOWN: feedback,
     ids.SHARE_ANSWER: share_answer,
