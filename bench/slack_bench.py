@@ -108,7 +108,8 @@ def fail(message: str, log: Path | None = None) -> NoReturn:
 
 def is_answer(body: dict) -> bool:
     """A coach answer carries its feedback buttons; an apology or an error message does not."""
-    return ids.FEEDBACK_UP in json.dumps(body.get("blocks") or [])
+    return any(element.get("action_id") in (ids.FEEDBACK, ids.FEEDBACK_UP)
+               for block in body.get("blocks") or [] for element in block.get("elements") or [])
 
 
 def wait_for_calls(emulator: SlackEmulator, method: str, count: int, log: Path,
