@@ -36,7 +36,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from bot.coach.engine import Coach  # noqa: E402
@@ -185,13 +184,13 @@ def main() -> None:
         print(f"LLM mode, deal questions, model latency {MODEL_LATENCY * 1000:.0f} ms per call ({llm_asks} asks): "
               f"p50 {statistics.median(llm_ms):.0f} ms, p95 {percentile(llm_ms, 0.95):.0f} ms end to end; "
               f"{len(requests) / llm_asks:.1f} model calls per question (at most 3)")
-        from transformers import AutoTokenizer
+        from tokenizers import Tokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(str(model_path(runtime.settings.local_embedding_model)))
-        tokenizer.model_max_length = 1_000_000  # counting only: the model's 512-token input limit does not apply
+        tokenizer = Tokenizer.from_file(str(model_path(runtime.settings.local_embedding_model) / "tokenizer.json"))
+        tokenizer.no_truncation()  # counting only: the model's input limit does not apply
 
         def count(text: str) -> int:
-            return len(tokenizer.encode(text, add_special_tokens=False))
+            return len(tokenizer.encode(text, add_special_tokens=False).ids)
 
         wording = requests[-1]  # the larger of a question's two requests: it carries the tool result
         message_tokens = sum(count(json.dumps(m, ensure_ascii=False)) for m in wording["messages"])

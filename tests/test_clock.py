@@ -27,6 +27,7 @@ SEAM = {
     "storage/timeutil.py": CLOCK_READ,  # SystemClock: the one read of the system time
     "bot/core/runtime.py": SYSTEM_CLOCK,  # the clock of a runtime given none: production's
     "bot/digest/schedule.py": SYSTEM_CLOCK,  # APScheduler wakes on the real clock; what is due is the runtime's
+    "bot/sync/schedule.py": SYSTEM_CLOCK,  # likewise for the CRM sync: the scheduler wakes on the real clock
 }
 
 

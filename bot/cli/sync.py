@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from bot.core.runtime import Runtime
-from bot.sync.service import sync_hubspot, sync_status
+from bot.sync.service import sync_hubspot, sync_salesforce, sync_status
 
 
 @click.group("sync")
@@ -49,6 +49,27 @@ def hubspot(runtime: Runtime, full: bool, dry_run: bool, as_json: bool, mapping_
     finally:
         if bar is not None:
             bar.stop()
+    if as_json:
+        click.echo(json.dumps(asdict(summary), indent=2))
+        return
+    click.echo(summary.line())
+    for note in summary.notes:
+        click.echo(f"  {note}")
+
+
+@sync_group.command("salesforce")
+@click.option("--full", is_flag=True, help="Read every opportunity, not only those changed since the last sync.")
+@click.option("--dry-run", is_flag=True, help="Read and check everything, count what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
+@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML mapping file whose stages: section names Salesforce stages as stage keys.")
+@click.option("--default-owner", metavar="EMAIL|CRM_ID", help="Rep given deals whose Salesforce owner matches no rep.")
+@click.pass_obj
+def salesforce(runtime: Runtime, full: bool, dry_run: bool, as_json: bool, mapping_file: Path | None,
+               default_owner: str | None) -> None:
+    """Sync Salesforce now (SALESFORCE_INSTANCE_URL, ..._CLIENT_ID, ..._USERNAME, ..._PRIVATE_KEY_FILE)."""
+    summary = sync_salesforce(runtime, full=full, dry_run=dry_run, mapping_file=mapping_file,
+                              default_owner=default_owner)
     if as_json:
         click.echo(json.dumps(asdict(summary), indent=2))
         return

@@ -450,12 +450,13 @@ def _listed_deal(session, viewer: Viewer, state: dict, place: str) -> Deal | Non
 def _build_router(model: str, cache_dir, intents: Intents) -> Router:
     import numpy as np
 
-    from knowledge.embeddings import LocalEmbeddings  # loads torch: only when a router is built
+    from knowledge.embeddings import LocalEmbeddings, local_identity
 
     embeddings = LocalEmbeddings(model)
+    # The cache is keyed by the vectors' identity (model and runtime), not the model's name alone.
     return Router(intents.examples, lambda texts: np.asarray(embeddings.embed_array(texts), dtype=np.float32),
                   lambda text: np.asarray(embeddings.embed_query(text), dtype=np.float32),
-                  cache_dir=cache_dir, model=model)
+                  cache_dir=cache_dir, model=local_identity(model))
 
 
 class _Book:

@@ -242,7 +242,9 @@ def _key(*parts: str) -> str:
 def _cached(texts: list[str], model: str, embed: Embed, cache_dir: Path) -> np.ndarray:
     path = cache_dir / f"router-{_key(model, *texts)}.npy"
     try:
-        vectors = np.load(path)
+        # Mapped, not read: a question touches only its best intent's examples (_closeness), so a one-shot
+        # ask reads a few hundred rows of the file, and workers on one machine share the pages.
+        vectors = np.load(path, mmap_mode="r")
         if vectors.shape[0] == len(texts):
             return vectors
     except (OSError, ValueError):

@@ -84,6 +84,23 @@ class Settings(BaseSettings):
     digest_days: str = "mon,tue,wed,thu,fri"
     digest_send_empty: bool = False
 
+    # Live CRM sync (Salesforce), by the OAuth 2.0 JWT bearer flow. The private key's path is a setting; the
+    # key itself and the session id are never logged, printed or stored.
+    salesforce_instance_url: str | None = Field(default=None, validation_alias=AliasChoices("SALESFORCE_INSTANCE_URL"),
+                                                description="The org's My Domain URL; tests point it at an emulator.")
+    salesforce_client_id: str | None = Field(default=None, validation_alias=AliasChoices("SALESFORCE_CLIENT_ID"),
+                                             description="The connected app's consumer key.")
+    salesforce_username: str | None = Field(default=None, validation_alias=AliasChoices("SALESFORCE_USERNAME"),
+                                            description="The integration user the sync acts as.")
+    salesforce_private_key_file: Path | None = Field(
+        default=None, validation_alias=AliasChoices("SALESFORCE_PRIVATE_KEY_FILE"),
+        description="PEM file of the private key whose certificate the connected app holds.")
+    salesforce_login_url: str = Field(default="https://login.salesforce.com",
+                                      validation_alias=AliasChoices("SALESFORCE_LOGIN_URL"),
+                                      description="The JWT's audience: https://test.salesforce.com for a sandbox.")
+    salesforce_api_reserve: float = Field(default=0.2, ge=0.0, lt=1.0,
+                                          description="Share of the org's daily API calls left to other integrations.")
+
     @field_validator("digest_days")
     @classmethod
     def _known_weekdays(cls, value: str) -> str:

@@ -6,9 +6,12 @@ How it is used — tools over the intents, and the check of every claim it words
 
 from __future__ import annotations
 
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from bot.core.config import Settings
+
+if TYPE_CHECKING:  # LangChain's models take a second to import: only a configured model needs them
+    from langchain_core.language_models import BaseChatModel
 
 
 def make_chat_model(settings: Settings) -> BaseChatModel | None:

@@ -12,7 +12,8 @@ from bot.core.errors import InvalidInput
 
 # Fields of each kind, required ones first; a file's header needs the required ones (after mapping).
 FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "reps": (("email", "name"), ("slack_user_id", "role", "team", "manager_email", "timezone", "crm_id")),
+    "reps": (("email", "name"), ("slack_user_id", "role", "team", "manager_email", "timezone", "crm_id",
+                                 "user_type", "username")),  # (the last two: only to tell people from system users)
     "deals": (
         ("external_id", "name", "owner_email", "stage"),
         ("account", "amount", "created_at", "stage_entered_at", "close_date", "next_followup_at",
@@ -61,13 +62,20 @@ KIND_PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     "deals": PRESETS,
     "reps": {
         "salesforce": {"crm_id": ("Id", "User ID"), "email": ("Email",), "name": ("Full Name", "Name"),
-                       "timezone": ("TimeZoneSidKey", "Time Zone")},
+                       "timezone": ("TimeZoneSidKey", "Time Zone"), "user_type": ("UserType", "User Type"),
+                       "username": ("Username", "User Name")},
         "hubspot": {"crm_id": ("Owner ID", "ID", "User ID"), "email": ("Email",), "name": ("Name", "Full Name")},
     },
     "history": {
         "salesforce": {"deal_external_id": ("OpportunityId", "Opportunity ID"), "to_stage": ("StageName", "Stage"),
                        "from_stage": ("From Stage",), "changed_at": ("CreatedDate", "Created Date", "Edit Date")},
     },
+}
+
+# Names a preset builds from two columns when the file has no column for the field: Salesforce's Data
+# Export writes User.csv with FirstName and LastName and no Name.
+PRESET_JOINS: dict[str, dict[str, dict[str, tuple[str, str]]]] = {
+    "reps": {"salesforce": {"name": ("FirstName", "LastName")}},
 }
 
 # The CRMs' own stage names (HubSpot's default pipeline by label and internal id, Salesforce's standard
@@ -112,6 +120,7 @@ class ColumnMap:
     columns: dict[str, tuple[int, str]]
     ignored: tuple[str, ...]
     joins: tuple[tuple[str, str], ...] = ()  # (field, extra column's key): the field's text is both, joined
+    preset: str | None = None  # the CRM whose export this is (its users and amounts get that CRM's rules)
 
     def join(self, values: dict[str, str]) -> dict[str, str]:
         """``values`` with each joined field's parts put together ("Ann" + "Archer" -> "Ann Archer")."""
@@ -251,6 +260,15 @@ def resolve_columns(kind: str, header: list[str], *, preset: str | None = None,
                 columns[field] = (index, header[index])
                 taken.add(index)
                 break
+    for field, parts in PRESET_JOINS.get(kind, {}).get(preset or "", {}).items():
+        indexes = [positions.get(_norm(part)) for part in parts]
+        if field in columns or None in indexes or taken & set(indexes):
+            continue
+        columns[field] = (indexes[0], header[indexes[0]])
+        for n, index in enumerate(indexes[1:], 2):
+            columns[f"{field}+{n}"] = (index, header[index])
+            joins.append((field, f"{field}+{n}"))
+        taken.update(indexes)
     used, first_at = {index for index, _ in columns.values()}, {}
     for i, name in enumerate(header):
         first = first_at.setdefault(_norm(name), i)
@@ -266,7 +284,7 @@ def resolve_columns(kind: str, header: list[str], *, preset: str | None = None,
     if problems:
         return None, problems
     ignored = tuple(name for i, name in enumerate(header) if i not in taken and name.strip())
-    return ColumnMap(kind, columns, ignored, tuple(joins)), []
+    return ColumnMap(kind, columns, ignored, tuple(joins), preset), []
 
 
 def _other_kind(kind: str, fields_given: list[str]) -> str | None:

@@ -18,7 +18,7 @@ from bot.importer.options import CURRENCY_CODE, ImportOptions
 from bot.importer.report import RowError
 from bot.importer.snapshot import OPEN, DealRecord, differs, new_deal, plan_deal
 from bot.importer.source import Row
-from bot.importer.values import CENTS, Cells, StageResolver, closed_status
+from bot.importer.values import CENTS, Cells, ExtraDecimals, StageResolver, closed_status, round_to_currency
 from storage import imports as db
 
 SNAPSHOT = "import-snapshot"
@@ -89,6 +89,8 @@ class DealRows(RowChecker):
         self.seen: dict[str, int] = {}  # external id -> row number, for duplicates within the file
         self.has_close_date, self.has_next_step = self.given("close_date"), self.given("next_step")
         self.has_last_stage = self.given("last_stage")
+        # Salesforce keeps amounts with more decimals than their currency has: rounded to it, and counted.
+        self.rounds = columns.preset == "salesforce"
         # Per-row lookups, kept at hand: text -> owner, stage and criteria as parsed before.
         self._owners_known, self._stages_known, self._accounts = owners.cache, stages.cache, self.options.accounts
         self._criteria: dict[str, tuple[str, ...]] = {}
@@ -123,7 +125,7 @@ class DealRows(RowChecker):
         if text := get("account"):
             sets["account"] = self._accounts.get(text, text)
         if (text := get("amount")) or text == 0:  # (0: a typed amount of zero)
-            amount = None if get("currency") else cells.amount_fast(text)  # (in the company currency: as it is)
+            amount = None if get("currency") or self.rounds else cells.amount_fast(text)  # (company currency: as is)
             sets["amount"], sets["currency"] = ((amount, self.options.currency) if amount is not None
                                                 else self._money(row, errors))
         if text := get("created_at"):
@@ -226,6 +228,11 @@ class DealRows(RowChecker):
         """
         try:
             money = self.cells.money(row.values["amount"])
+        except ExtraDecimals as exc:
+            if not self.rounds:
+                errors.append(self.error(row, "amount", str(exc)))
+                return None, None
+            money = exc.money
         except ValueError as exc:
             errors.append(self.error(row, "amount", str(exc)))
             return None, None
@@ -239,6 +246,9 @@ class DealRows(RowChecker):
                                                     f"column {self.columns.header_of('currency')!r} says {code}"))
             return None, None
         code = code or money.currency or company
+        if self.rounds and (rounded := round_to_currency(money.value, code)) != money.value:
+            money = money._replace(value=rounded)
+            self.tallies["rounded", code] += 1
         if code == company:
             return money.value, company
         rate = self.options.rates.get(code)
@@ -436,6 +446,11 @@ class DealImport(ImportJob):
             self.summary.notes.append(f"{counts['undated', '']} new open deal(s) without a creation or stage-entry "
                                       "date: in their stage since an unknown date, left out of flow and time in "
                                       "stage until they move")
+        rounded = {why: n for (kind, why), n in counts.items() if kind == "rounded"}
+        if rounded:
+            self.summary.notes.append(f"{sum(rounded.values())} amount(s) with more decimals than their currency "
+                                      "rounded (half to even): " + ", ".join(f"{code} {n}" for code, n
+                                                                             in sorted(rounded.items())))
         converted = {why: n for (kind, why), n in counts.items() if kind == "rate"}
         if converted:
             self.summary.notes.append(f"{sum(converted.values())} amount(s) converted to {self.options.currency} with "

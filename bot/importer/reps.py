@@ -16,6 +16,37 @@ from storage.timeutil import zone
 
 ROLES = {role.value for role in Role}
 
+# Mailboxes nobody reads, and the users Salesforce creates for its own processes and integrations.
+_NOBODY_MAILBOXES = {"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply", "autoproc",
+                     "automatedprocess", "integration", "platformintegration", "chatter", "chatterexpert"}
+_SYSTEM_NAMES = {"automated process", "integration user", "platform integration user", "chatter expert",
+                 "security user", "data.com clean", "insights integration", "sales insights integration user"}
+
+
+def not_a_person(*, email: str | None, name: str | None = None, user_type: str | None = None,
+                 username: str | None = None) -> str | None:
+    """Why a CRM user is not a person who can own deals as a rep, or None when they may be one.
+
+    The one rule for users from a CRM export or API. A user whose ``user_type`` is given and is not
+    ``Standard`` (Salesforce's portal, guest, Chatter-only and automated users) is not; nor is one whose
+    email or username is an unread mailbox (``noreply@``, ``autoproc@``, ``integration@``...) or whose
+    name is one Salesforce gives its system users. Whether the user is active does not matter: inactive
+    people left the team but still own the deals they worked, so they stay reps.
+
+    Args:
+        email: the user's email. name: full name. user_type: Salesforce's UserType (None: not given).
+        username: the login name (Salesforce's Username, which may differ from the email).
+    """
+    if user_type and user_type.strip().lower() != "standard":
+        return f"user type {user_type.strip()}"
+    for address in (email, username):
+        mailbox = (address or "").strip().lower().partition("@")[0]
+        if mailbox.replace(".", "") in _NOBODY_MAILBOXES:
+            return f"automated address {address.strip()}"
+    if name and " ".join(name.split()).lower() in _SYSTEM_NAMES:
+        return f"system user {name.strip()!r}"
+    return None
+
 
 @dataclass(slots=True)
 class RepRecord:
@@ -54,6 +85,7 @@ class RepImport(ImportJob):
         self.crm_owner = {rep.crm_id: rep.email.lower() for rep in self.stored.values() if rep.crm_id}
         self.file_crm: dict[str, int] = {}
         self.skipped: dict[int, RowError] = {}  # row number -> its first problem (--skip-invalid)
+        self.not_people: dict[int, str] = {}  # row number -> why the CRM user it holds is not a person
         self.teams: dict[str, str] = {}  # lower-case name -> first spelling in the file (names match ignoring case)
         self.pending_managers: list[RowError] = []  # managers not stored yet: must appear in the file
         self.manager_of: dict[str, str | None] = {}
@@ -80,6 +112,8 @@ class RepImport(ImportJob):
         return RepRecord(email=email, sets=sets, team=row.values.get("team") or None, manager=manager)
 
     def check(self, rows: list[Row]) -> list[RowError]:
+        if self.columns.preset:  # a CRM's user export: its system users are left out, never reps nor errors
+            rows = [row for row in rows if not self._not_a_person(row)]
         if not self.options.skip_invalid:
             return self._check(rows)
         kept: list[RowError] = []
@@ -90,6 +124,14 @@ class RepImport(ImportJob):
             else:
                 kept.extend(self._check([row]))
         return kept
+
+    def _not_a_person(self, row: Row) -> bool:
+        """Whether the row holds a CRM user who is not a person (see ``not_a_person``), remembering why."""
+        get = row.values.get
+        why = not_a_person(email=get("email"), name=get("name"), user_type=get("user_type"), username=get("username"))
+        if why:
+            self.not_people[row.number] = why
+        return why is not None
 
     def _check(self, rows: list[Row], dry: bool = False) -> list[RowError]:
         """Each row's problems; ``dry``: without remembering its email, ids and team as seen."""
@@ -217,7 +259,8 @@ class RepImport(ImportJob):
     def write(self, rows: list[Row]) -> None:
         errors: list[RowError] = []
         upserts = []
-        for record in (self.parse(row, errors) for row in rows if row.number not in self.skipped):
+        left_out = self.skipped.keys() | self.not_people.keys()
+        for record in (self.parse(row, errors) for row in rows if row.number not in left_out):
             if record is None:
                 raise InvalidInput(f"the file changed while importing: {errors[0]}")
             key = record.email.lower()
@@ -252,6 +295,11 @@ class RepImport(ImportJob):
         self.summary.created = sum(1 for key in self.changed if key not in self.stored)
         self.summary.updated = len(self.changed) - self.summary.created
         self.summary.unchanged = self.summary.rows - len(self.changed)
+        if self.not_people:
+            shown = [f"row {number} ({why})" for number, why in list(self.not_people.items())[:5]]
+            more = len(self.not_people) - len(shown)
+            self.summary.notes.append(f"{len(self.not_people)} user(s) left out, not people: "
+                                      + "; ".join(shown) + (f"; and {more} more" if more else ""))
         if self.skipped:
             shown = [str(error) for error in list(self.skipped.values())[:5]]
             more = len(self.skipped) - len(shown)

@@ -118,6 +118,8 @@ class RecordSource:
         place: how errors name a record: a format of its values, e.g. "deal {external_id}".
         stage_names: the CRM's stage names or ids -> stage key of the map, "won" or "lost".
         timezone: zone of naive datetimes (None: UTC).
+        preset: the CRM the records come from ("salesforce"), for its rules as a file of its export gets
+            them (its system users left out of reps, its amounts rounded to their currency).
     """
 
     typed = True
@@ -127,8 +129,9 @@ class RecordSource:
     def __init__(self, kind: str, name: str,
                  records: Sequence[Mapping[str, Any]] | Callable[[], Iterable[Mapping]] | Iterable[Mapping],
                  *, fields: Sequence[str] | Mapping[str, str], place: str = "record {number}",
-                 stage_names: Mapping[str, str] | None = None, timezone: str | None = None):
-        self.kind, self.name, self.place, self.timezone = kind, name, place, timezone
+                 stage_names: Mapping[str, str] | None = None, timezone: str | None = None,
+                 preset: str | None = None):
+        self.kind, self.name, self.place, self.timezone, self.preset = kind, name, place, timezone, preset
         self._records = records
         self._fields = dict(fields) if isinstance(fields, Mapping) else {field: field for field in fields}
         self._stage_names = dict(stage_names or {})
@@ -150,7 +153,8 @@ class RecordSource:
             log = ErrorLog()
             log.extend([RowError(0, "", "", problem) for problem in problems])
             raise ImportRejected(self.name, log)
-        return ColumnMap(kind, {field: (index, name) for index, (field, name) in enumerate(self._fields.items())}, ())
+        return ColumnMap(kind, {field: (index, name) for index, (field, name) in enumerate(self._fields.items())}, (),
+                         preset=self.preset)
 
     def rows(self, columns: ColumnMap, on_progress: Progress | None = None) -> Iterator[Row]:
         fields = tuple(columns.columns)

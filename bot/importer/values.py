@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -26,6 +26,30 @@ _SIGNS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 _CURRENCY_SIGN = re.compile(r"^([$€£¥])\s*|\s*([$€£¥])$")
 _CURRENCY_CODE = re.compile(r"^([A-Za-z]{3})\s*|\s*([A-Za-z]{3})$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+# ISO 4217 currencies whose minor unit is not the cent (the rest have 2 decimals). Amounts are stored to
+# the cent, so the 3-decimal currencies (BHD, KWD...) are kept to the cent too.
+_NO_DECIMALS = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV",
+                "XAF", "XOF", "XPF"}
+
+
+class ExtraDecimals(ValueError):
+    """An amount with more decimals than a cent: refused, unless the source keeps amounts that way (a CRM)."""
+
+    def __init__(self, message: str, money: Money):
+        super().__init__(message)
+        self.money = money  # the exact amount, to round when the source allows it
+
+
+def round_to_currency(value: Decimal, currency: str) -> Decimal:
+    """``value`` rounded to ``currency``'s precision (whole units for JPY, else cents), half to even.
+
+    Half to even, not half up: a CRM's amounts with extra decimals are rounded by the thousand, and
+    rounding halves up would raise their totals every time; half to even leaves sums unbiased.
+    """
+    places = Decimal(1) if currency.upper() in _NO_DECIMALS else _CENTS
+    return value.quantize(places, rounding=ROUND_HALF_EVEN).quantize(_CENTS)
 
 
 class Money(NamedTuple):
@@ -72,7 +96,8 @@ def parse_money(text: str) -> Money:
         raise ValueError(f"amount out of range (0 to 999,999,999,999.99): {text!r}")
     cents = value.quantize(_CENTS, rounding=ROUND_HALF_UP)
     if cents != value:
-        raise ValueError(f"amount {text!r} has more than 2 decimals; amounts are kept to the cent")
+        raise ExtraDecimals(f"amount {text!r} has more than 2 decimals; amounts are kept to the cent",
+                            Money(value, currency, sign_only))
     return Money(cents, currency, sign_only)
 
 
@@ -288,7 +313,7 @@ def typed_cells(date_format: str | None = None, tz: tzinfo | None = None) -> Cel
             raise ValueError(f"amount out of range (0 to 999,999,999,999.99): {value}")
         cents = amount.quantize(_CENTS, rounding=ROUND_HALF_UP)
         if cents != amount:
-            raise ValueError(f"amount {value} has more than 2 decimals; amounts are kept to the cent")
+            raise ExtraDecimals(f"amount {value} has more than 2 decimals; amounts are kept to the cent", Money(amount))
         return Money(cents)
 
     return Cells(instant_fast, instant, lambda value: value if value.__class__ is date else None, day,

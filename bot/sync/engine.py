@@ -333,7 +333,8 @@ def _write_page(runtime: Runtime, deals: list[CrmDeal], owners: dict[str, str], 
     name = CRM_NAMES.get(crm, crm)
     with importing(runtime, options) as batch:
         done = batch.run("deals", RecordSource("deals", name, deal_records(deals, owners), fields=DEAL_FIELDS,
-                                               place="deal {external_id}", stage_names=mapping.stages))
+                                               place="deal {external_id}", stage_names=mapping.stages,
+                                               preset=crm))  # the CRM's own rules, as its export file gets
         summary.created += done.created
         summary.updated += done.updated
         summary.unchanged += done.unchanged

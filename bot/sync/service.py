@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.core.runtime import Runtime
 from bot.importer.columns import load_mapping
-from bot.sync import engine
+from bot.sync import engine, salesforce
 from bot.sync.client import mask
 from bot.sync.hubspot import CRM, HubSpotSource, client_for
 from bot.sync.writeback import deliver_pending
@@ -37,6 +37,25 @@ def sync_hubspot(runtime: Runtime, *, full: bool = False, dry_run: bool = False,
         return engine.sync(runtime, HubSpotSource(client, pipeline=pipeline), full=full, dry_run=dry_run,
                            stage_names=stage_names, default_owner=default_owner, progress=progress,
                            budget=client.budget, write_back=write_back)
+
+
+def sync_salesforce(runtime: Runtime, *, full: bool = False, dry_run: bool = False, mapping_file: Path | None = None,
+                    default_owner: str | None = None, progress: engine.Progress | None = None) -> engine.SyncSummary:
+    """One Salesforce sync through the same engine as HubSpot's (read only: write-back is not built yet); the
+    mapping file and default owner default as for ``sync_hubspot``.
+
+    Raises:
+        InvalidInput: Salesforce not configured, unmapped stages or owners, refused rows, another sync running.
+        CrmError: Salesforce refused the login or a query (one line), its daily API budget is spent, or it
+            kept failing.
+    """
+    settings = runtime.settings
+    mapping_file = mapping_file or settings.sync_mapping
+    stage_names = load_mapping(mapping_file).stages if mapping_file else None
+    with salesforce.client_for(settings) as client:
+        return engine.sync(runtime, salesforce.SalesforceSource(client), full=full, dry_run=dry_run,
+                           stage_names=stage_names, default_owner=default_owner or settings.sync_default_owner,
+                           progress=progress, budget=client.usage)
 
 
 def sync_hubspot_deals(runtime: Runtime, crm_ids: list[str]) -> engine.SyncSummary | None:

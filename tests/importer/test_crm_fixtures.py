@@ -78,10 +78,11 @@ def test_a_salesforce_data_export_imports_as_exported(stagecoach, shipped):
     out = stagecoach("reps", "--preset", "salesforce", "--encoding", "latin-1", "--skip-invalid",
                      str(SALESFORCE / "User.csv"))
     assert "2 rows: 2 created" in out
-    assert "3 invalid row(s) skipped (--skip-invalid): row 3 (line 4), column 'Email': not an email address: " \
-           "'autoproc@00d8a000000abcd'; row 4 (line 5), column 'Email': not an email address: " \
-           "'noreply@00d8a000000abcd'; row 5 (line 6), column 'Email': duplicate email 'jose@acme.example' " \
-           "(also row 1)" in out
+    # The automated process and integration users are not people: left out, not errors.
+    assert "2 user(s) left out, not people: row 3 (automated address autoproc@00d8a000000abcd); " \
+           "row 4 (automated address noreply@00d8a000000abcd)" in out
+    assert "1 invalid row(s) skipped (--skip-invalid): row 5 (line 6), column 'Email': duplicate email " \
+           "'jose@acme.example' (also row 1)" in out
 
     out = stagecoach("deals", "--preset", "salesforce", "--encoding", "latin-1",
                      "--accounts", str(SALESFORCE / "Account.csv"), "--rates", str(SALESFORCE / "rates.csv"),

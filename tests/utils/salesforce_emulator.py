@@ -1,0 +1,394 @@
+"""A real HTTP server on 127.0.0.1 that behaves like the parts of Salesforce's REST API Stagecoach uses.
+
+Tests register a connected app with ``add_app`` (its consumer key and the public key of a pair the test
+made), fill the org with ``add_user``, ``add_stage``, ``add_account`` and ``add_opportunity``, and read
+what was asked in ``calls``. Behaviour follows Salesforce's REST API documentation:
+
+- ``POST /services/oauth2/token`` with ``grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`` and an
+  RS256 ``assertion``: the signature is checked against the app's public key, ``iss`` must be the app's
+  consumer key, ``sub`` an active user's username, ``aud`` the login URL (``https://login.salesforce.com``
+  or ``https://test.salesforce.com``) and ``exp`` not past. It answers ``access_token``,
+  ``instance_url``, ``token_type`` and ``scope``; failures are 400 with ``error`` and
+  ``error_description`` as Salesforce words them (``invalid_client_id``, ``invalid_grant``);
+- ``GET /services/data/vXX.X/query?q=SOQL``: a small honest subset of SOQL — ``SELECT`` fields (and one
+  parent's field, ``Account.Name``), or ``COUNT()``, ``FROM`` one object, ``WHERE`` comparisons and
+  ``IN`` lists of strings joined by ``AND`` (datetimes in whole seconds), ``ORDER BY`` and ``LIMIT``. Any other query is 400 ``MALFORMED_QUERY``, an unknown field 400
+  ``INVALID_FIELD``: never a wrong answer. Replies have ``totalSize``, ``done``, ``records`` (each
+  with ``attributes: {type, url}``) and, while not done, ``nextRecordsUrl``
+  (``/services/data/vXX.X/query/<locator>-<offset>``), read by GET like queryMore;
+- every data call counts against the org's daily limit, shown in ``Sforce-Limit-Info: api-usage=N/M``;
+  past it a 403 with errorCode ``REQUEST_LIMIT_EXCEEDED``. ``expire_sessions`` ends every session: the
+  next call is 401 ``INVALID_SESSION_ID``. Error bodies are lists of ``{message, errorCode}``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import jwt
+
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com")
+BATCH_SIZE = 2000  # Salesforce's default query batch
+
+# Each object's fields (API names); a query naming another is INVALID_FIELD.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "User": ("Id", "Username", "FirstName", "LastName", "Name", "Email", "IsActive", "UserType",
+             "TimeZoneSidKey", "SystemModstamp"),
+    "OpportunityStage": ("Id", "ApiName", "MasterLabel", "IsActive", "IsClosed", "IsWon", "DefaultProbability",
+                         "SortOrder", "ForecastCategoryName", "SystemModstamp"),
+    "Account": ("Id", "Name", "SystemModstamp"),
+    "Opportunity": ("Id", "Name", "AccountId", "StageName", "Amount", "CloseDate", "CreatedDate", "OwnerId",
+                    "NextStep", "ForecastCategoryName", "IsClosed", "IsWon", "LastStageChangeDate",
+                    "SystemModstamp", "CurrencyIsoCode"),
+}
+PARENTS = {("Opportunity", "Account"): ("AccountId", "Account")}  # relationship -> (id field, object)
+
+_QUERY = re.compile(r"^\s*SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<object>\w+)"
+                    r"(?:\s+WHERE\s+(?P<where>.+?))?(?:\s+ORDER\s+BY\s+(?P<order>.+?))?"
+                    r"(?:\s+LIMIT\s+(?P<limit>\d+))?\s*$", re.IGNORECASE | re.DOTALL)
+_CONDITION = re.compile(r"^\s*(?P<field>\w+)\s*(?P<op>=|!=|<=|>=|<|>)\s*(?P<value>'(?:[^'\\]|\\.)*'|[^\s']+)\s*$")
+_IN = re.compile(r"^\s*(?P<field>\w+)\s+IN\s*\((?P<values>\s*'[^'\\]*'(?:\s*,\s*'[^'\\]*')*\s*)\)\s*$", re.IGNORECASE)
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")  # SOQL's: whole seconds
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class SoqlError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def sf_datetime(when: datetime) -> str:
+    """Salesforce's datetime text in REST replies: UTC, milliseconds, +0000."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}+0000"
+
+
+def _literal(text: str) -> Any:
+    if text.startswith("'"):
+        return re.sub(r"\\(.)", r"\1", text[1:-1])
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "null":
+        return None
+    if _DATETIME.match(text):
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if _DATE.match(text):
+        return date.fromisoformat(text)
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        raise SoqlError("MALFORMED_QUERY", f"unexpected token: '{text}'") from None
+
+
+def _compare(op: str, left: Any, right: Any) -> bool:
+    if op == "IN":
+        return left in right
+    if op == "=":
+        return left == right
+    if op == "!=":
+        return left != right
+    if left is None or right is None:
+        return False
+    return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
+
+
+class _Session:
+    def __init__(self, username: str):
+        self.username = username
+        self.valid = True
+
+
+class SalesforceEmulator:
+    """The org: records per object, connected apps, sessions, the daily API limit and the calls made."""
+
+    def __init__(self, *, api_version: str = "62.0", daily_limit: int = 100_000, batch_size: int = BATCH_SIZE):
+        self.api_version = api_version
+        self.daily_limit = daily_limit
+        self.api_used = 0
+        self.batch_size = batch_size
+        self.records: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in FIELDS}
+        self.apps: dict[str, Any] = {}  # consumer key -> public key
+        self.sessions: dict[str, _Session] = {}
+        self.cursors: dict[str, list[dict[str, Any]]] = {}  # query locator -> the query's rows
+        self.calls: list[tuple[str, str]] = []  # (method, path with query)
+        self._ids = 0
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def instance_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> SalesforceEmulator:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> SalesforceEmulator:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # --- the org's content -------------------------------------------------------------------------------
+
+    def _new_id(self, prefix: str) -> str:
+        self._ids += 1
+        return f"{prefix}{self._ids:012d}AAA"  # 18 characters, like Salesforce's case-safe ids
+
+    def add_app(self, consumer_key: str, public_key: Any) -> None:
+        """A connected app whose certificate is ``public_key`` (a cryptography public key or PEM bytes)."""
+        self.apps[consumer_key] = public_key
+
+    def _add(self, kind: str, prefix: str, values: dict[str, Any], modstamp: datetime) -> str:
+        unknown = set(values) - set(FIELDS[kind])
+        assert not unknown, f"{kind} has no field(s) {unknown}"
+        record_id = values.get("Id") or self._new_id(prefix)
+        record = dict.fromkeys(FIELDS[kind])
+        record.update(values, Id=record_id, SystemModstamp=values.get("SystemModstamp", modstamp))
+        self.records[kind][record_id] = record
+        return record_id
+
+    def add_user(self, modstamp: datetime, **values: Any) -> str:
+        values.setdefault("IsActive", True)
+        values.setdefault("UserType", "Standard")
+        values.setdefault("Name", " ".join(filter(None, (values.get("FirstName"), values.get("LastName")))))
+        return self._add("User", "005", values, modstamp)
+
+    def add_stage(self, label: str, modstamp: datetime, *, closed: bool = False, won: bool = False,
+                  probability: int = 10, order: int | None = None) -> str:
+        return self._add("OpportunityStage", "01J", {
+            "ApiName": label, "MasterLabel": label, "IsActive": True, "IsClosed": closed, "IsWon": won,
+            "DefaultProbability": probability, "SortOrder": order or len(self.records["OpportunityStage"]) + 1,
+            "ForecastCategoryName": "Closed" if won else "Omitted" if closed else "Pipeline"}, modstamp)
+
+    def add_account(self, name: str, modstamp: datetime) -> str:
+        return self._add("Account", "001", {"Name": name}, modstamp)
+
+    def add_opportunity(self, modstamp: datetime, **values: Any) -> str:
+        stage = next((s for s in self.records["OpportunityStage"].values() if s["ApiName"] == values["StageName"]),
+                     None)
+        assert stage is not None, f"no stage {values['StageName']!r} in the org"
+        values.setdefault("IsClosed", stage["IsClosed"])
+        values.setdefault("IsWon", stage["IsWon"])
+        values.setdefault("ForecastCategoryName", stage["ForecastCategoryName"])
+        values.setdefault("CreatedDate", modstamp)
+        return self._add("Opportunity", "006", values, modstamp)
+
+    def expire_sessions(self) -> None:
+        """Every session ends (as when it times out): the next data call is 401 INVALID_SESSION_ID."""
+        with self._lock:
+            for session in self.sessions.values():
+                session.valid = False
+
+    # --- SOQL ----------------------------------------------------------------------------------------------
+
+    def query(self, soql: str) -> list[dict[str, Any]] | int:
+        """The rows ``soql`` selects, shaped as the REST API returns them (their number for ``COUNT()``).
+
+        Raises:
+            SoqlError: the query is outside the subset this emulator answers, or names an unknown field.
+        """
+        match = _QUERY.match(soql)
+        if not match:
+            raise SoqlError("MALFORMED_QUERY", "unexpected token or a query this emulator does not answer")
+        kind = match["object"]
+        if kind not in FIELDS:
+            raise SoqlError("INVALID_TYPE", f"sObject type '{kind}' is not supported.")
+        fields = [name.strip() for name in match["fields"].split(",")]
+        counting = [name.upper() for name in fields] == ["COUNT()"]
+        for name in [] if counting else fields:
+            self._field(kind, name)
+        conditions = []
+        if match["where"]:
+            for part in re.split(r"\s+AND\s+", match["where"], flags=re.IGNORECASE):
+                if listed := _IN.match(part):
+                    self._field(kind, listed["field"])
+                    values = {value.strip()[1:-1] for value in listed["values"].split(",")}
+                    conditions.append((listed["field"], "IN", values))
+                    continue
+                condition = _CONDITION.match(part)
+                if not condition or re.search(r"\b(OR|NOT|IN|LIKE)\b", part, re.IGNORECASE):
+                    raise SoqlError("MALFORMED_QUERY", f"unexpected token: '{part.strip()}'")
+                self._field(kind, condition["field"])
+                conditions.append((condition["field"], condition["op"], _literal(condition["value"])))
+        order: list[tuple[str, bool]] = []
+        if match["order"]:
+            for part in match["order"].split(","):
+                words = part.split()
+                if len(words) > 2 or (len(words) == 2 and words[1].upper() not in ("ASC", "DESC")):
+                    raise SoqlError("MALFORMED_QUERY", f"unexpected token: '{part.strip()}'")
+                self._field(kind, words[0])
+                order.append((words[0], len(words) == 2 and words[1].upper() == "DESC"))
+        rows = [record for record in self.records[kind].values()
+                if all(_compare(op, self._comparable(record[field]), value) for field, op, value in conditions)]
+        for field, descending in reversed(order):  # stable sorts, last key first; nulls first as Salesforce
+            rows.sort(key=lambda r, f=field: (r[f] is not None, self._comparable(r[f])), reverse=descending)
+        if match["limit"]:
+            rows = rows[:int(match["limit"])]
+        if counting:
+            return len(rows)
+        return [self._shape(kind, record, fields) for record in rows]
+
+    @staticmethod
+    def _comparable(value: Any) -> Any:
+        return Decimal(str(value)) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+    def _field(self, kind: str, name: str) -> None:
+        relation, dot, parent_field = name.partition(".")
+        if dot:
+            parent = PARENTS.get((kind, relation))
+            if parent is None or parent_field not in FIELDS[parent[1]]:
+                raise SoqlError("INVALID_FIELD", f"No such column '{name}' on entity '{kind}'.")
+        elif name not in FIELDS[kind]:
+            raise SoqlError("INVALID_FIELD", f"No such column '{name}' on entity '{kind}'.")
+
+    def _shape(self, kind: str, record: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+        shaped: dict[str, Any] = {"attributes": self._attributes(kind, record["Id"])}
+        for name in fields:
+            relation, dot, parent_field = name.partition(".")
+            if not dot:
+                shaped[name] = self._json(record[name])
+                continue
+            id_field, parent_kind = PARENTS[(kind, relation)]
+            parent = self.records[parent_kind].get(record[id_field] or "")
+            if parent is None:
+                shaped[relation] = None
+            else:
+                shaped.setdefault(relation, {"attributes": self._attributes(parent_kind, parent["Id"])})
+                shaped[relation][parent_field] = self._json(parent[parent_field])
+        return shaped
+
+    def _attributes(self, kind: str, record_id: str) -> dict[str, str]:
+        return {"type": kind, "url": f"/services/data/v{self.api_version}/sobjects/{kind}/{record_id}"}
+
+    @staticmethod
+    def _json(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return sf_datetime(value)
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return float(value)  # JSON numbers, as Salesforce sends them
+        return value
+
+    # --- HTTP ----------------------------------------------------------------------------------------------
+
+    def _token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if form.get("grant_type") != JWT_GRANT:
+            return 400, {"error": "unsupported_grant_type", "error_description": "grant type not supported"}
+        assertion = form.get("assertion", "")
+        try:
+            claims = jwt.decode(assertion, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return 400, {"error": "invalid_grant", "error_description": "invalid assertion"}
+        key = self.apps.get(str(claims.get("iss")))
+        if key is None:
+            return 400, {"error": "invalid_client_id", "error_description": "client identifier invalid"}
+        try:
+            claims = jwt.decode(assertion, key, algorithms=["RS256"], audience=list(AUDIENCES),
+                                issuer=claims["iss"], options={"require": ["iss", "sub", "aud", "exp"]})
+        except jwt.ExpiredSignatureError:
+            return 400, {"error": "invalid_grant", "error_description": "expired assertion"}
+        except jwt.InvalidAudienceError:
+            return 400, {"error": "invalid_grant", "error_description": "audience is invalid"}
+        except jwt.PyJWTError:
+            return 400, {"error": "invalid_grant", "error_description": "invalid assertion"}
+        user = next((u for u in self.records["User"].values() if u["Username"] == claims["sub"]), None)
+        if user is None or not user["IsActive"]:
+            return 400, {"error": "invalid_grant", "error_description": "user hasn't approved this consumer"}
+        token = "00D000000000001!" + uuid.uuid4().hex + uuid.uuid4().hex
+        with self._lock:
+            self.sessions[token] = _Session(claims["sub"])
+        return 200, {"access_token": token, "instance_url": self.instance_url, "token_type": "Bearer",
+                     "scope": "api", "id": f"{self.instance_url}/id/00D000000000001/{user['Id']}"}
+
+    def _data(self, path: str, params: dict[str, list[str]], authorization: str) -> tuple[int, Any]:
+        token = authorization.removeprefix("Bearer ").strip()
+        session = self.sessions.get(token)
+        if session is None or not session.valid:
+            return 401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+        with self._lock:
+            if self.api_used >= self.daily_limit:
+                return 403, [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
+            self.api_used += 1
+        prefix = f"/services/data/v{self.api_version}/query"
+        if path == prefix:
+            soql = (params.get("q") or [""])[0]
+            try:
+                rows = self.query(soql)
+            except SoqlError as exc:
+                return 400, [{"message": str(exc), "errorCode": exc.code}]
+            if isinstance(rows, int):  # SELECT COUNT(): the number only
+                return 200, {"totalSize": rows, "done": True, "records": []}
+            locator = "01g" + uuid.uuid4().hex[:15]
+            with self._lock:
+                self.cursors[locator] = rows
+            return 200, self._page(locator, 0)
+        if path.startswith(prefix + "/"):
+            locator, _, offset = path[len(prefix) + 1:].rpartition("-")
+            if locator not in self.cursors or not offset.isdigit():
+                return 400, [{"message": "invalid query locator", "errorCode": "INVALID_QUERY_LOCATOR"}]
+            return 200, self._page(locator, int(offset))
+        return 404, [{"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}]
+
+    def _page(self, locator: str, offset: int) -> dict[str, Any]:
+        rows = self.cursors[locator]
+        end = offset + self.batch_size
+        page: dict[str, Any] = {"totalSize": len(rows), "done": end >= len(rows), "records": rows[offset:end]}
+        if not page["done"]:
+            page["nextRecordsUrl"] = f"/services/data/v{self.api_version}/query/{locator}-{end}"
+        return page
+
+    def _handler(self):
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def _reply(self, status: int, body: Any, limit_info: bool = False) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json;charset=UTF-8")
+                self.send_header("Content-Length", str(len(data)))
+                if limit_info:
+                    self.send_header("Sforce-Limit-Info", f"api-usage={emulator.api_used}/{emulator.daily_limit}")
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode()
+                url = urlparse(self.path)
+                emulator.calls.append(("POST", url.path))
+                if url.path != "/services/oauth2/token":
+                    self._reply(404, [{"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}])
+                    return
+                form = {key: values[0] for key, values in parse_qs(body).items()}
+                self._reply(*emulator._token(form))
+
+            def do_GET(self) -> None:
+                url = urlparse(self.path)
+                emulator.calls.append(("GET", self.path))
+                status, body = emulator._data(url.path, parse_qs(url.query), self.headers.get("Authorization", ""))
+                self._reply(status, body, limit_info=status != 401)
+
+        return Handler
