@@ -29,7 +29,7 @@ BENCHES = {
 }
 
 # bench -> the test that runs its small size instead
-SMOKED_ELSEWHERE = {"sync_bench.py": "tests/sync/test_bench.py"}
+SMOKED_ELSEWHERE = {"sync_bench.py": "tests/sync/test_bench.py", "startup_bench.py": "tests/bench/test_startup_bench.py"}
 
 
 def run_bench(name: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
