@@ -1,6 +1,6 @@
 """Coach benchmark: index build time, warm ``ask`` latency, prompt size and the peak memory of an ask process.
 
-Usage: python bench/coach_bench.py [--deals 10000] [--asks 200]
+Usage: python bench/coach_bench.py [--deals 10000] [--asks 200] [--smoke]
 
 Runs offline on embedded defaults in a temp directory: the default map, the local
 embedding model, a generated company with N deals.
@@ -15,6 +15,10 @@ embedding model, a generated company with N deals.
   offline); WordPiece counts run higher than OpenAI's tokenizers on English text, so the
   figure is an upper bound.
 - Peak memory: a separate ``stagecoach ask`` process on the same data, as a user would run it.
+
+A wrong answer (deal questions not answered as deal plans, LLM answers not worded by the model) or a
+failed ``stagecoach ask`` ends the bench with a non-zero exit. ``--smoke`` is the small size the test
+suite runs.
 """
 
 from __future__ import annotations
@@ -108,7 +112,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deals", type=int, default=10_000)
     parser.add_argument("--asks", type=int, default=200)
+    parser.add_argument("--smoke", action="store_true", help="a small size for the test suite")
     args = parser.parse_args()
+    least = 20  # asks of each kind, whatever --asks says
+    if args.smoke:
+        args.deals, args.asks, least = 200, 4, 2
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         runtime = Runtime(Settings(home=home, database_url=None, chroma_url=None, embeddings="local"))
@@ -144,9 +152,10 @@ def main() -> None:
         for question in deal_questions[:3] + note_questions + attention:  # warm: model, index, caches
             coach.ask(rep, question, now=now)
         deal_ms, deal_cpu, deal_intents = time_asks(coach, rep, deal_questions, args.asks, now)
-        note_ms, note_cpu, _ = time_asks(coach, rep, note_questions, max(20, args.asks // 4), now)
-        attention_ms, attention_cpu, _ = time_asks(coach, rep, attention, 20, now)
-        assert deal_intents == {"deal_plan"}, f"deal questions answered as {deal_intents}"
+        note_ms, note_cpu, _ = time_asks(coach, rep, note_questions, max(least, args.asks // 4), now)
+        attention_ms, attention_cpu, _ = time_asks(coach, rep, attention, least, now)
+        if deal_intents != {"deal_plan"}:
+            raise SystemExit(f"FAILED: deal questions answered as {deal_intents}")
         print(f"warm ask, deal questions, retrieval included, as a rep with {len(open_deals):,} open deals "
               f"({args.asks} asks): {figures(deal_ms, deal_cpu)} (aim p50 <= 60 ms)")
         print(f"warm ask, methodology and stage questions ({len(note_ms)} asks): {figures(note_ms, note_cpu)}")
@@ -155,7 +164,7 @@ def main() -> None:
         print(f"load average while timing: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
         # LLM mode: the model picks the deal tool, then words its result, each reply after a fixed latency.
-        llm_asks = max(10, args.asks // 10)
+        llm_asks = max(least // 2, args.asks // 10)
         with FakeOpenAI(default_reply="Start with the overdue follow-up, then work the open criteria.",
                         latency=MODEL_LATENCY) as server:
             settings = runtime.settings.model_copy(update={"openai_api_key": "sk-bench", "openai_base_url": server.base_url})
@@ -169,7 +178,8 @@ def main() -> None:
                 llm_ms.append((time.perf_counter() - started) * 1000)
                 worded += answer.worded_by_llm
             requests = server.chat_requests()
-        assert answer.intent == "deal_plan" and worded == llm_asks, (answer.intent, worded)
+        if answer.intent != "deal_plan" or worded != llm_asks:
+            raise SystemExit(f"FAILED: LLM mode answered {answer.intent}, {worded} of {llm_asks} worded by the model")
         llm_ms.sort()
         print(f"LLM mode, deal questions, model latency {MODEL_LATENCY * 1000:.0f} ms per call ({llm_asks} asks): "
               f"p50 {statistics.median(llm_ms):.0f} ms, p95 {percentile(llm_ms, 0.95):.0f} ms end to end; "
@@ -197,6 +207,8 @@ def main() -> None:
         peak, seconds = ask_process_peak_mb(home, company.demo_rep_email, deal_questions[0])
         print(f"peak memory of one `stagecoach ask` process with the local model: {peak:.0f} MB (aim <= 700 MB); "
               f"cold run {seconds:.1f} s")
+        if args.smoke:
+            return  # the first ask on a machine is the same ask, only slower
         for cached in (home / "cache").glob("router-*"):
             cached.unlink()  # the first ask on a machine embeds every example and trains the router
         peak, seconds = ask_process_peak_mb(home, company.demo_rep_email, deal_questions[0])

@@ -1,6 +1,6 @@
 """Digest benchmark: compute every digest of a big sales floor, deliver them through the Slack emulator, peak memory.
 
-Usage: python bench/digest_bench.py [--reps 1000] [--deals 100000] [--postgres URL] [--no-sqlite] [--no-deliver]
+Usage: python bench/digest_bench.py [--reps 1000] [--deals 100000] [--postgres URL] [--no-sqlite] [--no-deliver] [--smoke]
 
 A generated floor (default process map): teams of 20 reps and a manager across 8
 timezones, 100 deals per rep, about 70 % open; deals sit up to 1.3x their stage's
@@ -17,6 +17,9 @@ process, so the memory figure is this process's own.
 
 PostgreSQL runs when ``--postgres URL`` is given or STAGECOACH_TEST_POSTGRES_URL is set:
 in a schema of its own, dropped afterwards. SQLite uses a temp file.
+
+A failed or missing delivery ends the bench with a non-zero exit before its figures. ``--smoke`` is the
+small size the test suite runs (SQLite only).
 """
 
 from __future__ import annotations
@@ -165,6 +168,8 @@ def bench(label: str, url: str, args: argparse.Namespace) -> None:
             summary = deliver_due(runtime, poster(make_client(settings)), day=DAY, now=NOW, workers=args.workers)
             seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
             posts = len(slack.calls_to("chat.postMessage"))
+        if not summary.ok or posts != len(summary.of("sent")) or not summary.of("sent"):
+            raise SystemExit(f"FAILED: {label}: " + "; ".join(summary.lines()) + f"; {posts} DMs received")
         print(f"{label}: delivered in {seconds:.2f} s wall, {cpu_seconds:.2f} s CPU (with the emulator's threads)"
               f" — {summary.headline()}; {posts} DMs received by the emulator")
     print(f"{label}: peak RSS {rss_mb():.0f} MB (after loading code and map: {before:.0f} MB)   [aim ≤ 400 MB]")
@@ -180,14 +185,17 @@ def main() -> None:
                         help="PostgreSQL URL (default: STAGECOACH_TEST_POSTGRES_URL)")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-deliver", action="store_true", help="compute only")
+    parser.add_argument("--smoke", action="store_true", help="a small size for the test suite")
     args = parser.parse_args()
+    if args.smoke:
+        args.reps, args.deals = 40, 400
     for zone_name in TIMEZONES:
         zone(zone_name)
 
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             bench("sqlite", f"sqlite:///{tmp}/bench.db", args)
-    if args.postgres:
+    if args.postgres and not args.smoke:  # the suite runs its own PostgreSQL variants
         schema = f"digest_bench_{uuid.uuid4().hex[:8]}"
         admin = make_engine(args.postgres)
         with admin.begin() as conn:

@@ -1,6 +1,6 @@
 """Import benchmark: rows/second and peak memory importing a generated deals CSV.
 
-Usage: python bench/import_bench.py [--rows 100000] [--reps 200] [--postgres URL] [--keep DIR]
+Usage: python bench/import_bench.py [--rows 100000] [--reps 200] [--postgres URL] [--keep DIR] [--smoke]
 
 Generates a reps CSV and a deals CSV (every deals column filled in, on the default process map:
 open deals spread over the stages with some criteria met and a follow-up, a fifth closed won or
@@ -15,6 +15,9 @@ Wall time depends on what else the machine runs; CPU time of this process (time.
 printed beside it, as rows per CPU second: the figure to compare between runs on a shared machine.
 Files of 2 MB or more are read and checked in a child process while this one writes; its CPU time
 is printed apart (``--in-process`` checks them here instead, for comparison).
+
+An import that does not create every row (or, the second time, find every row unchanged) ends the
+bench with a non-zero exit before its figures. ``--smoke`` is the small size the test suite runs.
 """
 
 from __future__ import annotations
@@ -125,13 +128,16 @@ def children_cpu() -> float:
 
 
 def timed_import(runtime: Runtime, kind: str, path: Path, rows: int, label: str, batch_size: int,
-                 **options) -> None:
+                 expect: str = "created", **options) -> None:
+    """Import ``path`` and print its figures once every one of its ``rows`` came out as ``expect``."""
     with PeakRss() as memory:
         before = memory.peak
         start, cpu_start, child_start = time.perf_counter(), time.process_time(), children_cpu()
         summary = import_from(runtime, kind, CsvSource(path), ImportOptions(now=NOW), batch_size=batch_size, **options)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         child = children_cpu() - child_start
+    if (summary.rows, getattr(summary, expect)) != (rows, rows):
+        raise SystemExit(f"FAILED: {label}: expected all {rows} rows {expect}, got {summary.line()}")
     reader = f" + reader process {child:.2f} s" if summary.checked_in_child else ""
     print(f"{label:<22} {rows:>8} rows in {seconds:6.2f} s = {rows / seconds:>8,.0f} rows/s "
           f"(CPU {cpu:.2f} s{reader}: {rows / cpu:,.0f} rows per CPU second of this process); "
@@ -148,7 +154,10 @@ def main() -> None:
                         help="check rows in this process too (no reader process), as small files are")
     parser.add_argument("--postgres", metavar="URL", help="import into a fresh schema on this PostgreSQL instead")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="write the files and database here and keep them")
+    parser.add_argument("--smoke", action="store_true", help="a small size for the test suite")
     args = parser.parse_args()
+    if args.smoke:
+        args.rows, args.reps = 300, 10
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="import_bench_"))
     work.mkdir(parents=True, exist_ok=True)
@@ -174,7 +183,8 @@ def main() -> None:
         timed_import(runtime, "reps", reps_csv, args.reps + 1, "reps", args.batch)
         options = {"pipeline_min_bytes": 10**15} if args.in_process else {}
         timed_import(runtime, "deals", deals_csv, args.rows, "deals (first import)", args.batch, **options)
-        timed_import(runtime, "deals", deals_csv, args.rows, "deals (re-import)", args.batch, **options)
+        timed_import(runtime, "deals", deals_csv, args.rows, "deals (re-import)", args.batch, expect="unchanged",
+                     **options)
         print(f"peak RSS of the whole run (getrusage): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
               f"; of the reader process: {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
     finally:

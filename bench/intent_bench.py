@@ -1,6 +1,6 @@
 """Intent bench: how well the coach understands questions typed the way people type them.
 
-Usage: python bench/intent_bench.py [--part dev|blind_tune|held_out|blind_held_out|blind3_held_out|blind4_held_out|all]
+Usage: python bench/intent_bench.py [--part dev|blind_tune|held_out|blind_held_out|blind3_held_out|blind4_held_out|all] [--smoke]
 
 Scores ``Coach.understand`` on the labelled phrasings of tests/coach/ (phrasings.py says which
 parts may be read while tuning; the held-out ones are never used as router examples or for tuning) on the coach tests' sales floor (a rep and a
@@ -9,7 +9,8 @@ Prints accuracy overall and per intent, the confusion pairs, deal and stage slot
 and routing latency: the router alone (the question's embedding included), the router given that
 embedding (what routing adds to an ask, whose retrieval reuses the embedding), and all of
 ``understand`` (deal resolution included). With ``--part all``, the held-out parts together too.
-Aims: held-out accuracy >= 95%, no intent under 90%, routing p50 <= 10 ms.
+Aims: held-out accuracy >= 95%, no intent under 90%, routing p50 <= 10 ms. ``--smoke`` is the small
+size the test suite runs.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from knowledge.embeddings import forget_queries  # noqa: E402
 from tests.bot.coach_fixtures import build_floor  # noqa: E402
 from tests.coach import phrasings  # noqa: E402
 from tests.conftest import SMALL_PROCESS  # noqa: E402
+
+SMOKE_PHRASINGS = 20  # of the dev part, in the smoke run
 
 
 def ms(values: list[float], fraction: float) -> float:
@@ -72,7 +75,11 @@ def main() -> None:
     parts = [*phrasings.TUNING_PARTS, *phrasings.HELD_OUT_PARTS]
     parser.add_argument("--part", choices=[*parts, "all"], default="all")
     parser.add_argument("--misses", action="store_true", help="List every misrouted phrasing (tuning parts only).")
+    parser.add_argument("--smoke", action="store_true",
+                        help=f"a small size for the test suite: the first {SMOKE_PHRASINGS} phrasings of the dev part")
     args = parser.parse_args()
+    if args.smoke:
+        args.part = "dev"
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(home=Path(tmp), database_url=f"sqlite:///{tmp}/bench.db", process_file=SMALL_PROCESS)
         runtime = Runtime(settings)
@@ -86,7 +93,7 @@ def main() -> None:
         deal_ids = {d.id: d.external_id for d in (floor.globex, floor.initech, floor.umbrella, floor.hooli)}
         held_out: list[phrasings.Score] = []
         for part in parts if args.part == "all" else [args.part]:
-            items = phrasings.load(part)
+            items = phrasings.load(part)[:SMOKE_PHRASINGS if args.smoke else None]
             forget_queries()  # every question embedded afresh, as a new question would be
             router_seconds, classifier_seconds = [], []
             for seconds in (router_seconds, classifier_seconds):  # the second time, every embedding is cached

@@ -1,6 +1,6 @@
 """Router cross-validation: how well the router's own examples teach it, without any held-out phrasing.
 
-Usage: python bench/router_cv.py [--folds 5] [--extra FILE] [--score FILE] [--trigram-weight W] [--c C]
+Usage: python bench/router_cv.py [--folds 5] [--extra FILE] [--score FILE] [--trigram-weight W] [--c C] [--smoke]
 
 Splits every intent's examples into ``--folds`` parts (the same split on every run), trains the router
 on all parts but one and routes the one left out, for each part in turn: the accuracy printed is over
@@ -11,6 +11,7 @@ chosen; the held-out phrasing sets (bench/intent_bench.py) are only ever scored.
 fold's training, never to what is scored: whether a new author's phrasings teach the router something
 the existing authors' phrasings then confirm. ``--score FILE`` routes a file of that shape with the
 router trained on every example (before those phrasings become examples, they are an unseen test).
+``--smoke`` is the small size the test suite runs.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from bot.coach import router as routing  # noqa: E402
 from bot.coach.intents import all_intents  # noqa: E402
 from bot.core.config import Settings  # noqa: E402
 from knowledge.embeddings import LocalEmbeddings  # noqa: E402
+
+SMOKE_EXAMPLES = 4  # per intent, in the smoke run
 
 
 def load_phrasings(path: Path | None) -> dict[str, list[str]]:
@@ -86,10 +89,15 @@ def main() -> None:
     parser.add_argument("--score", type=Path, help="phrasings to route with the router trained on every example")
     parser.add_argument("--trigram-weight", type=float, default=routing.TRIGRAM_WEIGHT)
     parser.add_argument("--c", type=float, default=routing.REGULARISATION_C)
+    parser.add_argument("--smoke", action="store_true",
+                        help="a small size for the test suite: two folds over a few examples of each intent")
     args = parser.parse_args()
     routing.TRIGRAM_WEIGHT, routing.REGULARISATION_C = args.trigram_weight, args.c
 
-    examples = {name: list(intent.examples) for name, intent in all_intents().items()}
+    examples = {name: list(intent.examples)[:SMOKE_EXAMPLES if args.smoke else None]
+                for name, intent in all_intents().items()}
+    if args.smoke:
+        args.folds = 2
     extra, scored = load_phrasings(args.extra), load_phrasings(args.score)
     every = [p for ps in (*examples.values(), *extra.values(), *scored.values()) for p in ps]
     start = time.perf_counter()

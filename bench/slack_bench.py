@@ -1,26 +1,33 @@
 """Slack app benchmark: signed events fired at once at one ``stagecoach run`` process.
 
-Usage: python bench/slack_bench.py [--events 200] [--retries 50] [--deals 2000]
+Usage: python bench/slack_bench.py [--events 200] [--retries 50] [--modals 50] [--deals 2000] [--acks 40] [--smoke]
 
 Offline, in a temp directory: the default process map, the demo company with N deals,
 the knowledge index built beforehand with the local embedding model, and the Slack Web
 API emulator. The app is the real command line (``stagecoach run``, HTTP mode, one
-worker), so its memory is measured apart from this process.
+worker, this tree's code), so its memory is measured apart from this process.
 - Warm-up: one DM answered first (the embedding model loads on the first question).
 - Acknowledgements one at a time (``--acks`` of each kind: a DM, ``/coach``, a deal button that opens a
   modal, a modal submission, App Home opened): p50/p95 per kind. Slack retries anything not
   acknowledged within 3 seconds; the unit tests check only *that* the ack comes before the answer.
 - Load: ``--events`` DMs (each its own channel, "what should I do next on my biggest deal?",
-  answered with retrieval) plus ``--retries`` re-deliveries of some of them (same
-  ``event_id``, Slack's retry header), all sent concurrently.
-- Figures: acknowledgement latency p50/p95/p99 under load, answers posted per second (first request to
-  last answer), every event answered exactly once, and the app process's peak RSS (VmHWM).
+  answered with retrieval), ``--retries`` re-deliveries of some of them (same ``event_id``, Slack's
+  retry header) and ``--modals`` modal submissions, all sent concurrently.
+- Figures: acknowledgement latency p50/p95/p99 under load (events and modal submissions apart), answers
+  posted per second (first request to last answer), every event answered exactly once, and the app
+  process's peak RSS (VmHWM).
+
+A broken run prints no figure: any acknowledgement other than 200 (a modal's must carry its next view),
+any question left without an answer (an apology counts as none), any modal, home or answer owed and not
+delivered, or an app that stops calling Slack while answers are owed ends the bench with a non-zero
+exit and the app's log. ``--smoke`` is the small size the test suite runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import json
 import os
 import random
 import socket
@@ -30,8 +37,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -50,6 +59,8 @@ from tests.utils.slack_emulator import SlackEmulator, SlackSender  # noqa: E402
 SECRET = "bench-signing-secret"
 STAGECOACH = Path(sys.executable).with_name("stagecoach")
 QUESTION = "what should I do next on my biggest deal?"
+STALLED_SECONDS = 120  # no Slack call at all for this long while answers are owed: the app has stopped
+FIRST_ANSWER_SECONDS = 600  # the first loads the model (and, in the smoke run, builds the index) in silence
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -69,16 +80,16 @@ def peak_rss_mb(pid: int) -> float:
     return int(line.split()[1]) / 1024
 
 
-def wait_healthy(url: str, app: subprocess.Popen) -> None:
+def wait_healthy(url: str, app: subprocess.Popen, log: Path) -> None:
     for _ in range(600):
         if app.poll() is not None:
-            raise SystemExit("stagecoach run exited early")
+            fail("stagecoach run exited early", log)
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=1):
                 return
         except OSError:
             time.sleep(0.1)
-    raise SystemExit("stagecoach run never became healthy")
+    fail("stagecoach run never became healthy", log)
 
 
 def dm(sender: SlackSender, user: str, channel: str, *, event_id: str, retry: int | None = None):
@@ -87,43 +98,155 @@ def dm(sender: SlackSender, user: str, channel: str, *, event_id: str, retry: in
     return sender.event(event, event_id=event_id, retry_num=retry)
 
 
-def ack_kinds(sender: SlackSender, user: str, deal_id: int, count: int) -> None:
-    """Each kind of request Slack sends, ``count`` times one after another: how long until the app answers."""
-    import json
+def fail(message: str, log: Path | None = None) -> NoReturn:
+    """Stop the bench with a non-zero exit and no figure: the run is broken, and the app's log says why."""
+    if log is not None and log.exists():
+        print("--- the app's log, last lines ---", file=sys.stderr)
+        print("\n".join(log.read_text(errors="replace").splitlines()[-40:]), file=sys.stderr)
+    raise SystemExit(f"FAILED: {message}")
 
+
+def is_answer(body: dict) -> bool:
+    """A coach answer carries its feedback buttons; an apology or an error message does not."""
+    return any(element.get("action_id") in (ids.FEEDBACK, ids.FEEDBACK_UP)
+               for block in body.get("blocks") or [] for element in block.get("elements") or [])
+
+
+def wait_for_calls(emulator: SlackEmulator, method: str, count: int, log: Path,
+                   where: Callable[[dict], bool] = lambda body: True, stalled: float = STALLED_SECONDS) -> list[dict]:
+    """The first ``count`` successful ``method`` calls matching ``where``; fails once nothing new came for
+    ``stalled`` seconds."""
+    last_seen, last_change = -1, time.monotonic()
+    while True:
+        with emulator._lock:  # the emulator signals every call it records
+            bodies = [b for b in emulator.calls_to(method) if where(b)]
+            if len(bodies) >= count:
+                return bodies
+            if len(emulator.calls) != last_seen:
+                last_seen, last_change = len(emulator.calls), time.monotonic()
+            if time.monotonic() - last_change > stalled:
+                fail(f"{len(bodies)} of {count} {method} calls after {stalled:.0f} s without any Slack call "
+                     f"(the app stopped answering)", log)
+            emulator._lock.wait(1.0)
+
+
+def unanswered(bodies: list[dict]) -> list[str]:
+    return [(b.get("text") or "")[:120] for b in bodies if not is_answer(b)]
+
+
+def modal_submission(sender: SlackSender, user: str, deal_id: int, note: str):
+    return sender.view_submission(
+        user_id=user, callback_id=ids.ACTIVITY_VIEW, private_metadata=json.dumps({"deal": deal_id}),
+        values={ids.ACTIVITY_INPUT: {ids.ACTIVITY_INPUT: {"type": "static_select", "selected_option": None}},
+                ids.NOTE_INPUT: {ids.NOTE_INPUT: {"type": "plain_text_input", "value": note}}})
+
+
+def saved(reply) -> bool:
+    """A modal submission acknowledged with its next view (the change was saved), not errors or a 404."""
+    return reply.status == 200 and (reply.json() or {}).get("response_action") == "update"
+
+
+def ack_kinds(sender: SlackSender, emulator: SlackEmulator, user: str, deal_id: int, count: int, log: Path) -> None:
+    """Each kind of request Slack sends, ``count`` times one after another: how long until the app answers."""
     kinds = {
         "/coach": lambda i: sender.command("/coach", QUESTION, user_id=user),
         "deal button": lambda i: sender.block_action(user_id=user, action_id=ids.LOG_ACTIVITY, value=str(deal_id)),
-        "modal submit": lambda i: sender.view_submission(
-            user_id=user, callback_id=ids.ACTIVITY_VIEW, private_metadata=json.dumps({"deal": deal_id}),
-            values={ids.ACTIVITY_INPUT: {ids.ACTIVITY_INPUT: {"type": "static_select", "selected_option": None}},
-                    ids.NOTE_INPUT: {ids.NOTE_INPUT: {"type": "plain_text_input", "value": f"bench note {i}"}}}),
+        "modal submit": lambda i: modal_submission(sender, user, deal_id, f"bench note {i}"),
         "App Home": lambda i: sender.event({"type": "app_home_opened", "user": user, "channel": "DHOME", "tab": "home"}),
         "DM": lambda i: sender.event({"type": "message", "channel_type": "im", "channel": f"DACK{i:04d}", "user": user,
                                       "text": QUESTION, "ts": f"{int(time.time())}.{i:06d}"}),
     }
-    print(f"acknowledgements, one at a time ({count} of each; DMs last, their answers are worked on after the ack):")
+    figures = []
     for name, send in kinds.items():
         seconds, statuses = [], collections.Counter()
         for i in range(count):
             reply = send(i)
-            statuses[reply.status] += 1
+            ok = saved(reply) if name == "modal submit" else reply.status == 200
+            statuses[reply.status if ok else f"{reply.status} (not done)"] += 1
             seconds.append(reply.seconds * 1000)
-        print(f"  {name:<13} p50 {statistics.median(seconds):6.1f} ms   p95 {percentile(seconds, 0.95):6.1f} ms   "
-              f"max {max(seconds):6.1f} ms   HTTP {dict(statuses)}")
+        if set(statuses) != {200}:
+            fail(f"{name}: acknowledgements {dict(statuses)}, the slowest after {max(seconds) / 1000:.1f} s; "
+                 "every one must be 200 within Slack's 3 s", log)
+        figures.append(f"  {name:<13} p50 {statistics.median(seconds):6.1f} ms   p95 {percentile(seconds, 0.95):6.1f} ms   "
+                       f"max {max(seconds):6.1f} ms   HTTP {dict(statuses)}")
+    # What each acknowledged request owes afterwards: answers, opened modals, published homes.
+    coach = wait_for_calls(emulator, "response_url", count, log)
+    wait_for_calls(emulator, "views.open", count, log)
+    wait_for_calls(emulator, "views.publish", count, log)
+    dms = wait_for_calls(emulator, "chat.postMessage", count, log, lambda b: b["channel"].startswith("DACK"))
+    if broken := unanswered(coach) + unanswered(dms):
+        fail(f"{len(broken)} questions got no answer but: {broken[:3]}", log)
+    print(f"acknowledgements, one at a time ({count} of each), every one answered:")
+    print("\n".join(figures))
+
+
+def load_round(sender: SlackSender, emulator: SlackEmulator, users: list[str], deal_id: int, args, log: Path) -> None:
+    """DMs, their retries and modal submissions all at once: acknowledgement times, answers, exactly once."""
+    channels = [f"DBENCH{i:05d}" for i in range(args.events)]
+    sends = [("dm", users[i % len(users)], channels[i], f"EvBENCH{i:05d}", None) for i in range(args.events)]
+    sends += [("dm", users[i % len(users)], channels[i], f"EvBENCH{i:05d}", 1)
+              for i in random.Random(1).sample(range(args.events), min(args.retries, args.events))]
+    sends += [("modal", users[0], None, f"concurrent note {i}", None) for i in range(args.modals)]
+    random.Random(2).shuffle(sends)
+
+    def send(item):
+        kind, user, channel, key, retry = item
+        if kind == "modal":
+            return kind, modal_submission(sender, user, deal_id, key)
+        return kind, dm(sender, user, channel, event_id=key, retry=retry)
+
+    started, sent_at = time.perf_counter(), time.monotonic()  # the emulator stamps calls with monotonic()
+    with ThreadPoolExecutor(max_workers=len(sends)) as pool:
+        replies = list(pool.map(send, sends))
+    acked = time.perf_counter() - started
+    statuses = collections.Counter((kind, r.status if kind == "dm" or saved(r) else f"{r.status} (not saved)")
+                                   for kind, r in replies)
+    if {status for _, status in statuses} != {200}:
+        slowest = max(r.seconds for _, r in replies)
+        fail(f"acknowledgements under load: {dict(statuses)}, the slowest after {slowest:.1f} s; "
+             "every one must be 200 within Slack's 3 s", log)
+    posts = wait_for_calls(emulator, "chat.postMessage", args.events, log, lambda b: b["channel"].startswith("DBENCH"))
+    finished = max(c.at for c in emulator.calls if c.method == "chat.postMessage")
+    # Anything more would be a duplicate answer: the app must have nothing left in flight to say it.
+    time.sleep(2)
+    posts = [b for b in emulator.calls_to("chat.postMessage") if b["channel"].startswith("DBENCH")]
+    per_channel = collections.Counter(b["channel"] for b in posts)
+    if broken := unanswered(posts):
+        fail(f"{len(broken)} questions got no answer but: {broken[:3]}", log)
+    if not (all(per_channel[c] == 1 for c in channels) and len(per_channel) == args.events):
+        twice = [c for c, n in per_channel.items() if n > 1]
+        fail(f"not every event answered exactly once: {len(per_channel)} channels answered, twice in {twice[:5]}", log)
+    elapsed = finished - sent_at
+    print(f"{len(sends)} requests ({args.events} events + {len(sends) - args.events - args.modals} retries "
+          f"+ {args.modals} modal submissions) sent at once; all acknowledged within {acked:.2f} s, every one 200")
+    for kind, label in (("dm", "events"), ("modal", "modal submissions")):
+        latencies = [r.seconds * 1000 for k, r in replies if k == kind]
+        if latencies:
+            print(f"ack latency, {label}: p50 {statistics.median(latencies):.0f} ms, "
+                  f"p95 {percentile(latencies, 0.95):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms, "
+                  f"max {max(latencies):.0f} ms")
+    print(f"answers: {len(posts)} posted in {elapsed:.1f} s = {len(posts) / elapsed:.1f} answers/s")
+    print(f"every event answered exactly once: yes ({len(per_channel)} channels)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--retries", type=int, default=50, help="re-deliveries of already sent events")
+    parser.add_argument("--modals", type=int, default=50, help="modal submissions sent with the events")
     parser.add_argument("--deals", type=int, default=2000)
-    parser.add_argument("--acks", type=int, default=40, help="sequential acknowledgements of each kind")
+    parser.add_argument("--acks", type=int, default=40, help="sequential acknowledgements of each kind (0: none)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a small size for the test suite: a few of everything, the index built by the app")
     args = parser.parse_args()
+    if args.smoke:
+        args.events, args.retries, args.modals, args.deals, args.acks = 6, 2, 2, 40, 2
     with tempfile.TemporaryDirectory() as tmp, SlackEmulator() as emulator:
         home = Path(tmp)
+        log = home / "app.log"
         env = {**os.environ, "STAGECOACH_HOME": str(home), "SLACK_BOT_TOKEN": "xoxb-bench",
-               "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": emulator.base_url}
+               "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": emulator.base_url,
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         for name in ("STAGECOACH_DATABASE_URL", "STAGECOACH_CHROMA_URL", "OPENAI_API_KEY", "SLACK_APP_TOKEN"):
             env.pop(name, None)
         runtime = Runtime(Settings(home=home))
@@ -134,51 +257,32 @@ def main() -> None:
             first_deal = session.exec(select(Deal.id).join(Rep, Rep.id == Deal.owner_id)
                                       .where(Rep.slack_user_id == users[0])).first()
         runtime.engine.dispose()
-        started = time.perf_counter()
-        subprocess.run([str(STAGECOACH), "index"], env=env, check=True, capture_output=True)
-        print(f"index built in {time.perf_counter() - started:.1f} s")
+        if not args.smoke:  # the smoke run leaves the index to the app's first question
+            started = time.perf_counter()
+            index = subprocess.run([str(STAGECOACH), "index"], env=env, capture_output=True, text=True)
+            if index.returncode:
+                fail(f"stagecoach index failed ({index.returncode}):\n{index.stderr[-3000:]}")
+            print(f"index built in {time.perf_counter() - started:.1f} s")
 
         port = free_port()
-        app = subprocess.Popen([str(STAGECOACH), "run", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-                                "--no-digest"], env=env, stderr=subprocess.DEVNULL)
+        with open(log, "w") as app_log:
+            app = subprocess.Popen([str(STAGECOACH), "run", "--host", "127.0.0.1", "--port", str(port),
+                                    "--workers", "1", "--no-digest"], env=env, stderr=app_log)
         try:
             url = f"http://127.0.0.1:{port}"
-            wait_healthy(url, app)
+            wait_healthy(url, app, log)
             sender = SlackSender(f"{url}/slack/events", SECRET, response_url=emulator.response_url())
             started = time.perf_counter()
-            dm(sender, users[0], "DWARMUP", event_id="EvWARMUP")
-            emulator.wait_for("chat.postMessage", 1, timeout=300)
+            if (status := dm(sender, users[0], "DWARMUP", event_id="EvWARMUP").status) != 200:
+                fail(f"the first DM was acknowledged with HTTP {status}", log)
+            [first] = wait_for_calls(emulator, "chat.postMessage", 1, log, stalled=FIRST_ANSWER_SECONDS)
+            if not is_answer(first):
+                fail(f"the first question got no answer but: {(first.get('text') or '')[:200]}", log)
             print(f"first answer (model load included) in {time.perf_counter() - started:.1f} s; "
                   f"app RSS after warm-up {peak_rss_mb(app.pid):.0f} MB")
-            ack_kinds(sender, users[0], first_deal, args.acks)
-            emulator.wait_for("chat.postMessage", 1 + args.acks, timeout=600)  # the DMs' answers, before the load
-
-            channels = [f"DBENCH{i:05d}" for i in range(args.events)]
-            sends = [(users[i % len(users)], channels[i], f"EvBENCH{i:05d}", None) for i in range(args.events)]
-            sends += [(users[i % len(users)], channels[i], f"EvBENCH{i:05d}", 1)
-                      for i in random.Random(1).sample(range(args.events), min(args.retries, args.events))]
-            random.Random(2).shuffle(sends)
-            started, sent_at = time.perf_counter(), time.monotonic()  # the emulator stamps calls with monotonic()
-            with ThreadPoolExecutor(max_workers=len(sends)) as pool:
-                replies = list(pool.map(lambda s: dm(sender, s[0], s[1], event_id=s[2], retry=s[3]), sends))
-            acked = time.perf_counter() - started
-            emulator.wait_for("chat.postMessage", 1 + args.acks + args.events, timeout=600)
-            time.sleep(2)  # anything more would be a duplicate answer
-            posts = [b for b in emulator.calls_to("chat.postMessage") if b["channel"].startswith("DBENCH")]
-            finished = max(c.at for c in emulator.calls if c.method == "chat.postMessage")
-            per_channel = collections.Counter(b["channel"] for b in posts)
-            latencies = [r.seconds * 1000 for r in replies]
-            statuses = collections.Counter(r.status for r in replies)
-            elapsed = finished - sent_at
-            print(f"{len(sends)} requests ({args.events} events + {len(sends) - args.events} retries) sent at once; "
-                  f"all acknowledged within {acked:.2f} s; statuses {dict(statuses)}")
-            print(f"ack latency: p50 {statistics.median(latencies):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms, "
-                  f"p99 {percentile(latencies, 0.99):.0f} ms, "
-                  f"max {max(latencies):.0f} ms")
-            print(f"answers: {len(posts)} posted in {elapsed:.1f} s = {len(posts) / elapsed:.1f} answers/s")
-            once = all(per_channel[c] == 1 for c in channels) and len(per_channel) == args.events
-            print(f"every event answered exactly once: {'yes' if once else 'NO'} "
-                  f"(channels answered: {len(per_channel)}, most answers in one channel: {max(per_channel.values())})")
+            if args.acks:
+                ack_kinds(sender, emulator, users[0], first_deal, args.acks, log)
+            load_round(sender, emulator, users, first_deal, args, log)
             print(f"app process peak RSS: {peak_rss_mb(app.pid):.0f} MB")
         finally:
             app.terminate()

@@ -50,11 +50,15 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Clear every setting a developer's shell might carry; point the data directory at a temp dir."""
+    isolate_environment(monkeypatch, tmp_path / "home")
+
+
+def isolate_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """Clear every setting a developer's shell might carry; point the data directory at ``home``."""
     for name in list(os.environ):
         if name.startswith(("STAGECOACH_", "OPENAI_", "SLACK_")) and name != "STAGECOACH_TEST_POSTGRES_URL":
             monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("STAGECOACH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("STAGECOACH_HOME", str(home))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")

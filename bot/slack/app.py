@@ -3,7 +3,9 @@
 HTTP mode acknowledges before it answers (``process_before_response=False``):
 events are acknowledged by Bolt itself, commands and buttons by a listener
 middleware in the request thread, and the answers run in the listener pool, so
-Slack gets its response in milliseconds however slow the LLM is.
+Slack gets its response in milliseconds however slow the LLM is. A modal
+submission, whose acknowledgement carries its answer, runs in its request thread
+(``bot.slack.priority``).
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from bot.core.runtime import Runtime
 from bot.slack.client import make_client
 from bot.slack.dedup import ClaimGatedExecutor, EventClaims, EventDeduplication
 from bot.slack.listeners import register_listeners
+from bot.slack.priority import answer_in_ack, listener_pool_size
 from bot.slack.rate_limited import acknowledge_rate_limit
 from bot.slack.reach import reaching_slack
 from bot.slack.services import AttachServices, Services
 
 logger = logging.getLogger(__name__)
 
-LISTENER_THREADS = 32  # answers in flight per process; they wait on the LLM and Slack, not the CPU
+LISTENER_THREADS = 32  # answers in flight per process (they wait on the LLM and Slack); fewer on a small database pool
 
 
 def create_app(runtime: Runtime, coach=None, client: WebClient | None = None, *,
@@ -51,10 +54,12 @@ def create_app(runtime: Runtime, coach=None, client: WebClient | None = None, *,
         signing_secret=settings.slack_signing_secret or "",
         client=client,
         process_before_response=False,
-        listener_executor=ClaimGatedExecutor(max_workers=listener_threads, thread_name_prefix="slack-listener"),
+        listener_executor=ClaimGatedExecutor(max_workers=listener_pool_size(runtime.engine, listener_threads),
+                                             thread_name_prefix="slack-listener"),
         logger=logging.getLogger("bot.slack.bolt"),
     ))
     app.use(acknowledge_rate_limit)  # not an event: no listener would take it, and Slack wants its 200
+    app.use(answer_in_ack)  # a modal submission's listener runs in its request thread, not behind answers
     # Order matters: claims first, so a retried event reaches no listener (the assistant included).
     app.use(EventDeduplication(EventClaims(runtime)))
     services = Services(runtime, coach=coach)

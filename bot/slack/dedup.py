@@ -19,7 +19,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import timedelta
 
 from slack_bolt import BoltRequest, BoltResponse
@@ -27,6 +27,7 @@ from slack_bolt.middleware import Middleware
 
 from bot.core.runtime import Runtime
 from bot.service.events import claim_events, forget_old
+from bot.slack.priority import ListenerPool
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ PRUNE_EVERY_SECONDS = 3600
 # Share and 👍/👎 on an answer older than this say the button is out of date; the question is not kept forever.
 KEEP_QUESTIONS = timedelta(days=90)
 MAX_CLAIMS_PER_COMMIT = 500
+CLAIM_ATTEMPTS = 3  # a database that is briefly busy or restarting costs a second, not the answers
 
 # The claim of the event the current request thread is dispatching (None for other requests).
 _dispatching = threading.local()
@@ -43,8 +45,9 @@ _dispatching = threading.local()
 class EventClaims:
     """Claims ``event_id``s in the database from one background thread, a burst per transaction."""
 
-    def __init__(self, runtime: Runtime):
+    def __init__(self, runtime: Runtime, *, retry_seconds: float = 1.0):
         self.runtime = runtime
+        self.retry_seconds = retry_seconds  # the wait before the second attempt; the third waits twice as long
         self._queue: queue.SimpleQueue[tuple[str, Future]] = queue.SimpleQueue()
         self._next_prune = 0.0
         threading.Thread(target=self._run, name="slack-event-claims", daemon=True).start()
@@ -67,13 +70,21 @@ class EventClaims:
             self._maybe_prune()
 
     def _write(self, burst: list[tuple[str, Future]]) -> None:
-        try:
-            results = claim_events(self.runtime, [event_id for event_id, _ in burst])
-        except Exception as exc:  # the database is unreachable: no answer rather than a duplicate
-            logger.exception("could not record %d Slack event(s); they will not be answered", len(burst))
-            for _, future in burst:
-                future.set_exception(exc)
-            return
+        for attempt in range(1, CLAIM_ATTEMPTS + 1):
+            try:
+                results = claim_events(self.runtime, [event_id for event_id, _ in burst])
+                break
+            except Exception as exc:  # nothing was written (one transaction), so trying again is safe
+                if attempt < CLAIM_ATTEMPTS:
+                    logger.warning("could not record %d Slack event(s) (attempt %d of %d), trying again: %s",
+                                   len(burst), attempt, CLAIM_ATTEMPTS, exc)
+                    time.sleep(self.retry_seconds * attempt)
+                    continue
+                # The database stays unreachable: no answer rather than a duplicate.
+                logger.exception("could not record %d Slack event(s); they will not be answered", len(burst))
+                for _, future in burst:
+                    future.set_exception(exc)
+                return
         for (_, future), first in zip(burst, results, strict=True):
             future.set_result(first)
 
@@ -103,7 +114,7 @@ class EventDeduplication(Middleware):
         return next()
 
 
-class ClaimGatedExecutor(ThreadPoolExecutor):
+class ClaimGatedExecutor(ListenerPool):
     """The listener pool: work submitted while an event is dispatched runs only if that event was claimed first."""
 
     def submit(self, fn, /, *args, **kwargs):

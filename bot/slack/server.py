@@ -73,6 +73,7 @@ class SlackHttpServer:
     """One process's server on an already listening socket; ``serve_forever`` blocks, ``shutdown`` stops it."""
 
     def __init__(self, app: App, sock: socket.socket, routes: dict[str, Callable] | None = None):
+        self.app = app
         self._server = _ThreadingWSGIServer(sock.getsockname()[:2], _QuietHandler, bind_and_activate=False)
         self._server.socket.close()  # the one TCPServer made for itself; we serve the shared one
         self._server.socket = sock

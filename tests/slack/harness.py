@@ -15,12 +15,14 @@ from bot.core.config import Settings
 from bot.core.llm import make_chat_model
 from bot.core.runtime import Runtime
 from bot.slack.app import create_app
+from bot.slack.priority import ListenerPool
 from bot.slack.server import SlackHttpServer, listen
 from tests.bot.coach_fixtures import Floor
 from tests.utils.openai_server import FakeOpenAI
 from tests.utils.slack_emulator import SlackEmulator, SlackSender
 
 SECRET = "test-signing-secret"
+SETTLE_SECONDS = 60  # generous: a loaded machine is slow, and an idle app returns at once
 TEAM_CHANNEL = "C0EAST"
 OTHER_CHANNEL = "C0RANDOM"
 
@@ -34,6 +36,7 @@ class Slack:
     url: str
     runtime: Runtime
     floor: Floor
+    listeners: ListenerPool
 
     def dm(self, rep, text: str, *, ts: str = "1700000100.000100", **kwargs):
         event = {"type": "message", "channel_type": "im", "channel": dm_channel(rep), "user": rep.slack_user_id,
@@ -76,11 +79,18 @@ def slack_settings(settings: Settings, emulator: SlackEmulator, **extra) -> Sett
 @contextmanager
 def running_app(runtime: Runtime, coach: Coach | None) -> Iterator[str]:
     """The Bolt app served on a free port in a thread; yields the events URL."""
-    server = SlackHttpServer(create_app(runtime, coach=coach), listen("127.0.0.1", 0))
+    with running_server(runtime, coach) as server:
+        yield server.url
+
+
+@contextmanager
+def running_server(runtime: Runtime, coach: Coach | None, **options) -> Iterator[SlackHttpServer]:
+    """The Bolt app (``create_app(runtime, coach=coach, **options)``) served on a free port in a thread."""
+    server = SlackHttpServer(create_app(runtime, coach=coach, **options), listen("127.0.0.1", 0))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield server.url
+        yield server
     finally:
         server.shutdown()
         thread.join(5)
@@ -108,28 +118,20 @@ def make_slack(runtime: Runtime, floor: Floor, coach_for: Callable[[Runtime], Co
         with SlackEmulator(users=users) as emulator:
             app_runtime = slack_runtime(runtime, emulator)
             coach = coach_for(app_runtime) if coach_for else Coach(app_runtime)
-            with running_app(app_runtime, coach) as url:
-                sender = SlackSender(f"{url}/slack/events", SECRET, response_url=emulator.response_url())
-                yield Slack(emulator, sender, url, app_runtime, floor)
-                _settle(emulator)
+            with running_server(app_runtime, coach) as server:
+                sender = SlackSender(f"{server.url}/slack/events", SECRET, response_url=emulator.response_url())
+                yield Slack(emulator, sender, server.url, app_runtime, floor, listeners_of(server))
+                # Every listener has made its calls before the emulator closes.
+                assert listeners_of(server).wait_until_idle(SETTLE_SECONDS), "listeners still busy at the end"
                 refused = [] if emulator.allow_rejections else emulator.rejected()
                 assert not refused, "Slack would refuse: " + "; ".join(f"{c.method}: {c.problems}" for c in refused)
 
     return started
 
 
-def _settle(emulator: SlackEmulator, quiet_for: float = 0.3, limit: float = 5.0) -> None:
-    """Let listener threads finish their calls before the emulator closes."""
-    import time
-
-    deadline = time.monotonic() + limit
-    seen = -1
-    while time.monotonic() < deadline:
-        count = len(emulator.methods())
-        if count == seen:
-            return
-        seen = count
-        time.sleep(quiet_for)
+def listeners_of(server: SlackHttpServer) -> ListenerPool:
+    """The app's listener pool, which knows when every request acknowledged so far has been handled."""
+    return server.app.listener_runner.listener_executor
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 """Waiting on the Slack emulator for what did happen, and proving silence with a later positive control.
 
-"Nothing happened" is never shown by sleeping and looking: the test sends, in the same channel, a
-message that *is* answered (the control), waits for that answer, and only then asserts the earlier
-message left no trace. Events are handled in the order they arrive, so a slow app delays the control's
-answer too instead of letting a stray reply through unseen.
+"Nothing happened" is never shown by sleeping and looking. The test sends, in the same channel, a
+message that *is* answered (the control) and waits for that answer: the app is up and speaks there.
+Then it waits until the app's listener pool has finished all the work it was given, which includes
+every request acknowledged before the control (Bolt submits a listener before it sends the 200). Only
+then does it assert the earlier message left no trace. Nothing here assumes the 32 listener threads
+handle requests in the order they arrived.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ def is_control_answer(body: dict) -> bool:
 def control(slack, channel: str, *, rep=None, method: str = "chat.postMessage", thread_ts: str | None = None,
             timeout: float = 30.0) -> dict:
     """Ask the control question as ``rep`` (Alice) in ``channel`` (a DM, or a mention in a channel when the
-    id starts with C) and return its answer once it arrived through ``method``."""
+    id starts with C) and return its answer once it arrived through ``method`` and every request sent
+    before it has been handled."""
     rep = rep or slack.floor.alice
     ts = f"1700099{next(_ts):03d}.000001"
     if channel.startswith("C"):
@@ -52,4 +55,5 @@ def control(slack, channel: str, *, rep=None, method: str = "chat.postMessage", 
                 and c.body.get("channel") == channel and is_control_answer(c.body)]
 
     wait_until(slack.emulator, lambda: bool(answered()), timeout, f"the control answer in {channel}")
+    assert slack.listeners.wait_until_idle(timeout), "the app was still handling earlier requests"
     return answered()[0]
