@@ -1,6 +1,6 @@
 """Pipeline questions in chat: read the question, run the reports, answer with their figures.
 
-The deterministic parser reads the question; in LLM mode the six reports are also tools
+The deterministic parser reads the question; in LLM mode the reports are also tools
 with typed arguments (``report_tools``), which the coach's agent offers the model beside
 the coaching tools (bot/coach/agent.py) and turns into requests with ``requests_from_calls``.
 Either way the reports run here, and access is decided by the viewer in ``scope`` and
@@ -30,7 +30,10 @@ _REPORT_PROPERTIES = {
     "report": {"type": "string", "enum": list(REPORTS), "description": (
         "status: open deals per stage now. flow: per stage, at start, entered, left, at end of a period. "
         "time: days in each stage. stuck: open deals over their stage's expected days. conversion: share of "
-        "deals entering each stage that advanced. bottlenecks: stages with the worst conversion or dwell.")},
+        "deals entering each stage that advanced. bottlenecks: stages with the worst conversion or dwell. "
+        "velocity: win rate (overall and from each stage), average won amount, sales cycle, sales velocity. "
+        "observed: how deals really move through the process map (skips, moves back, real days per stage, "
+        "which exit criteria predict winning).")},
     "period": {"type": "string", "description": "As asked ('last month', 'October', 'Q3', 'since Oct 1'); omit if none."},
     "rep": {"type": "string", "description": "A rep's name when asked about one person."},
     "team": {"type": "string", "description": "A team's name when one is named."},
