@@ -16,7 +16,7 @@ day arithmetic from ``epoch_days``, compiled per dialect.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Float, and_, case, func, literal, or_, select, text, tuple_, union, union_all
@@ -28,7 +28,7 @@ from sqlmodel import Session
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from storage.access import Viewer
-from storage.models import CLOSED_STAGES, CriterionCheck, Deal, DealStatus, Rep, StageChange, Team
+from storage.models import CLOSED_STAGES, Activity, CriterionCheck, Deal, DealStatus, Rep, StageChange, Team
 from storage.timeutil import to_utc
 
 
@@ -635,6 +635,83 @@ def exit_criterion_outcomes(*, session: Session, viewer: Viewer, scope: ReportSc
     ).all()
     return ([StageOutcome(s, int(n), int(w)) for s, n, w in stages],
             [CriterionOutcome(s, key, int(n), int(w)) for s, key, n, w in criteria])
+
+
+@dataclass(frozen=True)
+class WarningRow:
+    """An open deal with at least one warning, and which ones apply."""
+
+    deal_id: int
+    external_id: str
+    name: str
+    owner_name: str
+    stage_key: str
+    amount: Decimal
+    days_in_stage: float
+    close_date: date | None
+    days_quiet: float  # since its last activity, or since it was created when it has none
+    has_activity: bool
+    stalled: bool
+    past_close: bool
+    quiet: bool
+    unmet_earlier: bool
+
+
+def deal_warnings(*, session: Session, viewer: Viewer, scope: ReportScope, now: datetime, today: date,
+                  stall_days: dict[str, float], quiet_days: int, earlier_criteria: dict[str, list[tuple[str, str]]],
+                  limit: int = 20) -> tuple[int, list[WarningRow]]:
+    """Open deals (in their stage since a known date) with a warning, most warnings then largest first:
+    (how many in all, the first ``limit``).
+
+    Warnings: *stalled*, longer in its stage than ``stall_days[stage]``; *past close*, a close date before
+    ``today``; *quiet*, no activity for ``quiet_days`` (counted from creation when it has none); *unmet
+    earlier*, an exit criterion of an earlier stage (``earlier_criteria[stage]``: (stage, criterion) pairs)
+    whose latest check is not "met". One statement: activity and checks are aggregated per deal, not probed.
+    """
+    _for_reports(session)
+    clauses = [Deal.status == DealStatus.open, _dated(), *scope_clauses(viewer, scope)]
+    in_scope = select(Deal.id).where(*clauses)
+    last = (select(Activity.deal_id, func.max(Activity.occurred_at).label("at"))
+            .where(Activity.deal_id.in_(in_scope)).group_by(Activity.deal_id).subquery())  # type: ignore[attr-defined]
+    pairs = sorted({pair for wanted in earlier_criteria.values() for pair in wanted})
+    latest = (select(func.max(CriterionCheck.id)).where(CriterionCheck.deal_id.in_(in_scope))  # type: ignore[attr-defined]
+              .group_by(CriterionCheck.deal_id, CriterionCheck.stage_key, CriterionCheck.criterion_key))
+    met = (select(CriterionCheck.deal_id, CriterionCheck.stage_key, CriterionCheck.criterion_key)
+           .where(CriterionCheck.id.in_(latest), CriterionCheck.met == True,  # type: ignore[attr-defined]  # noqa: E712
+                  tuple_(CriterionCheck.stage_key, CriterionCheck.criterion_key).in_(pairs) if pairs else literal(False))
+           .subquery())
+    met_before = []  # per deal: how many of its current stage's earlier criteria are met
+    for stage, wanted in earlier_criteria.items():
+        if wanted:
+            met_before.append((and_(Deal.stage_key == stage,
+                                    tuple_(met.c.stage_key, met.c.criterion_key).in_(wanted)), 1))
+    met_counts = (select(met.c.deal_id, func.sum(case(*met_before, else_=0) if met_before else literal(0)).label("n"))
+                  .join(Deal, Deal.id == met.c.deal_id).group_by(met.c.deal_id).subquery())
+    required = case({s: len(w) for s, w in earlier_criteria.items() if w}, value=Deal.stage_key, else_=0) \
+        if any(earlier_criteria.values()) else literal(0)
+    quiet_since = func.coalesce(last.c.at, Deal.created_at)
+    flags = {
+        "stalled": _over_expected({s: to_utc(now) - timedelta(days=d) for s, d in stall_days.items()})
+        if stall_days else literal(False),
+        "past_close": and_(Deal.close_date.is_not(None), Deal.close_date < today),  # type: ignore[union-attr]
+        "quiet": quiet_since < _at(now - timedelta(days=quiet_days)),
+        "unmet": func.coalesce(met_counts.c.n, 0) < required,
+    }
+    as_int = {name: case((flag, 1), else_=0) for name, flag in flags.items()}
+    score = sum(as_int.values(), literal(0))
+    rows = session.exec(
+        select(Deal.id, Deal.external_id, Deal.name, Rep.name, Deal.stage_key, Deal.amount,
+               epoch_days(_at(now)) - epoch_days(Deal.stage_entered_at), Deal.close_date,
+               epoch_days(_at(now)) - epoch_days(quiet_since), last.c.at.is_not(None), *as_int.values(),
+               func.count().over())
+        .join(Rep, Rep.id == Deal.owner_id).outerjoin(last, last.c.deal_id == Deal.id)
+        .outerjoin(met_counts, met_counts.c.deal_id == Deal.id)
+        .where(*clauses, or_(*flags.values()))
+        .order_by(score.desc(), Deal.amount.desc(), Deal.id).limit(limit)
+    ).all()
+    total = int(rows[0][-1]) if rows else 0
+    return total, [WarningRow(*row[:5], Decimal(row[5]), float(row[6]), row[7], float(row[8]), bool(row[9]),
+                              *(bool(v) for v in row[10:14])) for row in rows]
 
 
 def reps_named(*, session: Session, text: str) -> list[Rep]:
