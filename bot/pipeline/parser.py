@@ -41,7 +41,7 @@ PHRASINGS: tuple[tuple[str, str], ...] = (
                  r"|\bsales cycle|\bcycle (?:length|time) to (?:close|win)|\b(?:deal|sales) cycle length"
                  r"|\btakes? (?:us |me |the team |you |our deals |deals )?to (?:close|win)\b"
                  r"|average (?:won (?:deal|amount)|deal size)"),
-    ("warnings", r"\b(?:deal )?warnings?\b|\bred flags?\b"),
+    ("warnings", r"\b(?:deal )?warnings?\b"),
     ("observed", r"\breally (?:move|run|flow|go|work)|\bas it (?:really |actually )?runs\b"
                  r"|\b(?:process|map) (?:really|actually|in practice|as it)|\bactually (?:move|run|flow|go)"
                  r"|\bskip(?:s|ped|ping)? (?:a |any )?stages?|\bmov(?:e|ed|ing) back(?:wards)?\b"

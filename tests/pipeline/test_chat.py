@@ -189,3 +189,11 @@ def test_win_rate_in_chat_says_the_sample_and_holds_back_below_it(runtime, close
     answer = ask(runtime, closed_history.admin, "win rate by stage in October")
     assert "• Win rate: 71% (5 won of 7 closed deals)" in answer.text
     assert "• From Validate: too few deals: n=4" in answer.text
+
+
+@pytest.mark.parametrize("question", ["deal warnings for my team", "show me the warnings on our deals"])
+def test_deal_warnings_in_chat(runtime, closed_history, question):
+    answer = ask(runtime, closed_history.manager, question)
+    assert answer.intent == "pipeline", answer.text
+    assert [r["report"] for r in answer.data["reports"]] == ["warnings"]
+    assert "*Deal warnings — East, now*" in answer.text
