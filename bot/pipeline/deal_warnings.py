@@ -23,7 +23,7 @@ from storage.access import Viewer
 from storage.timeutil import zone
 
 QUIET_DAYS = 14
-STALL_LOOKBACK_DAYS = 365
+STALL_LOOKBACK_DAYS = 180  # recent enough to be the team's current pace; its cost grows with the changes in it
 WARNINGS_LIMIT = 15
 
 
@@ -75,8 +75,8 @@ def warnings_report(*, session: Session, viewer: Viewer, process: ProcessMap, sc
     usual_text = ", ".join(f"{s.name} {usual[s.key].p75_days:.0f} days" if s.key in stall_days
                            else f"{s.name} {too_few(usual[s.key].count if s.key in usual else 0)}"
                            for s in process.stages)
-    notes = [f"Stalled = longer in the stage than 75% of the team's stays there in the last year ({usual_text}; "
-             f"no claim below {MIN_SAMPLE}). No activity = none for {QUIET_DAYS} days."]
+    notes = [f"Stalled = longer in the stage than 75% of the team's stays there in the last {STALL_LOOKBACK_DAYS} "
+             f"days ({usual_text}; no claim below {MIN_SAMPLE}). No activity = none for {QUIET_DAYS} days."]
     if total > len(found):
         notes.insert(0, f"Showing {len(found)} of {total} deals with warnings.")
     if not total:

@@ -1,6 +1,6 @@
 """The ``warnings`` report on ``history.py`` plus ``closed.py``, as of Nov 20 15:00 UTC, against figures by hand.
 
-The team's usual stays (the last year, everyone): Discover's 75th percentile 19 days (13 stays), Validate's 15
+The team's usual stays (the last 180 days, from May 24: every stay of the fixtures; everyone): Discover's 75th percentile 19 days (13 stays), Validate's 15
 (6 stays), Close too few (4). Open deals: A in Validate 61 days, H in Validate 19 days 16 hours, J in Validate
 42 days (all over 15: stalled), B in Close (no percentile: never stalled), F in Discover 18 days (under 19).
 Added here: B's close date Nov 1 (passed); activity on A Nov 1 (19 days quiet) and F Nov 15 (5 days); J has met
