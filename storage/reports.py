@@ -617,24 +617,22 @@ def exit_criterion_outcomes(*, session: Session, viewer: Viewer, scope: ReportSc
                       .label("left_at")).join(closed, closed.c.deal_id == c.deal_id).subquery()
     exits = select(timeline.c.deal_id, timeline.c.stage, func.max(timeline.c.left_at).label("left_at")) \
         .where(timeline.c.stage.notin_(CLOSED_STAGES), timeline.c.left_at.is_not(None)) \
-        .group_by(timeline.c.deal_id, timeline.c.stage).cte("exits")
-    stages = session.exec(
-        select(exits.c.stage, func.count(), func.sum(closed.c.won)).join(closed, closed.c.deal_id == exits.c.deal_id)
-        .group_by(exits.c.stage).order_by(exits.c.stage)
-    ).all()
+        .group_by(timeline.c.deal_id, timeline.c.stage).cte("exits").prefix_with("MATERIALIZED")
+    # One statement, the exits computed once: stage totals ride along as rows with criterion "#" (keys are slugs).
+    stages = select(exits.c.stage, literal("#"), func.count(), func.sum(closed.c.won)) \
+        .join(closed, closed.c.deal_id == exits.c.deal_id).group_by(exits.c.stage)
     k = aliased(CriterionCheck)
     latest = select(k.deal_id, k.stage_key, k.criterion_key, k.met, func.row_number().over(
         partition_by=(k.deal_id, k.stage_key, k.criterion_key), order_by=(k.checked_at.desc(), k.id.desc())).label("rn")) \
         .join(exits, and_(exits.c.deal_id == k.deal_id, exits.c.stage == k.stage_key, k.checked_at <= exits.c.left_at)) \
         .subquery()
-    criteria = session.exec(
-        select(latest.c.stage_key, latest.c.criterion_key, func.count(), func.sum(closed.c.won))
-        .join(closed, closed.c.deal_id == latest.c.deal_id)
-        .where(latest.c.rn == 1, latest.c.met == True)  # noqa: E712
-        .group_by(latest.c.stage_key, latest.c.criterion_key).order_by(latest.c.stage_key, latest.c.criterion_key)
-    ).all()
-    return ([StageOutcome(s, int(n), int(w)) for s, n, w in stages],
-            [CriterionOutcome(s, key, int(n), int(w)) for s, key, n, w in criteria])
+    criteria = select(latest.c.stage_key, latest.c.criterion_key, func.count(), func.sum(closed.c.won)) \
+        .join(closed, closed.c.deal_id == latest.c.deal_id) \
+        .where(latest.c.rn == 1, latest.c.met == True) \
+        .group_by(latest.c.stage_key, latest.c.criterion_key)  # noqa: E712
+    rows = sorted(session.exec(union_all(stages, criteria)).all(), key=lambda r: (r[0], r[1]))
+    return ([StageOutcome(s, int(n), int(w)) for s, key, n, w in rows if key == "#"],
+            [CriterionOutcome(s, key, int(n), int(w)) for s, key, n, w in rows if key != "#"])
 
 
 @dataclass(frozen=True)
