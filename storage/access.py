@@ -12,6 +12,9 @@ from sqlalchemy import ColumnElement, select, true
 
 from storage.models import Deal, Rep, Role
 
+# Deals not deleted in the CRM: the only ones coaching and reports see (their history stays stored).
+LIVE_DEAL: ColumnElement[bool] = Deal.archived_at.is_(None)  # type: ignore[union-attr]
+
 
 @dataclass(frozen=True)
 class Viewer:
@@ -45,12 +48,12 @@ class Viewer:
         return Rep.id == self.rep_id
 
     def deal_filter(self) -> ColumnElement[bool]:
-        """A clause on ``Deal`` rows: the deals this viewer may see."""
+        """A clause on ``Deal`` rows: the deals this viewer may see (never a deal deleted in the CRM)."""
         if self.role == Role.admin:
-            return true()
+            return LIVE_DEAL
         if self.role == Role.rep:
-            return Deal.owner_id == self.rep_id
-        return Deal.owner_id.in_(select(Rep.id).where(self.owner_filter()))  # type: ignore[attr-defined]
+            return (Deal.owner_id == self.rep_id) & LIVE_DEAL
+        return Deal.owner_id.in_(select(Rep.id).where(self.owner_filter())) & LIVE_DEAL  # type: ignore[attr-defined]
 
     def can_see_rep(self, rep: Rep) -> bool:
         if self.role == Role.admin or rep.id == self.rep_id:

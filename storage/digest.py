@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, select
 
+from storage.access import LIVE_DEAL
 from storage.models import CriterionCheck, Deal, DealStatus, DigestDelivery, FollowUp, Rep, StageChange
 
 # Owners per IN (...) list: far below every backend's bound-parameter limit.
@@ -148,7 +149,7 @@ def followups_due_before(*, session: Session, owner_ids: Iterable[int], until: d
         rows += _rows(session,
             select(*columns)
             .join(Deal, Deal.id == FollowUp.deal_id)
-            .where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open,  # type: ignore[attr-defined]
+            .where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open, LIVE_DEAL,  # type: ignore[attr-defined]
                    _open_followup(), FollowUp.due_at < until)
         )
     rows.sort(key=lambda r: (r.due_at, r.id))
@@ -163,7 +164,7 @@ def open_followup_counts(*, session: Session, owner_ids: Iterable[int], before: 
         rows += _rows(session,
             select(Deal.owner_id, func.count(FollowUp.id).label("due_count"), func.min(FollowUp.due_at).label("oldest"))
             .join(Deal, Deal.id == FollowUp.deal_id)
-            .where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open,  # type: ignore[attr-defined]
+            .where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open, LIVE_DEAL,  # type: ignore[attr-defined]
                    _open_followup(), FollowUp.due_at < before)
             .group_by(Deal.owner_id)
         )
@@ -188,7 +189,7 @@ def stuck_deals(*, session: Session, owner_ids: Iterable[int], entered_by: dict[
     rows: list[tuple] = []
     for chunk in _chunks(owner_ids):
         rows += _rows(session,
-            select(*columns).where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open, over,  # type: ignore[attr-defined]
+            select(*columns).where(Deal.owner_id.in_(chunk), Deal.status == DealStatus.open, LIVE_DEAL, over,  # type: ignore[attr-defined]
                                    _unscheduled_since(unless_scheduled_from))
         )
     return rows
@@ -200,7 +201,7 @@ def deals_past_close(*, session: Session, owner_ids: Iterable[int], before: date
     rows: list[tuple] = []
     for chunk in _chunks(owner_ids):
         rows += _rows(session, select(*_DEAL_COLUMNS, _MET_CRITERIA).where(
-            Deal.owner_id.in_(chunk), Deal.status == DealStatus.open, Deal.close_date < before,  # type: ignore[attr-defined]
+            Deal.owner_id.in_(chunk), Deal.status == DealStatus.open, LIVE_DEAL, Deal.close_date < before,  # type: ignore[attr-defined]
             _unscheduled_since(unless_scheduled_from),
         ))
     rows.sort(key=lambda r: (r.close_date, r.id))

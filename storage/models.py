@@ -101,6 +101,8 @@ class Deal(SQLModel, table=True):
                                  description="ISO code of the amount's currency; None: the company currency.")
     undated: bool | None = Field(default=None, description="True: in its stage since an unknown date (imported "
                                                            "without dates); reports leave it out of stage figures.")
+    archived_at: datetime | None = Field(default=None, description="Deleted in the CRM: hidden from coaching and "
+                                                                 "reports, its history kept; None again if restored.")
 
 
 class StageChange(SQLModel, table=True):
@@ -210,7 +212,8 @@ class AnswerFeedback(SQLModel, table=True):
     message_ts: str = Field(max_length=32)
     helpful: bool
     question: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime
+    intent: str | None = Field(default=None, max_length=32)  # the intent that answered (feedback buttons carry it)
+    created_at: datetime = Field(index=True)  # the admin's weekly list reads by age
 
 
 class ProposalDecision(SQLModel, table=True):
@@ -235,3 +238,75 @@ class AskedQuestion(SQLModel, table=True):
     question: str = Field(sa_column=Column(Text, nullable=False))
     thread_ts: str | None = Field(default=None, max_length=32)
     asked_at: datetime = Field(index=True)  # pruned by age
+
+
+class SyncState(SQLModel, table=True):
+    """One CRM's live sync: where it has read up to, how the last run went, and who is running it.
+
+    ``cursor`` is the CRM's last-modified time up to which every change is committed here; it only
+    moves after the batch it covers is committed. ``lock_owner``/``lock_until`` are a lease: one
+    runner at a time across processes, and a crashed runner's lease simply runs out.
+    """
+
+    crm: str = Field(primary_key=True, max_length=32)
+    cursor: datetime | None = None
+    last_run_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    last_counts: str | None = Field(default=None, sa_column=Column(Text), description="JSON: the last run's counts.")
+    lock_owner: str | None = Field(default=None, max_length=64)
+    lock_until: datetime | None = None
+    write_back: bool = Field(default=False, description="STAGECOACH_CRM_WRITE as the last run had it: confirmed "
+                                                        "changes are queued for the CRM only while on.")
+
+
+class DealPropertyChange(SQLModel, table=True):
+    """A CRM's recorded change of a deal's close date or amount (``value`` as the CRM wrote it), for slippage."""
+
+    __table_args__ = (
+        UniqueConstraint("deal_id", "property", "changed_at", name="uq_dealpropertychange_event"),
+        Index("ix_dealpropertychange_time", "changed_at", "property"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id")
+    property: str = Field(max_length=32, description="close_date or amount.")
+    value: str | None = Field(default=None, max_length=64)
+    changed_at: datetime
+    source: str = Field(default="hubspot", max_length=20)
+
+
+class CrmLink(SQLModel, table=True):
+    """A deal read from a CRM, with the values last read there: write-back compares them with the CRM's
+    current ones before it writes, so a change made in the CRM meanwhile is never overwritten."""
+
+    deal_id: int = Field(primary_key=True, foreign_key="deal.id")
+    crm: str = Field(max_length=32)
+    crm_id: str = Field(max_length=64, index=True)
+    pipeline: str | None = Field(default=None, max_length=64)
+    stage: str | None = Field(default=None, max_length=64, description="The CRM's stage id as last read.")
+    read_at: datetime
+
+
+class CrmOutbox(SQLModel, table=True):
+    """A confirmed change waiting for (or delivered to) the CRM, written in the change's own transaction.
+
+    ``marker`` goes into what the CRM stores (a task's or note's body), so after a crash between the
+    CRM's reply and our commit the next attempt finds the object instead of creating a second one.
+    """
+
+    __table_args__ = (Index("ix_crmoutbox_status", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id")
+    kind: str = Field(max_length=16, description="stage, task, task_done, task_due, note.")
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    marker: str = Field(unique=True, max_length=64)
+    status: str = Field(default="pending", max_length=16, description="pending, delivered, conflict, failed.")
+    attempts: int = 0
+    crm_object_id: str | None = Field(default=None, max_length=64)
+    crm_changed_at: datetime | None = Field(default=None, description="A delivered stage move: when the CRM's "
+                                            "history dates it, so reading it back finds our own move, not a new one.")
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime
+    delivered_at: datetime | None = None

@@ -13,7 +13,7 @@ from bot.core.runtime import Runtime
 from knowledge.process_map import ProcessMapError
 
 # Modules that each define ``commands``: a list of click commands to add to ``main``.
-COMMAND_MODULES = ("process", "imports", "knowledge", "coach", "pipeline", "digest", "run")
+COMMAND_MODULES = ("process", "imports", "knowledge", "coach", "pipeline", "digest", "run", "sync")
 
 
 class _FriendlyGroup(click.Group):

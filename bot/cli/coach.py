@@ -7,28 +7,30 @@ import shutil
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 
 import click
 
 from bot.cli.output import console, err_console, interactive, print_answer, step
-from bot.coach import proposals
+from bot.coach import rich
 from bot.coach.engine import Coach
-from bot.coach.types import Proposal
+from bot.coach.results import Proposed
 from bot.core.errors import NotFound
 from bot.core.runtime import Runtime
+from bot.service import proposals
+from bot.service.demo import seed_demo
+from bot.service.people import identify
 from storage.access import Viewer
-from storage.deals import rep_by_identity
 from storage.timeutil import check_supported, parse_instant
 
 
 def viewer_for(runtime: Runtime, user: str) -> Viewer:
     """The rep behind a Slack user id or email, or a clear error."""
-    with runtime.session() as session:
-        rep = rep_by_identity(session=session, user=user)
-        if rep is None:
-            raise NotFound(f"No rep with Slack id or email {user!r}. Import reps first: stagecoach import reps FILE.csv")
-        return Viewer.of(rep)
+    viewer = identify(runtime, user)
+    if viewer is None:
+        raise NotFound(f"No rep with Slack id or email {user!r}. Import reps first: stagecoach import reps FILE.csv")
+    return viewer
 
 
 def _now(runtime: Runtime, value: str | None) -> datetime:
@@ -63,18 +65,14 @@ def ask(runtime: Runtime, user: str, as_json: bool, now_text: str | None, confir
     viewer = viewer_for(runtime, user)
     now = _now(runtime, now_text)
     answer = Coach.from_runtime(runtime).ask(viewer, question, now=now)
-    recorded = _record(runtime, viewer, answer.proposal, now) if confirmed and answer.proposal else None
-    answer.text = answer.text.replace(proposals.REPLY_HINT, "Run again with --yes to record it.")
+    # --yes is the person's confirmation, so the proposal is written at once.
+    recorded = proposals.apply(runtime, viewer, answer.proposal, now=now) if confirmed and answer.proposal else None
+    if isinstance(answer.result, Proposed):  # one question, no conversation: the flag is how to confirm
+        answer.result = replace(answer.result, hint=rich.line("Run again with --yes to record it."))
     if as_json:
         click.echo(json.dumps({**answer.to_json(), "recorded": recorded}, indent=2, ensure_ascii=False))
     else:
-        print_answer(recorded or answer.text)
-
-
-def _record(runtime: Runtime, viewer: Viewer, proposal: Proposal, now: datetime) -> str:
-    """``ask --yes``: the flag is the person's confirmation, so the proposal is written at once."""
-    with runtime.session() as session:
-        return proposals.apply(session=session, process=runtime.process, viewer=viewer, proposal=proposal, now=now)
+        print_answer(recorded or answer.result.doc())
 
 
 @click.command("chat")
@@ -95,7 +93,7 @@ def _chat_loop(coach: Coach, viewer: Viewer, now: datetime, suggestions: list[st
         answered = 0
         for question in suggestions or _piped_questions():  # each line is answered as it arrives
             console.print(f"\n[bold cyan]{viewer.name} ›[/bold cyan] {question}")
-            print_answer(coach.ask(viewer, question, conversation_key=key, now=now).text)
+            print_answer(coach.ask(viewer, question, conversation_key=key, now=now).result.doc())
             answered += 1
         if not answered:
             raise click.ClickException("no questions on standard input: pipe one question per line "
@@ -110,7 +108,7 @@ def _chat_loop(coach: Coach, viewer: Viewer, now: datetime, suggestions: list[st
         if question.strip().lower() in {"exit", "quit"}:
             return
         if question.strip():
-            print_answer(coach.ask(viewer, question, conversation_key=key, now=now).text)
+            print_answer(coach.ask(viewer, question, conversation_key=key, now=now).result.doc())
 
 
 def _piped_questions() -> Iterator[str]:
@@ -128,7 +126,6 @@ def _piped_questions() -> Iterator[str]:
 @click.pass_obj
 def demo(runtime: Runtime, deals: int) -> None:
     """A guided tour on a fresh demo data directory (<STAGECOACH_HOME>/demo): map, index, demo company, chat."""
-    from bot.core.demo_data import generate
     from knowledge.index import build_index
 
     home = runtime.settings.home / "demo"
@@ -142,16 +139,11 @@ def demo(runtime: Runtime, deals: int) -> None:
     with step("Indexing the process map, methodology notes and playbooks (local embedding model)"):
         stats = build_index(demo_runtime.settings, process)
     err_console.print(f"  {stats}")
-    with step(f"Generating a demo company with {deals} deals"), demo_runtime.session() as session:
-        company = generate(session=session, process=process, now=now, deals=deals)
+    with step(f"Generating a demo company with {deals} deals"):
+        demo = seed_demo(demo_runtime, deals=deals, now=now)
     coach = Coach.from_runtime(demo_runtime)
-    rep = viewer_for(demo_runtime, company.demo_rep_email)
-    manager = viewer_for(demo_runtime, company.demo_manager_email)
-    with demo_runtime.session() as session:
-        from storage.deals import open_deals_for
-
-        biggest = open_deals_for(session=session, viewer=rep, owner_id=rep.rep_id)[0]
-        plan = coach.plan_for(session, rep, biggest.id, now)
+    company, rep, manager, plan = demo.company, demo.rep, demo.manager, demo.biggest
+    biggest = plan.deal
     # A fact the buyer of the biggest deal confirmed, told in words: proposed, then confirmed with "yes".
     confirmed = [f"{biggest.account} confirmed it: {plan.unmet[0].text.lower()}", "yes"] if plan.unmet else []
     console.rule(f"Chatting as {rep.name}, a rep")

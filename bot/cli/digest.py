@@ -10,12 +10,13 @@ from datetime import date, datetime
 import click
 
 from bot.cli.coach import _now
-from bot.cli.output import console, print_answer
+from bot.cli.output import console, print_mrkdwn
 from bot.core.errors import ConfigError
 from bot.core.runtime import Runtime
 from bot.digest import compute
 from bot.digest.deliver import deliver_due
 from bot.digest.types import Digest
+from bot.service.digests import digest_schedule
 from bot.slack.client import make_client
 from bot.slack.digest import message_for, poster
 from storage.timeutil import check_supported, zone
@@ -72,8 +73,7 @@ def digest(runtime: Runtime, day: datetime | None, now_text: str | None, dry_run
 
 
 def _preview(runtime: Runtime, now: datetime, day: date | None, as_json: bool) -> None:
-    with runtime.session() as session:
-        schedule = compute.schedule_for(session=session, settings=runtime.settings, now=now, day=day)
+    schedule = digest_schedule(runtime, now=now, day=day)
     send_empty = runtime.settings.digest_send_empty
     previews: list[dict] = []
     for digests in compute.build_in_batches(runtime, schedule.dues):
@@ -102,9 +102,9 @@ def _print_digest(built: Digest, would_send: bool) -> None:
         return
     for block in message_for(built).blocks:
         if block["type"] == "section":
-            print_answer(html.unescape(block["text"]["text"]))
+            print_mrkdwn(html.unescape(block["text"]["text"]))
         elif block["type"] == "context":
-            print_answer(html.unescape(block["elements"][0]["text"]))
+            print_mrkdwn(html.unescape(block["elements"][0]["text"]))
 
 
 commands = [digest]

@@ -1,4 +1,4 @@
-"""Terminal output shared by the commands: Slack-style *bold* rendered as bold, progress on stderr."""
+"""Terminal output shared by the commands: the CLI renderer of an answer's words, progress on stderr."""
 
 from __future__ import annotations
 
@@ -10,17 +10,51 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.text import Text
 
-_BOLD = re.compile(r"\*([^*\n]+)\*")
+from bot.coach.rich import Doc, Mark
+
+_MRKDWN_BOLD = re.compile(r"\*([^*\n]+)\*")
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False)
 
+# A status mark as a terminal shows it: a sign before the line (after it for CELEBRATE) and the line's colour.
+MARKS = {Mark.OVERDUE: ("!", "bold red"), Mark.DUE_TODAY: ("›", "yellow"), Mark.READY: ("✓", "green"),
+         Mark.HEADS_UP: ("?", "magenta"), Mark.TIP: ("›", "cyan"), Mark.CELEBRATE: ("✓", "green")}
 
-def print_answer(text: str) -> None:
-    """Print a coach answer; markup-free so tags like [S1] or deal names with brackets print as they are."""
+
+def answer_text(document: Doc) -> Text:
+    """An answer's words as styled terminal text: strong spans in bold, marked lines in colour.
+
+    Built span by span (never parsed as markup), so tags like [S1] or deal names with brackets print as they are.
+    """
+    out = Text()
+    for i, item in enumerate(document.lines):
+        if i:
+            out.append("\n\n" if item.gap else "\n")
+        sign, colour = MARKS[item.mark] if item.mark else ("", None)
+        out.append(" " * item.indent + (f"{item.prefix} " if item.prefix else ""))
+        if sign and not item.mark.trails:
+            out.append(f"{sign} ", style=colour)
+        for span in item.spans:
+            out.append(span.text, style=" ".join(s for s in ("bold" if span.strong else "", colour or "") if s) or None)
+        if sign and item.mark.trails:
+            out.append(f" {sign}", style=colour)
+    return out
+
+
+def print_answer(answer: Doc | str) -> None:
+    """Print a coach answer's words (or a plain message, such as what a confirmed write recorded)."""
+    console.print(answer_text(answer) if isinstance(answer, Doc) else Text(answer))
+
+
+def print_mrkdwn(text: str) -> None:
+    """Print a Slack message's mrkdwn as the terminal's preview of it (the digest's dry run): ``*bold*`` in bold.
+
+    Coach answers never come this way: they are typed, and ``print_answer`` renders their words.
+    """
     out = Text()
     position = 0
-    for match in _BOLD.finditer(text):
+    for match in _MRKDWN_BOLD.finditer(text):
         out.append(text[position:match.start()])
         out.append(match.group(1), style="bold")
         position = match.end()

@@ -9,12 +9,12 @@ from pathlib import Path
 import click
 
 from bot.cli.coach import _now, viewer_for
-from bot.core import processes
 from bot.core.errors import InvalidInput
 from bot.core.runtime import Runtime
 from bot.pipeline.periods import parse_period
 from bot.pipeline.service import LOCAL_ADMIN, ReportRequest, observe_process
 from bot.pipeline.tables import report_text
+from bot.service.processes import load_process
 from knowledge.process_map import validate_file
 
 
@@ -50,8 +50,7 @@ def load(runtime: Runtime, file: Path, moves: tuple[str, ...]) -> None:
         if not sep or not old or not new:
             raise InvalidInput(f"--move takes OLD=NEW, got {move!r}")
         pairs[old.strip()] = new.strip()
-    with runtime.session() as session:
-        process, moved = processes.activate(session=session, path=file, moves=pairs, now=runtime.now())
+    process, moved = load_process(runtime, file, moves=pairs)
     for old, count in moved.items():
         click.echo(f"moved {count} open deal(s) from {old} to {pairs[old]}")
     click.echo(f"active process: {process.name} v{process.version} ({len(process.stages)} stages)")

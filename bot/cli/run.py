@@ -38,23 +38,44 @@ def start_digest_clock(runtime: Runtime):
     return start_scheduler(runtime, poster(make_client(runtime.settings)))
 
 
+def start_crm_sync_clock(runtime: Runtime):
+    """The in-process HubSpot sync every STAGECOACH_SYNC_MINUTES (``bot.sync.schedule``)."""
+    from bot.sync.schedule import start_sync_clock
+
+    return start_sync_clock(runtime)
+
+
+def hubspot_routes(settings) -> dict:
+    """``POST /hubspot/webhooks`` when HUBSPOT_CLIENT_SECRET is set (HTTP mode only)."""
+    if not settings.hubspot_client_secret or not settings.hubspot_access_token:
+        return {}
+    from bot.sync.service import sync_hubspot_deals
+    from bot.sync.webhooks import PATH, WebhookReceiver
+
+    return {PATH: WebhookReceiver(settings, sync_hubspot_deals)}
+
+
 @click.command("run")
 @click.option("--port", default=3000, show_default=True, help="HTTP mode: the port for Slack's requests.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="HTTP mode: the address to listen on.")
 @click.option("--workers", default=1, show_default=True,
               help="HTTP mode: worker processes (more than one needs STAGECOACH_CHROMA_URL).")
 @click.option("--no-digest", is_flag=True, help="Do not send the daily digest from this process (e.g. a CronJob does).")
+@click.option("--no-sync", is_flag=True, help="Do not sync HubSpot from this process (e.g. a CronJob runs `sync hubspot`).")
 @click.pass_obj
-def run(runtime: Runtime, port: int, host: str, workers: int, no_digest: bool) -> None:
+def run(runtime: Runtime, port: int, host: str, workers: int, no_digest: bool, no_sync: bool) -> None:
     """Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
     from bot.slack.app import create_app
 
     settings = runtime.settings
     logging.getLogger("bot").setLevel(min(logging.getLogger().level, logging.INFO))
+    syncing = settings.hubspot_access_token is not None and not no_sync
     if settings.slack_app_token:
         app = create_app(runtime)  # validates the tokens before anything starts
         if not no_digest:
             start_digest_clock(runtime)
+        if syncing:
+            start_crm_sync_clock(runtime)
         from bot.slack.reach import run_socket_mode
 
         run_socket_mode(app, settings.slack_app_token, settings.slack_api_url, on_connected=lambda: click.echo(
@@ -76,7 +97,14 @@ def run(runtime: Runtime, port: int, host: str, workers: int, no_digest: bool) -
 
     click.echo(f"Stagecoach listens on http://{host}:{sock.getsockname()[1]}/slack/events "
                f"({plural(workers, 'worker')}). Ctrl-C stops it.", err=True)
-    serve(make_app, sock, workers=workers, in_parent=None if no_digest else lambda: start_digest_clock(runtime))
+
+    def in_parent() -> None:
+        if not no_digest:
+            start_digest_clock(runtime)
+        if syncing:
+            start_crm_sync_clock(runtime)
+
+    serve(make_app, sock, workers=workers, in_parent=in_parent, routes=hubspot_routes(settings))
 
 
 commands = [run]

@@ -23,6 +23,8 @@ from pydantic import ValidationError
 from bot.coach import claims
 from bot.coach.intents.base import Ask, Intent, stage_named
 from bot.coach.resolve import resolve_deal
+from bot.coach.results import Clarification, Combined, Worded
+from bot.coach.rich import joined, text_doc
 from bot.coach.types import CoachAnswer
 from bot.coach.understanding import Understanding
 from bot.core.errors import InvalidInput
@@ -148,7 +150,7 @@ def _run_tools(ask: Ask, answer_understood: AnswerUnderstood, calls: list[dict])
         except (InvalidInput, ValidationError, TypeError, ValueError) as exc:
             logger.warning("LLM report call unusable: %s", exc)
         else:
-            turn.answers.append(CoachAnswer(clarify, "pipeline_clarify") if clarify
+            turn.answers.append(CoachAnswer(Clarification(text_doc(clarify)), "pipeline_clarify") if clarify
                                 else answer_requests(ask.runtime, ask.viewer, requests, now=ask.now))
     if not turn.answers:
         return None
@@ -233,17 +235,17 @@ def _ngrams(text: str, longest: int = 6) -> set[str]:
 def _worded(turn: Turn, text: str) -> CoachAnswer:
     """The first tool's answer (its deal, buttons and sources) in the model's checked words; reports keep their text."""
     answer = _composed(turn)
-    reports = [a.text for a in turn.answers if a.intent == "pipeline"]
-    answer.text = "\n\n".join([text.strip(), *reports])
+    reports = [a.result.doc() for a in turn.answers if a.intent == "pipeline"]
+    answer.result = Worded(joined([text_doc(text.strip()), *reports]), answer.result)
     answer.worded_by_llm = True
     return answer
 
 
 def _composed(turn: Turn) -> CoachAnswer:
     first = turn.answers[0]
+    if len(turn.answers) > 1:
+        first.result = Combined.of(tuple(a.result for a in turn.answers))
     for other in turn.answers[1:]:
-        first.text = f"{first.text}\n\n———\n\n{other.text}"
         first.citations += [c for c in other.citations if c not in first.citations]
-        first.data = {**other.data, **first.data}
     first.llm_rejections = turn.rejections
     return first

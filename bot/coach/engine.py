@@ -23,11 +23,13 @@ from bot.coach.intents.help import is_thanks
 from bot.coach.intents.record import CLOSED_NEWS
 from bot.coach.outcome import answer_closed
 from bot.coach.resolve import mask_deals, mask_words, placed_like_a_deal, resolve_deal, unexplained_words
+from bot.coach.results import Clarification, Combined, Note, NotFound
+from bot.coach.rich import bullet, doc, line
 from bot.coach.router import NOTHING_CLOSE, Route, Router, shared_router
 from bot.coach.types import CoachAnswer
 from bot.coach.understanding import Understanding
 from bot.core.llm import make_chat_model
-from bot.core.plan import DealPlan, DealRef, build_plan, deal_ref
+from bot.core.plan import DealRef, deal_ref
 from bot.core.runtime import Runtime
 from bot.pipeline.chat import answer_requests
 from bot.pipeline.parser import carry_over, looks_like_pipeline_question, names_someone
@@ -56,6 +58,8 @@ _BIGGEST = re.compile(rf"\b{_BIGGEST_WORDS}\b", re.I)
 _NEXT_CALL = re.compile(rf"\b{_NEXT_CALL_WORDS}\b", re.I)
 _DESCRIBED = re.compile(rf"\b(?:my|the|our)\s+(?:{_BIGGEST_WORDS}|{_NEXT_CALL_WORDS})\b", re.I)
 _DEAL = re.escape(DEAL_PLACEHOLDER)  # the hand rules below read the question with a deal's name replaced by it
+# What a deal-plan button stands for, as the notes are searched for tips (there is no question to read).
+_DEAL_PLAN_READING = "what should i do next"
 # "Globex confirmed budget", "the buyer at globex just agreed...": news to record, however long the rest is.
 _TOLD = re.compile(rf"^(?:the )?(?:buyer|cto|ceo|cfo|champion|team|people)?\s*(?:at|from)?\s*{_DEAL}(?:'s \w+)?\s+(?:just\s+)?"
                    r"(?:confirmed|agreed|signed|named|approved|committed|told us|said yes)\b", re.I)
@@ -257,7 +261,7 @@ class Coach:
         route = understood.route
         if understood.unsure and understood.mentioned and not understood.deals and {
                 route.intent, route.runner_up} <= self._deal_intents():  # either reading needs that deal first
-            return CoachAnswer(composer.compose_not_found(understood.mentioned), "not_found"), {}
+            return _not_found(understood.mentioned), {}
         if understood.unsure:
             return self._clarify(ask, route), {}
         if intent.needs_deal:
@@ -280,10 +284,9 @@ class Coach:
             second_understood.deals, second_understood.mentioned = understood.deals, None
         first, _ = self.answer_understood(session, viewer, first_clause, understood, now, convo, history, None)
         second, _ = self.answer_understood(session, viewer, second_clause, second_understood, now, convo, history, None)
-        first.text = f"{first.text}\n\n———\n\n{second.text}"
+        first.result = Combined.of((first.result, second.result), also=second.intent)
         first.citations += [c for c in second.citations if c not in first.citations]
         first.deal, first.plan = first.deal or second.deal, first.plan or second.plan
-        first.data = {**second.data, **first.data, "also": second.intent}
         return first, {}
 
     @staticmethod
@@ -309,10 +312,10 @@ class Coach:
         session, viewer = ask.session, ask.viewer
         if len(understood.deals) > 1:
             choices = [self._ref(session, viewer, s.id) for s in understood.deals]
-            return CoachAnswer(composer.compose_choices(choices), "deal_choice", choices=choices)
+            return CoachAnswer(Clarification(composer.compose_choices(choices)), "deal_choice", choices=choices)
         deal_id = understood.deals[0].id if understood.deals else None
         if deal_id is None and understood.mentioned and not _THIS_DEAL.search(ask.question):
-            return CoachAnswer(composer.compose_not_found(understood.mentioned), "not_found")
+            return _not_found(understood.mentioned)
         if deal_id is None:
             deal_id = self._deal_described(session, viewer, ask.question, ask.now)
         if deal_id is None and convo is not None:
@@ -321,9 +324,9 @@ class Coach:
         if deal is not None:  # a focus deal is re-checked: access can change between turns
             return deal
         if understood.mentioned:
-            return CoachAnswer(composer.compose_not_found(understood.mentioned), "not_found")
+            return _not_found(understood.mentioned)
         mine = deal_store.open_deals_for(session=session, viewer=viewer, owner_id=viewer.rep_id)[:3]
-        return CoachAnswer(composer.compose_which_deal([d.name for d in mine]), "which_deal")
+        return CoachAnswer(Clarification(composer.compose_which_deal([d.name for d in mine])), "which_deal")
 
     @staticmethod
     def _deal_described(session, viewer: Viewer, question: str, now: datetime) -> int | None:
@@ -343,11 +346,11 @@ class Coach:
         if not candidates:
             return intents["help"].handle(ask)
         example = self._example_deal(ask)
-        offers = [f"• {i.summary} — e.g. “{i.try_it.format(deal=example)}”" if i.try_it else f"• {i.summary}"
+        offers = [bullet(f"{i.summary} — e.g. “{i.try_it.format(deal=example)}”" if i.try_it else i.summary)
                   for i in candidates]
-        text = "I'm not sure what you're after. Did you mean:\n" + "\n".join(offers)
-        return CoachAnswer(text, "clarify", confidence=route.score,
-                           data={"candidates": [i.name for i in candidates]})
+        body = doc(line("I'm not sure what you're after. Did you mean:"), offers)
+        return CoachAnswer(Clarification(body, "candidates", tuple(i.name for i in candidates)), "clarify",
+                           confidence=route.score)
 
     def _example_deal(self, ask: Ask) -> str:
         mine = deal_store.open_deals_for(session=ask.session, viewer=ask.viewer, owner_id=ask.viewer.rep_id)
@@ -359,8 +362,9 @@ class Coach:
         if decision is None:
             return None
         if not state.get("proposal"):
-            return CoachAnswer("There's nothing waiting for a yes or no from you right now. To record something, "
-                               "tell me what happened, e.g. “Globex confirmed budget”.", "nothing_pending")
+            return CoachAnswer(Note(doc(line("There's nothing waiting for a yes or no from you right now. To record "
+                                             "something, tell me what happened, e.g. “Globex confirmed budget”."))),
+                               "nothing_pending")
         return proposals.answer_pending(runtime=self.runtime, session=session, viewer=viewer, state=state,
                                         confirmed=decision, now=now)
 
@@ -397,14 +401,15 @@ class Coach:
         prompts.append("How is my team's pipeline?" if viewer.is_manager else "Which follow-ups are overdue?")
         return prompts
 
-    # -- shared by intents -----------------------------------------------------------------------
+    def deal_plan_answer(self, session, viewer: Viewer, deal: Deal, now: datetime) -> CoachAnswer:
+        """The deal-plan answer for ``deal`` (one the viewer may see), picked by a button: nothing to read or
+        route, no model call. A closed deal gets how it ended, as a question about it would."""
+        ask = self._ask(session, viewer, "", now, [], None, deal=deal, read_as=_DEAL_PLAN_READING)
+        if deal.status != DealStatus.open:
+            return self._closed(ask, deal, None)
+        return all_intents()["deal_plan"].handle(ask)
 
-    def plan_for(self, session, viewer: Viewer, deal_id: int, now: datetime) -> DealPlan | None:
-        """The plan for a deal the viewer may see (None otherwise) — what buttons and App Home show."""
-        deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=deal_id)
-        if deal is None:
-            return None
-        return build_plan(deal_store.deal_state(session=session, deal=deal), self.runtime.process, now)
+    # -- shared by intents -----------------------------------------------------------------------
 
     def _ref(self, session, viewer: Viewer, deal_id: int) -> DealRef:
         deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=deal_id)
@@ -427,6 +432,10 @@ class Coach:
 
     def _managers_intents(self) -> set[str]:
         return {name for name, intent in self.intents.items() if intent.managers_only}
+
+
+def _not_found(mentioned: str | None) -> CoachAnswer:
+    return CoachAnswer(NotFound(composer.compose_not_found(mentioned), mentioned), "not_found")
 
 
 def _listed_deal(session, viewer: Viewer, state: dict, place: str) -> Deal | None:

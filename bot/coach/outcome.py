@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot.coach import composer
 from bot.coach.intents.base import Ask
+from bot.coach.results import Outcome, StageMove
+from bot.coach.rich import doc, line, strong
 from bot.coach.types import CoachAnswer
 from bot.coach.wording import short_date
 from bot.core.plan import deal_ref
@@ -22,18 +24,18 @@ def answer_closed(ask: Ask, deal: Deal) -> CoachAnswer:
     when = f" on {short_date(deal.closed_at.date())} {deal.closed_at.year}" if deal.closed_at else ""
     amount = f" ({money(deal.amount)})" if deal.amount else ""
     last_stage = name_of.get(deal.stage_key, deal.stage_key)
-    lines = [f"*{composer.deal_heading(ref)}* is closed: *{outcome}*{when}{amount}, "
-             f"after {last_stage}. It is {ref.owner_name}'s deal."]
+    lines = [line(strong(composer.deal_heading(ref)), " is closed: ", strong(outcome),
+                  f"{when}{amount}, after {last_stage}. It is {ref.owner_name}'s deal.")]
     moves = deal_store.stage_history(session=ask.session, deal=deal)
     if moves:
         steps = [f"{name_of.get(m.to_stage, m.to_stage)} {short_date(m.changed_at.date())}" for m in moves]
-        lines.append("Stages recorded: " + " → ".join(steps) + ".")
+        lines.append(line("Stages recorded: " + " → ".join(steps) + "."))
     else:
-        lines.append("No stage moves were recorded for it.")
+        lines.append(line("No stage moves were recorded for it."))
     if state.last_activity is not None:
         note = f": {state.last_activity.note}" if state.last_activity.note else ""
-        lines.append(f"Last activity {short_date(state.last_activity.occurred_at.date())}{note}.")
-    lines.append("There is nothing left to do on it in the process; ask me about an open deal for next steps.")
-    data = {"status": outcome, "closed_at": deal.closed_at.isoformat() if deal.closed_at else None,
-            "last_stage": deal.stage_key, "moves": [[m.from_stage, m.to_stage, m.changed_at.isoformat()] for m in moves]}
-    return CoachAnswer("\n".join(lines), "deal_outcome", deal=ref, data=data)
+        lines.append(line(f"Last activity {short_date(state.last_activity.occurred_at.date())}{note}."))
+    lines.append(line("There is nothing left to do on it in the process; ask me about an open deal for next steps."))
+    result = Outcome(doc(lines), status=outcome, closed_at=deal.closed_at, last_stage=deal.stage_key,
+                     moves=tuple(StageMove(m.from_stage, m.to_stage, m.changed_at) for m in moves))
+    return CoachAnswer(result, "deal_outcome", deal=ref)

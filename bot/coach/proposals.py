@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from bot.coach.results import Decided
+from bot.coach.rich import doc, line, strong
 from bot.coach.types import CoachAnswer, Proposal
 from bot.core import deal_actions
 from bot.core.errors import InvalidInput, NotFound, StagecoachError
@@ -41,7 +43,7 @@ from storage.access import Viewer
 if TYPE_CHECKING:
     from bot.core.runtime import Runtime
 
-REPLY_HINT = "Reply *yes* to record it, or *no* to drop it."
+REPLY_HINT = line("Reply ", strong("yes"), " to record it, or ", strong("no"), " to drop it.")
 DROPPED = "Dropped — nothing was recorded."
 ALREADY = {decisions.RECORDED: "Already recorded.", decisions.CANCELLED: "Already dropped — nothing was recorded."}
 GONE = "I can't find that proposal among yours — it may have expired. Tell me again what to record."
@@ -130,7 +132,7 @@ def answer_pending(*, runtime: Runtime, session: Session, viewer: Viewer, state:
                       confirmed=confirmed, now=now)
     except StagecoachError as error:  # refused: say why, the conversation goes on
         text = str(error)
-    return CoachAnswer(text, "record", data={"proposal": proposal.token, "confirmed": confirmed})
+    return CoachAnswer(Decided(doc(line(text)), proposal.token, confirmed), "record")
 
 
 def decide_token(*, session: Session, process: ProcessMap, viewer: Viewer, token: str, confirmed: bool,

@@ -60,6 +60,26 @@ class Settings(BaseSettings):
     import_years_ahead: int = Field(default=5, ge=0, le=100,
                                     description="Planned dates (close, follow-up) may lie this many years ahead.")
 
+    # Live CRM sync (HubSpot). The token and the client secret are never logged, printed or stored.
+    hubspot_access_token: str | None = Field(default=None, validation_alias=AliasChoices("HUBSPOT_ACCESS_TOKEN"),
+                                             repr=False)
+    hubspot_client_secret: str | None = Field(default=None, validation_alias=AliasChoices("HUBSPOT_CLIENT_SECRET"),
+                                              repr=False)
+    hubspot_api_url: str = Field(default="https://api.hubapi.com",
+                                 description="HubSpot's API; tests point it at a local emulator.")
+    sync_minutes: int = Field(default=15, ge=1, le=1440, description="How often `stagecoach run` syncs the CRM.")
+    crm_write: Literal["on", "off"] = Field(default="off", description="Write confirmed changes back to the CRM.")
+    hubspot_calls_per_10s: int = Field(default=100, ge=1, le=10_000,
+                                       description="Calls per 10 seconds the sync stays under (a private app's limit).")
+    hubspot_search_per_second: int = Field(default=5, ge=1, le=100,
+                                           description="Search calls per second the sync stays under.")
+    sync_mapping: Path | None = Field(default=None, description="Mapping file (stages: section) for scheduled syncs.")
+    sync_default_owner: str | None = Field(default=None, description="Rep given synced deals whose owner is no rep.")
+    sync_lookback_seconds: int = Field(default=300, ge=0, le=86_400,
+                                       description="Each incremental window starts this long before the cursor.")
+    sync_lag_seconds: int = Field(default=60, ge=0, le=3600,
+                                  description="Each window ends this long before now (HubSpot's search-index lag).")
+
     digest_hour: int = Field(default=8, ge=0, le=23)
     digest_days: str = "mon,tue,wed,thu,fri"
     digest_send_empty: bool = False

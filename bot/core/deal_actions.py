@@ -2,7 +2,8 @@
 
 Each action checks access first: a deal the viewer may not see raises ``NotFound``
 with the same words as a deal that does not exist. Each writes a history row with
-who and when; nothing is overwritten.
+who and when; nothing is overwritten. A deal synced from a CRM with write-back on also
+gets the change queued for the CRM in the same transaction (``storage.sync.enqueue``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.core.errors import InvalidInput, NotFound
 from bot.core.plan import unmet_criteria
 from knowledge.process_map import ProcessMap
 from storage import deals as deal_store
+from storage import sync as crm_outbox
 from storage.access import Viewer
 from storage.models import Activity, CriterionCheck, Deal, DealStatus, FollowUp, StageChange
 
@@ -52,6 +54,9 @@ def mark_criterion(*, session: Session, viewer: Viewer, process: ProcessMap, dea
                            evidence=(evidence or "").strip() or None, checked_at=now, checked_by_id=viewer.rep_id)
     session.add(check)
     session.flush()
+    if met:
+        crm_outbox.enqueue(session=session, deal_id=deal.id, kind="note", now=now, payload={
+            "stage": stage.name, "criterion": stage.criterion(criterion_key).text, "evidence": check.evidence})
     return check
 
 
@@ -72,6 +77,8 @@ def set_followup(*, session: Session, viewer: Viewer, deal_id: int, now: datetim
                         created_by_id=viewer.rep_id)
     session.add(followup)
     session.flush()
+    crm_outbox.enqueue(session=session, deal_id=deal.id, kind="task", now=now, payload={
+        "followup_id": followup.id, "subject": followup.note or "Follow up", "due_at": due_at.isoformat()})
     return followup
 
 
@@ -88,6 +95,8 @@ def complete_followup(*, session: Session, viewer: Viewer, followup_id: int, now
     if followup.done_at is None:
         followup.done_at = now
         session.add(followup)
+        crm_outbox.enqueue(session=session, deal_id=followup.deal_id, kind="task_done", now=now,
+                           payload={"followup_id": followup.id})
     return followup
 
 
@@ -99,6 +108,8 @@ def snooze_followup(*, session: Session, viewer: Viewer, followup_id: int, now: 
     base = max(followup.due_at, now)
     followup.due_at = base + timedelta(days=days)
     session.add(followup)
+    crm_outbox.enqueue(session=session, deal_id=followup.deal_id, kind="task_due", now=now,
+                       payload={"followup_id": followup.id, "due_at": followup.due_at.isoformat()})
     return followup
 
 
@@ -148,4 +159,5 @@ def _move(session: Session, deal: Deal, to_stage: str, now: datetime, viewer: Vi
     session.add(change)
     session.add(deal)
     session.flush()
+    crm_outbox.enqueue(session=session, deal_id=deal.id, kind="stage", now=now, payload={"stage": to_stage})
     return change

@@ -101,8 +101,9 @@ class ErrorLog:
             lines.extend(str(e) for e in kind.examples)
             shown += len(kind.examples)
             if kind.count > len(kind.examples):
-                where = f"column {kind.column!r}: " if kind.column else ""
-                lines.append(f"... {kind.count} rows in all with {where}{kind.pattern}")
+                records = isinstance(kind.examples[0].line, str)  # a source without lines (a CRM's records)
+                where = f"{'field' if records else 'column'} {kind.column!r}: " if kind.column else ""
+                lines.append(f"... {kind.count} {'records' if records else 'rows'} in all with {where}{kind.pattern}")
             if (hint := kind.hint()) is not None:
                 lines.append(hint)
         if self.count > shown and sum(k.count for k in self.kinds.values()) < self.count:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.coach.results import Clarification, PipelineReports, Refusal, Table
+from bot.coach.rich import Doc, bullet, doc, joined, line, strong, text_doc
 from bot.coach.types import CoachAnswer
 from bot.core.errors import AccessDenied, InvalidInput, NotFound
 from bot.core.runtime import Runtime
@@ -59,7 +61,7 @@ def answer_pipeline_question(runtime: Runtime, viewer: Viewer, question: str, *,
     """The answer to a pipeline question read by the deterministic parser: figures in ``data``, sentences in ``text``."""
     parsed = parse_request(question)
     if parsed.request is None:
-        return CoachAnswer(parsed.clarify or "", "pipeline_clarify")
+        return CoachAnswer(Clarification(text_doc(parsed.clarify or "")), "pipeline_clarify")
     return answer_requests(runtime, viewer, [parsed.request], now=now)
 
 
@@ -70,28 +72,22 @@ def answer_requests(runtime: Runtime, viewer: Viewer, requests: list[ReportReque
         for request in requests:
             reports += run_reports(runtime, viewer, request, now=now)
     except AccessDenied as exc:
-        return CoachAnswer(f"Sorry, {exc}.", "pipeline_denied")
+        return CoachAnswer(Refusal(doc(line(f"Sorry, {exc}."))), "pipeline_denied")
     except (NotFound, InvalidInput) as exc:
-        return CoachAnswer(f"{_sentence(str(exc))} Which rep, team or period did you mean?", "pipeline_clarify")
-    return CoachAnswer(answer_text(reports), "pipeline", data=answer_data(reports))
+        return CoachAnswer(Clarification(doc(line(f"{_sentence(str(exc))} Which rep, team or period did you mean?"))),
+                           "pipeline_clarify")
+    return CoachAnswer(PipelineReports(answer_doc(reports), tuple(reports), tuple(table_of(r) for r in reports)),
+                       "pipeline")
 
 
-def answer_text(reports: list[Report]) -> str:
-    """Each report's title and a manager's sentences (the tables travel in ``data``)."""
-    parts = []
-    for report in reports:
-        lines = [f"*{report.title}*"] + [f"• {line}" for line in report.lines] + report.notes
-        parts.append("\n".join(lines))
-    return "\n\n".join(parts)
+def answer_doc(reports: list[Report]) -> Doc:
+    """Each report's title and a manager's sentences (the figures travel as tables)."""
+    return joined([doc(line(strong(report.title)), [bullet(text) for text in report.lines],
+                       [line(note) for note in report.notes]) for report in reports])
 
 
-def answer_data(reports: list[Report]) -> dict:
-    """Report payloads, and the same figures as plain tables for chat surfaces."""
-    return {"reports": [r.to_json() for r in reports], "tables": [table_data(r) for r in reports]}
-
-
-def table_data(report: Report) -> dict:
-    """``{"title", "columns", "rows"}``: numbers stay numbers; money whole, shares in percent."""
+def table_of(report: Report) -> Table:
+    """The report's figures as a table: numbers stay numbers; money whole, shares in percent."""
     columns = [f"{c.header} %" if c.kind == "pct" else c.header for c in report.columns]
     rows = []
     for row in report.rows:
@@ -106,8 +102,8 @@ def table_data(report: Report) -> dict:
                 values.append(round(float(value) * 100, 1))
             else:
                 values.append(cell(value, column.kind))
-        rows.append(values)
-    return {"title": report.title, "columns": columns, "rows": rows}
+        rows.append(tuple(values))
+    return Table(report.title, tuple(columns), tuple(rows))
 
 
 def _sentence(text: str) -> str:

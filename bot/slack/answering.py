@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from bot.coach.intents import all_intents
 from bot.coach.types import CoachAnswer
 from bot.core.errors import StagecoachError
-from bot.slack.asked import remember
+from bot.service.asked import remember
 from bot.slack.blocks import Message, answer_messages, context, text_messages
 from bot.slack.charts import post_charts
 from bot.slack.delivery import send

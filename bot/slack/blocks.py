@@ -1,13 +1,17 @@
-"""Block Kit for coach answers: text sections, sources, deal buttons, feedback, sharing.
+"""Block Kit for coach answers: the Slack renderer of a typed result, its sources, deal buttons, feedback, sharing.
 
-Builders only: no Slack calls, no database. Every piece of text that comes from
-deals, documents or the LLM goes through ``escape``.
+Builders only: no Slack calls, no database. An answer's words (``bot.coach.rich.Doc``) become mrkdwn
+here: strong spans in ``*bold*``, status marks as emoji. Every piece of text that comes from deals,
+documents or the LLM goes through ``escape``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+from bot.coach.results import NotFound, Refusal
+from bot.coach.rich import Doc, Mark, Span, render
 from bot.coach.types import CoachAnswer, Proposal
 from bot.core.plan import DealPlan
 from bot.slack import ids
@@ -21,6 +25,8 @@ MAX_FOLLOWUP_BUTTONS = 3
 MAX_CHOICE_BUTTONS = 5
 MAX_SOURCES = 6
 PROPOSAL_BLOCK = "proposal"
+MARKS = {Mark.OVERDUE: "⚠️", Mark.DUE_TODAY: "📅", Mark.READY: "✅", Mark.HEADS_UP: "🧭", Mark.TIP: "💡",
+         Mark.CELEBRATE: "🎉"}
 
 
 @dataclass
@@ -58,6 +64,20 @@ def text_messages(text: str) -> list[Message]:
     return _pack(sections, escape(text)) or [Message(text=" ")]
 
 
+def mrkdwn(document: Doc) -> str:
+    """An answer's words in Slack's mrkdwn: every span escaped, strong ones in ``*bold*``, marks as emoji."""
+    return render(document, _span, _marked)
+
+
+def _span(span: Span) -> str:
+    text = escape(span.text)
+    return f"*{text}*" if span.strong and text.strip() else text
+
+
+def _marked(mark: Mark, text: str) -> str:
+    return f"{text} {MARKS[mark]}" if mark.trails else f"{MARKS[mark]} {text}"
+
+
 def answer_messages(answer: CoachAnswer, *, ref: str, private: bool, interactive: bool = True) -> list[Message]:
     """An answer as one or more messages; buttons and sources go on the last one.
 
@@ -65,8 +85,8 @@ def answer_messages(answer: CoachAnswer, *, ref: str, private: bool, interactive
     ``private`` adds "Share in channel" (the answer was shown to the asker alone) unless the answer
     is a refusal; ``interactive`` False leaves out buttons (a shared copy in a channel).
     """
-    body = [section(piece) for piece in split_text(escape(answer.text))]
-    body += table_blocks(answer.data)
+    body = [section(piece) for piece in split_text(mrkdwn(answer.result.doc()))]
+    body += table_blocks(answer.result.tables())
     tail = trailer_blocks(answer, ref=ref, private=private, interactive=interactive)
     return _pack(body + tail, escape(answer.text))
 
@@ -87,7 +107,7 @@ def trailer_blocks(answer: CoachAnswer, *, ref: str, private: bool, interactive:
         blocks.append({"type": "actions", "block_id": "deal_choices", "elements": [
             button(f"{d.name} ({d.stage_key})", ids.numbered(ids.ASK_ABOUT_DEAL, i), d.external_id)
             for i, d in enumerate(answer.choices[:MAX_CHOICE_BUTTONS])]})
-    blocks.append(feedback_block(ref, private=private and not is_refusal(answer)))
+    blocks += feedback_blocks(ref, answer.intent, private=private and not is_refusal(answer))
     return blocks
 
 
@@ -132,16 +152,39 @@ def proposal_block(proposal: Proposal) -> dict:
 
 def is_refusal(answer: CoachAnswer) -> bool:
     """Not found or not allowed: nothing worth sharing."""
-    return answer.intent == "not_found" or answer.intent.endswith("_denied")
+    return isinstance(answer.result, Refusal | NotFound)
 
 
-def feedback_block(ref: str, *, private: bool) -> dict:
-    """👍/👎, and "Share in channel" when ``private``; each carries ``ref``, the stored question's token."""
-    value = ref
-    elements = [button("👍 Helpful", ids.FEEDBACK_UP, value), button("👎 Not helpful", ids.FEEDBACK_DOWN, value)]
+def feedback_blocks(ref: str, intent: str, *, private: bool) -> list[dict]:
+    """"Share in channel" when ``private``, then Slack's 👍/👎 feedback buttons; each carries ``ref``, the
+    stored question's token, and the feedback buttons the ``intent`` that answered (for the admin's list)."""
+    blocks = []
     if private:
-        elements.insert(0, button("📣 Share in channel", ids.SHARE_ANSWER, value))
-    return {"type": "actions", "block_id": "answer_feedback", "elements": elements}
+        blocks.append({"type": "actions", "block_id": "answer_feedback",
+                       "elements": [button("📣 Share in channel", ids.SHARE_ANSWER, ref)]})
+    blocks.append({"type": "context_actions", "block_id": "answer_rating", "elements": [{
+        "type": "feedback_buttons", "action_id": ids.FEEDBACK,
+        "positive_button": {"text": {"type": "plain_text", "text": "👍"}, "accessibility_label": "Helpful",
+                            "value": feedback_value(helpful=True, intent=intent, ref=ref)},
+        "negative_button": {"text": {"type": "plain_text", "text": "👎"}, "accessibility_label": "Not helpful",
+                            "value": feedback_value(helpful=False, intent=intent, ref=ref)}}]})
+    return blocks
+
+
+INTENT_NAME = re.compile(r"[a-z0-9_]{1,32}")  # what an intent's name looks like (and what storage keeps)
+
+
+def feedback_value(*, helpful: bool, intent: str, ref: str) -> str:
+    """A feedback button's value: the verdict, the intent and the question's token, space-separated."""
+    return f"{'up' if helpful else 'down'} {intent if INTENT_NAME.fullmatch(intent) else 'other'} {ref}"
+
+
+def read_feedback_value(value: str) -> tuple[bool, str, str] | None:
+    """``(helpful, intent, ref)`` of a feedback button's value, or None when it is not one of ours."""
+    parts = value.split(" ", 2)
+    if len(parts) != 3 or parts[0] not in ("up", "down") or not INTENT_NAME.fullmatch(parts[1]):
+        return None
+    return parts[0] == "up", parts[1], parts[2]
 
 
 def _pack(blocks: list[dict], fallback: str) -> list[Message]:

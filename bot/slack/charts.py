@@ -1,7 +1,7 @@
 """Pipeline charts (status, stage flow) uploaded next to the answer's table.
 
-The PNG comes from ``bot.pipeline.charts.chart_png`` for each report in the
-answer's data; a chart that fails to render or upload costs nothing but the
+The PNG comes from ``bot.pipeline.charts.chart_png`` for each pipeline report
+behind the answer (``result.reports()``); a chart that fails to render or upload costs nothing but the
 picture, since the table already carries every figure.
 """
 
@@ -23,7 +23,7 @@ def post_charts(client: WebClient, answer: CoachAnswer, *, channel: str | None, 
 
     With ``private_to`` (the answer was shown to that person alone) charts go to their DM with the app instead.
     """
-    reports = (answer.data or {}).get("reports") or []
+    reports = answer.result.reports()
     if not reports:
         return 0
     from bot.pipeline.charts import chart_png  # matplotlib loads on the first chart, not at start-up
@@ -33,7 +33,7 @@ def post_charts(client: WebClient, answer: CoachAnswer, *, channel: str | None, 
         try:
             png = chart_png(report)
         except (OSError, ValueError) as error:
-            logger.warning("pipeline chart for %s not drawn: %s", report.get("report"), error)
+            logger.warning("pipeline chart for %s not drawn: %s", report.kind, error)
             continue
         if png:
             charts.append((report, png))
@@ -45,10 +45,10 @@ def post_charts(client: WebClient, answer: CoachAnswer, *, channel: str | None, 
     for report, png in charts:
         try:
             client.files_upload_v2(channel=channel, thread_ts=thread_ts, content=png,
-                                   filename=f"{report.get('report', 'pipeline')}.png", title=report.get("title"))
+                                   filename=f"{report.kind}.png", title=report.title)
             posted += 1
         except (SlackApiError, SlackRequestError, OSError) as error:
-            logger.warning("pipeline chart for %s not posted: %s", report.get("report"), error)
+            logger.warning("pipeline chart for %s not posted: %s", report.kind, error)
     return posted
 
 

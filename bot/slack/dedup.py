@@ -26,7 +26,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
 from bot.core.runtime import Runtime
-from storage import asked, events
+from bot.service.events import claim_events, forget_old
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +68,7 @@ class EventClaims:
 
     def _write(self, burst: list[tuple[str, Future]]) -> None:
         try:
-            with self.runtime.session() as session:
-                now = self.runtime.now()
-                # One by one inside the transaction, so a retry in the same burst as its original loses.
-                results = [events.claim_event(session=session, event_id=event_id, now=now) for event_id, _ in burst]
+            results = claim_events(self.runtime, [event_id for event_id, _ in burst])
         except Exception as exc:  # the database is unreachable: no answer rather than a duplicate
             logger.exception("could not record %d Slack event(s); they will not be answered", len(burst))
             for _, future in burst:
@@ -86,9 +83,7 @@ class EventClaims:
             return
         self._next_prune = now + PRUNE_EVERY_SECONDS
         try:
-            with self.runtime.session() as session:
-                events.forget_events_before(session=session, before=self.runtime.now() - KEEP_CLAIMS)
-                asked.forget_questions_before(session=session, before=self.runtime.now() - KEEP_QUESTIONS)
+            forget_old(self.runtime, claims_older_than=KEEP_CLAIMS, questions_older_than=KEEP_QUESTIONS)
         except Exception:  # pruning is housekeeping; a failure must not cost an answer
             logger.exception("could not prune processed events and old questions")
 

@@ -1,91 +1,82 @@
-"""App Home: a rep's open deals at a glance; a manager's team summary on top.
+"""App Home in Block Kit: a rep's open deals at a glance; a manager's team summary on top.
 
-Every row comes from the same plan the coach uses (``build_plan``), read
-through the viewer's access filter, so Home shows exactly what the coach would say.
+The data comes from ``bot.service.home`` (the same plans the coach gives); this module only renders it.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import datetime
-
-from bot.core.plan import DealPlan, build_plan
-from bot.core.runtime import Runtime
-from bot.slack.blocks import context, section
+from bot.service.feedback import UnhelpfulAnswer
+from bot.service.home import Home, HomeDeal, TeamSummary
+from bot.slack import ids
+from bot.slack.blocks import button, context, section
 from bot.slack.mrkdwn import escape, fit, split_text
-from storage import deals as deal_store
-from storage.access import Viewer
-from storage.models import FollowUp
-from storage.timeutil import zone
 
 MAX_DEAL_ROWS = 40  # a Home tab holds 100 blocks; leave room for the summary
 MAX_SUMMARY_BLOCKS = 50
+QUESTION_LIMIT = 300
 NAME_LIMIT = 600  # escaped; a deal's row stays far inside a section's 3,000 characters
 NOTE_LIMIT = 1200
 
 
-def home_view(runtime: Runtime, viewer: Viewer, now: datetime) -> dict:
-    """The ``views.publish`` view for ``viewer``."""
-    with runtime.session() as session:
-        rows = []
-        for deal in deal_store.open_deals_for(session=session, viewer=viewer):
-            state = deal_store.deal_state(session=session, deal=deal)
-            rows.append((build_plan(state, runtime.process, now), _next_followup(state.open_followups)))
-        reps = {r.id: r.name for r in deal_store.visible_reps(session=session, viewer=viewer)}
-    today = now.astimezone(zone(viewer.timezone)).date()
+def home_view(home: Home) -> dict:
+    """The ``views.publish`` view of ``home``."""
     blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": "Stagecoach"}}]
-    if viewer.is_manager:
-        blocks += team_summary_blocks([p for p, _ in rows], reps)
-    mine = [(p, f) for p, f in rows if p.deal.owner_id == viewer.rep_id]
-    blocks += deal_list_blocks(mine, today, viewer.timezone)
+    if home.team is not None:
+        blocks += team_summary_blocks(home.team)
+    blocks += deal_list_blocks(home)
+    if home.unhelpful is not None:
+        blocks += unhelpful_blocks(home.unhelpful)
     blocks.append(context(escape("Ask me in a DM: “What should I do next on <deal>?” or “Which follow-ups are overdue?”")))
     return {"type": "home", "blocks": blocks}
 
 
-def _next_followup(followups: list[FollowUp]) -> FollowUp | None:
-    return min(followups, key=lambda f: f.due_at) if followups else None
-
-
-def deal_list_blocks(rows: list[tuple[DealPlan, FollowUp | None]], today, tz_name: str) -> list[dict]:
-    """One section per open deal: stage, days in stage against expected, unmet criteria, next follow-up."""
+def deal_list_blocks(home: Home) -> list[dict]:
+    """One section per open deal: stage, days in stage against expected, unmet criteria, next follow-up; and
+    a Coach me button, answered with the deal's plan in the person's DM."""
+    rows = home.deals
     blocks: list[dict] = [section(f"*Your open deals* ({len(rows)})")]
     if not rows:
         blocks.append(context("No open deals in your name."))
         return blocks
-    tz = zone(tz_name)
-    for plan, followup in rows[:MAX_DEAL_ROWS]:
-        days = f"day {plan.days_in_stage} of {plan.expected_days}"
-        if plan.days_over:
-            days += f" ⚠️ {plan.days_over} over"
-        parts = [f"*{fit(plan.deal.name, NAME_LIMIT)}* · {fit(plan.stage_name, NAME_LIMIT)}, {days}",
-                 f"{len(plan.unmet)} unmet exit criteria" if plan.unmet else "✅ ready to advance"]
-        if followup is not None:
-            due = followup.due_at.astimezone(tz).date()
-            flag = " ⚠️ *overdue*" if due < today else " (today)" if due == today else ""
-            parts.append(f"next follow-up {due:%a %b %d}{flag}: {fit(followup.note or 'follow up', NOTE_LIMIT)}")
-        else:
-            parts.append("no follow-up set")
-        blocks.append(section("\n".join([parts[0], " · ".join(parts[1:])])))
+    blocks += [{**section(_deal_row(row, home)), "accessory": button("🧭 Coach me", ids.COACH_ON_DEAL, str(row.plan.deal.id))}
+               for row in rows[:MAX_DEAL_ROWS]]
     if len(rows) > MAX_DEAL_ROWS:
         blocks.append(context(f"…and {len(rows) - MAX_DEAL_ROWS} more. Ask me “which of my deals need attention?”"))
     return blocks
 
 
-def team_summary_blocks(plans: list[DealPlan], reps: dict[int, str]) -> list[dict]:
+def _deal_row(row: HomeDeal, home: Home) -> str:
+    plan, followup = row.plan, row.next_followup
+    days = f"day {plan.days_in_stage} of {plan.expected_days}"
+    if plan.days_over:
+        days += f" ⚠️ {plan.days_over} over"
+    parts = [f"*{fit(plan.deal.name, NAME_LIMIT)}* · {fit(plan.stage_name, NAME_LIMIT)}, {days}",
+             f"{len(plan.unmet)} unmet exit criteria" if plan.unmet else "✅ ready to advance"]
+    if followup is not None:
+        flag = " ⚠️ *overdue*" if followup.day < home.today else " (today)" if followup.day == home.today else ""
+        parts.append(f"next follow-up {followup.day:%a %b %d}{flag}: {fit(followup.note or 'follow up', NOTE_LIMIT)}")
+    else:
+        parts.append("no follow-up set")
+    return "\n".join([parts[0], " · ".join(parts[1:])])
+
+
+def team_summary_blocks(team: TeamSummary) -> list[dict]:
     """Per rep: open deals, deals over their stage's expected days, overdue follow-ups."""
-    per_rep: dict[int, list[DealPlan]] = defaultdict(list)
-    for plan in plans:
-        per_rep[plan.deal.owner_id].append(plan)
-    stuck = sum(1 for p in plans if p.days_over)
-    overdue = sum(len(p.overdue_followups) for p in plans)
-    total = sum(p.deal.amount for p in plans)
-    blocks = [section(f"*Team summary*: {len(plans)} open deals worth {total:,.0f} · {stuck} over expected days"
-                      f" · {overdue} overdue follow-ups")]
-    lines = []
-    for rep_id, name in sorted(reps.items(), key=lambda r: r[1]):
-        own = per_rep.get(rep_id, [])
-        lines.append(f"• *{fit(name, NAME_LIMIT)}*: {len(own)} open · {sum(1 for p in own if p.days_over)} stuck"
-                     f" · {sum(len(p.overdue_followups) for p in own)} overdue follow-ups")
+    blocks = [section(f"*Team summary*: {team.open_deals} open deals worth {team.amount:,.0f} · {team.stuck} over "
+                      f"expected days · {team.overdue_followups} overdue follow-ups")]
+    lines = [f"• *{fit(rep.name, NAME_LIMIT)}*: {rep.open_deals} open · {rep.stuck} stuck"
+             f" · {rep.overdue_followups} overdue follow-ups" for rep in team.reps]
     if lines:
         blocks += [section(piece) for piece in split_text("\n".join(lines))][:MAX_SUMMARY_BLOCKS]
     return blocks
+
+
+def unhelpful_blocks(answers: list[UnhelpfulAnswer]) -> list[dict]:
+    """The admin's list of answers marked not helpful this week: the question and the intent that answered."""
+    blocks: list[dict] = [section(f"*Answers marked not helpful this week* ({len(answers)})")]
+    if not answers:
+        blocks.append(context("None this week."))
+        return blocks
+    lines = [f"• {a.marked_at:%a %b %d} · _{escape(a.intent or 'intent unknown')}_ · "
+             f"{fit(a.question, QUESTION_LIMIT) if a.question else '(question no longer kept)'}" for a in answers]
+    return blocks + [section(piece) for piece in split_text("\n".join(lines))]

@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import StagecoachError
 from bot.core.runtime import Runtime
-from storage import deals as deal_store
+from bot.service.people import identify
 from storage.access import Viewer
 
 logger = logging.getLogger(__name__)
@@ -32,28 +32,14 @@ def viewer_for(runtime: Runtime, client: WebClient, slack_user_id: str | None, *
                by_email: bool = True) -> Viewer | None:
     """The rep behind ``slack_user_id``, or None for someone Stagecoach does not know.
 
-    A rep found by email is linked to the Slack id, so the next lookup needs no
-    ``users.info`` call. ``by_email=False`` skips that call (for chatter the bot
+    A rep found by their Slack profile's email is linked to the Slack id, so the next lookup
+    needs no ``users.info`` call. ``by_email=False`` skips that call (for chatter the bot
     only overhears, such as thread replies).
     """
     if not slack_user_id:
         return None
-    with runtime.session() as session:
-        rep = deal_store.rep_by_identity(session=session, user=slack_user_id)
-        if rep is not None:
-            return Viewer.of(rep)
-    if not by_email:
-        return None
-    email = _slack_email(client, slack_user_id)
-    if not email:
-        return None
-    with runtime.session() as session:
-        rep = deal_store.rep_by_identity(session=session, user=email)
-        if rep is None:
-            return None
-        deal_store.remember_slack_id(session=session, rep=rep, slack_user_id=slack_user_id)
-        session.flush()
-        return Viewer.of(rep)
+    email_of = (lambda: _slack_email(client, slack_user_id)) if by_email else None
+    return identify(runtime, slack_user_id, email_of=email_of)
 
 
 def _slack_email(client: WebClient, slack_user_id: str) -> str | None:

@@ -23,6 +23,7 @@ SET_FOLLOWUP = "deal_set_followup"
 COMPLETE_FOLLOWUP = "deal_complete_followup"
 ADVANCE_STAGE = "deal_advance_stage"
 ASK_ABOUT_DEAL = "deal_ask_about"  # value: the deal's external id, when a question matched several deals
+COACH_ON_DEAL = "deal_coach_me"  # App Home's Coach me; value: the deal id
 
 # A write proposed in words ("Globex confirmed budget"); value: the proposal's token. Two ids, because
 # Slack rejects two buttons with one action_id in a block.
@@ -32,6 +33,7 @@ CANCEL_PROPOSAL = "proposal_cancel"
 # Buttons on every answer.
 FEEDBACK_UP = "answer_feedback_up"
 FEEDBACK_DOWN = "answer_feedback_down"
+FEEDBACK = "answer_feedback"  # Slack's feedback buttons; the two above stay for answers sent before them
 SHARE_ANSWER = "answer_share"  # value: JSON {"q": question, "t": thread_ts}
 
 # Modals (callback ids) and their inputs (block id == action id, to keep lookups plain).

@@ -9,9 +9,7 @@ from functools import wraps
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from bot.coach.engine import Coach
-from bot.core.errors import NotFound, StagecoachError
-from bot.core.plan import DealPlan
+from bot.core.errors import StagecoachError
 from bot.slack.identity import UnknownPerson, viewer_for
 from bot.slack.mrkdwn import escape
 from bot.slack.services import Services
@@ -71,24 +69,6 @@ def int_value(body: dict) -> int | None:
         return int(button_value(body))
     except ValueError:
         return None
-
-
-def visible_plan(services: Services, viewer: Viewer, deal_id: int | None) -> DealPlan:
-    """The plan of a deal the viewer may see.
-
-    Raises:
-        NotFound: no such deal, or not one of theirs — worded the same either way.
-    """
-    from bot.core.deal_actions import DEAL_NOT_FOUND
-
-    plan = None
-    if deal_id is not None:
-        with services.runtime.session() as session:
-            # A retriever-less coach: plans need no embedding model, and a modal must open within 3 seconds.
-            plan = Coach(services.runtime).plan_for(session, viewer, deal_id, services.runtime.now())
-    if plan is None:
-        raise NotFound(DEAL_NOT_FOUND)
-    return plan
 
 
 def channel_of(body: dict) -> str | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from bot.core.runtime import Runtime
+from bot.service.channels import is_team_channel_of
 from storage.access import Viewer
-from storage.teams import sees_only_own_team, team_channel
 
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -47,6 +47,4 @@ def open_to_deals(runtime: Runtime, viewer: Viewer, channel: str, channel_type: 
     """True in a DM and in the viewer's team channel: deal details may be shown to everyone there."""
     if channel_type == "im" or channel.startswith("D"):
         return True
-    with runtime.session() as session:  # everyone in the channel reads it: only the team's own deals may show
-        return (team_channel(session=session, team_id=viewer.team_id) == channel
-                and sees_only_own_team(session=session, viewer=viewer))
+    return is_team_channel_of(runtime, viewer, channel)

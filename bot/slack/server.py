@@ -30,14 +30,18 @@ HEALTH_PATH = "/healthz"
 BACKLOG = 1024  # Slack sends bursts; queued connections wait instead of being refused
 
 
-def wsgi_app(app: App) -> Callable:
-    """The WSGI application: Bolt on ``/slack/events``, ``ok`` on ``/healthz``, 404 elsewhere."""
+def wsgi_app(app: App, routes: dict[str, Callable] | None = None) -> Callable:
+    """The WSGI application: Bolt on ``/slack/events``, ``ok`` on ``/healthz``, ``routes`` (path -> WSGI
+    handler: HubSpot's webhooks), 404 elsewhere."""
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+    routes = routes or {}
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "2")])
             return [b"ok"]
+        if (route := routes.get(environ.get("PATH_INFO", ""))) is not None:
+            return route(environ, start_response)
         with ACKS.acknowledging():
             return bolt(environ, start_response)
 
@@ -68,14 +72,14 @@ def listen(host: str, port: int) -> socket.socket:
 class SlackHttpServer:
     """One process's server on an already listening socket; ``serve_forever`` blocks, ``shutdown`` stops it."""
 
-    def __init__(self, app: App, sock: socket.socket):
+    def __init__(self, app: App, sock: socket.socket, routes: dict[str, Callable] | None = None):
         self._server = _ThreadingWSGIServer(sock.getsockname()[:2], _QuietHandler, bind_and_activate=False)
         self._server.socket.close()  # the one TCPServer made for itself; we serve the shared one
         self._server.socket = sock
         host, port = sock.getsockname()[:2]
         self._server.server_name, self._server.server_port = host, port
         self._server.setup_environ()
-        self._server.set_app(wsgi_app(app))
+        self._server.set_app(wsgi_app(app, routes))
         self.url = f"http://{host}:{port}"
 
     def serve_forever(self) -> None:
@@ -86,7 +90,7 @@ class SlackHttpServer:
 
 
 def serve(make_app: Callable[[], App], sock: socket.socket, *, workers: int = 1,
-          in_parent: Callable[[], None] | None = None) -> None:
+          in_parent: Callable[[], None] | None = None, routes: dict[str, Callable] | None = None) -> None:
     """Serve until interrupted: in this process with one worker, else in ``workers`` forked processes.
 
     ``make_app`` runs in each worker after the fork, so no worker shares a database
@@ -94,7 +98,7 @@ def serve(make_app: Callable[[], App], sock: socket.socket, *, workers: int = 1,
     digest scheduler), and nothing else runs in the parent but waiting.
     """
     if workers <= 1:
-        server = SlackHttpServer(make_app(), sock)
+        server = SlackHttpServer(make_app(), sock, routes)
         if in_parent:
             in_parent()
         _stop_on_term(server.shutdown)
@@ -106,7 +110,7 @@ def serve(make_app: Callable[[], App], sock: socket.socket, *, workers: int = 1,
         if pid == 0:  # the worker: serve until told to stop, then leave without running the parent's cleanup
             code = 0
             try:
-                server = SlackHttpServer(make_app(), sock)
+                server = SlackHttpServer(make_app(), sock, routes)
                 _stop_on_term(server.shutdown)
                 server.serve_forever()
             except BaseException:

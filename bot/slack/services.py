@@ -15,6 +15,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
 from bot.core.runtime import Runtime
+from bot.service.coaching import DealPlanAnswer, deal_plan_answer
 from bot.slack.priority import ACKS
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,12 @@ class Services:
         """``Coach.ask``, once the requests in flight are acknowledged (answers are the heavier work)."""
         ACKS.wait_for_acks()
         return self.coach.ask(viewer, question, **options)
+
+    def deal_plan(self, viewer, **options) -> DealPlanAnswer:
+        """A deal's plan for a button (``bot.service.coaching.deal_plan_answer``), once requests in flight are
+        acknowledged."""
+        ACKS.wait_for_acks()
+        return deal_plan_answer(self.coach, viewer, **options)
 
 
 class AttachServices(Middleware):

@@ -1,15 +1,16 @@
 """Tables that read well in Slack: aligned monospace columns inside a code block.
 
-Answers carry tables as plain data (``answer.data["tables"]``: a list of
-``{"title": str, "columns": [str], "rows": [[cell, ...]]}``); numbers are
-right-aligned, text left-aligned. Long tables split across section blocks,
+Answers carry tables as typed data (``bot.coach.results.Table``: a title, columns
+and rows of cells); numbers are right-aligned, text left-aligned. Long tables split across section blocks,
 between rows, each piece its own code block.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
+from bot.coach.results import Table
 from bot.slack.mrkdwn import SECTION_LIMIT, escape
 
 CELL_LIMIT = 40  # wider cells are cut so a row stays on one line in Slack's message pane
@@ -44,12 +45,12 @@ def table_lines(columns: list[str], rows: list[list]) -> list[str]:
     return [line([str(c) for c in columns]), line(["-" * w for w in widths]), *(line(r) for r in cells)]
 
 
-def table_blocks(data: dict | None) -> list[dict]:
-    """Section blocks for every table in an answer's ``data`` (none when it has no tables)."""
+def table_blocks(tables: Sequence[Table]) -> list[dict]:
+    """Section blocks for every table of an answer (none when it has no tables)."""
     blocks: list[dict] = []
-    for table in (data or {}).get("tables", []):
-        lines = [escape(line) for line in table_lines(list(table["columns"]), [list(r) for r in table["rows"]])]
-        title = f"*{escape(table['title'])}*\n" if table.get("title") else ""
+    for table in tables:
+        lines = [escape(line) for line in table_lines(list(table.columns), [list(r) for r in table.rows])]
+        title = f"*{escape(table.title)}*\n" if table.title else ""
         chunk: list[str] = []
         budget = SECTION_LIMIT - len(title) - 2 * len(FENCE) - 2
         for line in lines:

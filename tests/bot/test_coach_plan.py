@@ -7,6 +7,7 @@ from bot.core.plan import build_plan, next_activities
 from storage import deals as deal_store
 from tests.utils import factories as f
 from tests.utils.factories import NOW
+from tests.utils.rendered import slack
 
 
 def plan_of(runtime, deal, now=NOW):
@@ -43,7 +44,7 @@ def test_stage_ahead_of_buyer_lists_unconfirmed_earlier_criteria(runtime, floor)
     assert [c.key for c in plan.unconfirmed_earlier] == ["budget_confirmed"]
     assert plan.stage_ahead_of_buyer
     assert ("🧭 Heads-up: 1 exit criterion of an earlier stage (discover) was never confirmed — the deal may be "
-            "ahead of the buyer. Start with: Buyer confirmed a budget range.") in compose_deal_plan(plan, [], NOW)
+            "ahead of the buyer. Start with: Buyer confirmed a budget range.") in slack(compose_deal_plan(plan, [], NOW))
 
 
 def test_latest_check_wins_and_a_withdrawn_criterion_is_unmet_again(runtime, floor):

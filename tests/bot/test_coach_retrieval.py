@@ -20,6 +20,7 @@ from storage.models import Deal
 from tests.conftest import SMALL_PROCESS
 from tests.utils.factories import NOW
 from tests.utils.openai_server import FakeOpenAI
+from tests.utils.rendered import slack
 
 pytestmark = pytest.mark.model
 
@@ -65,7 +66,7 @@ def test_a_deal_plan_cites_the_map_and_a_methodology_passage(runtime, floor, ret
     sources = [c.source for c in answer.citations]
     assert sources[0] == "processes/process_small.yaml"
     assert any(s.startswith(("methodologies/", "playbooks/")) or s.endswith(".md") for s in sources[1:])
-    assert "💡" in answer.text
+    assert "💡" in slack(answer)
 
 
 def test_a_deal_question_embeds_only_the_question_once_the_stage_was_seen(runtime, floor, retriever):
@@ -156,7 +157,7 @@ def test_a_retrieved_planted_playbook_is_shown_as_a_cited_quote_and_not_followed
     assert answer.intent == "methodology" and PLANTED_SECTION in [(c.source, c.section) for c in answer.citations]
     assert_nothing_hidden(answer.text)
     # The planted text shows only inside the excerpt under its own cited title, never in the coach's voice.
-    quoted = [line for line in answer.text.splitlines() if INJECTION in line]
+    quoted = [line for line in slack(answer).splitlines() if INJECTION in line]
     assert quoted and all(line.startswith("*Pricing objections (field notes) — Pricing pushback:*") for line in quoted)
 
 

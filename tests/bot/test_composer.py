@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.coach.composer import compose_passages, excerpt
+from tests.utils.rendered import slack
 
 
 @dataclass
@@ -36,5 +37,5 @@ def test_prose_is_cut_at_a_sentence_never_mid_word():
 
 
 def test_a_listed_passage_starts_its_list_on_a_new_line():
-    answer = compose_passages([Passage(OBJECTIONS)])
+    answer = slack(compose_passages([Passage(OBJECTIONS)]))
     assert answer.startswith('*Challenger selling — Handling objections:*\n• "Your price is too high."')

@@ -14,6 +14,7 @@ import pytest
 
 from tests.utils import factories as f
 from tests.utils.factories import NOW
+from tests.utils.rendered import slack
 
 pytestmark = pytest.mark.model
 
@@ -37,9 +38,9 @@ def test_a_plain_question_gets_every_problem_most_pressing_first(book, coach):
     assert answer.intent == "attention" and answer.data["kinds"] == ["close", "overdue", "stuck"]
     # Vandelay 120, Globex 103 + 5 = 108, Acme 50, Wayne 8.
     assert listed(answer) == ["D-VANDELAY", "D-GLOBEX", "D-ACME", "D-WAYNE"]
-    assert answer.text.startswith("*4 of your deals need attention:*")
+    assert slack(answer).startswith("*4 of your deals need attention:*")
     assert "Globex platform rollout*: 1 overdue follow-up, 3 days late; 5 days over the 20 expected in Validate" \
-        in answer.text
+        in slack(answer)
 
 
 @pytest.mark.parametrize(("question", "kinds", "deals", "header"), [
@@ -52,16 +53,16 @@ def test_a_plain_question_gets_every_problem_most_pressing_first(book, coach):
 def test_a_question_about_one_kind_of_problem_lists_only_those(book, coach, question, kinds, deals, header):
     answer = coach.ask(book.viewer(book.alice), question, now=NOW)
     assert answer.intent == "attention" and answer.data["kinds"] == kinds
-    assert listed(answer) == deals and answer.text.startswith(header)
+    assert listed(answer) == deals and slack(answer).startswith(header)
     # A deal listed shows all its problems: Globex's overdue follow-up stays beside its days over the norm.
     assert "Hooli" not in answer.text
-    assert ("Globex platform rollout*: 1 overdue follow-up, 3 days late; 5 days over" in answer.text) == (
+    assert ("Globex platform rollout*: 1 overdue follow-up, 3 days late; 5 days over" in slack(answer)) == (
         "D-GLOBEX" in deals)
 
 
 def test_nothing_of_the_kind_asked_is_said_plainly(runtime, floor, coach):
     answer = coach.ask(floor.viewer(floor.alice), "anything past its close date", now=NOW)
-    assert listed(answer) == [] and answer.text == "Nothing to chase right now: no close date has passed. 🎉"
+    assert listed(answer) == [] and slack(answer) == "Nothing to chase right now: no close date has passed. 🎉"
 
 
 def test_the_header_counts_every_deal_when_only_the_first_ten_are_shown(runtime, floor, coach):
@@ -70,5 +71,5 @@ def test_the_header_counts_every_deal_when_only_the_first_ten_are_shown(runtime,
             f.deal(s, floor.alice, f"Stalled {i:02}", days_in_stage=11 + i)
     answer = coach.ask(floor.viewer(floor.alice), "which deals are stuck", now=NOW)
     assert len(listed(answer)) == 13  # the twelve and Globex
-    assert answer.text.startswith("*13 of your deals are over their stage's norm; the 10 most pressing first:*")
+    assert slack(answer).startswith("*13 of your deals are over their stage's norm; the 10 most pressing first:*")
     assert answer.text.endswith("…and 3 more.") and "Stalled 11" in answer.text and "Stalled 00" not in answer.text

@@ -12,6 +12,7 @@ from bot.coach.wording import buyer_question
 from knowledge.process_map import load_process_map
 from tests.bot.test_coach_retrieval import knowledge, retriever  # noqa: F401  (fixtures, used by name)
 from tests.utils.factories import NOW
+from tests.utils.rendered import slack
 
 pytestmark = pytest.mark.model
 
@@ -46,8 +47,8 @@ def test_a_discover_deal_shows_the_buyer_state_and_a_question_per_criterion_in_m
     answer = coach.ask(floor.viewer(floor.alice), "i have a call with hooli in 10 minutes, prep me", now=NOW)
 
     assert answer.intent == "call_prep"
-    assert "*Where the buyer is:* The buyer admits there is a problem worth a conversation." in answer.text
-    assert "*Confirmed so far:* nothing yet in Discover." in answer.text
+    assert "*Where the buyer is:* The buyer admits there is a problem worth a conversation." in slack(answer)
+    assert "*Confirmed so far:* nothing yet in Discover." in slack(answer)
     assert [(q["criterion_key"], q["question"], q["activity_key"]) for q in answer.data["questions"]] == [
         ("pain_confirmed", "Could you describe the pain in your own words?", "discovery_call"),
         ("budget_confirmed", "Could you confirm a budget range?", "budget_question"),  # its first activity
@@ -72,7 +73,7 @@ def test_with_the_knowledge_index_the_prep_ends_with_one_cited_methodology_tip(r
     answer = Coach(runtime, retriever=retriever).ask(floor.viewer(floor.alice), "prep me for my call with Globex",
                                                      now=NOW)
 
-    assert answer.text.count("💡") == 1
+    assert slack(answer).count("💡") == 1
     assert [c.source for c in answer.citations][:2] == ["processes/process_small.yaml"] * 2
     tip = answer.citations[2]
     assert len(answer.citations) == 3 and tip.source.startswith("methodologies/")

@@ -12,6 +12,7 @@ import pytest
 from storage.models import DealStatus
 from tests.utils import factories as f
 from tests.utils.factories import NOW
+from tests.utils.rendered import slack
 
 pytestmark = pytest.mark.model
 
@@ -41,7 +42,7 @@ def test_a_lost_deal_answers_with_its_outcome_and_history(floor, closed, coach):
     assert answer.intent == "deal_outcome" and answer.deal.external_id == "D-VANDELAY"
     assert answer.data["status"] == "lost" and answer.data["last_stage"] == "validate"
     assert [m[1] for m in answer.data["moves"]] == ["discover", "validate"]
-    assert "*lost* on Oct 14 2026 (" in answer.text and "42,000), after Validate" in answer.text
+    assert "*lost* on Oct 14 2026 (" in slack(answer) and "42,000), after Validate" in answer.text
     assert "Discover Aug 3 → Validate Sep 1" in answer.text
     assert "Buyer chose the incumbent" in answer.text
     assert answer.plan is None  # no Advance or Log buttons on a closed deal

@@ -7,6 +7,7 @@ import pytest
 from storage.models import Role
 from tests.utils import factories as f
 from tests.utils.factories import NOW
+from tests.utils.rendered import slack
 
 pytestmark = pytest.mark.model
 
@@ -154,14 +155,14 @@ def test_a_stage_question_gets_the_stage_guide_with_activities_under_each_criter
 
 def test_two_questions_in_one_message_get_both_answers_in_order(floor, coach):
     answer = coach.ask(floor.viewer(floor.alice), "whats overdue and what should i do next on hooli", now=NOW)
-    overdue, plan = answer.text.split("———")
+    overdue, plan = slack(answer).split("———")
     assert answer.intent == "attention" and answer.data["also"] == "deal_plan"
     assert "Globex" in overdue and "1 overdue follow-up, 3 days late" in overdue
     assert plan.strip().startswith("*Hooli analytics*")
     # "...and what's next on it" is about the first question's deal.
     both = coach.ask(floor.viewer(floor.alice), "is globex at risk and what comes after this stage for it", now=NOW)
     assert both.intent == "diagnosis" and both.data["also"] == "after_that" and both.deal.external_id == "D-GLOBEX"
-    assert "moves to *Close*" in both.text.split("———")[1]
+    assert "moves to *Close*" in slack(both).split("———")[1]
     # "whats", "hows": the second question starts with a contraction typed without its apostrophe.
     two = coach.ask(floor.viewer(floor.alice), "whats overdue and whats closing this month", now=NOW)
     closing = coach.ask(floor.viewer(floor.alice), "whats closing this month", now=NOW)

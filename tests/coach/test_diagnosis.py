@@ -14,6 +14,7 @@ import pytest
 
 from tests.utils import factories as f
 from tests.utils.factories import NOW
+from tests.utils.rendered import slack
 
 pytestmark = pytest.mark.model
 
@@ -32,7 +33,7 @@ def test_globex_is_at_risk_with_every_figure_from_the_fixture(floor, coach):
         "reasons": ["5 days over the norm", "1 overdue follow-up", "earlier-stage criteria never confirmed"],
         "next_move": "Do the follow-up “Send the pricing recap”, 3 days overdue.",
     }
-    text = answer.text
+    text = slack(answer)  # as Slack shows it: strong words in bold
     assert "day 25 of 20 expected, *5 days over*" in text
     assert "The buyer hasn't confirmed (1 of 2): Buyer agreed on written success criteria." in text
     assert "Last activity: 6 days ago — Ran tech review." in text
@@ -98,7 +99,7 @@ def test_a_fresh_deal_with_nothing_late_is_on_track(floor, coach):
     assert data["verdict"] == "on track" and data["reasons"] == []
     assert data["next_move"] == "Run a discovery call on pain and impact."
     assert "Last activity: none logged yet." in answer.text
-    assert "*Verdict: on track*" in answer.text
+    assert "*Verdict: on track*" in slack(answer)
 
 
 def test_a_rep_asking_about_another_reps_deal_gets_not_found_and_nothing_of_it(floor, coach):

@@ -14,6 +14,7 @@ from storage.access import Viewer
 from storage.models import Rep
 from tests.utils import factories as f
 from tests.utils.factories import NOW
+from tests.utils.rendered import slack
 
 pytestmark = pytest.mark.model
 
@@ -39,7 +40,7 @@ def test_the_globex_draft_is_grounded_in_its_last_activity_and_first_unmet_crite
         "criterion_key": "success_criteria_agreed", "criterion_stage": "validate", "proposed_date": "2026-11-23",
     }
     assert ("This email should move *Buyer agreed on written success criteria* — the first exit criterion of "
-            "Validate the buyer hasn't confirmed. Last activity: 6 days ago — Ran tech review.") in answer.text
+            "Validate the buyer hasn't confirmed. Last activity: 6 days ago — Ran tech review.") in slack(answer)
     assert "\nSubject: Globex platform rollout: next step on Monday, Nov 23\n\n" + GLOBEX_BODY in answer.text
     # Nothing invented: every capitalised word is the account, a date, the owner or the email's own words.
     assert set(re.findall(r"\b[A-Z][a-z]+", GLOBEX_BODY)) == {

@@ -14,6 +14,7 @@ import pytest
 
 from tests.utils import factories as f
 from tests.utils.factories import NOW
+from tests.utils.rendered import slack
 
 pytestmark = pytest.mark.model
 
@@ -51,7 +52,7 @@ def test_overdue_follow_ups_rank_first_and_a_tie_goes_to_the_bigger_amount(runti
     assert vandelay["first_move"] == "Do the follow-up “Send the case study”, 20 days overdue."
     assert wayne["reasons"] == ["2 overdue follow-ups, the oldest 10 days late"]
     assert wayne["first_move"] == "Do the follow-up “Call the CFO back”, 10 days overdue."  # the oldest first
-    assert answer.text.startswith("*Where to start* — the top 3 of your 5 open deals:")
+    assert slack(answer).startswith("*Where to start* — the top 3 of your 5 open deals:")
     assert "Why: 1 overdue follow-up, 20 days late." in answer.text
     assert "Massive Dynamic" not in answer.text and "Initech" not in answer.text
     assert json.loads(json.dumps(answer.to_json()))["data"] == answer.data  # what `ask --json` prints
@@ -92,7 +93,7 @@ def test_a_manager_ranks_the_teams_deals_with_owners_and_nothing_of_another_team
     answer = coach.ask(floor.viewer(floor.manager), "what should my team focus on today", now=NOW)
 
     assert _ranked(answer) == [("D-GLOBEX", 91), ("D-INITECH", 80), ("D-HOOLI", 80)]
-    assert "*Initech renewal* (Bob Rep) · Discover, 20,000" in answer.text
+    assert "*Initech renewal* (Bob Rep) · Discover, 20,000" in slack(answer)
     assert "(Alice Rep)" in answer.text
     assert "Umbrella" not in answer.text and "West team only" not in answer.text
 
@@ -111,7 +112,7 @@ def test_overdue_is_counted_on_the_owners_calendar_day(runtime, floor, coach):
         "reasons": ["1 overdue follow-up, 1 day late"],
         "first_move": "Do the follow-up “Send the workshop plan”, 1 day overdue.",
     }]
-    assert answer.text.startswith("*Where to start* — your 1 open deal, most pressing first:")
+    assert slack(answer).startswith("*Where to start* — your 1 open deal, most pressing first:")
 
 
 def test_nothing_open_is_said_kindly(runtime, floor, coach):

@@ -24,11 +24,13 @@ from bot.coach.intents.record import (
 from bot.coach.types import Proposal
 from bot.core.deal_actions import DEAL_NOT_FOUND
 from bot.core.errors import InvalidInput, NotFound
+from bot.service.deals import deal_plan
 from knowledge.process_map import load_process_map
 from storage.access import Viewer
 from storage.models import Activity, CriterionCheck, Deal, FollowUp, ProposalDecision, Rep, StageChange
 from tests.conftest import SMALL_PROCESS
 from tests.utils.factories import NOW
+from tests.utils.rendered import slack
 
 DEFAULT_PROCESS = SMALL_PROCESS.parents[2] / "knowledge" / "processes" / "b2b_default.yaml"
 model = pytest.mark.model  # Coach.ask routes with the local embedding model
@@ -65,7 +67,7 @@ def test_a_criterion_the_buyer_confirmed_is_proposed_with_the_reps_words_and_not
     assert answer.intent == "record" and answer.deal.id == floor.hooli.id
     assert (proposal.kind, proposal.deal_id, proposal.stage_key, proposal.criterion_key, proposal.evidence) == (
         "criterion", floor.hooli.id, "discover", "budget_confirmed", "Hooli confirmed budget")
-    assert "Buyer confirmed a budget range" in answer.text and answer.text.endswith(proposals.REPLY_HINT)
+    assert "Buyer confirmed a budget range" in answer.text and slack(answer).endswith("Reply *yes* to record it, or *no* to drop it.")
     assert answer.to_json()["proposal"]["token"] == proposal.token and len(proposal.token) == 32
     assert _rows(runtime, floor.hooli.id) == before
 
@@ -131,7 +133,7 @@ def test_a_criterion_already_met_is_said_and_not_proposed_in_this_stage_or_an_ea
 def test_an_earlier_stage_criterion_the_deal_moved_on_without_is_proposed_and_recorded_there(runtime, floor, coach):
     alice = floor.viewer(floor.alice)
     # Globex is in Validate, and Discover's budget was never confirmed: call prep asks for it, so it can be logged.
-    assert _never_confirmed(runtime, coach, alice, floor.globex.id) == ["discover.budget_confirmed"]
+    assert _never_confirmed(runtime, alice, floor.globex.id) == ["discover.budget_confirmed"]
     before = _rows(runtime, floor.globex.id)
     answer = coach.ask(alice, "Globex confirmed budget", now=NOW)
     proposal = answer.proposal
@@ -145,12 +147,11 @@ def test_an_earlier_stage_criterion_the_deal_moved_on_without_is_proposed_and_re
         checks = s.exec(select(CriterionCheck).where(CriterionCheck.deal_id == floor.globex.id,
                                                      CriterionCheck.criterion_key == "budget_confirmed")).all()
     assert [(c.stage_key, c.met, c.evidence) for c in checks] == [("discover", True, "Globex confirmed budget")]
-    assert _never_confirmed(runtime, coach, alice, floor.globex.id) == []
+    assert _never_confirmed(runtime, alice, floor.globex.id) == []
 
 
-def _never_confirmed(runtime, coach, viewer: Viewer, deal_id: int) -> list[str]:
-    with runtime.session() as s:
-        return [f"{c.stage_key}.{c.key}" for c in coach.plan_for(s, viewer, deal_id, NOW).unconfirmed_earlier]
+def _never_confirmed(runtime, viewer: Viewer, deal_id: int) -> list[str]:
+    return [f"{c.stage_key}.{c.key}" for c in deal_plan(runtime, viewer, deal_id).unconfirmed_earlier]
 
 
 def test_a_criterion_of_a_stage_the_deal_has_not_reached_is_refused(runtime, floor):

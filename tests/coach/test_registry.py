@@ -34,6 +34,8 @@ QUOTA_MODULE = '''
 from pydantic import Field
 
 from bot.coach.intents.base import PERIOD_AS_ASKED, Ask, Intent, Slots, Tool
+from bot.coach.results import Note
+from bot.coach.rich import doc, line
 from bot.coach.types import CoachAnswer
 
 
@@ -42,7 +44,7 @@ class QuotaSlots(Slots):
 
 
 def handle(ask: Ask) -> CoachAnswer:
-    return CoachAnswer(f"Quota gap for {ask.viewer.name}, asked as: {ask.question}", "quota")
+    return CoachAnswer(Note(doc(line(f"Quota gap for {ask.viewer.name}, asked as: {ask.question}"))), "quota")
 
 
 INTENT = Intent(

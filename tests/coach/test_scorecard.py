@@ -8,6 +8,7 @@ import pytest
 from bot.coach.intents.scorecard import REP_REFUSAL
 from tests.coach.scorecard_fixtures import SalesFloor, build_sales_floor
 from tests.utils.factories import NOW
+from tests.utils.rendered import slack
 
 pytestmark = [pytest.mark.model, pytest.mark.postgres]
 
@@ -42,7 +43,7 @@ def test_a_rep_gets_their_own_numbers_for_this_quarter_by_default(sales, coach):
     assert answer.data["period"]["label"] == "Q4"
     assert answer.data["period"]["start"] == "2026-10-01T00:00:00+00:00"
     assert answer.data["period"]["end"] == NOW.isoformat()
-    assert answer.text == "\n".join([
+    assert slack(answer) == "\n".join([
         "*Your numbers — Q4*",
         "• Won: 2 deals, 50,000",
         "• Win rate: 50% (2 won of 4 closed)",
@@ -69,7 +70,7 @@ def test_a_manager_gets_a_teammates_numbers_in_the_teammates_own_day(sales, coac
     assert answer.data["whose"] == {"kind": "rep", "name": "Bob Brown", "people": 1, "rep_id": sales.bob.id}
     assert answer.data["figures"] == figures(won=(1, 60_000), new=(1, 3_000), open_=(2, 103_000), weighted=80_300,
                                              overdue=3, over=1)
-    assert answer.text.startswith("*Bob Brown's numbers — November*\n• Won: 1 deal, 60,000\n• Win rate: 100%")
+    assert slack(answer).startswith("*Bob Brown's numbers — November*\n• Won: 1 deal, 60,000\n• Win rate: 100%")
 
 
 def test_last_quarter_ends_where_this_one_begins(sales, coach):
@@ -89,7 +90,7 @@ def test_a_manager_gets_the_team_total_and_nothing_of_another_team(sales, coach,
     assert answer.data["whose"] == {"kind": "team", "name": "East", "people": 5, "rep_id": None}
     assert answer.data["figures"] == figures(won=(3, 110_000), lost=3, new=(7, 232_000), open_=(8, 220_000),
                                              weighted=106_500, overdue=7, over=3)
-    assert answer.text.startswith("*Numbers for East — Q4*")
+    assert slack(answer).startswith("*Numbers for East — Q4*")
     assert "500,000" not in answer.text and "Carol" not in answer.text
 
 
@@ -140,8 +141,8 @@ def test_a_manager_compares_two_people_side_by_side(sales, coach, question):
     left, right = answer.data["compare"]
     assert (left["whose"]["name"], right["whose"]["name"]) == ("Alice Adams", "Bob Brown")
     assert (left["figures"], right["figures"]) == (ALICE_NOVEMBER, BOB_NOVEMBER)
-    assert answer.text.startswith("*Alice Adams's numbers — November*")
-    assert "\n\n*Bob Brown's numbers — November*\n• Won: 1 deal, 60,000" in answer.text
+    assert slack(answer).startswith("*Alice Adams's numbers — November*")
+    assert "\n\n*Bob Brown's numbers — November*\n• Won: 1 deal, 60,000" in slack(answer)
 
 
 def test_a_comparison_is_refused_or_not_found_as_one_person_would_be(sales, coach):
@@ -163,7 +164,7 @@ def test_a_period_after_vs_puts_this_period_beside_that_one(sales, coach, questi
     assert (this["figures"], last["figures"]) == (ALICE_NOVEMBER, october)
     assert this["whose"] == last["whose"] == {"kind": "self", "name": "Alice Adams", "people": 1,
                                               "rep_id": sales.alice.id}
-    assert answer.text.startswith("*Your numbers — November*") and "\n\n*Your numbers — October*" in answer.text
+    assert slack(answer).startswith("*Your numbers — November*") and "\n\n*Your numbers — October*" in slack(answer)
     # What is as of now (open pipeline, overdue follow-ups, deals over the norm) is said once, in the first card.
     assert answer.text.count("• Open pipeline now") == answer.text.count("• Overdue follow-ups") == 1
     assert answer.text.split("\n\n")[1].endswith("• New pipeline: 3 deals, 77,000")

@@ -15,6 +15,7 @@ import pytest
 from bot.coach.intents.team_ranking import REFUSAL
 from tests.coach.scorecard_fixtures import SalesFloor, build_sales_floor
 from tests.utils.factories import NOW
+from tests.utils.rendered import slack
 
 pytestmark = [pytest.mark.model, pytest.mark.postgres]
 
@@ -40,7 +41,7 @@ def test_most_overdue_follow_ups_first_and_a_tie_goes_by_name(sales, coach):
     # Bob 3; Alice and Evan 2 each (by name); Dana 0. Maria, a manager with no deals, is not ranked.
     assert _ranked(answer) == [("Bob", 3), ("Alice", 2), ("Evan", 2), ("Dana", 0)]
     assert answer.data["metric"] == "overdue_followups" and answer.data["period"] is None
-    assert answer.text == "\n".join([
+    assert slack(answer) == "\n".join([
         "*Overdue follow-ups — East*, highest first:",
         "1. Bob Brown — 3 overdue follow-ups",
         "2. Alice Adams — 2 overdue follow-ups",
@@ -56,7 +57,7 @@ def test_biggest_and_smallest_pipeline(sales, coach):
     assert "1. Alice Adams — 105,000 in 5 open deals" in biggest.text
     smallest = _ask(coach, sales, "who has the smallest pipeline")
     assert _ranked(smallest) == [("Dana", 0), ("Evan", 12_000), ("Bob", 103_000), ("Alice", 105_000)]
-    assert smallest.text.startswith("*Open pipeline — East*, lowest first:")
+    assert slack(smallest).startswith("*Open pipeline — East*, lowest first:")
 
 
 def test_most_deals_over_the_norm(sales, coach):
@@ -94,7 +95,7 @@ def test_a_manager_never_sees_another_team_and_an_admin_sees_everyone(sales, coa
     assert _ranked(october) == [("Alice", 30_000), ("Bob", 0), ("Dana", 0), ("Evan", 0)]
     everyone = _ask(coach, sales, "who on my team has the most overdue follow-ups", who=sales.ada)
     assert _ranked(everyone) == [("Bob", 3), ("Alice", 2), ("Evan", 2), ("Carol", 1), ("Dana", 0)]
-    assert everyone.text.startswith("*Overdue follow-ups — everyone*")
+    assert slack(everyone).startswith("*Overdue follow-ups — everyone*")
 
 
 def test_a_rep_asking_for_a_ranking_is_kindly_refused(sales, coach):

@@ -4,11 +4,12 @@ same checks, all-or-nothing writes and error report as a CSV file's rows."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
+from bot.core.errors import InvalidInput
 from bot.importer import ImportOptions, ImportRejected, RecordSource, import_from, importing
 from tests.importer.helpers import DEALS_HEADER, at, counts, deal, rep, run, timeline, write_csv
 from tests.importer.test_pipeline import contents, deal_rows
@@ -92,6 +93,20 @@ def test_bad_records_reject_the_whole_source_naming_each_record_and_the_crm_fiel
     ]
 
 
+def test_a_problem_on_many_records_is_told_once_with_its_count_as_for_a_file(with_reps):
+    records = [{"external_id": str(i), "name": "X", "owner_email": "ann@example.com", "stage": "qualifiedtobuy"}
+               for i in range(40)]
+
+    with pytest.raises(ImportRejected) as caught:
+        import_from(with_reps, "deals", hubspot(records), OPTIONS)
+
+    assert caught.value.problems[3:5] == [
+        "... 40 records in all with field 'dealstage': unknown stage '…' (stages of '…': discover, "
+        "validate, close; or won/lost)",
+        "  fix: say what these stages are in a mapping file (--mapping FILE), each as a stage key of the map, won or "
+        "lost:\n  stages:\n    \"qualifiedtobuy\": STAGE_KEY   # 40 row(s)"]
+
+
 def test_reps_deals_and_history_all_come_from_a_crm_source(with_reps):
     runtime = with_reps
     owners = [{"crm_id": "501", "email": "ANN@example.com", "name": "Ann Archer"},
@@ -146,17 +161,16 @@ def test_sources_imported_together_are_written_all_or_none(with_reps):
         "change 2 of deal 9101, field 'to_stage': unknown stage 'negotiation' (stages of 'Test process': discover, "
         "validate, close; or won/lost)"]
 
+    good_history = RecordSource("history", "HubSpot", [{"deal_external_id": "9101", "to_stage": "validate",
+                                                        "changed_at": at(2026, 10, 1)}], fields=HISTORY_FIELDS)
     with importing(runtime, replace(OPTIONS, dry_run=True)) as batch:
-        summaries = [batch.run("deals", deals), batch.run("history", RecordSource(
-            "history", "HubSpot", [{"deal_external_id": "9101", "to_stage": "validate", "changed_at": at(2026, 10, 1)}],
-            fields=HISTORY_FIELDS))]
+        summaries = [batch.run("deals", deals), batch.run("history", good_history)]
     assert [(summary.dry_run, summary.created) for summary in summaries] == [(True, 1), (True, 1)]
     assert counts(runtime) == before
 
     with importing(runtime, OPTIONS) as batch:
         batch.run("deals", deals)
-        batch.run("history", RecordSource("history", "HubSpot", [
-            {"deal_external_id": "9101", "to_stage": "validate", "changed_at": at(2026, 10, 1)}], fields=HISTORY_FIELDS))
+        batch.run("history", good_history)
     assert (deal(runtime, "9101").stage_key, deal(runtime, "9101").stage_entered_at) == ("validate", at(2026, 10, 1))
 
 
@@ -173,9 +187,67 @@ def test_a_source_without_a_required_field_or_with_an_unknown_one_is_refused_bef
         "fields: HubSpot gives no owner_email, stage; deals need them"]
     with pytest.raises(ImportRejected, match="gives deals, not history"):
         import_from(runtime, "history", source, OPTIONS)
+    with pytest.raises(ImportRejected, match="place 'deal {id}' names id, which the records do not give"):
+        import_from(runtime, "deals", RecordSource("deals", "CRM", [], fields=HUBSPOT_FIELDS, place="deal {id}"), OPTIONS)
 
 
 def test_an_option_needing_a_field_the_source_lacks_is_named(with_reps):
     with pytest.raises(Exception, match="--pipeline 'default': HubSpot gives no pipeline"):
         import_from(with_reps, "deals", hubspot([]), replace(OPTIONS, pipeline="default"))
 
+
+
+def test_typed_values_of_every_shape_a_connector_may_give(with_reps):
+    runtime = with_reps
+    base = {"owner_email": "ann@example.com", "stage": "discover"}
+    records = [
+        {**base, "external_id": "1", "name": "Int amount", "amount": 1200, "close_date": datetime(2026, 12, 5, 23, 0)},
+        {**base, "external_id": "2", "name": "Float amount", "amount": 99.5, "close_date": "2026-12-06"},
+        {**base, "external_id": "3", "name": "Text values", "amount": "25,000.50", "created_at": "2026-09-01T10:00:00Z"},
+        {**base, "external_id": "4", "name": "Naive time", "created_at": datetime(2026, 9, 1, 10, 0)},
+        {**base, "external_id": "5", "name": "Empty", "created_at": datetime(2026, 9, 1, 14, 0,
+                                                                           tzinfo=timezone(timedelta(hours=2))),
+         "account": None, "next_step": None},
+    ]
+    source = RecordSource("deals", "CRM", records, fields=("external_id", "name", "owner_email", "stage", "amount",
+                                                          "close_date", "created_at", "account"))
+
+    assert import_from(runtime, "deals", source, OPTIONS).created == 5
+
+    one, two, three, four, five = (deal(runtime, n) for n in "12345")
+    assert (one.amount, one.close_date) == (Decimal("1200.00"), date(2026, 12, 5))  # a datetime's day as written
+    assert (two.amount, two.close_date) == (Decimal("99.50"), date(2026, 12, 6))
+    assert (three.amount, three.created_at) == (Decimal("25000.50"), at(2026, 9, 1, 10))
+    assert four.created_at == at(2026, 9, 1, 10)  # no zone and none given for the source: UTC
+    assert (five.created_at, five.account) == (at(2026, 9, 1, 12), "Empty")  # as an empty cell: named after the deal
+
+
+def test_typed_values_of_the_wrong_type_are_errors_naming_the_record(with_reps):
+    base = {"owner_email": "ann@example.com", "stage": "discover", "name": "X"}
+    source = hubspot([{**base, "external_id": "1", "amount": True}, {**base, "external_id": "2", "created_at": 20260901},
+                      {**base, "external_id": "3", "close_date": 3.5}, {**base, "external_id": "4", "amount": -5}])
+
+    with pytest.raises(ImportRejected) as caught:
+        import_from(with_reps, "deals", source, OPTIONS)
+
+    assert [str(error) for error in caught.value.errors] == [
+        "deal 1, field 'amount': not an amount: True",
+        "deal 2, field 'createdate': not a date and time: 20260901",
+        "deal 3, field 'closedate': not a date: 3.5",
+        "deal 4, field 'amount': amount out of range (0 to 999,999,999,999.99): -5",
+    ]
+
+
+def test_records_read_as_they_come_suit_deals_and_are_refused_for_a_kind_read_twice(with_reps):
+    runtime = with_reps
+    stream = ({"external_id": f"S-{i}", "name": f"Streamed {i}", "owner_email": "bob@example.com",
+               "stage": "validate"} for i in range(30))
+
+    summary = import_from(runtime, "deals", RecordSource("deals", "CRM", stream, fields=HUBSPOT_FIELDS),
+                          OPTIONS, batch_size=7)
+
+    assert (summary.rows, summary.created) == (30, 30)
+    once = iter([{"email": "new@example.com", "name": "New Rep"}])
+    with pytest.raises(InvalidInput, match="its records can be read only once, and reps are read twice"):
+        import_from(runtime, "reps", RecordSource("reps", "CRM owners", once, fields=("email", "name")), OPTIONS)
+    assert counts(runtime)["Rep"] == 4

@@ -11,6 +11,7 @@ from storage.models import Role
 from tests.pipeline.history import NOW
 from tests.utils import factories as f
 from tests.utils.openai_server import FakeOpenAI
+from tests.utils.rendered import slack
 
 
 def ask(runtime, rep, question, chat_model=None):
@@ -37,7 +38,7 @@ def test_a_manager_asks_how_the_team_is_doing(runtime, history):
     table = answer.data["tables"][0]
     assert table["columns"] == ["Stage", "Deals", "Amount", "Weighted"]
     assert table["rows"][-1] == ["Total", 4, 65_000, 32_500]
-    assert "*Pipeline by stage — East, now*" in answer.text
+    assert "*Pipeline by stage — East, now*" in slack(answer)
 
 
 def test_flow_in_october_is_worded_as_a_manager_says_it(runtime, history):
@@ -112,7 +113,7 @@ def test_the_model_calls_a_report_tool_with_typed_arguments(runtime, history, ll
     answer = ask(runtime, history.manager, "how did deals move through the stages in october?", model(llm))
     assert answer.intent == "pipeline" and answer.worded_by_llm
     assert rows(answer)["discover"] == (2, 3, 5, 0)
-    assert answer.text.startswith("Discover emptied out in October: 5 left and 3 entered.\n\n*Stage flow — East, October*")
+    assert slack(answer).startswith("Discover emptied out in October: 5 left and 3 entered.\n\n*Stage flow — East, October*")
     first = llm.chat_requests()[0]
     tools = {t["function"]["name"]: t["function"]["parameters"]["properties"] for t in first["tools"]}
     # One report tool beside the coach's own (deal plan, focus, scorecard...): fewer tokens for every question.
@@ -128,7 +129,7 @@ def test_a_summary_with_a_number_the_report_lacks_is_dropped(runtime, history, l
                 "You have 17 open deals.")
     answer = ask(runtime, history.manager, "how's the pipeline looking", model(llm))
     assert not answer.worded_by_llm
-    assert answer.text.startswith("*Pipeline by stage — East, now*")
+    assert slack(answer).startswith("*Pipeline by stage — East, now*")
     assert rows(answer)["total"] == (4, 65_000, 32_500)
 
 

@@ -7,6 +7,7 @@ App Home and every modal must pass ``tests.utils.block_kit`` (what Slack would a
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from bot.coach.engine import Coach
 from bot.core.plan import build_plan
 from bot.digest import compute
 from bot.digest.types import Due, Recipient
+from bot.service.home import home
 from bot.slack.blocks import answer_messages, text_messages
 from bot.slack.digest import message_for
 from bot.slack.home import home_view
@@ -27,6 +29,7 @@ from storage.timeutil import zone
 from tests.utils import factories as f
 from tests.utils.block_kit import message_problems, view_problems
 from tests.utils.factories import NOW
+from tests.utils.rendered import printed_as_plain
 
 HOSTILE = "Ёлки & <Палки> *жирный* _курсив_ ~зачёркнуто~ `код` <!channel> <@U123> 🚀👍🏽👨‍👩‍👧 &amp; "
 
@@ -77,10 +80,14 @@ MANAGER_QUESTIONS = [
 
 
 def _check_answer(answer) -> None:
+    """Slack takes its messages; the terminal prints its words and nothing else; ``ask --json`` keeps its facts."""
     for private, interactive in ((True, True), (False, True), (False, False)):
         for message in answer_messages(answer, ref="AbCdEfGhIjKl", private=private, interactive=interactive):
             assert message_problems(message.blocks) == [], (answer.intent, message_problems(message.blocks))
             assert message.text.strip()
+    assert printed_as_plain(answer), answer.intent
+    shown = json.loads(json.dumps(answer.to_json(), ensure_ascii=False))
+    assert shown["answer"] == answer.text and shown["data"] == {k: v for k, v in answer.data.items() if k != "reports"}
 
 
 def test_every_answer_kind_fits_slack(runtime, hostile_floor):
@@ -108,7 +115,7 @@ def test_digests_and_app_home_fit_slack(runtime, hostile_floor):
             message = message_for(digest)
             assert message_problems(message.blocks) == [], (kind, message_problems(message.blocks))
     for person in (rep, manager):
-        assert view_problems(home_view(runtime, Viewer.of(person), NOW)) == []
+        assert view_problems(home_view(home(runtime, Viewer.of(person), NOW))) == []
 
 
 def test_every_modal_fits_slack(runtime, hostile_floor):

@@ -4,6 +4,7 @@ import json
 
 from sqlmodel import select
 
+from bot.digest.actions import COACH_ME
 from bot.slack import ids
 from bot.slack.identity import SETUP_HELP
 from storage.models import Rep
@@ -15,7 +16,7 @@ from tests.utils.slack_emulator import BOT_ID, BOT_USER_ID
 
 
 def _action_ids(blocks: list[dict]) -> list[str]:
-    return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    return [e["action_id"] for b in blocks if b["type"] in ("actions", "context_actions") for e in b["elements"]]
 
 
 def test_a_dm_gets_the_deal_plan_with_buttons_a_fallback_and_no_unfurling(slack):
@@ -26,7 +27,7 @@ def test_a_dm_gets_the_deal_plan_with_buttons_a_fallback_and_no_unfurling(slack)
     assert "Globex platform rollout" in post["text"] and "Send the pricing recap" in post["text"]
     assert "*" not in post["text"]  # the notification fallback is plain text
     assert {ids.MARK_CRITERION, ids.LOG_ACTIVITY, ids.SET_FOLLOWUP, ids.ADVANCE_STAGE, ids.COMPLETE_FOLLOWUP,
-            ids.FEEDBACK_UP, ids.FEEDBACK_DOWN} <= set(_action_ids(post["blocks"]))
+            ids.FEEDBACK} <= set(_action_ids(post["blocks"]))
     assert ids.SHARE_ANSWER not in _action_ids(post["blocks"])  # a DM is private already
     assert all(len(b["text"]["text"]) <= 3000 for b in post["blocks"] if b["type"] == "section")
 
@@ -137,11 +138,13 @@ def test_deal_text_is_escaped_so_it_pings_and_links_nobody(slack):
 
 
 def test_a_long_answer_is_split_at_word_boundaries_within_block_kit_limits(slack):
+    from bot.coach.results import Passages
+    from bot.coach.rich import text_doc
     from bot.coach.types import CoachAnswer
     from bot.slack.blocks import answer_messages
 
     words = [f"word{i}" for i in range(2500)]
-    messages = answer_messages(CoachAnswer(" ".join(words), "methodology"), ref="q", private=False)
+    messages = answer_messages(CoachAnswer(Passages(text_doc(" ".join(words))), "methodology"), ref="q", private=False)
     sections = [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"]
     assert len(sections) > 3 and all(len(t) <= 3000 for t in sections)
     assert " ".join(sections).split() == words  # nothing lost, no word cut
@@ -160,7 +163,7 @@ def test_an_llm_answer_streams_into_the_assistant_thread(runtime, floor, team_ch
         chunks = [c["text"] for call in slack.emulator.calls_to("chat.startStream") +
                   slack.emulator.calls_to("chat.appendStream") + [stop] for c in call.get("chunks") or []]
         assert "".join(chunks) == reply.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        assert ids.FEEDBACK_UP in json.dumps(stop["blocks"])
+        assert ids.FEEDBACK in _action_ids(stop["blocks"])
         assert ids.MARK_CRITERION in json.dumps(stop["blocks"])
         assert "chat.postMessage" not in slack.emulator.methods()
 
@@ -186,3 +189,15 @@ def test_a_slash_command_answer_that_fails_the_check_never_reaches_slack(runtime
         everything_sent = json.dumps([c.body for c in slack.emulator.calls])
         assert "Umbrella" not in everything_sent and "Carol" not in everything_sent
         assert len(llm.chat_requests()) == 3  # tool choice, the rejected wording, the rejected retry
+
+
+def test_coach_me_and_a_picked_deal_answer_with_the_plan_and_never_call_the_model(runtime, floor):
+    with FakeOpenAI(default_reply="never asked", default_tool_reply=GLOBEX_PLAN) as llm, \
+        make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack:
+        slack.click(floor.alice, COACH_ME, json.dumps({"d": floor.hooli.id, "x": "D-HOOLI"}))
+        slack.click(floor.alice, ids.ASK_ABOUT_DEAL, "D-GLOBEX")
+        replies = slack.emulator.wait_for("response_url", 2)  # answered in parallel: in either order
+        assert sorted("Hooli analytics" in r["text"] for r in replies) == [False, True]
+        assert sorted("Globex platform rollout" in r["text"] for r in replies) == [False, True]
+        assert all(ids.MARK_CRITERION in json.dumps(r["blocks"]) for r in replies)  # the deal plan's own buttons
+        assert llm.chat_requests() == []

@@ -13,6 +13,7 @@ from bot.slack import ids
 from storage.models import AnswerFeedback, FollowUp
 from tests.utils import factories as f
 from tests.utils.block_kit import message_problems
+from tests.utils.slack_emulator import feedback_click
 
 
 def _buttons(blocks: list[dict], block_id: str) -> list[dict]:
@@ -73,7 +74,9 @@ def test_point4_a_540_character_cyrillic_question_shares_and_its_feedback_keeps_
     row = _buttons(answer["blocks"], "answer_feedback")
     by_id = {b["action_id"]: b["value"] for b in row}
     assert all(len(v.encode()) <= 2000 for v in by_id.values()) and len(by_id[ids.SHARE_ANSWER]) <= 16
-    slack.click(alice, ids.FEEDBACK_UP, by_id[ids.FEEDBACK_UP], channel_id="C0RANDOM")
+    thumbs_up = feedback_click(answer["blocks"], helpful=True)
+    assert len(thumbs_up["value"]) <= 2000
+    slack.click(alice, ids.FEEDBACK, thumbs_up["value"], channel_id="C0RANDOM", action=thumbs_up)
     slack.click(alice, ids.SHARE_ANSWER, by_id[ids.SHARE_ANSWER], channel_id="C0RANDOM")
     [shared] = slack.emulator.wait_for("chat.postMessage")  # before the fix: "That button is out of date"
     assert shared["channel"] == "C0RANDOM" and "Globex" in json.dumps(shared["blocks"], ensure_ascii=False)

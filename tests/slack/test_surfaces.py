@@ -131,3 +131,29 @@ def test_a_reply_in_a_plain_dm_thread_is_answered_even_where_no_assistant_status
                         "user": slack.floor.alice.slack_user_id, "text": "what next on Globex?", "ts": "1700006001.0"})
     [post] = slack.emulator.wait_for("chat.postMessage")
     assert post["thread_ts"] == "1700006000.0" and "Globex platform rollout" in post["text"]
+
+
+def _home_click(slack, rep, action: dict) -> None:
+    """A button on App Home: Slack sends no response_url and no channel, only the view."""
+    slack.sender.interactive({
+        "type": "block_actions", "team": {"id": slack.sender.team_id}, "user": {"id": rep.slack_user_id},
+        "api_app_id": "A0APP", "token": "legacy-unused", "trigger_id": "1337.42.home",
+        "container": {"type": "view", "view_id": "V0HOME"}, "view": {"id": "V0HOME", "type": "home"},
+        "actions": [{**action, "action_ts": "1700000300.0"}]})
+
+
+def test_coach_me_on_app_home_answers_with_the_deals_plan_in_the_dm(slack):
+    alice, bob = slack.floor.alice, slack.floor.bob
+    slack.sender.event({"type": "app_home_opened", "user": alice.slack_user_id, "channel": "D0HOME", "tab": "home"})
+    [home] = slack.emulator.wait_for("views.publish")
+    buttons = {block["text"]["text"].split("*")[1]: block["accessory"]
+               for block in home["view"]["blocks"] if block.get("accessory")}
+    assert set(buttons) == {"Globex platform rollout", "Hooli analytics"}
+    _home_click(slack, alice, buttons["Globex platform rollout"])
+    answers = slack.emulator.wait_for("chat.postMessage")
+    assert answers[0]["channel"] == alice.slack_user_id
+    said = slack.texts("chat.postMessage")
+    assert "Globex platform rollout" in said and "Hooli" not in said
+    _home_click(slack, bob, buttons["Globex platform rollout"])  # Alice's deal, clicked by Bob (a forged view)
+    refused = slack.emulator.wait_for("chat.postMessage", len(answers) + 1)[-1]
+    assert refused["channel"] == bob.slack_user_id and "can't find" in refused["text"]

@@ -17,6 +17,10 @@ FIELD_TEXT = 2000
 HEADER_TEXT = 150
 CONTEXT_ELEMENTS = 10
 ACTIONS_ELEMENTS = 25
+CONTEXT_ACTIONS_ELEMENTS = 5  # feedback buttons and icon buttons
+FEEDBACK_BUTTON_TEXT = 75
+FEEDBACK_BUTTON_VALUE = 2000  # characters (the feedback buttons element reference)
+ACCESSIBILITY_LABEL = 75
 BLOCK_ID = 255
 ACTION_ID = 255
 BUTTON_TEXT = 75
@@ -74,7 +78,7 @@ def _blocks_problems(blocks, limit: int) -> list[str]:
 
 
 def _action_ids(block: dict) -> list[str]:
-    elements = list(block.get("elements") or []) if block.get("type") == "actions" else []
+    elements = list(block.get("elements") or []) if block.get("type") in ("actions", "context_actions") else []
     for key in ("accessory", "element"):
         if isinstance(block.get(key), dict):
             elements.append(block[key])
@@ -114,6 +118,12 @@ def _block(block) -> list[str]:
             found.append(f"actions needs 1 to {ACTIONS_ELEMENTS} elements")
         for element in elements:
             found += _element(element)
+    elif kind == "context_actions":
+        elements = block.get("elements") or []
+        if not elements or len(elements) > CONTEXT_ACTIONS_ELEMENTS:
+            found.append(f"context_actions needs 1 to {CONTEXT_ACTIONS_ELEMENTS} elements")
+        for element in elements:
+            found += _context_action(element)
     elif kind == "input":
         found += _text("label", block.get("label"), INPUT_LABEL, plain_only=True)
         found += _element(block.get("element"))
@@ -154,6 +164,36 @@ def _element(element) -> list[str]:
         found += _text("confirm text", confirm.get("text"), CONFIRM_TEXT)
         found += _text("confirm button", confirm.get("confirm"), CONFIRM_BUTTON, plain_only=True)
         found += _text("deny button", confirm.get("deny"), CONFIRM_BUTTON, plain_only=True)
+    return found
+
+
+def _context_action(element) -> list[str]:
+    """A context actions block holds feedback buttons and icon buttons, nothing else."""
+    if not isinstance(element, dict):
+        return ["element is not an object"]
+    found = []
+    if len(element.get("action_id") or "") > ACTION_ID:
+        found.append(f"action_id longer than {ACTION_ID}")
+    if element.get("type") == "feedback_buttons":
+        for key in ("positive_button", "negative_button"):
+            half = element.get(key)
+            if not isinstance(half, dict):
+                found.append(f"feedback_buttons without {key}")
+                continue
+            found += _text(f"{key} text", half.get("text"), FEEDBACK_BUTTON_TEXT, plain_only=True)
+            if not isinstance(half.get("value"), str) or not half["value"]:
+                found.append(f"{key} without a value")
+            elif len(half["value"]) > FEEDBACK_BUTTON_VALUE:
+                found.append(f"{key} value longer than {FEEDBACK_BUTTON_VALUE}")
+            if len(half.get("accessibility_label") or "") > ACCESSIBILITY_LABEL:
+                found.append(f"{key} accessibility_label longer than {ACCESSIBILITY_LABEL}")
+            found += [f"{key}: unknown field {k!r}" for k in half if k not in ("text", "value", "accessibility_label")]
+    elif element.get("type") == "icon_button":
+        if not element.get("icon"):
+            found.append("icon_button without icon")
+        found += _text("icon_button text", element.get("text"), BUTTON_TEXT, plain_only=True)
+    else:
+        found.append(f"{element.get('type')!r} is not allowed in context_actions")
     return found
 
 

@@ -12,7 +12,8 @@ uploads (``files_upload_v2``) as ``files.getUploadURLExternal``, ``file.upload``
 
 Blocks and views are checked the way Slack checks them (``tests.utils.block_kit``): a
 message or view Slack would refuse gets ``{"ok": false, "error": "invalid_blocks"}`` (HTTP 400
-on a ``response_url``), is left out of ``calls_to`` and listed by ``rejected()``.
+on a ``response_url``), is left out of ``calls_to`` and listed by ``rejected()``; so are suggested prompts
+Slack would refuse (``invalid_arguments``).
 
 ``SlackSender`` signs and sends requests to the app exactly as Slack does: events
 as JSON, slash commands as form bodies, interactivity as ``payload=<url-encoded
@@ -204,7 +205,8 @@ class SlackEmulator:
                 problems = () if scripted is not None else tuple(block_problems(method, body))
                 if problems:
                     status = 400 if method == "response_url" else status
-                    payload = {"ok": False, "error": "invalid_blocks", "errors": list(problems)}
+                    error = "invalid_arguments" if method.startswith("assistant.") else "invalid_blocks"
+                    payload = {"ok": False, "error": error, "errors": list(problems)}
                 if payload is None:
                     payload = emulator.answer(method, body)
                 emulator._record(Call(method, body, status, time.monotonic(), problems))
@@ -239,8 +241,14 @@ _MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update", "ch
 _VIEW_METHODS = ("views.open", "views.publish", "views.update", "views.push")
 
 
+MAX_SUGGESTED_PROMPTS = 4
+
+
 def block_problems(method: str, body: dict) -> list[str]:
-    """Why Slack would answer ``invalid_blocks`` to this call (empty when it would not)."""
+    """Why Slack would refuse this call (empty when it would not): blocks and views as Slack checks them,
+    and suggested prompts (at most four, each with a title and a message)."""
+    if method == "assistant.threads.setSuggestedPrompts":
+        return prompt_problems(body)
     if method in _MESSAGE_METHODS and "blocks" in body:
         return message_problems(body["blocks"])
     if method in _VIEW_METHODS:
@@ -250,9 +258,33 @@ def block_problems(method: str, body: dict) -> list[str]:
     return []
 
 
+def prompt_problems(body: dict) -> list[str]:
+    """What Slack would refuse in ``assistant.threads.setSuggestedPrompts`` (its reference: channel_id and
+    prompts required, up to four prompts, each with a title and a message)."""
+    prompts, found = body.get("prompts"), []
+    if not body.get("channel_id"):
+        found.append("channel_id missing")
+    if not isinstance(prompts, list) or not 1 <= len(prompts) <= MAX_SUGGESTED_PROMPTS:
+        return found + [f"prompts must be 1 to {MAX_SUGGESTED_PROMPTS} prompts"]
+    for i, prompt in enumerate(prompts):
+        if not isinstance(prompt, dict) or not prompt.get("title") or not prompt.get("message"):
+            found.append(f"prompts[{i}] needs a title and a message")
+    return found
+
+
 def _files(body: dict) -> list[dict]:
     files = body.get("files") or []
     return json.loads(files) if isinstance(files, str) else files
+
+
+def feedback_click(blocks: list[dict], *, helpful: bool) -> dict:
+    """The ``actions[0]`` Slack sends when 👍 (``helpful``) or 👎 of the feedback buttons in ``blocks`` is
+    clicked: the element's type and action_id, its block's id, and the clicked button's text and value."""
+    block = next(b for b in blocks if b.get("type") == "context_actions")
+    element = next(e for e in block["elements"] if e.get("type") == "feedback_buttons")
+    half = element["positive_button" if helpful else "negative_button"]
+    return {"type": "feedback_buttons", "action_id": element["action_id"], "block_id": block["block_id"],
+            "text": half["text"], "value": half["value"], "action_ts": f"{time.time():.6f}"}
 
 
 # ---------------------------------------------------------------- the other side: signed requests to the app
@@ -328,7 +360,8 @@ class SlackSender:
 
     def block_action(self, *, user_id: str, action_id: str, value: str, channel_id: str = "D0DM",
                      message_ts: str = "1700000000.000001", block_id: str = "b", thread_ts: str | None = None,
-                     message_blocks: list[dict] | None = None, **kwargs) -> Reply:
+                     message_blocks: list[dict] | None = None, action: dict | None = None, **kwargs) -> Reply:
+        """A click on a button; ``action`` replaces the button's action (e.g. a feedback buttons click)."""
         container = {"type": "message", "message_ts": message_ts, "channel_id": channel_id}
         message = {"ts": message_ts, "text": "answer", "blocks": message_blocks or []}
         if thread_ts:
@@ -338,8 +371,8 @@ class SlackSender:
             "api_app_id": "A0APP", "token": "legacy-unused", "trigger_id": "1337.42.abcd",
             "container": container, "channel": {"id": channel_id}, "message": message,
             "response_url": self.response_url,
-            "actions": [{"type": "button", "action_id": action_id, "block_id": block_id, "value": value,
-                         "action_ts": str(time.time())}],
+            "actions": [action or {"type": "button", "action_id": action_id, "block_id": block_id, "value": value,
+                                   "action_ts": str(time.time())}],
         }
         return self.interactive(payload, **kwargs)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot.coach import composer
 from bot.coach.intents.base import Ask, DealSlots, Intent, Tool
+from bot.coach.results import NextStage
+from bot.coach.rich import bullet, doc, line, strong
 from bot.coach.types import CoachAnswer
 
 
@@ -11,17 +13,18 @@ def handle(ask: Ask) -> CoachAnswer:
     plan = ask.plan
     following = ask.process.next_stage(plan.stage_key)
     if following is None:
-        text = (f"*{composer.deal_heading(plan.deal)}* is in {plan.stage_name}, the last stage of the process: "
-                "once the buyer confirms what's open there, it's time to close it.")
-        return CoachAnswer(text, "after_that", deal=plan.deal, plan=plan,
+        body = doc(line(strong(composer.deal_heading(plan.deal)), f" is in {plan.stage_name}, the last stage of the "
+                        "process: once the buyer confirms what's open there, it's time to close it."))
+        return CoachAnswer(NextStage(body), "after_that", deal=plan.deal, plan=plan,
                            citations=[ask.map_citation(ask.process.stage(plan.stage_key))])
-    lines = [f"Once the buyer confirms what's open in {plan.stage_name}, *{composer.deal_heading(plan.deal)}* "
-             f"moves to *{following.name}*" + (f" — {following.buyer_state}" if following.buyer_state else ".")]
-    lines.append("There the buyer needs to confirm:")
-    lines += [f"• {c.text}" for c in following.exit_criteria]
+    lines = [line(f"Once the buyer confirms what's open in {plan.stage_name}, ", strong(composer.deal_heading(plan.deal)),
+                  " moves to ", strong(following.name),
+                  f" — {following.buyer_state}" if following.buyer_state else ".")]
+    lines.append(line("There the buyer needs to confirm:"))
+    lines += [bullet(c.text) for c in following.exit_criteria]
     if following.activities:
-        lines.append(f"Your first move there: {following.activities[0].text}.")
-    return CoachAnswer("\n".join(lines), "after_that", deal=plan.deal, plan=plan,
+        lines.append(line(f"Your first move there: {following.activities[0].text}."))
+    return CoachAnswer(NextStage(doc(lines)), "after_that", deal=plan.deal, plan=plan,
                        citations=[ask.map_citation(following)])
 
 

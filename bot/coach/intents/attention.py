@@ -6,6 +6,7 @@ import re
 
 from bot.coach import composer
 from bot.coach.intents.base import Ask, Intent, Tool
+from bot.coach.results import AttentionList
 from bot.coach.router import normalize
 from bot.coach.types import CoachAnswer
 from bot.core.plan import deal_ref
@@ -61,10 +62,9 @@ def handle(ask: Ask) -> CoachAnswer:
     # Full references (a few queries each) only for the deals shown: a big book flags hundreds.
     shown = [(deal_ref(deal_store.deal_state(session=session, deal=deal)), reasons) for _, deal, reasons in rows[:SHOWN]]
     narrowed = next(iter(asked)) if len(asked) == 1 else None
-    text = composer.compose_attention(shown, viewer.is_manager, total=len(rows), kind=narrowed)
-    return CoachAnswer(text, "attention", data={"deals": [deal.external_id for _, deal, _ in rows],
-                                                "kinds": sorted(asked)},
-                       listed=[deal.id for _, deal, _ in rows[:SHOWN]])
+    body = composer.compose_attention(shown, viewer.is_manager, total=len(rows), kind=narrowed)
+    result = AttentionList(body, deals=tuple(deal.external_id for _, deal, _ in rows), kinds=tuple(sorted(asked)))
+    return CoachAnswer(result, "attention", listed=[deal.id for _, deal, _ in rows[:SHOWN]])
 
 
 INTENT = Intent(

@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from bot.coach import composer
 from bot.coach.intents.base import Ask, Intent, PersonSlots, Tool
 from bot.coach.people import is_self, person_mentioned, visible_person
+from bot.coach.results import DealList, NotFound, Refusal
+from bot.coach.rich import bullet, doc, line, strong
 from bot.coach.types import CoachAnswer
 from bot.coach.wording import FIRST_PERSON, local_today
 from bot.core.text import money
@@ -26,10 +28,12 @@ def handle(ask: Ask) -> CoachAnswer:
         owner_id, whose = None, "your team's"
     if named and not is_self(viewer, named):
         if viewer.role == Role.rep:  # the same words whoever was named, so nothing says whether they exist
-            return CoachAnswer("I can only show you your own deals. Ask “show me my deals” for yours.", "deal_list_denied")
+            return CoachAnswer(Refusal(doc(line("I can only show you your own deals. Ask “show me my deals” for yours."))),
+                               "deal_list_denied")
         person = visible_person(session=ask.session, viewer=viewer, name=named)
         if person is None:
-            return CoachAnswer(f"I can't find “{named}” among the people you can see.", "not_found")
+            return CoachAnswer(NotFound(doc(line(f"I can't find “{named}” among the people you can see.")), named),
+                               "not_found")
         owner_id, whose = person.id, f"{person.name}'s"
     stage = ask.stage
     closing = _closing_window(ask)
@@ -39,22 +43,22 @@ def handle(ask: Ask) -> CoachAnswer:
                                       stage_key=stage.key if stage else None,
                                       closing_between=closing[1:] if closing else None)
     which = "".join([f" in {stage.name}" if stage else "", f" closing {closing[0]}" if closing else ""])
-    data = {"deals": [d.external_id for d in deals], "stage": stage.key if stage else None,
-            "closing": [day.isoformat() for day in closing[1:]] if closing else None}
+    facts = {"deals": tuple(d.external_id for d in deals), "stage": stage.key if stage else None,
+             "closing": closing[1:] if closing else None}
     if not deals:
-        return CoachAnswer(f"No open deals in {whose} name{which} right now.", "deal_list", data=data)
+        return CoachAnswer(DealList(doc(line(f"No open deals in {whose} name{which} right now.")), **facts), "deal_list")
     title = f"{whose[0].upper()}{whose[1:]} open deals{which}"
-    lines = [f"*{title}* ({len(deals)}), biggest first:"]
+    lines = [line(strong(title), f" ({len(deals)}), biggest first:")]
     owners = {} if owner_id is not None else {
         rep.id: rep.name for rep in deal_store.visible_reps(session=ask.session, viewer=viewer)}
     for deal in deals[:SHOWN]:
         stage_of = ask.process.stage(deal.stage_key)
         owner = f", {owners[deal.owner_id]}" if owners else ""
-        lines.append(f"• *{composer.deal_heading(deal)}* — {stage_of.name if stage_of else deal.stage_key}, "
-                     f"{money(deal.amount)}{owner}")
+        lines.append(bullet(strong(composer.deal_heading(deal)),
+                            f" — {stage_of.name if stage_of else deal.stage_key}, {money(deal.amount)}{owner}"))
     if len(deals) > SHOWN:
-        lines.append(f"…and {len(deals) - SHOWN} more.")
-    return CoachAnswer("\n".join(lines), "deal_list", data=data, listed=[d.id for d in deals[:SHOWN]])
+        lines.append(line(f"…and {len(deals) - SHOWN} more."))
+    return CoachAnswer(DealList(doc(lines), **facts), "deal_list", listed=[d.id for d in deals[:SHOWN]])
 
 
 _CLOSING = re.compile(r"\bclos(?:e|es|ing)\b.*?\b(this|next)\s+(week|month|quarter)\b", re.I)

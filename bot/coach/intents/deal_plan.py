@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.coach import composer
 from bot.coach.intents.base import Ask, DealSlots, Intent, Tool
+from bot.coach.results import DealPlanResult
 from bot.coach.types import Citation, CoachAnswer
 
 PASSAGES_FOR_TIPS = 2
@@ -15,8 +16,8 @@ def handle(ask: Ask) -> CoachAnswer:
     context = " ".join([stage.name, *(c.text for c in plan.unmet[:2])])
     tips = ask.passages(ask.question_as_read, context=[context], stage_key=stage.key, k=PASSAGES_FOR_TIPS)
     citations = [ask.map_citation(stage), *(Citation(p.source, p.section) for p in tips)]
-    text = composer.compose_deal_plan(plan, tips, ask.now)
-    return CoachAnswer(text, "deal_plan", deal=plan.deal, plan=plan, citations=citations)
+    body = composer.compose_deal_plan(plan, tips, ask.now)
+    return CoachAnswer(DealPlanResult(body), "deal_plan", deal=plan.deal, plan=plan, citations=citations)
 
 
 INTENT = Intent(

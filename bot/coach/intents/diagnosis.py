@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from bot.coach import composer, wording
 from bot.coach.intents.base import Ask, DealSlots, Intent, Tool
+from bot.coach.results import Diagnosis
+from bot.coach.rich import bullet, doc, line, strong
 from bot.coach.types import CoachAnswer
 from bot.core.text import plural
 from storage.models import Rep
@@ -36,28 +38,28 @@ def handle(ask: Ask) -> CoachAnswer:
     quiet_days = last_days if last_days is not None else (now - ask.deal.created_at).days
     quiet = quiet_days >= QUIET_DAYS
 
-    lines = [f"*{composer.deal_heading(plan.deal)}* · {plan.stage_name}"]
-    over = f", *{plural(plan.days_over, 'day')} over*" if plan.days_over else ""
-    lines.append(f"• Time in stage: day {plan.days_in_stage} of {plan.expected_days} expected{over}.")
+    lines = [line(strong(composer.deal_heading(plan.deal)), f" · {plan.stage_name}")]
+    over = (", ", strong(f"{plural(plan.days_over, 'day')} over")) if plan.days_over else ()
+    lines.append(bullet(f"Time in stage: day {plan.days_in_stage} of {plan.expected_days} expected", *over, "."))
     if plan.unmet:
-        lines.append(f"• The buyer hasn't confirmed ({len(plan.unmet)} of {len(plan.criteria)}): "
-                     f"{wording.criteria_list(plan.unmet)}.")
+        lines.append(bullet(f"The buyer hasn't confirmed ({len(plan.unmet)} of {len(plan.criteria)}): "
+                            f"{wording.criteria_list(plan.unmet)}."))
     else:
-        lines.append(f"• The buyer has confirmed every exit criterion of {plan.stage_name}.")
-    lines.append(f"• Last activity: {wording.last_activity_phrase(plan, now)}.")
+        lines.append(bullet(f"The buyer has confirmed every exit criterion of {plan.stage_name}."))
+    lines.append(bullet(f"Last activity: {wording.last_activity_phrase(plan, now)}."))
     citations = [ask.map_citation(stage)]
     if plan.unconfirmed_earlier:
         earlier = [process.stage(c.stage_key) for c in plan.unconfirmed_earlier]
         names = wording.joined(list(dict.fromkeys(s.name for s in earlier)))
-        lines.append(f"• Ahead of the buyer: {plural(len(plan.unconfirmed_earlier), 'criterion', 'criteria')} of "
-                     f"{names} never confirmed — {wording.criteria_list(plan.unconfirmed_earlier)}.")
+        lines.append(bullet(f"Ahead of the buyer: {plural(len(plan.unconfirmed_earlier), 'criterion', 'criteria')} of "
+                            f"{names} never confirmed — {wording.criteria_list(plan.unconfirmed_earlier)}."))
         citations += [c for c in dict.fromkeys(ask.map_citation(s) for s in earlier) if c not in citations]
     if close_passed:
-        lines.append(f"• Close date {wording.short_date(close)} passed {plural((today - close).days, 'day')} ago.")
+        lines.append(bullet(f"Close date {wording.short_date(close)} passed {plural((today - close).days, 'day')} ago."))
     elif close:
-        lines.append(f"• Close date: {wording.short_date(close)}.")
+        lines.append(bullet(f"Close date: {wording.short_date(close)}."))
     for item in plan.overdue_followups:
-        lines.append(f"• Overdue follow-up: {wording.followup_phrase(item)}.")
+        lines.append(bullet(f"Overdue follow-up: {wording.followup_phrase(item)}."))
 
     warnings = []
     if plan.days_over:
@@ -76,18 +78,17 @@ def handle(ask: Ask) -> CoachAnswer:
     else:
         verdict = AT_RISK if warnings else ON_TRACK
     because = f" — {'; '.join(warnings)}" if warnings else " — within the stage's norm, nothing overdue, recent activity"
-    lines.append(f"\n*Verdict: {verdict}*{because}.")
+    lines.append(line(strong(f"Verdict: {verdict}"), f"{because}.", gap=True))
     move = wording.first_move(plan, earlier_first=True)
-    lines.append(f"*Most useful next move:* {move}")
+    lines.append(line(strong("Most useful next move:"), f" {move}"))
 
-    data = {
-        "days_in_stage": plan.days_in_stage, "expected_days": plan.expected_days, "days_over": plan.days_over,
-        "unmet": [c.key for c in plan.unmet], "unconfirmed_earlier": [f"{c.stage_key}.{c.key}" for c in plan.unconfirmed_earlier],
-        "last_activity_days": last_days, "close_date": close.isoformat() if close else None,
-        "close_date_passed": close_passed, "overdue_followups": len(plan.overdue_followups),
-        "verdict": verdict, "reasons": warnings, "next_move": move,
-    }
-    return CoachAnswer("\n".join(lines), "diagnosis", deal=plan.deal, plan=plan, citations=citations, data=data)
+    result = Diagnosis(
+        doc(lines), verdict=verdict, reasons=tuple(warnings), next_move=move, days_in_stage=plan.days_in_stage,
+        expected_days=plan.expected_days, days_over=plan.days_over, unmet=tuple(c.key for c in plan.unmet),
+        unconfirmed_earlier=tuple(f"{c.stage_key}.{c.key}" for c in plan.unconfirmed_earlier),
+        last_activity_days=last_days, close_date=close, close_date_passed=close_passed,
+        overdue_followups=len(plan.overdue_followups))
+    return CoachAnswer(result, "diagnosis", deal=plan.deal, plan=plan, citations=citations)
 
 
 INTENT = Intent(

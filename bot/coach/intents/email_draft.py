@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 
 from bot.coach import composer, wording
 from bot.coach.intents.base import Ask, DealSlots, Intent, Tool
+from bot.coach.results import EmailDraft
+from bot.coach.rich import doc, line, strong, text_lines
 from bot.coach.types import CoachAnswer
 from storage.timeutil import zone
 
@@ -36,13 +38,13 @@ def handle(ask: Ask) -> CoachAnswer:
     when = wording.day_label(day)
 
     if target is None:
-        aim = f"The buyer has confirmed everything in {plan.stage_name}, so this email proposes the next step."
+        aim = [f"The buyer has confirmed everything in {plan.stage_name}, so this email proposes the next step."]
         ask_line = f"From our side, everything is in place to move on{_to(plan.next_stage_name)}."
     else:
         stage_name = ask.process.stage(target.stage_key).name
         why = (f"the first exit criterion of {stage_name} the buyer hasn't confirmed" if target in plan.unmet
                else f"everything in {plan.stage_name} is confirmed, but this {stage_name} criterion never was")
-        aim = f"This email should move *{target.text}* — {why}."
+        aim = ["This email should move ", strong(target.text), f" — {why}."]
         question = wording.buyer_question(target.text)
         ask_line = f"One thing would help us plan the next step: {question[0].lower() + question[1:]}"
     subject = f"{deal.name}: next step on {when}"
@@ -59,15 +61,14 @@ def handle(ask: Ask) -> CoachAnswer:
         f"Would {when} work for a short call to go through it together?", "",
         "Best,", deal.owner_name,
     ])
-    text = "\n".join([
-        f"*Follow-up draft: {composer.deal_heading(deal)}* · {plan.stage_name}",
-        f"{aim} {grounded}", "",
-        f"Subject: {subject}", "", body,
-    ])
-    data = {"subject": subject, "body": body, "criterion_key": target.key if target else None,
-            "criterion_stage": target.stage_key if target else None, "proposed_date": day.isoformat()}
-    return CoachAnswer(text, "email_draft", deal=deal, plan=plan,
-                       citations=[ask.map_citation(ask.process.stage(plan.stage_key))], data=data)
+    words = doc(line(strong(f"Follow-up draft: {composer.deal_heading(deal)}"), f" · {plan.stage_name}"),
+                line(*aim, f" {grounded}"),
+                line(f"Subject: {subject}", gap=True),
+                text_lines(body, gap=True))
+    result = EmailDraft(words, subject=subject, mail=body, criterion_key=target.key if target else None,
+                        criterion_stage=target.stage_key if target else None, proposed_date=day)
+    return CoachAnswer(result, "email_draft", deal=deal, plan=plan,
+                       citations=[ask.map_citation(ask.process.stage(plan.stage_key))])
 
 
 def _to(stage_name: str | None) -> str:

@@ -24,6 +24,8 @@ from datetime import timedelta
 
 from bot.coach import composer, wording
 from bot.coach.intents.base import Ask, Intent, Tool
+from bot.coach.results import FocusList, FocusRow
+from bot.coach.rich import doc, line, numbered, strong
 from bot.coach.types import CoachAnswer
 from bot.core.plan import classify_followups
 from bot.core.text import money, plural
@@ -100,13 +102,13 @@ def handle(ask: Ask) -> CoachAnswer:
     ranked = rank(ask)
     if not ranked:
         whose = "your team has" if ask.viewer.is_manager else "you have"
-        return CoachAnswer(f"Nothing to rank: {whose} no open deals right now. A good day to add new ones!",
-                           "focus", data={"deals": []})
+        return CoachAnswer(FocusList(doc(line(f"Nothing to rank: {whose} no open deals right now. "
+                                              "A good day to add new ones!"))), "focus")
     top = ranked[:SHOWN]
     whose = "your team's" if ask.viewer.is_manager else "your"
-    lines = [f"*Where to start* — the top {len(top)} of {whose} {plural(len(ranked), 'open deal')}:"
-             if len(ranked) > SHOWN else f"*Where to start* — {whose} {plural(len(ranked), 'open deal')}, "
-                                         "most pressing first:"]
+    lines = [line(strong("Where to start"),
+                  f" — the top {len(top)} of {whose} {plural(len(ranked), 'open deal')}:" if len(ranked) > SHOWN
+                  else f" — {whose} {plural(len(ranked), 'open deal')}, most pressing first:")]
     rows, citations = [], []
     for i, entry in enumerate(top, 1):
         plan = ask.plan_of(entry.deal)
@@ -114,15 +116,14 @@ def handle(ask: Ask) -> CoachAnswer:
         reasons = entry.reasons or [f"nothing late; next by size ({money(plan.deal.amount)})"]
         move = wording.first_move(plan)
         owner = f" ({plan.deal.owner_name})" if ask.viewer.is_manager else ""
-        lines.append(f"\n{i}. *{composer.deal_heading(plan.deal)}*{owner} · {plan.stage_name}, "
-                     f"{money(plan.deal.amount)}")
-        lines.append(f"   Why: {'; '.join(reasons)}.")
-        lines.append(f"   First move: {move}")
-        rows.append({"external_id": plan.deal.external_id, "name": plan.deal.name, "score": entry.score,
-                     "reasons": reasons, "first_move": move})
+        lines.append(numbered(i, strong(composer.deal_heading(plan.deal)),
+                              f"{owner} · {plan.stage_name}, {money(plan.deal.amount)}", gap=True))
+        lines.append(line(f"Why: {'; '.join(reasons)}.", indent=3))
+        lines.append(line(f"First move: {move}", indent=3))
+        rows.append(FocusRow(plan.deal.external_id, plan.deal.name, entry.score, tuple(reasons), move))
         if (cite := ask.map_citation(stage)) not in citations:
             citations.append(cite)
-    return CoachAnswer("\n".join(lines), "focus", citations=citations, data={"deals": rows},
+    return CoachAnswer(FocusList(doc(lines), tuple(rows)), "focus", citations=citations,
                        listed=[entry.deal.id for entry in top])
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.coach.intents.base import Ask, Intent
+from bot.coach.results import Help
+from bot.coach.rich import bullet, doc, line
 from bot.coach.router import normalize
 from bot.coach.types import CoachAnswer
 from storage import deals as deal_store
@@ -15,10 +17,10 @@ def capabilities(ask: Ask, intro: str) -> CoachAnswer:
     # Those with a place in the menu, in its order; the rest are reached from these answers' follow-ups.
     listed = sorted((i for i in ask.intents.values() if i.menu is not None and i.try_it
                      and (ask.viewer.is_manager or not i.menu_for_managers)), key=lambda i: i.menu)
-    lines = [intro]
+    lines = [line(intro)]
     for intent in listed:
-        lines.append(f"• {intent.summary[0].upper() + intent.summary[1:]}: “{intent.try_it.format(deal=example)}”")
-    return CoachAnswer("\n".join(lines), "help")
+        lines.append(bullet(f"{intent.summary[0].upper() + intent.summary[1:]}: “{intent.try_it.format(deal=example)}”"))
+    return CoachAnswer(Help(doc(lines)), "help")
 
 
 # A message made only of these is a thank-you or an acknowledgement: it gets a word back, not the menu.
@@ -35,8 +37,8 @@ def is_thanks(question: str) -> bool:
 
 def handle(ask: Ask) -> CoachAnswer:
     if is_thanks(ask.question):
-        return CoachAnswer("Any time. Ask me about any of your deals whenever you need, or say “help” to see what "
-                           "I can do.", "help", data={"thanks": True})
+        return CoachAnswer(Help(doc(line("Any time. Ask me about any of your deals whenever you need, or say “help” "
+                                         "to see what I can do.")), thanks=True), "help")
     return capabilities(ask, "I coach you on your deals from the team's sales process and playbooks. Try:")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.coach import composer
 from bot.coach.intents.base import Ask, Intent, Slots, Tool
 from bot.coach.intents.help import capabilities
+from bot.coach.results import Passages
 from bot.coach.types import Citation, CoachAnswer
 from knowledge.chunks import note_files
 
@@ -25,7 +26,7 @@ def handle(ask: Ask) -> CoachAnswer:
         answer.intent = "unknown"
         return answer
     citations = [Citation(p.source, p.section) for p in passages]
-    return CoachAnswer(composer.compose_passages(passages), "methodology", citations=citations)
+    return CoachAnswer(Passages(composer.compose_passages(passages)), "methodology", citations=citations)
 
 
 def _compared(ask: Ask) -> list:

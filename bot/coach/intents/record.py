@@ -25,6 +25,8 @@ from rapidfuzz import fuzz, process
 from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, DealSlots, Intent, Tool
 from bot.coach.proposals import REPLY_HINT
 from bot.coach.resolve import mask_deals
+from bot.coach.results import AlreadyRecorded, Clarification, Proposed
+from bot.coach.rich import bullet, doc, line
 from bot.coach.types import CoachAnswer, Proposal
 from bot.coach.wording import day_label
 from bot.core.plan import DealRef
@@ -159,17 +161,17 @@ def _criterion(ask: Ask, deal: DealRef, words: list[str], said: str) -> CoachAns
     if named and named[0].met:  # "agreed on criteria and tech fit": an open criterion named too is not lost
         named += [c for score, c in scored if not c.met and score >= CRITERION_MATCH and c not in named]
     if len(named) > 1:
-        lines = [f"• {c.text}{' (already confirmed)' if c.met else ''}" for c in named]
-        return CoachAnswer("Which did the buyer confirm?\n" + "\n".join(lines)
-                           + f"\nSay it again in a few more words, e.g. “{deal.name}: {named[0].text.lower()}”.",
-                           "record", deal=deal, data={"candidates": [c.key for c in named]})
+        body = doc(line("Which did the buyer confirm?"),
+                   [bullet(f"{c.text}{' (already confirmed)' if c.met else ''}") for c in named],
+                   line(f"Say it again in a few more words, e.g. “{deal.name}: {named[0].text.lower()}”."))
+        return CoachAnswer(Clarification(body, "candidates", tuple(c.key for c in named)), "record", deal=deal)
     if not named:
         return _no_criterion(ask, deal, words, said)
     criterion = named[0]
     if criterion.met:
         evidence = f" (“{criterion.evidence}”)" if criterion.evidence else ""
-        return CoachAnswer(f"Already recorded on {deal.name}: {criterion.text}{evidence}. Nothing to add.",
-                           "record", deal=deal, data={"criterion": criterion.key, "already_met": True})
+        return CoachAnswer(AlreadyRecorded(doc(line(f"Already recorded on {deal.name}: {criterion.text}{evidence}. "
+                                                    "Nothing to add.")), criterion.key), "record", deal=deal)
     summary = f"{deal.name}: exit criterion met — {criterion.text} ({plan.stage_name}); evidence “{said}”"
     return _proposed(deal, Proposal(kind="criterion", deal_id=deal.id, deal_name=deal.name, summary=summary,
                                     token=_token(), stage_key=plan.stage_key, criterion_key=criterion.key,
@@ -184,22 +186,22 @@ def _no_criterion(ask: Ask, deal: DealRef, words: list[str], said: str) -> Coach
     scored = [(match_score(words, c.text, c.key), (s, c)) for s in earlier for c in s.exit_criteria]
     scored.sort(key=lambda pair: -pair[0])
     found = best_matches(scored, CRITERION_MATCH)
-    open_ones = "\n".join(f"• {c.text}" for c in plan.unmet) or "• none: the buyer has confirmed them all"
+    open_ones = [bullet(c.text) for c in plan.unmet] or [bullet("none: the buyer has confirmed them all")]
     if len(found) == 1:
         stage, criterion = found[0]
         never = next((c for c in plan.unconfirmed_earlier if (c.stage_key, c.key) == (stage.key, criterion.key)), None)
         if never is None:
-            return CoachAnswer(f"Already recorded on {deal.name}: {criterion.text} ({stage.name}). Nothing to add.",
-                               "record", deal=deal, data={"criterion": criterion.key, "criterion_stage": stage.key,
-                                                          "already_met": True})
+            return CoachAnswer(AlreadyRecorded(doc(line(f"Already recorded on {deal.name}: {criterion.text} "
+                                                        f"({stage.name}). Nothing to add.")), criterion.key, stage.key),
+                               "record", deal=deal)
         summary = (f"{deal.name}: exit criterion met — {criterion.text} ({stage.name}, never confirmed before the "
                    f"deal moved on); evidence “{said}”")
         return _proposed(deal, Proposal(kind="criterion", deal_id=deal.id, deal_name=deal.name, summary=summary,
                                         token=_token(), stage_key=plan.stage_key, criterion_key=criterion.key,
                                         criterion_stage=stage.key, evidence=said))
-    text = (f"I couldn't tell which exit criterion of {plan.stage_name} that is. Which did the buyer confirm?\n"
-            f"{open_ones}\nOr say “log a note on {deal.name}: …” to keep it as an activity.")
-    return CoachAnswer(text, "record", deal=deal, data={"candidates": [c.key for c in plan.unmet]})
+    body = doc(line(f"I couldn't tell which exit criterion of {plan.stage_name} that is. Which did the buyer confirm?"),
+               open_ones, line(f"Or say “log a note on {deal.name}: …” to keep it as an activity."))
+    return CoachAnswer(Clarification(body, "candidates", tuple(c.key for c in plan.unmet)), "record", deal=deal)
 
 
 def _activity(ask: Ask, deal: DealRef, words: list[str], said: str) -> CoachAnswer:
@@ -222,9 +224,9 @@ def _followup(ask: Ask, deal: DealRef, said: str) -> CoachAnswer:
     day = read_day(found.group("when"), local_now) if found else None
     if found is None or day is None or day < local_now.date():
         heard = f"I read “{found.group('when')}” as a day that has passed. " if found and day else ""
-        return CoachAnswer(f"{heard}For when should I set the follow-up on {deal.name}? "
-                           f"Say e.g. “remind me to call {deal.name} on Friday” or “… on Dec 3”.",
-                           "record", deal=deal, data={"needs": "due date"})
+        return CoachAnswer(Clarification(doc(line(f"{heard}For when should I set the follow-up on {deal.name}? "
+                                                  f"Say e.g. “remind me to call {deal.name} on Friday” or “… on Dec 3”.")),
+                                         needs="due date"), "record", deal=deal)
     note = _followup_note(said, found) or f"Follow up on {deal.name}"
     due_at = local_midnight_utc(day, zone(ask.viewer.timezone)) + timedelta(hours=FOLLOWUP_HOUR)
     summary = f"{deal.name}: follow-up due {day_label(day)} at {FOLLOWUP_HOUR}:00 — {note}"
@@ -240,14 +242,14 @@ def _close(deal: DealRef, *, won: bool, said: str) -> CoachAnswer:
 
 
 def _proposed(deal: DealRef, proposal: Proposal) -> CoachAnswer:
-    text = f"I'll record this — nothing is written until you confirm:\n• {proposal.summary}\n{REPLY_HINT}"
-    return CoachAnswer(text, "record", deal=deal, proposal=proposal, data={"kind": proposal.kind})
+    body = doc(line("I'll record this — nothing is written until you confirm:"), bullet(proposal.summary))
+    return CoachAnswer(Proposed(body, proposal, REPLY_HINT), "record", deal=deal, proposal=proposal)
 
 
 def _what_to_record(deal: DealRef) -> CoachAnswer:
-    return CoachAnswer(f"What should I record on {deal.name}? For example: “{deal.name} confirmed budget”, "
-                       f"“had the discovery call with {deal.name}” or “remind me to call {deal.name} on Friday”.",
-                       "record", deal=deal, data={"needs": "what happened"})
+    body = doc(line(f"What should I record on {deal.name}? For example: “{deal.name} confirmed budget”, "
+                    f"“had the discovery call with {deal.name}” or “remind me to call {deal.name} on Friday”."))
+    return CoachAnswer(Clarification(body, needs="what happened"), "record", deal=deal)
 
 
 # -- reading the words ---------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ from pydantic import Field
 
 from bot.coach.intents.base import PERIOD_AS_ASKED, Ask, Intent, PersonSlots, Tool
 from bot.coach.people import is_self, person_mentioned, visible_person
+from bot.coach.results import Card, Clarification, NotFound, Refusal, Scorecard
+from bot.coach.rich import Doc, bullet, doc, joined, line, strong
 from bot.coach.types import CoachAnswer
 from bot.core.errors import InvalidInput
 from bot.core.text import money, plural
@@ -126,8 +128,7 @@ def handle(ask: Ask) -> CoachAnswer:
     card = _card(ask, whose)
     if isinstance(card, CoachAnswer):
         return card
-    text, data = card
-    return CoachAnswer(text, NAME, data=data)
+    return CoachAnswer(Scorecard(card[0], (card[1],)), NAME)
 
 
 def _sides(question: str) -> list[tuple[str | None, str]] | None:
@@ -172,24 +173,26 @@ def _side_by_side(ask: Ask, whose: list[Whose | CoachAnswer], periods: list[Peri
         if isinstance(card, CoachAnswer):
             return card
         cards.append(card)
-    return CoachAnswer("\n\n".join(text for text, _ in cards), NAME, data={"compare": [data for _, data in cards]})
+    return CoachAnswer(Scorecard(joined([words for words, _ in cards]), tuple(card for _, card in cards)), NAME)
 
 
 def _card(ask: Ask, whose: Whose, spec: PeriodSpec | None = None, *, period_only: bool = False
-          ) -> tuple[str, dict] | CoachAnswer:
-    """One person's (or the team's) figures for ``spec`` (else the question's period): the text and its data."""
+          ) -> tuple[Doc, Card] | CoachAnswer:
+    """One person's (or the team's) figures for ``spec`` (else the question's period): the words and the card."""
     try:
         period = spec.resolve(ask.now, whose.timezone) if spec else report_period(ask, whose.timezone)
     except InvalidInput as exc:
-        return CoachAnswer(f"I couldn't read the period ({exc}). Try “this month”, “last quarter” or “October”.",
-                           f"{NAME}_clarify")
+        return unreadable_period(exc, f"{NAME}_clarify")
     figures = store.total(figures_by_owner(ask, whose, period).values())
-    return _text(whose, period, figures, period_only=period_only), {
-        "whose": {"kind": whose.kind, "name": whose.label, "people": len(whose.reps),
-                  "rep_id": whose.reps[0].id if whose.kind != "team" else None},
-        "period": period.to_json(),
-        "figures": figures.to_json(),
-    }
+    card = Card(whose.kind, whose.label, len(whose.reps), whose.reps[0].id if whose.kind != "team" else None,
+                period, figures)
+    return _text(whose, period, figures, period_only=period_only), card
+
+
+def unreadable_period(error: InvalidInput, intent: str) -> CoachAnswer:
+    """The question back when the period asked for cannot be read."""
+    return CoachAnswer(Clarification(doc(line(f"I couldn't read the period ({error}). Try “this month”, "
+                                              "“last quarter” or “October”."))), intent)
 
 
 def _whose(ask: Ask, named: str | None, words: str) -> Whose | CoachAnswer:
@@ -199,13 +202,14 @@ def _whose(ask: Ask, named: str | None, words: str) -> Whose | CoachAnswer:
         named = None
     team = named is None and bool(_TEAM.search(words))
     if viewer.role == Role.rep and (named or team):
-        return CoachAnswer(REP_REFUSAL, f"{NAME}_denied")  # the same words whoever was named
+        return CoachAnswer(Refusal(doc(line(REP_REFUSAL))), f"{NAME}_denied")  # the same words whoever was named
     if team:
         return team_of(ask)
     if named:
         person = visible_person(session=session, viewer=viewer, name=named)
         if person is None:  # outside the team reads as nobody by that name
-            return CoachAnswer(f"I can't find “{named}” among the people you can see.", "not_found")
+            return CoachAnswer(NotFound(doc(line(f"I can't find “{named}” among the people you can see.")), named),
+                               "not_found")
     else:
         person = session.get(Rep, viewer.rep_id)
     scope = resolve_scope(session=session, viewer=viewer, company_timezone=ask.settings.timezone,
@@ -214,7 +218,7 @@ def _whose(ask: Ask, named: str | None, words: str) -> Whose | CoachAnswer:
     return Whose(kind, person.name, [person], scope.timezone, [person.id])
 
 
-def _text(whose: Whose, period: Period, f: store.Figures, *, period_only: bool = False) -> str:
+def _text(whose: Whose, period: Period, f: store.Figures, *, period_only: bool = False) -> Doc:
     """The card; ``period_only`` leaves out the figures as of now (open pipeline, overdue, over the norm),
     which a second card for an earlier period would only repeat."""
     title = {"self": "Your numbers", "rep": f"{whose.label}'s numbers"}.get(whose.kind, f"Numbers for {whose.label}")
@@ -223,20 +227,20 @@ def _text(whose: Whose, period: Period, f: store.Figures, *, period_only: bool =
     else:
         win_rate = f"no deals closed in {period.label}"
     lines = [
-        f"*{title} — {period.label}*",
-        f"• Won: {_deals(f.won_count, f.won_amount)}",
-        f"• Win rate: {win_rate}",
-        f"• New pipeline: {_deals(f.new_count, f.new_amount)}",
+        line(strong(f"{title} — {period.label}")),
+        bullet(f"Won: {_deals(f.won_count, f.won_amount)}"),
+        bullet(f"Win rate: {win_rate}"),
+        bullet(f"New pipeline: {_deals(f.new_count, f.new_amount)}"),
     ]
     lines += [] if period_only else [
-        f"• Open pipeline now: {_deals(f.open_count, f.open_amount)}, {money(f.weighted_amount)} weighted",
-        f"• Overdue follow-ups: {f.overdue_followups or 'none'}",
-        f"• Deals over their stage's norm: {f.over_norm or 'none'}",
+        bullet(f"Open pipeline now: {_deals(f.open_count, f.open_amount)}, {money(f.weighted_amount)} weighted"),
+        bullet(f"Overdue follow-ups: {f.overdue_followups or 'none'}"),
+        bullet(f"Deals over their stage's norm: {f.over_norm or 'none'}"),
     ]
     if whose.kind == "team" and not period_only:
-        lines.append(f"Across {plural(len(whose.reps), 'person', 'people')}. "
-                     "Ask “who has the most overdue follow-ups?” to compare them.")
-    return "\n".join(lines)
+        lines.append(line(f"Across {plural(len(whose.reps), 'person', 'people')}. "
+                          "Ask “who has the most overdue follow-ups?” to compare them."))
+    return doc(lines)
 
 
 def _deals(count: int, amount) -> str:

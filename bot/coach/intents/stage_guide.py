@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from bot.coach.composer import tip_lines
 from bot.coach.intents.base import Ask, Intent, Slots, Tool
+from bot.coach.results import Clarification, StageGuide
+from bot.coach.rich import bullet, doc, line, strong
 from bot.coach.types import Citation, CoachAnswer
 from bot.core.text import plural
 
@@ -12,34 +15,33 @@ def handle(ask: Ask) -> CoachAnswer:
     stage = ask.stage or (ask.process.stage(ask.deal.stage_key) if ask.deal else None)
     if stage is None:
         names = ", ".join(s.name for s in process.stages)
-        return CoachAnswer(f"Which stage do you mean? The process has: {names}.", "stage_guide",
-                           data={"stages": [s.key for s in process.stages]})
-    lines = [f"*{stage.name}* (stage {process.index_of(stage.key) + 1} of {len(process.stages)}, "
-             f"expected {plural(stage.expected_days, 'day')})"]
+        return CoachAnswer(Clarification(doc(line(f"Which stage do you mean? The process has: {names}.")), "stages",
+                                         tuple(s.key for s in process.stages)), "stage_guide")
+    lines = [line(strong(stage.name), f" (stage {process.index_of(stage.key) + 1} of {len(process.stages)}, "
+                                      f"expected {plural(stage.expected_days, 'day')})")]
     if stage.buyer_state:
-        lines.append(f"Where the buyer is: {stage.buyer_state}")
+        lines.append(line(f"Where the buyer is: {stage.buyer_state}"))
     if stage.entry:
-        lines.append("Enters when: " + "; ".join(stage.entry))
-    lines.append("\n*To leave it, the buyer has to confirm:*")
+        lines.append(line("Enters when: " + "; ".join(stage.entry)))
+    lines.append(line(strong("To leave it, the buyer has to confirm:"), gap=True))
     for criterion in stage.exit_criteria:
         moves = stage.activities_for(criterion.key)
-        how = f"\n   ↳ {moves[0].text}" if moves else ""
-        lines.append(f"• {criterion.text}{how}")
+        lines.append(bullet(criterion.text))
+        if moves:
+            lines.append(line(moves[0].text, prefix="↳", indent=3))
     unused = [a for a in stage.activities if not any(a.key == m.key for c in stage.exit_criteria
                                                      for m in stage.activities_for(c.key)[:1])]
     if unused:
-        lines.append("\n*Also useful here:*")
-        lines += [f"• {a.text}" for a in unused]
+        lines.append(line(strong("Also useful here:"), gap=True))
+        lines += [bullet(a.text) for a in unused]
     citations = [ask.map_citation(stage)]
     tips = ask.passages(ask.question_as_read, context=[stage.name], stage_key=stage.key, k=1, kinds=("methodology",))
     if tips:
-        from bot.coach.composer import excerpt
-
-        lines.append(f"\n💡 *{tips[0].title}:* {excerpt(tips[0].text)}")
+        lines += tip_lines(tips[0])
         citations.append(Citation(tips[0].source, tips[0].section))
-    return CoachAnswer("\n".join(lines), "stage_guide", citations=citations,
-                       data={"stage": stage.key, "exit_criteria": [c.key for c in stage.exit_criteria],
-                             "activities": [a.key for a in stage.activities]})
+    result = StageGuide(doc(lines), stage=stage.key, exit_criteria=tuple(c.key for c in stage.exit_criteria),
+                        activities=tuple(a.key for a in stage.activities))
+    return CoachAnswer(result, "stage_guide", citations=citations)
 
 
 class StageSlots(Slots):

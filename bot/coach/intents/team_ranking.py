@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from bot.coach.intents.base import PERIOD_AS_ASKED, Ask, Intent, Slots, Tool
-from bot.coach.intents.scorecard import figures_by_owner, report_period, team_of
+from bot.coach.intents.scorecard import figures_by_owner, report_period, team_of, unreadable_period
+from bot.coach.results import RankedRep, Refusal, TeamRanking
+from bot.coach.rich import doc, line, numbered, strong
 from bot.coach.router import normalize
 from bot.coach.types import CoachAnswer
 from bot.core.errors import InvalidInput
@@ -74,15 +76,14 @@ def metric_asked(question: str) -> Metric | None:
 
 def handle(ask: Ask) -> CoachAnswer:
     if ask.viewer.role == Role.rep:
-        return CoachAnswer(REFUSAL, f"{NAME}_denied")
+        return CoachAnswer(Refusal(doc(line(REFUSAL))), f"{NAME}_denied")
     metric = metric_asked(ask.question)
     chosen = metric or DEFAULT
     team = team_of(ask)
     try:
         period = report_period(ask, team.timezone)
     except InvalidInput as exc:
-        return CoachAnswer(f"I couldn't read the period ({exc}). Try “this month”, “last quarter” or “October”.",
-                           f"{NAME}_clarify")
+        return unreadable_period(exc, f"{NAME}_clarify")
     figures = figures_by_owner(ask, team, period)
     people = [(rep, figures.get(rep.id, Figures())) for rep in team.reps
               if rep.role == Role.rep or rep.id in figures]
@@ -90,25 +91,20 @@ def handle(ask: Ask) -> CoachAnswer:
     people.sort(key=lambda pair: _order(chosen.value(pair[1]), pair[0].name, lowest=lowest))
 
     when = f", {period.label}" if chosen.per_period else ""
-    lines = [f"*{chosen.title} — {team.label}{when}*, {'lowest' if lowest else 'highest'} first:"]
-    lines += [f"{i}. {rep.name} — {chosen.shown(f)}" for i, (rep, f) in enumerate(people[:SHOWN], 1)]
+    lines = [line(strong(f"{chosen.title} — {team.label}{when}"), f", {'lowest' if lowest else 'highest'} first:")]
+    lines += [numbered(i, f"{rep.name} — {chosen.shown(f)}") for i, (rep, f) in enumerate(people[:SHOWN], 1)]
     if len(people) > SHOWN:
-        lines.append(f"…and {len(people) - SHOWN} more.")
+        lines.append(line(f"…and {len(people) - SHOWN} more."))
     if not people:
-        lines = [f"No one to rank in {team.label} yet."]
+        lines = [line(f"No one to rank in {team.label} yet.")]
     if metric is None:
         others = [m.title.lower() for m in METRICS if m is not DEFAULT]
-        lines.append(f"I ranked by overdue follow-ups; you can also rank by {', '.join(others[:-1])} "
-                     f"or {others[-1]}.")
-    return CoachAnswer("\n".join(lines), NAME, data={
-        "metric": chosen.key,
-        "metric_named": metric is not None,
-        "order": "lowest first" if lowest else "highest first",
-        "team": team.label,
-        "period": period.to_json() if chosen.per_period else None,
-        "ranking": [{"rep_id": rep.id, "name": rep.name, "value": chosen.value(f), "figures": f.to_json()}
-                    for rep, f in people],
-    })
+        lines.append(line(f"I ranked by overdue follow-ups; you can also rank by {', '.join(others[:-1])} "
+                          f"or {others[-1]}."))
+    return CoachAnswer(TeamRanking(
+        doc(lines), metric=chosen.key, metric_named=metric is not None, lowest_first=lowest, team=team.label,
+        period=period if chosen.per_period else None,
+        ranking=tuple(RankedRep(rep.id, rep.name, chosen.value(f), f) for rep, f in people)), NAME)
 
 
 def _order(value: float | None, name: str, *, lowest: bool) -> tuple:

@@ -7,7 +7,7 @@ from slack_bolt import App
 from bot.slack import ids
 from bot.slack.listeners.acknowledge import AT_ONCE
 from bot.slack.listeners.actions.advance_stage import advance_stage
-from bot.slack.listeners.actions.ask_about_deal import ask_about_deal
+from bot.slack.listeners.actions.ask_about_deal import ask_about_deal, coach_on_deal
 from bot.slack.listeners.actions.complete_followup import complete_followup
 from bot.slack.listeners.actions.confirm_proposal import decide_proposal
 from bot.slack.listeners.actions.digest import register as register_digest_buttons
@@ -22,8 +22,10 @@ HANDLERS = {
     ids.ADVANCE_STAGE: advance_stage,
     ids.COMPLETE_FOLLOWUP: complete_followup,
     ids.ASK_ABOUT_DEAL: ask_about_deal,
+    ids.COACH_ON_DEAL: coach_on_deal,
     ids.CONFIRM_PROPOSAL: decide_proposal,
     ids.CANCEL_PROPOSAL: decide_proposal,
+    ids.FEEDBACK: feedback,
     ids.FEEDBACK_UP: feedback,
     ids.FEEDBACK_DOWN: feedback,
     ids.SHARE_ANSWER: share_answer,

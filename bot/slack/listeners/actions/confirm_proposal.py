@@ -12,7 +12,7 @@ from __future__ import annotations
 from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.coach import proposals
+from bot.service import proposals
 from bot.slack import ids
 from bot.slack.delivery import respond_safely
 from bot.slack.digest import marked
@@ -25,11 +25,8 @@ def decide_proposal(body: dict, context: BoltContext, client: WebClient, respond
     services = context["services"]
     viewer = clicker(services, client, body)
     clicked = body["actions"][0]
-    runtime = services.runtime
-    with runtime.session() as session:
-        outcome = proposals.decide_token(session=session, process=runtime.process, viewer=viewer,
-                                         token=button_value(body), confirmed=clicked["action_id"] == ids.CONFIRM_PROPOSAL,
-                                         now=runtime.now())
+    outcome = proposals.decide(services.runtime, viewer, token=button_value(body),
+                               confirmed=clicked["action_id"] == ids.CONFIRM_PROPOSAL)
     message = body.get("message") or {}
     blocks, block_id = message.get("blocks") or [], clicked.get("block_id", "")
     if any(block.get("block_id") == block_id for block in blocks):

@@ -8,9 +8,9 @@ from __future__ import annotations
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.core.errors import InvalidInput
 from bot.digest import actions as digest_actions
 from bot.digest.actions import ACTION_IDS, COACH_ME
+from bot.service import deals
 from bot.slack.delivery import respond_safely
 from bot.slack.digest import marked
 from bot.slack.interactions import button_value, clicker, kindly
@@ -25,13 +25,9 @@ def digest_button(body: dict, context: BoltContext, client: WebClient, respond: 
     clicked = body["actions"][0]
     action = digest_actions.parse(clicked["action_id"], button_value(body))
     if action.action_id == COACH_ME:
-        if not action.external_id:
-            raise InvalidInput(digest_actions.STALE)
-        answer_about_deal(services, viewer, body, respond, action.external_id)
+        answer_about_deal(services, viewer, body, respond, client, deal_id=action.deal_id)
         return
-    with services.runtime.session() as session:
-        note = digest_actions.apply(action, session=session, viewer=viewer, process=services.runtime.process,
-                                    now=services.runtime.now())
+    note = deals.digest_action(services.runtime, viewer, action)
     message = body.get("message") or {}
     respond_safely(respond, replace_original=True, text=message.get("text", ""),
             blocks=marked(message.get("blocks") or [], clicked.get("block_id", ""), note))

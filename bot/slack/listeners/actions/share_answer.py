@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import InvalidInput
-from bot.slack.asked import recall
+from bot.service.asked import recall
 from bot.slack.blocks import answer_messages
 from bot.slack.blocks import context as context_block
 from bot.slack.delivery import send

@@ -1,10 +1,11 @@
-"""A new assistant thread: a greeting and suggested prompts built from the asker's own deals."""
+"""A new assistant thread (the legacy assistant experience, still handled for apps installed with it): a greeting and suggested prompts built from the asker's own deals."""
 
 from __future__ import annotations
 
 from slack_bolt import BoltContext, Say, SetSuggestedPrompts
 from slack_sdk import WebClient
 
+from bot.service.home import suggested_prompts
 from bot.slack.identity import SETUP_HELP, viewer_for
 
 GREETING = "Hi! Ask me about a deal, your follow-ups, or the sales process."
@@ -18,5 +19,4 @@ def thread_started(event: dict, context: BoltContext, client: WebClient, say: Sa
         say(SETUP_HELP)
         return
     say(GREETING)
-    # Slack shows at most four suggested prompts.
-    set_suggested_prompts(prompts=services.coach.suggestions(viewer)[:4], title="Try asking")
+    set_suggested_prompts(prompts=suggested_prompts(services.coach, viewer), title="Try asking")

@@ -8,8 +8,8 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 
 from bot.core.errors import StagecoachError
+from bot.service.asked import remember
 from bot.slack.answering import SORRY
-from bot.slack.asked import remember
 from bot.slack.blocks import answer_messages, text_messages
 from bot.slack.charts import post_charts
 from bot.slack.delivery import respond_safely

@@ -10,10 +10,10 @@ from __future__ import annotations
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
+from bot.service.threads import has_conversation
 from bot.slack.answering import Place, answer_in_conversation
 from bot.slack.identity import SETUP_HELP, viewer_for
 from bot.slack.places import has_files, is_from_bot, is_new_message, mentions, open_to_deals, strip_mention
-from storage.conversations import load_conversation
 
 
 def message(event: dict, context: BoltContext, client: WebClient) -> None:
@@ -44,9 +44,8 @@ def _thread_follow_up(event: dict, context: BoltContext, client: WebClient) -> N
     viewer = viewer_for(services.runtime, client, event["user"], by_email=False)
     if viewer is None:
         return  # not addressed to us, and not someone who asked here: stay quiet
-    with services.runtime.session() as session:
-        if load_conversation(session=session, key=key, rep_id=viewer.rep_id) is None:
-            return  # nobody mentioned the bot here, or it was someone else's question
+    if not has_conversation(services.runtime, viewer, key):
+        return  # nobody mentioned the bot here, or it was someone else's question
     place = Place(channel=channel, user_id=event["user"], team_id=context.team_id, thread_ts=thread_ts,
                   question_ts=event["ts"], conversation_key=key, files_ignored=has_files(event),
                   open_to_deals=open_to_deals(services.runtime, viewer, channel, event.get("channel_type")))

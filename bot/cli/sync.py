@@ -1,0 +1,94 @@
+"""``stagecoach sync hubspot`` and ``stagecoach sync status``: the live CRM sync from the command line."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from bot.core.runtime import Runtime
+from bot.sync.service import sync_hubspot, sync_status
+
+
+@click.group("sync")
+def sync_group() -> None:
+    """Read deals, owners and stage history from a CRM, live (HUBSPOT_ACCESS_TOKEN)."""
+
+
+@sync_group.command("hubspot")
+@click.option("--full", is_flag=True, help="Read every deal, not only those changed since the last sync.")
+@click.option("--dry-run", is_flag=True, help="Read and check everything, count what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
+@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML mapping file whose stages: section names HubSpot stages (label or id) as stage keys.")
+@click.option("--default-owner", metavar="EMAIL|CRM_ID", help="Rep given deals whose HubSpot owner matches no rep.")
+@click.option("--pipeline", metavar="NAME", help="Sync only this pipeline's deals (label or id).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def hubspot(runtime: Runtime, full: bool, dry_run: bool, as_json: bool, mapping_file: Path | None,
+            default_owner: str | None, pipeline: str | None, quiet: bool) -> None:
+    """Sync HubSpot now: the first run reads every deal, later ones what changed since."""
+    console = Console(stderr=True)
+    bar = (Progress(TextColumn("syncing HubSpot deals"), BarColumn(), MofNCompleteColumn(), console=console,
+                    transient=True) if not quiet and not as_json and console.is_terminal else None)
+    task = bar.add_task("sync", total=None) if bar else None
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None and task is not None:
+            bar.update(task, completed=done, total=total)
+
+    if bar is not None:
+        bar.start()
+    try:
+        summary = sync_hubspot(runtime, full=full, dry_run=dry_run, mapping_file=mapping_file,
+                               default_owner=default_owner, pipeline=pipeline, progress=progress)
+    finally:
+        if bar is not None:
+            bar.stop()
+    if as_json:
+        click.echo(json.dumps(asdict(summary), indent=2))
+        return
+    click.echo(summary.line())
+    for note in summary.notes:
+        click.echo(f"  {note}")
+
+
+@sync_group.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_obj
+def status(runtime: Runtime, as_json: bool) -> None:
+    """The last sync, its cursor, counts, error and API calls; the next run; write-back."""
+    state = sync_status(runtime)
+    if as_json:
+        click.echo(json.dumps(state.to_json(), indent=2))
+        return
+    if not state.configured:
+        click.echo("HubSpot sync: not set up (set HUBSPOT_ACCESS_TOKEN to a private app's access token)")
+        return
+    click.echo(f"HubSpot sync ({state.api_url}, token {state.token}), every {state.interval_minutes} min, "
+               f"write-back {state.write_back}")
+    if state.outbox:
+        click.echo("  write-back queue: " + ", ".join(f"{n} {status}" for status, n in sorted(state.outbox.items())))
+    if state.last_run_at is None:
+        click.echo("  never run yet: `stagecoach sync hubspot` runs the first, full sync")
+        return
+    click.echo(f"  last run: {state.last_run_at:%Y-%m-%d %H:%M} UTC"
+               + (" (running now)" if state.running else "")
+               + (f"; last good run {state.last_success_at:%Y-%m-%d %H:%M} UTC" if state.last_success_at else ""))
+    if state.cursor:
+        click.echo(f"  changes read up to: {state.cursor:%Y-%m-%d %H:%M:%S} UTC")
+    counts = state.counts
+    if counts:
+        click.echo(f"  last run read {counts.get('deals_read', 0)} deal(s): {counts.get('created', 0)} created, "
+                   f"{counts.get('updated', 0)} updated; {counts.get('api_calls', 0)} API call(s)")
+    if state.last_error:
+        click.echo(f"  last error: {state.last_error}")
+    if state.next_run_at:
+        click.echo(f"  next run (stagecoach run): {state.next_run_at:%Y-%m-%d %H:%M} UTC")
+
+
+commands = [sync_group]

@@ -1,0 +1,114 @@
+"""App Home's data: a person's open deals at a glance, and a manager's team summary.
+
+Every row is the same plan the coach gives (``build_plan``), read through the viewer's access
+filter in a constant number of queries, however many deals the person may see.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from bot.core.plan import DealPlan, build_plan
+from bot.core.runtime import Runtime
+from bot.service.feedback import UnhelpfulAnswer, unhelpful_this_week
+from storage import deals as deal_store
+from storage.access import Viewer
+from storage.timeutil import zone
+
+if TYPE_CHECKING:
+    from bot.coach.engine import Coach
+
+MAX_PROMPTS = 4
+
+
+@dataclass(frozen=True)
+class NextFollowUp:
+    """The soonest open follow-up of a deal, on the viewer's calendar."""
+
+    day: date
+    note: str | None
+
+
+@dataclass(frozen=True)
+class HomeDeal:
+    plan: DealPlan
+    next_followup: NextFollowUp | None
+
+
+@dataclass(frozen=True)
+class RepSummary:
+    name: str
+    open_deals: int
+    stuck: int  # deals over their stage's expected days
+    overdue_followups: int
+
+
+@dataclass(frozen=True)
+class TeamSummary:
+    """Every open deal a manager may see, and per rep (with or without deals) the same counts."""
+
+    open_deals: int
+    amount: Decimal
+    stuck: int
+    overdue_followups: int
+    reps: list[RepSummary]
+
+
+@dataclass(frozen=True)
+class Home:
+    """What App Home shows a person: their own open deals (biggest first) and, for a manager, the team's."""
+
+    today: date  # in the viewer's timezone
+    deals: list[HomeDeal]
+    team: TeamSummary | None
+    unhelpful: list[UnhelpfulAnswer] | None = None  # an admin's: answers marked not helpful this week
+
+
+def home(runtime: Runtime, viewer: Viewer, now: datetime | None = None) -> Home:
+    """App Home for ``viewer`` as of ``now`` (default: the runtime's clock)."""
+    now = now or runtime.now()
+    process = runtime.process
+    tz = zone(viewer.timezone)
+    with runtime.session() as session:
+        states = deal_store.open_deal_states(session=session, viewer=viewer)
+        reps = deal_store.visible_reps(session=session, viewer=viewer) if viewer.is_manager else []
+    mine = []
+    plans = []
+    for state in states:
+        plan = build_plan(state, process, now)
+        plans.append(plan)
+        if plan.deal.owner_id == viewer.rep_id:
+            soonest = state.open_followups[0] if state.open_followups else None
+            mine.append(HomeDeal(plan, NextFollowUp(soonest.due_at.astimezone(tz).date(), soonest.note)
+                                 if soonest else None))
+    team = _team_summary(plans, [(r.id, r.name) for r in reps]) if viewer.is_manager else None
+    return Home(today=now.astimezone(tz).date(), deals=mine, team=team,
+                unhelpful=unhelpful_this_week(runtime, viewer, now))
+
+
+def suggested_prompts(coach: Coach, viewer: Viewer) -> list[str]:
+    """The prompts offered at the top of a conversation with the coach (Slack shows at most four).
+
+    Built from the person's own deals: the last one names their most pressing deal.
+    """
+    return coach.suggestions(viewer)[:MAX_PROMPTS]
+
+
+def _team_summary(plans: list[DealPlan], reps: list[tuple[int, str]]) -> TeamSummary:
+    per_rep: dict[int, list[DealPlan]] = defaultdict(list)
+    for plan in plans:
+        per_rep[plan.deal.owner_id].append(plan)
+
+    def counts(own: list[DealPlan]) -> tuple[int, int]:
+        return sum(1 for p in own if p.days_over), sum(len(p.overdue_followups) for p in own)
+
+    stuck, overdue = counts(plans)
+    return TeamSummary(
+        open_deals=len(plans), amount=sum((p.deal.amount for p in plans), Decimal(0)), stuck=stuck,
+        overdue_followups=overdue,
+        reps=[RepSummary(name, len(per_rep.get(rep_id, [])), *counts(per_rep.get(rep_id, [])))
+              for rep_id, name in sorted(reps, key=lambda r: r[1])])

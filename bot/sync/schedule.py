@@ -1,0 +1,44 @@
+"""The CRM sync on a clock inside ``stagecoach run``: every ``STAGECOACH_SYNC_MINUTES``, one runner at a time.
+
+Every worker and process may run this clock; the sync's lease (``storage.sync.take_lease``) lets one
+run at a time, and a run that finds another running simply stops.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.core.runtime import Runtime
+from bot.sync.engine import SyncBusy
+from bot.sync.service import sync_hubspot
+from storage.timeutil import SystemClock
+
+logger = logging.getLogger(__name__)
+
+JOB_ID = "stagecoach-crm-sync"
+
+
+def run_scheduled_sync(runtime: Runtime) -> None:
+    """One scheduled sync; never raises, so a bad run does not stop the schedule."""
+    try:
+        summary = sync_hubspot(runtime)
+    except SyncBusy:
+        logger.debug("HubSpot sync already running elsewhere")
+        return
+    except Exception as exc:  # HubSpot or the database may be down for a while; the next run tries again
+        logger.warning("HubSpot sync failed: %s", exc)  # CRM errors carry no token (see bot.sync.client)
+        return
+    logger.info(summary.line())
+
+
+def start_sync_clock(runtime: Runtime) -> BackgroundScheduler:
+    """A started background scheduler that syncs now and every ``STAGECOACH_SYNC_MINUTES``."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(run_scheduled_sync, "interval", args=(runtime,), id=JOB_ID,
+                      minutes=runtime.settings.sync_minutes, next_run_time=SystemClock().now() + timedelta(seconds=2),
+                      max_instances=1, coalesce=True, misfire_grace_time=None)
+    scheduler.start()
+    return scheduler

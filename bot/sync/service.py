@@ -1,0 +1,131 @@
+"""What surfaces call for the live sync: run one, report its state, word how fresh the deal data is."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.core.runtime import Runtime
+from bot.importer.columns import load_mapping
+from bot.sync import engine
+from bot.sync.client import mask
+from bot.sync.hubspot import CRM, HubSpotSource, client_for
+from bot.sync.writeback import deliver_pending
+from storage import sync as store
+
+
+def sync_hubspot(runtime: Runtime, *, full: bool = False, dry_run: bool = False, mapping_file: Path | None = None,
+                 default_owner: str | None = None, pipeline: str | None = None,
+                 progress: engine.Progress | None = None) -> engine.SyncSummary:
+    """One HubSpot sync (see ``bot.sync.engine.sync``), with the settings' token, URL and limits; the mapping
+    file and default owner default to ``STAGECOACH_SYNC_MAPPING`` and ``STAGECOACH_SYNC_DEFAULT_OWNER``.
+
+    Raises:
+        InvalidInput: no token, unmapped stages or owners, refused rows, another sync running.
+        CrmError: HubSpot refused (401/403: one line naming what to fix) or kept failing.
+    """
+    settings = runtime.settings
+    mapping_file = mapping_file or settings.sync_mapping
+    stage_names = load_mapping(mapping_file).stages if mapping_file else None
+    default_owner = default_owner or settings.sync_default_owner
+    with client_for(settings) as client:
+        write_back = ((lambda mapping: deliver_pending(runtime, client, mapping))
+                      if runtime.settings.crm_write == "on" else None)
+        return engine.sync(runtime, HubSpotSource(client, pipeline=pipeline), full=full, dry_run=dry_run,
+                           stage_names=stage_names, default_owner=default_owner, progress=progress,
+                           budget=client.budget, write_back=write_back)
+
+
+def sync_hubspot_deals(runtime: Runtime, crm_ids: list[str]) -> engine.SyncSummary | None:
+    """Sync the named HubSpot deals now (a webhook said they changed); None when a sync is running, which
+    (or the next one) reads them anyway."""
+    settings = runtime.settings
+    stage_names = load_mapping(settings.sync_mapping).stages if settings.sync_mapping else None
+    with client_for(settings) as client:
+        try:
+            return engine.sync_deals(runtime, HubSpotSource(client), crm_ids, stage_names=stage_names,
+                                     default_owner=settings.sync_default_owner, budget=client.budget)
+        except engine.SyncBusy:
+            return None
+
+
+@dataclass
+class SyncStatus:
+    """A CRM's sync as ``stagecoach sync status`` shows it."""
+
+    crm: str
+    configured: bool
+    api_url: str
+    token: str | None  # masked
+    last_run_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    cursor: datetime | None = None
+    counts: dict[str, Any] = field(default_factory=dict)
+    running: bool = False
+    next_run_at: datetime | None = None
+    interval_minutes: int = 15
+    write_back: str = "off"
+    outbox: dict[str, int] = field(default_factory=dict)  # confirmed changes by status: pending, delivered...
+
+    def to_json(self) -> dict[str, Any]:
+        return {"crm": self.crm, "configured": self.configured, "api_url": self.api_url, "token": self.token,
+                "last_run_at": _iso(self.last_run_at), "last_success_at": _iso(self.last_success_at),
+                "last_error": self.last_error, "cursor": _iso(self.cursor), "counts": self.counts,
+                "api_calls": self.counts.get("api_calls"), "running": self.running,
+                "next_run_at": _iso(self.next_run_at), "interval_minutes": self.interval_minutes,
+                "write_back": self.write_back, "outbox": self.outbox}
+
+
+def sync_status(runtime: Runtime) -> SyncStatus:
+    """The HubSpot sync's last run, cursor, counts, error, API calls and next run; the token masked."""
+    settings = runtime.settings
+    token = settings.hubspot_access_token
+    status = SyncStatus(crm=CRM, configured=bool(token), api_url=settings.hubspot_api_url,
+                        token=mask(token, token) if token else None, interval_minutes=settings.sync_minutes,
+                        write_back=settings.crm_write)
+    with runtime.session() as session:
+        state = store.sync_state(session=session, crm=CRM)
+        status.outbox = store.outbox_counts(session=session)
+    if state is None:
+        return status
+    now = runtime.now()
+    status.last_run_at, status.last_success_at, status.cursor = state.last_run_at, state.last_success_at, state.cursor
+    status.last_error = mask(state.last_error, token) if state.last_error else None
+    status.counts = json.loads(state.last_counts) if state.last_counts else {}
+    status.running = bool(state.lock_owner and state.lock_until and state.lock_until > now)
+    if state.last_run_at is not None:
+        status.next_run_at = state.last_run_at + timedelta(minutes=settings.sync_minutes)
+    return status
+
+
+def freshness_notice(runtime: Runtime) -> str | None:
+    """"deal data last synced 3 h ago" when the last good sync is older than twice the interval; None when
+    it is fresh or no CRM sync is set up (deal data then comes from imports, which say their own date)."""
+    if not runtime.settings.hubspot_access_token:
+        return None
+    with runtime.session() as session:
+        state = store.sync_state(session=session, crm=CRM)
+    last = state.last_success_at if state is not None else None
+    if last is None:
+        return "deal data not synced from HubSpot yet"
+    age = runtime.now() - last
+    if age <= timedelta(minutes=2 * runtime.settings.sync_minutes):
+        return None
+    return f"deal data last synced {_age(age)} ago"
+
+
+def _age(age: timedelta) -> str:
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} days"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

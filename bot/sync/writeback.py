@@ -1,0 +1,153 @@
+"""Delivering confirmed changes to HubSpot: the outbox, oldest first, exactly one CRM object per change.
+
+Each change was queued in the transaction that made it (``bot.core.deal_actions``). Here each goes out
+in its own steps: count the attempt and commit, call HubSpot, record the result and commit. A crash
+between HubSpot's reply and our commit leaves an attempted change without the object's id: the next
+attempt searches HubSpot for the change's marker (written into the task's or note's body) and records
+what it finds instead of creating a second object. A stage move first reads the deal's stage in
+HubSpot: if it differs from what the last sync read, someone moved it there, HubSpot wins, and the
+change is kept as a conflict for the rep to see.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.core.runtime import Runtime
+from bot.sync.client import CrmAuthError, CrmClient, CrmError
+from bot.sync.hubspot import Mapping, parse_time
+from storage import sync as store
+from storage.models import CrmLink, CrmOutbox
+
+MAX_ATTEMPTS = 10  # then the change is marked failed and shown in `sync status`
+TASK_TO_DEAL, NOTE_TO_DEAL = 216, 214  # HubSpot's association type ids (HUBSPOT_DEFINED)
+
+
+@dataclass
+class Delivery:
+    delivered: int = 0
+    conflicts: int = 0
+    failed: int = 0
+    waiting: int = 0
+
+
+class _Conflict(Exception):
+    pass
+
+
+def deliver_pending(runtime: Runtime, client: CrmClient, mapping: Mapping) -> Delivery:
+    """Deliver every pending change; a 401/403 stops (raises), other failures wait for the next run.
+
+    Raises:
+        CrmAuthError: HubSpot refused the token or a scope.
+    """
+    result = Delivery()
+    with runtime.session() as session:
+        changes = store.pending_changes(session=session)
+        links = store.links(session=session, deal_ids=sorted({change.deal_id for change in changes}))
+    for change in changes:
+        link = links.get(change.deal_id)
+        try:
+            if link is None:
+                raise CrmError("the deal is no longer linked to HubSpot")
+            object_id, crm_changed_at = _deliver(runtime, client, mapping, change, link)
+        except _Conflict as conflict:
+            with runtime.session() as session:
+                store.settle_change(session=session, change_id=change.id, status="conflict", now=runtime.now(),
+                                    error=str(conflict))
+            result.conflicts += 1
+            continue
+        except CrmAuthError:
+            raise
+        except CrmError as exc:
+            failed = change.attempts + 1 >= MAX_ATTEMPTS
+            with runtime.session() as session:
+                store.settle_change(session=session, change_id=change.id, status="failed" if failed else "pending",
+                                    error=str(exc))
+            result.failed += failed
+            result.waiting += not failed
+            continue
+        with runtime.session() as session:
+            store.settle_change(session=session, change_id=change.id, status="delivered", now=runtime.now(),
+                                crm_object_id=object_id, crm_changed_at=crm_changed_at)
+        result.delivered += 1
+    return result
+
+
+def _deliver(runtime: Runtime, client: CrmClient, mapping: Mapping, change: CrmOutbox,
+             link: CrmLink) -> tuple[str | None, datetime | None]:
+    """The CRM object the change made or changed, and for a stage move when HubSpot's history dates it."""
+    payload = json.loads(change.payload)
+    if change.kind == "stage":
+        return _move_stage(runtime, client, mapping, link, payload["stage"])
+    if change.kind in ("task", "note"):
+        return _create_once(runtime, client, change, link, payload), None
+    with runtime.session() as session:
+        task = store.created_object(session=session, deal_id=change.deal_id, kind="task", key="followup_id",
+                                    value=payload["followup_id"])
+    if task is None:
+        raise CrmError("its task was never created in HubSpot")
+    properties = ({"hs_task_status": "COMPLETED"} if change.kind == "task_done"
+                  else {"hs_timestamp": payload["due_at"]})
+    client.patch(f"/crm/v3/objects/tasks/{task}", {"properties": properties})
+    return task, None
+
+
+def _move_stage(runtime: Runtime, client: CrmClient, mapping: Mapping, link: CrmLink,
+                key: str) -> tuple[str, datetime | None]:
+    target = mapping.stage_id(link.pipeline, key)
+    if target is None:
+        raise CrmError(f"no HubSpot stage of pipeline {link.pipeline!r} maps to {key!r}")
+    current = client.get(f"/crm/v3/objects/deals/{link.crm_id}", properties="dealstage")["properties"].get("dealstage")
+    if current != link.stage and current != target:
+        label = mapping.stage_labels.get(current or "", current)
+        raise _Conflict(f"in HubSpot the deal moved to {label} since the last sync; the move to {key} was not "
+                        "written there (HubSpot's stage stands)")
+    dated = None
+    if current != target:
+        client.patch(f"/crm/v3/objects/deals/{link.crm_id}", {"properties": {"dealstage": target}})
+        # HubSpot dates the move itself: the next sync reads it back, and must know it as ours.
+        [deal] = client.post("/crm/v3/objects/deals/batch/read", {
+            "inputs": [{"id": link.crm_id}], "properties": ["dealstage"],
+            "propertiesWithHistory": ["dealstage"]})["results"]
+        dated = max((parse_time(entry["timestamp"]) for entry in deal["propertiesWithHistory"]["dealstage"]
+                     if entry.get("value") == target), default=None)
+    with runtime.session() as session:
+        store.upsert_links(session=session, rows=[{"deal_id": link.deal_id, "crm": link.crm, "crm_id": link.crm_id,
+                                                   "pipeline": link.pipeline, "stage": target,
+                                                   "read_at": runtime.now()}])
+    link.stage = target
+    return link.crm_id, dated
+
+
+def _create_once(runtime: Runtime, client: CrmClient, change: CrmOutbox, link: CrmLink, payload: dict[str, Any]) -> str:
+    kind = "tasks" if change.kind == "task" else "notes"
+    body_property = "hs_task_body" if change.kind == "task" else "hs_note_body"
+    if change.attempts:  # an earlier attempt may have reached HubSpot: find it rather than make a second
+        found = client.post(f"/crm/v3/objects/{kind}/search", {"filterGroups": [{"filters": [
+            {"propertyName": body_property, "operator": "CONTAINS_TOKEN", "value": change.marker}]}], "limit": 1})
+        if found.get("results"):
+            return found["results"][0]["id"]
+    with runtime.session() as session:
+        store.note_attempt(session=session, change_id=change.id)
+    if change.kind == "task":
+        properties = {"hs_task_subject": payload["subject"], "hs_timestamp": payload["due_at"],
+                      "hs_task_status": "NOT_STARTED", "hs_task_body": f"{payload['subject']}\n\n[{change.marker}]"}
+        association = TASK_TO_DEAL
+    else:
+        words = f"Exit criterion confirmed ({payload['stage']}): {payload['criterion']}"
+        if payload.get("evidence"):
+            words += f" — {payload['evidence']}"
+        properties = {"hs_note_body": f"{words}\n\n[{change.marker}]", "hs_timestamp": _iso(change.created_at)}
+        association = NOTE_TO_DEAL
+    created = client.post(f"/crm/v3/objects/{kind}", {"properties": properties, "associations": [
+        {"to": {"id": link.crm_id}, "types": [{"associationCategory": "HUBSPOT_DEFINED",
+                                               "associationTypeId": association}]}]}, creates=True)
+    return created["id"]
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()

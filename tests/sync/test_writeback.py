@@ -1,0 +1,153 @@
+"""Write-back: confirmed changes reach HubSpot once each, across crashes; HubSpot's own newer value wins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.core import deal_actions
+from bot.core.runtime import Runtime
+from bot.sync.service import sync_hubspot
+from storage.access import Viewer
+from storage.models import CrmOutbox, Deal, StageChange
+from tests.sync.conftest import add_owners
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def writing(sync_settings, engine, clock) -> Runtime:
+    return Runtime(sync_settings.model_copy(update={"crm_write": "on"}), engine=engine, clock=clock)
+
+
+@pytest.fixture
+def synced(hubspot, writing, reps, clock):
+    """One HubSpot deal in Discover, synced with write-back on; (runtime, HubSpot id, our deal, Ann as viewer)."""
+    add_owners(hubspot)
+    crm_id = hubspot.add_deal(name="Globex", stage="s-discover", owner="501", created=clock.now() - timedelta(days=9))
+    sync_hubspot(writing)
+    with writing.session() as session:
+        deal = session.exec(select(Deal)).one()
+    return crm_id, deal, Viewer.of(reps[0])
+
+
+def _outbox(runtime: Runtime) -> list[tuple[str, str, int]]:
+    with runtime.session() as session:
+        return [(c.kind, c.status, c.attempts) for c in session.exec(select(CrmOutbox).order_by(CrmOutbox.id))]
+
+
+def test_a_follow_up_becomes_one_task_kept_in_step(hubspot, writing, synced, clock):
+    crm_id, deal, ann = synced
+    due = clock.now() + timedelta(days=2)
+    with writing.session() as session:
+        followup = deal_actions.set_followup(session=session, viewer=ann, deal_id=deal.id, now=clock.now(),
+                                             due_at=due, note="Call Sam about budget")
+    clock.advance(timedelta(minutes=5))
+    summary = sync_hubspot(writing)
+    assert summary.delivered == 1
+    [task] = hubspot.tasks_of(crm_id)
+    assert task["properties"]["hs_task_subject"] == "Call Sam about budget"
+    assert task["properties"]["hs_task_status"] == "NOT_STARTED"
+    with writing.session() as session:
+        deal_actions.snooze_followup(session=session, viewer=ann, followup_id=followup.id, now=clock.now(), days=3)
+        deal_actions.complete_followup(session=session, viewer=ann, followup_id=followup.id, now=clock.now())
+    sync_hubspot(writing)
+    [task] = hubspot.tasks_of(crm_id)
+    assert task["properties"]["hs_task_status"] == "COMPLETED"
+    assert task["properties"]["hs_timestamp"] == (due + timedelta(days=3)).isoformat()
+    assert [status for _, status, _ in _outbox(writing)] == ["delivered"] * 3
+    sync_hubspot(writing)
+    assert len(hubspot.tasks_of(crm_id)) == 1
+
+
+def test_a_crash_between_hubspots_reply_and_our_commit_creates_exactly_one_task(hubspot, writing, synced, clock):
+    crm_id, deal, ann = synced
+    with writing.session() as session:
+        deal_actions.set_followup(session=session, viewer=ann, deal_id=deal.id, now=clock.now(),
+                                  due_at=clock.now() + timedelta(days=1), note="Send the contract")
+    hubspot.lose_reply_to("POST", "/crm/v3/objects/tasks")  # HubSpot makes the task; its reply never arrives
+    first = sync_hubspot(writing)
+    assert (first.delivered, first.waiting) == (0, 1)
+    assert len(hubspot.tasks_of(crm_id)) == 1 and _outbox(writing) == [("task", "pending", 1)]
+    second = sync_hubspot(writing)
+    assert second.delivered == 1
+    assert len(hubspot.tasks_of(crm_id)) == 1  # found by its marker, not created again
+    with writing.session() as session:
+        change = session.exec(select(CrmOutbox)).one()
+    assert change.status == "delivered" and change.crm_object_id == hubspot.tasks_of(crm_id)[0]["id"]
+
+
+def test_an_advance_moves_the_hubspot_stage(hubspot, writing, synced, clock):
+    crm_id, deal, ann = synced
+    with writing.session() as session:
+        deal_actions.advance_stage(session=session, viewer=ann, process=writing.process, deal_id=deal.id,
+                                   now=clock.now(), override_reason="verbal yes")
+    sync_hubspot(writing)
+    assert hubspot.deals[crm_id].value("dealstage") == "s-validate"
+
+
+def test_a_stage_changed_in_hubspot_is_not_overwritten(hubspot, writing, synced, clock):
+    crm_id, deal, ann = synced
+    hubspot.edit_deal(crm_id, dealstage="s-close", at=clock.now())  # moved in HubSpot after our last read
+    with writing.session() as session:
+        deal_actions.advance_stage(session=session, viewer=ann, process=writing.process, deal_id=deal.id,
+                                   now=clock.now(), override_reason="verbal yes")
+    clock.advance(timedelta(minutes=5))
+    summary = sync_hubspot(writing)
+    assert summary.conflicts == 1
+    assert hubspot.deals[crm_id].value("dealstage") == "s-close"
+    with writing.session() as session:
+        change = session.exec(select(CrmOutbox)).one()
+        assert change.status == "conflict" and "Close" in change.error and "not written" in change.error
+        assert session.get(Deal, deal.id).stage_key == "close"  # and the sync read HubSpot's stage
+
+
+def test_a_confirmed_criterion_becomes_a_note_with_the_reps_words(hubspot, writing, synced, clock):
+    crm_id, deal, ann = synced
+    stage = writing.process.stage("discover")
+    criterion = stage.exit_criteria[0]
+    with writing.session() as session:
+        deal_actions.mark_criterion(session=session, viewer=ann, process=writing.process, deal_id=deal.id,
+                                    criterion_key=criterion.key, now=clock.now(), evidence="Sam said budget is set")
+    sync_hubspot(writing)
+    [note] = hubspot.notes_of(crm_id)
+    assert "Sam said budget is set" in note["properties"]["hs_note_body"]
+    assert criterion.text in note["properties"]["hs_note_body"]
+
+
+def test_with_write_back_off_nothing_is_queued(hubspot, sync_runtime, reps, clock):
+    add_owners(hubspot)
+    hubspot.add_deal(name="Globex", stage="s-discover", owner="501", created=clock.now() - timedelta(days=9))
+    sync_hubspot(sync_runtime)
+    with sync_runtime.session() as session:
+        deal = session.exec(select(Deal)).one()
+        deal_actions.set_followup(session=session, viewer=Viewer.of(reps[0]), deal_id=deal.id, now=clock.now(),
+                                  due_at=clock.now() + timedelta(days=1), note="Call")
+    assert _outbox(sync_runtime) == []
+    sync_hubspot(sync_runtime)
+    assert hubspot.tasks_of(deal.external_id) == []
+
+
+def test_an_advance_written_back_and_read_again_is_one_move(hubspot, writing, synced, clock):
+    crm_id, deal, ann = synced
+    with writing.session() as session:
+        deal_actions.advance_stage(session=session, viewer=ann, process=writing.process, deal_id=deal.id,
+                                   now=clock.now(), override_reason="verbal yes")
+    clock.advance(timedelta(minutes=3))
+    sync_hubspot(writing)  # delivers the move; HubSpot dates it at its own time
+    clock.advance(timedelta(minutes=5))
+    sync_hubspot(writing)  # reads the deal back, with HubSpot's record of the move
+    with writing.session() as session:
+        moves = [(c.from_stage, c.to_stage) for c in session.exec(
+            select(StageChange).where(StageChange.deal_id == deal.id).order_by(StageChange.changed_at))]
+    assert moves == [(None, "discover"), ("discover", "validate")]
+
+
+def test_closing_a_deal_sets_hubspots_won_stage(hubspot, writing, synced, clock):
+    crm_id, deal, ann = synced
+    with writing.session() as session:
+        deal_actions.close_deal(session=session, viewer=ann, deal_id=deal.id, now=clock.now(), won=True)
+    assert sync_hubspot(writing).delivered == 1
+    assert hubspot.deals[crm_id].value("dealstage") == "s-won"
