@@ -197,4 +197,4 @@ def test_deal_warnings_in_chat(runtime, closed_history, question):
     answer = ask(runtime, closed_history.manager, question)
     assert answer.intent == "pipeline", answer.text
     assert [r["report"] for r in answer.data["reports"]] == ["warnings"]
-    assert "*Deal warnings — East, now*" in answer.text
+    assert "*Deal warnings — East, now*" in slack(answer)
