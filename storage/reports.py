@@ -16,7 +16,7 @@ day arithmetic from ``epoch_days``, compiled per dialect.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Float, and_, case, func, literal, or_, select, text, tuple_, union, union_all
@@ -28,7 +28,7 @@ from sqlmodel import Session
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from storage.access import Viewer
-from storage.models import CLOSED_STAGES, CriterionCheck, Deal, DealStatus, Rep, StageChange, Team
+from storage.models import CLOSED_STAGES, Activity, CriterionCheck, Deal, DealStatus, Rep, StageChange, Team
 from storage.timeutil import to_utc
 
 
@@ -81,6 +81,7 @@ class DwellStat:
     count: int
     mean_days: float
     median_days: float
+    p75_days: float  # nearest rank: the stay at rank ceil(0.75 n)
 
 
 @dataclass(frozen=True)
@@ -320,10 +321,11 @@ def left_dwell(*, session: Session, viewer: Viewer, scope: ReportScope, start: d
     # The median is the middle row, or the mean of the two middle rows: 2*rn in [n, n+2].
     middle = and_(ranked.c.rn * 2 >= ranked.c.n, ranked.c.rn * 2 <= ranked.c.n + 2)
     rows = session.exec(
-        select(ranked.c.stage, func.count(), func.avg(ranked.c.days), func.avg(case((middle, ranked.c.days))))
+        select(ranked.c.stage, func.count(), func.avg(ranked.c.days), func.avg(case((middle, ranked.c.days))),
+               func.min(case((ranked.c.rn * 4 >= ranked.c.n * 3, ranked.c.days))))
         .group_by(ranked.c.stage).order_by(ranked.c.stage)
     ).all()
-    return [DwellStat(s, int(n), float(mean), float(median)) for s, n, mean, median in rows
+    return [DwellStat(s, int(n), float(mean), float(median), float(p75)) for s, n, mean, median, p75 in rows
             if s is not None and s not in CLOSED_STAGES]
 
 
@@ -467,6 +469,247 @@ def unmet_among_stuck_and_lost(*, session: Session, viewer: Viewer, scope: Repor
     n_deals = counts["#deals"]
     return UnmetCount(stage_key, counts["#stuck"], counts["#lost"], n_deals,
                       {key: n_deals - counts.get(key, 0) for key in criteria})
+
+
+@dataclass(frozen=True)
+class ClosedStats:
+    """Deals closed in a period: how many were won and lost, the won deals' mean amount and cycle (create → close)."""
+
+    won: int
+    lost: int
+    won_amount_mean: float | None
+    cycle_mean_days: float | None
+    cycle_median_days: float | None
+
+
+@dataclass(frozen=True)
+class ReachedCount:
+    furthest: int  # index in the map of the furthest stage the deal entered
+    deals: int
+    won: int
+
+
+@dataclass(frozen=True)
+class PathCounts:
+    deals: int  # deals with a stage change in the period (a deal created closed has no path and is left out)
+    followed: int
+    skipped: int
+    moved_back: int
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    stage_key: str
+    deals: int  # deals closed in the period that left this stage
+    won: int
+
+
+@dataclass(frozen=True)
+class CriterionOutcome:
+    stage_key: str
+    criterion_key: str
+    confirmed: int  # of StageOutcome.deals, those whose latest check before leaving the stage was "met"
+    confirmed_won: int
+
+
+def _closed_in(viewer: Viewer, scope: ReportScope, start: datetime, end: datetime) -> list:
+    """Clauses on ``Deal``: won or lost with ``closed_at`` in ``[start, end)``, in scope."""
+    return [Deal.status.in_((DealStatus.won, DealStatus.lost)), Deal.closed_at >= _at(start),  # type: ignore[attr-defined]
+            Deal.closed_at < _at(end), *scope_clauses(viewer, scope)]
+
+
+def closed_outcomes(*, session: Session, viewer: Viewer, scope: ReportScope, start: datetime,
+                    end: datetime) -> ClosedStats:
+    """Won and lost deals by ``closed_at`` in ``[start, end)`` (with or without stage history), and for the won
+    ones the mean amount and the mean and median days from ``created_at`` to ``closed_at``."""
+    _for_reports(session)
+    closed = _closed_in(viewer, scope, start, end)
+    won, lost = session.exec(select(  # type: ignore[call-overload]
+        func.coalesce(func.sum(case((Deal.status == DealStatus.won, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((Deal.status == DealStatus.lost, 1), else_=0)), 0)).where(*closed)).one()
+    cycles = select(Deal.amount.label("amount"),  # type: ignore[attr-defined]
+                    (epoch_days(Deal.closed_at) - epoch_days(Deal.created_at)).label("days")) \
+        .where(*closed, Deal.status == DealStatus.won).subquery()
+    ranked = select(cycles.c.amount, cycles.c.days, func.row_number().over(order_by=cycles.c.days).label("rn"),
+                    func.count().over().label("n")).subquery()
+    middle = and_(ranked.c.rn * 2 >= ranked.c.n, ranked.c.rn * 2 <= ranked.c.n + 2)
+    amount, mean, median = session.exec(select(  # type: ignore[call-overload]
+        func.avg(ranked.c.amount), func.avg(ranked.c.days), func.avg(case((middle, ranked.c.days))))).one()
+
+    def number(value) -> float | None:
+        return float(value) if value is not None else None
+
+    return ClosedStats(int(won), int(lost), number(amount), number(mean), number(median))
+
+
+def furthest_stage_of_closed(*, session: Session, viewer: Viewer, scope: ReportScope, start: datetime,
+                             end: datetime, stage_order: list[str]) -> list[ReachedCount]:
+    """Deals closed in ``[start, end)`` grouped by the furthest stage of ``stage_order`` they ever entered,
+    with how many of each group were won. Deals that entered no mapped stage (created closed) are left out."""
+    _for_reports(session)
+    index = {stage: i for i, stage in enumerate(stage_order)}
+    closed = select(Deal.id.label("deal_id"), case((Deal.status == DealStatus.won, 1), else_=0).label("won")) \
+        .where(*_closed_in(viewer, scope, start, end)).subquery()
+    c = aliased(StageChange)
+    per_deal = select(closed.c.deal_id, closed.c.won,
+                      func.max(case(index, value=c.to_stage, else_=None)).label("furthest")) \
+        .join(c, c.deal_id == closed.c.deal_id).group_by(closed.c.deal_id, closed.c.won).subquery()
+    rows = session.exec(
+        select(per_deal.c.furthest, func.count(), func.sum(per_deal.c.won))
+        .where(per_deal.c.furthest.is_not(None)).group_by(per_deal.c.furthest).order_by(per_deal.c.furthest)
+    ).all()
+    return [ReachedCount(int(i), int(n), int(w)) for i, n, w in rows]
+
+
+def path_counts(*, session: Session, viewer: Viewer, scope: ReportScope, start: datetime, end: datetime,
+                stage_order: list[str]) -> PathCounts:
+    """Deals that changed stage in ``[start, end)``, and how many of them skipped a stage or moved back there.
+
+    A change *skips* when it goes more than one stage forward in ``stage_order``, to ``won``
+    from before the last stage, or (as a deal's first change) into any stage but the first;
+    it *moves back* when it goes to an earlier stage. A deal *follows* the map when none of its
+    changes in the period did either. A deal whose only change is its creation as won or lost
+    has no path and is not counted.
+    """
+    _for_reports(session)
+    index = {stage: i for i, stage in enumerate(stage_order)}
+    rows, filled = _period_changes(scope_clauses(viewer, scope), since=start, until=end,
+                                   neighbours={"previous": ("to_stage", True)})
+    moves = select(rows.c.deal_id, rows.c.to_stage.label("to"), filled["previous"].label("previous")).subquery()
+    before = case(index, value=moves.c.previous, else_=None)
+    after = case(index, value=moves.c.to, else_=None)
+    skip = or_(and_(moves.c.previous.is_(None), after > 0), after > before + 1,
+               and_(moves.c.to == "won", before < len(stage_order) - 1))
+    has_path = or_(moves.c.previous.is_not(None), moves.c.to.notin_(CLOSED_STAGES))  # type: ignore[attr-defined]
+    per_deal = select(
+        func.max(case((skip, 1), else_=0)).label("skipped"), func.max(case((after < before, 1), else_=0)).label("back"),
+        func.max(case((has_path, 1), else_=0)).label("path"),
+    ).group_by(moves.c.deal_id).subquery()
+    deals, skipped, back, neither = session.exec(select(  # type: ignore[call-overload]
+        func.count(), func.coalesce(func.sum(per_deal.c.skipped), 0), func.coalesce(func.sum(per_deal.c.back), 0),
+        func.coalesce(func.sum(case((and_(per_deal.c.skipped == 0, per_deal.c.back == 0), 1), else_=0)), 0),
+    ).where(per_deal.c.path == 1)).one()
+    return PathCounts(int(deals), int(neither), int(skipped), int(back))
+
+
+def lost_from_stage(*, session: Session, viewer: Viewer, scope: ReportScope, start: datetime,
+                    end: datetime) -> dict[str, int]:
+    """Deals lost in ``[start, end)`` per the stage they were lost from (the stage before the change to lost)."""
+    _for_reports(session)
+    rows, filled = _period_changes(scope_clauses(viewer, scope), since=start, until=end,
+                                   neighbours={"previous": ("to_stage", True)})
+    lost = select(filled["previous"].label("stage"), rows.c.deal_id).where(rows.c.to_stage == "lost").subquery()
+    return {stage: int(n) for stage, n in session.exec(
+        select(lost.c.stage, func.count()).where(lost.c.stage.is_not(None)).group_by(lost.c.stage)).all()}
+
+
+def exit_criterion_outcomes(*, session: Session, viewer: Viewer, scope: ReportScope, start: datetime,
+                            end: datetime) -> tuple[list[StageOutcome], list[CriterionOutcome]]:
+    """For deals closed in ``[start, end)``: per stage they left, how many and how many were won; per exit
+    criterion of that stage, how many had it confirmed (latest check at or before they last left the stage is
+    "met") and how many of those were won. One statement each, over the closed deals' whole timelines."""
+    _for_reports(session)
+    closed = select(Deal.id.label("deal_id"), case((Deal.status == DealStatus.won, 1), else_=0).label("won")) \
+        .where(*_closed_in(viewer, scope, start, end)).cte("closed")
+    c = aliased(StageChange)
+    timeline = select(c.deal_id, c.to_stage.label("stage"),
+                      func.lead(c.changed_at).over(partition_by=c.deal_id, order_by=(c.changed_at, c.id))
+                      .label("left_at")).join(closed, closed.c.deal_id == c.deal_id).subquery()
+    exits = select(timeline.c.deal_id, timeline.c.stage, func.max(timeline.c.left_at).label("left_at")) \
+        .where(timeline.c.stage.notin_(CLOSED_STAGES), timeline.c.left_at.is_not(None)) \
+        .group_by(timeline.c.deal_id, timeline.c.stage).cte("exits").prefix_with("MATERIALIZED")
+    # One statement, the exits computed once: stage totals ride along as rows with criterion "#" (keys are slugs).
+    stages = select(exits.c.stage, literal("#"), func.count(), func.sum(closed.c.won)) \
+        .join(closed, closed.c.deal_id == exits.c.deal_id).group_by(exits.c.stage)
+    k = aliased(CriterionCheck)
+    latest = select(k.deal_id, k.stage_key, k.criterion_key, k.met, func.row_number().over(
+        partition_by=(k.deal_id, k.stage_key, k.criterion_key), order_by=(k.checked_at.desc(), k.id.desc())).label("rn")) \
+        .join(exits, and_(exits.c.deal_id == k.deal_id, exits.c.stage == k.stage_key, k.checked_at <= exits.c.left_at)) \
+        .subquery()
+    criteria = select(latest.c.stage_key, latest.c.criterion_key, func.count(), func.sum(closed.c.won)) \
+        .join(closed, closed.c.deal_id == latest.c.deal_id) \
+        .where(latest.c.rn == 1, latest.c.met == True) \
+        .group_by(latest.c.stage_key, latest.c.criterion_key)  # noqa: E712
+    rows = sorted(session.exec(union_all(stages, criteria)).all(), key=lambda r: (r[0], r[1]))
+    return ([StageOutcome(s, int(n), int(w)) for s, key, n, w in rows if key == "#"],
+            [CriterionOutcome(s, key, int(n), int(w)) for s, key, n, w in rows if key != "#"])
+
+
+@dataclass(frozen=True)
+class WarningRow:
+    """An open deal with at least one warning, and which ones apply."""
+
+    deal_id: int
+    external_id: str
+    name: str
+    owner_name: str
+    stage_key: str
+    amount: Decimal
+    days_in_stage: float
+    close_date: date | None
+    days_quiet: float  # since its last activity, or since it was created when it has none
+    has_activity: bool
+    stalled: bool
+    past_close: bool
+    quiet: bool
+    unmet_earlier: bool
+
+
+def deal_warnings(*, session: Session, viewer: Viewer, scope: ReportScope, now: datetime, today: date,
+                  stall_days: dict[str, float], quiet_days: int, earlier_criteria: dict[str, list[tuple[str, str]]],
+                  limit: int = 20) -> tuple[int, list[WarningRow]]:
+    """Open deals (in their stage since a known date) with a warning, most warnings then largest first:
+    (how many in all, the first ``limit``).
+
+    Warnings: *stalled*, longer in its stage than ``stall_days[stage]``; *past close*, a close date before
+    ``today``; *quiet*, no activity for ``quiet_days`` (counted from creation when it has none); *unmet
+    earlier*, an exit criterion of an earlier stage (``earlier_criteria[stage]``: (stage, criterion) pairs)
+    whose latest check is not "met". One statement: activity and checks are aggregated per deal, not probed.
+    """
+    _for_reports(session)
+    clauses = [Deal.status == DealStatus.open, _dated(), *scope_clauses(viewer, scope)]
+    in_scope = select(Deal.id).where(*clauses)
+    last = (select(Activity.deal_id, func.max(Activity.occurred_at).label("at"))
+            .where(Activity.deal_id.in_(in_scope)).group_by(Activity.deal_id).subquery())  # type: ignore[attr-defined]
+    pairs = sorted({pair for wanted in earlier_criteria.values() for pair in wanted})
+    latest = (select(func.max(CriterionCheck.id)).where(CriterionCheck.deal_id.in_(in_scope))  # type: ignore[attr-defined]
+              .group_by(CriterionCheck.deal_id, CriterionCheck.stage_key, CriterionCheck.criterion_key))
+    met = (select(CriterionCheck.deal_id, CriterionCheck.stage_key, CriterionCheck.criterion_key)
+           .where(CriterionCheck.id.in_(latest), CriterionCheck.met == True,  # type: ignore[attr-defined]  # noqa: E712
+                  tuple_(CriterionCheck.stage_key, CriterionCheck.criterion_key).in_(pairs) if pairs else literal(False))
+           .subquery())
+    met_before = []  # per deal: how many of its current stage's earlier criteria are met
+    for stage, wanted in earlier_criteria.items():
+        if wanted:
+            met_before.append((and_(Deal.stage_key == stage,
+                                    tuple_(met.c.stage_key, met.c.criterion_key).in_(wanted)), 1))
+    met_counts = (select(met.c.deal_id, func.sum(case(*met_before, else_=0) if met_before else literal(0)).label("n"))
+                  .join(Deal, Deal.id == met.c.deal_id).group_by(met.c.deal_id).subquery())
+    required = case({s: len(w) for s, w in earlier_criteria.items() if w}, value=Deal.stage_key, else_=0) \
+        if any(earlier_criteria.values()) else literal(0)
+    quiet_since = func.coalesce(last.c.at, Deal.created_at)
+    flags = {
+        "stalled": _over_expected({s: to_utc(now) - timedelta(days=d) for s, d in stall_days.items()})
+        if stall_days else literal(False),
+        "past_close": and_(Deal.close_date.is_not(None), Deal.close_date < today),  # type: ignore[union-attr]
+        "quiet": quiet_since < _at(now - timedelta(days=quiet_days)),
+        "unmet": func.coalesce(met_counts.c.n, 0) < required,
+    }
+    as_int = {name: case((flag, 1), else_=0) for name, flag in flags.items()}
+    score = sum(as_int.values(), literal(0))
+    rows = session.exec(
+        select(Deal.id, Deal.external_id, Deal.name, Rep.name, Deal.stage_key, Deal.amount,
+               epoch_days(_at(now)) - epoch_days(Deal.stage_entered_at), Deal.close_date,
+               epoch_days(_at(now)) - epoch_days(quiet_since), last.c.at.is_not(None), *as_int.values(),
+               func.count().over())
+        .join(Rep, Rep.id == Deal.owner_id).outerjoin(last, last.c.deal_id == Deal.id)
+        .outerjoin(met_counts, met_counts.c.deal_id == Deal.id)
+        .where(*clauses, or_(*flags.values()))
+        .order_by(score.desc(), Deal.amount.desc(), Deal.id).limit(limit)
+    ).all()
+    total = int(rows[0][-1]) if rows else 0
+    return total, [WarningRow(*row[:5], Decimal(row[5]), float(row[6]), row[7], float(row[8]), bool(row[9]),
+                              *(bool(v) for v in row[10:14])) for row in rows]
 
 
 def reps_named(*, session: Session, text: str) -> list[Rep]:

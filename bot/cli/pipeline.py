@@ -12,7 +12,7 @@ from bot.core.runtime import Runtime
 from bot.pipeline.periods import parse_period
 from bot.pipeline.reports import REPORTS
 from bot.pipeline.service import LOCAL_ADMIN, ReportRequest, run_reports
-from bot.pipeline.tables import report_text
+from bot.pipeline.tables import definitions_text, report_text
 
 
 @click.command("pipeline")
@@ -22,13 +22,14 @@ from bot.pipeline.tables import report_text
 @click.option("--rep", help="One rep's name, email or Slack id.")
 @click.option("--period", "period_text", metavar="PERIOD",
               help="2026-10, 2026-Q3, last-month, this-quarter or FROM..TO dates (default: this month; "
-                   "status and stuck are always as of now).")
+                   "status, stuck and warnings are always as of now).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--explain", is_flag=True, help="Also print how each figure is defined (velocity).")
 @click.option("--now", "now_text", metavar="ISO-DATETIME", help="Report as of this moment (default: now).")
 @click.pass_obj
 def pipeline(runtime: Runtime, report: str, user: str | None, team: str | None, rep: str | None,
-             period_text: str | None, as_json: bool, now_text: str | None) -> None:
-    """Print one pipeline REPORT: status, flow, time, stuck, conversion or bottlenecks."""
+             period_text: str | None, as_json: bool, explain: bool, now_text: str | None) -> None:
+    """Print one pipeline REPORT: status, flow, time, stuck, conversion, bottlenecks, velocity, observed or warnings."""
     period = parse_period(period_text) if period_text else None
     viewer = viewer_for(runtime, user) if user else LOCAL_ADMIN
     request = ReportRequest((report,), period=period, rep=rep, team=team)
@@ -37,6 +38,8 @@ def pipeline(runtime: Runtime, report: str, user: str | None, team: str | None, 
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
         console.print(report_text(result), markup=False)
+        if explain:
+            console.print("\n" + definitions_text(result), markup=False)
 
 
 commands = [pipeline]

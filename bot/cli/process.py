@@ -1,13 +1,19 @@
-"""``stagecoach process validate|load|show``."""
+"""``stagecoach process validate|load|show|observed``."""
 
 from __future__ import annotations
 
+import difflib
+import json
 from pathlib import Path
 
 import click
 
+from bot.cli.coach import _now, viewer_for
 from bot.core.errors import InvalidInput
 from bot.core.runtime import Runtime
+from bot.pipeline.periods import parse_period
+from bot.pipeline.service import LOCAL_ADMIN, ReportRequest, observe_process
+from bot.pipeline.tables import report_text
 from bot.service.processes import load_process
 from knowledge.process_map import validate_file
 
@@ -62,6 +68,37 @@ def show(runtime: Runtime) -> None:
             click.echo(f"   exit: {criterion.text} [{criterion.key}]")
         for activity in stage.activities:
             click.echo(f"   do:   {activity.text} [{activity.key}] → {', '.join(activity.supports) or '-'}")
+
+
+@process_group.command("observed")
+@click.option("--period", "period_text", metavar="PERIOD", help="2026-10, 2026-Q3, last-quarter or FROM..TO dates "
+              "(default: this month).")
+@click.option("--as", "user", help="Slack user id or email of the asker (default: an admin on the local data).")
+@click.option("--team", help="A team's name or id.")
+@click.option("--propose", "propose_file", type=click.Path(path_type=Path), metavar="FILE",
+              help="Write the proposed map revision to FILE (a new version; load it with `process load`).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--now", "now_text", metavar="ISO-DATETIME", help="Report as of this moment (default: now).")
+@click.pass_obj
+def observed(runtime: Runtime, period_text: str | None, user: str | None, team: str | None,
+             propose_file: Path | None, as_json: bool, now_text: str | None) -> None:
+    """The process as it really runs, from stage history; with --propose, a revised map to review."""
+    request = ReportRequest(("observed",), period=parse_period(period_text) if period_text else None, team=team)
+    viewer = viewer_for(runtime, user) if user else LOCAL_ADMIN
+    if propose_file is not None and propose_file.exists():
+        raise InvalidInput(f"{propose_file} exists; give --propose a new file name")
+    result = observe_process(runtime, viewer, request, now=_now(runtime, now_text), propose=propose_file is not None)
+    if propose_file is not None and result.proposed is not None:
+        propose_file.write_text(result.proposed, encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(result.report.to_json(), indent=2, ensure_ascii=False))
+        return
+    click.echo(report_text(result.report))
+    if result.proposed is not None and result.current is not None:
+        diff = difflib.unified_diff(result.current.splitlines(keepends=True), result.proposed.splitlines(keepends=True),
+                                    "active map", str(propose_file))
+        click.echo("\n" + "".join(diff).rstrip("\n"))
+        click.echo(f"\nWrote {propose_file}: review it, then `stagecoach process load {propose_file}`.")
 
 
 commands = [process_group]

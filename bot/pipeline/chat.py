@@ -1,6 +1,6 @@
 """Pipeline questions in chat: read the question, run the reports, answer with their figures.
 
-The deterministic parser reads the question; in LLM mode the six reports are also tools
+The deterministic parser reads the question; in LLM mode the reports are also tools
 with typed arguments (``report_tools``), which the coach's agent offers the model beside
 the coaching tools (bot/coach/agent.py) and turns into requests with ``requests_from_calls``.
 Either way the reports run here, and access is decided by the viewer in ``scope`` and
@@ -32,7 +32,11 @@ _REPORT_PROPERTIES = {
     "report": {"type": "string", "enum": list(REPORTS), "description": (
         "status: open deals per stage now. flow: per stage, at start, entered, left, at end of a period. "
         "time: days in each stage. stuck: open deals over their stage's expected days. conversion: share of "
-        "deals entering each stage that advanced. bottlenecks: stages with the worst conversion or dwell.")},
+        "deals entering each stage that advanced. bottlenecks: stages with the worst conversion or dwell. "
+        "velocity: win rate (overall and from each stage), average won amount, sales cycle, sales velocity. "
+        "observed: how deals really move through the process map (skips, moves back, real days per stage, "
+        "which exit criteria predict winning). warnings: open deals with a warning (stalled, close date passed, "
+        "no activity, earlier exit criteria unmet), each with its reason.")},
     "period": {"type": "string", "description": "As asked ('last month', 'October', 'Q3', 'since Oct 1'); omit if none."},
     "rep": {"type": "string", "description": "A rep's name when asked about one person."},
     "team": {"type": "string", "description": "A team's name when one is named."},
@@ -130,7 +134,7 @@ def requests_from_calls(calls: list[dict]) -> tuple[list[ReportRequest], str | N
         if kind not in REPORTS:
             raise ValueError(f"unknown report {kind!r}")
         requests.append(ReportRequest(
-            (kind,), period=parse_period(str(period)) if period and kind not in ("status", "stuck") else None,
+            (kind,), period=parse_period(str(period)) if period and kind not in ("status", "stuck", "warnings") else None,
             rep=_text_arg(args, "rep"), team=_text_arg(args, "team"), whole_team=bool(args.get("my_team"))))
     return requests, None
 

@@ -29,13 +29,23 @@ PHRASINGS: tuple[tuple[str, str], ...] = (
              r"|\b(?:entered|exited)\b"
              r"|(?:entered|came in|left|exited) (?:each|every|which|what)? ?stages?"),
     ("time", r"time in (?:each )?stages?|time (?:spent )?(?:in|per) (?:each )?stages?|dwell\w*|cycle[- ]times?"
-             r"|velocity|how long (?:do|did|are|have|were|does) (?:deals|they|our|my|the team|opportunities)"
+             r"|how long (?:do|did|are|have|were|does) (?:deals|they|our|my|the team|opportunities)"
              r"|(?:average|median|mean) (?:time|days|duration)|days (?:spent )?(?:in|per) (?:each )?stage"),
     ("stuck", r"\bstuck\b|stall(?:ed|ing)\b|stagnant|ag(?:e)?ing deals|languish\w*|overdue deals|over (?:the|their) expected"
               r"|(?:deals|what(?:'s| is)) (?:sitting|sat) (?:too long|idle)|too long in"),
     ("status", r"stage counts?|status"
                r"|weighted|pipeline (?:value|size|total|overview|snapshot|summary)|overview|snapshot"
                r"|(?:how(?:'s| is| does)|what does) (?:\w+'s |\w+ )?(?:team's |the )?pipeline(?: look\w*)?"),
+    # A plain "win rate" is the scorecard's figure; from a stage, by stage or with the cycle it is this report's.
+    ("velocity", r"\bwin(?:ning)?[- ]?(?:rates?|ratio|percentage) (?:from|after|by|per|at each) |\bvelocity"
+                 r"|\bsales cycle|\bcycle (?:length|time) to (?:close|win)|\b(?:deal|sales) cycle length"
+                 r"|\btakes? (?:us |me |the team |you |our deals |deals )?to (?:close|win)\b"
+                 r"|average (?:won (?:deal|amount)|deal size)"),
+    ("warnings", r"\b(?:deal )?warnings?\b"),
+    ("observed", r"\breally (?:move|run|flow|go|work)|\bas it (?:really |actually )?runs\b"
+                 r"|\b(?:process|map) (?:really|actually|in practice|as it)|\bactually (?:move|run|flow|go)"
+                 r"|\bskip(?:s|ped|ping)? (?:a |any )?stages?|\bmov(?:e|ed|ing) back(?:wards)?\b"
+                 r"|\b(?:revise|revision of|update) (?:the |our )?(?:process|map)|\bobserved process"),
 )
 _COMPILED = tuple((kind, re.compile(rf"(?:{pattern})", re.I)) for kind, pattern in PHRASINGS)
 # "per stage" alone asks for the status; with another report's words it only says how that report is cut.
@@ -64,7 +74,7 @@ _NOT_NAMES = {
 } | set(MONTHS) | {m[:3] for m in MONTHS}
 
 CLARIFY_KIND = ("Which view do you want{when}: *status* (deals per stage), *stage flow*, *time in stage*, "
-                "*stuck deals*, *conversion* or *bottlenecks*?")
+                "*stuck deals*, *conversion*, *bottlenecks*, *win rate and velocity* or *how the process really runs*?")
 
 
 @dataclass(frozen=True)
@@ -93,12 +103,17 @@ def looks_like_pipeline_question(question: str) -> bool:
 
 
 # Asks for the counts only when nothing else is asked: "how many deals moved out of Discover" is the flow.
+_TO_CLOSE = re.compile(r"\bto (?:close|win)\b", re.I)
 _HOW_MANY = re.compile(r"how many (?:open )?deals", re.I)
 
 
 def report_kinds(text: str) -> list[str]:
     """Every report the text asks for, in ``REPORTS`` order."""
     found = {kind for kind, pattern in _COMPILED if pattern.search(text)}
+    if "velocity" in found and _TO_CLOSE.search(text):
+        found.discard("time")  # "how long do deals take to close" asks for the sales cycle, not time per stage
+    if "observed" in found:
+        found.discard("flow")  # "how do deals really move through our process" asks how the map is followed
     if not found and (_PER_STAGE.search(text) or _HOW_MANY.search(text)):
         found = {"status"}
     return [kind for kind in REPORTS if kind in found]

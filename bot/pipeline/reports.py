@@ -19,9 +19,10 @@ from knowledge.process_map import ProcessMap
 from storage import reports as store
 from storage.access import Viewer
 
-REPORTS = ("status", "flow", "time", "stuck", "conversion", "bottlenecks")
+REPORTS = ("status", "flow", "time", "stuck", "conversion", "bottlenecks", "velocity", "observed", "warnings")
 TITLES = {"status": "Pipeline by stage", "flow": "Stage flow", "time": "Time in stage", "stuck": "Stuck deals",
-          "conversion": "Stage conversion", "bottlenecks": "Bottlenecks"}
+          "conversion": "Stage conversion", "bottlenecks": "Bottlenecks", "velocity": "Win rate, cycle and velocity",
+          "observed": "The process as it really runs", "warnings": "Deal warnings"}
 STUCK_LIMIT = 15
 TOP_CRITERIA = 3
 MAX_BOTTLENECKS = 3
@@ -46,6 +47,7 @@ class Report:
     lines: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     left_out: int = 0  # deals closed in the period with no stage history: in no stage figure
+    details: dict = field(default_factory=dict)  # figures beyond the table (JSON values), by name
 
     @property
     def title(self) -> str:
@@ -56,7 +58,7 @@ class Report:
         return {"report": self.kind, "title": self.title, "scope": self.scope.to_json(),
                 "period": self.period.to_json() if self.period else None,
                 "columns": [c.key for c in self.columns], "rows": self.rows, "lines": self.lines, "notes": self.notes,
-                "left_out": self.left_out}
+                "left_out": self.left_out, **({"details": self.details} if self.details else {})}
 
 
 def _ordered(process: ProcessMap, keys) -> list[str]:
@@ -296,7 +298,7 @@ def _bottleneck_line(row: dict, unmet: store.UnmetCount, top: list) -> str:
 
 def build_report(kind: str, *, session: Session, viewer: Viewer, process: ProcessMap, scope: Scope,
                  period: Period, now: datetime) -> Report:
-    """Any report by name; ``status`` and ``stuck`` are as of now and ignore the period."""
+    """Any report by name; ``status``, ``stuck`` and ``warnings`` are as of now and ignore the period."""
     if kind == "status":
         return status_report(session=session, viewer=viewer, process=process, scope=scope, now=now)
     if kind == "stuck":
@@ -308,4 +310,11 @@ def build_report(kind: str, *, session: Session, viewer: Viewer, process: Proces
         return flow_report(session=session, viewer=viewer, process=process, scope=scope, period=period)
     if kind == "conversion":
         return conversion_report(session=session, viewer=viewer, process=process, scope=scope, period=period)
+    if kind in ("velocity", "observed", "warnings"):
+        # Imported here: those modules build on this one's Report and helpers.
+        from bot.pipeline.deal_warnings import warnings_report
+        from bot.pipeline.observed import observed_report
+        from bot.pipeline.velocity import velocity_report
+        builder = {"velocity": velocity_report, "observed": observed_report, "warnings": warnings_report}[kind]
+        return builder(session=session, viewer=viewer, process=process, scope=scope, period=period, now=now)
     raise ValueError(f"unknown report {kind!r}; one of {', '.join(REPORTS)}")

@@ -6,19 +6,21 @@ in Slack and one printed in a terminal are the same figures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.runtime import Runtime
+from bot.pipeline.observed import propose_revision
 from bot.pipeline.periods import Period, PeriodSpec
 from bot.pipeline.reports import REPORTS, Report, build_report
 from bot.pipeline.scope import Scope, resolve_scope
 from storage.access import Viewer
 from storage.models import Role
+from storage.processes import active_process_row
 
 DEFAULT_PERIOD = PeriodSpec("relative", unit="month", offset=0)  # "this month", when a period report names none
-PERIOD_REPORTS = ("flow", "time", "conversion", "bottlenecks")
+PERIOD_REPORTS = ("flow", "time", "conversion", "bottlenecks", "velocity", "observed")
 LOCAL_ADMIN = Viewer(rep_id=0, name="local admin", role=Role.admin, team_id=None)  # the CLI without --as
 
 
@@ -71,3 +73,29 @@ def resolve_period(request: ReportRequest, scope: Scope, now: datetime) -> Perio
     if request.period is None and not any(k in PERIOD_REPORTS for k in request.kinds):
         return None
     return (request.period or DEFAULT_PERIOD).resolve(now, scope.timezone)
+
+
+@dataclass(frozen=True)
+class ObservedProcess:
+    """The ``observed`` report, and with ``propose`` the active map's YAML and its proposed revision."""
+
+    report: Report
+    current: str | None = None
+    proposed: str | None = None
+
+
+def observe_process(runtime: Runtime, viewer: Viewer, request: ReportRequest, *, now: datetime,
+                    propose: bool = False) -> ObservedProcess:
+    """The process as it really ran for ``request``'s scope and period; with ``propose``, the map revision it
+    suggests (written nowhere: the process owner reviews it and loads it with ``stagecoach process load``).
+
+    Raises:
+        as ``run_reports``; ValueError when the revision would not be a valid map.
+    """
+    (report,) = run_reports(runtime, viewer, replace(request, kinds=("observed",)), now=now)
+    if not propose:
+        return ObservedProcess(report)
+    with runtime.session() as session:
+        active = active_process_row(session=session)
+        content = active.content if active is not None else runtime.settings.process_file.read_text(encoding="utf-8")
+    return ObservedProcess(report, content, propose_revision(content, report))

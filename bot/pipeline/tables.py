@@ -53,6 +53,13 @@ def report_text(report: Report) -> str:
     return "\n".join(parts)
 
 
+def definitions_text(report: Report) -> str:
+    """How each figure of the report is defined and how many deals it rests on (rows that carry a definition)."""
+    lines = [f"{row.get('label', row.get('figure'))} (n={row['n']}): {row['definition']}"
+             for row in report.rows if row.get("definition")]
+    return "\n".join(["Definitions:"] + lines) if lines else "This report's figures carry no separate definitions."
+
+
 def report_blocks(report: Report, intro: str | None = None) -> list[dict]:
     """A Block Kit message: header, the table as a code block, the sentences, and a context line."""
     blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": _cut(report.title, HEADER_LIMIT)}}]

@@ -118,7 +118,8 @@ def test_the_model_calls_a_report_tool_with_typed_arguments(runtime, history, ll
     tools = {t["function"]["name"]: t["function"]["parameters"]["properties"] for t in first["tools"]}
     # One report tool beside the coach's own (deal plan, focus, scorecard...): fewer tokens for every question.
     assert {"pipeline_report", "ask_clarifying_question", "deal_plan", "scorecard"} <= set(tools)
-    assert tools["pipeline_report"]["report"]["enum"] == ["status", "flow", "time", "stuck", "conversion", "bottlenecks"]
+    assert tools["pipeline_report"]["report"]["enum"] == ["status", "flow", "time", "stuck", "conversion", "bottlenecks",
+                                                      "velocity", "observed", "warnings"]
     summary_prompt = "\n".join(m["content"] or "" for m in llm.chat_requests()[1]["messages"])
     assert "began October with 2, 3 entered, 5 left" in summary_prompt
 
@@ -170,3 +171,30 @@ def test_a_rep_role_reaches_the_tool_prompt_but_no_deal_data(runtime, history, l
     routing = "\n".join(m["content"] for m in llm.chat_requests()[0]["messages"])
     assert f"role is {Role.rep.value}" in routing
     assert "Deal A" not in routing and "10,000" not in routing
+
+
+@pytest.mark.parametrize(("question", "report"), [
+    ("how long does it take us to close?", "velocity"),
+    ("what's our win rate from Validate?", "velocity"),
+    ("sales velocity", "velocity"),
+    ("how do deals really move through our process?", "observed"),
+])
+def test_managers_questions_on_velocity_and_the_real_process_reach_their_reports(runtime, closed_history, question,
+                                                                                  report):
+    answer = ask(runtime, closed_history.manager, question)
+    assert answer.intent == "pipeline", answer.text
+    assert [r["report"] for r in answer.data["reports"]] == [report]
+
+
+def test_win_rate_in_chat_says_the_sample_and_holds_back_below_it(runtime, closed_history):
+    answer = ask(runtime, closed_history.admin, "win rate by stage in October")
+    assert "• Win rate: 71% (5 won of 7 closed deals)" in answer.text
+    assert "• From Validate: too few deals: n=4" in answer.text
+
+
+@pytest.mark.parametrize("question", ["deal warnings for my team", "show me the warnings on our deals"])
+def test_deal_warnings_in_chat(runtime, closed_history, question):
+    answer = ask(runtime, closed_history.manager, question)
+    assert answer.intent == "pipeline", answer.text
+    assert [r["report"] for r in answer.data["reports"]] == ["warnings"]
+    assert "*Deal warnings — East, now*" in slack(answer)

@@ -74,3 +74,40 @@ def test_bad_input_is_a_clear_error(cli, history, args, message):
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_velocity_with_definitions(cli, closed_history):
+    result = cli("velocity", "--period", "2026-10", "--explain")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Win rate, cycle and velocity — everyone, October"
+    assert next(line for line in lines if line.startswith("Win rate  ")).split() == ["Win", "rate", "71%", "7"]
+    assert ("Win rate (n=7): Deals won ÷ deals won or lost, among deals closed in the period.") in lines
+    report = json.loads(cli("velocity", "--period", "2026-10", "--json").stdout)
+    rows = {r["figure"]: r for r in report["rows"]}
+    assert (rows["win_rate"]["value"], rows["win_rate"]["n"]) == (0.7143, 7)
+    assert rows["velocity_per_day"]["definition"].startswith("Sales velocity: open deals × average won amount")
+
+
+def process_cli(db_url, *args: str):
+    env = {"STAGECOACH_DATABASE_URL": db_url, "STAGECOACH_PROCESS_FILE": str(SMALL_PROCESS)}
+    return CliRunner().invoke(main, ["process", *args], env=env)
+
+
+def test_process_observed_proposes_a_map_that_validates_and_loads(db_url, runtime, closed_history, tmp_path):
+    proposal = tmp_path / "proposed.yaml"
+    result = process_cli(db_url, "observed", "--period", "2026-07-01..2026-11-20", "--propose", str(proposal),
+                         "--now", "2026-11-20T15:00:00Z")
+    assert result.exit_code == 0, result.output
+    assert "-    expected_days: 20" in result.output.splitlines()
+    assert "-version: 1" in result.output.splitlines() and "+version: 2" in result.output.splitlines()
+    assert runtime.process.stage("validate").expected_days == 20  # nothing changes until the owner loads it
+    checked = process_cli(db_url, "validate", str(proposal))
+    assert checked.exit_code == 0, checked.output
+    assert process_cli(db_url, "load", str(proposal)).exit_code == 0
+    assert runtime.process.stage("validate").expected_days == 10
+    again = process_cli(db_url, "observed", "--propose", str(proposal), "--now", "2026-11-20T15:00:00Z")
+    assert again.exit_code == 1 and "exists" in again.output
+    as_json = json.loads(process_cli(db_url, "observed", "--period", "2026-07-01..2026-11-20", "--json",
+                                     "--now", "2026-11-20T15:00:00Z").stdout)
+    assert as_json["details"]["paths"]["deals"] == 13

@@ -1,4 +1,5 @@
-"""Pipeline reports (stage counts, flow, time in stage, conversion, stuck deals, bottlenecks), scoped by access."""
+"""Pipeline reports (stage counts, flow, time in stage, conversion, stuck deals, bottlenecks, win rate and velocity,
+the process as it really runs), scoped by access."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ def handle(ask: Ask) -> CoachAnswer:
 
 INTENT = Intent(
     name="pipeline",
-    summary="pipeline reports: deals per stage, stage flow, time in stage, conversion, bottlenecks",
+    summary="pipeline reports: deals per stage, stage flow, time in stage, conversion, bottlenecks, win rate "
+            "and velocity, the process as it really runs",
     try_it="How many deals per stage?",
     handle=handle,
     menu=110,
