@@ -49,12 +49,7 @@ def hubspot(runtime: Runtime, full: bool, dry_run: bool, as_json: bool, mapping_
     finally:
         if bar is not None:
             bar.stop()
-    if as_json:
-        click.echo(json.dumps(asdict(summary), indent=2))
-        return
-    click.echo(summary.line())
-    for note in summary.notes:
-        click.echo(f"  {note}")
+    _print_summary(summary, as_json)
 
 
 @sync_group.command("salesforce")
@@ -70,6 +65,11 @@ def salesforce(runtime: Runtime, full: bool, dry_run: bool, as_json: bool, mappi
     """Sync Salesforce now (SALESFORCE_INSTANCE_URL, ..._CLIENT_ID, ..._USERNAME, ..._PRIVATE_KEY_FILE)."""
     summary = sync_salesforce(runtime, full=full, dry_run=dry_run, mapping_file=mapping_file,
                               default_owner=default_owner)
+    _print_summary(summary, as_json)
+
+
+def _print_summary(summary, as_json: bool) -> None:
+    """A sync's summary: its one line and notes, or JSON."""
     if as_json:
         click.echo(json.dumps(asdict(summary), indent=2))
         return

@@ -29,7 +29,8 @@ from bot.core.runtime import Runtime
 from bot.importer import RecordSource, importing
 from bot.importer.options import ImportOptions
 from bot.sync.client import CrmError, mask
-from bot.sync.hubspot import EPOCH, SEARCH_CAP, CrmDeal, Mapping, Owner, parse_time
+from bot.sync.hubspot import SEARCH_CAP, parse_time
+from bot.sync.records import EPOCH, CrmDeal, Mapping, Owner
 from storage import imports as import_db
 from storage import sync as store
 

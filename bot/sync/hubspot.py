@@ -7,7 +7,6 @@ engine (``bot.sync.engine``) decides what to read when and writes it through the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +15,7 @@ from bot.core.errors import InvalidInput
 from bot.importer.columns import preset_stages
 from bot.importer.values import StageResolver
 from bot.sync.client import CrmClient
+from bot.sync.records import EPOCH, CrmDeal, Mapping, Owner, unmapped_stages
 from knowledge.process_map import ProcessMap
 
 CRM = "hubspot"
@@ -28,52 +28,6 @@ HISTORY_PROPERTIES = ("dealstage", "closedate", "amount")
 SCOPES = {"/crm/v3/owners": "crm.objects.owners.read", "/crm/v3/objects/companies": "crm.objects.companies.read",
           "/crm/v3/objects/deals": "crm.objects.deals.read", "/crm/v3/pipelines": "crm.objects.deals.read",
           "/crm/v4/associations": "crm.objects.deals.read"}
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # before any HubSpot record
-
-
-@dataclass(frozen=True, slots=True)
-class CrmDeal:
-    """One deal as the CRM has it, with what changed when (oldest first)."""
-
-    crm_id: str
-    name: str
-    stage: str  # the CRM's stage id
-    pipeline: str | None
-    owner_id: str | None  # the CRM's owner id
-    amount: str | None
-    currency: str | None
-    created_at: str | None
-    close_date: str | None
-    next_step: str | None
-    forecast_category: str | None
-    modified_at: datetime
-    company: str | None = None
-    stage_history: tuple[tuple[str, datetime], ...] = ()
-    close_date_history: tuple[tuple[str | None, datetime], ...] = ()
-    amount_history: tuple[tuple[str | None, datetime], ...] = ()
-
-
-@dataclass
-class Owner:
-    crm_id: str
-    email: str
-    name: str
-    archived: bool
-
-
-@dataclass
-class Mapping:
-    """How the CRM's stages and owners map onto the process map and the reps; see ``HubSpotSource.mapping``."""
-
-    stages: dict[str, str]  # stage id -> stage key, won or lost
-    stage_labels: dict[str, str]  # stage id -> "Pipeline: Label", for messages
-    owners: dict[str, Owner] = field(default_factory=dict)
-    pipeline_of: dict[str, str] = field(default_factory=dict)  # stage id -> pipeline id
-
-    def stage_id(self, pipeline: str | None, key: str) -> str | None:
-        """The CRM's first stage of ``pipeline`` that maps to ``key`` (a stage key, won or lost)."""
-        return next((stage for stage, mapped in self.stages.items()
-                     if mapped == key and (pipeline is None or self.pipeline_of.get(stage) == pipeline)), None)
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -156,10 +110,7 @@ class HubSpotSource:
                 else:
                     stages[stage["id"]] = key
         if unmapped:
-            raise InvalidInput(
-                f"{len(unmapped)} HubSpot stage(s) map to no stage of {process.name!r} "
-                f"({', '.join(process.stage_keys)}); name each in a mapping file's stages: section "
-                "('HubSpot label or id: stage key') and pass it with --mapping", unmapped)
+            raise unmapped_stages("HubSpot", process, unmapped, "HubSpot label or id")
         owners: dict[str, Owner] = {}
         for archived in (False, True):  # deactivated users still own deals
             for owner in self._paged_get("/crm/v3/owners", archived="true" if archived else "false"):

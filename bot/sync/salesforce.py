@@ -30,7 +30,7 @@ from bot.importer.columns import preset_stages
 from bot.importer.reps import not_a_person
 from bot.importer.values import StageResolver
 from bot.sync.client import BACKOFF_BASE, BACKOFF_MAX, RETRIES, CrmAuthError, CrmError
-from bot.sync.hubspot import EPOCH, CrmDeal, Mapping, Owner
+from bot.sync.records import EPOCH, CrmDeal, Mapping, Owner, unmapped_stages
 from knowledge.process_map import ProcessMap
 
 CRM = "salesforce"
@@ -288,10 +288,7 @@ class SalesforceSource:
             else:
                 stages[stage["ApiName"]] = key
         if unmapped:
-            raise InvalidInput(
-                f"{len(unmapped)} Salesforce stage(s) map to no stage of {process.name!r} "
-                f"({', '.join(process.stage_keys)}); name each in a mapping file's stages: section "
-                "('Salesforce stage: stage key') and pass it with --mapping", unmapped)
+            raise unmapped_stages("Salesforce", process, unmapped, "Salesforce stage")
         owners: dict[str, Owner] = {}
         for user in self.client.query(f"SELECT {', '.join(USER_FIELDS)} FROM User ORDER BY Id"):
             name = user.get("Name") or " ".join(filter(None, (user.get("FirstName"), user.get("LastName"))))

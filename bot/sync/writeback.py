@@ -18,7 +18,8 @@ from typing import Any
 
 from bot.core.runtime import Runtime
 from bot.sync.client import CrmAuthError, CrmClient, CrmError
-from bot.sync.hubspot import Mapping, parse_time
+from bot.sync.hubspot import parse_time
+from bot.sync.records import Mapping
 from storage import sync as store
 from storage.models import CrmLink, CrmOutbox
 

@@ -15,7 +15,7 @@ from bot.core.config import Settings
 from bot.core.errors import InvalidInput
 from bot.core.runtime import Runtime
 from bot.sync.client import CrmAuthError, CrmError
-from bot.sync.hubspot import CrmDeal
+from bot.sync.records import CrmDeal
 from bot.sync.salesforce import SalesforceClient, SalesforceLimitError, SalesforceSource, client_for, parse_limit_info
 from tests.utils.salesforce_emulator import SalesforceEmulator
 
