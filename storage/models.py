@@ -310,3 +310,5 @@ class CrmOutbox(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime
     delivered_at: datetime | None = None
+    told_at: datetime | None = Field(default=None, description="A conflict: when the deal's owner was told "
+                                     "HubSpot's stage stood (each is told once).")

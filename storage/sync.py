@@ -165,11 +165,15 @@ def outbox_counts(*, session: Session) -> dict[str, int]:
         select(CrmOutbox.status, func.count()).group_by(CrmOutbox.status)).all()}
 
 
-def conflicts(*, session: Session, deal_ids: Sequence[int]) -> list[CrmOutbox]:
-    """Changes the CRM's own newer value kept out, for telling the rep."""
-    return list(session.execute(select(CrmOutbox).where(CrmOutbox.status == "conflict",
-                                                        CrmOutbox.deal_id.in_(list(deal_ids)))
-                                .order_by(CrmOutbox.id)).scalars())
+def take_untold_conflicts(*, session: Session, deal_id: int, now: datetime) -> list[str]:
+    """What the CRM's own newer value kept out of the deal and its owner was not told yet, oldest first;
+    marked told at ``now`` in the caller's transaction, so each is told once."""
+    changes = list(session.execute(select(CrmOutbox).where(
+        CrmOutbox.status == "conflict", CrmOutbox.deal_id == deal_id, CrmOutbox.told_at.is_(None))
+        .order_by(CrmOutbox.id)).scalars())
+    if changes:
+        session.execute(update(CrmOutbox).where(CrmOutbox.id.in_([c.id for c in changes])).values(told_at=now))
+    return [change.error or "" for change in changes]
 
 
 def mark_archived(*, session: Session, crm: str, crm_ids: set[str], now: datetime) -> int:

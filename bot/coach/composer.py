@@ -67,11 +67,14 @@ def tip_lines(tip: PassageLike) -> list[Line]:
     return [line(strong(f"{tip.title}:"), " ", first, gap=True, mark=Mark.TIP), *(line(r) for r in rest)]
 
 
-def compose_deal_plan(plan: DealPlan, tips: Sequence[PassageLike], now: datetime) -> Doc:
-    """A rep's plan for one deal: overdue first, then what the buyer must confirm and the moves that get it."""
+def compose_deal_plan(plan: DealPlan, tips: Sequence[PassageLike], now: datetime,
+                      crm_notices: Sequence[str] = ()) -> Doc:
+    """A rep's plan for one deal: what the CRM kept out of it (``crm_notices``: changes of the rep's it did
+    not take), overdue next, then what the buyer must confirm and the moves that get it."""
     lines = [line(strong(deal_heading(plan.deal)),
                   f" · {plan.stage_name}, day {plan.days_in_stage} of {plan.expected_days} expected",
                   *((" (", strong(f"{plural(plan.days_over, 'day')} over"), ")") if plan.days_over else ()))]
+    lines += [line(f"{notice}.", mark=Mark.HEADS_UP) for notice in crm_notices]
     for f in plan.overdue_followups:
         lines.append(line(f"First: follow-up “{f.note or 'follow up'}” is {plural(f.days_overdue, 'day')} overdue.",
                           mark=Mark.OVERDUE))

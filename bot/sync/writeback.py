@@ -104,24 +104,35 @@ def _move_stage(runtime: Runtime, client: CrmClient, mapping: Mapping, link: Crm
         raise CrmError(f"no HubSpot stage of pipeline {link.pipeline!r} maps to {key!r}")
     current = client.get(f"/crm/v3/objects/deals/{link.crm_id}", properties="dealstage")["properties"].get("dealstage")
     if current != link.stage and current != target:
-        label = mapping.stage_labels.get(current or "", current)
-        raise _Conflict(f"in HubSpot the deal moved to {label} since the last sync; the move to {key} was not "
-                        "written there (HubSpot's stage stands)")
+        since = _moved_at(client, link.crm_id, current)
+        when = f" since {since:%Y-%m-%d %H:%M} UTC" if since else ""
+        raise _Conflict(f"HubSpot has this deal in {_stage_name(runtime, mapping, current)}{when}; your move to "
+                        f"{_stage_name(runtime, mapping, target)} was not written (HubSpot's stage stands)")
     dated = None
     if current != target:
         client.patch(f"/crm/v3/objects/deals/{link.crm_id}", {"properties": {"dealstage": target}})
         # HubSpot dates the move itself: the next sync reads it back, and must know it as ours.
-        [deal] = client.post("/crm/v3/objects/deals/batch/read", {
-            "inputs": [{"id": link.crm_id}], "properties": ["dealstage"],
-            "propertiesWithHistory": ["dealstage"]})["results"]
-        dated = max((parse_time(entry["timestamp"]) for entry in deal["propertiesWithHistory"]["dealstage"]
-                     if entry.get("value") == target), default=None)
+        dated = _moved_at(client, link.crm_id, target)
     with runtime.session() as session:
         store.upsert_links(session=session, rows=[{"deal_id": link.deal_id, "crm": link.crm, "crm_id": link.crm_id,
                                                    "pipeline": link.pipeline, "stage": target,
                                                    "read_at": runtime.now()}])
     link.stage = target
     return link.crm_id, dated
+
+
+def _stage_name(runtime: Runtime, mapping: Mapping, stage_id: str | None) -> str:
+    """The map's name of the stage a CRM stage maps to, as the rep knows it; else the CRM's own label."""
+    stage = runtime.process.stage(mapping.stages.get(stage_id or "", ""))
+    return stage.name if stage else mapping.stage_labels.get(stage_id or "", stage_id or "no stage")
+
+
+def _moved_at(client: CrmClient, crm_id: str, stage: str | None) -> datetime | None:
+    """When HubSpot's stage history last dates the deal's move to ``stage``."""
+    [deal] = client.post("/crm/v3/objects/deals/batch/read", {
+        "inputs": [{"id": crm_id}], "properties": ["dealstage"], "propertiesWithHistory": ["dealstage"]})["results"]
+    return max((parse_time(entry["timestamp"]) for entry in deal["propertiesWithHistory"]["dealstage"]
+                if entry.get("value") == stage), default=None)
 
 
 def _create_once(runtime: Runtime, client: CrmClient, change: CrmOutbox, link: CrmLink, payload: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from bot.coach.engine import Coach
 from bot.core import deal_actions
 from bot.core.runtime import Runtime
 from bot.sync.service import sync_hubspot
@@ -102,6 +103,25 @@ def test_a_stage_changed_in_hubspot_is_not_overwritten(hubspot, writing, synced,
         change = session.exec(select(CrmOutbox)).one()
         assert change.status == "conflict" and "Close" in change.error and "not written" in change.error
         assert session.get(Deal, deal.id).stage_key == "close"  # and the sync read HubSpot's stage
+
+
+def test_the_rep_is_told_once_that_hubspots_stage_stood(hubspot, writing, synced, clock):
+    crm_id, deal, ann = synced
+    moved_at = clock.now().replace(microsecond=0)
+    hubspot.edit_deal(crm_id, dealstage="s-close", at=moved_at)
+    with writing.session() as session:
+        deal_actions.advance_stage(session=session, viewer=ann, process=writing.process, deal_id=deal.id,
+                                   now=clock.now(), override_reason="verbal yes")
+    clock.advance(timedelta(minutes=5))
+    assert sync_hubspot(writing).conflicts == 1
+    notice = (f"HubSpot has this deal in Close since {moved_at:%Y-%m-%d %H:%M} UTC; "
+              "your move to Validate was not written")
+    coach = Coach(writing)
+    first = coach.ask(ann, "what should I do next on Globex?", now=clock.now())
+    assert first.deal.id == deal.id and notice in first.text and "Close" in first.text.splitlines()[0]
+    again = coach.ask(ann, "what should I do next on Globex?", now=clock.now())
+    assert again.deal.id == deal.id and "not written" not in again.text  # told once
+    assert hubspot.deals[crm_id].value("dealstage") == "s-close"
 
 
 def test_a_confirmed_criterion_becomes_a_note_with_the_reps_words(hubspot, writing, synced, clock):

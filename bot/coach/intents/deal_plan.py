@@ -6,6 +6,7 @@ from bot.coach import composer
 from bot.coach.intents.base import Ask, DealSlots, Intent, Tool
 from bot.coach.results import DealPlanResult
 from bot.coach.types import Citation, CoachAnswer
+from storage import sync as sync_store
 
 PASSAGES_FOR_TIPS = 2
 
@@ -16,8 +17,15 @@ def handle(ask: Ask) -> CoachAnswer:
     context = " ".join([stage.name, *(c.text for c in plan.unmet[:2])])
     tips = ask.passages(ask.question_as_read, context=[context], stage_key=stage.key, k=PASSAGES_FOR_TIPS)
     citations = [ask.map_citation(stage), *(Citation(p.source, p.section) for p in tips)]
-    body = composer.compose_deal_plan(plan, tips, ask.now)
+    body = composer.compose_deal_plan(plan, tips, ask.now, _crm_notices(ask))
     return CoachAnswer(DealPlanResult(body), "deal_plan", deal=plan.deal, plan=plan, citations=citations)
+
+
+def _crm_notices(ask: Ask) -> list[str]:
+    """The deal owner's changes HubSpot did not take (its own newer stage stood), told once, to the owner."""
+    if ask.viewer.rep_id != ask.plan.deal.owner_id:
+        return []
+    return sync_store.take_untold_conflicts(session=ask.session, deal_id=ask.plan.deal.id, now=ask.now)
 
 
 INTENT = Intent(
