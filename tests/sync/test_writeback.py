@@ -12,8 +12,9 @@ from bot.core import deal_actions
 from bot.core.runtime import Runtime
 from bot.sync.service import sync_hubspot
 from storage.access import Viewer
-from storage.models import CrmOutbox, Deal, StageChange
+from storage.models import CrmOutbox, Deal, Role, StageChange
 from tests.sync.conftest import add_owners
+from tests.utils import factories
 
 pytestmark = pytest.mark.postgres
 
@@ -117,6 +118,10 @@ def test_the_rep_is_told_once_that_hubspots_stage_stood(hubspot, writing, synced
     notice = (f"HubSpot has this deal in Close since {moved_at:%Y-%m-%d %H:%M} UTC; "
               "your move to Validate was not written")
     coach = Coach(writing)
+    with writing.session() as session:
+        admin = Viewer.of(factories.rep(session, "Ada Admin", role=Role.admin))
+    seen_by_admin = coach.ask(admin, "what should I do next on Globex?", now=clock.now())
+    assert seen_by_admin.deal.id == deal.id and "not written" not in seen_by_admin.text  # the owner's to hear
     first = coach.ask(ann, "what should I do next on Globex?", now=clock.now())
     assert first.deal.id == deal.id and notice in first.text and "Close" in first.text.splitlines()[0]
     again = coach.ask(ann, "what should I do next on Globex?", now=clock.now())
