@@ -60,11 +60,9 @@ class _StagecoachGroup(click.Group):
         limit = formatter.width - 6 - max(len(name) for name in names)
         rows = []
         for name in names:
-            if name in LAZY_COMMANDS:
-                short = click.utils.make_default_short_help(LAZY_COMMANDS[name][2], limit)
-            else:
-                short = self.commands[name].get_short_help_str(limit)
-            rows.append((name, short))
+            # A stand-in carrying the table's text shortens it exactly as the real command would.
+            command = click.Command(name, help=LAZY_COMMANDS[name][2]) if name in LAZY_COMMANDS else self.commands[name]
+            rows.append((name, command.get_short_help_str(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
