@@ -121,20 +121,35 @@ def sync_status(runtime: Runtime) -> SyncStatus:
     return status
 
 
-def freshness_notice(runtime: Runtime) -> str | None:
-    """"deal data last synced 3 h ago" when the last good sync is older than twice the interval; None when
-    it is fresh or no CRM sync is set up (deal data then comes from imports, which say their own date)."""
-    if not runtime.settings.hubspot_access_token:
+def synced_crms(runtime: Runtime) -> list[str]:
+    """The CRMs a live sync is set up for (their settings are present): ``hubspot``, ``salesforce``."""
+    settings = runtime.settings
+    crms = [CRM] if settings.hubspot_access_token else []
+    if settings.salesforce_instance_url and settings.salesforce_client_id:
+        crms.append(salesforce.CRM)
+    return crms
+
+
+def freshness_notice(runtime: Runtime, *, now: datetime | None = None) -> str | None:
+    """"deal data last synced 3 h ago" when a set-up CRM's last good sync is older than twice the interval
+    (the oldest one speaks); None when all are fresh or no CRM sync is set up (deal data then comes from
+    imports, which say their own date). ``now``: the moment the data is read as of (default: the clock's)."""
+    crms = synced_crms(runtime)
+    if not crms:
         return None
     with runtime.session() as session:
-        state = store.sync_state(session=session, crm=CRM)
-    last = state.last_success_at if state is not None else None
-    if last is None:
-        return "deal data not synced from HubSpot yet"
-    age = runtime.now() - last
+        states = {crm: store.sync_state(session=session, crm=crm) for crm in crms}
+    lasts = {crm: state.last_success_at if state is not None else None for crm, state in states.items()}
+    never = [crm for crm, last in lasts.items() if last is None]
+    if never:
+        return f"deal data not synced from {_CRM_NAMES.get(never[0], never[0])} yet"
+    age = (now or runtime.now()) - min(last for last in lasts.values() if last is not None)
     if age <= timedelta(minutes=2 * runtime.settings.sync_minutes):
         return None
     return f"deal data last synced {_age(age)} ago"
+
+
+_CRM_NAMES = {CRM: "HubSpot", salesforce.CRM: "Salesforce"}
 
 
 def _age(age: timedelta) -> str:
