@@ -152,6 +152,35 @@ def freshness_notice(runtime: Runtime, *, now: datetime | None = None) -> str | 
 _CRM_NAMES = {CRM: "HubSpot", salesforce.CRM: "Salesforce"}
 
 
+@dataclass(frozen=True)
+class LastRun:
+    """A set-up CRM's last sync run as a manager's App Home shows it (``last_run_at`` None: never run)."""
+
+    crm: str  # its display name: "HubSpot"
+    last_run_at: datetime | None
+    error: str | None  # masked
+    conflicts: int  # confirmed changes the CRM's own newer value kept out
+
+
+def last_runs(runtime: Runtime) -> list[LastRun]:
+    """The last run of each CRM sync that is set up, its error (secrets masked) and conflicts."""
+    crms = synced_crms(runtime)
+    if not crms:
+        return []
+    with runtime.session() as session:
+        states = {crm: store.sync_state(session=session, crm=crm) for crm in crms}
+    secrets = [runtime.settings.hubspot_access_token, runtime.settings.salesforce_client_id]
+    runs = []
+    for crm, state in states.items():
+        error = state.last_error if state is not None else None
+        for secret in secrets:
+            error = mask(error, secret) if error else error
+        counts = json.loads(state.last_counts) if state is not None and state.last_counts else {}
+        runs.append(LastRun(_CRM_NAMES.get(crm, crm), state.last_run_at if state is not None else None, error,
+                            int(counts.get("conflicts", 0))))
+    return runs
+
+
 def _age(age: timedelta) -> str:
     minutes = int(age.total_seconds() // 60)
     if minutes < 60:
