@@ -16,9 +16,11 @@ from bot.cli.output import console, err_console, interactive, print_answer, step
 from bot.coach import rich
 from bot.coach.engine import Coach
 from bot.coach.results import Proposed
+from bot.coach.types import CoachAnswer
 from bot.core.errors import NotFound
 from bot.core.runtime import Runtime
 from bot.service import proposals
+from bot.service.coaching import ask as coach_ask
 from bot.service.demo import seed_demo
 from bot.service.people import identify
 from storage.access import Viewer
@@ -64,7 +66,7 @@ def ask(runtime: Runtime, user: str, as_json: bool, now_text: str | None, confir
     """
     viewer = viewer_for(runtime, user)
     now = _now(runtime, now_text)
-    answer = Coach.from_runtime(runtime).ask(viewer, question, now=now)
+    answer = coach_ask(Coach.from_runtime(runtime), viewer, question, now=now)
     # --yes is the person's confirmation, so the proposal is written at once.
     recorded = proposals.apply(runtime, viewer, answer.proposal, now=now) if confirmed and answer.proposal else None
     if isinstance(answer.result, Proposed):  # one question, no conversation: the flag is how to confirm
@@ -72,7 +74,7 @@ def ask(runtime: Runtime, user: str, as_json: bool, now_text: str | None, confir
     if as_json:
         click.echo(json.dumps({**answer.to_json(), "recorded": recorded}, indent=2, ensure_ascii=False))
     else:
-        print_answer(recorded or answer.result.doc())
+        print_answer(recorded or answer.result.doc(), answer.freshness)
 
 
 @click.command("chat")
@@ -93,7 +95,7 @@ def _chat_loop(coach: Coach, viewer: Viewer, now: datetime, suggestions: list[st
         answered = 0
         for question in suggestions or _piped_questions():  # each line is answered as it arrives
             console.print(f"\n[bold cyan]{viewer.name} ›[/bold cyan] {question}")
-            print_answer(coach.ask(viewer, question, conversation_key=key, now=now).result.doc())
+            _print(coach_ask(coach, viewer, question, conversation_key=key, now=now))
             answered += 1
         if not answered:
             raise click.ClickException("no questions on standard input: pipe one question per line "
@@ -108,7 +110,11 @@ def _chat_loop(coach: Coach, viewer: Viewer, now: datetime, suggestions: list[st
         if question.strip().lower() in {"exit", "quit"}:
             return
         if question.strip():
-            print_answer(coach.ask(viewer, question, conversation_key=key, now=now).result.doc())
+            _print(coach_ask(coach, viewer, question, conversation_key=key, now=now))
+
+
+def _print(answer: CoachAnswer) -> None:
+    print_answer(answer.result.doc(), answer.freshness)
 
 
 def _piped_questions() -> Iterator[str]:

@@ -42,9 +42,13 @@ def answer_text(document: Doc) -> Text:
     return out
 
 
-def print_answer(answer: Doc | str) -> None:
-    """Print a coach answer's words (or a plain message, such as what a confirmed write recorded)."""
-    console.print(answer_text(answer) if isinstance(answer, Doc) else Text(answer))
+def print_answer(answer: Doc | str, freshness: str | None = None) -> None:
+    """Print a coach answer's words (or a plain message, such as what a confirmed write recorded), then its
+    ``freshness`` line ("deal data last synced 3 h ago"), dim, when there is one."""
+    out = answer_text(answer) if isinstance(answer, Doc) else Text(answer)
+    if freshness:
+        out.append("\n" + freshness, style="dim")
+    console.print(out)
 
 
 def print_mrkdwn(text: str) -> None:

@@ -29,6 +29,7 @@ class CoachAnswer:
     confidence: float | None = None  # how sure the router was of the intent (None: an exact rule decided)
     proposal: Proposal | None = None  # a write waiting for the person's confirmation
     llm_rejections: int = 0  # LLM answers the claim checker refused this turn
+    freshness: str | None = None  # "deal data last synced 3 h ago": set by the service layer when CRM data is stale
 
     @property
     def text(self) -> str:
@@ -64,4 +65,5 @@ class CoachAnswer:
             "proposal": self.proposal.to_json() if self.proposal else None,
             "llm_rejections": self.llm_rejections,
             "data": {k: v for k, v in data.items() if k != "reports"},
+            "freshness": self.freshness,
         }

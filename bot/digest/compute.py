@@ -37,6 +37,7 @@ from bot.digest.types import (
     Recipient,
     RepDigest,
 )
+from bot.sync.service import freshness_notice
 from knowledge.process_map import ProcessMap
 from storage import digest as store
 from storage.models import Role
@@ -115,13 +116,17 @@ def _not_delivered(session: Session, dues: list[Due]) -> list[Due]:
 
 def build_in_batches(runtime: Runtime, dues: list[Due], batch: int = BATCH) -> Iterator[list[Digest]]:
     """The digests of ``dues`` a batch at a time (grouped by timezone, so not in the given order),
-    each batch in its own short session: memory stays flat."""
+    each batch in its own short session: memory stays flat. Each says when deal data is stale."""
     process = runtime.process
+    freshness = freshness_notice(runtime)
     # People who share a timezone share "today": grouped, a batch is one set of queries.
     ordered = sorted(dues, key=lambda d: (d.person.timezone, d.at, d.local_date, d.person.rep_id, d.kind))
     for start in range(0, len(ordered), batch):
         with runtime.session() as session:
-            yield build(session=session, process=process, dues=ordered[start:start + batch])
+            digests = build(session=session, process=process, dues=ordered[start:start + batch])
+        for digest in digests:
+            digest.freshness = freshness
+        yield digests
 
 
 def build(*, session: Session, process: ProcessMap, dues: Iterable[Due]) -> list[Digest]:

@@ -82,6 +82,7 @@ class RepDigest:
     due_today: list[DigestItem] = field(default_factory=list)
     stuck: list[DigestItem] = field(default_factory=list)
     past_close: list[DigestItem] = field(default_factory=list)
+    freshness: str | None = None  # "deal data last synced 3 h ago" when the CRM sync is stale
 
     @property
     def items(self) -> list[DigestItem]:
@@ -93,7 +94,7 @@ class RepDigest:
 
     def to_json(self) -> dict:
         return {"person": self.due.person.to_json(), "kind": REP, "local_date": self.due.local_date.isoformat(),
-                "at": self.due.at.isoformat(), "items": [i.to_json() for i in self.items]}
+                "at": self.due.at.isoformat(), "items": [i.to_json() for i in self.items], "freshness": self.freshness}
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ class ManagerDigest:
     overdue_by_rep: list[RepOverdue] = field(default_factory=list)
     stuck: list[StuckDeal] = field(default_factory=list)
     moves: list[StageMove] = field(default_factory=list)
+    freshness: str | None = None  # as a rep's digest's
 
     @property
     def is_empty(self) -> bool:
@@ -150,7 +152,8 @@ class ManagerDigest:
                    "deal": m.deal.external_id, "deal_name": m.deal.name, "owner": m.deal.owner_name,
                    "from": m.from_stage, "to": m.to_stage, "changed_at": m.changed_at.isoformat()} for m in self.moves]
         return {"person": self.due.person.to_json(), "kind": MANAGER, "local_date": self.due.local_date.isoformat(),
-                "at": self.due.at.isoformat(), "since": self.since.isoformat(), "items": items}
+                "at": self.due.at.isoformat(), "since": self.since.isoformat(), "items": items,
+                "freshness": self.freshness}
 
 
 Digest = RepDigest | ManagerDigest

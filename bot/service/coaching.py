@@ -1,17 +1,38 @@
-"""The coach's deal plan for a deal picked by a button ("Coach me", a deal chosen from several).
+"""What surfaces call to be coached: a question answered, or the deal plan for a deal picked by a button
+("Coach me", a deal chosen from several); answers about deal data say when it is stale.
 
-The deal comes by id, so nothing is worded and read back, and no model is called: the answer is
-the deal-plan intent's own, as a question about the deal would get.
+A deal picked by id is not worded and read back, and no model is called: the answer is the deal-plan
+intent's own, as a question about the deal would get.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.coach.results import (
+    AttentionList,
+    CallPrep,
+    Combined,
+    DealList,
+    DealPlanResult,
+    Diagnosis,
+    EmailDraft,
+    FocusList,
+    NextStage,
+    Outcome,
+    PipelineReports,
+    Result,
+    Scorecard,
+    TeamRanking,
+    Worded,
+)
 from bot.coach.types import CoachAnswer
 from bot.core.deal_actions import DEAL_NOT_FOUND
 from bot.core.errors import NotFound
+from bot.core.runtime import Runtime
+from bot.sync.service import freshness_notice
 from storage import conversations
 from storage import deals as deal_store
 from storage.access import Viewer
@@ -22,6 +43,34 @@ if TYPE_CHECKING:
 # Share asks the answer again as whoever clicks it, so it can never show more than they may see; the
 # deal's external id resolves exactly.
 SHARED_AS = "What should I do next on {external_id}?"
+
+
+# Answers whose facts are deals' (synced) data; help, methodology and notes are not.
+DEAL_DATA_RESULTS = (DealPlanResult, NextStage, Diagnosis, CallPrep, EmailDraft, Outcome, FocusList, AttentionList,
+                     DealList, Scorecard, TeamRanking, PipelineReports)
+
+
+def ask(coach: Coach, viewer: Viewer, question: str, **options) -> CoachAnswer:
+    """``Coach.ask`` (``options`` as it takes them), with the freshness line when the answer is about deal data
+    that the CRM sync last refreshed too long ago."""
+    return with_freshness(coach.runtime, coach.ask(viewer, question, **options), now=options.get("now"))
+
+
+def with_freshness(runtime: Runtime, answer: CoachAnswer, *, now: datetime | None = None) -> CoachAnswer:
+    """``answer`` with ``freshness`` set when it is about deal data and that data is stale as of ``now`` (the
+    coach itself knows nothing of CRMs)."""
+    if about_deal_data(answer.result):
+        answer.freshness = freshness_notice(runtime, now=now)
+    return answer
+
+
+def about_deal_data(result: Result) -> bool:
+    """Whether an answer's facts come from deals' data (a worded or combined answer: from what it holds)."""
+    if isinstance(result, Worded):
+        return about_deal_data(result.base)
+    if isinstance(result, Combined):
+        return any(about_deal_data(part) for part in result.parts)
+    return isinstance(result, DEAL_DATA_RESULTS)
 
 
 @dataclass(frozen=True)
@@ -56,4 +105,4 @@ def deal_plan_answer(coach: Coach, viewer: Viewer, *, deal_id: int | None = None
         if conversation_key:
             conversations.save_turn(session=session, key=conversation_key, rep_id=viewer.rep_id, deal_id=deal.id,
                                     intent=answer.intent, question=question, answer=answer.text, now=now)
-    return DealPlanAnswer(answer, question)
+    return DealPlanAnswer(with_freshness(runtime, answer), question)

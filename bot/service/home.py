@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.core.plan import DealPlan, build_plan
 from bot.core.runtime import Runtime
 from bot.service.feedback import UnhelpfulAnswer, unhelpful_this_week
+from bot.sync.service import LastRun, freshness_notice, last_runs
 from storage import deals as deal_store
 from storage.access import Viewer
 from storage.timeutil import zone
@@ -66,6 +67,8 @@ class Home:
     deals: list[HomeDeal]
     team: TeamSummary | None
     unhelpful: list[UnhelpfulAnswer] | None = None  # an admin's: answers marked not helpful this week
+    freshness: str | None = None  # "deal data last synced 3 h ago" when the CRM sync is stale
+    sync_runs: list[LastRun] | None = None  # a manager's or admin's: each CRM sync's last run and its problems
 
 
 def home(runtime: Runtime, viewer: Viewer, now: datetime | None = None) -> Home:
@@ -87,7 +90,8 @@ def home(runtime: Runtime, viewer: Viewer, now: datetime | None = None) -> Home:
                                  if soonest else None))
     team = _team_summary(plans, [(r.id, r.name) for r in reps]) if viewer.is_manager else None
     return Home(today=now.astimezone(tz).date(), deals=mine, team=team,
-                unhelpful=unhelpful_this_week(runtime, viewer, now))
+                unhelpful=unhelpful_this_week(runtime, viewer, now), freshness=freshness_notice(runtime, now=now),
+                sync_runs=last_runs(runtime) if viewer.is_manager else None)
 
 
 def suggested_prompts(coach: Coach, viewer: Viewer) -> list[str]:

@@ -97,6 +97,8 @@ def trailer_blocks(answer: CoachAnswer, *, ref: str, private: bool, interactive:
     if answer.citations:
         sources = " · ".join(escape(f"{c.source} § {c.section}") for c in answer.citations[:MAX_SOURCES])
         blocks.append(context(f"Sources: {sources}"))
+    if answer.freshness:
+        blocks.append(context(f"_{escape(answer.freshness)}_"))
     if not interactive:
         return blocks
     if answer.proposal is not None:

@@ -31,7 +31,7 @@ _BUTTONS = {DONE: ("✅ Done", "primary"), SNOOZE_DAY: ("💤 Snooze 1 day", Non
 ITEM_BLOCK_PREFIX = "digest_item_"
 
 # Each item takes two blocks (text, buttons); with a heading per section, an "and more" line per
-# section and the greeting, 20 items keep a digest within Slack's 50 blocks per message.
+# section, the greeting and the freshness line, 20 items keep a digest within Slack's 50 blocks per message.
 MAX_ITEMS = 20
 MAX_ROLLUP_LINES = 15
 NAME_LIMIT = 120
@@ -55,7 +55,7 @@ def rep_message(digest: RepDigest) -> Message:
     counts = {key: len(items) for key, items in sections.items() if items}
     if not counts:
         text = f"Nothing needs you today ({day:%a %b %d}): no overdue follow-ups and no stuck deals. 🎉"
-        return Message(text=text, blocks=[section(text)])
+        return Message(text=text, blocks=_with_freshness([section(text)], digest.freshness))
     summary = ", ".join(plural(n, *_NOUNS[key]) for key, n in counts.items())
     blocks = [section(f"*Good morning, {escape(shorten(_first_name(person.name), NAME_LIMIT))}!* Your digest for {day:%a %b %d}: {summary}.")]
     shown = _fair_share({k: len(v) for k, v in sections.items()}, MAX_ITEMS)
@@ -70,6 +70,7 @@ def rep_message(digest: RepDigest) -> Message:
             blocks.append({"type": "actions", "block_id": f"{ITEM_BLOCK_PREFIX}{number}", "elements": item_buttons(item)})
         if len(items) > shown[key]:
             blocks.append(context(f"…and {len(items) - shown[key]} more. Ask me “what needs my attention?” for the full list."))
+    blocks = _with_freshness(blocks, digest.freshness)
     assert len(blocks) <= BLOCKS_PER_MESSAGE
     return Message(text=plain(f"Your Stagecoach digest for {day:%a %b %d}: {summary}."), blocks=blocks)
 
@@ -107,7 +108,7 @@ def manager_message(digest: ManagerDigest) -> Message:
     person, day = digest.due.person, digest.due.local_date
     if digest.is_empty:
         text = f"Team roll-up for {day:%a %b %d}: no overdue follow-ups, no stuck deals, no stage moves. 🎉"
-        return Message(text=text, blocks=[section(text)])
+        return Message(text=text, blocks=_with_freshness([section(text)], digest.freshness))
     blocks = [section(f"*Team roll-up for {day:%a %b %d}*")]
     if digest.overdue_by_rep:
         lines = [f"• {escape(r.name)} — *{r.count}* (oldest {_days(r.oldest_days)})" for r in digest.overdue_by_rep]
@@ -129,12 +130,20 @@ def manager_message(digest: ManagerDigest) -> Message:
     won = sum(1 for m in digest.moves if m.to_stage == "Won")
     text = (f"Team roll-up for {day:%a %b %d}: {sum(r.count for r in digest.overdue_by_rep)} overdue follow-ups, "
             f"{len(digest.stuck)} stuck deals, {len(digest.moves)} moves ({won} won).")
-    return Message(text=text, blocks=blocks[:BLOCKS_PER_MESSAGE])
+    return Message(text=text, blocks=_with_freshness(blocks, digest.freshness))
 
 
 def message_for(digest: Digest) -> Message:
     """A rep's digest or a manager's roll-up as a Slack message."""
     return rep_message(digest) if isinstance(digest, RepDigest) else manager_message(digest)
+
+
+def _with_freshness(blocks: list[dict], freshness: str | None) -> list[dict]:
+    """The digest's blocks (as many as a message holds), then "deal data last synced 3 h ago" when the CRM
+    sync is stale."""
+    if not freshness:
+        return blocks[:BLOCKS_PER_MESSAGE]
+    return [*blocks[:BLOCKS_PER_MESSAGE - 1], context(f"_{escape(freshness)}_")]
 
 
 def _list_blocks(title: str, lines: list[str]) -> list[dict]:

@@ -6,7 +6,7 @@ The data comes from ``bot.service.home`` (the same plans the coach gives); this 
 from __future__ import annotations
 
 from bot.service.feedback import UnhelpfulAnswer
-from bot.service.home import Home, HomeDeal, TeamSummary
+from bot.service.home import Home, HomeDeal, LastRun, TeamSummary
 from bot.slack import ids
 from bot.slack.blocks import button, context, section
 from bot.slack.mrkdwn import escape, fit, split_text
@@ -21,11 +21,15 @@ NOTE_LIMIT = 1200
 def home_view(home: Home) -> dict:
     """The ``views.publish`` view of ``home``."""
     blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": "Stagecoach"}}]
+    if home.freshness:
+        blocks.append(context(f"_{escape(home.freshness)}_"))
     if home.team is not None:
         blocks += team_summary_blocks(home.team)
     blocks += deal_list_blocks(home)
     if home.unhelpful is not None:
         blocks += unhelpful_blocks(home.unhelpful)
+    if home.sync_runs:
+        blocks += sync_run_blocks(home.sync_runs)
     blocks.append(context(escape("Ask me in a DM: “What should I do next on <deal>?” or “Which follow-ups are overdue?”")))
     return {"type": "home", "blocks": blocks}
 
@@ -80,3 +84,15 @@ def unhelpful_blocks(answers: list[UnhelpfulAnswer]) -> list[dict]:
     lines = [f"• {a.marked_at:%a %b %d} · _{escape(a.intent or 'intent unknown')}_ · "
              f"{fit(a.question, QUESTION_LIMIT) if a.question else '(question no longer kept)'}" for a in answers]
     return blocks + [section(piece) for piece in split_text("\n".join(lines))]
+
+
+def sync_run_blocks(runs: list[LastRun]) -> list[dict]:
+    """A manager's view of each CRM sync: when it last ran, its error and its conflicts."""
+    lines = []
+    for run in runs:
+        when = f"last run {run.last_run_at:%a %b %d %H:%M} UTC" if run.last_run_at else "not run yet"
+        problems = [f"error: {fit(run.error, NOTE_LIMIT)}"] if run.error else []
+        if run.conflicts:
+            problems.append(f"{run.conflicts} conflict(s): the CRM's newer value kept")
+        lines.append(f"• *{run.crm}*: {when}" + (" · " + " · ".join(problems) if problems else " · no problems"))
+    return [section("*CRM sync*"), *(section(piece) for piece in split_text("\n".join(lines)))]

@@ -15,7 +15,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
 from bot.core.runtime import Runtime
-from bot.service.coaching import DealPlanAnswer, deal_plan_answer
+from bot.service.coaching import DealPlanAnswer, ask, deal_plan_answer
 from bot.slack.priority import ACKS
 
 logger = logging.getLogger(__name__)
@@ -54,9 +54,9 @@ class Services:
             logger.exception("warming up the coach failed")
 
     def ask(self, viewer, question: str, **options):
-        """``Coach.ask``, once the requests in flight are acknowledged (answers are the heavier work)."""
+        """``bot.service.coaching.ask``, once the requests in flight are acknowledged (answers are the heavier work)."""
         ACKS.wait_for_acks()
-        return self.coach.ask(viewer, question, **options)
+        return ask(self.coach, viewer, question, **options)
 
     def deal_plan(self, viewer, **options) -> DealPlanAnswer:
         """A deal's plan for a button (``bot.service.coaching.deal_plan_answer``), once requests in flight are

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -11,6 +12,7 @@ from sqlmodel import select
 from bot.cli import main
 from storage.models import Deal, FollowUp
 from tests.conftest import SMALL_PROCESS
+from tests.utils.sync_state import record_sync
 
 pytestmark = pytest.mark.model
 
@@ -125,3 +127,17 @@ def test_process_load_errors_are_clean_and_change_nothing(env, floor, tmp_path, 
     result = cli(env, "process", "load", str(path), *args)
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
     assert cli(env, "process", "show").stdout.splitlines()[0] == "Test process v1"
+
+
+def test_ask_on_stale_synced_data_says_when_it_was_last_synced_in_text_and_json(env, runtime, floor):
+    record_sync(runtime, at=datetime.fromisoformat(AT) - timedelta(hours=3))
+    crm = {**env, "HUBSPOT_ACCESS_TOKEN": "pat-na1-test"}
+    text = cli(crm, "ask", "--as", floor.alice.email, "--now", AT, "what should I do next on Globex?")
+    assert text.exit_code == 0, text.output
+    assert text.stdout.rstrip().endswith("deal data last synced 3 h ago")
+    as_json = json.loads(cli(crm, "ask", "--as", floor.alice.email, "--now", AT, "--json",
+                             "what should I do next on Globex?").stdout)
+    assert as_json["freshness"] == "deal data last synced 3 h ago" and as_json["intent"] == "deal_plan"
+    fresh = json.loads(cli(env, "ask", "--as", floor.alice.email, "--now", AT, "--json",
+                           "what should I do next on Globex?").stdout)
+    assert fresh["freshness"] is None  # no CRM set up
