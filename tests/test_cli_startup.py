@@ -11,9 +11,11 @@ from click.testing import CliRunner
 
 from bot.cli import LAZY_COMMANDS, main
 
-# Modules only other commands need: the CRM sync (httpx, PyJWT, cryptography), the importer, the digest.
-NOT_FOR_ASK = ("bot.sync", "bot.importer", "bot.digest", "bot.cli.sync", "bot.cli.imports", "bot.cli.digest",
-               "bot.cli.pipeline", "httpx", "jwt", "cryptography")
+# Modules only other commands need: the CRM sync's clients and engine (httpx, PyJWT, cryptography), the
+# importer, the digest. An answer does show how fresh synced data is, from bot.sync.freshness alone.
+NOT_FOR_ASK = ("bot.sync.engine", "bot.sync.service", "bot.sync.client", "bot.sync.hubspot", "bot.sync.salesforce",
+               "bot.importer", "bot.digest", "bot.cli.sync", "bot.cli.imports", "bot.cli.digest", "bot.cli.pipeline",
+               "httpx", "jwt", "cryptography")
 
 
 def _loaded_after(code: str) -> set[str]:

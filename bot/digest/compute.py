@@ -37,7 +37,7 @@ from bot.digest.types import (
     Recipient,
     RepDigest,
 )
-from bot.sync.service import freshness_notice
+from bot.sync.freshness import freshness_notice
 from knowledge.process_map import ProcessMap
 from storage import digest as store
 from storage.models import Role

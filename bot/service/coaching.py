@@ -32,7 +32,7 @@ from bot.coach.types import CoachAnswer
 from bot.core.deal_actions import DEAL_NOT_FOUND
 from bot.core.errors import NotFound
 from bot.core.runtime import Runtime
-from bot.sync.service import freshness_notice
+from bot.sync.freshness import freshness_notice
 from storage import conversations
 from storage import deals as deal_store
 from storage.access import Viewer

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from bot.core.plan import DealPlan, build_plan
 from bot.core.runtime import Runtime
 from bot.service.feedback import UnhelpfulAnswer, unhelpful_this_week
-from bot.sync.service import LastRun, freshness_notice, last_runs
+from bot.sync.freshness import LastRun, freshness_notice, last_runs
 from storage import deals as deal_store
 from storage.access import Viewer
 from storage.timeutil import zone

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from bot.core.errors import StagecoachError
+from bot.sync.records import mask
 
 RETRIES = 6
 BACKOFF_BASE = 0.5  # seconds; doubled per attempt, with full jitter
@@ -31,13 +32,6 @@ class CrmError(StagecoachError):
 
 class CrmAuthError(CrmError):
     """401 or 403: the token is wrong or lacks a scope; retrying cannot help."""
-
-
-def mask(text: str, secret: str | None) -> str:
-    """``text`` with ``secret`` (a token) replaced by its last 4 characters after asterisks."""
-    if not secret:
-        return text
-    return text.replace(secret, "****" + secret[-4:] if len(secret) > 8 else "****")
 
 
 @dataclass

@@ -28,9 +28,9 @@ from bot.core.errors import InvalidInput
 from bot.core.runtime import Runtime
 from bot.importer import RecordSource, importing
 from bot.importer.options import ImportOptions
-from bot.sync.client import CrmError, mask
+from bot.sync.client import CrmError
 from bot.sync.hubspot import SEARCH_CAP, parse_time
-from bot.sync.records import EPOCH, CrmDeal, Mapping, Owner
+from bot.sync.records import CRM_NAMES, EPOCH, CrmDeal, Mapping, Owner, mask
 from storage import imports as import_db
 from storage import sync as store
 
@@ -44,7 +44,6 @@ DEAL_FIELDS = {"external_id": "hs_object_id", "name": "dealname", "account": "co
                "currency": "deal_currency_code", "pipeline": "pipeline", "created_at": "createdate",
                "close_date": "closedate", "next_step": "hs_next_step", "stage_entered_at": "dealstage history"}
 HISTORY_FIELDS = {"deal_external_id": "hs_object_id", "to_stage": "dealstage", "changed_at": "dealstage timestamp"}
-CRM_NAMES = {"hubspot": "HubSpot"}
 
 
 class Source(Protocol):

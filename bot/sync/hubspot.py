@@ -15,10 +15,10 @@ from bot.core.errors import InvalidInput
 from bot.importer.columns import preset_stages
 from bot.importer.values import StageResolver
 from bot.sync.client import CrmClient
-from bot.sync.records import EPOCH, CrmDeal, Mapping, Owner, unmapped_stages
+from bot.sync.records import EPOCH, HUBSPOT, CrmDeal, Mapping, Owner, unmapped_stages
 from knowledge.process_map import ProcessMap
 
-CRM = "hubspot"
+CRM = HUBSPOT
 PAGE = 200  # HubSpot's largest search page
 BATCH_READ = 100  # objects per batch read
 SEARCH_CAP = 10_000  # results one search query can reach

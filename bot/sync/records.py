@@ -13,6 +13,15 @@ from bot.core.errors import InvalidInput
 from knowledge.process_map import ProcessMap
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # before any CRM record
+HUBSPOT, SALESFORCE = "hubspot", "salesforce"
+CRM_NAMES = {HUBSPOT: "HubSpot", SALESFORCE: "Salesforce"}
+
+
+def mask(text: str, secret: str | None) -> str:
+    """``text`` with ``secret`` (a token) replaced by its last 4 characters after asterisks."""
+    if not secret:
+        return text
+    return text.replace(secret, "****" + secret[-4:] if len(secret) > 8 else "****")
 
 
 @dataclass(frozen=True, slots=True)

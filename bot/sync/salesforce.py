@@ -30,10 +30,10 @@ from bot.importer.columns import preset_stages
 from bot.importer.reps import not_a_person
 from bot.importer.values import StageResolver
 from bot.sync.client import BACKOFF_BASE, BACKOFF_MAX, RETRIES, CrmAuthError, CrmError
-from bot.sync.records import EPOCH, CrmDeal, Mapping, Owner, unmapped_stages
+from bot.sync.records import EPOCH, SALESFORCE, CrmDeal, Mapping, Owner, unmapped_stages
 from knowledge.process_map import ProcessMap
 
-CRM = "salesforce"
+CRM = SALESFORCE
 API_VERSION = "62.0"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 PAGE = 200  # ids per page handed to the engine, and per Id IN (...) query

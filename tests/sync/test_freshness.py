@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.sync.freshness import freshness_notice
 from bot.sync.schedule import run_scheduled_sync
-from bot.sync.service import freshness_notice, sync_hubspot
+from bot.sync.service import sync_hubspot
 from storage import sync as store
 from tests.sync.conftest import add_owners, hours
 
