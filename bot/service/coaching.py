@@ -50,10 +50,10 @@ DEAL_DATA_RESULTS = (DealPlanResult, NextStage, Diagnosis, CallPrep, EmailDraft,
                      DealList, Scorecard, TeamRanking, PipelineReports)
 
 
-def ask(coach: Coach, viewer: Viewer, question: str, **options) -> CoachAnswer:
-    """``Coach.ask`` (``options`` as it takes them), with the freshness line when the answer is about deal data
-    that the CRM sync last refreshed too long ago."""
-    return with_freshness(coach.runtime, coach.ask(viewer, question, **options), now=options.get("now"))
+def ask(coach: Coach, viewer: Viewer, question: str, *, now: datetime | None = None, **options) -> CoachAnswer:
+    """``Coach.ask`` (``now`` and ``options`` as it takes them), with the freshness line when the answer is
+    about deal data that the CRM sync last refreshed too long ago."""
+    return with_freshness(coach.runtime, coach.ask(viewer, question, now=now, **options), now=now)
 
 
 def with_freshness(runtime: Runtime, answer: CoachAnswer, *, now: datetime | None = None) -> CoachAnswer:
