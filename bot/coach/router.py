@@ -88,24 +88,66 @@ class _Trigrams:
     """Character-trigram TF-IDF vectors over the examples' vocabulary, unit length.
 
     The examples' matrix is sparse (each phrasing has a few dozen of thousands of trigrams): dense, it
-    would be the largest thing the router holds.
+    would be the largest thing the router holds. It is kept as plain CSR arrays, written to the cache with
+    the vocabulary, so a process that only routes neither rebuilds it nor imports SciPy (a third of a second
+    of a one-shot ``stagecoach ask``); SciPy's matrix is made only to train.
     """
 
-    def __init__(self, texts: Sequence[str]):
+    def __init__(self, vocabulary: Sequence[str], idf: np.ndarray, data: np.ndarray, indices: np.ndarray,
+                 indptr: np.ndarray):
+        self.vocabulary = np.asarray(vocabulary, dtype=str)
+        self.index = {g: i for i, g in enumerate(vocabulary)}
+        self.idf, self.data, self.indices, self.indptr = idf, data, indices, indptr
+        self._row_of = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))  # each stored value's row
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> _Trigrams:
         from scipy.sparse import csr_matrix, diags
 
-        grams = [self._grams(t) for t in texts]
+        grams = [cls._grams(t) for t in texts]
         vocabulary = sorted({g for gs in grams for g in gs})
-        self.index = {g: i for i, g in enumerate(vocabulary)}
+        index = {g: i for i, g in enumerate(vocabulary)}
         rows = [row for row, gs in enumerate(grams) for _ in gs]
-        columns = [self.index[g] for gs in grams for g in gs]
+        columns = [index[g] for gs in grams for g in gs]
         counts = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)),
                             shape=(len(texts), len(vocabulary)))  # repeated trigrams add up
         document_frequency = np.bincount(counts.indices, minlength=len(vocabulary))
-        self.idf = np.log((1 + len(texts)) / (1 + document_frequency)).astype(np.float32) + 1
-        weighted = counts @ diags(self.idf)
+        idf = np.log((1 + len(texts)) / (1 + document_frequency)).astype(np.float32) + 1
+        weighted = counts @ diags(idf)
         norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-        self.matrix = (diags(1 / np.where(norms == 0, 1, norms)) @ weighted).tocsr().astype(np.float32)
+        matrix = (diags(1 / np.where(norms == 0, 1, norms)) @ weighted).tocsr().astype(np.float32)
+        matrix.sort_indices()
+        return cls(vocabulary, idf, matrix.data, matrix.indices.astype(np.int32), matrix.indptr.astype(np.int64))
+
+    @classmethod
+    def cached(cls, texts: Sequence[str], cache_dir: Path | None) -> _Trigrams:
+        """Built from ``texts``, or read from the cache kept for exactly these texts and this module's code."""
+        path = cache_dir / f"router-trigrams-{_key(_CODE, *texts)}.npz" if cache_dir else None
+        if path is not None:
+            try:
+                with np.load(path) as saved:
+                    if len(saved["indptr"]) == len(texts) + 1:
+                        return cls(saved["vocabulary"].tolist(), saved["idf"], saved["data"], saved["indices"],
+                                   saved["indptr"])
+            except (OSError, ValueError, KeyError):
+                pass  # absent or unreadable: build again
+        trigrams = cls.build(texts)
+        if path is not None:
+            _save(path, vocabulary=trigrams.vocabulary, idf=trigrams.idf, data=trigrams.data,
+                  indices=trigrams.indices, indptr=trigrams.indptr)
+        return trigrams
+
+    @property
+    def matrix(self):
+        """Every example's vector as a SciPy row matrix (for training)."""
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix((self.data, self.indices, self.indptr), shape=(len(self.indptr) - 1, len(self.index)))
+
+    def similarities(self, vector: np.ndarray) -> np.ndarray:
+        """Each example's cosine similarity to ``vector`` (a unit trigram vector)."""
+        return np.bincount(self._row_of, weights=self.data * vector[self.indices],
+                           minlength=len(self.indptr) - 1).astype(np.float32)
 
     @staticmethod
     def _grams(text: str) -> list[str]:
@@ -152,7 +194,7 @@ class Router:
         labels = np.array(self.labels)
         self._rows = [np.flatnonzero(labels == intent) for intent in self.intents]
         self._embed_question = (embed_question or (lambda text: embed([text])[0])) if embed else None
-        self._trigrams = _Trigrams(texts)
+        self._trigrams = _Trigrams.cached(texts, cache_dir)
         self._embeddings = None
         if embed is not None:
             self._embeddings = _cached(texts, model, embed, cache_dir) if cache_dir else embed(texts)
@@ -199,7 +241,7 @@ class Router:
     def _closeness(self, intent: int, meaning: np.ndarray | None, trigrams: np.ndarray) -> float:
         """The blended similarity of the question to the intent's nearest examples: how alike it is to any."""
         rows = self._rows[intent]
-        similarity = self._trigrams.matrix[rows] @ trigrams
+        similarity = self._trigrams.similarities(trigrams)[rows]
         if meaning is not None:
             similarity = EMBEDDING_WEIGHT * (self._embeddings[rows] @ meaning) + (1 - EMBEDDING_WEIGHT) * similarity
         return float(np.sort(similarity)[-NEAREST:].mean())
@@ -279,6 +321,8 @@ def _save(path: Path, vectors: np.ndarray | None = None, **arrays: np.ndarray) -
     os.replace(partial, path)  # whole or not at all, whichever process writes last
 
 
+# This module's own code, part of the trigram cache's key: a change to how text is read or weighed rebuilds it.
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 _ROUTERS: dict[str, Router] = {}
 _LOCK = threading.Lock()
 
