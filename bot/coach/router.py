@@ -122,7 +122,7 @@ class _Trigrams:
     @classmethod
     def cached(cls, texts: Sequence[str], cache_dir: Path | None) -> _Trigrams:
         """Built from ``texts``, or read from the cache kept for exactly these texts and this module's code."""
-        path = cache_dir / f"router-trigrams-{_key(_CODE, *texts)}.npz" if cache_dir else None
+        path = cls.path(cache_dir, texts) if cache_dir else None
         if path is not None:
             try:
                 with np.load(path) as saved:
@@ -136,6 +136,10 @@ class _Trigrams:
             _save(path, vocabulary=trigrams.vocabulary, idf=trigrams.idf, data=trigrams.data,
                   indices=trigrams.indices, indptr=trigrams.indptr)
         return trigrams
+
+    @staticmethod
+    def path(cache_dir: Path, texts: Sequence[str]) -> Path:
+        return cache_dir / f"router-trigrams-{_key(_CODE, *texts)}.npz"
 
     @property
     def matrix(self):
@@ -184,12 +188,7 @@ class Router:
     def __init__(self, examples: Mapping[str, Sequence[str]], embed: Embed | None,
                  embed_question: Callable[[str], np.ndarray] | None = None, *, cache_dir: Path | None = None,
                  model: str = ""):
-        self.labels: list[str] = []
-        texts: list[str] = []
-        for intent, phrasings in examples.items():
-            for phrasing in phrasings:
-                self.labels.append(intent)
-                texts.append(normalize(phrasing))
+        texts, self.labels = _texts_and_labels(examples)
         self.intents = sorted(set(self.labels))
         labels = np.array(self.labels)
         self._rows = [np.flatnonzero(labels == intent) for intent in self.intents]
@@ -198,9 +197,17 @@ class Router:
         self._embeddings = None
         if embed is not None:
             self._embeddings = _cached(texts, model, embed, cache_dir) if cache_dir else embed(texts)
-        key = _key(model, *texts, *self.labels, f"C={REGULARISATION_C}", f"trigrams={TRIGRAM_WEIGHT}")
-        self._weights, self._bias = _cached_fit(key, cache_dir, lambda: _fit(self._training_features(), labels,
-                                                                          self.intents))
+        self._weights, self._bias = _cached_fit(_fit_key(model, texts, self.labels), cache_dir,
+                                                lambda: _fit(self._training_features(), labels, self.intents))
+
+    @staticmethod
+    def is_cached(examples: Mapping[str, Sequence[str]], cache_dir: Path, model: str) -> bool:
+        """Whether a router on an embedding model would read everything from ``cache_dir`` (its examples'
+        vectors, its trigrams, its classifier), embedding and training nothing."""
+        texts, labels = _texts_and_labels(examples)
+        return all(path.is_file() for path in (cache_dir / f"router-{_key(model, *texts)}.npy",
+                                               _Trigrams.path(cache_dir, texts),
+                                               cache_dir / f"router-fit-{_fit_key(model, texts, labels)}.npz"))
 
     def route(self, question: str, *, ruled_out: Collection[str] = ()) -> Route:
         """The likeliest intent; ``ruled_out`` names intents an exact rule has excluded."""
@@ -275,6 +282,16 @@ def _fit(features: np.ndarray, labels: np.ndarray, intents: list[str]) -> tuple[
     model = LogisticRegression(C=REGULARISATION_C, max_iter=5000).fit(features, labels)
     assert list(model.classes_) == intents
     return model.coef_.T.astype(np.float32), model.intercept_.astype(np.float32)
+
+
+def _texts_and_labels(examples: Mapping[str, Sequence[str]]) -> tuple[list[str], list[str]]:
+    """Every example as the router reads it, and its intent."""
+    pairs = [(normalize(phrasing), intent) for intent, phrasings in examples.items() for phrasing in phrasings]
+    return [text for text, _ in pairs], [intent for _, intent in pairs]
+
+
+def _fit_key(model: str, texts: Sequence[str], labels: Sequence[str]) -> str:
+    return _key(model, *texts, *labels, f"C={REGULARISATION_C}", f"trigrams={TRIGRAM_WEIGHT}")
 
 
 def _key(*parts: str) -> str:
