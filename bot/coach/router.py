@@ -148,10 +148,15 @@ class _Trigrams:
 
         return csr_matrix((self.data, self.indices, self.indptr), shape=(len(self.indptr) - 1, len(self.index)))
 
-    def similarities(self, vector: np.ndarray) -> np.ndarray:
-        """Each example's cosine similarity to ``vector`` (a unit trigram vector)."""
-        return np.bincount(self._row_of, weights=self.data * vector[self.indices],
-                           minlength=len(self.indptr) - 1).astype(np.float32)
+    def similarities(self, vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The cosine similarity to ``vector`` (a unit trigram vector) of each example of ``rows``."""
+        first, last = int(rows[0]), int(rows[-1])
+        if last - first + 1 == len(rows):  # one intent's examples lie together (they are read intent by intent)
+            start, end = self.indptr[first], self.indptr[last + 1]
+            return np.bincount(self._row_of[start:end] - first, minlength=len(rows),
+                               weights=self.data[start:end] * vector[self.indices[start:end]]).astype(np.float32)
+        every = np.bincount(self._row_of, weights=self.data * vector[self.indices], minlength=len(self.indptr) - 1)
+        return every[rows].astype(np.float32)
 
     @staticmethod
     def _grams(text: str) -> list[str]:
@@ -248,7 +253,7 @@ class Router:
     def _closeness(self, intent: int, meaning: np.ndarray | None, trigrams: np.ndarray) -> float:
         """The blended similarity of the question to the intent's nearest examples: how alike it is to any."""
         rows = self._rows[intent]
-        similarity = self._trigrams.similarities(trigrams)[rows]
+        similarity = self._trigrams.similarities(trigrams, rows)
         if meaning is not None:
             similarity = EMBEDDING_WEIGHT * (self._embeddings[rows] @ meaning) + (1 - EMBEDDING_WEIGHT) * similarity
         return float(np.sort(similarity)[-NEAREST:].mean())
