@@ -25,6 +25,7 @@ import re
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +59,7 @@ _TOKEN = re.compile(r"[a-z0-9/][a-z0-9'/-]*")
 Embed = Callable[[list[str]], np.ndarray]
 
 
+@lru_cache(maxsize=8192)  # the examples are read twice per process (the cache check, the router); bounded for workers
 def normalize(text: str) -> str:
     """Lowercase words with shorthand spelled out; punctuation dropped."""
     words = [SHORTHAND.get(word, word) for word in _TOKEN.findall(text.lower().replace("’", "'"))]
