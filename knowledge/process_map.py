@@ -200,11 +200,16 @@ def _looks_like_seller_activity(text: str) -> bool:
     return bool(_SELLER_ACTIVITY.search(text)) and not _BUYER_SUBJECT.search(text)
 
 
+# libyaml's parser when installed: the same nodes and line marks at a fifth of the pure-Python parser's time,
+# which every process pays once to read the active map.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def validate_text(content: str, file: str) -> tuple[ProcessMap | None, list[Issue]]:
     """Validate a process map's YAML text; the map is None when there are errors."""
     walker = _Walker(file)
     try:
-        root = yaml.compose(content, Loader=yaml.SafeLoader)
+        root = yaml.compose(content, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1

@@ -55,3 +55,15 @@ def test_an_unknown_command_is_a_clean_usage_error():
     result = CliRunner().invoke(main, ["no-such-command"])
     assert result.exit_code == 2
     assert "No such command 'no-such-command'" in result.output
+
+
+# What a deal question never needs: the migration tool (the database is at its newest migration), SciPy and
+# scikit-learn (the router's trigrams and classifier come from its cache), LangChain's machinery (the local
+# model needs none of it), the vector store, and the due-date parser.
+NOT_FOR_A_DEAL_ASK = ("alembic", "scipy", "sklearn", "langchain_core", "langchain_chroma", "chromadb", "dateparser")
+
+
+def test_the_modules_a_deal_ask_runs_import_nothing_it_does_not_use():
+    loaded = _loaded_after("import bot.cli.coach, bot.coach.engine, bot.coach.router, bot.service.coaching\n"
+                           "import knowledge.retriever, knowledge.embeddings, storage.db, bot.core.runtime")
+    assert sorted(name for name in loaded if name.split(".")[0] in NOT_FOR_A_DEAL_ASK) == []

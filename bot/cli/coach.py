@@ -14,7 +14,7 @@ import click
 
 from bot.cli.output import console, err_console, interactive, print_answer, step
 from bot.coach import rich
-from bot.coach.engine import Coach
+from bot.coach.engine import Coach, start_router_training
 from bot.coach.results import Proposed
 from bot.coach.types import CoachAnswer
 from bot.core.errors import NotFound
@@ -141,6 +141,7 @@ def demo(runtime: Runtime, deals: int) -> None:
     now = demo_runtime.now()
     with step("Loading the sales process map"):
         process = demo_runtime.process
+    start_router_training(demo_runtime)  # on the other core while the notes are indexed and the company made
     err_console.print(f"  {process.name} v{process.version}: " + " → ".join(s.name for s in process.stages))
     with step("Indexing the process map, methodology notes and playbooks (local embedding model)"):
         stats = build_index(demo_runtime.settings, process)

@@ -10,7 +10,10 @@ the router is unsure of gets a short clarifying question, never a guess.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -447,16 +450,56 @@ def _listed_deal(session, viewer: Viewer, state: dict, place: str) -> Deal | Non
     return deal_store.visible_deal(session=session, viewer=viewer, deal_id=listed[index])
 
 
-def _build_router(model: str, cache_dir, intents: Intents) -> Router:
+def _build_router(model: str, cache_dir, intents: Intents, *, train_apart: bool = True) -> Router:
     import numpy as np
 
     from knowledge.embeddings import LocalEmbeddings, local_identity
 
+    if train_apart and not Router.is_cached(intents.examples, cache_dir, local_identity(model)):
+        _train_router_apart(model, cache_dir, intents.packages)
     embeddings = LocalEmbeddings(model)
     # The cache is keyed by the vectors' identity (model and runtime), not the model's name alone.
     return Router(intents.examples, lambda texts: np.asarray(embeddings.embed_array(texts), dtype=np.float32),
                   lambda text: np.asarray(embeddings.embed_query(text), dtype=np.float32),
                   cache_dir=cache_dir, model=local_identity(model))
+
+
+def start_router_training(runtime: Runtime) -> None:
+    """Starts embedding and training the router's examples in a child process now, when they are not cached,
+    so that the work (half a minute of one core on a fresh data directory) overlaps what the caller does
+    next (the demo indexes its notes and generates its company meanwhile); the first question waits for it."""
+    from knowledge.embeddings import local_identity
+
+    model, cache_dir, intents = runtime.settings.local_embedding_model, runtime.settings.home / "cache", all_intents()
+    if not Router.is_cached(intents.examples, cache_dir, local_identity(model)):
+        _TRAINING[str(cache_dir)] = _router_trainer(model, cache_dir, intents.packages)
+
+
+def _train_router_apart(model: str, cache_dir, packages: tuple[str, ...]) -> None:
+    """Embeds the examples and trains the router in a child process that leaves its cache behind (or waits
+    for the one ``start_router_training`` started).
+
+    Embedding thousands of examples and training (SciPy, scikit-learn) leave a process 140 MB larger for
+    good, which a Slack worker would carry all its life and a one-shot ask would peak at; the process that
+    routes reads the cache instead. When the child fails the caller builds the router itself, and so meets
+    the same error (a model not installed, say) where it can report it.
+    """
+    child = _TRAINING.pop(str(cache_dir), None) or _router_trainer(model, cache_dir, packages)
+    _, stderr = child.communicate()
+    if child.returncode != 0:
+        logger.warning("training the router apart failed (%s); training here:\n%s", child.returncode, stderr[-2000:])
+
+
+_TRAINING: dict[str, subprocess.Popen] = {}  # cache directory -> the child training its router
+
+
+def _router_trainer(model: str, cache_dir, packages: tuple[str, ...]) -> subprocess.Popen:
+    code = ("import sys\nfrom bot.coach.engine import _build_router\nfrom bot.coach.intents import intents_in\n"
+            "_build_router(sys.argv[1], __import__('pathlib').Path(sys.argv[2]), intents_in(*sys.argv[3:]), "
+            "train_apart=False)")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
+    return subprocess.Popen([sys.executable, "-c", code, model, str(cache_dir), *packages], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
 
 
 class _Book:

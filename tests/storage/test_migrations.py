@@ -1,6 +1,9 @@
 """The schema comes from migrations, the migrations match the models, and released ones never change."""
 
 import hashlib
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -9,11 +12,12 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import bindparam, inspect, text
 from sqlmodel import Session, SQLModel, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from storage.db import MIGRATIONS_DIR, alembic_config, make_engine, migrate
+from storage.db import MIGRATIONS_DIR, alembic_config, head_revision, make_engine, migrate, stored_revisions
 from storage.models import (
     Activity,
     CriterionCheck,
@@ -46,8 +50,41 @@ def test_migrations_create_every_table_and_match_the_models(engine):
 
 
 def test_migrate_is_idempotent(engine):
-    migrate(engine)  # a second run on an up-to-date schema changes nothing and does not fail
+    assert migrate(engine) is False  # a second run on an up-to-date schema leaves alembic out and does not fail
     assert "deal" in inspect(engine).get_table_names()
+
+
+def test_the_newest_migration_read_from_the_files_is_the_one_alembic_finds(engine):
+    assert head_revision() == ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    assert head_revision() == sorted(p.name.split("_")[0] for p in VERSIONS.glob("[0-9]*.py"))[-1]
+
+
+def test_migrate_runs_alembic_on_a_fresh_or_older_database_and_skips_it_at_the_newest(db_url):
+    engine = make_engine(db_url)
+    try:
+        assert stored_revisions(engine) == []
+        assert migrate(engine) is True
+        assert stored_revisions(engine) == [head_revision()]
+        assert migrate(engine) is False
+        command.downgrade(alembic_config(engine), "-1")  # one migration behind: the next start upgrades
+        assert stored_revisions(engine) != [head_revision()]
+        assert migrate(engine) is True
+        assert stored_revisions(engine) == [head_revision()]
+    finally:
+        engine.dispose()
+
+
+def test_a_start_on_an_up_to_date_database_does_not_import_alembic(tmp_path):
+    url = f"sqlite:///{tmp_path / 'up_to_date.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    check = ("import sys; from storage.db import make_engine, migrate; "
+             f"assert migrate(make_engine({url!r})) is False; "
+             "assert not [m for m in sys.modules if m.split('.')[0] == 'alembic'], 'alembic was imported'")
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.parametrize("name", sorted(RELEASED))

@@ -18,7 +18,6 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import TypeVar
 
-import dateparser
 from pydantic import Field
 from rapidfuzz import fuzz, process
 
@@ -298,6 +297,8 @@ def read_day(phrase: str, local_now: datetime) -> date | None:
         return today.replace(day=calendar.monthrange(today.year, today.month)[1])
     if (day_of_month := re.fullmatch(r"the (\d{1,2})(?:st|nd|rd|th)", text)) is not None:
         return _next_day_of_month(today, int(day_of_month.group(1)))
+    import dateparser  # only for a due date in words: its import is a twentieth of every ask's start
+
     words = [_WEEKDAYS.get(w, w) for w in text.split() if w != "coming"]  # dateparser reads neither "thurs" nor "coming"
     parsed = dateparser.parse(" ".join(words), languages=["en"],
                               settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": local_now.replace(tzinfo=None)})
