@@ -28,6 +28,7 @@ from sqlmodel import Session
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from storage.access import Viewer
+from storage.deals import close_date_pushes
 from storage.models import CLOSED_STAGES, Activity, CriterionCheck, Deal, DealStatus, Rep, StageChange, Team
 from storage.timeutil import to_utc
 
@@ -653,18 +654,21 @@ class WarningRow:
     past_close: bool
     quiet: bool
     unmet_earlier: bool
+    pushes: int = 0  # times the recorded close date moved later
+    pushed: bool = False
 
 
 def deal_warnings(*, session: Session, viewer: Viewer, scope: ReportScope, now: datetime, today: date,
                   stall_days: dict[str, float], quiet_days: int, earlier_criteria: dict[str, list[tuple[str, str]]],
-                  limit: int = 20) -> tuple[int, list[WarningRow]]:
+                  pushed_times: int, limit: int = 20) -> tuple[int, list[WarningRow]]:
     """Open deals (in their stage since a known date) with a warning, most warnings then largest first:
     (how many in all, the first ``limit``).
 
     Warnings: *stalled*, longer in its stage than ``stall_days[stage]``; *past close*, a close date before
     ``today``; *quiet*, no activity for ``quiet_days`` (counted from creation when it has none); *unmet
     earlier*, an exit criterion of an earlier stage (``earlier_criteria[stage]``: (stage, criterion) pairs)
-    whose latest check is not "met". One statement: activity and checks are aggregated per deal, not probed.
+    whose latest check is not "met"; *pushed*, a recorded close date moved later ``pushed_times`` times or more.
+    One statement: activity, checks and close-date history are aggregated per deal, not probed.
     """
     _for_reports(session)
     clauses = [Deal.status == DealStatus.open, _dated(), *scope_clauses(viewer, scope)]
@@ -688,12 +692,14 @@ def deal_warnings(*, session: Session, viewer: Viewer, scope: ReportScope, now: 
     required = case({s: len(w) for s, w in earlier_criteria.items() if w}, value=Deal.stage_key, else_=0) \
         if any(earlier_criteria.values()) else literal(0)
     quiet_since = func.coalesce(last.c.at, Deal.created_at)
+    pushes = close_date_pushes(in_scope)
     flags = {
         "stalled": _over_expected({s: to_utc(now) - timedelta(days=d) for s, d in stall_days.items()})
         if stall_days else literal(False),
         "past_close": and_(Deal.close_date.is_not(None), Deal.close_date < today),  # type: ignore[union-attr]
         "quiet": quiet_since < _at(now - timedelta(days=quiet_days)),
         "unmet": func.coalesce(met_counts.c.n, 0) < required,
+        "pushed": func.coalesce(pushes.c.pushes, 0) >= pushed_times,
     }
     as_int = {name: case((flag, 1), else_=0) for name, flag in flags.items()}
     score = sum(as_int.values(), literal(0))
@@ -701,15 +707,15 @@ def deal_warnings(*, session: Session, viewer: Viewer, scope: ReportScope, now: 
         select(Deal.id, Deal.external_id, Deal.name, Rep.name, Deal.stage_key, Deal.amount,
                epoch_days(_at(now)) - epoch_days(Deal.stage_entered_at), Deal.close_date,
                epoch_days(_at(now)) - epoch_days(quiet_since), last.c.at.is_not(None), *as_int.values(),
-               func.count().over())
+               func.coalesce(pushes.c.pushes, 0), func.count().over())
         .join(Rep, Rep.id == Deal.owner_id).outerjoin(last, last.c.deal_id == Deal.id)
-        .outerjoin(met_counts, met_counts.c.deal_id == Deal.id)
+        .outerjoin(met_counts, met_counts.c.deal_id == Deal.id).outerjoin(pushes, pushes.c.deal_id == Deal.id)
         .where(*clauses, or_(*flags.values()))
         .order_by(score.desc(), Deal.amount.desc(), Deal.id).limit(limit)
     ).all()
     total = int(rows[0][-1]) if rows else 0
     return total, [WarningRow(*row[:5], Decimal(row[5]), float(row[6]), row[7], float(row[8]), bool(row[9]),
-                              *(bool(v) for v in row[10:14])) for row in rows]
+                              *(bool(v) for v in row[10:14]), int(row[15]), bool(row[14])) for row in rows]
 
 
 def reps_named(*, session: Session, text: str) -> list[Rep]:

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from bot.core.config import Settings
 from bot.core.plan import NextActivity, classify_followups, next_activities, unmet_criteria
+from bot.core.plan import deal_ref as plan_ref
 from bot.core.runtime import Runtime
 from bot.digest.rollup import manager_digests
 from bot.digest.rows import StageNames, deal_ref, stuck_cutoffs
@@ -36,7 +37,10 @@ from bot.digest.types import (
     Due,
     Recipient,
     RepDigest,
+    WarnedDeal,
 )
+from bot.pipeline.deal_warnings import PAST_CLOSE as WARNED_PAST_CLOSE
+from bot.pipeline.deal_warnings import owners_deal_warnings
 from bot.sync.freshness import freshness_notice
 from knowledge.process_map import ProcessMap
 from storage import digest as store
@@ -193,6 +197,12 @@ def rep_digests(*, session: Session, process: ProcessMap, dues: list[Due]) -> li
         digests[row.owner_id].past_close.append(DigestItem(
             PAST_CLOSE, deal, names[row.stage_key], (today - row.close_date).days,
             next_activity(row.stage_key, row.met_criteria)))
+    for state, warning in owners_deal_warnings(session=session, owner_ids=list(owners), process=process, now=at):
+        reasons = warning.words(leave_out=[WARNED_PAST_CLOSE])  # the past-close section says it already
+        if reasons:
+            digests[state.deal.owner_id].warnings.append(WarnedDeal(
+                plan_ref(state), names[state.deal.stage_key], tuple(k for k in warning.kinds if k != WARNED_PAST_CLOSE),
+                tuple(reasons)))
     for digest in digests.values():
         digest.stuck.sort(key=lambda i: (-i.days, i.deal.name, i.deal.id))
     return [digests[d.person.rep_id] for d in dues]

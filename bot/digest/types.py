@@ -75,6 +75,21 @@ class DigestItem:
         return out
 
 
+@dataclass(frozen=True)
+class WarnedDeal:
+    """An open deal with deal warnings (``bot.pipeline.deal_warnings``), each reason in words."""
+
+    deal: DealRef
+    stage_name: str
+    kinds: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {"section": "warning", "deal": self.deal.external_id, "deal_name": self.deal.name,
+                "owner": self.deal.owner_name, "stage": self.deal.stage_key, "warnings": list(self.kinds),
+                "reasons": list(self.reasons)}
+
+
 @dataclass
 class RepDigest:
     due: Due
@@ -82,6 +97,8 @@ class RepDigest:
     due_today: list[DigestItem] = field(default_factory=list)
     stuck: list[DigestItem] = field(default_factory=list)
     past_close: list[DigestItem] = field(default_factory=list)
+    # Shown with a digest that has something due; on their own they wait for App Home and the attention list.
+    warnings: list[WarnedDeal] = field(default_factory=list)
     freshness: str | None = None  # "deal data last synced 3 h ago" when the CRM sync is stale
 
     @property
@@ -94,7 +111,8 @@ class RepDigest:
 
     def to_json(self) -> dict:
         return {"person": self.due.person.to_json(), "kind": REP, "local_date": self.due.local_date.isoformat(),
-                "at": self.due.at.isoformat(), "items": [i.to_json() for i in self.items], "freshness": self.freshness}
+                "at": self.due.at.isoformat(), "items": [i.to_json() for i in self.items],
+                "warnings": [w.to_json() for w in self.warnings], "freshness": self.freshness}
 
 
 @dataclass(frozen=True)

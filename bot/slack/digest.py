@@ -70,6 +70,11 @@ def rep_message(digest: RepDigest) -> Message:
             blocks.append({"type": "actions", "block_id": f"{ITEM_BLOCK_PREFIX}{number}", "elements": item_buttons(item)})
         if len(items) > shown[key]:
             blocks.append(context(f"…and {len(items) - shown[key]} more. Ask me “what needs my attention?” for the full list."))
+    if digest.warnings:  # in the blocks the items leave free
+        room = BLOCKS_PER_MESSAGE - len(blocks) - (1 if digest.freshness else 0)
+        blocks += _list_blocks(f"⚠️ Deal warnings ({len(digest.warnings)})", [
+            f"• *{escape(shorten(w.deal.name, NAME_LIMIT))}* · {escape(w.stage_name)}: "
+            f"{escape(shorten('; '.join(w.reasons), NOTE_LIMIT))}" for w in digest.warnings])[:max(room, 0)]
     blocks = _with_freshness(blocks, digest.freshness)
     assert len(blocks) <= BLOCKS_PER_MESSAGE
     return Message(text=plain(f"Your Stagecoach digest for {day:%a %b %d}: {summary}."), blocks=blocks)
