@@ -46,6 +46,8 @@ class Team(SQLModel, table=True):
     slack_channel_id: str | None = Field(
         default=None, max_length=32, description="Channel where deal details may be shown to the whole team."
     )
+    summary_day: str | None = Field(default=None, max_length=3,
+                                    description="mon..sun: when the manager's weekly summary goes out (none: the default).")
 
 
 class Rep(SQLModel, table=True):

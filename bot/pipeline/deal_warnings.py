@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
@@ -67,6 +67,12 @@ class DealWarning:
 
     deal_id: int
     reasons: tuple[tuple[str, str], ...]  # (kind, reason)
+    began: tuple[datetime | None, ...] = ()  # per reason, when it began to apply (None: not known)
+
+    def since(self, start: datetime) -> DealWarning | None:
+        """Only the reasons that began at or after ``start`` (new warnings), or None when there are none."""
+        new = [(r, b) for r, b in zip(self.reasons, self.began, strict=True) if b is not None and b >= start]
+        return DealWarning(self.deal_id, tuple(r for r, _ in new), tuple(b for _, b in new)) if new else None
 
     @property
     def kinds(self) -> list[str]:
@@ -77,29 +83,44 @@ class DealWarning:
         return [reason for kind, reason in self.reasons if kind not in leave_out]
 
 
-def explain(deal_id: int, facts: WarningFacts, *, pace: dict[str, DwellStat], process: ProcessMap) -> DealWarning | None:
-    """The deal's warnings with their reasons, or None. ``pace``: the team's stays per stage (``left_dwell``)."""
+def explain(deal_id: int, facts: WarningFacts, *, pace: dict[str, DwellStat], process: ProcessMap,
+            now: datetime | None = None) -> DealWarning | None:
+    """The deal's warnings with their reasons, or None. ``pace``: the team's stays per stage (``left_dwell``).
+
+    With ``now`` (the moment the facts are of), each reason says when it began: stalled when the stay passed the
+    percentile, quiet when the quiet days passed ``QUIET_DAYS``, unmet criteria when the deal entered its stage,
+    a passed close date the day after it (UTC); a pushed close date has no known start.
+    """
     stage = process.stage(facts.stage_key)
     stage_name = stage.name if stage else facts.stage_key
-    reasons = []
+    reasons, began = [], []
+
+    def ago(days: float | None) -> datetime | None:
+        return now - timedelta(days=days) if now is not None and days is not None else None
+
     usual = pace.get(facts.stage_key)
     if (facts.days_in_stage is not None and stage is not None and usual is not None and enough(usual.count)
             and facts.days_in_stage > usual.p75_days):
         reasons.append((STALLED, f"{int(facts.days_in_stage)} days in {stage_name}; the team's deals usually leave "
                                  f"it within {usual.p75_days:.0f} (75th percentile of {plural(usual.count, 'stay')})"))
+        began.append(ago(facts.days_in_stage - usual.p75_days))
     if facts.close_date is not None and facts.close_date < facts.today:
         reasons.append((PAST_CLOSE, f"close date {facts.close_date:%b %d} has passed"))
+        began.append(datetime.combine(facts.close_date + timedelta(days=1), time(), UTC) if now is not None else None)
     if facts.pushes >= PUSHED_TIMES:
         reasons.append((PUSHED, f"close date pushed later {facts.pushes} times"))
+        began.append(None)
     if facts.days_quiet > QUIET_DAYS:
         reasons.append((QUIET, f"no activity for {int(facts.days_quiet)} days" if facts.has_activity
                         else f"no activity recorded in the {int(facts.days_quiet)} days since it was created"))
+        began.append(ago(facts.days_quiet - QUIET_DAYS))
     for key in dict.fromkeys(k for k, _ in facts.unmet):
         left = process.stage(key)
         texts = [left.criterion(c).text if left and left.criterion(c) else c  # type: ignore[union-attr]
                  for k, c in facts.unmet if k == key]
         reasons.append((UNMET, f"left {left.name if left else key} without: {'; '.join(texts)}"))
-    return DealWarning(deal_id, tuple(reasons)) if reasons else None
+        began.append(ago(facts.days_in_stage))
+    return DealWarning(deal_id, tuple(reasons), tuple(began)) if reasons else None
 
 
 def earlier_criteria(process: ProcessMap) -> dict[str, list[tuple[str, str]]]:
@@ -148,7 +169,7 @@ def open_deal_warnings(*, session: Session, states: Sequence[DealState], process
             pushes=state.close_date_pushes or 0,
             unmet=tuple(pair for pair in earlier.get(deal.stage_key, [])
                         if not (pair in checks and checks[pair].met)))
-        warning = explain(deal.id, facts, pace=paces[state.owner.team_id], process=process)  # type: ignore[arg-type]
+        warning = explain(deal.id, facts, pace=paces[state.owner.team_id], process=process, now=now)  # type: ignore[arg-type]
         if warning is not None:
             found[deal.id] = warning  # type: ignore[index]
     return found
