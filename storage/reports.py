@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Float, and_, case, func, literal, or_, select, text, tuple_, union, union_all
+from sqlalchemy import Float, and_, case, exists, func, literal, or_, select, text, tuple_, union, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import True_
@@ -27,7 +27,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from storage.access import Viewer
+from storage.access import LIVE_DEAL, Viewer
 from storage.deals import close_date_pushes
 from storage.models import CLOSED_STAGES, Activity, CriterionCheck, Deal, DealStatus, Rep, StageChange, Team
 from storage.timeutil import to_utc
@@ -159,8 +159,14 @@ def scope_clauses(viewer: Viewer, scope: ReportScope) -> list:
 
 
 def _changes(columns: list, change, clauses: list):
-    """Select ``columns`` from the aliased ``change`` table, joined to its deal only when the scope needs it."""
+    """Select ``columns`` from the aliased ``change`` table, joined to its deal only when the scope needs it.
+
+    Everything but the deals deleted in the CRM (an admin's scope): an anti-join on the few deleted ones
+    (``ix_deal_archived``), not a join of every change to every deal (5x the flow's time on PostgreSQL).
+    """
     query = select(*columns).select_from(change)
+    if len(clauses) == 1 and clauses[0] is LIVE_DEAL:
+        return query.where(~exists().where(Deal.id == change.deal_id, Deal.archived_at.is_not(None)))  # type: ignore[union-attr]
     if clauses:
         query = query.join(Deal, Deal.id == change.deal_id).where(*clauses)
     return query
