@@ -15,6 +15,9 @@ Usage: python bench/pipeline_bench.py [--deals 1000000] [--changes 5000000] [--p
   plus a month's flow as one team's manager. Each is built by ``bot.pipeline.reports`` —
   the very statements Stagecoach runs; on DuckDB the same SQLAlchemy statements, compiled
   for PostgreSQL, run through a small session adapter (the reference: a columnar engine).
+- Beside each report, the report's own query (``storage.reports``) on SQLite/PostgreSQL is paired with a query
+  written for DuckDB as one would by hand (``IDIOMATIC``: window over the changes, FILTER aggregates), not the
+  same SQL compiled for PostgreSQL; both must give the same figures, and each pair is printed with its ratio.
 - Each engine is measured in its own process: median of --repeat runs after one warm-up, and
   that process's peak RSS. The figures of every report must agree across engines: when they do not,
   or an engine fails, the bench exits non-zero without printing a timing. ``--smoke`` is the small
@@ -35,6 +38,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -359,6 +363,69 @@ def _aware(value):
     return value.replace(tzinfo=UTC) if isinstance(value, datetime) else value
 
 
+# -- the reports' core queries, as one would write them for DuckDB ----------------------------------
+
+# Flow as the report reads it backward (the month is recent): entries into and exits from each stage by the
+# changes since the month began, unwound from the deals' current stage. Exits read the stage each change
+# left: the previous change's to_stage (LAG over the timelines of the deals that changed since then only).
+_DUCK_FLOW = """
+WITH scoped AS (SELECT id FROM deal WHERE archived_at IS NULL {owners}
+                AND id IN (SELECT deal_id FROM stagechange WHERE changed_at >= $start)),
+timeline AS (
+  SELECT c.to_stage, c.changed_at,
+         lag(c.to_stage) OVER (PARTITION BY c.deal_id ORDER BY c.changed_at, c.id) AS left_stage
+  FROM stagechange c SEMI JOIN scoped ON scoped.id = c.deal_id),
+recent AS (SELECT * FROM timeline WHERE changed_at >= $start),
+entered AS (SELECT to_stage AS stage, count(*) FILTER (changed_at < $end) AS during,
+                   count(*) FILTER (changed_at >= $end) AS after FROM recent GROUP BY ALL),
+exited AS (SELECT left_stage AS stage, count(*) FILTER (changed_at < $end) AS during,
+                  count(*) FILTER (changed_at >= $end) AS after FROM recent WHERE left_stage IS NOT NULL GROUP BY ALL),
+current AS (SELECT stage_key AS stage, count(*) AS n FROM deal
+            WHERE status = 'open' AND undated IS NULL AND archived_at IS NULL {owners} GROUP BY ALL)
+SELECT stage,
+       coalesce(n, 0) - coalesce(e.after, 0) + coalesce(x.after, 0) - coalesce(e.during, 0) + coalesce(x.during, 0),
+       coalesce(e.during, 0), coalesce(x.during, 0),
+       coalesce(n, 0) - coalesce(e.after, 0) + coalesce(x.after, 0)
+FROM entered e FULL JOIN exited x USING (stage) FULL JOIN current USING (stage)
+WHERE stage NOT IN ('won', 'lost')
+ORDER BY stage
+"""
+_TEAM_OWNERS = "AND owner_id IN (SELECT id FROM rep WHERE team_id = 1)"
+_DUCK_STATUS = """
+SELECT stage_key, count(*), sum(amount) FROM deal
+WHERE status = 'open' AND archived_at IS NULL GROUP BY ALL ORDER BY stage_key
+"""
+IDIOMATIC = {"status": _DUCK_STATUS, "flow": _DUCK_FLOW.format(owners=""),
+             "flow_team": _DUCK_FLOW.format(owners=_TEAM_OWNERS)}
+
+
+def core_query(name: str, session, viewer, scope, period):
+    """The report's own query (``storage.reports``), as figures comparable with ``IDIOMATIC[name]``'s rows."""
+    from storage import reports as store
+
+    if name == "status":
+        return sorted([t.stage_key, t.count, float(t.amount)] for t in
+                      store.status_totals(session=session, viewer=viewer, scope=scope.filter))
+    return [[f.stage_key, f.at_start, f.entered, f.left, f.at_end] for f in
+            store.flow_counts(session=session, viewer=viewer, scope=scope.filter, start=period.start, end=period.end)]
+
+
+def idiomatic_duck(name: str, con, period) -> list:
+    params = {"start": _duck_value(period.start), "end": _duck_value(period.end)} if name != "status" else {}
+    rows = con.execute(IDIOMATIC[name], params).fetchall()
+    return [[row[0], *(float(v) if name == "status" and i == 1 else int(v) for i, v in enumerate(row[1:]))]
+            for row in rows]
+
+
+def _timed(fn, repeat: int):
+    runs, result = [], None
+    for _ in range(repeat + 1):  # the first run warms caches and is not counted
+        started = time.perf_counter()
+        result = fn()
+        runs.append((time.perf_counter() - started) * 1000)
+    return statistics.median(runs[1:]), result
+
+
 def measure(engine_name: str, url: str, repeat: int) -> dict:
     from bot.pipeline.periods import PeriodSpec
     from bot.pipeline.reports import build_report
@@ -384,19 +451,19 @@ def measure(engine_name: str, url: str, repeat: int) -> dict:
         from storage.db import make_engine
 
         session = Session(make_engine(url))
-    timings, figures = {}, {}
+    timings, figures, core_ms, core_figures = {}, {}, {}, {}
     for name in REPORTS:
         kind, viewer, scope = ("flow", manager, team) if name == "flow_team" else (name, admin, everyone)
-        runs = []
-        for _ in range(repeat + 1):  # the first run warms caches and is not counted
-            started = time.perf_counter()
-            report = build_report(kind, session=session, viewer=viewer, process=process, scope=scope, period=period,
-                                  now=NOW)
-            runs.append((time.perf_counter() - started) * 1000)
-        timings[name] = statistics.median(runs[1:])
+        timings[name], report = _timed(partial(build_report, kind, session=session, viewer=viewer, process=process,
+                                               scope=scope, period=period, now=NOW), repeat)
         figures[name] = report.rows
+        if name in IDIOMATIC:  # DuckDB: the hand-written query; the others: the report's own
+            run = partial(idiomatic_duck, name, con, period) if engine_name == "duckdb" else \
+                partial(core_query, name, session, viewer, scope, period)
+            core_ms[name], core_figures[name] = _timed(run, repeat)
     peak_mb = peak_rss_mb()
-    return {"engine": engine_name, "timings_ms": timings, "peak_rss_mb": peak_mb, "figures": figures}
+    return {"engine": engine_name, "timings_ms": timings, "peak_rss_mb": peak_mb, "figures": figures,
+            "core_ms": core_ms, "core_figures": core_figures}
 
 
 def peak_rss_mb() -> float:
@@ -520,6 +587,8 @@ def report(results: list[dict]) -> None:
     engines = [r["engine"] for r in results]
     disagreements = [f"{r['engine']} {name}" for r in results[1:] for name in REPORTS
                      if r["figures"][name] != reference["figures"][name]]
+    disagreements += [f"{r['engine']} {name} (against the idiomatic DuckDB query)" for r in results[1:]
+                      for name in IDIOMATIC if r["core_figures"][name] != reference["core_figures"][name]]
     if disagreements:  # a report that is wrong on some engine has no speed worth printing
         raise SystemExit(f"FAILED: the figures differ from DuckDB's: {', '.join(disagreements)}")
     print(f"\n{'report':<12}" + "".join(f"{e:>14}" for e in engines) + "".join(f"{e + '/duck':>18}" for e in engines[1:]))
@@ -528,6 +597,14 @@ def report(results: list[dict]) -> None:
         line += "".join(f"{r['timings_ms'][name] / reference['timings_ms'][name]:>17.1f}x" for r in results[1:])
         print(line)
     print("peak RSS    " + "".join(f"{r['peak_rss_mb']:>11.0f} MB" for r in results))
+    print("\nthe report's query against one written for DuckDB (same figures):")
+    print(f"{'query':<12}{'duckdb (idiomatic)':>20}" + "".join(f"{e:>14}" for e in engines[1:])
+          + "".join(f"{e + '/duck':>18}" for e in engines[1:]))
+    for name in IDIOMATIC:
+        line = f"{name:<12}{reference['core_ms'][name]:>17.0f} ms" + "".join(
+            f"{r['core_ms'][name]:>11.0f} ms" for r in results[1:])
+        line += "".join(f"{r['core_ms'][name] / reference['core_ms'][name]:>17.1f}x" for r in results[1:])
+        print(line)
     print("figures: identical on every engine")
 
 

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from storage.access import Viewer
-from storage.models import Activity, CriterionCheck, Deal, DealStatus, FollowUp, Rep, Role, StageChange
+from storage.models import (
+    Activity,
+    CriterionCheck,
+    Deal,
+    DealPropertyChange,
+    DealStatus,
+    FollowUp,
+    Rep,
+    Role,
+    StageChange,
+)
 
 
 class DealSummary(NamedTuple):
@@ -36,6 +48,57 @@ class DealState:
     latest_checks: dict[tuple[str, str], CriterionCheck]  # (stage, criterion) -> newest check
     open_followups: list[FollowUp]
     last_activity: Activity | None
+    close_date_pushes: int | None = None  # times the close date moved later (recorded history); None: not read
+
+
+def _close_date_steps(deal_ids):
+    """A subquery (deal_id, day, before, changed_at): each recorded close-date change of the ``deal_ids`` select
+    with the value before it (by time), both as ISO dates (the CRM's value may be a timestamp starting with one)."""
+    day = func.substr(DealPropertyChange.value, 1, 10)
+    return (select(DealPropertyChange.deal_id, day.label("day"), DealPropertyChange.changed_at,
+                   func.lag(day).over(partition_by=DealPropertyChange.deal_id,
+                                      order_by=(DealPropertyChange.changed_at, DealPropertyChange.id)).label("before"))
+            .where(DealPropertyChange.property == "close_date", DealPropertyChange.deal_id.in_(deal_ids))  # type: ignore[attr-defined]
+            .subquery())
+
+
+def close_date_pushes(deal_ids):
+    """A subquery (deal_id, pushes): per deal of the ``deal_ids`` select, how often its recorded close date
+    moved later than the value before it. Deals without close-date history have no row."""
+    steps = _close_date_steps(deal_ids)
+    return (select(steps.c.deal_id, func.count().label("pushes")).where(steps.c.day > steps.c.before)
+            .group_by(steps.c.deal_id).subquery())
+
+
+class PushedDate(NamedTuple):
+    """A close date moved later: the deal, the date before and after, and when."""
+
+    deal_id: int
+    external_id: str
+    name: str
+    account: str
+    stage_key: str
+    owner_id: int
+    amount: object
+    close_date: date | None
+    before: str
+    after: str
+    changed_at: datetime
+
+
+def pushes_between(*, session: Session, owner_ids: Iterable[int], start: datetime, end: datetime) -> list[PushedDate]:
+    """Open deals of ``owner_ids`` whose recorded close date moved later in ``[start, end)``, oldest move first."""
+    owned = select(Deal.id).where(Deal.owner_id.in_(list(owner_ids)), Deal.status == DealStatus.open)  # type: ignore[attr-defined]
+    steps = _close_date_steps(owned)
+    rows = session.exec(
+        select(Deal.id, Deal.external_id, Deal.name, Deal.account, Deal.stage_key, Deal.owner_id, Deal.amount,
+               Deal.close_date, steps.c.before, steps.c.day,
+               steps.c.changed_at)
+        .join(steps, steps.c.deal_id == Deal.id)
+        .where(steps.c.day > steps.c.before, steps.c.changed_at >= start, steps.c.changed_at < end)
+        .order_by(steps.c.changed_at, Deal.id)
+    ).all()
+    return [PushedDate(*row) for row in rows]
 
 
 def visible_deal_summaries(*, session: Session, viewer: Viewer, closed: bool = False) -> list[DealSummary]:
@@ -82,23 +145,40 @@ def deal_state(*, session: Session, deal: Deal) -> DealState:
     )
 
 
-def open_deal_states(*, session: Session, viewer: Viewer) -> list[DealState]:
-    """The state of every open deal the viewer may see, biggest first, in four queries however many deals.
+def open_deal_states(*, session: Session, viewer: Viewer, owner_ids: Iterable[int] | None = None) -> list[DealState]:
+    """The state of every open deal the viewer may see (of ``owner_ids`` only, when given), biggest first, in three
+    queries however many deals, with how often each close date was pushed.
 
-    ``deal_state`` of each deal would cost four queries per deal; a Home tab lists them all at once.
+    ``deal_state`` of each deal would cost four queries per deal; a Home tab lists them all at once (the newest
+    activity joins the deals' own query).
     """
     visible_open = select(Deal.id).where(Deal.status == DealStatus.open, viewer.deal_filter())
+    if owner_ids is not None:
+        visible_open = visible_open.where(Deal.owner_id.in_(list(owner_ids)))  # type: ignore[attr-defined]
+    pushes = close_date_pushes(visible_open)
+    ranked = (
+        select(Activity.id, func.row_number().over(partition_by=Activity.deal_id,
+                                                   order_by=(Activity.occurred_at.desc(), Activity.id.desc())  # type: ignore[attr-defined]
+                                                   ).label("newest_first"))
+        .where(Activity.deal_id.in_(visible_open))  # type: ignore[attr-defined]
+        .subquery()
+    )
+    last = aliased(Activity)
+    newest = select(ranked.c.id).where(ranked.c.newest_first == 1)
     rows = session.exec(
-        select(Deal, Rep).join(Rep, Rep.id == Deal.owner_id).where(Deal.id.in_(visible_open))  # type: ignore[attr-defined]
+        select(Deal, Rep, pushes.c.pushes, last).join(Rep, Rep.id == Deal.owner_id)
+        .outerjoin(pushes, pushes.c.deal_id == Deal.id)
+        .outerjoin(last, and_(last.deal_id == Deal.id, last.id.in_(newest)))  # type: ignore[attr-defined]
+        .where(Deal.id.in_(visible_open))  # type: ignore[attr-defined]
         .order_by(Deal.amount.desc(), Deal.id)  # type: ignore[attr-defined]
     ).all()
-    newest = (
+    newest_checks = (
         select(func.max(CriterionCheck.id))
         .where(CriterionCheck.deal_id.in_(visible_open))  # type: ignore[attr-defined]
         .group_by(CriterionCheck.deal_id, CriterionCheck.stage_key, CriterionCheck.criterion_key)
     )
     checks: dict[int, dict[tuple[str, str], CriterionCheck]] = defaultdict(dict)
-    for check in session.exec(select(CriterionCheck).where(CriterionCheck.id.in_(newest))).all():  # type: ignore[attr-defined]
+    for check in session.exec(select(CriterionCheck).where(CriterionCheck.id.in_(newest_checks))).all():  # type: ignore[attr-defined]
         checks[check.deal_id][(check.stage_key, check.criterion_key)] = check
     followups: dict[int, list[FollowUp]] = defaultdict(list)
     for followup in session.exec(
@@ -106,18 +186,10 @@ def open_deal_states(*, session: Session, viewer: Viewer) -> list[DealState]:
         .order_by(FollowUp.due_at)
     ).all():
         followups[followup.deal_id].append(followup)
-    latest = (
-        select(Activity.id, func.row_number().over(partition_by=Activity.deal_id,
-                                                   order_by=(Activity.occurred_at.desc(), Activity.id.desc())  # type: ignore[attr-defined]
-                                                   ).label("newest_first"))
-        .where(Activity.deal_id.in_(visible_open))  # type: ignore[attr-defined]
-        .subquery()
-    )
-    last = {activity.deal_id: activity for activity in session.exec(
-        select(Activity).join(latest, latest.c.id == Activity.id).where(latest.c.newest_first == 1)).all()}
     return [DealState(deal=deal, owner=owner, latest_checks=checks.get(deal.id, {}),
-                      open_followups=followups.get(deal.id, []), last_activity=last.get(deal.id))
-            for deal, owner in rows]
+                      open_followups=followups.get(deal.id, []), last_activity=activity,
+                      close_date_pushes=int(pushed or 0))
+            for deal, owner, pushed, activity in rows]
 
 
 def rep_by_identity(*, session: Session, user: str) -> Rep | None:

@@ -28,7 +28,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, select
 
 from storage.access import LIVE_DEAL
-from storage.models import CriterionCheck, Deal, DealStatus, DigestDelivery, FollowUp, Rep, StageChange
+from storage.models import CriterionCheck, Deal, DealStatus, DigestDelivery, FollowUp, Rep, StageChange, Team
 
 # Owners per IN (...) list: far below every backend's bound-parameter limit.
 CHUNK = 500
@@ -121,6 +121,11 @@ def people(*, session: Session) -> list[tuple]:
     """Everyone who may get a digest, by id: rows of the ``Rep`` columns a digest's recipient reads."""
     return _rows(session, select(Rep.id, Rep.name, Rep.email, Rep.slack_user_id, Rep.timezone, Rep.role, Rep.team_id)
                  .order_by(Rep.id))  # type: ignore[arg-type]
+
+
+def team_summary_days(*, session: Session) -> dict[int, str | None]:
+    """Each team's chosen weekday for the manager's weekly summary ("mon".."sun"), None where it chose none."""
+    return {team_id: day for team_id, day in session.exec(select(Team.id, Team.summary_day)).all()}
 
 
 def delivered(*, session: Session, rep_ids: Iterable[int], local_date: date) -> set[tuple[int, str]]:

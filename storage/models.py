@@ -46,6 +46,8 @@ class Team(SQLModel, table=True):
     slack_channel_id: str | None = Field(
         default=None, max_length=32, description="Channel where deal details may be shown to the whole team."
     )
+    summary_day: str | None = Field(default=None, max_length=3,
+                                    description="mon..sun: when the manager's weekly summary goes out (none: the default).")
 
 
 class Rep(SQLModel, table=True):
@@ -82,6 +84,9 @@ class Deal(SQLModel, table=True):
         # range scans that touch only the deals listed, not every open deal of the owners.
         Index("ix_deal_owner_status_stage_entered", "owner_id", "status", "stage_key", "stage_entered_at"),
         Index("ix_deal_owner_status_close", "owner_id", "status", "close_date"),
+        # The few deals deleted in the CRM: an admin's report leaves out their changes by an anti-join on this
+        # (tiny) range of this index instead of joining every change to every deal.
+        Index("ix_deal_archived", "archived_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -134,10 +134,13 @@ def compose_passages(passages: Sequence[PassageLike]) -> Doc:
 
 # What the deals listed have in common, by the kind of problem a question narrowed to (None: any kind).
 _ATTENTION_KINDS = {
-    None: ("need attention", "needs attention", "no overdue follow-ups, stuck deals or passed close dates"),
+    None: ("need attention", "needs attention", "no overdue follow-ups, stuck deals, passed close dates or warnings"),
     "overdue": ("have overdue follow-ups", "has overdue follow-ups", "no follow-up is overdue"),
     "stuck": ("are over their stage's norm", "is over its stage's norm", "no deal is over its stage's norm"),
     "close": ("are past their close date", "is past its close date", "no close date has passed"),
+    "quiet": ("have had no activity lately", "has had no activity lately", "every deal has recent activity"),
+    "criteria": ("left a stage with exit criteria unmet", "left a stage with exit criteria unmet",
+                 "no deal left a stage with exit criteria unmet"),
 }
 
 

@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     digest_hour: int = Field(default=8, ge=0, le=23)
     digest_days: str = "mon,tue,wed,thu,fri"
     digest_send_empty: bool = False
+    manager_summary_day: str = Field(default="fri", description="Weekday of a manager's weekly summary DM, for teams "
+                                                                "that chose none (mon..sun).")
 
     # Live CRM sync (Salesforce), by the OAuth 2.0 JWT bearer flow. The private key's path is a setting; the
     # key itself and the session id are never logged, printed or stored.
@@ -109,6 +111,13 @@ class Settings(BaseSettings):
         if unknown or not days:
             raise ValueError(f"digest_days takes a comma list of {', '.join(WEEKDAYS)}; got {value!r}")
         return ",".join(days)
+
+    @field_validator("manager_summary_day")
+    @classmethod
+    def _known_weekday(cls, value: str) -> str:
+        if value.strip().lower() not in WEEKDAYS:
+            raise ValueError(f"manager_summary_day takes one of {', '.join(WEEKDAYS)}; got {value!r}")
+        return value.strip().lower()
 
     @field_validator("timezone")
     @classmethod

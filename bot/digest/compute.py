@@ -19,8 +19,9 @@ from types import SimpleNamespace
 
 from sqlmodel import Session
 
-from bot.core.config import Settings
+from bot.core.config import WEEKDAYS, Settings
 from bot.core.plan import NextActivity, classify_followups, next_activities, unmet_criteria
+from bot.core.plan import deal_ref as plan_ref
 from bot.core.runtime import Runtime
 from bot.digest.rollup import manager_digests
 from bot.digest.rows import StageNames, deal_ref, stuck_cutoffs
@@ -31,12 +32,17 @@ from bot.digest.types import (
     PAST_CLOSE,
     REP,
     STUCK,
+    WEEKLY,
     Digest,
     DigestItem,
     Due,
     Recipient,
     RepDigest,
+    WarnedDeal,
 )
+from bot.digest.weekly import weekly_summaries
+from bot.pipeline.deal_warnings import PAST_CLOSE as WARNED_PAST_CLOSE
+from bot.pipeline.deal_warnings import owners_deal_warnings
 from bot.sync.freshness import freshness_notice
 from knowledge.process_map import ProcessMap
 from storage import digest as store
@@ -54,30 +60,49 @@ class Schedule:
     problems: list[tuple[Recipient, str]] = field(default_factory=list)
 
 
-def kinds_for(person: Recipient) -> list[str]:
-    """Everyone gets their own digest; managers also get the team roll-up."""
-    return [REP, MANAGER] if person.role == Role.manager else [REP]
+def kinds_for(person: Recipient, *, digest_day: bool = True, summary_day: bool = False) -> list[str]:
+    """On a digest day everyone gets their own digest, and managers the team roll-up; on their team's summary
+    day managers also get the weekly summary, whatever the digest days."""
+    kinds = ([REP, MANAGER] if person.role == Role.manager else [REP]) if digest_day else []
+    return kinds + [WEEKLY] if summary_day and person.role == Role.manager else kinds
+
+
+class SummaryDays:
+    """Each team's weekday for the weekly summary (``Team.summary_day``), else the ``manager_summary_day`` setting."""
+
+    def __init__(self, session: Session, settings: Settings):
+        self.default = WEEKDAYS.index(settings.manager_summary_day)
+        self.teams = {team_id: WEEKDAYS.index(day) for team_id, day in
+                      store.team_summary_days(session=session).items() if day in WEEKDAYS}
+
+    def __call__(self, person: Recipient, weekday: int) -> bool:
+        return weekday == self.teams.get(person.team_id, self.default)  # type: ignore[arg-type]
 
 
 def due_at(*, session: Session, settings: Settings, now: datetime) -> Schedule:
     """Digests due at ``now``: local weekday configured, local hour reached, none recorded for the local date."""
     schedule = Schedule()
+    summary_day = SummaryDays(session, settings)
     for person in _people(session, schedule):
         local = now.astimezone(zone(person.timezone))
-        if local.weekday() in settings.digest_weekdays and local.hour >= settings.digest_hour:
-            schedule.dues += [Due(person, kind, local.date(), to_utc(now)) for kind in kinds_for(person)]
+        if local.hour >= settings.digest_hour:
+            kinds = kinds_for(person, digest_day=local.weekday() in settings.digest_weekdays,
+                              summary_day=summary_day(person, local.weekday()))
+            schedule.dues += [Due(person, kind, local.date(), to_utc(now)) for kind in kinds]
     schedule.dues = _not_delivered(session, schedule.dues)
     return schedule
 
 
 def due_on(*, session: Session, settings: Settings, day: date, include_delivered: bool = False) -> Schedule:
-    """Digests of everyone whose workday ``day`` is, each as of ``digest_hour`` on that local date."""
+    """Digests of everyone whose workday ``day`` is (and weekly summaries due that day), each as of
+    ``digest_hour`` on that local date."""
     schedule = Schedule()
-    if day.weekday() not in settings.digest_weekdays:
-        return schedule
+    summary_day = SummaryDays(session, settings)
     for person in _people(session, schedule):
         at = to_utc(datetime.combine(day, time(settings.digest_hour), tzinfo=zone(person.timezone)))
-        schedule.dues += [Due(person, kind, day, at) for kind in kinds_for(person)]
+        kinds = kinds_for(person, digest_day=day.weekday() in settings.digest_weekdays,
+                          summary_day=summary_day(person, day.weekday()))
+        schedule.dues += [Due(person, kind, day, at) for kind in kinds]
     if not include_delivered:
         schedule.dues = _not_delivered(session, schedule.dues)
     return schedule
@@ -135,10 +160,11 @@ def build(*, session: Session, process: ProcessMap, dues: Iterable[Due]) -> list
     built: dict[tuple[int, str], Digest] = {}
     rep_batches: dict[tuple[str, datetime, date], list[Due]] = defaultdict(list)
     manager_batches: dict[datetime, list[Due]] = defaultdict(list)
+    weekly = [due for due in dues if due.kind == WEEKLY]
     for due in dues:
         if due.kind == REP:
             rep_batches[(due.person.timezone, due.at, due.local_date)].append(due)
-        else:
+        elif due.kind == MANAGER:
             manager_batches[due.at].append(due)
     for batch in rep_batches.values():
         for digest in rep_digests(session=session, process=process, dues=batch):
@@ -146,6 +172,8 @@ def build(*, session: Session, process: ProcessMap, dues: Iterable[Due]) -> list
     for managers in manager_batches.values():
         for rollup in manager_digests(session=session, process=process, dues=managers):
             built[(rollup.due.person.rep_id, MANAGER)] = rollup
+    for summary in weekly_summaries(session=session, process=process, dues=weekly):
+        built[(summary.due.person.rep_id, WEEKLY)] = summary
     return [built[(d.person.rep_id, d.kind)] for d in dues]
 
 
@@ -193,6 +221,12 @@ def rep_digests(*, session: Session, process: ProcessMap, dues: list[Due]) -> li
         digests[row.owner_id].past_close.append(DigestItem(
             PAST_CLOSE, deal, names[row.stage_key], (today - row.close_date).days,
             next_activity(row.stage_key, row.met_criteria)))
+    for state, warning in owners_deal_warnings(session=session, owner_ids=list(owners), process=process, now=at):
+        reasons = warning.words(leave_out=[WARNED_PAST_CLOSE])  # the past-close section says it already
+        if reasons:
+            digests[state.deal.owner_id].warnings.append(WarnedDeal(
+                plan_ref(state), names[state.deal.stage_key], tuple(k for k in warning.kinds if k != WARNED_PAST_CLOSE),
+                tuple(reasons)))
     for digest in digests.values():
         digest.stuck.sort(key=lambda i: (-i.days, i.deal.name, i.deal.id))
     return [digests[d.person.rep_id] for d in dues]

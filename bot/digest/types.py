@@ -11,6 +11,7 @@ from storage.models import Rep, Role
 
 REP = "rep"
 MANAGER = "manager"
+WEEKLY = "weekly"  # a manager's weekly summary, on their team's chosen day
 
 # Sections of a rep's digest, in the order they are shown.
 OVERDUE, DUE_TODAY, STUCK, PAST_CLOSE = "overdue", "due_today", "stuck", "past_close"
@@ -75,6 +76,21 @@ class DigestItem:
         return out
 
 
+@dataclass(frozen=True)
+class WarnedDeal:
+    """An open deal with deal warnings (``bot.pipeline.deal_warnings``), each reason in words."""
+
+    deal: DealRef
+    stage_name: str
+    kinds: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {"section": "warning", "deal": self.deal.external_id, "deal_name": self.deal.name,
+                "owner": self.deal.owner_name, "stage": self.deal.stage_key, "warnings": list(self.kinds),
+                "reasons": list(self.reasons)}
+
+
 @dataclass
 class RepDigest:
     due: Due
@@ -82,6 +98,8 @@ class RepDigest:
     due_today: list[DigestItem] = field(default_factory=list)
     stuck: list[DigestItem] = field(default_factory=list)
     past_close: list[DigestItem] = field(default_factory=list)
+    # Shown with a digest that has something due; on their own they wait for App Home and the attention list.
+    warnings: list[WarnedDeal] = field(default_factory=list)
     freshness: str | None = None  # "deal data last synced 3 h ago" when the CRM sync is stale
 
     @property
@@ -94,7 +112,8 @@ class RepDigest:
 
     def to_json(self) -> dict:
         return {"person": self.due.person.to_json(), "kind": REP, "local_date": self.due.local_date.isoformat(),
-                "at": self.due.at.isoformat(), "items": [i.to_json() for i in self.items], "freshness": self.freshness}
+                "at": self.due.at.isoformat(), "items": [i.to_json() for i in self.items],
+                "warnings": [w.to_json() for w in self.warnings], "freshness": self.freshness}
 
 
 @dataclass(frozen=True)
@@ -156,4 +175,53 @@ class ManagerDigest:
                 "freshness": self.freshness}
 
 
-Digest = RepDigest | ManagerDigest
+@dataclass(frozen=True)
+class PushedDeal:
+    """A close date moved later during the week."""
+
+    deal: DealRef
+    before: str  # ISO dates, as the CRM recorded them
+    after: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class StageFlow:
+    """A stage of the team's flow for the week: in it at the start, entered, left, in it at the end."""
+
+    stage_name: str
+    at_start: int
+    entered: int
+    left: int
+    at_end: int
+
+
+@dataclass
+class WeeklySummary:
+    """A manager's weekly summary: the week ``[start, due.at)`` of the deals they may see.
+
+    The forecast waterfall (pipeline at the start + new + pulled in − pushed out ... = at the end) is not in it yet.
+    """
+
+    due: Due
+    start: datetime
+    pushed: list[PushedDeal] = field(default_factory=list)  # only where the CRM recorded close-date history
+    new_warnings: list[WarnedDeal] = field(default_factory=list)  # the reasons that began this week
+    finding: str | None = None  # one process finding from the observed report
+    flow: list[StageFlow] = field(default_factory=list)
+    freshness: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.pushed or self.new_warnings or any(f.entered or f.left for f in self.flow))
+
+    def to_json(self) -> dict:
+        return {"person": self.due.person.to_json(), "kind": WEEKLY, "local_date": self.due.local_date.isoformat(),
+                "at": self.due.at.isoformat(), "start": self.start.isoformat(),
+                "pushed": [{"deal": p.deal.external_id, "deal_name": p.deal.name, "owner": p.deal.owner_name,
+                            "from": p.before, "to": p.after, "changed_at": p.changed_at.isoformat()} for p in self.pushed],
+                "new_warnings": [w.to_json() for w in self.new_warnings], "finding": self.finding,
+                "flow": [vars(f) for f in self.flow], "freshness": self.freshness}
+
+
+Digest = RepDigest | ManagerDigest | WeeklySummary

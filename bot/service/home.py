@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.plan import DealPlan, build_plan
 from bot.core.runtime import Runtime
+from bot.pipeline.deal_warnings import DealWarning, open_deal_warnings
 from bot.service.feedback import UnhelpfulAnswer, unhelpful_this_week
 from bot.sync.freshness import LastRun, freshness_notice, last_runs
 from storage import deals as deal_store
@@ -38,6 +39,7 @@ class NextFollowUp:
 class HomeDeal:
     plan: DealPlan
     next_followup: NextFollowUp | None
+    warning: DealWarning | None = None  # stalled, close date passed or pushed, no activity, unmet criteria
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class RepSummary:
     open_deals: int
     stuck: int  # deals over their stage's expected days
     overdue_followups: int
+    warned: int = 0  # deals with a warning (``bot.pipeline.deal_warnings``)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class TeamSummary:
     stuck: int
     overdue_followups: int
     reps: list[RepSummary]
+    warned: int = 0
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ def home(runtime: Runtime, viewer: Viewer, now: datetime | None = None) -> Home:
     with runtime.session() as session:
         states = deal_store.open_deal_states(session=session, viewer=viewer)
         reps = deal_store.visible_reps(session=session, viewer=viewer) if viewer.is_manager else []
+        warnings = open_deal_warnings(session=session, states=states, process=process, now=now)
     mine = []
     plans = []
     for state in states:
@@ -87,8 +92,8 @@ def home(runtime: Runtime, viewer: Viewer, now: datetime | None = None) -> Home:
         if plan.deal.owner_id == viewer.rep_id:
             soonest = state.open_followups[0] if state.open_followups else None
             mine.append(HomeDeal(plan, NextFollowUp(soonest.due_at.astimezone(tz).date(), soonest.note)
-                                 if soonest else None))
-    team = _team_summary(plans, [(r.id, r.name) for r in reps]) if viewer.is_manager else None
+                                 if soonest else None, warnings.get(plan.deal.id)))
+    team = _team_summary(plans, [(r.id, r.name) for r in reps], set(warnings)) if viewer.is_manager else None
     return Home(today=now.astimezone(tz).date(), deals=mine, team=team,
                 unhelpful=unhelpful_this_week(runtime, viewer, now), freshness=freshness_notice(runtime, now=now),
                 sync_runs=last_runs(runtime) if viewer.is_manager else None)
@@ -102,17 +107,18 @@ def suggested_prompts(coach: Coach, viewer: Viewer) -> list[str]:
     return coach.suggestions(viewer)[:MAX_PROMPTS]
 
 
-def _team_summary(plans: list[DealPlan], reps: list[tuple[int, str]]) -> TeamSummary:
+def _team_summary(plans: list[DealPlan], reps: list[tuple[int, str]], warned: set[int]) -> TeamSummary:
     per_rep: dict[int, list[DealPlan]] = defaultdict(list)
     for plan in plans:
         per_rep[plan.deal.owner_id].append(plan)
 
-    def counts(own: list[DealPlan]) -> tuple[int, int]:
-        return sum(1 for p in own if p.days_over), sum(len(p.overdue_followups) for p in own)
+    def counts(own: list[DealPlan]) -> tuple[int, int, int]:
+        return (sum(1 for p in own if p.days_over), sum(len(p.overdue_followups) for p in own),
+                sum(1 for p in own if p.deal.id in warned))
 
-    stuck, overdue = counts(plans)
+    stuck, overdue, with_warnings = counts(plans)
     return TeamSummary(
         open_deals=len(plans), amount=sum((p.deal.amount for p in plans), Decimal(0)), stuck=stuck,
-        overdue_followups=overdue,
+        overdue_followups=overdue, warned=with_warnings,
         reps=[RepSummary(name, len(per_rep.get(rep_id, [])), *counts(per_rep.get(rep_id, [])))
               for rep_id, name in sorted(reps, key=lambda r: r[1])])

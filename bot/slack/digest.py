@@ -16,7 +16,17 @@ from slack_sdk.errors import SlackApiError
 from bot.core.text import plural
 from bot.digest.actions import COACH_ME, DONE, SNOOZE_DAY, SNOOZE_WEEK, item_actions
 from bot.digest.deliver import NotPosted, Posted, Poster
-from bot.digest.types import DUE_TODAY, OVERDUE, PAST_CLOSE, STUCK, Digest, DigestItem, ManagerDigest, RepDigest
+from bot.digest.types import (
+    DUE_TODAY,
+    OVERDUE,
+    PAST_CLOSE,
+    STUCK,
+    Digest,
+    DigestItem,
+    ManagerDigest,
+    RepDigest,
+    WeeklySummary,
+)
 from bot.slack.blocks import Message, button, context, section
 from bot.slack.delivery import send
 from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE, escape, plain, shorten, split_text
@@ -70,6 +80,11 @@ def rep_message(digest: RepDigest) -> Message:
             blocks.append({"type": "actions", "block_id": f"{ITEM_BLOCK_PREFIX}{number}", "elements": item_buttons(item)})
         if len(items) > shown[key]:
             blocks.append(context(f"…and {len(items) - shown[key]} more. Ask me “what needs my attention?” for the full list."))
+    if digest.warnings:  # in the blocks the items leave free
+        room = BLOCKS_PER_MESSAGE - len(blocks) - (1 if digest.freshness else 0)
+        blocks += _list_blocks(f"⚠️ Deal warnings ({len(digest.warnings)})", [
+            f"• *{escape(shorten(w.deal.name, NAME_LIMIT))}* · {escape(w.stage_name)}: "
+            f"{escape(shorten('; '.join(w.reasons), NOTE_LIMIT))}" for w in digest.warnings])[:max(room, 0)]
     blocks = _with_freshness(blocks, digest.freshness)
     assert len(blocks) <= BLOCKS_PER_MESSAGE
     return Message(text=plain(f"Your Stagecoach digest for {day:%a %b %d}: {summary}."), blocks=blocks)
@@ -133,9 +148,34 @@ def manager_message(digest: ManagerDigest) -> Message:
     return Message(text=text, blocks=_with_freshness(blocks, digest.freshness))
 
 
+def weekly_message(summary: WeeklySummary) -> Message:
+    """A manager's weekly summary: pushed close dates, new warnings, one process finding, the week's stage flow."""
+    tz = zone(summary.due.person.timezone)
+    week = f"{summary.start.astimezone(tz):%b %d} – {summary.due.at.astimezone(tz):%b %d}"
+    blocks = [section(f"*Your team's week* ({week})")]
+    if summary.pushed:
+        blocks += _list_blocks(f"📆 Close dates pushed later ({len(summary.pushed)})", [
+            f"• *{escape(shorten(p.deal.name, NAME_LIMIT))}* ({escape(p.deal.owner_name)}): {p.before} → {p.after}"
+            for p in summary.pushed])
+    if summary.new_warnings:
+        blocks += _list_blocks(f"⚠️ New warnings ({len(summary.new_warnings)})", [
+            f"• *{escape(shorten(w.deal.name, NAME_LIMIT))}* ({escape(w.deal.owner_name)}, {escape(w.stage_name)}): "
+            f"{escape(shorten('; '.join(w.reasons), NOTE_LIMIT))}" for w in summary.new_warnings])
+    if summary.flow:
+        blocks += _list_blocks("🔀 Stage flow this week (in at the start, +entered, −left, in at the end)", [
+            f"• {escape(f.stage_name)}: {f.at_start} +{f.entered} −{f.left} = {f.at_end}" for f in summary.flow])
+    if summary.finding:
+        blocks += _list_blocks("🔍 From how deals really move", [escape(shorten(summary.finding, NOTE_LIMIT))])
+    text = (f"Your team's week ({week}): {plural(len(summary.pushed), 'close date')} pushed, "
+            f"{plural(len(summary.new_warnings), 'new warning')}.")
+    return Message(text=plain(text), blocks=_with_freshness(blocks, summary.freshness))
+
+
 def message_for(digest: Digest) -> Message:
-    """A rep's digest or a manager's roll-up as a Slack message."""
-    return rep_message(digest) if isinstance(digest, RepDigest) else manager_message(digest)
+    """A rep's digest, a manager's roll-up or weekly summary as a Slack message."""
+    if isinstance(digest, RepDigest):
+        return rep_message(digest)
+    return weekly_message(digest) if isinstance(digest, WeeklySummary) else manager_message(digest)
 
 
 def _with_freshness(blocks: list[dict], freshness: str | None) -> list[dict]:

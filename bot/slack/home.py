@@ -61,15 +61,18 @@ def _deal_row(row: HomeDeal, home: Home) -> str:
         parts.append(f"next follow-up {followup.day:%a %b %d}{flag}: {fit(followup.note or 'follow up', NOTE_LIMIT)}")
     else:
         parts.append("no follow-up set")
-    return "\n".join([parts[0], " · ".join(parts[1:])])
+    lines = [parts[0], " · ".join(parts[1:])]
+    if row.warning is not None:
+        lines.append("⚠️ " + fit("; ".join(row.warning.words()), NOTE_LIMIT))
+    return "\n".join(lines)
 
 
 def team_summary_blocks(team: TeamSummary) -> list[dict]:
     """Per rep: open deals, deals over their stage's expected days, overdue follow-ups."""
     blocks = [section(f"*Team summary*: {team.open_deals} open deals worth {team.amount:,.0f} · {team.stuck} over "
-                      f"expected days · {team.overdue_followups} overdue follow-ups")]
+                      f"expected days · {team.overdue_followups} overdue follow-ups · {team.warned} with warnings")]
     lines = [f"• *{fit(rep.name, NAME_LIMIT)}*: {rep.open_deals} open · {rep.stuck} stuck"
-             f" · {rep.overdue_followups} overdue follow-ups" for rep in team.reps]
+             f" · {rep.overdue_followups} overdue follow-ups · {rep.warned} with warnings" for rep in team.reps]
     if lines:
         blocks += [section(piece) for piece in split_text("\n".join(lines))][:MAX_SUMMARY_BLOCKS]
     return blocks

@@ -4,6 +4,8 @@ Severity (bot/coach/intents/attention.py), counted for the kinds asked: overdue 
 days late; 1 per day over the stage's expected days; 50 for a passed close date. NOW is Friday 2026-11-20.
 Alice's book, by hand: Globex 3 days late (103) and 5 days over Validate's 20 (5); Vandelay 20 days late
 (120); Wayne 8 days over Discover's 10 (8); Acme's close date Nov 18 passed (50); Hooli nothing.
+Deal warnings add to a kind (bot/pipeline/deal_warnings.py): no activity 15 ("quiet"), unmet exit criteria of an
+earlier stage 10 ("criteria"), stalled 20 ("stuck"), close date pushed twice 30 ("close").
 """
 
 from __future__ import annotations
@@ -35,9 +37,14 @@ def listed(answer) -> list[str]:
 
 def test_a_plain_question_gets_every_problem_most_pressing_first(book, coach):
     answer = coach.ask(book.viewer(book.alice), "what needs my attention", now=NOW)
-    assert answer.intent == "attention" and answer.data["kinds"] == ["close", "overdue", "stuck"]
-    # Vandelay 120, Globex 103 + 5 = 108, Acme 50, Wayne 8.
+    assert answer.intent == "attention" and answer.data["kinds"] == ["close", "criteria", "overdue", "quiet", "stuck"]
+    # Vandelay 120, Globex 103 + 5 + 10 (left Discover without its budget) = 118, Acme 50, Wayne 8 + 15 (quiet).
     assert listed(answer) == ["D-VANDELAY", "D-GLOBEX", "D-ACME", "D-WAYNE"]
+    # The deal warnings, each in words: Wayne was created 23 days ago (18 in Discover) with no activity since.
+    assert ("*Wayne pilot*: 8 days over the 10 expected in Discover; no activity recorded in the 23 days since it "
+            "was created") in slack(answer)
+    assert "5 days over the 20 expected in Validate; left Discover without: Buyer confirmed a budget range" \
+        in slack(answer)
     assert slack(answer).startswith("*4 of your deals need attention:*")
     assert "Globex platform rollout*: 1 overdue follow-up, 3 days late; 5 days over the 20 expected in Validate" \
         in slack(answer)

@@ -2,7 +2,8 @@
 
 Points (bot/coach/intents/focus.py): overdue follow-ups 50 for the first + 10 per other + 2 per day the
 oldest is late (at most 15 days); due today 30; close date passed 40, within 14 days 20; 1 per day over
-the stage's expected days (at most 30). Ties go to the bigger amount. NOW is Friday 2026-11-20 15:00 UTC.
+the stage's expected days (at most 30); deal warnings: stalled 15, pushed 15, no activity 10, unmet criteria of an
+earlier stage 5. Ties go to the bigger amount. NOW is Friday 2026-11-20 15:00 UTC.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from tests.utils.rendered import slack
 
 pytestmark = pytest.mark.model
 
-# Globex (fixture): 1 follow-up 3 days overdue 50 + 2*3 = 56; 1 due today 30; day 25 of 20 in Validate 5.
-GLOBEX_REASONS = ["1 overdue follow-up, 3 days late", "a follow-up due today", "5 days over the 20 expected in Validate"]
+# Globex (fixture): 1 follow-up 3 days overdue 50 + 2*3 = 56; 1 due today 30; day 25 of 20 in Validate 5; it left
+# Discover without its budget confirmed 5: 96.
+GLOBEX_REASONS = ["1 overdue follow-up, 3 days late", "a follow-up due today", "5 days over the 20 expected in Validate",
+                  "left Discover without: Buyer confirmed a budget range"]
 PRICING_RECAP_FIRST = "Do the follow-up “Send the pricing recap”, 3 days overdue."
 
 
@@ -45,7 +48,7 @@ def test_overdue_follow_ups_rank_first_and_a_tie_goes_to_the_bigger_amount(runti
     answer = coach.ask(floor.viewer(floor.alice), "which deal should I focus on today?", now=NOW)
 
     assert answer.intent == "focus"
-    assert _ranked(answer) == [("D-GLOBEX", 91), ("D-VANDELAY", 80), ("D-WAYNE", 80)]
+    assert _ranked(answer) == [("D-GLOBEX", 96), ("D-VANDELAY", 80), ("D-WAYNE", 80)]
     globex, vandelay, wayne = answer.data["deals"]
     assert globex["reasons"] == GLOBEX_REASONS and globex["first_move"] == PRICING_RECAP_FIRST
     assert vandelay["reasons"] == ["1 overdue follow-up, 20 days late"]
@@ -64,20 +67,22 @@ def test_close_dates_and_days_over_the_norm_rank_when_nothing_is_overdue(runtime
         # Close date Nov 15 passed 5 days ago: 40.
         f.deal(s, dana, "Stark upgrade", stage="discover", days_in_stage=3, amount=40_000, external_id="D-STARK",
                close_date=date(2026, 11, 15))
-        # Day 45 of 10 in Discover: 35 days over, capped at 30 points.
+        # Day 45 of 10 in Discover: 35 days over, capped at 30 points; created 50 days ago, no activity: 10. 40 in
+        # all, the same as Stark on a smaller amount.
         f.deal(s, dana, "Tyrell sensors", stage="discover", days_in_stage=45, amount=10_000, external_id="D-TYRELL")
-        # Closes Nov 27, in 7 days: 20; day 12 of 10 in Discover: 2. 22 in all.
+        # Closes Nov 27, in 7 days: 20; day 12 of 10 in Discover: 2; created 17 days ago, no activity: 10. 32 in all.
         f.deal(s, dana, "Acme anvils", stage="discover", days_in_stage=12, amount=30_000, external_id="D-ACME",
                close_date=date(2026, 11, 27))
         f.deal(s, dana, "Cyberdyne suite", stage="discover", days_in_stage=1, amount=900_000)  # 0
 
     answer = coach.ask(floor.viewer(dana), "where do I start?", now=NOW)
 
-    assert _ranked(answer) == [("D-STARK", 40), ("D-TYRELL", 30), ("D-ACME", 22)]
+    assert _ranked(answer) == [("D-STARK", 40), ("D-TYRELL", 40), ("D-ACME", 32)]
     assert [d["reasons"] for d in answer.data["deals"]] == [
         ["close date Nov 15 passed 5 days ago"],
-        ["35 days over the 10 expected in Discover"],
-        ["closes Nov 27, in 7 days", "2 days over the 10 expected in Discover"],
+        ["35 days over the 10 expected in Discover", "no activity recorded in the 50 days since it was created"],
+        ["closes Nov 27, in 7 days", "2 days over the 10 expected in Discover",
+         "no activity recorded in the 17 days since it was created"],
     ]
     # No follow-up owed: the first move is the plan's first next activity (Discover, nothing confirmed).
     assert {d["first_move"] for d in answer.data["deals"]} == {"Run a discovery call on pain and impact."}
@@ -92,7 +97,7 @@ def test_a_manager_ranks_the_teams_deals_with_owners_and_nothing_of_another_team
 
     answer = coach.ask(floor.viewer(floor.manager), "what should my team focus on today", now=NOW)
 
-    assert _ranked(answer) == [("D-GLOBEX", 91), ("D-INITECH", 80), ("D-HOOLI", 80)]
+    assert _ranked(answer) == [("D-GLOBEX", 96), ("D-INITECH", 80), ("D-HOOLI", 80)]
     assert "*Initech renewal* (Bob Rep) · Discover, 20,000" in slack(answer)
     assert "(Alice Rep)" in answer.text
     assert "Umbrella" not in answer.text and "West team only" not in answer.text

@@ -49,7 +49,9 @@ def test_weekends_are_off_unless_configured(runtime, floor, tmp_path):
     saturday_morning_tokyo = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)
     assert "Kenji Sato" not in {name for name, _, _ in _due(runtime, saturday_morning_tokyo)}
     weekend = Runtime(Settings(home=tmp_path / "home", database_url=runtime.settings.database_url,
-                               process_file=SMALL_PROCESS, digest_days="sat,sun", digest_hour=7), engine=runtime.engine)
+                               process_file=SMALL_PROCESS, digest_days="sat,sun", digest_hour=7,
+                               manager_summary_day="mon"),  # not Friday, Mia's day in New York at that instant
+                      engine=runtime.engine)
     assert _due(weekend, saturday_morning_tokyo) == {("Kenji Sato", "rep", date(2026, 11, 21))}
 
 

@@ -6,13 +6,16 @@ The ranking is a sum of points, each shown to the rep as a reason with its figur
   late (counting at most 15 days) — a promise to the buyer already broken comes first;
 - a follow-up due today: 30;
 - close date passed: 40; close date within the next 14 days: 20;
-- days over the stage's expected days: 1 per day, at most 30.
+- days over the stage's expected days: 1 per day, at most 30;
+- deal warnings (``bot.pipeline.deal_warnings``), in their own words: stalled against the team's pace 15,
+  close date pushed twice or more 15, no activity 10, exit criteria of an earlier stage unmet 5 (a passed
+  close date is already counted above).
 
 Ties (often 0 points: nothing is late) go to the bigger amount, then the name. "Today" and
 "overdue" are the deal owner's calendar day, as in the deal plan and the digest.
 
-Ranking reads each open deal's own columns, one query of the follow-ups due within a day and one
-of the owners' timezones; the full plan (a few queries) is built only for the 3 deals shown, so a
+Ranking reads the open deals' states (four queries), one query of the follow-ups due within a day, one
+of the owners' timezones and one per team for its pace; the full plan (a few queries) is built only for the 3 deals shown, so a
 book of hundreds stays cheap.
 """
 
@@ -29,6 +32,7 @@ from bot.coach.rich import doc, line, numbered, strong
 from bot.coach.types import CoachAnswer
 from bot.core.plan import classify_followups
 from bot.core.text import money, plural
+from bot.pipeline.deal_warnings import PAST_CLOSE, PUSHED, QUIET, STALLED, UNMET, open_deal_warnings
 from storage import deals as deal_store
 from storage.models import Deal
 
@@ -43,6 +47,7 @@ CLOSE_SOON_POINTS = 20
 CLOSE_SOON_DAYS = 14
 POINTS_PER_DAY_OVER = 1
 MAX_DAYS_OVER = 30
+WARNING_POINTS = {STALLED: 15, PUSHED: 15, QUIET: 10, UNMET: 5}  # PAST_CLOSE: CLOSE_PASSED_POINTS above
 
 
 @dataclass
@@ -66,8 +71,11 @@ def rank(ask: Ask) -> list[Ranked]:
     followups = defaultdict(list)
     for followup, deal in deal_store.open_followups_due_by(session=session, viewer=viewer, until=now + timedelta(days=1)):
         followups[deal.id].append(followup)
+    states = deal_store.open_deal_states(session=session, viewer=viewer)
+    warnings = open_deal_warnings(session=session, states=states, process=ask.process, now=now)
     ranked = []
-    for deal in deal_store.open_deals_for(session=session, viewer=viewer):
+    for state in states:
+        deal = state.deal
         tz_name = zones.get(deal.owner_id, "UTC")
         entry = Ranked(deal)
         overdue, due_today = classify_followups(followups.get(deal.id, []), now, tz_name)
@@ -93,6 +101,10 @@ def rank(ask: Ask) -> list[Ranked]:
         if over > 0:
             entry.add(POINTS_PER_DAY_OVER * min(over, MAX_DAYS_OVER),
                       f"{plural(over, 'day')} over the {stage.expected_days} expected in {stage.name}")
+        if (warning := warnings.get(deal.id)) is not None:
+            for kind, reason in warning.reasons:
+                if kind != PAST_CLOSE:
+                    entry.add(WARNING_POINTS[kind], reason)
         ranked.append(entry)
     ranked.sort(key=lambda r: (-r.score, -r.deal.amount, r.deal.name, r.deal.id))
     return ranked
