@@ -39,9 +39,7 @@ class Place:
 
     channel: str
     user_id: str
-    team_id: str | None
     thread_ts: str | None  # the thread to answer in; None answers at the top level (DMs)
-    question_ts: str  # the asker's message, which a streamed answer replies to
     conversation_key: str
     open_to_deals: bool  # deal details may be shown here (DM, assistant thread, the team's channel)
     files_ignored: bool = False  # the message came with files, which are not read

@@ -109,7 +109,7 @@ def stream_answer(say_stream: SayStream, answer: CoachAnswer, *, ref: str) -> st
                 stream.append(chunks=[task])
         for piece in pieces(markdown(answer.result.doc())):
             stream.append(markdown_text=piece)
-        stream.stop(blocks=trailer)
+        stream.stop(blocks=trailer or None)
         return stream.ts
     except _SLACK_ERRORS as error:
         logger.warning("streaming the answer failed, it is posted whole: %s", error)

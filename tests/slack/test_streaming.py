@@ -127,3 +127,17 @@ def test_stream_and_status_rules_accept_what_slacks_reference_shows():
     assert status_problems({"channel_id": "D1", "thread_ts": "1.0", "status": "is thinking…",
                             "loading_messages": ["a"] * 10}) == []
     assert status_problems({"channel_id": "D1", "status": "x"}) == ["thread_ts missing"]
+
+
+def test_the_emulator_refuses_a_method_slack_does_not_have():
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    with SlackEmulator() as emulator:
+        client = WebClient(token="xoxb-test", base_url=emulator.base_url)
+        try:
+            client.api_call("chat.streamText", json={"channel": "D0ALICE", "text": "x"})
+            error = None
+        except SlackApiError as refused:
+            error = refused.response["error"]
+        assert error == "unknown_method" and [c.method for c in emulator.rejected()] == ["chat.streamText"]

@@ -15,7 +15,8 @@ message or view Slack would refuse gets ``{"ok": false, "error": "invalid_blocks
 on a ``response_url``; ``invalid_attachments`` for a second table), is left out of ``calls_to`` and listed by
 ``rejected()``; so are suggested prompts and statuses Slack would refuse (``invalid_arguments``), and stream calls
 with bad arguments, chunks or text (``invalid_arguments``, ``invalid_chunks``, ``msg_too_long``) or out of turn
-(``message_not_in_streaming_state``). ``streamed(ts)`` is the text a streamed message showed as it grew.
+(``message_not_in_streaming_state``), and any method it does not implement (``unknown_method``).
+``streamed(ts)`` is the text a streamed message showed as it grew.
 
 ``SlackSender`` signs and sends requests to the app exactly as Slack does: events
 as JSON, slash commands as form bodies, interactivity as ``payload=<url-encoded
@@ -253,6 +254,8 @@ class SlackEmulator:
                     status = 400 if method == "response_url" else status
                     payload = {"ok": False, "error": _error_for(method, problems), "errors": list(problems)}
                 refused = None if payload is not None else emulator.stream_error(method, body)
+                if payload is None and method not in KNOWN_METHODS:  # Slack has no such method
+                    refused = {"ok": False, "error": "unknown_method"}
                 if refused is not None:  # a call out of turn is refused, and listed by rejected() as well
                     payload, problems = refused, (refused["error"],)
                 if payload is None:
@@ -288,6 +291,14 @@ def _parse_body(raw: bytes, content_type: str) -> dict:
 _MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage",
                     "chat.stopStream", "response_url")
 _STREAM_METHODS = ("chat.startStream", "chat.appendStream", "chat.stopStream")
+# What this stand-in implements; a call to anything else is refused as Slack refuses it (unknown_method), so no
+# test passes on a method the app invented. response_url and file.upload are the two non-API endpoints.
+KNOWN_METHODS = frozenset({
+    "auth.test", "apps.connections.open", "users.info", "conversations.open",
+    "chat.postMessage", "chat.postEphemeral", "chat.update", "chat.delete", "chat.scheduleMessage", *_STREAM_METHODS,
+    "views.publish", "views.open", "views.update", "views.push",
+    "assistant.threads.setStatus", "assistant.threads.setSuggestedPrompts", "assistant.threads.setTitle",
+    "files.getUploadURLExternal", "files.completeUploadExternal", "file.upload", "response_url"})
 MARKDOWN_TEXT = 12_000  # chat.*Stream: markdown_text, and each markdown_text chunk's text
 MAX_LOADING_MESSAGES = 10
 TASK_STATUSES = ("pending", "in_progress", "complete", "error")

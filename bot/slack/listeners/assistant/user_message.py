@@ -20,8 +20,8 @@ def user_message(payload: dict, context: BoltContext, client: WebClient, say: Sa
     if viewer is None:
         say(SETUP_HELP)
         return
-    place = Place(channel=channel, user_id=payload["user"], team_id=context.team_id, thread_ts=thread_ts,
-                  question_ts=payload["ts"], conversation_key=f"{channel}:{thread_ts}", open_to_deals=True,
+    place = Place(channel=channel, user_id=payload["user"], thread_ts=thread_ts,
+                  conversation_key=f"{channel}:{thread_ts}", open_to_deals=True,
                   files_ignored=has_files(payload))
     question = strip_mention(payload.get("text", ""), context.bot_user_id)
     answer_in_conversation(services, client, viewer, question, place, set_status=set_status, say_stream=say_stream)

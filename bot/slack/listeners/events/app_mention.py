@@ -20,7 +20,7 @@ def app_mention(event: dict, context: BoltContext, client: WebClient, set_status
     if viewer is None:
         client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=SETUP_HELP)
         return
-    place = Place(channel=channel, user_id=user, team_id=context.team_id, thread_ts=thread_ts, question_ts=event["ts"],
+    place = Place(channel=channel, user_id=user, thread_ts=thread_ts,
                   conversation_key=f"{channel}:{thread_ts}", files_ignored=has_files(event),
                   open_to_deals=open_to_deals(services.runtime, viewer, channel, event.get("channel_type")))
     answer_in_conversation(services, client, viewer, strip_mention(event.get("text", ""), context.bot_user_id), place,

@@ -34,7 +34,7 @@ def _direct_message(event: dict, context: BoltContext, client: WebClient, set_st
     if viewer is None:
         client.chat_postMessage(channel=channel, text=SETUP_HELP)
         return
-    place = Place(channel=channel, user_id=user, team_id=context.team_id, thread_ts=None, question_ts=event["ts"],
+    place = Place(channel=channel, user_id=user, thread_ts=None,
                   conversation_key=channel, open_to_deals=True, files_ignored=has_files(event))
     # "@Stagecoach what next on Globex?" typed in a DM: the question is what follows the mention.
     answer_in_conversation(services, client, viewer, strip_mention(event.get("text", ""), context.bot_user_id), place,
@@ -51,8 +51,8 @@ def _thread_follow_up(event: dict, context: BoltContext, client: WebClient, set_
         return  # not addressed to us, and not someone who asked here: stay quiet
     if not has_conversation(services.runtime, viewer, key):
         return  # nobody mentioned the bot here, or it was someone else's question
-    place = Place(channel=channel, user_id=event["user"], team_id=context.team_id, thread_ts=thread_ts,
-                  question_ts=event["ts"], conversation_key=key, files_ignored=has_files(event),
+    place = Place(channel=channel, user_id=event["user"], thread_ts=thread_ts,
+                  conversation_key=key, files_ignored=has_files(event),
                   open_to_deals=open_to_deals(services.runtime, viewer, channel, event.get("channel_type")))
     answer_in_conversation(services, client, viewer, event.get("text", ""), place, set_status=set_status,
                            say_stream=say_stream)
