@@ -206,6 +206,8 @@ class SlackEmulator:
             if email is None:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": {"id": body["user"], "is_bot": False, "profile": {"email": email}}}
+        if method == "conversations.replies":  # Bolt's assistant looks for its first reply's metadata: none here
+            return {"ok": True, "messages": [], "has_more": False}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(body.get("users", "X")).split(",")[0].lstrip("UW")}}
         if method == "files.getUploadURLExternal":
@@ -294,7 +296,7 @@ _STREAM_METHODS = ("chat.startStream", "chat.appendStream", "chat.stopStream")
 # What this stand-in implements; a call to anything else is refused as Slack refuses it (unknown_method), so no
 # test passes on a method the app invented. response_url and file.upload are the two non-API endpoints.
 KNOWN_METHODS = frozenset({
-    "auth.test", "apps.connections.open", "users.info", "conversations.open",
+    "auth.test", "apps.connections.open", "users.info", "conversations.open", "conversations.replies",
     "chat.postMessage", "chat.postEphemeral", "chat.update", "chat.delete", "chat.scheduleMessage", *_STREAM_METHODS,
     "views.publish", "views.open", "views.update", "views.push",
     "assistant.threads.setStatus", "assistant.threads.setSuggestedPrompts", "assistant.threads.setTitle",
