@@ -1,29 +1,32 @@
 """Slack app benchmark: signed events fired at once at one ``stagecoach run`` process.
 
-Usage: python bench/slack_bench.py [--events 200] [--retries 50] [--modals 50] [--deals 2000] [--acks 40] [--smoke]
+Usage: python bench/slack_bench.py [--events 150] [--retries 25] [--tabs 25] [--feedback 25] [--modals 25]
+                                  [--deals 2000] [--acks 40] [--smoke]
 
 Offline, in a temp directory: the default process map, the demo company with N deals,
 the knowledge index built beforehand with the local embedding model, and the Slack Web
 API emulator. The app is the real command line (``stagecoach run``, HTTP mode, one
 worker, this tree's code), so its memory is measured apart from this process.
 - Warm-up: one DM answered first (the embedding model loads on the first question).
-- Acknowledgements one at a time (``--acks`` of each kind: a DM, ``/coach``, a deal button that opens a
-  modal, a modal submission, App Home opened): p50/p95 per kind. Slack retries anything not
-  acknowledged within 3 seconds; the unit tests check only *that* the ack comes before the answer.
+- Acknowledgements one at a time (``--acks`` of each kind: a DM in the Messages tab, ``/coach``, a deal
+  button that opens a modal, a modal submission, App Home opened, the Messages tab opened, a feedback
+  click): p50/p95 per kind. Slack retries anything not acknowledged within 3 seconds; the unit tests check
+  only *that* the ack comes before the answer.
 - Load: ``--events`` DMs (each its own channel, "what should I do next on my biggest deal?",
   answered with retrieval), ``--retries`` re-deliveries of some of them (same ``event_id``, Slack's
-  retry header) and ``--modals`` modal submissions, all sent concurrently.
-- Figures: acknowledgement latency p50/p95/p99 under load (events and modal submissions apart), answers
-  posted per second (first request to last answer), every event answered exactly once, and the app
-  process's peak RSS (VmHWM).
+  retry header), ``--tabs`` Messages-tab opens, ``--feedback`` feedback clicks and ``--modals`` modal
+  submissions, all sent concurrently (250 requests at the default size).
+- Figures: acknowledgement latency p50/p95/p99 under load per kind and over all, answers posted per second
+  (first request to last answer), every event answered exactly once, and the app process's peak RSS (VmHWM).
+  The full size must keep p99 over all under ``--p99-ms`` (250); a slower run exits non-zero after its figures.
 - A worker's day (``--questions``, 1,000 by default): distinct questions about each rep's own deals, the day's
   plan, the method and the pipeline, a few at a time, every one answered exactly once; then the worker's
   memory now and at its peak (aim: <= 350 MB after 1,000 questions; caches must stay bounded).
 
 A broken run prints no figure: any acknowledgement other than 200 (a modal's must carry its next view),
-any question left without an answer (an apology counts as none), any modal, home or answer owed and not
-delivered, or an app that stops calling Slack while answers are owed ends the bench with a non-zero
-exit and the app's log. ``--smoke`` is the small size the test suite runs.
+any question left without an answer (an apology counts as none), any modal, home, suggested prompts, feedback
+thanks or answer owed and not delivered, or an app that stops calling Slack while answers are owed ends the
+bench with a non-zero exit and the app's log. ``--smoke`` is the small size the test suite runs.
 """
 
 from __future__ import annotations
@@ -57,13 +60,15 @@ from bot.core.demo_data import generate  # noqa: E402
 from bot.core.runtime import Runtime  # noqa: E402
 from bot.slack import ids  # noqa: E402
 from storage.models import Deal, DealStatus, Rep, Role  # noqa: E402
-from tests.utils.slack_emulator import SlackEmulator, SlackSender  # noqa: E402
+from tests.utils.slack_emulator import SlackEmulator, SlackSender, feedback_click  # noqa: E402
 
 SECRET = "bench-signing-secret"
 STAGECOACH = Path(sys.executable).with_name("stagecoach")
 QUESTION = "what should I do next on my biggest deal?"
 STALLED_SECONDS = 120  # no Slack call at all for this long while answers are owed: the app has stopped
 FIRST_ANSWER_SECONDS = 600  # the first loads the model (and, in the smoke run, builds the index) in silence
+FEEDBACK_REPLIES = "feedback"  # the response_url name feedback clicks carry, apart from /coach's
+PROMPTS = "assistant.threads.setSuggestedPrompts"
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -95,10 +100,30 @@ def wait_healthy(url: str, app: subprocess.Popen, log: Path) -> None:
     fail("stagecoach run never became healthy", log)
 
 
-def dm(sender: SlackSender, user: str, channel: str, *, event_id: str, retry: int | None = None):
-    event = {"type": "message", "channel_type": "im", "channel": channel, "user": user, "text": QUESTION,
-             "ts": f"{int(time.time())}.{random.randrange(10**6):06d}"}
+def dm(sender: SlackSender, user: str, channel: str, *, event_id: str | None = None, retry: int | None = None,
+       ts: str | None = None):
+    """message.im as Slack sends it for a message typed in the app's Messages tab."""
+    ts = ts or f"{int(time.time())}.{random.randrange(10**6):06d}"
+    event = {"type": "message", "channel_type": "im", "channel": channel, "user": user, "text": QUESTION, "ts": ts,
+             "client_msg_id": f"bench-{channel}-{ts}"}
     return sender.event(event, event_id=event_id, retry_num=retry)
+
+
+def messages_tab(sender: SlackSender, user: str, channel: str):
+    """app_home_opened as Slack sends it when the Messages tab opens: ``tab`` is "messages", no view."""
+    return sender.event({"type": "app_home_opened", "user": user, "channel": channel, "tab": "messages",
+                         "event_ts": f"{time.time():.6f}"})
+
+
+def feedback(sender: SlackSender, user: str, answer: dict, i: int):
+    """A click on 👍 or 👎 of a posted answer's feedback buttons, as block_actions from its message."""
+    return sender.block_action(user_id=user, action_id="", value="", channel_id=answer["channel"],
+                               message_ts=f"1700000000.{i:06d}", message_blocks=answer["blocks"],
+                               action=feedback_click(answer["blocks"], helpful=i % 2 == 0))
+
+
+def thanked(body: dict) -> bool:
+    return body.get("_to") == FEEDBACK_REPLIES and "Thanks" in (body.get("text") or "")
 
 
 def fail(message: str, log: Path | None = None) -> NoReturn:
@@ -149,15 +174,18 @@ def saved(reply) -> bool:
     return reply.status == 200 and (reply.json() or {}).get("response_action") == "update"
 
 
-def ack_kinds(sender: SlackSender, emulator: SlackEmulator, user: str, deal_id: int, count: int, log: Path) -> None:
-    """Each kind of request Slack sends, ``count`` times one after another: how long until the app answers."""
+def ack_kinds(sender: SlackSender, emulator: SlackEmulator, user: str, deal_id: int, answer: dict, count: int,
+              log: Path) -> None:
+    """Each kind of request Slack sends, ``count`` times one after another: how long until the app answers.
+    ``answer`` is a posted answer, whose feedback buttons are clicked."""
     kinds = {
         "/coach": lambda i: sender.command("/coach", QUESTION, user_id=user),
         "deal button": lambda i: sender.block_action(user_id=user, action_id=ids.LOG_ACTIVITY, value=str(deal_id)),
         "modal submit": lambda i: modal_submission(sender, user, deal_id, f"bench note {i}"),
         "App Home": lambda i: sender.event({"type": "app_home_opened", "user": user, "channel": "DHOME", "tab": "home"}),
-        "DM": lambda i: sender.event({"type": "message", "channel_type": "im", "channel": f"DACK{i:04d}", "user": user,
-                                      "text": QUESTION, "ts": f"{int(time.time())}.{i:06d}"}),
+        "Messages tab": lambda i: messages_tab(sender, user, f"DTAB{i:04d}"),
+        "DM in the tab": lambda i: dm(sender, user, f"DACK{i:04d}", ts=f"{int(time.time())}.{i:06d}"),
+        "feedback": lambda i: feedback(feedback_sender(sender, emulator), user, answer, i),
     }
     figures = []
     for name, send in kinds.items():
@@ -172,10 +200,12 @@ def ack_kinds(sender: SlackSender, emulator: SlackEmulator, user: str, deal_id: 
                  "every one must be 200 within Slack's 3 s", log)
         figures.append(f"  {name:<13} p50 {statistics.median(seconds):6.1f} ms   p95 {percentile(seconds, 0.95):6.1f} ms   "
                        f"max {max(seconds):6.1f} ms   HTTP {dict(statuses)}")
-    # What each acknowledged request owes afterwards: answers, opened modals, published homes.
-    coach = wait_for_calls(emulator, "response_url", count, log)
+    # What each acknowledged request owes afterwards: answers, opened modals, published homes, prompts, thanks.
+    coach = wait_for_calls(emulator, "response_url", count, log, lambda b: b.get("_to") != FEEDBACK_REPLIES)
     wait_for_calls(emulator, "views.open", count, log)
     wait_for_calls(emulator, "views.publish", count, log)
+    wait_for_calls(emulator, PROMPTS, count, log, lambda b: b["channel_id"].startswith("DTAB"))
+    wait_for_calls(emulator, "response_url", count, log, thanked)
     dms = wait_for_calls(emulator, "chat.postMessage", count, log, lambda b: b["channel"].startswith("DACK"))
     if broken := unanswered(coach) + unanswered(dms):
         fail(f"{len(broken)} questions got no answer but: {broken[:3]}", log)
@@ -183,26 +213,41 @@ def ack_kinds(sender: SlackSender, emulator: SlackEmulator, user: str, deal_id: 
     print("\n".join(figures))
 
 
-def load_round(sender: SlackSender, emulator: SlackEmulator, users: list[str], deal_id: int, args, log: Path) -> None:
-    """DMs, their retries and modal submissions all at once: acknowledgement times, answers, exactly once."""
+def feedback_sender(sender: SlackSender, emulator: SlackEmulator) -> SlackSender:
+    """``sender`` whose block actions carry a response_url of their own, so feedback thanks are told apart."""
+    return SlackSender(sender.url, sender.secret, response_url=emulator.response_url(FEEDBACK_REPLIES))
+
+
+def load_round(sender: SlackSender, emulator: SlackEmulator, users: list[str], deal_id: int, answer: dict, args,
+               log: Path) -> None:
+    """DMs, their retries, Messages-tab opens, feedback clicks and modal submissions all at once: acknowledgement
+    times, answers, exactly once."""
     channels = [f"DBENCH{i:05d}" for i in range(args.events)]
     sends = [("dm", users[i % len(users)], channels[i], f"EvBENCH{i:05d}", None) for i in range(args.events)]
     sends += [("dm", users[i % len(users)], channels[i], f"EvBENCH{i:05d}", 1)
               for i in random.Random(1).sample(range(args.events), min(args.retries, args.events))]
     sends += [("modal", users[0], None, f"concurrent note {i}", None) for i in range(args.modals)]
+    sends += [("tab", users[i % len(users)], f"DLTAB{i:05d}", None, None) for i in range(args.tabs)]
+    sends += [("feedback", users[0], None, str(i), None) for i in range(args.feedback)]
     random.Random(2).shuffle(sends)
+    thanks_before = len([b for b in emulator.calls_to("response_url") if thanked(b)])
+    clicker = feedback_sender(sender, emulator)
 
     def send(item):
         kind, user, channel, key, retry = item
         if kind == "modal":
             return kind, modal_submission(sender, user, deal_id, key)
+        if kind == "tab":
+            return kind, messages_tab(sender, user, channel)
+        if kind == "feedback":
+            return kind, feedback(clicker, user, answer, int(key))
         return kind, dm(sender, user, channel, event_id=key, retry=retry)
 
     started, sent_at = time.perf_counter(), time.monotonic()  # the emulator stamps calls with monotonic()
     with ThreadPoolExecutor(max_workers=len(sends)) as pool:
         replies = list(pool.map(send, sends))
     acked = time.perf_counter() - started
-    statuses = collections.Counter((kind, r.status if kind == "dm" or saved(r) else f"{r.status} (not saved)")
+    statuses = collections.Counter((kind, r.status if kind != "modal" or saved(r) else f"{r.status} (not saved)")
                                    for kind, r in replies)
     if {status for _, status in statuses} != {200}:
         slowest = max(r.seconds for _, r in replies)
@@ -210,6 +255,8 @@ def load_round(sender: SlackSender, emulator: SlackEmulator, users: list[str], d
              "every one must be 200 within Slack's 3 s", log)
     posts = wait_for_calls(emulator, "chat.postMessage", args.events, log, lambda b: b["channel"].startswith("DBENCH"))
     finished = max(c.at for c in emulator.calls if c.method == "chat.postMessage")
+    wait_for_calls(emulator, PROMPTS, args.tabs, log, lambda b: b["channel_id"].startswith("DLTAB"))
+    wait_for_calls(emulator, "response_url", thanks_before + args.feedback, log, thanked)
     # Anything more would be a duplicate answer: the app must have nothing left in flight to say it.
     time.sleep(2)
     posts = [b for b in emulator.calls_to("chat.postMessage") if b["channel"].startswith("DBENCH")]
@@ -220,16 +267,24 @@ def load_round(sender: SlackSender, emulator: SlackEmulator, users: list[str], d
         twice = [c for c, n in per_channel.items() if n > 1]
         fail(f"not every event answered exactly once: {len(per_channel)} channels answered, twice in {twice[:5]}", log)
     elapsed = finished - sent_at
-    print(f"{len(sends)} requests ({args.events} events + {len(sends) - args.events - args.modals} retries "
-          f"+ {args.modals} modal submissions) sent at once; all acknowledged within {acked:.2f} s, every one 200")
-    for kind, label in (("dm", "events"), ("modal", "modal submissions")):
-        latencies = [r.seconds * 1000 for k, r in replies if k == kind]
+    retries = len(sends) - args.events - args.modals - args.tabs - args.feedback
+    print(f"{len(sends)} requests ({args.events} DMs in the Messages tab + {retries} retries + {args.tabs} "
+          f"Messages-tab opens + {args.feedback} feedback clicks + {args.modals} modal submissions) sent at once; "
+          f"all acknowledged within {acked:.2f} s, every one 200")
+    for kind, label in (("dm", "DMs and retries"), ("tab", "Messages-tab opens"), ("feedback", "feedback clicks"),
+                        ("modal", "modal submissions"), (None, "all requests")):
+        latencies = [r.seconds * 1000 for k, r in replies if kind in (None, k)]
         if latencies:
             print(f"ack latency, {label}: p50 {statistics.median(latencies):.0f} ms, "
                   f"p95 {percentile(latencies, 0.95):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms, "
                   f"max {max(latencies):.0f} ms")
     print(f"answers: {len(posts)} posted in {elapsed:.1f} s = {len(posts) / elapsed:.1f} answers/s")
-    print(f"every event answered exactly once: yes ({len(per_channel)} channels)")
+    print(f"every event answered exactly once: yes ({len(per_channel)} channels); every tab got its prompts, "
+          "every feedback click its thanks")
+    p99 = percentile([r.seconds * 1000 for _, r in replies], 0.99)
+    if args.p99_ms and p99 >= args.p99_ms:
+        raise SystemExit(f"FAILED: ack p99 {p99:.0f} ms for {len(sends)} concurrent requests, "
+                         f"over the {args.p99_ms} ms target")
 
 
 # A worker's day: questions about each rep's own deals, the day's plan and the method, each worded apart so no
@@ -288,9 +343,13 @@ def worker_round(sender: SlackSender, emulator: SlackEmulator, deals: list[tuple
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=200)
-    parser.add_argument("--retries", type=int, default=50, help="re-deliveries of already sent events")
-    parser.add_argument("--modals", type=int, default=50, help="modal submissions sent with the events")
+    parser.add_argument("--events", type=int, default=150, help="DMs in the Messages tab")
+    parser.add_argument("--retries", type=int, default=25, help="re-deliveries of already sent events")
+    parser.add_argument("--tabs", type=int, default=25, help="Messages-tab opens sent with the events")
+    parser.add_argument("--feedback", type=int, default=25, help="feedback clicks sent with the events")
+    parser.add_argument("--modals", type=int, default=25, help="modal submissions sent with the events")
+    parser.add_argument("--p99-ms", type=float, default=250,
+                        help="the load round's ack p99 must stay under this (0: no target; the smoke run has none)")
     parser.add_argument("--deals", type=int, default=2000)
     parser.add_argument("--acks", type=int, default=40, help="sequential acknowledgements of each kind (0: none)")
     parser.add_argument("--questions", type=int, default=1000,
@@ -300,6 +359,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.events, args.retries, args.modals, args.deals, args.acks, args.questions = 6, 2, 2, 40, 2, 10
+        args.tabs, args.feedback, args.p99_ms = 2, 2, 0
     with tempfile.TemporaryDirectory() as tmp, SlackEmulator() as emulator:
         home = Path(tmp)
         log = home / "app.log"
@@ -343,8 +403,8 @@ def main() -> None:
             print(f"first answer (model load included) in {time.perf_counter() - started:.1f} s; "
                   f"app RSS after warm-up {peak_rss_mb(app.pid):.0f} MB")
             if args.acks:
-                ack_kinds(sender, emulator, users[0], first_deal, args.acks, log)
-            load_round(sender, emulator, users, first_deal, args, log)
+                ack_kinds(sender, emulator, users[0], first_deal, first, args.acks, log)
+            load_round(sender, emulator, users, first_deal, first, args, log)
             print(f"app process peak RSS: {peak_rss_mb(app.pid):.0f} MB")
             if args.questions:
                 worker_round(sender, emulator, [tuple(row) for row in own_deals], args.questions, app.pid, log)

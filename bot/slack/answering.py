@@ -1,17 +1,18 @@
-"""Answering a question in a conversation: ask the coach, then stream or post the answer.
+"""Answering a question in a conversation: a status while the coach works, then the answer streamed or posted.
 
-In a thread where deal details may be shown (an assistant thread, a mention in
-the team's own channel) an LLM-worded answer streams in as it is generated;
-elsewhere (a DM's top level included) the answer is posted whole, and outside
-such places anything about deals goes to the asker alone.
+The status ("is thinking…" with loading messages, Bolt's ``set_status``) shows while the coach works. Its
+answer is checked before anything is shown; then an LLM-worded or multi-part answer that may be shown to all
+streams in as a reply (Bolt's ``say_stream``: in the thread, or under the question in a DM), and any other
+answer is posted whole. Outside the places where deal details may be shown, anything about deals goes to the
+asker alone.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from slack_bolt import SayStream, SetStatus
 from slack_sdk import WebClient
 
 from bot.coach.intents import all_intents
@@ -24,7 +25,7 @@ from bot.slack.delivery import send
 from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE
 from bot.slack.places import FILE_ONLY, FILES_NOT_READ
 from bot.slack.services import Services
-from bot.slack.streaming import AnswerStream
+from bot.slack.streaming import clear_status, show_status, stream_answer, streams
 from storage.access import Viewer
 
 logger = logging.getLogger(__name__)
@@ -38,9 +39,7 @@ class Place:
 
     channel: str
     user_id: str
-    team_id: str | None
     thread_ts: str | None  # the thread to answer in; None answers at the top level (DMs)
-    question_ts: str  # the asker's message, which a streamed answer replies to
     conversation_key: str
     open_to_deals: bool  # deal details may be shown here (DM, assistant thread, the team's channel)
     files_ignored: bool = False  # the message came with files, which are not read
@@ -53,41 +52,50 @@ def is_private(answer: CoachAnswer) -> bool:
 
 
 def answer_in_conversation(services: Services, client: WebClient, viewer: Viewer, question: str, place: Place,
-                           *, before: Callable[[], None] | None = None) -> CoachAnswer | None:
-    """Answer ``question`` at ``place``; ``before`` runs first (e.g. an assistant "thinking" status)."""
-    if before is not None:
-        before()
+                           *, set_status: SetStatus | None = None,
+                           say_stream: SayStream | None = None) -> CoachAnswer | None:
+    """Answer ``question`` at ``place``: Bolt's ``set_status`` and ``say_stream`` for this event, when it has them."""
+    status_shown = show_status(set_status, place.channel)
+    answer, in_status_thread = None, False
+    try:
+        answer, in_status_thread = _answer(services, client, viewer, question, place, say_stream)
+    finally:
+        # A reply in the status's thread clears it; an answer anywhere else (a DM's top level, to the asker alone)
+        # leaves it spinning for two minutes unless it is cleared.
+        if status_shown and not in_status_thread:
+            clear_status(set_status)
+    return answer
+
+
+def _answer(services: Services, client: WebClient, viewer: Viewer, question: str, place: Place,
+            say_stream: SayStream | None) -> tuple[CoachAnswer | None, bool]:
+    """The answer and whether it went, publicly, into the thread of the question (where the status is)."""
     if place.files_ignored and not question.strip():
         post(client, place, text_messages(FILE_ONLY), private=not place.open_to_deals)
-        return None
-    stream = None
-    # Slack streams into threads only; in a DM's top level the answer is posted whole, as the composer's is.
-    if place.open_to_deals and place.thread_ts and not place.files_ignored:
-        stream = AnswerStream(client, channel=place.channel, thread_ts=place.thread_ts,
-                              team_id=place.team_id, user_id=place.user_id)
+        return None, False
     try:
-        answer = services.ask(viewer, question, conversation_key=place.conversation_key,
-                              on_delta=stream.append if stream else None)
+        answer = services.ask(viewer, question, conversation_key=place.conversation_key)
     except StagecoachError as error:
         post(client, place, text_messages(str(error)), private=not place.open_to_deals)
-        return None
+        return None, False
     except Exception:  # a bug or an outage: say so rather than leave the person waiting
         logger.exception("answering %s in %s failed", place.user_id, place.channel)
         post(client, place, text_messages(SORRY), private=not place.open_to_deals)
-        return None
+        return None, False
     private = not place.open_to_deals and is_private(answer)
     ref = remember(services.runtime, question, place.thread_ts)
+    if (say_stream is not None and not private and not place.files_ignored and streams(answer)
+            and stream_answer(say_stream, answer, ref=ref) is not None):
+        return answer, True
     messages = answer_messages(answer, ref=ref, private=private)
     if place.files_ignored and len(messages[-1].blocks) < BLOCKS_PER_MESSAGE:
         messages[-1].blocks.append(context(FILES_NOT_READ))
     elif place.files_ignored:
         messages.append(Message(text=FILES_NOT_READ, blocks=[context(FILES_NOT_READ)]))
-    thread_ts = place.thread_ts
-    if stream is None or not stream.finish(answer, ref=ref, whole=messages):
-        post(client, place, messages, private=private, thread_ts=thread_ts)
-    post_charts(client, answer, channel=place.channel, thread_ts=thread_ts,
+    post(client, place, messages, private=private)
+    post_charts(client, answer, channel=place.channel, thread_ts=place.thread_ts,
                 private_to=place.user_id if private else None)
-    return answer
+    return answer, not private and place.thread_ts is not None
 
 
 def post(client: WebClient, place: Place, messages: list[Message], *, private: bool,

@@ -15,7 +15,7 @@ from bot.coach.rich import Doc, Mark, Span, render
 from bot.coach.types import CoachAnswer, Proposal
 from bot.core.plan import DealPlan
 from bot.slack import ids
-from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE, FALLBACK_LIMIT, escape, fit, plain, shorten, split_text
+from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE, FALLBACK_LIMIT, SECTION_LIMIT, escape, fit, plain, shorten, split_text
 from bot.slack.tables import table_blocks
 
 BUTTON_TEXT = 75  # Slack's limit for a button label
@@ -24,6 +24,7 @@ VALUE_LIMIT = 2000  # Slack's limit for a button value
 MAX_FOLLOWUP_BUTTONS = 3
 MAX_CHOICE_BUTTONS = 5
 MAX_SOURCES = 6
+MARKDOWN_LIMIT = 12_000  # Slack's limit for the text of all markdown blocks in one message
 PROPOSAL_BLOCK = "proposal"
 MARKS = {Mark.OVERDUE: "⚠️", Mark.DUE_TODAY: "📅", Mark.READY: "✅", Mark.HEADS_UP: "🧭", Mark.TIP: "💡",
          Mark.CELEBRATE: "🎉"}
@@ -69,6 +70,17 @@ def mrkdwn(document: Doc) -> str:
     return render(document, _span, _marked)
 
 
+def markdown(document: Doc) -> str:
+    """An answer's words in standard markdown (the markdown block, streamed text): every span escaped, link
+    brackets too, so deal text makes no link; strong spans in ``**bold**``, marks as emoji."""
+    return render(document, _markdown_span, _marked)
+
+
+def _markdown_span(span: Span) -> str:
+    text = escape(span.text).replace("[", "\\[").replace("]", "\\]")
+    return f"**{text}**" if span.strong and text.strip() else text
+
+
 def _span(span: Span) -> str:
     text = escape(span.text)
     return f"*{text}*" if span.strong and text.strip() else text
@@ -85,10 +97,19 @@ def answer_messages(answer: CoachAnswer, *, ref: str, private: bool, interactive
     ``private`` adds "Share in channel" (the answer was shown to the asker alone) unless the answer
     is a refusal; ``interactive`` False leaves out buttons (a shared copy in a channel).
     """
-    body = [section(piece) for piece in split_text(mrkdwn(answer.result.doc()))]
+    body = body_blocks(answer.result.doc())
     body += table_blocks(answer.result.tables())
     tail = trailer_blocks(answer, ref=ref, private=private, interactive=interactive)
     return _pack(body + tail, escape(answer.text))
+
+
+def body_blocks(document: Doc) -> list[dict]:
+    """An answer's words: one section when they fit in one; a longer text (a long plan) one ``markdown`` block
+    up to Slack's 12,000 characters for all markdown blocks of a message, sections split at words beyond."""
+    text = mrkdwn(document)
+    if len(text) > SECTION_LIMIT and len(long := markdown(document)) <= MARKDOWN_LIMIT:
+        return [{"type": "markdown", "text": long}]
+    return [section(piece) for piece in split_text(text)]
 
 
 def trailer_blocks(answer: CoachAnswer, *, ref: str, private: bool, interactive: bool = True) -> list[dict]:
@@ -190,11 +211,20 @@ def read_feedback_value(value: str) -> tuple[bool, str, str] | None:
 
 
 def _pack(blocks: list[dict], fallback: str) -> list[Message]:
-    """Group blocks into messages of at most 50 blocks; each message's fallback is its own text."""
+    """Group blocks into messages of at most 50 blocks and one table (Slack's limits; a table's title stays with
+    it); each message's fallback is its own text."""
+    chunks: list[list[dict]] = [[]]
+    for i, block in enumerate(blocks):
+        starts_table = block["type"] == "table" or (
+            i + 1 < len(blocks) and blocks[i + 1]["type"] == "table" and block["type"] == "section")
+        has_table = any(b["type"] == "table" for b in chunks[-1])
+        if len(chunks[-1]) >= BLOCKS_PER_MESSAGE or (starts_table and has_table):
+            chunks.append([])
+        chunks[-1].append(block)
     messages = []
-    for start in range(0, len(blocks), BLOCKS_PER_MESSAGE):
-        chunk = blocks[start:start + BLOCKS_PER_MESSAGE]
-        texts = [b["text"]["text"] for b in chunk if b["type"] == "section"]
+    for chunk in filter(None, chunks):
+        texts = [b["text"]["text"] if b["type"] == "section" else b["text"] for b in chunk
+                 if b["type"] in ("section", "markdown")]
         text = plain(shorten("\n".join(texts), FALLBACK_LIMIT)) if texts else plain(shorten(fallback, FALLBACK_LIMIT))
         messages.append(Message(text=text or " ", blocks=chunk))
     return messages

@@ -1,81 +1,137 @@
-"""Streaming an LLM answer into Slack as it is generated (chat.startStream / appendStream / stopStream).
+"""Streaming a checked answer into Slack with Bolt's ``say_stream`` (chat.startStream / appendStream / stopStream).
 
-Deltas are escaped piece by piece (escaping is per character, so pieces split
-anywhere stay correct). The coach may still replace a streamed draft — a retry
-or the composer's fallback when the draft left its facts — so ``finish``
-compares and, when they differ, overwrites the streamed message with the final
-answer.
+Only checked text is ever streamed. The coach hands back an answer once the claim checker has passed its words
+(or the composer has worded its facts), so a draft the checker rejects never reaches a person, even for a
+moment; while the coach works the person sees ``set_status`` with loading messages instead. Then the answer
+streams in: a multi-part answer (a focus list, a call prep, a scorecard, several answers at once) opens with a
+plan whose tasks show each part as it is delivered, an LLM-worded answer streams paragraph by paragraph, and
+the stop carries the answer's sources, buttons and feedback.
+
+Slack streams replies only, so a streamed answer in a DM is a reply to the question (as ``say_stream`` does).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from dataclasses import dataclass
 
-from slack_sdk import WebClient
+from slack_bolt import SayStream, SetStatus
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from bot.coach.results import CallPrep, Combined, FocusList, Scorecard, Worded
 from bot.coach.types import CoachAnswer
-from bot.slack.blocks import Message, trailer_blocks
-from bot.slack.delivery import send
-from bot.slack.mrkdwn import escape
+from bot.slack.blocks import markdown, trailer_blocks
+from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE, escape, shorten, split_text
 
 logger = logging.getLogger(__name__)
 
-BUFFER_CHARS = 120  # about half a second of model output: first words show fast, few API calls
+STATUS = "is thinking…"
+LOADING_MESSAGES = ["Reading your deals…", "Checking the sales process…", "Checking every figure…"]
+BUFFER_CHARS = 256  # text is sent in pieces of about this size: few API calls, the answer still grows visibly
+MARKDOWN_TEXT = 12_000  # Slack's limit for one call's markdown_text
+TASK_TITLE = 150  # keeps a task's title to one line in the plan
 _SLACK_ERRORS = (SlackApiError, SlackRequestError, OSError)
 
 
-class AnswerStream:
-    """One streamed reply; starts lazily on the first delta, so composer answers never open a stream."""
+@dataclass(frozen=True)
+class Step:
+    """One part of a multi-part answer, shown as a task of the plan."""
 
-    def __init__(self, client: WebClient, *, channel: str, thread_ts: str, team_id: str | None, user_id: str):
-        self.client = client
-        self.channel = channel
-        self.thread_ts = thread_ts
-        self._args = {"recipient_team_id": team_id, "recipient_user_id": user_id}
-        self._stream = None
-        self._pieces: list[str] = []
-        self.failed = False
+    title: str
+    output: str | None = None
 
-    @property
-    def started(self) -> bool:
-        return self._stream is not None and self._stream.ts is not None
 
-    def append(self, piece: str) -> None:
-        """The coach's ``on_delta``: never raises, since a Slack hiccup must not cost the answer."""
-        self._pieces.append(piece)
-        if self.failed:
-            return
-        try:
-            if self._stream is None:
-                self._stream = self.client.chat_stream(channel=self.channel, thread_ts=self.thread_ts,
-                                                       buffer_size=BUFFER_CHARS, **self._args)
-            self._stream.append(markdown_text=escape(piece))
-        except _SLACK_ERRORS as error:
-            logger.warning("streaming to %s failed, the answer will be posted whole: %s", self.channel, error)
-            self.failed = True
+def show_status(set_status: SetStatus | None, place: str) -> bool:
+    """"is thinking…" with loading messages while the coach works; False when Slack would not show it."""
+    if set_status is None:
+        return False
+    try:
+        set_status(status=STATUS, loading_messages=LOADING_MESSAGES)
+        return True
+    except _SLACK_ERRORS as error:  # a status is a nicety: answer without it
+        logger.info("no status in %s: %s", place, error)
+        return False
 
-    def finish(self, answer: CoachAnswer, *, ref: str, whole: list[Message]) -> bool:
-        """Complete the streamed message; False when nothing was streamed and the caller must post ``whole``."""
-        if self._stream is None or self.failed and not self.started:
-            return False
-        streamed = "".join(self._pieces).strip()
-        trailer = trailer_blocks(answer, ref=ref, private=False)
-        try:
-            if not self.failed and streamed == answer.text.strip():
-                self._stream.stop(blocks=trailer)
-                return True
-            if not self.started:  # only buffered so far: drop the draft, post the final answer whole
-                return False
-            if not self.failed:
-                self._stream.stop()
-            # The draft differs from the final answer: overwrite it in place.
-            first, rest = whole[0], whole[1:]
-            send(self.client.chat_update, channel=self.channel, ts=self._stream.ts, **first.as_kwargs())
-            for message in rest:
-                send(self.client.chat_postMessage, channel=self.channel, thread_ts=self.thread_ts, unfurl_links=False,
-                     unfurl_media=False, **message.as_kwargs())
-            return True
-        except _SLACK_ERRORS as error:
-            logger.warning("finishing the stream in %s failed, posting the answer whole: %s", self.channel, error)
-            return False
+
+def clear_status(set_status: SetStatus | None) -> None:
+    """An empty status clears it (an answer posted elsewhere than the status's thread does not)."""
+    try:
+        if set_status is not None:
+            set_status(status="")
+    except _SLACK_ERRORS as error:
+        logger.info("the status was not cleared: %s", error)
+
+
+def plan(answer: CoachAnswer) -> tuple[str, list[Step]] | None:
+    """The plan of a multi-part answer: its title and one step per part; None for a single-part answer."""
+    result = answer.result.base if isinstance(answer.result, Worded) else answer.result
+    if isinstance(result, FocusList) and result.rows:
+        return "Your focus", [Step(f"{row.name}", row.first_move) for row in result.rows]
+    if isinstance(result, CallPrep):
+        steps = [Step("Where the buyer stands", result.buyer_state)] if result.buyer_state else []
+        steps += [Step("What the buyer confirmed", "; ".join(result.confirmed) or None),
+                  Step("Questions for the call", f"{len(result.questions)} questions")]
+        if result.open_followups:
+            steps.append(Step("Open follow-ups", f"{len(result.open_followups)} open"))
+        return "Call prep", steps
+    if isinstance(result, Scorecard) and result.cards:
+        return "Scorecards", [Step(f"{card.name}: {card.period.label}") for card in result.cards]
+    if isinstance(result, Combined):
+        return "Your answers", [Step(_first_line(part.doc().plain())) for part in result.parts]
+    return None
+
+
+def streams(answer: CoachAnswer) -> bool:
+    """Worth streaming: the model's (checked) words, or a multi-part answer's plan; tables are posted whole."""
+    return (answer.worded_by_llm or plan(answer) is not None) and not answer.result.tables()
+
+
+def stream_answer(say_stream: SayStream, answer: CoachAnswer, *, ref: str) -> str | None:
+    """Stream ``answer`` (already checked) as a reply; the streamed message's ts, or None when nothing was shown
+    and the caller must post the answer whole. A stream that breaks after starting is stopped as it stands and
+    the answer is posted whole after it, so nothing the person was promised is lost."""
+    trailer = trailer_blocks(answer, ref=ref, private=False)
+    if len(trailer) > BLOCKS_PER_MESSAGE:
+        return None
+    steps = plan(answer)
+    stream = None
+    try:
+        stream = say_stream(buffer_size=BUFFER_CHARS, task_display_mode="plan" if steps else None)
+        if steps:
+            title, parts = steps
+            stream.append(chunks=[{"type": "plan_update", "title": title}])
+            for i, step in enumerate(parts):
+                task = {"type": "task_update", "id": f"step{i + 1}", "title": shorten(step.title, TASK_TITLE),
+                        "status": "complete"}
+                if step.output:
+                    task["output"] = escape(shorten(step.output, MARKDOWN_TEXT // 10))
+                stream.append(chunks=[task])
+        for piece in pieces(markdown(answer.result.doc())):
+            stream.append(markdown_text=piece)
+        stream.stop(blocks=trailer or None)
+        return stream.ts
+    except _SLACK_ERRORS as error:
+        logger.warning("streaming the answer failed, it is posted whole: %s", error)
+        if stream is not None and stream.ts:
+            with contextlib.suppress(*_SLACK_ERRORS):  # stopped or expired already
+                stream.stop()
+        return None
+
+
+def pieces(text: str) -> list[str]:
+    """``text`` in the pieces it is appended in: paragraph by paragraph (the buffer joins short ones), a paragraph
+    longer than one call's limit cut at spaces; joined again they are ``text`` with its blank lines."""
+    paragraphs = text.strip().split("\n\n")
+    out = []
+    for i, paragraph in enumerate(paragraphs):
+        end = "\n\n" if i < len(paragraphs) - 1 else ""
+        cut = split_text(paragraph, MARKDOWN_TEXT - BUFFER_CHARS) if len(paragraph) > MARKDOWN_TEXT - BUFFER_CHARS \
+            else [paragraph]
+        out += [c + " " for c in cut[:-1]] + [cut[-1] + end]
+    return [p for p in out if p]
+
+
+def _first_line(text: str) -> str:
+    line = next((x.strip() for x in text.splitlines() if x.strip()), "Answer")
+    return line.strip("*_ ") or "Answer"

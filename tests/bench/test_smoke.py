@@ -25,7 +25,7 @@ BENCHES = {
     "intent_bench.py": "== dev: ",
     "pipeline_bench.py": "figures: identical on every engine",
     "router_cv.py": "2-fold cross-validation",
-    "slack_bench.py": "every event answered exactly once: yes",
+    "slack_bench.py": "every tab got its prompts, every feedback click its thanks",
 }
 
 # bench -> the test that runs its small size instead

@@ -151,7 +151,7 @@ def test_a_long_answer_is_split_at_word_boundaries_within_block_kit_limits(slack
     assert all(len(m.blocks) <= 50 and m.text.strip() for m in messages)
 
 
-def test_an_llm_answer_streams_into_the_assistant_thread(runtime, floor, team_channel):
+def test_an_llm_answer_streams_into_the_assistant_thread_once_checked(runtime, floor, team_channel):
     reply = ("First, send the pricing recap — it is overdue. Then draft the written success criteria with the "
              "champion and get the buyer to confirm them <in writing> & on email.")
     with FakeOpenAI(default_reply=reply, default_tool_reply=GLOBEX_PLAN) as llm, \
@@ -160,23 +160,47 @@ def test_an_llm_answer_streams_into_the_assistant_thread(runtime, floor, team_ch
         [stop] = slack.emulator.wait_for("chat.stopStream")
         [start] = slack.emulator.calls_to("chat.startStream")
         assert start["thread_ts"] == "1700000900.000900" and start["recipient_user_id"] == floor.alice.slack_user_id
-        chunks = [c["text"] for call in slack.emulator.calls_to("chat.startStream") +
-                  slack.emulator.calls_to("chat.appendStream") + [stop] for c in call.get("chunks") or []]
-        assert "".join(chunks) == reply.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert start["recipient_team_id"] == "T0TEAM"
+        [stream] = slack.emulator.streams()
+        assert stream["text"] == reply.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         assert ids.FEEDBACK in _action_ids(stop["blocks"])
         assert ids.MARK_CRITERION in json.dumps(stop["blocks"])
         assert "chat.postMessage" not in slack.emulator.methods()
+        # The status showed while the coach worked, with loading messages, and came before the stream.
+        [status] = slack.emulator.calls_to("assistant.threads.setStatus")
+        assert status["thread_ts"] == "1700000900.000900" and status["status"] and status["loading_messages"]
+        methods = slack.emulator.methods()
+        assert methods.index("assistant.threads.setStatus") < methods.index("chat.startStream")
 
 
-def test_a_streamed_draft_the_coach_rejects_is_replaced_by_the_final_answer(runtime, floor, team_channel):
+def test_a_streamed_llm_answer_whose_draft_fails_the_claim_check_never_shows_that_draft(runtime, floor, team_channel):
     leaky = ("Push Hooli analytics and Initech renewal forward too, they look similar to Globex in every way here, "
-             "so one plan for all three accounts will save you a week of work.")  # long enough to start streaming
+             "so one plan for all three accounts will save you a week of work.")  # other deals: the checker refuses
+    checked = "Send the pricing recap first: it is overdue. Then agree the success criteria with the champion."
+    with FakeOpenAI(default_tool_reply=GLOBEX_PLAN) as llm, \
+        make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack:
+        llm.enqueue(GLOBEX_PLAN, leaky, checked)  # the tool, the refused draft, the rewrite that passes
+        slack.dm(floor.alice, "what should I do next on Globex?", ts="1700000951.0", thread_ts="1700000950.0")
+        slack.emulator.wait_for("chat.stopStream")
+        [stream] = slack.emulator.streams()
+        assert stream["text"] == checked and not stream["open"]
+        everything_sent = json.dumps([c.body for c in slack.emulator.calls])
+        assert "Initech" not in everything_sent and "Hooli" not in everything_sent  # not even for a moment
+        assert len(llm.chat_requests()) == 3  # the draft was written, and refused before any chunk was sent
+        assert "chat.update" not in slack.emulator.methods()  # nothing streamed had to be taken back
+
+
+def test_a_draft_refused_twice_is_answered_by_the_composer_and_nothing_of_it_streams(runtime, floor, team_channel):
+    leaky = ("Push Hooli analytics and Initech renewal forward too, they look similar to Globex in every way here, "
+             "so one plan for all three accounts will save you a week of work.")
     with FakeOpenAI(default_reply=leaky, default_tool_reply=GLOBEX_PLAN) as llm, \
         make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack:
-        # The draft names other deals: rejected twice, so the composer answers.
-        slack.dm(floor.alice, "what should I do next on Globex?", ts="1700000951.0", thread_ts="1700000950.0")
-        [update] = slack.emulator.wait_for("chat.update")
-        assert "Send the pricing recap" in update["text"] and "Initech" not in update["text"]
+        slack.dm(floor.alice, "what should I do next on Globex?", ts="1700000961.0", thread_ts="1700000960.0")
+        [post] = slack.emulator.wait_for("chat.postMessage")
+        assert "Send the pricing recap" in post["text"] and post["thread_ts"] == "1700000960.0"
+        everything_sent = json.dumps([c.body for c in slack.emulator.calls])
+        assert "Initech" not in everything_sent and "Hooli" not in everything_sent
+        assert "chat.startStream" not in slack.emulator.methods()  # the composer's single plan is posted whole
 
 
 def test_a_slash_command_answer_that_fails_the_check_never_reaches_slack(runtime, floor, team_channel):

@@ -97,8 +97,8 @@ def test_a_slow_llm_does_not_delay_the_ack(runtime, floor, team_channel):
         command = slack.sender.command("/coach", "what next on Globex?", user_id=floor.alice.slack_user_id)
         assert (reply.status, reply.body, command.status, command.body) == (200, "", 200, "")
         assert not {"chat.postMessage", "chat.stopStream", "response_url"} & set(slack.emulator.methods())
-        slack.emulator.wait_for("chat.postMessage", timeout=30)  # a DM's top level: posted whole, not streamed
-        assert "pricing recap" in slack.texts("chat.postMessage")
+        slack.emulator.wait_for("chat.stopStream", timeout=30)  # checked, then streamed under the question
+        assert "pricing recap" in slack.emulator.streams()[0]["text"]
         slack.emulator.wait_for("response_url", timeout=20)
 
 

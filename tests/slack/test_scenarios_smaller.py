@@ -29,7 +29,7 @@ def test_pipeline_opens_no_dm_for_a_report_without_a_chart(slack):
     manager = slack.floor.manager.slack_user_id
     slack.sender.command("/pipeline", "time in stage this quarter", user_id=manager)
     [first] = slack.emulator.wait_for("response_url")
-    assert "```" in json.dumps(first)  # a table, which has no chart
+    assert [b for b in first["blocks"] if b["type"] == "table"]  # a table, which has no chart
     slack.sender.command("/pipeline", "status", user_id=manager)  # the control: a charted report
     slack.emulator.wait_for("files.completeUploadExternal")
     assert len(slack.emulator.calls_to("conversations.open")) == 1  # before the fix: 2, one DM left empty
@@ -52,16 +52,21 @@ def test_a_mention_typed_in_a_dm_is_not_part_of_the_stored_question(slack):
     assert json.loads(row.history)[0]["text"] == "what should I do next on Globex?"
 
 
-def test_an_llm_answer_in_a_dm_lands_at_the_top_level_like_a_composer_answer(runtime, floor, team_channel):
+def test_an_llm_answer_in_a_dm_streams_as_a_reply_to_the_question(runtime, floor, team_channel):
     reply = "First send the pricing recap, which is overdue; then agree the success criteria with the champion."
     with (
         FakeOpenAI(default_reply=reply, default_tool_reply=GLOBEX_PLAN) as llm,
         make_slack(runtime, floor, lambda rt: llm_coach(rt, llm))() as slack,
     ):
         slack.dm(floor.alice, "what should I do next on Globex?", ts="1700005100.000100")
-        [post] = slack.emulator.wait_for("chat.postMessage", timeout=30)
-        assert post.get("thread_ts") is None and "pricing recap" in post["text"]
-        assert "chat.startStream" not in slack.emulator.methods()  # before the fix: streamed into a thread
+        slack.emulator.wait_for("chat.stopStream", timeout=30)
+        [start] = slack.emulator.calls_to("chat.startStream")
+        # Slack streams replies only: in a DM, under the question, as Bolt's say_stream does
+        assert start["channel"] == dm_channel(floor.alice) and start["thread_ts"] == "1700005100.000100"
+        assert slack.emulator.streams()[0]["text"] == reply
+        [status] = slack.emulator.calls_to("assistant.threads.setStatus")  # the reply in its thread clears it
+        assert status["thread_ts"] == "1700005100.000100" and status["loading_messages"]
+        assert "chat.postMessage" not in slack.emulator.methods()
 
 
 def test_socket_mode_against_an_unreachable_slack_exits_with_a_message(monkeypatch):

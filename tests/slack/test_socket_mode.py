@@ -125,7 +125,8 @@ def test_socket_mode_connects_acknowledges_an_event_and_answers_it(settings, flo
                                    stderr=subprocess.PIPE, start_new_session=True)
         try:
             assert slack_socket.connected.wait(90), emulator.methods()
-            [answer] = emulator.wait_for("chat.postMessage", timeout=90)
+            # The first question loads the embedding model in the app process: over 90 s at load 13 on 2 cores.
+            [answer] = emulator.wait_for("chat.postMessage", timeout=300)
             wait_until(emulator, lambda: any(r.get("envelope_id") == "env-1" for r in slack_socket.received), 30,
                        "the envelope's acknowledgement")
         finally:

@@ -37,11 +37,28 @@ MODAL_TITLE = 24
 MODAL_BUTTON = 24
 PRIVATE_METADATA = 3000
 CALLBACK_ID = 255
+MARKDOWN_TOTAL = 12_000  # the cumulative limit of all markdown blocks' text in one payload
+TABLE_ROWS = 100
+TABLE_CELLS = 20  # per row; column_settings have the same limit
+TABLE_ALIGN = ("left", "center", "right")
+TABLES_PER_MESSAGE = 1  # more: invalid_attachments (only_one_table_allowed)
 
 
 def message_problems(blocks) -> list[str]:
-    """What Slack would reject in a message's ``blocks``."""
-    return _blocks_problems(blocks, MESSAGE_BLOCKS)
+    """What Slack would reject in a message's ``blocks``: the block rules, at most one table, and the
+    markdown blocks' cumulative 12,000 characters."""
+    found = _blocks_problems(blocks, MESSAGE_BLOCKS)
+    if isinstance(blocks, list):
+        tables = sum(1 for b in blocks if isinstance(b, dict) and b.get("type") == "table")
+        if tables > TABLES_PER_MESSAGE:
+            found.append(f"only_one_table_allowed: {tables} tables")
+        found += markdown_total_problems(blocks)
+    return found
+
+
+def markdown_total_problems(blocks: list) -> list[str]:
+    total = sum(len(b.get("text") or "") for b in blocks if isinstance(b, dict) and b.get("type") == "markdown")
+    return [f"markdown blocks hold {total} characters, more than {MARKDOWN_TOTAL}"] if total > MARKDOWN_TOTAL else []
 
 
 def view_problems(view) -> list[str]:
@@ -127,10 +144,54 @@ def _block(block) -> list[str]:
     elif kind == "input":
         found += _text("label", block.get("label"), INPUT_LABEL, plain_only=True)
         found += _element(block.get("element"))
-    elif kind in ("divider", "image", "rich_text", "markdown", "file", "video"):
+    elif kind == "markdown":
+        if not isinstance(block.get("text"), str) or not block["text"]:
+            found.append("markdown block without text")
+    elif kind == "table":
+        found += _table(block)
+    elif kind in ("divider", "image", "rich_text", "file", "video"):
         pass
     else:
         found.append(f"unknown block type {kind!r}")
+    return found
+
+
+def _table(block: dict) -> list[str]:
+    """The table block's reference: rows required, at most 100, each at most 20 cells of raw_text or rich_text;
+    column_settings at most 20, each with an align of left, center or right and a boolean is_wrapped."""
+    rows, found = block.get("rows"), []
+    if not isinstance(rows, list) or not rows:
+        return ["table without rows"]
+    if len(rows) > TABLE_ROWS:
+        found.append(f"table has {len(rows)} rows, more than {TABLE_ROWS}")
+    for r, row in enumerate(rows):
+        if not isinstance(row, list) or not row:
+            found.append(f"table row {r} is not a list of cells")
+            continue
+        if len(row) > TABLE_CELLS:
+            found.append(f"table row {r} has {len(row)} cells, more than {TABLE_CELLS}")
+        for c, cell in enumerate(row):
+            kind = cell.get("type") if isinstance(cell, dict) else None
+            if kind == "raw_text":
+                if not isinstance(cell.get("text"), str) or not cell["text"]:
+                    found.append(f"table cell {r},{c}: raw_text without text")
+            elif kind == "rich_text":
+                if not isinstance(cell.get("elements"), list) or not cell["elements"]:
+                    found.append(f"table cell {r},{c}: rich_text without elements")
+            else:
+                found.append(f"table cell {r},{c}: type {kind!r} is neither raw_text nor rich_text")
+    settings = block.get("column_settings")
+    if settings is not None:
+        if not isinstance(settings, list) or len(settings) > TABLE_CELLS:
+            found.append(f"column_settings must be a list of at most {TABLE_CELLS}")
+        else:
+            for i, setting in enumerate(settings):
+                if setting is None:
+                    continue  # null keeps a column's default
+                if not isinstance(setting, dict) or setting.get("align", "left") not in TABLE_ALIGN:
+                    found.append(f"column_settings[{i}]: align must be one of {TABLE_ALIGN}")
+                elif not isinstance(setting.get("is_wrapped", False), bool):
+                    found.append(f"column_settings[{i}]: is_wrapped must be a boolean")
     return found
 
 

@@ -12,8 +12,11 @@ uploads (``files_upload_v2``) as ``files.getUploadURLExternal``, ``file.upload``
 
 Blocks and views are checked the way Slack checks them (``tests.utils.block_kit``): a
 message or view Slack would refuse gets ``{"ok": false, "error": "invalid_blocks"}`` (HTTP 400
-on a ``response_url``), is left out of ``calls_to`` and listed by ``rejected()``; so are suggested prompts
-Slack would refuse (``invalid_arguments``).
+on a ``response_url``; ``invalid_attachments`` for a second table), is left out of ``calls_to`` and listed by
+``rejected()``; so are suggested prompts and statuses Slack would refuse (``invalid_arguments``), and stream calls
+with bad arguments, chunks or text (``invalid_arguments``, ``invalid_chunks``, ``msg_too_long``) or out of turn
+(``message_not_in_streaming_state``), and any method it does not implement (``unknown_method``).
+``streamed(ts)`` is the text a streamed message showed as it grew.
 
 ``SlackSender`` signs and sends requests to the app exactly as Slack does: events
 as JSON, slash commands as form bodies, interactivity as ``payload=<url-encoded
@@ -65,6 +68,7 @@ class SlackEmulator:
         self.calls: list[Call] = []
         self.allow_rejections = False  # a test that provokes invalid_blocks on purpose sets this
         self._scripts: dict[str, deque] = defaultdict(deque)
+        self._streams: dict[str, dict] = {}  # ts of a streamed message -> its channel, state and text
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -105,7 +109,7 @@ class SlackEmulator:
             return [c.body for c in self.calls if c.method == method and c.status == 200 and not c.problems]
 
     def rejected(self) -> list[Call]:
-        """Calls refused as ``invalid_blocks``, in order."""
+        """Calls Slack would refuse (invalid blocks, chunks or arguments; a stream call out of turn), in order."""
         with self._lock:
             return [c for c in self.calls if c.problems]
 
@@ -142,6 +146,49 @@ class SlackEmulator:
             queue = self._scripts.get(method)
             return queue.popleft() if queue else None
 
+    def stream_error(self, method: str, body: dict) -> dict | None:
+        """Slack's answer to a stream call out of turn: appending to or stopping a message that is not
+        streaming (never started, or stopped already) is ``message_not_in_streaming_state``."""
+        if method not in ("chat.appendStream", "chat.stopStream"):
+            return None
+        with self._lock:
+            stream = self._streams.get(body.get("ts"))
+            if stream is None or stream["channel"] != body.get("channel"):
+                return {"ok": False, "error": "message_not_in_streaming_state"}
+            if not stream["open"]:
+                return {"ok": False, "error": "message_not_in_streaming_state"}
+        return None
+
+    def streamed(self, ts: str) -> str:
+        """Everything the streamed message ``ts`` showed as it grew: its markdown text, in order."""
+        with self._lock:
+            return "".join(self._streams[ts]["text"])
+
+    def streams(self) -> list[dict]:
+        """Each stream started: ``{"ts", "channel", "thread_ts", "open", "text", "chunks"}`` in order."""
+        with self._lock:
+            return [{"ts": ts, **{k: v for k, v in s.items() if k != "text"}, "text": "".join(s["text"])}
+                    for ts, s in self._streams.items()]
+
+    def _track_stream(self, method: str, body: dict, payload: dict) -> None:
+        if not payload.get("ok") or method not in ("chat.startStream", "chat.appendStream", "chat.stopStream"):
+            return
+        with self._lock:
+            if method == "chat.startStream":
+                self._streams[payload["ts"]] = {"channel": body.get("channel"), "thread_ts": body.get("thread_ts"),
+                                                "open": True, "text": [], "chunks": []}
+            stream = self._streams.get(payload.get("ts") if method == "chat.startStream" else body.get("ts"))
+            if stream is None:  # a scripted answer to a stream never started
+                return
+            if body.get("markdown_text"):
+                stream["text"].append(body["markdown_text"])
+            for chunk in body.get("chunks") or []:
+                stream["chunks"].append(chunk)
+                if chunk.get("type") == "markdown_text":
+                    stream["text"].append(chunk["text"])
+            if method == "chat.stopStream":
+                stream["open"] = False
+
     def answer(self, method: str, body: dict) -> dict:
         """The default success answer for ``method``, shaped like Slack's."""
         if method == "auth.test":
@@ -159,6 +206,8 @@ class SlackEmulator:
             if email is None:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": {"id": body["user"], "is_bot": False, "profile": {"email": email}}}
+        if method == "conversations.replies":  # Bolt's assistant looks for its first reply's metadata: none here
+            return {"ok": True, "messages": [], "has_more": False}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(body.get("users", "X")).split(",")[0].lstrip("UW")}}
         if method == "files.getUploadURLExternal":
@@ -205,10 +254,15 @@ class SlackEmulator:
                 problems = () if scripted is not None else tuple(block_problems(method, body))
                 if problems:
                     status = 400 if method == "response_url" else status
-                    error = "invalid_arguments" if method.startswith("assistant.") else "invalid_blocks"
-                    payload = {"ok": False, "error": error, "errors": list(problems)}
+                    payload = {"ok": False, "error": _error_for(method, problems), "errors": list(problems)}
+                refused = None if payload is not None else emulator.stream_error(method, body)
+                if payload is None and method not in KNOWN_METHODS:  # Slack has no such method
+                    refused = {"ok": False, "error": "unknown_method"}
+                if refused is not None:  # a call out of turn is refused, and listed by rejected() as well
+                    payload, problems = refused, (refused["error"],)
                 if payload is None:
                     payload = emulator.answer(method, body)
+                emulator._track_stream(method, body, payload)
                 emulator._record(Call(method, body, status, time.monotonic(), problems))
                 data = json.dumps(payload).encode()
                 self.send_response(status)
@@ -238,6 +292,36 @@ def _parse_body(raw: bytes, content_type: str) -> dict:
 
 _MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage",
                     "chat.stopStream", "response_url")
+_STREAM_METHODS = ("chat.startStream", "chat.appendStream", "chat.stopStream")
+# What this stand-in implements; a call to anything else is refused as Slack refuses it (unknown_method), so no
+# test passes on a method the app invented. response_url and file.upload are the two non-API endpoints.
+KNOWN_METHODS = frozenset({
+    "auth.test", "apps.connections.open", "users.info", "conversations.open", "conversations.replies",
+    "chat.postMessage", "chat.postEphemeral", "chat.update", "chat.delete", "chat.scheduleMessage", *_STREAM_METHODS,
+    "views.publish", "views.open", "views.update", "views.push",
+    "assistant.threads.setStatus", "assistant.threads.setSuggestedPrompts", "assistant.threads.setTitle",
+    "files.getUploadURLExternal", "files.completeUploadExternal", "file.upload", "response_url"})
+MARKDOWN_TEXT = 12_000  # chat.*Stream: markdown_text, and each markdown_text chunk's text
+MAX_LOADING_MESSAGES = 10
+TASK_STATUSES = ("pending", "in_progress", "complete", "error")
+TASK_DISPLAY_MODES = ("timeline", "plan")
+
+
+def _error_for(method: str, problems: tuple[str, ...]) -> str:
+    """The error Slack names for what ``problems`` found in a call to ``method``."""
+    if any(p.startswith("only_one_table_allowed") for p in problems):
+        return "invalid_attachments"
+    if method.startswith("assistant."):
+        return "invalid_arguments"
+    if method in _STREAM_METHODS:
+        if any(p.startswith("msg_too_long") for p in problems):
+            return "msg_too_long"
+        if any(p.startswith("chunks") for p in problems):
+            return "invalid_chunks"
+        if any(p.startswith("blocks") for p in problems):
+            return "invalid_blocks"
+        return "invalid_arguments"
+    return "invalid_blocks"
 _VIEW_METHODS = ("views.open", "views.publish", "views.update", "views.push")
 
 
@@ -249,6 +333,10 @@ def block_problems(method: str, body: dict) -> list[str]:
     and suggested prompts (at most four, each with a title and a message)."""
     if method == "assistant.threads.setSuggestedPrompts":
         return prompt_problems(body)
+    if method == "assistant.threads.setStatus":
+        return status_problems(body)
+    if method in _STREAM_METHODS:
+        return stream_problems(method, body)
     if method in _MESSAGE_METHODS and "blocks" in body:
         return message_problems(body["blocks"])
     if method in _VIEW_METHODS:
@@ -269,6 +357,75 @@ def prompt_problems(body: dict) -> list[str]:
     for i, prompt in enumerate(prompts):
         if not isinstance(prompt, dict) or not prompt.get("title") or not prompt.get("message"):
             found.append(f"prompts[{i}] needs a title and a message")
+    return found
+
+
+def status_problems(body: dict) -> list[str]:
+    """``assistant.threads.setStatus`` as its reference has it: channel_id, thread_ts and status required (an
+    empty status clears it), loading_messages at most 10 strings."""
+    found = [f"{key} missing" for key in ("channel_id", "thread_ts") if not body.get(key)]
+    if not isinstance(body.get("status"), str):
+        found.append("status missing")
+    loading = body.get("loading_messages")
+    if loading is not None and (not isinstance(loading, list) or len(loading) > MAX_LOADING_MESSAGES
+                                or not all(isinstance(m, str) and m for m in loading)):
+        found.append(f"loading_messages must be at most {MAX_LOADING_MESSAGES} non-empty strings")
+    return found
+
+
+def stream_problems(method: str, body: dict) -> list[str]:
+    """``chat.startStream`` / ``appendStream`` / ``stopStream`` as their reference has them: channel required
+    (and ts after the start); a stream replies to a message (thread_ts), and outside a DM it names its recipient
+    (recipient_user_id and recipient_team_id); markdown_text at most 12,000 characters; chunks of the four
+    documented kinds; appendStream carries text or chunks; stopStream's blocks are a message's blocks."""
+    found = [] if body.get("channel") else ["channel missing"]
+    channel = str(body.get("channel") or "")
+    if method == "chat.startStream":
+        if not body.get("thread_ts"):
+            found.append("thread_ts missing: a stream replies to a user's message")
+        if not channel.startswith("D") and not (body.get("recipient_user_id") and body.get("recipient_team_id")):
+            found.append("recipient_user_id and recipient_team_id are required when streaming to channels")
+        if body.get("task_display_mode", "timeline") not in TASK_DISPLAY_MODES:
+            found.append(f"task_display_mode must be one of {TASK_DISPLAY_MODES}")
+    elif not body.get("ts"):
+        found.append("ts missing")
+    if method == "chat.appendStream" and not body.get("markdown_text") and not body.get("chunks"):
+        found.append("markdown_text missing")
+    if len(body.get("markdown_text") or "") > MARKDOWN_TEXT:
+        found.append(f"msg_too_long: markdown_text longer than {MARKDOWN_TEXT}")
+    found += chunk_problems(body.get("chunks"))
+    if method == "chat.stopStream" and body.get("blocks") is not None:
+        found += [f"blocks: {p}" for p in message_problems(body["blocks"])]
+    return found
+
+
+def chunk_problems(chunks) -> list[str]:
+    """Streaming chunks: markdown_text (text, at most 12,000), plan_update (title), task_update (id, title and a
+    status of pending, in_progress, complete or error), blocks (a message's blocks)."""
+    if chunks is None:
+        return []
+    if not isinstance(chunks, list):
+        return ["chunks is not an array"]
+    found = []
+    for i, chunk in enumerate(chunks):
+        kind = chunk.get("type") if isinstance(chunk, dict) else None
+        if kind == "markdown_text":
+            if not isinstance(chunk.get("text"), str) or not chunk["text"]:
+                found.append(f"chunks[{i}]: markdown_text without text")
+            elif len(chunk["text"]) > MARKDOWN_TEXT:
+                found.append(f"msg_too_long: chunks[{i}] text longer than {MARKDOWN_TEXT}")
+        elif kind == "plan_update":
+            if not isinstance(chunk.get("title"), str) or not chunk["title"]:
+                found.append(f"chunks[{i}]: plan_update without title")
+        elif kind == "task_update":
+            if not chunk.get("id") or not chunk.get("title"):
+                found.append(f"chunks[{i}]: task_update needs an id and a title")
+            if chunk.get("status") not in TASK_STATUSES:
+                found.append(f"chunks[{i}]: task_update status must be one of {TASK_STATUSES}")
+        elif kind == "blocks":
+            found += [f"chunks[{i}]: {p}" for p in message_problems(chunk.get("blocks"))]
+        else:
+            found.append(f"chunks[{i}]: unknown chunk type {kind!r}")
     return found
 
 
