@@ -1,7 +1,7 @@
 """Finding the passages of the map, the notes and the playbooks that answer a question.
 
-Search queries the Chroma collection ``knowledge.index`` builds, directly (LangChain's wrapper around it
-added a third of a second of imports to every process that searched, for one call). Relevance is cosine similarity in
+Search goes through langchain-chroma's ``Chroma`` vector store over the
+collection ``knowledge.index`` builds. Relevance is cosine similarity in
 [0, 1]; passages under ``min_relevance`` are dropped, so an empty result means
 "nothing here is about that" and the coach can say it does not know.
 """
@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 from knowledge.embeddings import embedding_identity, make_embeddings
 from knowledge.errors import ConfigError
 from knowledge.index import build_index, map_identity
-from knowledge.store import open_store
+from knowledge.store import COLLECTION, COLLECTION_CONFIGURATION, MODEL_KEY, open_store
 
 if TYPE_CHECKING:
-    import chromadb
+    from langchain_chroma import Chroma
     from langchain_core.embeddings import Embeddings
 
     from knowledge.process_map import ProcessMap
@@ -71,7 +71,7 @@ class Retriever:
         self.settings = settings
         self._process_map = process_map
         self._embeddings = embeddings
-        self._store: _Index | None = None
+        self._store: Chroma | None = None
         self._built_for: str | None = None  # map_identity of the map the open index holds
         self._lock = threading.Lock()
         self._context_vectors: dict[str, list[float]] = {}  # map text -> its embedding (see ``search``)
@@ -132,7 +132,7 @@ class Retriever:
     def _current_map(self) -> ProcessMap | None:
         return self._process_map() if callable(self._process_map) else self._process_map
 
-    def _follow_map(self, store: _Index) -> None:
+    def _follow_map(self, store: Chroma) -> None:
         """Bring the index in line with the active map when it changed since the index was opened or built."""
         process = self._current_map()
         if process is None or map_identity(process) == self._built_for:
@@ -144,19 +144,21 @@ class Retriever:
                 build_index(self.settings, process, embeddings=store.embeddings)
                 self._built_for = identity
 
-    def _query(self, store: _Index, vector: list[float], k: int, where: dict | None) -> list[Passage]:
+    def _query(self, store: Chroma, vector: list[float], k: int, where: dict | None) -> list[Passage]:
         from chromadb.errors import NotFoundError
 
         try:
-            return store.query(vector, k, where)
+            results = store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
         except NotFoundError:
             # Another process rebuilt the collection (a Chroma server shared by workers): reopen once.
             log.info("knowledge collection was replaced; reopening it")
             with self._lock:
                 self._store = None
-            return self._vectorstore().query(vector, k, where)
+            store = self._vectorstore()
+            results = store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
+        return [_passage(doc.page_content, doc.metadata, distance) for doc, distance in results]
 
-    def _vectorstore(self) -> _Index:
+    def _vectorstore(self) -> Chroma:
         if self._store is not None:
             return self._store
         with self._lock:
@@ -164,7 +166,9 @@ class Retriever:
                 self._store = self._open()
             return self._store
 
-    def _open(self) -> _Index:
+    def _open(self) -> Chroma:
+        from langchain_chroma import Chroma
+
         embeddings = self._embeddings or make_embeddings(self.settings)
         model = embedding_identity(self.settings)
         store = open_store(self.settings)
@@ -185,22 +189,9 @@ class Retriever:
             if store.built_for() != map_identity(process):
                 build_index(self.settings, process, embeddings=embeddings)
             self._built_for = map_identity(process)
-        return _Index(store.collection(model)[0], embeddings)
-
-
-@dataclass(frozen=True)
-class _Index:
-    """The open collection and the embeddings its vectors come from."""
-
-    collection: chromadb.Collection
-    embeddings: Embeddings
-
-    def query(self, vector: list[float], k: int, where: dict | None) -> list[Passage]:
-        found = self.collection.query(query_embeddings=[vector], n_results=k, where=where,
-                                      include=["documents", "metadatas", "distances"])
-        return [_passage(text, meta or {}, distance) for text, meta, distance
-                in zip(found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True)
-                if text is not None]
+        # Same configuration and metadata as the store creates, so this never makes a second kind of collection.
+        return Chroma(client=store.client, collection_name=COLLECTION, embedding_function=embeddings,
+                      collection_configuration=COLLECTION_CONFIGURATION, collection_metadata={MODEL_KEY: model})
 
 
 def _and(first: dict, second: dict | None) -> dict:
