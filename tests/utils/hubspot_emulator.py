@@ -29,6 +29,9 @@ Timestamps are the emulator's ``clock()`` (a function giving an aware datetime; 
 
 from __future__ import annotations
 
+import bisect
+import heapq
+import itertools
 import json
 import socket
 import sys
@@ -155,6 +158,11 @@ class HubSpotEmulator:
         self._lock = threading.RLock()
         self._next_id = 1000
         self._recent: deque = deque()  # wall times of rate-limited calls in the last 10 s
+        # The search index: edits waiting for the index lag (a heap of (due, sequence, deal id)), and the
+        # searchable deals sorted by id, rebuilt only after something changed (100,000 deals searched per page)
+        self._due: list[tuple[datetime, int, str]] = []
+        self._sequence = itertools.count()
+        self._index: tuple[list[float], list[tuple[float, Any, _Object, dict]]] | None = None
         self._recent_search: deque = deque()
         self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -225,6 +233,7 @@ class HubSpotEmulator:
             deal.updated = modified or created
             deal.indexed, deal.indexed_at = deal.properties(), deal.updated
             self.deals[deal.id] = deal
+            self._index = None
             if company:
                 self.deal_companies[deal.id] = [company]
             return deal.id
@@ -237,7 +246,7 @@ class HubSpotEmulator:
             for key, value in properties.items():
                 deal.set(key, value, at, source)
             deal.updated = at
-            deal.pending.append((at + timedelta(seconds=self.index_lag), deal.properties()))
+            self._pend(deal, at + timedelta(seconds=self.index_lag))
 
     def archive_deal(self, deal_id: str, *, restore: bool = False) -> None:
         with self._lock:
@@ -245,7 +254,8 @@ class HubSpotEmulator:
             deal.archived = not restore
             deal.archived_at = None if restore else self.clock()
             deal.updated = self.clock()
-            deal.pending.append((deal.updated + timedelta(seconds=self.index_lag), deal.properties()))
+            self._pend(deal, deal.updated + timedelta(seconds=self.index_lag))
+            self._index = None  # visible until indexed, however: see ``_indexed``
 
     def fail_next(self, *replies: dict[str, Any]) -> None:
         """Script the next replies: {"status": 500}, {"status": 429, "retry_after": 1}, {"delay": 5}."""
@@ -267,14 +277,33 @@ class HubSpotEmulator:
 
     # ---- search -------------------------------------------------------------------------------------
 
-    def _searchable(self, deal: _Object) -> dict[str, str | None] | None:
-        """The deal as the search index has it now (None: not indexed yet or deleted)."""
+    def _pend(self, deal: _Object, due: datetime) -> None:
+        """The deal's current properties reach the search index at ``due``."""
+        deal.pending.append((due, deal.properties()))
+        heapq.heappush(self._due, (due, next(self._sequence), deal.id))
+
+    def _indexed(self) -> tuple[list[float], list[tuple[float, Any, _Object, dict]]]:
+        """The deals search sees now, by id: (ids, [(id, last modified, deal, indexed properties)]).
+
+        Edits whose lag has passed are indexed first; a deleted deal leaves the index once its deletion is
+        indexed. Call with the lock held.
+        """
         now = self.clock()
-        while deal.pending and deal.pending[0][0] <= now:
-            deal.indexed = deal.pending.pop(0)[1]
-        if deal.archived and not deal.pending:
-            return None
-        return deal.indexed
+        while self._due and self._due[0][0] <= now:
+            deal = self.deals[heapq.heappop(self._due)[2]]
+            while deal.pending and deal.pending[0][0] <= now:
+                deal.indexed = deal.pending.pop(0)[1]
+            self._index = None
+        if self._index is None:
+            rows = []
+            for deal in self.deals.values():
+                if deal.archived and not deal.pending:
+                    continue
+                values = deal.comparable(deal.indexed)
+                rows.append((values.get("hs_object_id"), values.get("hs_lastmodifieddate"), deal, deal.indexed))
+            rows.sort(key=lambda row: _sort_key(row[0]))
+            self._index = ([row[0] for row in rows], rows)
+        return self._index
 
     def _search(self, kind: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         limit = int(body.get("limit", 10))
@@ -288,13 +317,15 @@ class HubSpotEmulator:
         groups = body.get("filterGroups") or [{"filters": []}]
         with self._lock:
             if kind == "deals":
-                rows = [(deal, props) for deal in self.deals.values()
-                        if (props := self._searchable(deal)) is not None]
+                ids, indexed = self._indexed()
+                fast = _by_id_and_time(ids, indexed, groups, body.get("sorts"))
+                rows = [(deal, props) for _, _, deal, props in indexed] if fast is None else []
             else:
-                rows = [(obj, obj.properties()) for obj in self.engagements[kind].values()]
-        found = [(obj, props) for obj, props in rows
+                fast, rows = None, [(obj, obj.properties()) for obj in self.engagements[kind].values()]
+        found = fast if fast is not None else [(obj, props) for obj, props in rows
                  if any(all(_matches(obj.comparable(props), f) for f in group.get("filters", [])) for group in groups)]
-        for sort in reversed(body.get("sorts") or [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]):
+        for sort in [] if fast is not None else reversed(body.get("sorts") or [{"propertyName": "hs_object_id",
+                                                                                "direction": "ASCENDING"}]):
             name = sort["propertyName"] if isinstance(sort, dict) else sort.lstrip("-")
             descending = (sort.get("direction") == "DESCENDING") if isinstance(sort, dict) else sort.startswith("-")
             found.sort(key=lambda item, name=name: _sort_key(item[0].comparable(item[1]).get(name)),
@@ -537,6 +568,35 @@ def _error(message: str, category: str, detail: str | None = None) -> dict[str, 
 def _rate_error(policy: str, message: str) -> dict[str, Any]:
     return {"status": "error", "message": message, "errorType": "RATE_LIMIT", "correlationId": str(uuid.uuid4()),
             "policyName": policy}
+
+
+_RANGE = {"GT": lambda a, b: a > b, "GTE": lambda a, b: a >= b, "LT": lambda a, b: a < b,
+          "LTE": lambda a, b: a <= b, "EQ": lambda a, b: a == b}
+
+
+def _by_id_and_time(ids: list[float], indexed: list[tuple], groups: list[dict], sorts: list | None) -> list | None:
+    """The sync's own query, answered from the index without testing every deal's every filter: one group
+    of comparisons on ``hs_object_id`` and ``hs_lastmodifieddate``, sorted by id ascending (the default).
+    None for any other query (``_search`` then filters the general way). Same results either way."""
+    if len(groups) != 1 or sorts not in (None, [], [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]):
+        return None
+    filters = groups[0].get("filters", [])
+    if any(f.get("propertyName") not in ("hs_object_id", "hs_lastmodifieddate") or f.get("operator") not in _RANGE
+           for f in filters):
+        return None
+    start = 0
+    times = []
+    for f in filters:
+        want = _comparable(str(f.get("value")))
+        if not isinstance(want, float):
+            return None
+        if f["propertyName"] == "hs_object_id" and f["operator"] in ("GT", "GTE"):
+            start = max(start, (bisect.bisect_right if f["operator"] == "GT" else bisect.bisect_left)(ids, want))
+        else:
+            times.append((0 if f["propertyName"] == "hs_object_id" else 1, _RANGE[f["operator"]], want))
+    return [(deal, props) for row in indexed[start:]
+            if all(row[i] is not None and test(row[i], want) for i, test, want in times)
+            for _, _, deal, props in (row,)]
 
 
 def _sort_key(value: Any) -> tuple:
