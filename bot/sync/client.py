@@ -42,6 +42,7 @@ class Budget:
     search_calls: int = 0
     retries: int = 0
     waited_seconds: float = 0.0
+    http_seconds: float = 0.0  # wall time spent waiting for the CRM's replies (the bench's "not our code")
     remaining: int | None = None  # the last X-HubSpot-RateLimit-Remaining seen
     limit: int | None = None  # the last X-HubSpot-RateLimit-Max seen
     by_path: dict[str, int] = field(default_factory=dict)
@@ -136,6 +137,8 @@ class CrmClient:
             except httpx.TransportError as exc:  # timeouts, refused or dropped connections
                 failure = f"{type(exc).__name__}"
                 response = None
+            finally:
+                self.budget.http_seconds += self._monotonic() - sent
             self._settle(search, sent)
             self._count(path, search)
             if response is not None:
