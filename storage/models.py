@@ -299,7 +299,7 @@ class CrmOutbox(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     deal_id: int = Field(foreign_key="deal.id")
-    kind: str = Field(max_length=16, description="stage, task, task_done, task_due, note.")
+    kind: str = Field(max_length=16, description="stage, task, task_done, task_due, note, property.")
     payload: str = Field(sa_column=Column(Text, nullable=False))
     marker: str = Field(unique=True, max_length=64)
     status: str = Field(default="pending", max_length=16, description="pending, delivered, conflict, failed.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -105,11 +105,12 @@ def set_write_back(*, session: Session, crm: str, on: bool) -> None:
     session.execute(update(SyncState).where(SyncState.crm == crm).values(write_back=on))
 
 
-def enqueue(*, session: Session, deal_id: int, kind: str, payload: dict[str, Any], now: datetime) -> bool:
+def enqueue(*, session: Session, deal_id: int, kind: str, payload: dict[str, Any], now: datetime,
+            crms: Collection[str] | None = None) -> bool:
     """Queue a confirmed change of a CRM deal for the CRM, in the caller's transaction; False (nothing
-    queued) when the deal is not from a CRM or write-back is off."""
+    queued) when the deal is not from a CRM (of ``crms``, when given) or write-back is off."""
     link = session.get(CrmLink, deal_id)
-    if link is None:
+    if link is None or (crms is not None and link.crm not in crms):
         return False
     state = session.get(SyncState, link.crm)
     if state is None or not state.write_back:

@@ -46,6 +46,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 SEARCH_MAX_LIMIT = 200
+# HubSpot's own deal properties (a new account's): a PATCH naming any other is refused (400) unless added
+DEAL_PROPERTIES = frozenset({"dealname", "dealstage", "pipeline", "amount", "closedate", "hubspot_owner_id",
+                             "hs_next_step", "deal_currency_code", "hs_forecast_category", "description", "dealtype",
+                             "hs_priority", "hs_deal_stage_probability"})
 SEARCH_MAX_RESULTS = 10_000
 BATCH_READ_MAX = 100
 READ_SCOPES = frozenset({"crm.objects.deals.read", "crm.objects.owners.read", "crm.objects.companies.read"})
@@ -143,6 +147,7 @@ class HubSpotEmulator:
         self.limit_per_10s = limit_per_10s
         self.search_per_second = search_per_second
         self.pipelines: list[dict[str, Any]] = []
+        self.deal_properties = set(DEAL_PROPERTIES)  # what a PATCH may set; ``add_deal_property`` adds custom ones
         self.owners: dict[str, dict[str, Any]] = {}
         self.deals: dict[str, _Object] = {}
         self.companies: dict[str, _Object] = {}
@@ -206,6 +211,10 @@ class HubSpotEmulator:
             ("contractsent", "Contract Sent", 0.9, False),
             ("closedwon", "Closed Won", 1.0, True),
             ("closedlost", "Closed Lost", 0.0, True)])
+
+    def add_deal_property(self, name: str) -> None:
+        """A custom deal property (Settings > Properties), which a PATCH may then set."""
+        self.deal_properties.add(name)
 
     def add_owner(self, owner_id: str, email: str, first: str = "", last: str = "", *, archived: bool = False) -> None:
         now = iso(self.clock())
@@ -422,6 +431,13 @@ class HubSpotEmulator:
                 return self._scoped("crm.objects.deals.read") or (200, deal.json(list(deal.history)))
             if denied := self._scoped("crm.objects.deals.write"):
                 return denied
+            unknown = [name for name in body.get("properties", {}) if name not in self.deal_properties]
+            if unknown:  # HubSpot's reply: its per-property list as JSON inside the message
+                return 400, {"status": "error", "category": "VALIDATION_ERROR", "correlationId": str(uuid.uuid4()),
+                             "message": "Property values were not valid: " + json.dumps([
+                                 {"isValid": False, "message": f'Property "{name}" does not exist',
+                                  "error": "PROPERTY_DOESNT_EXIST", "name": name,
+                                  "localizedErrorMessage": f'Property "{name}" does not exist'} for name in unknown])}
             self.edit_deal(deal.id, source="INTEGRATION", **body.get("properties", {}))
             return 200, deal.json(list(deal.history))
         if len(parts) >= 4 and parts[:3] == ["crm", "v3", "objects"] and parts[3] in self.engagements:
