@@ -9,6 +9,8 @@ from sqlmodel import select
 
 from bot.coach.engine import Coach
 from bot.core import deal_actions
+from bot.core.config import Settings
+from bot.core.llm import make_chat_model
 from bot.core.runtime import Runtime
 from bot.sync.service import sync_hubspot, sync_status
 from knowledge.process_map import validate_text
@@ -17,6 +19,7 @@ from storage.models import CrmOutbox, Deal, Role, StageChange
 from tests.conftest import SMALL_PROCESS
 from tests.sync.conftest import add_owners
 from tests.utils import factories
+from tests.utils.openai_server import FakeOpenAI
 
 pytestmark = pytest.mark.postgres
 
@@ -256,3 +259,48 @@ def test_a_map_naming_a_crm_property_wrongly_is_refused_with_its_place():
     assert any("exit_criteria[1].crm_property.pipedrive: unknown key (allowed: hubspot)" in e for e in errors)
     _, issues = validate_text(text.replace("{hubspot: Budget-OK, pipedrive: budget}", "{}"), "process.yaml")
     assert any("crm_property: name a deal property for at least one CRM (hubspot)" in str(i) for i in issues)
+
+
+@pytest.fixture
+def conflicted(hubspot, writing, synced, clock):
+    """Ann's advance of Globex that HubSpot did not take (moved there to Close first); (the notice, Ann)."""
+    crm_id, deal, ann = synced
+    moved_at = clock.now().replace(microsecond=0)
+    hubspot.edit_deal(crm_id, dealstage="s-close", at=moved_at)
+    with writing.session() as session:
+        deal_actions.advance_stage(session=session, viewer=ann, process=writing.process, deal_id=deal.id,
+                                   now=clock.now(), override_reason="verbal yes")
+    clock.advance(timedelta(minutes=5))
+    assert sync_hubspot(writing).conflicts == 1
+    return (f"HubSpot has this deal in Close since {moved_at:%Y-%m-%d %H:%M} UTC; your move to Validate was not "
+            "written (HubSpot's stage stands)"), ann
+
+
+DROPPED = "Keep Globex moving: ask the buyer what is left before they sign."
+
+
+def _llm_coach(runtime, server) -> Coach:
+    settings = Settings(openai_api_key="sk-test", openai_base_url=server.base_url)
+    return Coach(runtime, chat_model=make_chat_model(settings))
+
+
+def test_a_model_that_words_the_conflict_away_is_asked_again_and_carries_it(writing, conflicted, clock):
+    notice, ann = conflicted
+    carried = f"{notice}. {DROPPED}"
+    with FakeOpenAI() as server:
+        server.enqueue({"tool_calls": [{"name": "deal_plan", "arguments": {"deal": "globex"}}]}, DROPPED, carried)
+        answer = _llm_coach(writing, server).ask(ann, "what should I do next on Globex?", now=clock.now())
+        retry = server.chat_requests()[-1]["messages"][-1]["content"]
+    assert "say it word for word" in retry and notice in retry
+    assert answer.worded_by_llm and answer.llm_rejections == 1 and answer.text.startswith(notice)
+
+
+def test_a_model_that_words_the_conflict_away_twice_gives_way_to_the_composer(writing, conflicted, clock):
+    notice, ann = conflicted
+    with FakeOpenAI() as server:
+        server.enqueue({"tool_calls": [{"name": "deal_plan", "arguments": {"deal": "globex"}}]}, DROPPED, DROPPED)
+        answer = _llm_coach(writing, server).ask(ann, "what should I do next on Globex?", now=clock.now())
+    assert not answer.worded_by_llm and answer.llm_rejections == 2
+    assert notice in answer.text and DROPPED not in answer.text  # the composer's plan, notice first
+    again = Coach(writing).ask(ann, "what should I do next on Globex?", now=clock.now())
+    assert "not written" not in again.text  # told once: this answer told it
