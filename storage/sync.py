@@ -8,11 +8,18 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from storage.imports import upsert_rows
 from storage.models import CrmLink, CrmOutbox, Deal, DealPropertyChange, SyncState
+
+PROPERTY_CHANGE_TABLE: Table = DealPropertyChange.__table__  # type: ignore[attr-defined]
+PROPERTY_CHANGE_COLUMNS = ("deal_id", "property", "value", "changed_at", "source")
+PROPERTY_CHANGE_KEY = ("deal_id", "property", "changed_at")
+LINK_TABLE: Table = CrmLink.__table__  # type: ignore[attr-defined]
+LINK_COLUMNS = ("deal_id", "crm", "crm_id", "pipeline", "stage", "read_at")
 
 
 def _insert(session: Session, model: Any):
@@ -74,9 +81,10 @@ def add_property_changes(*, session: Session, rows: Sequence[dict[str, Any]]) ->
     stored = {tuple(row) for row in session.execute(
         select(DealPropertyChange.deal_id, DealPropertyChange.property, DealPropertyChange.changed_at)
         .where(DealPropertyChange.deal_id.in_(deal_ids))).all()}
-    new = [row for row in rows if (row["deal_id"], row["property"], row["changed_at"]) not in stored]
-    if new:
-        session.execute(_insert(session, DealPropertyChange).on_conflict_do_nothing(), new)
+    new = [tuple(row[column] for column in PROPERTY_CHANGE_COLUMNS) for row in rows
+           if (row["deal_id"], row["property"], row["changed_at"]) not in stored]
+    upsert_rows(session=session, table=PROPERTY_CHANGE_TABLE, columns=PROPERTY_CHANGE_COLUMNS, rows=new,
+                keys=PROPERTY_CHANGE_KEY)
     return len(keys - stored)
 
 
@@ -90,10 +98,8 @@ def upsert_links(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Record (deal_id, crm, crm_id, pipeline, stage, read_at) as last read from the CRM."""
     if not rows:
         return
-    statement = _insert(session, CrmLink)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["deal_id"], set_={name: statement.excluded[name]
-                                          for name in ("crm", "crm_id", "pipeline", "stage", "read_at")}), list(rows))
+    upsert_rows(session=session, table=LINK_TABLE, columns=LINK_COLUMNS, keys=("deal_id",), update=LINK_COLUMNS[1:],
+                rows=[tuple(row[column] for column in LINK_COLUMNS) for row in rows])
 
 
 def links(*, session: Session, deal_ids: Sequence[int]) -> dict[int, CrmLink]:

@@ -54,9 +54,11 @@ class HistoryImport(ImportJob):
         # page): pass 2 writes them instead of reading and parsing every row a second time
         self.kept: list[tuple[int, HistoryRecord]] | None = [] if self.typed else None
         self.skipped = self.inferred = 0
+        self._stages_known: dict[str, str] = {}  # stage text -> stage key
 
     def _stage(self, text: str) -> str:
         kind, key = self.stages.resolve(text)
+        self._stages_known[text] = key
         return key
 
     def parse(self, row: Row, errors: list[RowError]) -> HistoryRecord | None:
@@ -64,12 +66,15 @@ class HistoryImport(ImportJob):
         self.screen(row, errors)
         if len(errors) > found:
             return None
-        external_id = self.required(row, "deal_external_id", errors)
-        from_stage = self.cell(row, "from_stage", self._stage, errors)
-        to_stage = self.required(row, "to_stage", errors) and self.cell(row, "to_stage", self._stage, errors)
-        changed_at = (self.required(row, "changed_at", errors)
-                      and (self.cells.instant_fast(row.values["changed_at"])
-                           or self.cell(row, "changed_at", self.cells.instant, errors)))
+        get = row.values.get
+        known = self._stages_known  # a stage's text resolved once: the same few recur on every row
+        external_id = get("deal_external_id") or self.required(row, "deal_external_id", errors)
+        from_stage = ((known.get(text) or self.cell(row, "from_stage", self._stage, errors))
+                      if (text := get("from_stage")) else None)
+        to_stage = ((known.get(text) or self.cell(row, "to_stage", self._stage, errors))
+                    if (text := get("to_stage")) else self.required(row, "to_stage", errors))
+        changed_at = ((self.cells.instant_fast(value) or self.cell(row, "changed_at", self.cells.instant, errors))
+                      if (value := get("changed_at")) else self.required(row, "changed_at", errors))
         self.plausible(row, "changed_at", changed_at or None, errors, future=False)
         if len(errors) > found:
             return None
@@ -153,12 +158,10 @@ class HistoryImport(ImportJob):
         ids = sorted({self.deal_ids[r.deal_external_id] for r in records})
         stored = {(row.deal_id, row.from_stage, row.to_stage, row.changed_at)
                   for timeline in db.stage_changes(session=self.session, deal_ids=ids).values() for row in timeline}
-        new: dict[tuple, dict[str, Any]] = {}
-        for record in records:
-            event = (self.deal_ids[record.deal_external_id], record.from_stage, record.to_stage, record.changed_at)
-            if event not in stored:
-                new[event] = dict(zip(db.EVENT_KEY, event, strict=True), source=HISTORY)
-        db.insert_stage_changes(session=self.session, rows=list(new.values()))
+        deal_ids = self.deal_ids
+        events = [(deal_ids[r.deal_external_id], r.from_stage, r.to_stage, r.changed_at) for r in records]
+        new = [(*event, HISTORY) for event in dict.fromkeys(events) if event not in stored]  # db.CHANGE_COLUMNS
+        db.insert_stage_changes(session=self.session, rows=new)
         self.summary.rows += len(records)
         self.summary.created += len(new)
         self.summary.unchanged += len(records) - len(new)
