@@ -19,7 +19,6 @@ PROPERTY_CHANGE_TABLE: Table = DealPropertyChange.__table__  # type: ignore[attr
 PROPERTY_CHANGE_COLUMNS = ("deal_id", "property", "value", "changed_at", "source")
 PROPERTY_CHANGE_KEY = ("deal_id", "property", "changed_at")
 LINK_TABLE: Table = CrmLink.__table__  # type: ignore[attr-defined]
-LINK_COLUMNS = ("deal_id", "crm", "crm_id", "pipeline", "stage", "read_at")
 
 
 def _insert(session: Session, model: Any):
@@ -95,11 +94,13 @@ def property_changes(*, session: Session, deal_id: int) -> list[DealPropertyChan
 
 
 def upsert_links(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Record (deal_id, crm, crm_id, pipeline, stage, read_at) as last read from the CRM."""
+    """Record (deal_id, crm, crm_id, pipeline, stage, read_at, and optionally forecast_category, modified_at) as
+    last read from the CRM; every row gives the same keys, deal_id first."""
     if not rows:
         return
-    upsert_rows(session=session, table=LINK_TABLE, columns=LINK_COLUMNS, keys=("deal_id",), update=LINK_COLUMNS[1:],
-                rows=[tuple(row[column] for column in LINK_COLUMNS) for row in rows])
+    columns = tuple(rows[0])  # what the rows give (a write-back's update leaves the forecast category alone)
+    upsert_rows(session=session, table=LINK_TABLE, columns=columns, keys=("deal_id",), update=columns[1:],
+                rows=[tuple(row[column] for column in columns) for row in rows])
 
 
 def links(*, session: Session, deal_ids: Sequence[int]) -> dict[int, CrmLink]:

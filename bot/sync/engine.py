@@ -355,7 +355,8 @@ def _write_page(runtime: Runtime, deals: list[CrmDeal], owners: dict[str, str], 
         summary.restored += store.unarchive(session=session, deal_ids=[stored.id for stored in ids.values()])
         store.upsert_links(session=session, rows=[
             {"deal_id": ids[deal.crm_id].id, "crm": crm, "crm_id": deal.crm_id, "pipeline": deal.pipeline,
-             "stage": deal.stage, "read_at": now} for deal in deals])
+             "stage": deal.stage, "read_at": now, "forecast_category": deal.forecast_category,
+             "modified_at": deal.modified_at} for deal in deals])
         summary.property_changes += store.add_property_changes(session=session, rows=[
             {"deal_id": ids[deal.crm_id].id, "property": name, "value": (value or "")[:64] or None,
              "changed_at": at, "source": crm}
