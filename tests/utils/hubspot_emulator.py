@@ -29,7 +29,6 @@ Timestamps are the emulator's ``clock()`` (a function giving an aware datetime; 
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import itertools
 import json
@@ -44,6 +43,8 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+import numpy
 
 SEARCH_MAX_LIMIT = 200
 # HubSpot's own deal properties (a new account's): a PATCH naming any other is refused (400) unless added
@@ -167,7 +168,7 @@ class HubSpotEmulator:
         # searchable deals sorted by id, rebuilt only after something changed (100,000 deals searched per page)
         self._due: list[tuple[datetime, int, str]] = []
         self._sequence = itertools.count()
-        self._index: tuple[list[float], list[tuple[float, Any, _Object, dict]]] | None = None
+        self._index: tuple | None = None
         self._recent_search: deque = deque()
         self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -291,8 +292,9 @@ class HubSpotEmulator:
         deal.pending.append((due, deal.properties()))
         heapq.heappush(self._due, (due, next(self._sequence), deal.id))
 
-    def _indexed(self) -> tuple[list[float], list[tuple[float, Any, _Object, dict]]]:
-        """The deals search sees now, by id: (ids, [(id, last modified, deal, indexed properties)]).
+    def _indexed(self) -> tuple:
+        """The deals search sees now, by id: (ids, [(id, last modified, deal, indexed properties)], and the ids
+        and last-modified times as arrays, for ``_by_id_and_time``).
 
         Edits whose lag has passed are indexed first; a deleted deal leaves the index once its deletion is
         indexed. Call with the lock held.
@@ -311,7 +313,9 @@ class HubSpotEmulator:
                 values = deal.comparable(deal.indexed)
                 rows.append((values.get("hs_object_id"), values.get("hs_lastmodifieddate"), deal, deal.indexed))
             rows.sort(key=lambda row: _sort_key(row[0]))
-            self._index = ([row[0] for row in rows], rows)
+            self._index = ([row[0] for row in rows], rows,
+                           numpy.array([_number(row[0]) for row in rows], dtype=float),
+                           numpy.array([_number(row[1]) for row in rows], dtype=float))
         return self._index
 
     def _search(self, kind: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -326,9 +330,9 @@ class HubSpotEmulator:
         groups = body.get("filterGroups") or [{"filters": []}]
         with self._lock:
             if kind == "deals":
-                ids, indexed = self._indexed()
-                fast = _by_id_and_time(ids, indexed, groups, body.get("sorts"))
-                rows = [(deal, props) for _, _, deal, props in indexed] if fast is None else []
+                index = self._indexed()
+                fast = _by_id_and_time(index, groups, body.get("sorts"))
+                rows = [(deal, props) for _, _, deal, props in index[1]] if fast is None else []
             else:
                 fast, rows = None, [(obj, obj.properties()) for obj in self.engagements[kind].values()]
         found = fast if fast is not None else [(obj, props) for obj, props in rows
@@ -590,7 +594,7 @@ _RANGE = {"GT": lambda a, b: a > b, "GTE": lambda a, b: a >= b, "LT": lambda a, 
           "LTE": lambda a, b: a <= b, "EQ": lambda a, b: a == b}
 
 
-def _by_id_and_time(ids: list[float], indexed: list[tuple], groups: list[dict], sorts: list | None) -> list | None:
+def _by_id_and_time(index: tuple, groups: list[dict], sorts: list | None) -> _Picked | None:
     """The sync's own query, answered from the index without testing every deal's every filter: one group
     of comparisons on ``hs_object_id`` and ``hs_lastmodifieddate``, sorted by id ascending (the default).
     None for any other query (``_search`` then filters the general way). Same results either way."""
@@ -600,19 +604,32 @@ def _by_id_and_time(ids: list[float], indexed: list[tuple], groups: list[dict], 
     if any(f.get("propertyName") not in ("hs_object_id", "hs_lastmodifieddate") or f.get("operator") not in _RANGE
            for f in filters):
         return None
-    start = 0
-    times = []
+    ids, indexed, id_values, times = index
+    keep = numpy.ones(len(indexed), dtype=bool)
     for f in filters:
         want = _comparable(str(f.get("value")))
         if not isinstance(want, float):
             return None
-        if f["propertyName"] == "hs_object_id" and f["operator"] in ("GT", "GTE"):
-            start = max(start, (bisect.bisect_right if f["operator"] == "GT" else bisect.bisect_left)(ids, want))
-        else:
-            times.append((0 if f["propertyName"] == "hs_object_id" else 1, _RANGE[f["operator"]], want))
-    return [(deal, props) for row in indexed[start:]
-            if all(row[i] is not None and test(row[i], want) for i, test, want in times)
-            for _, _, deal, props in (row,)]
+        values = id_values if f["propertyName"] == "hs_object_id" else times
+        keep &= _RANGE[f["operator"]](values, want)  # a missing value (NaN) compares false, as HubSpot's filter
+    return _Picked(indexed, numpy.flatnonzero(keep))
+
+
+class _Picked:
+    """Rows of the index by position: a sequence of (deal, properties) built only for the page asked."""
+
+    def __init__(self, indexed: list[tuple], positions: Any):
+        self.indexed, self.positions = indexed, positions
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __getitem__(self, part: slice) -> list[tuple[_Object, dict]]:
+        return [(self.indexed[i][2], self.indexed[i][3]) for i in self.positions[part]]
+
+
+def _number(value: Any) -> float:
+    return value if isinstance(value, float) else float("nan")
 
 
 def _sort_key(value: Any) -> tuple:
