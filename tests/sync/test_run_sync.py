@@ -61,7 +61,8 @@ def test_run_syncs_on_its_clock_and_a_signed_webhook_syncs_the_deal_it_names(run
             url = f"http://127.0.0.1:{port}"
             _wait_healthy(url, process)
             _wait(lambda: _stage_of(runtime, crm_id) == "discover", 60, "the scheduled first sync")
-            hubspot.edit_deal(crm_id, dealstage="s-validate")  # now: inside the lag, no scheduled sync reads it yet
+            # a moment ago (this process and the app may read the clock apart): inside the lag, no scheduled sync reads it
+            hubspot.edit_deal(crm_id, dealstage="s-validate", at=SystemClock().now() - timedelta(seconds=5))
             body = json.dumps([{"objectId": int(crm_id), "subscriptionType": "deal.propertyChange",
                                 "propertyName": "dealstage", "propertyValue": "s-won"}]).encode()
             stamp = str(int(SystemClock().now().timestamp() * 1000))
