@@ -36,10 +36,20 @@ _BUYER_SUBJECT = re.compile(
 )
 
 
+# CRMs an exit criterion may name a deal property of (``crm_property``), with the form of their property
+# names: what write-back sets on the deal when the buyer confirms the criterion. Another CRM adds a line.
+CRM_PROPERTY_NAMES = {"hubspot": re.compile(r"^[a-z][a-z0-9_]{0,99}$")}  # HubSpot's internal names
+
+
 @dataclass(frozen=True)
 class Criterion:
     key: str
     text: str
+    crm_properties: tuple[tuple[str, str], ...] = ()  # (CRM, property name): set when confirmed
+
+    def crm_property(self, crm: str) -> str | None:
+        """The deal property of ``crm`` ("hubspot") that write-back sets when the criterion is confirmed."""
+        return dict(self.crm_properties).get(crm)
 
 
 @dataclass(frozen=True)
@@ -186,6 +196,26 @@ class _Walker:
         return list(node.value)
 
 
+def _crm_properties(walker: _Walker, node: Node | None, path: str) -> tuple[tuple[str, str], ...]:
+    """``crm_property: {hubspot: budget_confirmed}``: per CRM, the deal property set when the criterion is confirmed."""
+    if node is None:
+        return ()
+    fields = walker.mapping(node, path, set(CRM_PROPERTY_NAMES), set())
+    found = []
+    for crm, value in (fields or {}).items():
+        if crm not in CRM_PROPERTY_NAMES:
+            continue  # named by ``mapping`` already
+        name = walker.text(value, f"{path}.{crm}")
+        if name is not None and not CRM_PROPERTY_NAMES[crm].match(name):
+            walker.error(value, f"{path}.{crm}", f"{name!r} is not a {crm} property's internal name "
+                                                 "(lowercase letters, digits, underscores; see the property's settings)")
+        elif name is not None:
+            found.append((crm, name))
+    if fields is not None and not fields:
+        walker.error(node, path, f"name a deal property for at least one CRM ({', '.join(CRM_PROPERTY_NAMES)})")
+    return tuple(found)
+
+
 def _child(node: Node, key: str) -> Node | None:
     if not isinstance(node, MappingNode):
         return None
@@ -274,15 +304,16 @@ def _stage(walker: _Walker, node: Node, path: str) -> Stage | None:
         walker.error(fields["exit_criteria"], f"{path}.exit_criteria", "a stage needs at least one exit criterion")
     for i, c_node in enumerate(criterion_nodes):
         c_path = f"{path}.exit_criteria[{i}]"
-        c_fields = walker.mapping(c_node, c_path, {"key", "text"}, {"key", "text"})
+        c_fields = walker.mapping(c_node, c_path, {"key", "text", "crm_property"}, {"key", "text"})
         if c_fields is None:
             continue
         c_key = walker.slug(c_fields.get("key"), f"{c_path}.key")
         c_text = walker.text(c_fields.get("text"), f"{c_path}.text")
+        properties = _crm_properties(walker, c_fields.get("crm_property"), f"{c_path}.crm_property")
         if c_key and any(c.key == c_key for c in criteria):
             walker.error(c_fields["key"], f"{c_path}.key", f"duplicate criterion key {c_key!r} in stage {key!r}")
         elif c_key and c_text:
-            criteria.append(Criterion(c_key, c_text))
+            criteria.append(Criterion(c_key, c_text, properties))
             if _looks_like_seller_activity(c_text):
                 walker.warn(
                     c_fields["text"], f"{c_path}.text",

@@ -248,6 +248,20 @@ def insert_rows(*, session: Session, table: Table, columns: Sequence[str], rows:
     _executemany(session, f"insert {table.name}", table.insert, table, columns, rows, encoded=encoded)
 
 
+def upsert_rows(*, session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple],
+                keys: Sequence[str], update: Sequence[str] = ()) -> None:
+    """Insert ``rows`` (tuples of the ``columns``' values); a row whose ``keys`` match a stored row's sets that
+    row's ``update`` columns instead, or changes nothing when there are none. Bulk, as ``_executemany``."""
+
+    def statement():
+        insert = _insert(session, table)
+        if not update:
+            return insert.on_conflict_do_nothing(index_elements=list(keys))
+        return insert.on_conflict_do_update(index_elements=list(keys), set_={c: insert.excluded[c] for c in update})
+
+    _executemany(session, f"upsert {table.name} {','.join(keys)} {','.join(update)}", statement, table, columns, rows)
+
+
 # A bulk import touches more pages than SQLite's default 2 MB cache holds; with too small a cache it writes
 # pages out to the WAL and reads them back many times over. Raised for the import only (the pooled
 # connection gets its own size back); durability is unchanged, the commit still goes through the WAL.
@@ -414,52 +428,54 @@ def _sqlite_reader(column_type: Any, dialect: Any) -> Callable[[tuple], Sequence
     return lambda values: list(map({value: process(value) for value in set(values)}.__getitem__, values))
 
 
-# dialect -> the query of stored deals by external id, up to its IN list, and its columns' readers.
-_STORED_DEAL_QUERY: dict[str, tuple[str, list]] = {}
+# (dialect, key column) -> the query of stored deals by that column, up to its IN list, and its columns' readers.
+_STORED_DEAL_QUERY: dict[tuple[str, str], tuple[str, list]] = {}
 
 
 def deals_by_external_id(*, session: Session, external_ids: Sequence[str]) -> dict[str, StoredDeal]:
-    """The current state of the deals with these external ids (a batch: one query on PostgreSQL, a few on SQLite).
+    """The current state of the deals with these external ids (a batch: one query on PostgreSQL, a few on SQLite)."""
+    return {deal.external_id: deal for deal in _stored_deals(session, "external_id", external_ids)}
+
+
+def deals_by_id(*, session: Session, deal_ids: Sequence[int]) -> dict[int, StoredDeal]:
+    """The current state of the deals with these ids (as ``deals_by_external_id``)."""
+    return {deal.id: deal for deal in _stored_deals(session, "id", deal_ids)}
+
+
+def _stored_deals(session: Session, key: str, values: Sequence) -> list[StoredDeal]:
+    """Stored deals whose ``key`` column is one of ``values``.
 
     On SQLite the rows are read as the driver gives them and converted a column at a time, as ``_executemany``
     writes them: SQLAlchemy's row processing would cost more than the rest of a re-import.
     """
-    if not external_ids:
-        return {}
+    if not values:
+        return []
     columns = [DEAL_TABLE.c[name] for name in STORED_DEAL_COLUMNS]
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name != "sqlite":
-        rows = session.execute(select(*columns).where(DEAL_TABLE.c.external_id.in_(list(external_ids)))).all()
-        return {row.external_id: StoredDeal._make(row) for row in rows}
-    if dialect.name not in _STORED_DEAL_QUERY:  # compiled once per process, not per batch
-        _STORED_DEAL_QUERY[dialect.name] = (str(select(*columns).compile(dialect=dialect)) + " WHERE deal.external_id IN ",
-                                            [_sqlite_reader(column.type, dialect) for column in columns])
-    sql, readers = _STORED_DEAL_QUERY[dialect.name]
+        rows = session.execute(select(*columns).where(DEAL_TABLE.c[key].in_(list(values)))).all()
+        return [StoredDeal._make(row) for row in rows]
+    if (dialect.name, key) not in _STORED_DEAL_QUERY:  # compiled once per process, not per batch
+        _STORED_DEAL_QUERY[dialect.name, key] = (str(select(*columns).compile(dialect=dialect)) + f" WHERE deal.{key} IN ",
+                                                 [_sqlite_reader(column.type, dialect) for column in columns])
+    sql, readers = _STORED_DEAL_QUERY[dialect.name, key]
     per_query = _sqlite_variable_limit(connection)
-    ids = list(external_ids)
-    found: dict[str, StoredDeal] = {}
+    values = list(values)
+    found: list[StoredDeal] = []
     # (in the session's transaction, as ``_sqlite_many``)
     with closing(connection.connection.driver_connection.cursor()) as cursor:
-        for start in range(0, len(ids), per_query):
-            chunk = ids[start:start + per_query]
+        for start in range(0, len(values), per_query):
+            chunk = values[start:start + per_query]
             rows = cursor.execute(sql + "(" + ", ".join("?" * len(chunk)) + ")", chunk).fetchall()
             if not rows:
                 continue
-            values: list[Sequence] = list(zip(*rows, strict=True))
+            columns_read: list[Sequence] = list(zip(*rows, strict=True))
             for i, read in enumerate(readers):
                 if read is not None:
-                    values[i] = read(values[i])
-            found.update((row.external_id, row) for row in map(StoredDeal._make, zip(*values, strict=True)))
+                    columns_read[i] = read(columns_read[i])
+            found += map(StoredDeal._make, zip(*columns_read, strict=True))
     return found
-
-
-def deals_by_id(*, session: Session, deal_ids: Sequence[int]) -> dict[int, Row]:
-    rows = session.execute(
-        select(DEAL_TABLE.c.id, DEAL_TABLE.c.external_id, *(DEAL_TABLE.c[name] for name in DEAL_FIELDS))
-        .where(DEAL_TABLE.c.id.in_(list(deal_ids)))
-    ).all()
-    return {row.id: row for row in rows}
 
 
 def upsert_deals(*, session: Session, rows: Sequence[tuple] | Columns, encoded: bool = False) -> dict[str, int]:
@@ -498,15 +514,26 @@ def upsert_deals(*, session: Session, rows: Sequence[tuple] | Columns, encoded: 
 def update_deal_states(*, session: Session, rows: list[dict[str, Any]]) -> None:
     """``rows`` of {"did", "stage_key", "status", "stage_entered_at", "closed_at", "undated"}: the derived current
     state (a timeline dates the deal's stage entry: "undated" is None)."""
-    if rows:
-        session.execute(
-            update(DEAL_TABLE).where(DEAL_TABLE.c.id == bindparam("did")).values(
-                stage_key=bindparam("stage_key"), status=bindparam("status"),
-                stage_entered_at=bindparam("stage_entered_at"), closed_at=bindparam("closed_at"),
-                undated=bindparam("undated"),
-            ),
-            rows,
-        )
+    if not rows:
+        return
+    statement = update(DEAL_TABLE).where(DEAL_TABLE.c.id == bindparam("did")).values(
+        stage_key=bindparam("stage_key"), status=bindparam("status"), stage_entered_at=bindparam("stage_entered_at"),
+        closed_at=bindparam("closed_at"), undated=bindparam("undated"))
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        session.execute(statement, rows)
+        return
+    # The driver's executemany, values encoded a column at a time (as ``_executemany``): SQLAlchemy's
+    # per-row parameter handling cost more than the updates themselves.
+    sql = _sqlite_statement(connection.dialect, "update deal state", lambda: statement, _STATE_PARAMETERS)
+    encoders = column_encoders(connection.dialect, DEAL_TABLE, _STATE_COLUMNS)
+    values = encode_rows(encoders, [tuple(row[name] for name in _STATE_PARAMETERS) for row in rows])
+    with closing(connection.connection.driver_connection.cursor()) as cursor:
+        cursor.executemany(sql, values)
+
+
+_STATE_PARAMETERS = ("stage_key", "status", "stage_entered_at", "closed_at", "undated", "did")
+_STATE_COLUMNS = ("stage_key", "status", "stage_entered_at", "closed_at", "undated", "id")
 
 
 def latest_criterion_states(*, session: Session, deal_ids: Sequence[int]) -> dict[tuple[int, str, str], bool]:
@@ -537,19 +564,62 @@ def followup_dues(*, session: Session, deal_ids: Sequence[int]) -> set[tuple[int
 
 # --- stage history --------------------------------------------------------------------------------------
 
-def stage_changes(*, session: Session, deal_ids: Sequence[int]) -> dict[int, list[Row]]:
-    """Each deal's timeline, in order (changed_at, then id)."""
-    timelines: dict[int, list[Row]] = {deal_id: [] for deal_id in deal_ids}
+class StoredChange(NamedTuple):
+    id: int
+    deal_id: int
+    from_stage: str | None
+    to_stage: str
+    changed_at: datetime
+    source: str
+
+
+_CHANGE_COLUMNS = ("id", *EVENT_KEY, "source")
+# dialect -> the query of stored changes by deal, up to its IN list, and its columns' readers.
+_STORED_CHANGE_QUERY: dict[str, tuple[str, list]] = {}
+
+
+def stage_changes(*, session: Session, deal_ids: Sequence[int]) -> dict[int, list[StoredChange]]:
+    """Each deal's timeline, in order (changed_at, then id).
+
+    On SQLite read through the driver as ``deals_by_external_id`` reads (an import reads every timeline it
+    writes, twice: SQLAlchemy's row handling cost more than the query).
+    """
+    timelines: dict[int, list[StoredChange]] = {deal_id: [] for deal_id in deal_ids}
     if not deal_ids:
         return timelines
-    rows = session.execute(
-        select(CHANGE_TABLE.c.id, *(CHANGE_TABLE.c[name] for name in EVENT_KEY), CHANGE_TABLE.c.source)
-        .where(CHANGE_TABLE.c.deal_id.in_(list(deal_ids)))
-        .order_by(CHANGE_TABLE.c.deal_id, CHANGE_TABLE.c.changed_at, CHANGE_TABLE.c.id)
-    ).all()
-    for row in rows:
-        timelines[row.deal_id].append(row)
+    columns = [CHANGE_TABLE.c[name] for name in _CHANGE_COLUMNS]
+    order = (CHANGE_TABLE.c.deal_id, CHANGE_TABLE.c.changed_at, CHANGE_TABLE.c.id)
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name != "sqlite":
+        for row in session.execute(select(*columns).where(CHANGE_TABLE.c.deal_id.in_(list(deal_ids))).order_by(*order)):
+            timelines[row.deal_id].append(StoredChange._make(row))
+        return timelines
+    if dialect.name not in _STORED_CHANGE_QUERY:
+        _STORED_CHANGE_QUERY[dialect.name] = (str(select(*columns).compile(dialect=dialect)) + " WHERE stagechange.deal_id IN ",
+                                              [_sqlite_reader(column.type, dialect) for column in columns])
+    sql, readers = _STORED_CHANGE_QUERY[dialect.name]
+    ids = list(deal_ids)
+    per_query = _sqlite_variable_limit(connection)
+    with closing(connection.connection.driver_connection.cursor()) as cursor:
+        for start in range(0, len(ids), per_query):
+            chunk = ids[start:start + per_query]
+            rows = cursor.execute(sql + "(" + ", ".join("?" * len(chunk)) + ")", chunk).fetchall()
+            if not rows:
+                continue
+            values: list[Sequence] = list(zip(*rows, strict=True))
+            for i, read in enumerate(readers):
+                if read is not None:
+                    values[i] = read(values[i])
+            for change in map(StoredChange._make, zip(*values, strict=True)):
+                timelines[change.deal_id].append(change)
+    for timeline in timelines.values():  # sorted here: the database's sort of text times is the same order
+        timeline.sort(key=_change_order)
     return timelines
+
+
+def _change_order(change: StoredChange) -> tuple[datetime, int]:
+    return change.changed_at, change.id
 
 
 def delete_stage_changes(*, session: Session, deal_ids: Sequence[int] = (), change_ids: Sequence[int] = (),

@@ -291,6 +291,9 @@ class CrmLink(SQLModel, table=True):
     pipeline: str | None = Field(default=None, max_length=64)
     stage: str | None = Field(default=None, max_length=64, description="The CRM's stage id as last read.")
     read_at: datetime
+    forecast_category: str | None = Field(default=None, max_length=64, description="The CRM's forecast category "
+                                          "as last read (HubSpot's hs_forecast_category), where it has one.")
+    modified_at: datetime | None = Field(default=None, description="When the CRM last modified the deal, as last read.")
 
 
 class CrmOutbox(SQLModel, table=True):
@@ -304,7 +307,7 @@ class CrmOutbox(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     deal_id: int = Field(foreign_key="deal.id")
-    kind: str = Field(max_length=16, description="stage, task, task_done, task_due, note.")
+    kind: str = Field(max_length=16, description="stage, task, task_done, task_due, note, property.")
     payload: str = Field(sa_column=Column(Text, nullable=False))
     marker: str = Field(unique=True, max_length=64)
     status: str = Field(default="pending", max_length=16, description="pending, delivered, conflict, failed.")

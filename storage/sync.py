@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from storage.imports import upsert_rows
 from storage.models import CrmLink, CrmOutbox, Deal, DealPropertyChange, SyncState
+
+PROPERTY_CHANGE_TABLE: Table = DealPropertyChange.__table__  # type: ignore[attr-defined]
+PROPERTY_CHANGE_COLUMNS = ("deal_id", "property", "value", "changed_at", "source")
+PROPERTY_CHANGE_KEY = ("deal_id", "property", "changed_at")
+LINK_TABLE: Table = CrmLink.__table__  # type: ignore[attr-defined]
 
 
 def _insert(session: Session, model: Any):
@@ -74,9 +80,10 @@ def add_property_changes(*, session: Session, rows: Sequence[dict[str, Any]]) ->
     stored = {tuple(row) for row in session.execute(
         select(DealPropertyChange.deal_id, DealPropertyChange.property, DealPropertyChange.changed_at)
         .where(DealPropertyChange.deal_id.in_(deal_ids))).all()}
-    new = [row for row in rows if (row["deal_id"], row["property"], row["changed_at"]) not in stored]
-    if new:
-        session.execute(_insert(session, DealPropertyChange).on_conflict_do_nothing(), new)
+    new = [tuple(row[column] for column in PROPERTY_CHANGE_COLUMNS) for row in rows
+           if (row["deal_id"], row["property"], row["changed_at"]) not in stored]
+    upsert_rows(session=session, table=PROPERTY_CHANGE_TABLE, columns=PROPERTY_CHANGE_COLUMNS, rows=new,
+                keys=PROPERTY_CHANGE_KEY)
     return len(keys - stored)
 
 
@@ -87,13 +94,13 @@ def property_changes(*, session: Session, deal_id: int) -> list[DealPropertyChan
 
 
 def upsert_links(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Record (deal_id, crm, crm_id, pipeline, stage, read_at) as last read from the CRM."""
+    """Record (deal_id, crm, crm_id, pipeline, stage, read_at, and optionally forecast_category, modified_at) as
+    last read from the CRM; every row gives the same keys, deal_id first."""
     if not rows:
         return
-    statement = _insert(session, CrmLink)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["deal_id"], set_={name: statement.excluded[name]
-                                          for name in ("crm", "crm_id", "pipeline", "stage", "read_at")}), list(rows))
+    columns = tuple(rows[0])  # what the rows give (a write-back's update leaves the forecast category alone)
+    upsert_rows(session=session, table=LINK_TABLE, columns=columns, keys=("deal_id",), update=columns[1:],
+                rows=[tuple(row[column] for column in columns) for row in rows])
 
 
 def links(*, session: Session, deal_ids: Sequence[int]) -> dict[int, CrmLink]:
@@ -105,11 +112,12 @@ def set_write_back(*, session: Session, crm: str, on: bool) -> None:
     session.execute(update(SyncState).where(SyncState.crm == crm).values(write_back=on))
 
 
-def enqueue(*, session: Session, deal_id: int, kind: str, payload: dict[str, Any], now: datetime) -> bool:
+def enqueue(*, session: Session, deal_id: int, kind: str, payload: dict[str, Any], now: datetime,
+            crms: Collection[str] | None = None) -> bool:
     """Queue a confirmed change of a CRM deal for the CRM, in the caller's transaction; False (nothing
-    queued) when the deal is not from a CRM or write-back is off."""
+    queued) when the deal is not from a CRM (of ``crms``, when given) or write-back is off."""
     link = session.get(CrmLink, deal_id)
-    if link is None:
+    if link is None or (crms is not None and link.crm not in crms):
         return False
     state = session.get(SyncState, link.crm)
     if state is None or not state.write_back:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import click
 
-from bot.cli.output import err_console
+from bot.cli.output import err_console, progress_on_stderr
 from bot.core.runtime import Runtime
 
 
@@ -33,23 +31,9 @@ def index(runtime: Runtime, rebuild: bool) -> None:
     err_console.print(f"Indexing the map {process.name} v{process.version}, the notes in {settings.methodologies} "
                       f"and the playbooks in {settings.playbooks}\ninto {where} with {embedding_identity(settings)}",
                       markup=False, soft_wrap=True)
-    with _progress() as report:
+    with progress_on_stderr("embedding chunks", lambda done, total: f"embedded {done}/{total} chunks") as report:
         stats = build_index(settings, process, report, rebuild=rebuild)
     click.echo(f"index: {stats} in {time.perf_counter() - started:.1f}s")
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[int, int], None]]:
-    """A progress bar in a terminal; plain 'embedded N/M' lines otherwise (logs, CI, pipes)."""
-    if not err_console.is_terminal:
-        yield lambda done, total: err_console.print(f"embedded {done}/{total} chunks", markup=False, soft_wrap=True)
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("embedding chunks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task("embed", total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 commands = [index]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -71,6 +71,21 @@ def step(message: str) -> Iterator[None]:
     """A 'doing X… done' line on stderr for long work."""
     err_console.print(f"[cyan]›[/cyan] {message}…")
     yield
+
+
+@contextmanager
+def progress_on_stderr(label: str, line: Callable[[int, int], str]) -> Iterator[Callable[[int, int], None]]:
+    """A progress callback (done, total): a bar labelled ``label`` in a terminal, else a plain ``line(done,
+    total)`` per call (logs, CI, pipes). Always on stderr, so stdout stays the command's result (``--json``)."""
+    if not err_console.is_terminal:
+        yield lambda done, total: err_console.print(line(done, total), markup=False, soft_wrap=True)
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def interactive() -> bool:

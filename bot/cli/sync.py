@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from bot.cli.output import progress_on_stderr
 from bot.core.runtime import Runtime
 from bot.sync.service import sync_hubspot, sync_salesforce, sync_status
 
@@ -27,28 +27,21 @@ def sync_group() -> None:
               help="YAML mapping file whose stages: section names HubSpot stages (label or id) as stage keys.")
 @click.option("--default-owner", metavar="EMAIL|CRM_ID", help="Rep given deals whose HubSpot owner matches no rep.")
 @click.option("--pipeline", metavar="NAME", help="Sync only this pipeline's deals (label or id).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @click.pass_obj
 def hubspot(runtime: Runtime, full: bool, dry_run: bool, as_json: bool, mapping_file: Path | None,
             default_owner: str | None, pipeline: str | None, quiet: bool) -> None:
-    """Sync HubSpot now: the first run reads every deal, later ones what changed since."""
-    console = Console(stderr=True)
-    bar = (Progress(TextColumn("syncing HubSpot deals"), BarColumn(), MofNCompleteColumn(), console=console,
-                    transient=True) if not quiet and not as_json and console.is_terminal else None)
-    task = bar.add_task("sync", total=None) if bar else None
+    """Sync HubSpot now: the first run reads every deal, later ones what changed since.
 
-    def progress(done: int, total: int) -> None:
-        if bar is not None and task is not None:
-            bar.update(task, completed=done, total=total)
+    Progress (deals read of those the search counted) goes to stderr; stdout carries only the summary.
+    """
+    def line(done: int, total: int) -> str:
+        return f"read {done:,} of {total:,} HubSpot deals"
 
-    if bar is not None:
-        bar.start()
-    try:
+    with (nullcontext(lambda done, total: None) if quiet
+          else progress_on_stderr("syncing HubSpot deals", line)) as progress:
         summary = sync_hubspot(runtime, full=full, dry_run=dry_run, mapping_file=mapping_file,
                                default_owner=default_owner, pipeline=pipeline, progress=progress)
-    finally:
-        if bar is not None:
-            bar.stop()
     _print_summary(summary, as_json)
 
 

@@ -6,7 +6,8 @@ words what the tools returned, and any call left rewrites an answer the claim ch
 handlers as the offline coach, bound to the asker: access is enforced inside them, so no
 wording of a question or of a tool call can widen it. When the model fails, times out or
 chooses nothing usable, ``answer`` returns None and the offline router answers; when its
-wording fails the check twice, the composer's text for the same tool results is shown.
+wording fails the check twice, the composer's text for the same tool results is shown. A wording that
+leaves out what a tool says the rep must be told (a change HubSpot did not take) fails the check too.
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ def answer(chat_model, ask: Ask, hint: Understanding, answer_understood: AnswerU
             break
         named = deal_store.deal_names_among(session=ask.session, candidates=_ngrams(text))
         problems = claims.problems(text, turn.facts, company_names=named) if text.strip() else ["empty answer"]
+        problems += _left_out(text, turn)
         if not problems:
             return _worded(turn, text), state
         turn.rejections += 1
@@ -225,6 +227,14 @@ def _word(chat_model, messages, on_delta) -> str:
             pieces.append(piece)
             on_delta(piece)
     return "".join(pieces)
+
+
+def _left_out(text: str, turn: Turn) -> list[str]:
+    """What the tools said the rep must be told (``CoachAnswer.must_say``) and ``text`` does not say (compared
+    as words: case and punctuation aside)."""
+    said = f" {claims.words(text)} "
+    return [f"it leaves out what the rep must be told; say it word for word: “{sentence}”"
+            for answer in turn.answers for sentence in answer.must_say if f" {claims.words(sentence)} " not in said]
 
 
 def _ngrams(text: str, longest: int = 6) -> set[str]:

@@ -30,6 +30,9 @@ class CoachAnswer:
     proposal: Proposal | None = None  # a write waiting for the person's confirmation
     llm_rejections: int = 0  # LLM answers the claim checker refused this turn
     freshness: str | None = None  # "deal data last synced 3 h ago": set by the service layer when CRM data is stale
+    # Sentences whoever words the answer must carry, as they are (the CRM kept a change of the rep's out):
+    # the LLM's wording that drops one is refused like a wrong claim (``bot.coach.agent``)
+    must_say: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:

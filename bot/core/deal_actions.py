@@ -55,8 +55,14 @@ def mark_criterion(*, session: Session, viewer: Viewer, process: ProcessMap, dea
     session.add(check)
     session.flush()
     if met:
+        criterion = stage.criterion(criterion_key)
         crm_outbox.enqueue(session=session, deal_id=deal.id, kind="note", now=now, payload={
-            "stage": stage.name, "criterion": stage.criterion(criterion_key).text, "evidence": check.evidence})
+            "stage": stage.name, "criterion": criterion.text, "evidence": check.evidence})
+        if criterion.crm_properties:  # the map names a deal property for it: set it too, where the deal's CRM has one
+            crm_outbox.enqueue(session=session, deal_id=deal.id, kind="property", now=now,
+                               crms=[crm for crm, _ in criterion.crm_properties],
+                               payload={"criterion": criterion.text, "properties": dict(criterion.crm_properties),
+                                        "value": "true"})
     return check
 
 

@@ -218,6 +218,6 @@ def _check_then_write(job: ImportJob, source: Source, columns: ColumnMap, log: E
         return
     job.prepare()
     report("writing", 0, rows)
-    for batch in batched(source.rows(columns), batch_size):
+    for batch in job.written_batches(lambda: source.rows(columns), batch_size):
         job.write(batch)
         report("writing", job.summary.rows, rows)

@@ -14,6 +14,7 @@ closes it from the stage the deals file named, when it named one (a stage is nev
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -49,10 +50,15 @@ class HistoryImport(ImportJob):
         self.deals_updated = 0
         self.moves: dict[str, list[tuple[datetime, int, str | None, str]]] = defaultdict(list)
         self.decided: dict[int, str] = {}  # row number -> inferred from-stage, or SKIP
+        # (row number, record) of every row checked, when the source's records are in memory anyway (a CRM
+        # page): pass 2 writes them instead of reading and parsing every row a second time
+        self.kept: list[tuple[int, HistoryRecord]] | None = [] if self.typed else None
         self.skipped = self.inferred = 0
+        self._stages_known: dict[str, str] = {}  # stage text -> stage key
 
     def _stage(self, text: str) -> str:
         kind, key = self.stages.resolve(text)
+        self._stages_known[text] = key
         return key
 
     def parse(self, row: Row, errors: list[RowError]) -> HistoryRecord | None:
@@ -60,10 +66,15 @@ class HistoryImport(ImportJob):
         self.screen(row, errors)
         if len(errors) > found:
             return None
-        external_id = self.required(row, "deal_external_id", errors)
-        from_stage = self.cell(row, "from_stage", self._stage, errors)
-        to_stage = self.required(row, "to_stage", errors) and self.cell(row, "to_stage", self._stage, errors)
-        changed_at = self.required(row, "changed_at", errors) and self.cell(row, "changed_at", self.cells.instant, errors)
+        get = row.values.get
+        known = self._stages_known  # a stage's text resolved once: the same few recur on every row
+        external_id = get("deal_external_id") or self.required(row, "deal_external_id", errors)
+        from_stage = ((known.get(text) or self.cell(row, "from_stage", self._stage, errors))
+                      if (text := get("from_stage")) else None)
+        to_stage = ((known.get(text) or self.cell(row, "to_stage", self._stage, errors))
+                    if (text := get("to_stage")) else self.required(row, "to_stage", errors))
+        changed_at = ((self.cells.instant_fast(value) or self.cell(row, "changed_at", self.cells.instant, errors))
+                      if (value := get("changed_at")) else self.required(row, "changed_at", errors))
         self.plausible(row, "changed_at", changed_at or None, errors, future=False)
         if len(errors) > found:
             return None
@@ -86,6 +97,8 @@ class HistoryImport(ImportJob):
                 else:
                     self.moves[record.deal_external_id].append(
                         (record.changed_at, row.number, record.from_stage, record.to_stage))
+                    if self.kept is not None:
+                        self.kept.append((row.number, record))
         return sorted(errors, key=lambda e: e.row)
 
     def check_end(self) -> list[RowError]:
@@ -117,12 +130,23 @@ class HistoryImport(ImportJob):
         for ids in batched(sorted(self.deal_ids.values()), ID_BATCH):
             db.delete_stage_changes(session=self.session, deal_ids=ids, source=SNAPSHOT)
 
-    def write(self, rows: list[Row]) -> None:
+    def written_batches(self, rows: Callable[[], Iterator[Row]], batch_size: int) -> Iterator[list]:
+        if self.kept is None:
+            yield from super().written_batches(rows, batch_size)
+            return
+        kept, self.kept = self.kept, []
+        for start in range(0, len(kept), batch_size):
+            yield kept[start:start + batch_size]
+
+    def write(self, rows: list[Row] | list[tuple[int, HistoryRecord]]) -> None:
+        """Pass 2: rows read again, or the (row number, record) pairs ``check`` kept (``written_batches``)."""
         errors: list[RowError] = []
+        checked = rows if self.kept is not None else [(row.number, self.parse(row, errors)) for row in rows]
+        if errors:
+            raise InvalidInput(f"the file changed while importing: {errors[0]}")
         records = []
-        for row in rows:
-            record = self.parse(row, errors)
-            decision = self.decided.get(row.number)
+        for number, record in checked:
+            decision = self.decided.get(number)
             if decision == SKIP:
                 self.skipped += 1
                 self.summary.rows += 1
@@ -131,17 +155,13 @@ class HistoryImport(ImportJob):
                 record = HistoryRecord(record.deal_external_id, decision, record.to_stage, record.changed_at)
                 self.inferred += 1
             records.append(record)
-        if errors:
-            raise InvalidInput(f"the file changed while importing: {errors[0]}")
         ids = sorted({self.deal_ids[r.deal_external_id] for r in records})
         stored = {(row.deal_id, row.from_stage, row.to_stage, row.changed_at)
                   for timeline in db.stage_changes(session=self.session, deal_ids=ids).values() for row in timeline}
-        new: dict[tuple, dict[str, Any]] = {}
-        for record in records:
-            event = (self.deal_ids[record.deal_external_id], record.from_stage, record.to_stage, record.changed_at)
-            if event not in stored:
-                new[event] = dict(zip(db.EVENT_KEY, event, strict=True), source=HISTORY)
-        db.insert_stage_changes(session=self.session, rows=list(new.values()))
+        deal_ids = self.deal_ids
+        events = [(deal_ids[r.deal_external_id], r.from_stage, r.to_stage, r.changed_at) for r in records]
+        new = [(*event, HISTORY) for event in dict.fromkeys(events) if event not in stored]  # db.CHANGE_COLUMNS
+        db.insert_stage_changes(session=self.session, rows=new)
         self.summary.rows += len(records)
         self.summary.created += len(new)
         self.summary.unchanged += len(records) - len(new)

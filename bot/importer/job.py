@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -12,7 +12,7 @@ from bot.importer.columns import ColumnMap
 from bot.importer.options import ImportOptions
 from bot.importer.plausible import LIMITS, DateWindow, control_message, has_control
 from bot.importer.report import ImportSummary, RowError
-from bot.importer.source import Row
+from bot.importer.source import Row, batched
 from bot.importer.values import Cells, StageResolver, text_cells
 
 
@@ -113,6 +113,10 @@ class ImportJob(RowChecker):
 
     def prepare(self) -> None:
         """Writes needed before the first batch."""
+
+    def written_batches(self, rows: Callable[[], Iterator[Row]], batch_size: int) -> Iterator[list]:
+        """What pass 2 hands ``write``, a batch at a time: the source's rows (``rows()``) read again."""
+        return batched(rows(), batch_size)
 
     def write(self, rows: list[Row]) -> None:
         """Pass 2 of a two-pass job."""

@@ -9,6 +9,8 @@ one-line error naming a missing scope with the token masked — the generated SD
 from __future__ import annotations
 
 import bisect
+import contextlib
+import json
 import random
 import threading
 import time
@@ -30,6 +32,11 @@ class CrmError(StagecoachError):
     """The CRM refused or failed a call after retries; the message is one line, with no secret in it."""
 
 
+class CrmRefused(CrmError):
+    """The CRM refused the request itself (HTTP 400-499 other than 401, 403 and 429): sent again unchanged, it
+    would be refused again."""
+
+
 class CrmAuthError(CrmError):
     """401 or 403: the token is wrong or lacks a scope; retrying cannot help."""
 
@@ -42,6 +49,7 @@ class Budget:
     search_calls: int = 0
     retries: int = 0
     waited_seconds: float = 0.0
+    http_seconds: float = 0.0  # wall time spent waiting for the CRM's replies (the bench's "not our code")
     remaining: int | None = None  # the last X-HubSpot-RateLimit-Remaining seen
     limit: int | None = None  # the last X-HubSpot-RateLimit-Max seen
     by_path: dict[str, int] = field(default_factory=dict)
@@ -136,6 +144,8 @@ class CrmClient:
             except httpx.TransportError as exc:  # timeouts, refused or dropped connections
                 failure = f"{type(exc).__name__}"
                 response = None
+            finally:
+                self.budget.http_seconds += self._monotonic() - sent
             self._settle(search, sent)
             self._count(path, search)
             if response is not None:
@@ -145,7 +155,7 @@ class CrmClient:
                 if response.status_code in (401, 403):
                     raise CrmAuthError(self._auth_message(response, path))
                 if response.status_code != 429 and response.status_code < 500:
-                    raise CrmError(mask(f"{method} {path}: HTTP {response.status_code}: "
+                    raise CrmRefused(mask(f"{method} {path}: HTTP {response.status_code}: "
                                         f"{_message(response)}", self._token))
                 failure = f"HTTP {response.status_code}"
             if creates and (response is None or response.status_code != 429):
@@ -233,4 +243,9 @@ def _message(response: httpx.Response) -> str:
     except ValueError:
         return response.text[:200]
     details = "; ".join(str(e.get("message")) for e in data.get("errors", []) if isinstance(e, dict))
-    return f"{data.get('message', '')}" + (f" ({details})" if details else "")
+    message = str(data.get("message", ""))
+    head, colon, listed = message.partition(": [")
+    if colon:  # "Property values were not valid: [{...JSON...}]": HubSpot's own list, as its messages
+        with contextlib.suppress(ValueError, AttributeError):
+            message = head + ": " + "; ".join(str(item.get("message")) for item in json.loads("[" + listed))
+    return message + (f" ({details})" if details else "")

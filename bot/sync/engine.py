@@ -94,7 +94,7 @@ class SyncSummary:
                 f"close-date/amount change(s) recorded; {self.api_calls} API call(s)")
 
 
-Progress = Callable[[int, int], None]  # (deals read so far, deals in the run as first counted)
+Progress = Callable[[int, int], None]  # (deals read so far, deals the run's search counted at its start)
 
 
 def sync(runtime: Runtime, source: Source, *, full: bool = False, dry_run: bool = False,
@@ -214,9 +214,10 @@ def _run(runtime: Runtime, source: Source, summary: SyncSummary, *, runner: str,
 def _read(runtime: Runtime, source: Source, summary: SyncSummary, start: datetime, end: datetime, mapping: Mapping,
           owners: dict[str, str], options: ImportOptions, *, runner: str, progress: Progress | None) -> None:
     """Every deal changed in [start, end], a page per transaction, the cursor moved after each window."""
-    total = None
-    for window_start, window_end, count in windows(source, start, end):
-        total = (total or 0) + count
+    total = source.count(start, end)  # the search's total: what a first sync's progress counts up to
+    if progress is not None and total:
+        progress(0, total)
+    for window_start, window_end, _ in windows(source, start, end, total):
         summary.windows += 1
         waiting: list[CrmDeal] = []
         for ids in source.changed_ids(window_start, window_end):
@@ -230,6 +231,8 @@ def _read(runtime: Runtime, source: Source, summary: SyncSummary, start: datetim
                     progress(summary.deals_read, total)
         _write_page(runtime, waiting, owners, mapping, options, summary, runner=runner, crm=source.crm)
         summary.deals_read += len(waiting)
+        if progress is not None and waiting:
+            progress(summary.deals_read, total)
         if not summary.dry_run:
             with runtime.session() as session:  # every page of the window is committed: move past it
                 store.set_cursor(session=session, crm=source.crm, cursor=window_end)
@@ -262,10 +265,12 @@ def sync_deals(runtime: Runtime, source: Source, crm_ids: list[str], *, stage_na
     return summary
 
 
-def windows(source: Source, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime, int]]:
+def windows(source: Source, start: datetime, end: datetime,
+            count: int | None = None) -> Iterator[tuple[datetime, datetime, int]]:
     """[start, end] as consecutive windows of at most 10,000 deals each (by their last-modified time), in
-    time order, with their counts; a single instant holding more stays one window (it is paged by id)."""
-    count = source.count(start, end)
+    time order, with their counts; a single instant holding more stays one window (it is paged by id).
+    ``count``: the deals in [start, end] when the caller counted them already."""
+    count = source.count(start, end) if count is None else count
     if count <= SEARCH_CAP or end - start < ONE_MS:
         if count:
             yield start, end, count
@@ -350,7 +355,8 @@ def _write_page(runtime: Runtime, deals: list[CrmDeal], owners: dict[str, str], 
         summary.restored += store.unarchive(session=session, deal_ids=[stored.id for stored in ids.values()])
         store.upsert_links(session=session, rows=[
             {"deal_id": ids[deal.crm_id].id, "crm": crm, "crm_id": deal.crm_id, "pipeline": deal.pipeline,
-             "stage": deal.stage, "read_at": now} for deal in deals])
+             "stage": deal.stage, "read_at": now, "forecast_category": deal.forecast_category,
+             "modified_at": deal.modified_at} for deal in deals])
         summary.property_changes += store.add_property_changes(session=session, rows=[
             {"deal_id": ids[deal.crm_id].id, "property": name, "value": (value or "")[:64] or None,
              "changed_at": at, "source": crm}

@@ -6,7 +6,9 @@ between HubSpot's reply and our commit leaves an attempted change without the ob
 attempt searches HubSpot for the change's marker (written into the task's or note's body) and records
 what it finds instead of creating a second object. A stage move first reads the deal's stage in
 HubSpot: if it differs from what the last sync read, someone moved it there, HubSpot wins, and the
-change is kept as a conflict for the rep to see.
+change is kept as a conflict for the rep to see. A confirmed exit criterion whose map names a deal
+property (``crm_property``) also sets that property; HubSpot refusing it (no such property) fails the
+change at once with HubSpot's reason, shown by ``sync status``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.runtime import Runtime
-from bot.sync.client import CrmAuthError, CrmClient, CrmError
+from bot.sync.client import CrmAuthError, CrmClient, CrmError, CrmRefused
 from bot.sync.hubspot import parse_time
 from bot.sync.records import Mapping
 from storage import sync as store
@@ -63,8 +65,8 @@ def deliver_pending(runtime: Runtime, client: CrmClient, mapping: Mapping) -> De
             continue
         except CrmAuthError:
             raise
-        except CrmError as exc:
-            failed = change.attempts + 1 >= MAX_ATTEMPTS
+        except CrmError as exc:  # a refusal (an unknown property...) fails at once: the same call would fail again
+            failed = isinstance(exc, CrmRefused) or change.attempts + 1 >= MAX_ATTEMPTS
             with runtime.session() as session:
                 store.settle_change(session=session, change_id=change.id, status="failed" if failed else "pending",
                                     error=str(exc))
@@ -82,10 +84,17 @@ def _deliver(runtime: Runtime, client: CrmClient, mapping: Mapping, change: CrmO
              link: CrmLink) -> tuple[str | None, datetime | None]:
     """The CRM object the change made or changed, and for a stage move when HubSpot's history dates it."""
     payload = json.loads(change.payload)
+    if change.kind not in ("task", "note"):  # (a create counts its attempts itself: see ``_create_once``)
+        with runtime.session() as session:
+            store.note_attempt(session=session, change_id=change.id)
     if change.kind == "stage":
         return _move_stage(runtime, client, mapping, link, payload["stage"])
     if change.kind in ("task", "note"):
         return _create_once(runtime, client, change, link, payload), None
+    if change.kind == "property":  # setting a value twice leaves one value: no marker needed
+        name = payload["properties"][link.crm]
+        client.patch(f"/crm/v3/objects/deals/{link.crm_id}", {"properties": {name: payload["value"]}})
+        return link.crm_id, None
     with runtime.session() as session:
         task = store.created_object(session=session, deal_id=change.deal_id, kind="task", key="followup_id",
                                     value=payload["followup_id"])

@@ -39,10 +39,10 @@ def test_sync_then_status(runtime, db_url, account):
         factories.rep(session, "Bob Baker")
     dry = _cli(db_url, account, "sync", "hubspot", "--dry-run", "--json")
     assert dry.exit_code == 0, dry.output
-    assert json.loads(dry.output)["created"] == 2 and json.loads(dry.output)["dry_run"] is True
+    assert json.loads(dry.stdout)["created"] == 2 and json.loads(dry.stdout)["dry_run"] is True
     done = _cli(db_url, account, "sync", "hubspot")
     assert done.exit_code == 0, done.output
-    assert done.output.startswith("hubspot: synced 2 deal(s): 2 created, 0 updated, 0 unchanged")
+    assert done.stdout.startswith("hubspot: synced 2 deal(s): 2 created, 0 updated, 0 unchanged")
     status = _cli(db_url, account, "sync", "status", "--json")
     shown = json.loads(status.output)
     assert shown["counts"]["created"] == 2 and shown["last_error"] is None and shown["api_calls"] > 0
@@ -59,3 +59,21 @@ def test_a_wrong_token_is_one_line_and_never_printed(runtime, db_url, account):
     assert wrong not in result.output
     status = _cli(db_url, account, "sync", "status", token=wrong)
     assert "HTTP 401" in status.output and wrong not in status.output
+
+
+def test_a_first_sync_shows_its_progress_on_stderr_and_json_stays_clean(runtime, db_url, account):
+    """The first sync of 1,203 deals: progress lines on stderr count up to the search's total as pages are
+    committed (1,000 deals per transaction); stdout is the summary's JSON alone."""
+    with runtime.session() as session:
+        factories.rep(session, "Ann Archer")
+        factories.rep(session, "Bob Baker")
+    week_ago = datetime.now(UTC) - timedelta(days=7)
+    for i in range(1201):
+        account.add_deal(name=f"Deal {i}", stage="s-discover", owner="501", created=week_ago)
+    result = _cli(db_url, account, "sync", "hubspot", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["created"] == 1203  # nothing but the JSON on stdout
+    assert result.stderr.splitlines() == ["read 0 of 1,203 HubSpot deals", "read 1,000 of 1,203 HubSpot deals",
+                                          "read 1,203 of 1,203 HubSpot deals"]
+    quiet = _cli(db_url, account, "sync", "hubspot", "--quiet")
+    assert quiet.exit_code == 0 and quiet.stderr == ""

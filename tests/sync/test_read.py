@@ -30,7 +30,8 @@ def _account(hubspot, clock):
                              hs_next_step="Send the proposal")
     hubspot.edit_deal(moved, dealstage="s-validate", at=start + timedelta(days=10))
     hubspot.edit_deal(moved, closedate="2027-01-15T00:00:00Z", amount="15000", at=start + timedelta(days=12))
-    won = hubspot.add_deal(name="Initech pilot", stage="s-close", owner="501", amount="5000", created=start)
+    won = hubspot.add_deal(name="Initech pilot", stage="s-close", owner="501", amount="5000", created=start,
+                           hs_forecast_category="COMMIT")
     hubspot.edit_deal(won, dealstage="s-won", at=start + timedelta(days=20))
     old = hubspot.add_deal(name="Umbrella", stage="s-discover", owner="502", amount="700", created=start)
     return moved, won, old
@@ -55,6 +56,11 @@ def test_first_sync_reads_deals_owners_companies_and_history(hubspot, sync_runti
         slips = [(c.property, c.value) for c in store.property_changes(session=session, deal_id=deals[moved].id)]
         assert ("close_date", "2027-01-15T00:00:00Z") in slips and ("amount", "15000") in slips
         assert len(slips) == 4
+        links = store.links(session=session, deal_ids=[deals[moved].id, deals[won].id])
+        assert links[deals[won].id].forecast_category == "COMMIT"  # where the deal has one
+        assert links[deals[moved].id].forecast_category is None
+        assert links[deals[moved].id].modified_at == clock.now() - timedelta(days=18)  # HubSpot's last edit of it
+        assert links[deals[won].id].modified_at == clock.now() - timedelta(days=10)
 
 
 def test_sync_twice_changes_nothing(hubspot, sync_runtime, source, reps, clock):

@@ -9,12 +9,17 @@ from sqlmodel import select
 
 from bot.coach.engine import Coach
 from bot.core import deal_actions
+from bot.core.config import Settings
+from bot.core.llm import make_chat_model
 from bot.core.runtime import Runtime
-from bot.sync.service import sync_hubspot
+from bot.sync.service import sync_hubspot, sync_status
+from knowledge.process_map import validate_text
 from storage.access import Viewer
 from storage.models import CrmOutbox, Deal, Role, StageChange
+from tests.conftest import SMALL_PROCESS
 from tests.sync.conftest import add_owners
 from tests.utils import factories
+from tests.utils.openai_server import FakeOpenAI
 
 pytestmark = pytest.mark.postgres
 
@@ -176,3 +181,126 @@ def test_closing_a_deal_sets_hubspots_won_stage(hubspot, writing, synced, clock)
         deal_actions.close_deal(session=session, viewer=ann, deal_id=deal.id, now=clock.now(), won=True)
     assert sync_hubspot(writing).delivered == 1
     assert hubspot.deals[crm_id].value("dealstage") == "s-won"
+
+
+@pytest.fixture
+def mapped(tmp_path, writing, hubspot, reps, clock):
+    """Write-back on, with a process map whose budget criterion names a HubSpot deal property (the
+    account has it); its pain criterion names one the account lacks. One deal synced; (runtime, id, deal, Ann)."""
+    text = SMALL_PROCESS.read_text()
+    for key, name in (("budget_confirmed", "budget_confirmed_by_buyer"), ("pain_confirmed", "pain_in_own_words")):
+        text = text.replace(f"      - key: {key}\n", f"      - key: {key}\n        crm_property: {{hubspot: {name}}}\n")
+    process_file = tmp_path / "process.yaml"
+    process_file.write_text(text)
+    runtime = Runtime(writing.settings.model_copy(update={"process_file": process_file}), engine=writing.engine,
+                      clock=clock)
+    assert runtime.process.stage("discover").criterion("budget_confirmed").crm_property("hubspot")
+    hubspot.add_deal_property("budget_confirmed_by_buyer")
+    add_owners(hubspot)
+    crm_id = hubspot.add_deal(name="Globex", stage="s-discover", owner="501", created=clock.now() - timedelta(days=9))
+    sync_hubspot(runtime)
+    with runtime.session() as session:
+        deal = session.exec(select(Deal)).one()
+    return runtime, crm_id, deal, Viewer.of(reps[0])
+
+
+def _patches(hubspot, crm_id: str) -> int:
+    return hubspot.calls.count(("PATCH", f"/crm/v3/objects/deals/{crm_id}"))
+
+
+def test_a_confirmed_criterion_sets_the_deal_property_the_map_names_once(hubspot, mapped, clock):
+    runtime, crm_id, deal, ann = mapped
+    with runtime.session() as session:
+        deal_actions.mark_criterion(session=session, viewer=ann, process=runtime.process, deal_id=deal.id,
+                                    criterion_key="budget_confirmed", now=clock.now(), evidence="200k approved")
+    clock.advance(timedelta(minutes=5))
+    summary = sync_hubspot(runtime)
+    assert summary.delivered == 2  # the note and the property
+    assert hubspot.deals[crm_id].value("budget_confirmed_by_buyer") == "true"
+    assert "200k approved" in hubspot.notes_of(crm_id)[0]["properties"]["hs_note_body"]
+    assert _patches(hubspot, crm_id) == 1
+    clock.advance(timedelta(minutes=5))
+    sync_hubspot(runtime)
+    assert _patches(hubspot, crm_id) == 1  # delivered once: never again
+    assert sorted(_outbox(runtime)) == [("note", "delivered", 1), ("property", "delivered", 1)]
+    with runtime.session() as session:  # a criterion the map names no property for: the note alone
+        deal_actions.mark_criterion(session=session, viewer=ann, process=runtime.process, deal_id=deal.id,
+                                    criterion_key="decision_maker_named", now=clock.now())
+    assert [kind for kind, _, _ in _outbox(runtime)].count("property") == 1
+
+
+def test_a_property_hubspot_does_not_have_fails_its_change_with_hubspots_reason(hubspot, mapped, clock):
+    runtime, crm_id, deal, ann = mapped
+    with runtime.session() as session:
+        deal_actions.mark_criterion(session=session, viewer=ann, process=runtime.process, deal_id=deal.id,
+                                    criterion_key="pain_confirmed", now=clock.now(), evidence="they lose a day a week")
+    clock.advance(timedelta(minutes=5))
+    summary = sync_hubspot(runtime)  # no crash: the run reads as usual
+    assert summary.delivered == 1 and summary.waiting == 1
+    assert hubspot.statuses.count(400) == 1 and hubspot.notes_of(crm_id)
+    with runtime.session() as session:
+        [change] = session.exec(select(CrmOutbox).where(CrmOutbox.kind == "property")).all()
+    assert change.status == "failed"  # refused: sent again it would be refused again
+    assert change.error.endswith('HTTP 400: Property values were not valid: Property "pain_in_own_words" does not exist')
+    clock.advance(timedelta(minutes=5))
+    sync_hubspot(runtime)
+    assert hubspot.statuses.count(400) == 1  # not retried
+    assert "1 failed" in ", ".join(f"{n} {status}" for status, n in sync_status(runtime).outbox.items())
+
+
+def test_a_map_naming_a_crm_property_wrongly_is_refused_with_its_place():
+    text = SMALL_PROCESS.read_text().replace(
+        "      - key: budget_confirmed\n",
+        "      - key: budget_confirmed\n        crm_property: {hubspot: Budget-OK, pipedrive: budget}\n")
+    _, issues = validate_text(text, "process.yaml")
+    errors = [str(issue) for issue in issues if issue.level == "error"]
+    assert any("exit_criteria[1].crm_property.hubspot: 'Budget-OK' is not a hubspot property's internal name" in e
+               for e in errors)
+    assert any("exit_criteria[1].crm_property.pipedrive: unknown key (allowed: hubspot)" in e for e in errors)
+    _, issues = validate_text(text.replace("{hubspot: Budget-OK, pipedrive: budget}", "{}"), "process.yaml")
+    assert any("crm_property: name a deal property for at least one CRM (hubspot)" in str(i) for i in issues)
+
+
+@pytest.fixture
+def conflicted(hubspot, writing, synced, clock):
+    """Ann's advance of Globex that HubSpot did not take (moved there to Close first); (the notice, Ann)."""
+    crm_id, deal, ann = synced
+    moved_at = clock.now().replace(microsecond=0)
+    hubspot.edit_deal(crm_id, dealstage="s-close", at=moved_at)
+    with writing.session() as session:
+        deal_actions.advance_stage(session=session, viewer=ann, process=writing.process, deal_id=deal.id,
+                                   now=clock.now(), override_reason="verbal yes")
+    clock.advance(timedelta(minutes=5))
+    assert sync_hubspot(writing).conflicts == 1
+    return (f"HubSpot has this deal in Close since {moved_at:%Y-%m-%d %H:%M} UTC; your move to Validate was not "
+            "written (HubSpot's stage stands)"), ann
+
+
+DROPPED = "Keep Globex moving: ask the buyer what is left before they sign."
+
+
+def _llm_coach(runtime, server) -> Coach:
+    settings = Settings(openai_api_key="sk-test", openai_base_url=server.base_url)
+    return Coach(runtime, chat_model=make_chat_model(settings))
+
+
+def test_a_model_that_words_the_conflict_away_is_asked_again_and_carries_it(writing, conflicted, clock):
+    notice, ann = conflicted
+    carried = f"{notice}. {DROPPED}"
+    with FakeOpenAI() as server:
+        server.enqueue({"tool_calls": [{"name": "deal_plan", "arguments": {"deal": "globex"}}]}, DROPPED, carried)
+        answer = _llm_coach(writing, server).ask(ann, "what should I do next on Globex?", now=clock.now())
+        retry = server.chat_requests()[-1]["messages"][-1]["content"]
+    assert "say it word for word" in retry and notice in retry
+    assert answer.worded_by_llm and answer.llm_rejections == 1 and answer.text.startswith(notice)
+
+
+def test_a_model_that_words_the_conflict_away_twice_gives_way_to_the_composer(writing, conflicted, clock):
+    notice, ann = conflicted
+    with FakeOpenAI() as server:
+        server.enqueue({"tool_calls": [{"name": "deal_plan", "arguments": {"deal": "globex"}}]}, DROPPED, DROPPED)
+        answer = _llm_coach(writing, server).ask(ann, "what should I do next on Globex?", now=clock.now())
+    assert not answer.worded_by_llm and answer.llm_rejections == 2
+    assert notice in answer.text and DROPPED not in answer.text  # the composer's plan, notice first
+    again = Coach(writing).ask(ann, "what should I do next on Globex?", now=clock.now())
+    assert "not written" not in again.text  # told once: this answer told it

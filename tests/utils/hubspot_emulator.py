@@ -29,6 +29,8 @@ Timestamps are the emulator's ``clock()`` (a function giving an aware datetime; 
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import socket
 import sys
@@ -42,7 +44,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import numpy
+
 SEARCH_MAX_LIMIT = 200
+# HubSpot's own deal properties (a new account's): a PATCH naming any other is refused (400) unless added
+DEAL_PROPERTIES = frozenset({"dealname", "dealstage", "pipeline", "amount", "closedate", "hubspot_owner_id",
+                             "hs_next_step", "deal_currency_code", "hs_forecast_category", "description", "dealtype",
+                             "hs_priority", "hs_deal_stage_probability"})
 SEARCH_MAX_RESULTS = 10_000
 BATCH_READ_MAX = 100
 READ_SCOPES = frozenset({"crm.objects.deals.read", "crm.objects.owners.read", "crm.objects.companies.read"})
@@ -140,6 +148,7 @@ class HubSpotEmulator:
         self.limit_per_10s = limit_per_10s
         self.search_per_second = search_per_second
         self.pipelines: list[dict[str, Any]] = []
+        self.deal_properties = set(DEAL_PROPERTIES)  # what a PATCH may set; ``add_deal_property`` adds custom ones
         self.owners: dict[str, dict[str, Any]] = {}
         self.deals: dict[str, _Object] = {}
         self.companies: dict[str, _Object] = {}
@@ -155,6 +164,11 @@ class HubSpotEmulator:
         self._lock = threading.RLock()
         self._next_id = 1000
         self._recent: deque = deque()  # wall times of rate-limited calls in the last 10 s
+        # The search index: edits waiting for the index lag (a heap of (due, sequence, deal id)), and the
+        # searchable deals sorted by id, rebuilt only after something changed (100,000 deals searched per page)
+        self._due: list[tuple[datetime, int, str]] = []
+        self._sequence = itertools.count()
+        self._index: tuple | None = None
         self._recent_search: deque = deque()
         self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -199,6 +213,10 @@ class HubSpotEmulator:
             ("closedwon", "Closed Won", 1.0, True),
             ("closedlost", "Closed Lost", 0.0, True)])
 
+    def add_deal_property(self, name: str) -> None:
+        """A custom deal property (Settings > Properties), which a PATCH may then set."""
+        self.deal_properties.add(name)
+
     def add_owner(self, owner_id: str, email: str, first: str = "", last: str = "", *, archived: bool = False) -> None:
         now = iso(self.clock())
         self.owners[owner_id] = {"id": owner_id, "email": email, "firstName": first, "lastName": last,
@@ -225,6 +243,7 @@ class HubSpotEmulator:
             deal.updated = modified or created
             deal.indexed, deal.indexed_at = deal.properties(), deal.updated
             self.deals[deal.id] = deal
+            self._index = None
             if company:
                 self.deal_companies[deal.id] = [company]
             return deal.id
@@ -237,7 +256,7 @@ class HubSpotEmulator:
             for key, value in properties.items():
                 deal.set(key, value, at, source)
             deal.updated = at
-            deal.pending.append((at + timedelta(seconds=self.index_lag), deal.properties()))
+            self._pend(deal, at + timedelta(seconds=self.index_lag))
 
     def archive_deal(self, deal_id: str, *, restore: bool = False) -> None:
         with self._lock:
@@ -245,7 +264,8 @@ class HubSpotEmulator:
             deal.archived = not restore
             deal.archived_at = None if restore else self.clock()
             deal.updated = self.clock()
-            deal.pending.append((deal.updated + timedelta(seconds=self.index_lag), deal.properties()))
+            self._pend(deal, deal.updated + timedelta(seconds=self.index_lag))
+            self._index = None  # visible until indexed, however: see ``_indexed``
 
     def fail_next(self, *replies: dict[str, Any]) -> None:
         """Script the next replies: {"status": 500}, {"status": 429, "retry_after": 1}, {"delay": 5}."""
@@ -267,14 +287,36 @@ class HubSpotEmulator:
 
     # ---- search -------------------------------------------------------------------------------------
 
-    def _searchable(self, deal: _Object) -> dict[str, str | None] | None:
-        """The deal as the search index has it now (None: not indexed yet or deleted)."""
+    def _pend(self, deal: _Object, due: datetime) -> None:
+        """The deal's current properties reach the search index at ``due``."""
+        deal.pending.append((due, deal.properties()))
+        heapq.heappush(self._due, (due, next(self._sequence), deal.id))
+
+    def _indexed(self) -> tuple:
+        """The deals search sees now, by id: (ids, [(id, last modified, deal, indexed properties)], and the ids
+        and last-modified times as arrays, for ``_by_id_and_time``).
+
+        Edits whose lag has passed are indexed first; a deleted deal leaves the index once its deletion is
+        indexed. Call with the lock held.
+        """
         now = self.clock()
-        while deal.pending and deal.pending[0][0] <= now:
-            deal.indexed = deal.pending.pop(0)[1]
-        if deal.archived and not deal.pending:
-            return None
-        return deal.indexed
+        while self._due and self._due[0][0] <= now:
+            deal = self.deals[heapq.heappop(self._due)[2]]
+            while deal.pending and deal.pending[0][0] <= now:
+                deal.indexed = deal.pending.pop(0)[1]
+            self._index = None
+        if self._index is None:
+            rows = []
+            for deal in self.deals.values():
+                if deal.archived and not deal.pending:
+                    continue
+                values = deal.comparable(deal.indexed)
+                rows.append((values.get("hs_object_id"), values.get("hs_lastmodifieddate"), deal, deal.indexed))
+            rows.sort(key=lambda row: _sort_key(row[0]))
+            self._index = ([row[0] for row in rows], rows,
+                           numpy.array([_number(row[0]) for row in rows], dtype=float),
+                           numpy.array([_number(row[1]) for row in rows], dtype=float))
+        return self._index
 
     def _search(self, kind: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         limit = int(body.get("limit", 10))
@@ -288,13 +330,15 @@ class HubSpotEmulator:
         groups = body.get("filterGroups") or [{"filters": []}]
         with self._lock:
             if kind == "deals":
-                rows = [(deal, props) for deal in self.deals.values()
-                        if (props := self._searchable(deal)) is not None]
+                index = self._indexed()
+                fast = _by_id_and_time(index, groups, body.get("sorts"))
+                rows = [(deal, props) for _, _, deal, props in index[1]] if fast is None else []
             else:
-                rows = [(obj, obj.properties()) for obj in self.engagements[kind].values()]
-        found = [(obj, props) for obj, props in rows
+                fast, rows = None, [(obj, obj.properties()) for obj in self.engagements[kind].values()]
+        found = fast if fast is not None else [(obj, props) for obj, props in rows
                  if any(all(_matches(obj.comparable(props), f) for f in group.get("filters", [])) for group in groups)]
-        for sort in reversed(body.get("sorts") or [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]):
+        for sort in [] if fast is not None else reversed(body.get("sorts") or [{"propertyName": "hs_object_id",
+                                                                                "direction": "ASCENDING"}]):
             name = sort["propertyName"] if isinstance(sort, dict) else sort.lstrip("-")
             descending = (sort.get("direction") == "DESCENDING") if isinstance(sort, dict) else sort.startswith("-")
             found.sort(key=lambda item, name=name: _sort_key(item[0].comparable(item[1]).get(name)),
@@ -391,6 +435,13 @@ class HubSpotEmulator:
                 return self._scoped("crm.objects.deals.read") or (200, deal.json(list(deal.history)))
             if denied := self._scoped("crm.objects.deals.write"):
                 return denied
+            unknown = [name for name in body.get("properties", {}) if name not in self.deal_properties]
+            if unknown:  # HubSpot's reply: its per-property list as JSON inside the message
+                return 400, {"status": "error", "category": "VALIDATION_ERROR", "correlationId": str(uuid.uuid4()),
+                             "message": "Property values were not valid: " + json.dumps([
+                                 {"isValid": False, "message": f'Property "{name}" does not exist',
+                                  "error": "PROPERTY_DOESNT_EXIST", "name": name,
+                                  "localizedErrorMessage": f'Property "{name}" does not exist'} for name in unknown])}
             self.edit_deal(deal.id, source="INTEGRATION", **body.get("properties", {}))
             return 200, deal.json(list(deal.history))
         if len(parts) >= 4 and parts[:3] == ["crm", "v3", "objects"] and parts[3] in self.engagements:
@@ -537,6 +588,48 @@ def _error(message: str, category: str, detail: str | None = None) -> dict[str, 
 def _rate_error(policy: str, message: str) -> dict[str, Any]:
     return {"status": "error", "message": message, "errorType": "RATE_LIMIT", "correlationId": str(uuid.uuid4()),
             "policyName": policy}
+
+
+_RANGE = {"GT": lambda a, b: a > b, "GTE": lambda a, b: a >= b, "LT": lambda a, b: a < b,
+          "LTE": lambda a, b: a <= b, "EQ": lambda a, b: a == b}
+
+
+def _by_id_and_time(index: tuple, groups: list[dict], sorts: list | None) -> _Picked | None:
+    """The sync's own query, answered from the index without testing every deal's every filter: one group
+    of comparisons on ``hs_object_id`` and ``hs_lastmodifieddate``, sorted by id ascending (the default).
+    None for any other query (``_search`` then filters the general way). Same results either way."""
+    if len(groups) != 1 or sorts not in (None, [], [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]):
+        return None
+    filters = groups[0].get("filters", [])
+    if any(f.get("propertyName") not in ("hs_object_id", "hs_lastmodifieddate") or f.get("operator") not in _RANGE
+           for f in filters):
+        return None
+    ids, indexed, id_values, times = index
+    keep = numpy.ones(len(indexed), dtype=bool)
+    for f in filters:
+        want = _comparable(str(f.get("value")))
+        if not isinstance(want, float):
+            return None
+        values = id_values if f["propertyName"] == "hs_object_id" else times
+        keep &= _RANGE[f["operator"]](values, want)  # a missing value (NaN) compares false, as HubSpot's filter
+    return _Picked(indexed, numpy.flatnonzero(keep))
+
+
+class _Picked:
+    """Rows of the index by position: a sequence of (deal, properties) built only for the page asked."""
+
+    def __init__(self, indexed: list[tuple], positions: Any):
+        self.indexed, self.positions = indexed, positions
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __getitem__(self, part: slice) -> list[tuple[_Object, dict]]:
+        return [(self.indexed[i][2], self.indexed[i][3]) for i in self.positions[part]]
+
+
+def _number(value: Any) -> float:
+    return value if isinstance(value, float) else float("nan")
 
 
 def _sort_key(value: Any) -> tuple:

@@ -17,8 +17,10 @@ def handle(ask: Ask) -> CoachAnswer:
     context = " ".join([stage.name, *(c.text for c in plan.unmet[:2])])
     tips = ask.passages(ask.question_as_read, context=[context], stage_key=stage.key, k=PASSAGES_FOR_TIPS)
     citations = [ask.map_citation(stage), *(Citation(p.source, p.section) for p in tips)]
-    body = composer.compose_deal_plan(plan, tips, ask.now, _crm_notices(ask))
-    return CoachAnswer(DealPlanResult(body), "deal_plan", deal=plan.deal, plan=plan, citations=citations)
+    notices = _crm_notices(ask)  # told once: the answer must carry them, however it is worded
+    body = composer.compose_deal_plan(plan, tips, ask.now, notices)
+    return CoachAnswer(DealPlanResult(body), "deal_plan", deal=plan.deal, plan=plan, citations=citations,
+                       must_say=notices)
 
 
 def _crm_notices(ask: Ask) -> list[str]:
