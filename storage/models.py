@@ -261,7 +261,12 @@ class SyncState(SQLModel, table=True):
 
 
 class DealPropertyChange(SQLModel, table=True):
-    """A CRM's recorded change of a deal's close date or amount (``value`` as the CRM wrote it), for slippage."""
+    """A recorded change of a deal's close date or amount, for slippage and forecast changes.
+
+    ``value`` is the new value as the CRM wrote it (an imported one: an ISO date, an amount to the cent);
+    ``old_value`` the value it replaced when the source says (an import's ``old_value``), else None: the
+    deal's previous recorded value is the old one.
+    """
 
     __table_args__ = (
         UniqueConstraint("deal_id", "property", "changed_at", name="uq_dealpropertychange_event"),
@@ -272,6 +277,7 @@ class DealPropertyChange(SQLModel, table=True):
     deal_id: int = Field(foreign_key="deal.id")
     property: str = Field(max_length=32, description="close_date or amount.")
     value: str | None = Field(default=None, max_length=64)
+    old_value: str | None = Field(default=None, max_length=64)
     changed_at: datetime
     source: str = Field(default="hubspot", max_length=20)
 

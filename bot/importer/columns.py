@@ -19,7 +19,16 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("account", "amount", "created_at", "stage_entered_at", "close_date", "next_followup_at",
          "followup_note", "criteria_met", "status", "next_step", "last_stage", "currency", "pipeline"),
     ),
-    "history": (("deal_external_id", "to_stage", "changed_at"), ("from_stage",)),
+    # A row changes the stage (to_stage), or a close date or amount: a ``field`` column naming it with
+    # old_value/new_value, or close_date/amount columns carrying the value after each row's edit.
+    "history": (("deal_external_id", "changed_at"),
+                ("to_stage", "from_stage", "field", "old_value", "new_value", "close_date", "amount")),
+}
+
+# Kinds whose header needs one of several groups of columns: (groups, what to say when none is there).
+ONE_OF: dict[str, tuple[tuple[tuple[str, ...], ...], str]] = {
+    "history": ((("to_stage",), ("field", "new_value"), ("close_date",), ("amount",)),
+                "to_stage (or field and new_value, or close_date or amount, for close-date and amount changes)"),
 }
 
 # Usual header names of CRM deal exports, per field, most specific first. Owner columns that hold a name
@@ -68,7 +77,8 @@ KIND_PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     },
     "history": {
         "salesforce": {"deal_external_id": ("OpportunityId", "Opportunity ID"), "to_stage": ("StageName", "Stage"),
-                       "from_stage": ("From Stage",), "changed_at": ("CreatedDate", "Created Date", "Edit Date")},
+                       "from_stage": ("From Stage",), "changed_at": ("CreatedDate", "Created Date", "Edit Date"),
+                       "close_date": ("CloseDate", "Close Date"), "amount": ("Amount",)},
     },
 }
 
@@ -276,6 +286,9 @@ def resolve_columns(kind: str, header: list[str], *, preset: str | None = None,
             problems.append(f"column {name!r} appears twice in the header (columns {first + 1} and {i + 1}); "
                             "rename or remove one, so it is clear which to read")
     missing = [f for f in required if f not in columns]
+    groups, needed = ONE_OF.get(kind, ((), ""))
+    if groups and not any(all(f in columns for f in group) for group in groups):
+        missing.append(needed)
     if missing:
         hint = "" if preset or mapping or file_mapping else (
             " (use --map COLUMN=FIELD" + (f", or --preset {' or '.join(presets)} for a CRM export)" if presets else ")"))
