@@ -52,16 +52,16 @@ class ValueChange:
 
 def _facts_query(viewer, scope: ReportScope, *clauses):
     return (select(Deal.id, Deal.external_id, Deal.name, Deal.owner_id, Rep.name, Team.name, Deal.amount,
-                   Deal.status, Deal.stage_key, Deal.created_at, Deal.closed_at, Deal.close_date)
+                   Deal.status, Deal.stage_key, Deal.created_at, Deal.closed_at, Deal.close_date, Deal.forecast_category)
             .join(Rep, Rep.id == Deal.owner_id).outerjoin(Team, Team.id == Rep.team_id)
             .where(*scope_clauses(viewer, scope), *clauses))
 
 
 def _facts(rows) -> list[DealFacts]:
     return [DealFacts(deal_id, external_id, name, owner_id, owner, team, Decimal(amount), getattr(status, "value", status),
-                      stage, created, closed, close_date)
-            for deal_id, external_id, name, owner_id, owner, team, amount, status, stage, created, closed, close_date
-            in rows]
+                      stage, created, closed, close_date, category)
+            for deal_id, external_id, name, owner_id, owner, team, amount, status, stage, created, closed, close_date,
+            category in rows]
 
 
 def deals_pushed_past(*, session: Session, viewer, scope: ReportScope, after: date, until: datetime) -> list[DealFacts]:
@@ -110,3 +110,39 @@ def stage_moves(*, session: Session, deal_ids: list[int], until: datetime) -> di
         for deal_id, to_stage, changed_at in rows:
             found[deal_id].append((to_stage, changed_at))
     return found
+
+
+@dataclass(frozen=True)
+class OpenTotal:
+    """Open deals of one owner, stage and CRM forecast category closing in a period."""
+
+    owner_name: str
+    stage_key: str
+    forecast_category: str | None
+    count: int
+    amount: Decimal
+
+
+def open_closing_between(*, session: Session, viewer, scope: ReportScope, first: date, last: date) -> list[OpenTotal]:
+    """Open deals in scope with a close date from ``first`` to ``last`` (days, inclusive), by owner, stage and
+    CRM category."""
+    _for_reports(session)
+    rows = session.execute(
+        select(Rep.name, Deal.stage_key, Deal.forecast_category, func.count(), func.coalesce(func.sum(Deal.amount), 0))
+        .join(Rep, Rep.id == Deal.owner_id)
+        .where(Deal.status == DealStatus.open, Deal.close_date >= first, Deal.close_date <= last,
+               *scope_clauses(viewer, scope))
+        .group_by(Rep.name, Deal.stage_key, Deal.forecast_category)).all()
+    return [OpenTotal(owner, stage, category, int(n), Decimal(amount)) for owner, stage, category, n, amount in rows]
+
+
+def won_between(*, session: Session, viewer, scope: ReportScope, start: datetime,
+                end: datetime) -> dict[str, tuple[int, Decimal]]:
+    """Deals in scope won with ``closed_at`` in ``[start, end)``: {owner name: (count, amount)}."""
+    _for_reports(session)
+    rows = session.execute(
+        select(Rep.name, func.count(), func.coalesce(func.sum(Deal.amount), 0)).join(Rep, Rep.id == Deal.owner_id)
+        .where(Deal.status == DealStatus.won, Deal.closed_at >= _at(start), Deal.closed_at < _at(end),
+               *scope_clauses(viewer, scope))
+        .group_by(Rep.name)).all()
+    return {owner: (int(n), Decimal(amount)) for owner, n, amount in rows}

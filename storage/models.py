@@ -101,6 +101,9 @@ class Deal(SQLModel, table=True):
                                  description="ISO code of the amount's currency; None: the company currency.")
     undated: bool | None = Field(default=None, description="True: in its stage since an unknown date (imported "
                                                            "without dates); reports leave it out of stage figures.")
+    forecast_category: str | None = Field(default=None, max_length=16,
+                                          description="commit, best_case, pipeline or omitted, as the CRM or an import "
+                                                      "set it; None: derived from the stage (bot.pipeline.categories).")
     archived_at: datetime | None = Field(default=None, description="Deleted in the CRM: hidden from coaching and "
                                                                  "reports, its history kept; None again if restored.")
 

@@ -17,7 +17,8 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "deals": (
         ("external_id", "name", "owner_email", "stage"),
         ("account", "amount", "created_at", "stage_entered_at", "close_date", "next_followup_at",
-         "followup_note", "criteria_met", "status", "next_step", "last_stage", "currency", "pipeline"),
+         "followup_note", "criteria_met", "status", "next_step", "last_stage", "currency", "pipeline",
+         "forecast_category"),
     ),
     # A row changes the stage (to_stage), or a close date or amount: a ``field`` column naming it with
     # old_value/new_value, or close_date/amount columns carrying the value after each row's edit.
@@ -49,6 +50,7 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "close_date": ("Close Date", "closedate"),
         "next_followup_at": ("Next Activity Date",),
         "next_step": ("Next Step", "hs_next_step"),
+        "forecast_category": ("Forecast category", "hs_manual_forecast_category", "hs_forecast_category"),
     },
     "salesforce": {  # report exports' labels and the Data Export's API names
         "external_id": ("Opportunity ID", "Opportunity Id", "Id"),
@@ -63,6 +65,7 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "close_date": ("Close Date", "CloseDate"),
         "next_followup_at": ("Next Activity Date",),
         "next_step": ("Next Step", "NextStep"),
+        "forecast_category": ("Forecast Category", "ForecastCategoryName"),
     },
 }
 

@@ -17,29 +17,6 @@ NAMES = {"commit": "Commit", "best_case": "Best case", "pipeline": "Pipeline", "
 RULE = (f"from the CRM's forecast category, else the map's for the stage, else the stage's probability "
         f"(commit from {COMMIT_AT:.0%}, best case from {BEST_CASE_AT:.0%}, pipeline below)")
 
-# The CRMs' and people's spellings of the categories. Salesforce's "Closed" says nothing an open deal's
-# status does not; it is read as no category.
-_SPELLINGS = {"commit": "commit", "best case": "best_case", "bestcase": "best_case", "best_case": "best_case",
-              "pipeline": "pipeline", "omitted": "omitted", "omit": "omitted", "not forecasted": "omitted",
-              "not_forecasted": "omitted", "closed": None}
-
-
-def read_category(text: str | None) -> str | None:
-    """The category ``text`` names, None for none or "Closed".
-
-    Raises:
-        ValueError: text that names no category.
-    """
-    if text is None or not text.strip():
-        return None
-    key = " ".join(text.strip().lower().replace("-", " ").split())
-    if key in _SPELLINGS:
-        return _SPELLINGS[key]
-    if key.replace(" ", "_") in _SPELLINGS:
-        return _SPELLINGS[key.replace(" ", "_")]
-    raise ValueError(f"unknown forecast category {text!r} (one of {', '.join(NAMES.values())})")
-
-
 def category_of(process: ProcessMap, stage_key: str, crm_category: str | None = None) -> str:
     """The forecast category of a deal in ``stage_key`` (see the module's rule)."""
     if crm_category in FORECAST_CATEGORIES:

@@ -48,8 +48,13 @@ PHRASINGS: tuple[tuple[str, str], ...] = (
                  r"|\bslipped deals\b|\bpushed\b(?! (?:to|into|in to|forward|along)\b)|\bdid (?:i|we|\w+) push\b"
                  r"|\bpush(?:ed|ing)? (?:out|back)\b"
                  r"|\bclose dates? (?:moved|changed|got pushed|pushed|slipped)"),
+    # A forecast by category, against a target; "forecast changes" are the waterfall.
+    ("forecast", r"\bforecast\b(?! (?:changes|waterfall))|\bforecast categor\w*|\bbest case\b|\bcommit (?:and|vs) "
+                 r"|\bon track for (?:my|our|the|\w+'s)|\b(?:my|our|the team's|team) number\b|\bcoverage\b"
+                 r"|\b(?:my|our|the|team's|\w+'s) (?:q[1-4] |quarterly |monthly |annual |sales )?(?:target|quota)\b"),
     ("changes", r"\bwhat(?:'s| has|s)? changed\b|\bforecast (?:changes|waterfall)|\bwaterfall\b|\bpulled in\b"
-                r"|\bchanges? (?:in|to) (?:my|our|the|\w+'s) (?:pipeline|pipe|forecast)"),
+                r"|\bchanges? (?:in|to) (?:my|our|the|\w+'s)(?: team's)? (?:pipeline|pipe|forecast)"
+                r"|\b(?:pipeline|pipe|forecast) (?:has )?chang(?:e|ed|es)\b|\bwhat moved in (?:my|our|the) (?:pipeline|pipe|forecast)"),
     ("observed", r"\breally (?:move|run|flow|go|work)|\bas it (?:really |actually )?runs\b"
                  r"|\b(?:process|map) (?:really|actually|in practice|as it)|\bactually (?:move|run|flow|go)"
                  r"|\bskip(?:s|ped|ping)? (?:a |any )?stages?|\bmov(?:e|ed|ing) back(?:wards)?\b"
@@ -122,7 +127,8 @@ def report_kinds(text: str) -> list[str]:
     if "velocity" in found and _TO_CLOSE.search(text):
         found.discard("time")  # "how long do deals take to close" asks for the sales cycle, not time per stage
     if "changes" in found:
-        found.discard("slippage")  # "pulled in, pushed out": the waterfall names both
+        found.discard("slippage")
+        found.discard("forecast")  # "what changed in my forecast" is the waterfall  # "pulled in, pushed out": the waterfall names both
     if "observed" in found:
         found.discard("flow")  # "how do deals really move through our process" asks how the map is followed
     if not found and (_PER_STAGE.search(text) or _HOW_MANY.search(text)):

@@ -20,11 +20,12 @@ from storage import reports as store
 from storage.access import Viewer
 
 REPORTS = ("status", "flow", "time", "stuck", "conversion", "bottlenecks", "velocity", "observed", "warnings",
-           "slippage", "changes")
+           "slippage", "changes", "forecast")
 TITLES = {"status": "Pipeline by stage", "flow": "Stage flow", "time": "Time in stage", "stuck": "Stuck deals",
           "conversion": "Stage conversion", "bottlenecks": "Bottlenecks", "velocity": "Win rate, cycle and velocity",
           "observed": "The process as it really runs", "warnings": "Deal warnings",
-          "slippage": "Slipped deals", "changes": "Forecast changes"}
+          "slippage": "Slipped deals", "changes": "Forecast changes",
+          "forecast": "Forecast"}
 STUCK_LIMIT = 15
 TOP_CRITERIA = 3
 MAX_BOTTLENECKS = 3
@@ -317,13 +318,14 @@ def build_report(kind: str, *, session: Session, viewer: Viewer, process: Proces
         return flow_report(session=session, viewer=viewer, process=process, scope=scope, period=period)
     if kind == "conversion":
         return conversion_report(session=session, viewer=viewer, process=process, scope=scope, period=period)
-    if kind in ("velocity", "observed", "warnings", "slippage"):
+    if kind in ("velocity", "observed", "warnings", "slippage", "forecast"):
         # Imported here: those modules build on this one's Report and helpers.
         from bot.pipeline.deal_warnings import warnings_report
+        from bot.pipeline.forecast import forecast_report
         from bot.pipeline.observed import observed_report
         from bot.pipeline.slippage import slippage_report
         from bot.pipeline.velocity import velocity_report
         builder = {"velocity": velocity_report, "observed": observed_report, "warnings": warnings_report,
-                   "slippage": slippage_report}[kind]
+                   "slippage": slippage_report, "forecast": forecast_report}[kind]
         return builder(session=session, viewer=viewer, process=process, scope=scope, period=period, now=now)
     raise ValueError(f"unknown report {kind!r}; one of {', '.join(REPORTS)}")

@@ -22,7 +22,7 @@ from storage.processes import active_process_row
 DEFAULT_PERIOD = PeriodSpec("relative", unit="month", offset=0)  # "this month", when a period report names none
 THIS_QUARTER = PeriodSpec("relative", unit="quarter", offset=0)
 # Reports whose period is the one close dates fall in: a forecast is asked for by quarter.
-DEFAULT_PERIODS = {"slippage": THIS_QUARTER, "changes": PeriodSpec("days", days=7)}  # changes: the last week
+DEFAULT_PERIODS = {"slippage": THIS_QUARTER, "forecast": THIS_QUARTER, "changes": PeriodSpec("days", days=7)}  # changes: the last week
 PERIOD_REPORTS = ("flow", "time", "conversion", "bottlenecks", "velocity", "observed", *DEFAULT_PERIODS)
 LOCAL_ADMIN = Viewer(rep_id=0, name="local admin", role=Role.admin, team_id=None)  # the CLI without --as
 
