@@ -285,6 +285,24 @@ class DealPropertyChange(SQLModel, table=True):
     source: str = Field(default="hubspot", max_length=20)
 
 
+class Target(SQLModel, table=True):
+    """What a rep or a team is to win in a period (its local calendar days), from ``import targets`` or a
+    manager's confirmed proposal; ``holder`` ("rep:<id>" or "team:<id>") keys one target per period."""
+
+    __table_args__ = (UniqueConstraint("holder", "first_day", "last_day", name="uq_target_holder_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    holder: str = Field(max_length=32)
+    rep_id: int | None = Field(default=None, foreign_key="rep.id")
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    first_day: date
+    last_day: date
+    amount: Decimal = Field(sa_column=Column(Numeric(14, 2), nullable=False))
+    set_by_id: int | None = Field(default=None, foreign_key="rep.id")
+    set_at: datetime
+    source: str = Field(default="import", max_length=20, description="import or chat.")
+
+
 class CrmLink(SQLModel, table=True):
     """A deal read from a CRM, with the values last read there: write-back compares them with the CRM's
     current ones before it writes, so a change made in the CRM meanwhile is never overwritten."""

@@ -33,8 +33,7 @@ def pipeline(runtime: Runtime, report: str, user: str | None, team: str | None, 
              period_text: str | None, closing_text: str | None, as_json: bool, explain: bool,
              now_text: str | None) -> None:
     """Print one pipeline REPORT: status, flow, time, stuck, conversion, bottlenecks, velocity, observed, warnings,
-    slippage (deals pushed out of --period), changes (the forecast waterfall over --period) or forecast (by
-    category, with the target's coverage)."""
+    slippage, changes or forecast."""
     period = parse_period(period_text) if period_text else None
     viewer = viewer_for(runtime, user) if user else LOCAL_ADMIN
     request = ReportRequest((report,), period=period, rep=rep, team=team,

@@ -34,6 +34,7 @@ from bot.coach.rich import doc, line, strong
 from bot.coach.types import CoachAnswer, Proposal
 from bot.core import deal_actions
 from bot.core.errors import InvalidInput, NotFound, StagecoachError
+from bot.pipeline.targets import write_target
 from knowledge.process_map import ProcessMap
 from storage import conversations
 from storage import deals as deal_store
@@ -174,6 +175,8 @@ def _write(session: Session, process: ProcessMap, viewer: Viewer, proposal: Prop
     elif proposal.kind == "close" and proposal.won is not None:
         deal_actions.close_deal(session=session, viewer=viewer, deal_id=proposal.deal_id, now=now, won=proposal.won,
                                 reason=proposal.note)
+    elif proposal.kind == "target" and proposal.target is not None:
+        write_target(session=session, viewer=viewer, target=proposal.target, now=now)
     elif proposal.kind == "activity":
         deal_actions.log_activity(session=session, viewer=viewer, deal_id=proposal.deal_id, now=now,
                                   note=proposal.note or "", activity_key=proposal.activity_key)

@@ -24,6 +24,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # old_value/new_value, or close_date/amount columns carrying the value after each row's edit.
     "history": (("deal_external_id", "changed_at"),
                 ("to_stage", "from_stage", "field", "old_value", "new_value", "close_date", "amount")),
+    "targets": (("period", "amount"), ("rep", "team")),  # a rep (email or name) or a team, per row
 }
 
 # Kinds whose header needs one of several groups of columns: (groups, what to say when none is there).

@@ -11,7 +11,7 @@ A period is half-open, ``[start, end)``. A period that has not ended yet ends no
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from bot.core.errors import InvalidInput
@@ -223,6 +223,31 @@ def _resolve(spec: PeriodSpec, now: datetime, tz_name: str | None) -> Period:
     to_now = end > now
     return Period(start=start, end=min(end, now) if to_now else end, label=label, opening=opening,
                   timezone=tz_name or "UTC", to_now=to_now, first_day=first, last_day=last_excl - timedelta(days=1))
+
+
+def period_days(spec: PeriodSpec, today: date) -> tuple[date, date, str]:
+    """First and last day (inclusive) and label of ``spec`` as of ``today``; unlike ``resolve``, a period
+    that has not begun is fine (a target is set ahead).
+
+    Raises:
+        InvalidInput: the period reaches outside the calendar Stagecoach handles.
+    """
+    try:
+        first, end, label, _ = _bounds(spec, today)
+    except (OverflowError, ValueError):
+        raise InvalidInput(f"the period reaches outside the dates Stagecoach handles; give dates between "
+                           f"{EARLIEST_DAY} and {LATEST_DAY}") from None
+    return first, end - timedelta(days=1), label
+
+
+def target_days(spec: PeriodSpec, today: date) -> tuple[date, date, str]:
+    """The days a target's period covers: a quarter or month named without a year is the next one not over."""
+    if spec.kind in ("quarter", "month") and spec.year is None:
+        first, last, label = period_days(replace(spec, year=today.year), today)
+        if last >= today:
+            return first, last, label
+        return period_days(replace(spec, year=today.year + 1), today)
+    return period_days(spec, today)
 
 
 def _bounds(spec: PeriodSpec, today: date) -> tuple[date, date, str, str]:
