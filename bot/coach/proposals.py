@@ -158,6 +158,11 @@ def decide_token(*, session: Session, process: ProcessMap, viewer: Viewer, token
 
 def _write(session: Session, process: ProcessMap, viewer: Viewer, proposal: Proposal, now: datetime) -> None:
     """The write itself, through ``bot.core.deal_actions`` (access and the map checked there)."""
+    if proposal.kind == "target" and proposal.target is not None:  # no deal: whose target is in ``target``
+        write_target(session=session, viewer=viewer, target=proposal.target, now=now)
+        return
+    if proposal.deal_id is None:
+        raise InvalidInput(f"I can't record a {proposal.kind!r} proposal without its deal.")
     if proposal.kind == "criterion":
         deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=proposal.deal_id)
         # The deal moved since: a criterion of the stage it left would be recorded against the wrong stage.
@@ -175,8 +180,6 @@ def _write(session: Session, process: ProcessMap, viewer: Viewer, proposal: Prop
     elif proposal.kind == "close" and proposal.won is not None:
         deal_actions.close_deal(session=session, viewer=viewer, deal_id=proposal.deal_id, now=now, won=proposal.won,
                                 reason=proposal.note)
-    elif proposal.kind == "target" and proposal.target is not None:
-        write_target(session=session, viewer=viewer, target=proposal.target, now=now)
     elif proposal.kind == "activity":
         deal_actions.log_activity(session=session, viewer=viewer, deal_id=proposal.deal_id, now=now,
                                   note=proposal.note or "", activity_key=proposal.activity_key)

@@ -212,3 +212,20 @@ def test_the_waterfall_comes_as_a_png_chart_and_an_unchanged_pipeline_without_on
                                                                      last=date(2026, 6, 2)),
                      closing=PeriodSpec("month", month=6, year=2026))
     assert chart_png(nothing) is None
+
+
+def test_a_change_at_the_windows_edge_counts_in_the_scopes_timezone(runtime):
+    # 16:00 UTC on Nov 15 is 01:00 on Monday Nov 16 in Tokyo: inside "since Monday" there, before it in UTC.
+    runtime.process  # noqa: B018
+    since_monday = PeriodSpec("since", unit="weekday", days=0)
+    with runtime.session() as s:
+        tokyo = f.team(s, "Tokyo", timezone="Asia/Tokyo")
+        kenji, ada = f.rep(s, "Kenji Rep", team=tokyo), f.rep(s, "Ada Admin", role=Role.admin)
+        deal = f.deal(s, kenji, "Edge", amount=7_000, close_date=date(2027, 1, 10), created_at=at(9, 1), now=NOW)
+        change(s, deal, "close_date", datetime(2026, 11, 15, 16, tzinfo=UTC), "2027-01-10", "2026-12-10")
+        kenji_viewer, admin = Viewer.of(kenji), Viewer.of(ada)
+    in_tokyo = report(runtime, kenji_viewer, period=since_monday)
+    assert in_tokyo.period.start == datetime(2026, 11, 15, 15, tzinfo=UTC)
+    assert steps(in_tokyo.rows)["pushed_out"] == (-1, -7_000) and steps(in_tokyo.rows)["start"] == (1, 7_000)
+    in_utc = report(runtime, admin, period=since_monday)
+    assert steps(in_utc.rows)["start"] == (0, 0) and steps(in_utc.rows)["pushed_out"] == (0, 0)
