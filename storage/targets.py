@@ -51,7 +51,7 @@ def save_targets(*, session: Session, rows: Sequence[dict[str, Any]], set_by_id:
 def target_amount(*, session: Session, rep_id: int | None = None, team_id: int | None = None, first_day: date,
                   last_day: date) -> Decimal | None:
     """The target of the rep or team for exactly these days, None when none is set."""
-    value = session.execute(select(Target.amount).where(
+    value = session.execute(select(Target.amount).where(  # type: ignore[call-overload]
         Target.holder == holder(rep_id=rep_id, team_id=team_id), Target.first_day == first_day,
         Target.last_day == last_day)).scalar_one_or_none()
     return Decimal(value) if value is not None else None
