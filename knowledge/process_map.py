@@ -59,6 +59,10 @@ class ActivityDef:
     supports: tuple[str, ...]
 
 
+# A deal's forecast category, as Salesforce and HubSpot name them (HubSpot's "not forecasted" is omitted).
+FORECAST_CATEGORIES = ("commit", "best_case", "pipeline", "omitted")
+
+
 @dataclass(frozen=True)
 class Stage:
     key: str
@@ -69,6 +73,7 @@ class Stage:
     entry: tuple[str, ...] = ()
     buyer_state: str | None = None
     probability: float | None = None
+    forecast_category: str | None = None  # overrides the category its probability gives (bot.pipeline.categories)
 
     def criterion(self, key: str) -> Criterion | None:
         return next((c for c in self.exit_criteria if c.key == key), None)
@@ -284,7 +289,8 @@ def validate_text(content: str, file: str) -> tuple[ProcessMap | None, list[Issu
 
 
 def _stage(walker: _Walker, node: Node, path: str) -> Stage | None:
-    allowed = {"key", "name", "buyer_state", "expected_days", "probability", "entry", "exit_criteria", "activities"}
+    allowed = {"key", "name", "buyer_state", "expected_days", "probability", "forecast_category", "entry",
+               "exit_criteria", "activities"}
     fields = walker.mapping(node, path, allowed, {"key", "name", "exit_criteria"})
     if fields is None:
         return None
@@ -296,6 +302,11 @@ def _stage(walker: _Walker, node: Node, path: str) -> Stage | None:
     buyer_state = walker.text(fields.get("buyer_state"), f"{path}.buyer_state", required=False)
     expected = walker.number(fields.get("expected_days"), f"{path}.expected_days", int, 1, 3650)
     probability = walker.number(fields.get("probability"), f"{path}.probability", float, 0, 1)
+    category = walker.text(fields.get("forecast_category"), f"{path}.forecast_category", required=False)
+    if category and category not in FORECAST_CATEGORIES:
+        walker.error(fields["forecast_category"], f"{path}.forecast_category",
+                     f"{category!r} is not a forecast category ({', '.join(FORECAST_CATEGORIES)})")
+        category = None
     entry = [walker.text(n, f"{path}.entry[{i}]") for i, n in enumerate(walker.sequence(fields.get("entry"), f"{path}.entry"))]
 
     criteria: list[Criterion] = []
@@ -359,6 +370,7 @@ def _stage(walker: _Walker, node: Node, path: str) -> Stage | None:
         entry=tuple(e for e in entry if e),
         buyer_state=buyer_state,
         probability=float(probability) if probability is not None else None,
+        forecast_category=category or None,
     )
 
 

@@ -34,7 +34,7 @@ FOLLOWUP_TABLE: Table = FollowUp.__table__  # type: ignore[attr-defined]
 
 # Deal columns an import sets; ``id`` and ``external_id`` identify the row.
 DEAL_FIELDS = ("name", "account", "owner_id", "stage_key", "amount", "status", "created_at", "stage_entered_at",
-               "close_date", "closed_at", "next_step", "currency", "undated")
+               "close_date", "closed_at", "next_step", "currency", "undated", "forecast_category")
 REP_FIELDS = ("slack_user_id", "email", "name", "role", "team_id", "timezone", "crm_id")
 EVENT_KEY = ("deal_id", "from_stage", "to_stage", "changed_at")
 UPSERT_COLUMNS = ("external_id", *DEAL_FIELDS)
@@ -407,6 +407,7 @@ class StoredDeal(NamedTuple):
     next_step: str | None
     currency: str | None
     undated: bool | None
+    forecast_category: str | None
 
 
 STORED_DEAL_COLUMNS = ("id", "external_id", *DEAL_FIELDS)

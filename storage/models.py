@@ -106,6 +106,9 @@ class Deal(SQLModel, table=True):
                                  description="ISO code of the amount's currency; None: the company currency.")
     undated: bool | None = Field(default=None, description="True: in its stage since an unknown date (imported "
                                                            "without dates); reports leave it out of stage figures.")
+    forecast_category: str | None = Field(default=None, max_length=16,
+                                          description="commit, best_case, pipeline or omitted, as the CRM or an import "
+                                                      "set it; None: derived from the stage (bot.pipeline.categories).")
     archived_at: datetime | None = Field(default=None, description="Deleted in the CRM: hidden from coaching and "
                                                                  "reports, its history kept; None again if restored.")
 
@@ -266,7 +269,12 @@ class SyncState(SQLModel, table=True):
 
 
 class DealPropertyChange(SQLModel, table=True):
-    """A CRM's recorded change of a deal's close date or amount (``value`` as the CRM wrote it), for slippage."""
+    """A recorded change of a deal's close date or amount, for slippage and forecast changes.
+
+    ``value`` is the new value as the CRM wrote it (an imported one: an ISO date, an amount to the cent);
+    ``old_value`` the value it replaced when the source says (an import's ``old_value``), else None: the
+    deal's previous recorded value is the old one.
+    """
 
     __table_args__ = (
         UniqueConstraint("deal_id", "property", "changed_at", name="uq_dealpropertychange_event"),
@@ -277,8 +285,27 @@ class DealPropertyChange(SQLModel, table=True):
     deal_id: int = Field(foreign_key="deal.id")
     property: str = Field(max_length=32, description="close_date or amount.")
     value: str | None = Field(default=None, max_length=64)
+    old_value: str | None = Field(default=None, max_length=64)
     changed_at: datetime
     source: str = Field(default="hubspot", max_length=20)
+
+
+class Target(SQLModel, table=True):
+    """What a rep or a team is to win in a period (its local calendar days), from ``import targets`` or a
+    manager's confirmed proposal; ``holder`` ("rep:<id>" or "team:<id>") keys one target per period."""
+
+    __table_args__ = (UniqueConstraint("holder", "first_day", "last_day", name="uq_target_holder_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    holder: str = Field(max_length=32)
+    rep_id: int | None = Field(default=None, foreign_key="rep.id")
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    first_day: date
+    last_day: date
+    amount: Decimal = Field(sa_column=Column(Numeric(14, 2), nullable=False))
+    set_by_id: int | None = Field(default=None, foreign_key="rep.id")
+    set_at: datetime
+    source: str = Field(default="import", max_length=20, description="import or chat.")
 
 
 class CrmLink(SQLModel, table=True):

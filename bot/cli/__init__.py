@@ -25,11 +25,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
                               "map, index, demo company, chat."),
     "digest": ("digest", "digest",
                "Send each rep's digest and each manager's roll-up that is due and not yet sent."),
-    "import": ("imports", "import_group", "Import reps, deals or stage history from CSV files."),
+    "import": ("imports", "import_group", "Import reps, deals, stage history or targets from CSV files."),
     "index": ("knowledge", "index", "Index the active process map, the methodology notes and the playbooks "
                                     "(STAGECOACH_PLAYBOOKS)."),
     "pipeline": ("pipeline", "pipeline", "Print one pipeline REPORT: status, flow, time, stuck, conversion, "
-                                         "bottlenecks, velocity, observed or warnings."),
+                                         "bottlenecks, velocity, observed, warnings, slippage, changes or forecast."),
     "process": ("process", "process_group", "Validate, load and show the sales process map."),
     "run": ("run", "run", "Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on "
                           "/slack/events."),

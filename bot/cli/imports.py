@@ -1,4 +1,4 @@
-"""``stagecoach import reps|deals|history FILE.csv``."""
+"""``stagecoach import reps|deals|history|targets FILE.csv``."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ LARGE_FILE = 512 * 1024  # bytes; smaller files import in a blink, a bar would o
 
 @click.group("import")
 def import_group() -> None:
-    """Import reps, deals or stage history from CSV files.
+    """Import reps, deals, stage history or targets from CSV files.
 
     A file is checked whole first: any error rejects it, lists every problem with its row and
     column, and writes nothing. Importing the same file again changes nothing.
@@ -130,6 +130,15 @@ def deals(runtime: Runtime, file: Path, **options) -> None:
 @click.pass_obj
 def history(runtime: Runtime, file: Path, **options) -> None:
     _run(runtime, "history", file, **options)
+
+
+@import_group.command("targets", help=f"Import targets from FILE (columns: {_fields('targets')}): a rep (email or "
+                                       "name) or a team per row, a period (2027-Q1, 2027-01, FROM..TO) and an amount; "
+                                       "a target already set for the period takes the new amount.")
+@_options
+@click.pass_obj
+def targets(runtime: Runtime, file: Path, **options) -> None:
+    _run(runtime, "targets", file, **options)
 
 
 commands = [import_group]

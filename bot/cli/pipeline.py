@@ -23,16 +23,21 @@ from bot.pipeline.tables import definitions_text, report_text
 @click.option("--period", "period_text", metavar="PERIOD",
               help="2026-10, 2026-Q3, last-month, this-quarter or FROM..TO dates (default: this month; "
                    "status, stuck and warnings are always as of now).")
+@click.option("--closing", "closing_text", metavar="PERIOD",
+              help="changes: the period whose pipeline is compared (default: the quarter --period ends in).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--explain", is_flag=True, help="Also print how each figure is defined (velocity).")
 @click.option("--now", "now_text", metavar="ISO-DATETIME", help="Report as of this moment (default: now).")
 @click.pass_obj
 def pipeline(runtime: Runtime, report: str, user: str | None, team: str | None, rep: str | None,
-             period_text: str | None, as_json: bool, explain: bool, now_text: str | None) -> None:
-    """Print one pipeline REPORT: status, flow, time, stuck, conversion, bottlenecks, velocity, observed or warnings."""
+             period_text: str | None, closing_text: str | None, as_json: bool, explain: bool,
+             now_text: str | None) -> None:
+    """Print one pipeline REPORT: status, flow, time, stuck, conversion, bottlenecks, velocity, observed, warnings,
+    slippage, changes or forecast."""
     period = parse_period(period_text) if period_text else None
     viewer = viewer_for(runtime, user) if user else LOCAL_ADMIN
-    request = ReportRequest((report,), period=period, rep=rep, team=team)
+    request = ReportRequest((report,), period=period, rep=rep, team=team,
+                            closing=parse_period(closing_text) if closing_text else None)
     (result,) = run_reports(runtime, viewer, request, now=_now(runtime, now_text))
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))

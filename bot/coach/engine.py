@@ -29,6 +29,7 @@ from bot.coach.resolve import mask_deals, mask_words, placed_like_a_deal, resolv
 from bot.coach.results import Clarification, Combined, Note, NotFound
 from bot.coach.rich import bullet, doc, line
 from bot.coach.router import NOTHING_CLOSE, Route, Router, shared_router
+from bot.coach.targets import sets_a_target
 from bot.coach.types import CoachAnswer
 from bot.coach.understanding import Understanding
 from bot.core.llm import make_chat_model
@@ -161,6 +162,8 @@ class Coach:
             return Understanding("help", None, rule="thanks")
         if looks_like_pipeline_question(question) and question.lower().lstrip().startswith("pipeline"):
             return Understanding("pipeline", None, rule="pipeline prefix")
+        if sets_a_target(question):  # "set Alice's Q1 target to 300k": the pipeline intent proposes it
+            return Understanding("pipeline", None, rule="set a target")
         if resolution.matches and _SWAP.match(masked) and last_intent in self._deal_intents():
             return Understanding(last_intent, None, resolution.matches, stage=stage, rule="same question, other deal")
         if resolution.matches and masked.strip(" ?.!").lower() == DEAL_PLACEHOLDER:

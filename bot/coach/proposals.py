@@ -34,6 +34,7 @@ from bot.coach.rich import doc, line, strong
 from bot.coach.types import CoachAnswer, Proposal
 from bot.core import deal_actions
 from bot.core.errors import InvalidInput, NotFound, StagecoachError
+from bot.pipeline.targets import write_target
 from knowledge.process_map import ProcessMap
 from storage import conversations
 from storage import deals as deal_store
@@ -157,6 +158,11 @@ def decide_token(*, session: Session, process: ProcessMap, viewer: Viewer, token
 
 def _write(session: Session, process: ProcessMap, viewer: Viewer, proposal: Proposal, now: datetime) -> None:
     """The write itself, through ``bot.core.deal_actions`` (access and the map checked there)."""
+    if proposal.kind == "target" and proposal.target is not None:  # no deal: whose target is in ``target``
+        write_target(session=session, viewer=viewer, target=proposal.target, now=now)
+        return
+    if proposal.deal_id is None:
+        raise InvalidInput(f"I can't record a {proposal.kind!r} proposal without its deal.")
     if proposal.kind == "criterion":
         deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=proposal.deal_id)
         # The deal moved since: a criterion of the stage it left would be recorded against the wrong stage.

@@ -28,13 +28,13 @@ class Proposal:
 
     ``kind`` is ``criterion`` (the buyer confirmed an exit criterion; ``evidence`` is the
     person's words), ``followup`` (``due_at`` and ``note``), ``activity`` (``note`` and,
-    when it matches the map, ``activity_key``) or ``close`` (``won``; ``note`` is the reason). ``token`` names this proposal, so that
+    when it matches the map, ``activity_key``), ``close`` (``won``; ``note`` is the reason) or ``target`` (``target``, no deal). ``token`` names this proposal, so that
     confirming it twice writes once.
     """
 
     kind: str
-    deal_id: int
-    deal_name: str
+    deal_id: int | None  # None: a write about no deal (a target)
+    deal_name: str  # for a target, whose it is
     summary: str  # what will be written, in words, for the confirmation prompt
     token: str
     stage_key: str | None = None
@@ -45,6 +45,7 @@ class Proposal:
     note: str | None = None
     activity_key: str | None = None
     won: bool | None = None
+    target: dict | None = None  # kind ``target``: ``bot.pipeline.targets.TargetPlan.to_json()``
 
     def to_json(self) -> dict:
         data = asdict(self)

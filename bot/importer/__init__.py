@@ -31,12 +31,14 @@ from bot.importer.plausible import DateWindow
 from bot.importer.report import ErrorLog, ImportRejected, ImportSummary, RowError
 from bot.importer.reps import RepImport
 from bot.importer.source import RecordSource, Row, Source, batched
+from bot.importer.targets import TargetImport
 from bot.importer.values import StageResolver, text_cells, typed_cells
 from knowledge.process_map import ProcessMap
 from storage import imports as db
 from storage.timeutil import zone
 
-KINDS: dict[str, type[ImportJob]] = {"reps": RepImport, "deals": DealImport, "history": HistoryImport}
+KINDS: dict[str, type[ImportJob]] = {"reps": RepImport, "deals": DealImport, "history": HistoryImport,
+                                     "targets": TargetImport}
 BATCH_SIZE = 5000
 
 # progress(phase, done, total): phases "importing" and "checking" count the source's units (a file's

@@ -17,9 +17,20 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "deals": (
         ("external_id", "name", "owner_email", "stage"),
         ("account", "amount", "created_at", "stage_entered_at", "close_date", "next_followup_at",
-         "followup_note", "criteria_met", "status", "next_step", "last_stage", "currency", "pipeline"),
+         "followup_note", "criteria_met", "status", "next_step", "last_stage", "currency", "pipeline",
+         "forecast_category"),
     ),
-    "history": (("deal_external_id", "to_stage", "changed_at"), ("from_stage",)),
+    # A row changes the stage (to_stage), or a close date or amount: a ``field`` column naming it with
+    # old_value/new_value, or close_date/amount columns carrying the value after each row's edit.
+    "history": (("deal_external_id", "changed_at"),
+                ("to_stage", "from_stage", "field", "old_value", "new_value", "close_date", "amount")),
+    "targets": (("period", "amount"), ("rep", "team")),  # a rep (email or name) or a team, per row
+}
+
+# Kinds whose header needs one of several groups of columns: (groups, what to say when none is there).
+ONE_OF: dict[str, tuple[tuple[tuple[str, ...], ...], str]] = {
+    "history": ((("to_stage",), ("field", "new_value"), ("close_date",), ("amount",)),
+                "to_stage (or field and new_value, or close_date or amount, for close-date and amount changes)"),
 }
 
 # Usual header names of CRM deal exports, per field, most specific first. Owner columns that hold a name
@@ -40,6 +51,7 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "close_date": ("Close Date", "closedate"),
         "next_followup_at": ("Next Activity Date",),
         "next_step": ("Next Step", "hs_next_step"),
+        "forecast_category": ("Forecast category", "hs_manual_forecast_category", "hs_forecast_category"),
     },
     "salesforce": {  # report exports' labels and the Data Export's API names
         "external_id": ("Opportunity ID", "Opportunity Id", "Id"),
@@ -54,6 +66,7 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "close_date": ("Close Date", "CloseDate"),
         "next_followup_at": ("Next Activity Date",),
         "next_step": ("Next Step", "NextStep"),
+        "forecast_category": ("Forecast Category", "ForecastCategoryName"),
     },
 }
 
@@ -68,7 +81,8 @@ KIND_PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     },
     "history": {
         "salesforce": {"deal_external_id": ("OpportunityId", "Opportunity ID"), "to_stage": ("StageName", "Stage"),
-                       "from_stage": ("From Stage",), "changed_at": ("CreatedDate", "Created Date", "Edit Date")},
+                       "from_stage": ("From Stage",), "changed_at": ("CreatedDate", "Created Date", "Edit Date"),
+                       "close_date": ("CloseDate", "Close Date"), "amount": ("Amount",)},
     },
 }
 
@@ -276,6 +290,9 @@ def resolve_columns(kind: str, header: list[str], *, preset: str | None = None,
             problems.append(f"column {name!r} appears twice in the header (columns {first + 1} and {i + 1}); "
                             "rename or remove one, so it is clear which to read")
     missing = [f for f in required if f not in columns]
+    groups, needed = ONE_OF.get(kind, ((), ""))
+    if groups and not any(all(f in columns for f in group) for group in groups):
+        missing.append(needed)
     if missing:
         hint = "" if preset or mapping or file_mapping else (
             " (use --map COLUMN=FIELD" + (f", or --preset {' or '.join(presets)} for a CRM export)" if presets else ")"))

@@ -18,7 +18,15 @@ from bot.importer.options import CURRENCY_CODE, ImportOptions
 from bot.importer.report import RowError
 from bot.importer.snapshot import OPEN, DealRecord, differs, new_deal, plan_deal
 from bot.importer.source import Row
-from bot.importer.values import CENTS, Cells, ExtraDecimals, StageResolver, closed_status, round_to_currency
+from bot.importer.values import (
+    CENTS,
+    Cells,
+    ExtraDecimals,
+    StageResolver,
+    closed_status,
+    forecast_category,
+    round_to_currency,
+)
 from storage import imports as db
 
 SNAPSHOT = "import-snapshot"
@@ -88,6 +96,7 @@ class DealRows(RowChecker):
                          else {wanted} if wanted else None)
         self.seen: dict[str, int] = {}  # external id -> row number, for duplicates within the file
         self.has_close_date, self.has_next_step = self.given("close_date"), self.given("next_step")
+        self.has_category = self.given("forecast_category")
         self.has_last_stage = self.given("last_stage")
         # Salesforce keeps amounts with more decimals than their currency has: rounded to it, and counted.
         self.rounds = columns.preset == "salesforce"
@@ -139,6 +148,8 @@ class DealRows(RowChecker):
             close = None
         if self.has_next_step:
             sets["next_step"] = values["next_step"] or None
+        if self.has_category:
+            sets["forecast_category"] = cell(row, "forecast_category", forecast_category, errors)
         entered = ((instant(text) or cell(row, "stage_entered_at", when, errors))
                    if (text := get("stage_entered_at")) else None)
         followup = ((instant(text) or cell(row, "next_followup_at", when, errors))
@@ -310,7 +321,8 @@ class NewDeals(NamedTuple):
 # 1970 (UTC), dates as ordinals, amounts as text: plain values pickle in a third of the time records
 # take, and integers are the cheapest exact form of a datetime to make and to read back.
 WIRE_FIELDS = ("external_id", "owner_id", "stage", "status", "stage_entered_at", "next_followup_at", "followup_note",
-               "criteria", "name", "account", "amount", "currency", "created_at", "close_date", "next_step")
+               "criteria", "name", "account", "amount", "currency", "created_at", "close_date", "next_step",
+               "forecast_category")
 MISSING = ...  # (pickles as itself)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -330,7 +342,7 @@ def wire_records(records: list[DealRecord]) -> list[Sequence]:
             [amount if amount is MISSING else str(amount) for amount in given("amount")], given("currency"),
             [created if created is MISSING else (created - _EPOCH) // _MICROSECOND for created in given("created_at")],
             [close if close is MISSING or close is None else close.toordinal() for close in given("close_date")],
-            given("next_step")]
+            given("next_step"), given("forecast_category")]
 
 
 def _micros(values: Sequence[datetime | None]) -> list[int | None]:
@@ -343,7 +355,7 @@ def unwire_records(columns: list[Sequence], wanted: Container[str] | None = None
     epoch, micro, day = _EPOCH, _MICROSECOND, date.fromordinal
     records = []
     for (external_id, owner_id, stage, status, entered, followup, note, criteria, name, account, amount, currency,
-         created, close, next_step) in zip(*columns, strict=True):
+         created, close, next_step, category) in zip(*columns, strict=True):
         if wanted is not None and external_id not in wanted:
             continue
         sets: dict[str, Any] = {"name": name}  # in the order ``DealRows.parse`` sets them
@@ -357,6 +369,8 @@ def unwire_records(columns: list[Sequence], wanted: Container[str] | None = None
             sets["close_date"] = None if close is None else day(close)
         if next_step is not MISSING:
             sets["next_step"] = next_step
+        if category is not MISSING:
+            sets["forecast_category"] = category
         records.append(DealRecord(external_id, owner_id, stage, status, sets,
                                   None if entered is None else epoch + entered * micro,
                                   None if followup is None else epoch + followup * micro, note, criteria))

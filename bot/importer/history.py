@@ -9,6 +9,13 @@ has one for every amount or close-date edit) is skipped and counted, and a row w
 after the deal's first gets it from the deal's previous row (by time), so a won -> lost move or a
 deal's stage before "Closed Won" is kept. A deal's first row that closes it without a from-stage
 closes it from the stage the deals file named, when it named one (a stage is never guessed).
+
+Close-date and amount changes come in beside stage changes and go where the CRM sync keeps them
+(``DealPropertyChange``, for slippage and forecast changes): a row whose ``field`` column names
+``close_date`` or ``amount`` with its ``old_value`` and ``new_value``, or ``close_date``/``amount``
+columns carrying the value after each row's edit (Salesforce's OpportunityHistory has CloseDate and
+Amount on every row): a deal's first value is recorded, then each value that differs from the deal's
+previous row. They are checked with the rest of the file, all of it or none.
 """
 
 from __future__ import annotations
@@ -25,19 +32,28 @@ from bot.importer.report import RowError
 from bot.importer.source import Row, batched
 from bot.importer.timeline import derive_state, origin_for
 from storage import imports as db
+from storage import sync as property_store
 from storage.models import CLOSED_STAGES
 
 HISTORY, ORIGIN, SNAPSHOT = "import-history", "import-origin", "import-snapshot"
 ID_BATCH = 2000
 SKIP = "-"  # a row number's decision: the row changes no stage (no stage key is "-")
+PROPERTIES = ("close_date", "amount")
+PROPERTY_SOURCE = "import"
+# What a ``field`` cell may say, as CRMs and people write it.
+FIELD_NAMES = {"close_date": "close_date", "closedate": "close_date", "close date": "close_date",
+               "amount": "amount", "stage": "stage", "stagename": "stage", "dealstage": "stage", "deal stage": "stage"}
 
 
 @dataclass(frozen=True, slots=True)
 class HistoryRecord:
     deal_external_id: str
     from_stage: str | None
-    to_stage: str
+    to_stage: str | None  # None: the row changes only a close date or an amount
     changed_at: datetime
+    # (property, old value or None, new value), values as stored: ISO dates, amounts to the cent
+    edits: tuple[tuple[str, str | None, str], ...] = ()
+    values: tuple[tuple[str, str], ...] = ()  # (property, value after this row's edit): close_date/amount columns
 
 
 class HistoryImport(ImportJob):
@@ -54,31 +70,61 @@ class HistoryImport(ImportJob):
         # page): pass 2 writes them instead of reading and parsing every row a second time
         self.kept: list[tuple[int, HistoryRecord]] | None = [] if self.typed else None
         self.skipped = self.inferred = 0
-        self._stages_known: dict[str, str] = {}  # stage text -> stage key
+        self._stages_known: dict[str, str] = {}  # stage text -> stage key: the same few recur on every row
+        # deal -> [(changed_at, row, property, value)]: values after each row's edit, compared in time order
+        self.values: dict[str, list[tuple[datetime, int, str, str]]] = defaultdict(list)
+        self.property_rows: dict[tuple, dict[str, Any]] = {}  # (deal, property, changed_at) -> the change
 
     def _stage(self, text: str) -> str:
-        kind, key = self.stages.resolve(text)
-        self._stages_known[text] = key
+        key = self._stages_known.get(text)
+        if key is None:
+            kind, key = self.stages.resolve(text)
+            self._stages_known[text] = key
         return key
+
+    def _value(self, prop: str, text: str) -> str:
+        """A close date or amount as stored: an ISO date, an amount to the cent."""
+        if prop == "close_date":
+            return self.cells.day(text).isoformat()
+        return str(self.cells.money(text).value)
+
+    def _field(self, row: Row, errors: list[RowError]) -> str | None:
+        text = row.values.get("field", "").strip()
+        if not text:
+            return None
+        name = FIELD_NAMES.get(text.lower())
+        if name is None:
+            errors.append(self.error(row, "field", f"unknown field {text!r}: stage, close_date or amount"))
+        return name
 
     def parse(self, row: Row, errors: list[RowError]) -> HistoryRecord | None:
         found = len(errors)
         self.screen(row, errors)
         if len(errors) > found:
             return None
-        get = row.values.get
-        known = self._stages_known  # a stage's text resolved once: the same few recur on every row
-        external_id = get("deal_external_id") or self.required(row, "deal_external_id", errors)
-        from_stage = ((known.get(text) or self.cell(row, "from_stage", self._stage, errors))
-                      if (text := get("from_stage")) else None)
-        to_stage = ((known.get(text) or self.cell(row, "to_stage", self._stage, errors))
-                    if (text := get("to_stage")) else self.required(row, "to_stage", errors))
+        external_id = self.required(row, "deal_external_id", errors)
+        field = self._field(row, errors)
+        edits: tuple = ()
+        values = tuple((prop, value) for prop in PROPERTIES if row.values.get(prop)
+                       and (value := self.cell(row, prop, lambda text, p=prop: self._value(p, text), errors)))
+        if field in PROPERTIES:
+            new = self.required(row, "new_value", errors) and self.cell(
+                row, "new_value", lambda text: self._value(field, text), errors)
+            old = self.cell(row, "old_value", lambda text: self._value(field, text), errors)
+            edits = ((field, old, new),) if new else ()
+        stage_row = field == "stage" or (field is None and (row.values.get("to_stage") or not values))
+        from_stage = to_stage = None
+        if stage_row:  # a field=stage row may give its stages as old_value and new_value
+            from_field = "from_stage" if row.values.get("from_stage") or field != "stage" else "old_value"
+            to_field = "to_stage" if row.values.get("to_stage") or field != "stage" else "new_value"
+            from_stage = self.cell(row, from_field, self._stage, errors)
+            to_stage = self.required(row, to_field, errors) and self.cell(row, to_field, self._stage, errors)
         changed_at = ((self.cells.instant_fast(value) or self.cell(row, "changed_at", self.cells.instant, errors))
-                      if (value := get("changed_at")) else self.required(row, "changed_at", errors))
+                      if (value := row.values.get("changed_at")) else self.required(row, "changed_at", errors))
         self.plausible(row, "changed_at", changed_at or None, errors, future=False)
         if len(errors) > found:
             return None
-        return HistoryRecord(external_id, from_stage, to_stage, changed_at)
+        return HistoryRecord(external_id, from_stage, to_stage or None, changed_at, edits, values)
 
     def check(self, rows: list[Row]) -> list[RowError]:
         errors: list[RowError] = []
@@ -90,16 +136,39 @@ class HistoryImport(ImportJob):
             external_id = row.values.get("deal_external_id")
             if external_id and external_id not in self.deal_ids:
                 errors.append(self.error(row, "deal_external_id", f"unknown deal {external_id!r} (import deals first)"))
-            if record is not None:
+            if record is not None and record.to_stage is not None:
                 first = self.events.setdefault(_event_key(record), row.number)
                 if first != row.number:
                     errors.append(self.error(row, "changed_at", f"duplicate change (same as row {first})"))
                 else:
                     self.moves[record.deal_external_id].append(
                         (record.changed_at, row.number, record.from_stage, record.to_stage))
-                    if self.kept is not None:
-                        self.kept.append((row.number, record))
+            if record is not None:
+                for prop, old, new in record.edits:
+                    first = self.events.setdefault((record.deal_external_id, prop, record.changed_at), row.number)
+                    if first != row.number:
+                        errors.append(self.error(row, "changed_at", f"duplicate {prop} change (same as row {first})"))
+                    else:
+                        self._property(record.deal_external_id, prop, old, new, record.changed_at)
+                for prop, value in record.values:
+                    self.values[record.deal_external_id].append((record.changed_at, row.number, prop, value))
+                if self.kept is not None:
+                    self.kept.append((row.number, record))
         return sorted(errors, key=lambda e: e.row)
+
+    def _property(self, external_id: str, prop: str, old: str | None, new: str, changed_at: datetime) -> None:
+        self.property_rows.setdefault((external_id, prop, changed_at), {
+            "external_id": external_id, "property": prop, "old_value": old, "value": new, "changed_at": changed_at})
+
+    def _values_to_changes(self) -> None:
+        """Each deal's close_date/amount column values as changes: its first value, then each that differs."""
+        for external_id, seen in self.values.items():
+            previous: dict[str, str] = {}
+            for changed_at, _, prop, value in sorted(seen):
+                if previous.get(prop) != value:
+                    self._property(external_id, prop, previous.get(prop), value, changed_at)
+                    previous[prop] = value
+        self.values.clear()
 
     def check_end(self) -> list[RowError]:
         """Decide, deal by deal in time order, which rows change no stage and which from-stages to infer."""
@@ -117,6 +186,7 @@ class HistoryImport(ImportJob):
                         closing_first[external_id] = number
                 previous = to_stage
         self.moves.clear()
+        self._values_to_changes()
         for external_ids in batched(sorted(closing_first), ID_BATCH):
             timelines = db.stage_changes(session=self.session, deal_ids=[self.deal_ids[e] for e in external_ids])
             for external_id in external_ids:
@@ -147,6 +217,9 @@ class HistoryImport(ImportJob):
         records = []
         for number, record in checked:
             decision = self.decided.get(number)
+            if record is not None and record.to_stage is None:
+                self.summary.rows += 1  # a close-date or amount change only: written in ``finish``
+                continue
             if decision == SKIP:
                 self.skipped += 1
                 self.summary.rows += 1
@@ -167,7 +240,9 @@ class HistoryImport(ImportJob):
         self.summary.unchanged += len(records) - len(new)
 
     def finish(self):
-        """Give each named deal its origin entry and re-derive its current state from the timeline."""
+        """Give each named deal its origin entry and re-derive its current state from the timeline;
+        record the close-date and amount changes."""
+        self._write_property_changes()
         for ids in batched(sorted(self.deal_ids.values()), ID_BATCH):
             timelines = db.stage_changes(session=self.session, deal_ids=ids)
             deals = db.deals_by_id(session=self.session, deal_ids=ids)
@@ -195,6 +270,16 @@ class HistoryImport(ImportJob):
         self.summary.notes.append(f"{len(self.deal_ids)} deal(s) re-derived from their history, "
                                   f"{self.deals_updated} changed")
         return self.summary
+
+
+    def _write_property_changes(self) -> None:
+        rows = [{"deal_id": self.deal_ids[change.pop("external_id")], **change, "source": PROPERTY_SOURCE}
+                for change in self.property_rows.values()]
+        self.property_rows.clear()
+        new = sum(property_store.add_property_changes(session=self.session, rows=batch)
+                  for batch in batched(rows, ID_BATCH))
+        if rows:
+            self.summary.notes.append(f"{new} close-date/amount change(s) recorded, {len(rows) - new} already recorded")
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ LIMITS: dict[str, dict[str, int]] = {
     "reps": {"email": _length(_REP, "email"), "name": _length(_REP, "name"),
              "slack_user_id": _length(_REP, "slack_user_id"), "team": _length(_TEAM, "name")},
     "history": {},
+    "targets": {},
 }
 
 

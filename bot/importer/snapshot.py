@@ -19,7 +19,8 @@ OPEN = "open"
 _ZERO = Decimal(0)
 # The order of ``new_deal``'s row.
 assert UPSERT_COLUMNS == ("external_id", "name", "account", "owner_id", "stage_key", "amount", "status", "created_at",
-                          "stage_entered_at", "close_date", "closed_at", "next_step", "currency", "undated")
+                          "stage_entered_at", "close_date", "closed_at", "next_step", "currency", "undated",
+                          "forecast_category")
 
 
 class DealRecord(NamedTuple):
@@ -112,7 +113,7 @@ def new_deal(record: DealRecord, *, now: datetime, last_stage: str) -> tuple[tup
             changes.append((stage, record.status, closed_at))
     return (record.external_id, name, get("account") or name, record.owner_id, stage, get("amount", _ZERO),
             record.status, created or entered, stage_entered, close_date, closed_at, get("next_step"),
-            get("currency"), undated), changes
+            get("currency"), undated, get("forecast_category")), changes
 
 
 def _enter(plan: DealPlan, from_stage: str | None, stage: str, at: datetime) -> None:

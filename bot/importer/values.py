@@ -187,6 +187,26 @@ def check_email(text: str) -> str:
     return text
 
 
+# The CRMs' and people's spellings of the forecast categories (Salesforce's labels, HubSpot's internal values).
+# "Closed" says nothing a deal's status does not: no category. Salesforce's optional "Most Likely" sits
+# between commit and best case; it counts as best case, the more cautious of the two.
+_CATEGORY_SPELLINGS = {"commit": "commit", "best case": "best_case", "bestcase": "best_case",
+                       "most likely": "best_case", "pipeline": "pipeline", "omitted": "omitted", "omit": "omitted",
+                       "not forecasted": "omitted", "closed": None}
+
+
+def forecast_category(text: str) -> str | None:
+    """The forecast category (``FORECAST_CATEGORIES``) a cell names; None for "Closed".
+
+    Raises:
+        ValueError: a category we do not know.
+    """
+    key = " ".join(text.strip().lower().replace("_", " ").replace("-", " ").split())
+    if key not in _CATEGORY_SPELLINGS:
+        raise ValueError(f"unknown forecast category {text!r} (commit, best case, pipeline, omitted or closed)")
+    return _CATEGORY_SPELLINGS[key]
+
+
 def closed_status(text: str) -> str | None:
     """'won' or 'lost' for the ways CRMs spell a closed stage ("Closed Won", "closedlost"...), else None."""
     squeezed = re.sub(r"[^a-z]", "", text.lower())

@@ -36,7 +36,11 @@ _REPORT_PROPERTIES = {
         "velocity: win rate (overall and from each stage), average won amount, sales cycle, sales velocity. "
         "observed: how deals really move through the process map (skips, moves back, real days per stage, "
         "which exit criteria predict winning). warnings: open deals with a warning (stalled, close date passed, "
-        "no activity, earlier exit criteria unmet), each with its reason.")},
+        "no activity, earlier exit criteria unmet), each with its reason. slippage: deals whose close date was "
+        "pushed out of the period, how often and by how many days. changes: the forecast waterfall from the "
+        "period's start to its end (pipeline closing this quarter: new, pulled in, pushed out, amount changes, won, "
+        "lost, moved to omitted). forecast: open deals closing in the period by forecast category (commit, best case, "
+        "pipeline, omitted), won so far, and the target with its coverage when one is set.")},
     "period": {"type": "string", "description": "As asked ('last month', 'October', 'Q3', 'since Oct 1'); omit if none."},
     "rep": {"type": "string", "description": "A rep's name when asked about one person."},
     "team": {"type": "string", "description": "A team's name when one is named."},

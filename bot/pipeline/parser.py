@@ -42,6 +42,19 @@ PHRASINGS: tuple[tuple[str, str], ...] = (
                  r"|\btakes? (?:us |me |the team |you |our deals |deals )?to (?:close|win)\b"
                  r"|average (?:won (?:deal|amount)|deal size)"),
     ("warnings", r"\b(?:deal )?warnings?\b"),
+    # Close dates moved out of a period. "Anything slipping" alone is the attention list; "push to commit" moves
+    # a stage (the flow); "what should I push" is a plan.
+    ("slippage", r"\bslippage\b|\bslip(?:s|ped|ping)? (?:out of |past |from |in )?(?:this|last|the|q[1-4])\b"
+                 r"|\bslipped deals\b|\bpushed\b(?! (?:to|into|in to|forward|along)\b)|\bdid (?:i|we|\w+) push\b"
+                 r"|\bpush(?:ed|ing)? (?:out|back)\b"
+                 r"|\bclose dates? (?:moved|changed|got pushed|pushed|slipped)"),
+    # A forecast by category, against a target; "forecast changes" are the waterfall.
+    ("forecast", r"\bforecast\b(?! (?:changes|waterfall))|\bforecast categor\w*|\bbest case\b|\bcommit (?:and|vs) "
+                 r"|\bon track for (?:my|our|the|\w+'s)|\b(?:my|our|the team's|team) number\b|\bcoverage\b"
+                 r"|\b(?:my|our|the|team's|\w+'s) (?:q[1-4] |quarterly |monthly |annual |sales )?(?:target|quota)\b"),
+    ("changes", r"\bwhat(?:'s| has|s)? changed\b|\bforecast (?:changes|waterfall)|\bwaterfall\b|\bpulled in\b"
+                r"|\bchanges? (?:in|to) (?:my|our|the|\w+'s)(?: team's)? (?:pipeline|pipe|forecast)"
+                r"|\b(?:pipeline|pipe|forecast) (?:has )?chang(?:e|ed|es)\b|\bwhat moved in (?:my|our|the) (?:pipeline|pipe|forecast)"),
     ("observed", r"\breally (?:move|run|flow|go|work)|\bas it (?:really |actually )?runs\b"
                  r"|\b(?:process|map) (?:really|actually|in practice|as it)|\bactually (?:move|run|flow|go)"
                  r"|\bskip(?:s|ped|ping)? (?:a |any )?stages?|\bmov(?:e|ed|ing) back(?:wards)?\b"
@@ -60,7 +73,8 @@ _DEAL_WORDS = re.compile(r"\b(?:deals?|opportunit(?:y|ies)|opps?|stages?|team|re
 _PREFIX = re.compile(r"^\s*pipeline\s*[:,-]\s*", re.I)  # "/pipeline flow" arrives as "Pipeline: flow"
 
 _OWN_TEAM = re.compile(r"\b(?:my|our|the(?: whole)?) team(?:'s)?\b", re.I)
-_OWN_DEALS = re.compile(r"\bmy own\b|\bjust mine\b|\bonly mine\b|\bmy (?:own )?deals\b", re.I)
+_OWN_DEALS = re.compile(r"\bmy own\b|\bjust mine\b|\bonly mine\b|\bmy (?:own )?deals\b"
+                        r"|\b(?:did|have|has) i\b|\bi(?:'ve)? (?:pushed|slipped|moved)\b", re.I)
 _TEAM_NAMED = re.compile(r"\b(?i:team)\s+([A-Za-z][\w-]*)|\b([A-Z][\w-]*)\s+(?i:team)\b")
 # A name follows "for Alice", "of Bob"...; never "out of Discover", which names a stage.
 _PERSON = re.compile(r"\b(?:for|(?<!out )of|by|owned by|from)\s+([A-Za-z][\w.'-]*(?:\s+[A-Z][\w'-]*)?)|\b([A-Z][\w-]*)'s\b")
@@ -112,6 +126,9 @@ def report_kinds(text: str) -> list[str]:
     found = {kind for kind, pattern in _COMPILED if pattern.search(text)}
     if "velocity" in found and _TO_CLOSE.search(text):
         found.discard("time")  # "how long do deals take to close" asks for the sales cycle, not time per stage
+    if "changes" in found:
+        found.discard("slippage")
+        found.discard("forecast")  # "what changed in my forecast" is the waterfall  # "pulled in, pushed out": the waterfall names both
     if "observed" in found:
         found.discard("flow")  # "how do deals really move through our process" asks how the map is followed
     if not found and (_PER_STAGE.search(text) or _HOW_MANY.search(text)):

@@ -11,7 +11,7 @@ A period is half-open, ``[start, end)``. A period that has not ended yet ends no
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from bot.core.errors import InvalidInput
@@ -29,6 +29,8 @@ _UNITS = {"week": "week", "wk": "week", "month": "month", "mo": "month", "quarte
           "q": "quarter", "year": "year", "yr": "year", "day": "day"}
 UNKNOWN_YEAR = 4  # a leap year, so "Feb 29" parses before its real year is known
 _TO_DATE = {"wtd": "week", "mtd": "month", "qtd": "quarter", "ytd": "year"}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY_RE = r"(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday)?\b"
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,8 @@ class PeriodSpec:
 
     ``kind`` is one of: ``relative`` (unit + offset: 0 this, -1 last), ``month`` (month + optional year),
     ``quarter`` (quarter + optional year), ``year``, ``since`` (first day, or the start of a relative
-    unit + offset), ``range`` (first and last day,
+    unit + offset, or — unit ``weekday`` — the latest such weekday: ``days`` is its index, Monday 0, and
+    offset -1 "last Monday", before today), ``range`` (first and last day,
     inclusive), ``days`` (the last N days up to now).
     """
 
@@ -66,6 +69,8 @@ class Period:
     opening: str      # the start as a manager says it: "October", "the week of Nov 9", "Oct 1"
     timezone: str
     to_now: bool      # the period is still running: its end is ``now``
+    first_day: date | None = None  # the local calendar days it covers, whole (a running period's too):
+    last_day: date | None = None   # close dates and targets are days, compared with these
 
     def to_json(self) -> dict:
         return {"label": self.label, "start": self.start.isoformat(), "end": self.end.isoformat(),
@@ -137,6 +142,10 @@ def _partial(year: int | None, month: int, day: int) -> date:
 
 
 def _find_since(t: str) -> PeriodSpec | None:
+    m = re.search(rf"\bsince\s+(last\s+)?{_WEEKDAY_RE}", t)
+    if m:
+        index = next(i for i, name in enumerate(WEEKDAYS) if name.startswith(m.group(2)))
+        return PeriodSpec("since", unit="weekday", days=index, offset=-1 if m.group(1) else 0)
     m = re.search(r"\bsince\s+(?:the\s+(?:start|beginning)\s+of\s+)?(this|last)\s+(week|month|quarter|year)\b", t)
     if m:
         return PeriodSpec("since", unit=m.group(2), offset=0 if m.group(1) == "this" else -1)
@@ -213,7 +222,32 @@ def _resolve(spec: PeriodSpec, now: datetime, tz_name: str | None) -> Period:
     end = local_midnight_utc(last_excl, tz)
     to_now = end > now
     return Period(start=start, end=min(end, now) if to_now else end, label=label, opening=opening,
-                  timezone=tz_name or "UTC", to_now=to_now)
+                  timezone=tz_name or "UTC", to_now=to_now, first_day=first, last_day=last_excl - timedelta(days=1))
+
+
+def period_days(spec: PeriodSpec, today: date) -> tuple[date, date, str]:
+    """First and last day (inclusive) and label of ``spec`` as of ``today``; unlike ``resolve``, a period
+    that has not begun is fine (a target is set ahead).
+
+    Raises:
+        InvalidInput: the period reaches outside the calendar Stagecoach handles.
+    """
+    try:
+        first, end, label, _ = _bounds(spec, today)
+    except (OverflowError, ValueError):
+        raise InvalidInput(f"the period reaches outside the dates Stagecoach handles; give dates between "
+                           f"{EARLIEST_DAY} and {LATEST_DAY}") from None
+    return first, end - timedelta(days=1), label
+
+
+def target_days(spec: PeriodSpec, today: date) -> tuple[date, date, str]:
+    """The days a target's period covers: a quarter or month named without a year is the next one not over."""
+    if spec.kind in ("quarter", "month") and spec.year is None:
+        first, last, label = period_days(replace(spec, year=today.year), today)
+        if last >= today:
+            return first, last, label
+        return period_days(replace(spec, year=today.year + 1), today)
+    return period_days(spec, today)
 
 
 def _bounds(spec: PeriodSpec, today: date) -> tuple[date, date, str, str]:
@@ -235,6 +269,10 @@ def _bounds(spec: PeriodSpec, today: date) -> tuple[date, date, str, str]:
     if spec.kind == "days":
         first = today - timedelta(days=spec.days - 1)
         return first, today + timedelta(days=1), f"last {spec.days} days", _day_label(first, today)
+    if spec.kind == "since" and spec.unit == "weekday":
+        back = (today.weekday() - (spec.days or 0)) % 7
+        first = today - timedelta(days=back or (7 if spec.offset else 0))  # "since last Monday", on a Monday: a week
+        return first, today + timedelta(days=1), f"since {_day_label(first, today)}", _day_label(first, today)
     if spec.kind == "since":
         first = _with_year(spec.first, today) if spec.first else _relative(spec.unit or "month", spec.offset, today)[0]
         return first, today + timedelta(days=1), f"since {_day_label(first, today)}", _day_label(first, today)

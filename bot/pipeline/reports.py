@@ -19,10 +19,13 @@ from knowledge.process_map import ProcessMap
 from storage import reports as store
 from storage.access import Viewer
 
-REPORTS = ("status", "flow", "time", "stuck", "conversion", "bottlenecks", "velocity", "observed", "warnings")
+REPORTS = ("status", "flow", "time", "stuck", "conversion", "bottlenecks", "velocity", "observed", "warnings",
+           "slippage", "changes", "forecast")
 TITLES = {"status": "Pipeline by stage", "flow": "Stage flow", "time": "Time in stage", "stuck": "Stuck deals",
           "conversion": "Stage conversion", "bottlenecks": "Bottlenecks", "velocity": "Win rate, cycle and velocity",
-          "observed": "The process as it really runs", "warnings": "Deal warnings"}
+          "observed": "The process as it really runs", "warnings": "Deal warnings",
+          "slippage": "Slipped deals", "changes": "Forecast changes",
+          "forecast": "Forecast"}
 STUCK_LIMIT = 15
 TOP_CRITERIA = 3
 MAX_BOTTLENECKS = 3
@@ -297,8 +300,13 @@ def _bottleneck_line(row: dict, unmet: store.UnmetCount, top: list) -> str:
 
 
 def build_report(kind: str, *, session: Session, viewer: Viewer, process: ProcessMap, scope: Scope,
-                 period: Period, now: datetime) -> Report:
-    """Any report by name; ``status``, ``stuck`` and ``warnings`` are as of now and ignore the period."""
+                 period: Period, now: datetime, closing: Period | None = None) -> Report:
+    """Any report by name; ``status``, ``stuck`` and ``warnings`` are as of now and ignore the period.
+    ``closing``: for ``changes``, the period whose pipeline is compared (default: the quarter ``period`` ends in)."""
+    if kind == "changes":
+        from bot.pipeline.changes import changes_report
+        return changes_report(session=session, viewer=viewer, process=process, scope=scope, period=period, now=now,
+                              closing=closing)
     if kind == "status":
         return status_report(session=session, viewer=viewer, process=process, scope=scope, now=now)
     if kind == "stuck":
@@ -310,11 +318,14 @@ def build_report(kind: str, *, session: Session, viewer: Viewer, process: Proces
         return flow_report(session=session, viewer=viewer, process=process, scope=scope, period=period)
     if kind == "conversion":
         return conversion_report(session=session, viewer=viewer, process=process, scope=scope, period=period)
-    if kind in ("velocity", "observed", "warnings"):
+    if kind in ("velocity", "observed", "warnings", "slippage", "forecast"):
         # Imported here: those modules build on this one's Report and helpers.
         from bot.pipeline.deal_warnings import warnings_report
+        from bot.pipeline.forecast import forecast_report
         from bot.pipeline.observed import observed_report
+        from bot.pipeline.slippage import slippage_report
         from bot.pipeline.velocity import velocity_report
-        builder = {"velocity": velocity_report, "observed": observed_report, "warnings": warnings_report}[kind]
+        builder = {"velocity": velocity_report, "observed": observed_report, "warnings": warnings_report,
+                   "slippage": slippage_report, "forecast": forecast_report}[kind]
         return builder(session=session, viewer=viewer, process=process, scope=scope, period=period, now=now)
     raise ValueError(f"unknown report {kind!r}; one of {', '.join(REPORTS)}")

@@ -20,7 +20,10 @@ from storage.models import Role
 from storage.processes import active_process_row
 
 DEFAULT_PERIOD = PeriodSpec("relative", unit="month", offset=0)  # "this month", when a period report names none
-PERIOD_REPORTS = ("flow", "time", "conversion", "bottlenecks", "velocity", "observed")
+THIS_QUARTER = PeriodSpec("relative", unit="quarter", offset=0)
+# Reports whose period is the one close dates fall in: a forecast is asked for by quarter.
+DEFAULT_PERIODS = {"slippage": THIS_QUARTER, "forecast": THIS_QUARTER, "changes": PeriodSpec("days", days=7)}  # changes: the last week
+PERIOD_REPORTS = ("flow", "time", "conversion", "bottlenecks", "velocity", "observed", *DEFAULT_PERIODS)
 LOCAL_ADMIN = Viewer(rep_id=0, name="local admin", role=Role.admin, team_id=None)  # the CLI without --as
 
 
@@ -35,6 +38,7 @@ class ReportRequest:
     whole_team: bool = False
     own_deals: bool = False
     optional_name: bool = False  # the rep name may be a plain word: ignore it when nobody goes by it
+    closing: PeriodSpec | None = None  # ``changes``: the period whose pipeline is compared (default its quarter)
 
 
 def run_reports(runtime: Runtime, viewer: Viewer, request: ReportRequest, *, now: datetime) -> list[Report]:
@@ -64,15 +68,18 @@ def run_reports(runtime: Runtime, viewer: Viewer, request: ReportRequest, *, now
             scope = resolve_scope(session=session, viewer=viewer, company_timezone=runtime.settings.timezone,
                                   team=request.team, whole_team=request.whole_team)
         period = resolve_period(request, scope, now)
-        return [build_report(kind, session=session, viewer=viewer, process=process, scope=scope, period=period, now=now)
-                for kind in request.kinds]
+        closing = request.closing.resolve(now, scope.timezone) if request.closing else None
+        return [build_report(kind, session=session, viewer=viewer, process=process, scope=scope, period=period, now=now,
+                             closing=closing) for kind in request.kinds]
 
 
 def resolve_period(request: ReportRequest, scope: Scope, now: datetime) -> Period | None:
-    """The period in the scope's timezone; "this month" when a period report names none."""
+    """The period in the scope's timezone; "this month" (for a forecast "this quarter") when a period report
+    names none."""
     if request.period is None and not any(k in PERIOD_REPORTS for k in request.kinds):
         return None
-    return (request.period or DEFAULT_PERIOD).resolve(now, scope.timezone)
+    default = next((DEFAULT_PERIODS[k] for k in request.kinds if k in DEFAULT_PERIODS), DEFAULT_PERIOD)
+    return (request.period or default).resolve(now, scope.timezone)
 
 
 @dataclass(frozen=True)

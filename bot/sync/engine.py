@@ -42,7 +42,8 @@ ONE_MS = timedelta(milliseconds=1)
 DEAL_FIELDS = {"external_id": "hs_object_id", "name": "dealname", "account": "company",
                "owner_email": "hubspot_owner_id", "stage": "dealstage", "amount": "amount",
                "currency": "deal_currency_code", "pipeline": "pipeline", "created_at": "createdate",
-               "close_date": "closedate", "next_step": "hs_next_step", "stage_entered_at": "dealstage history"}
+               "close_date": "closedate", "next_step": "hs_next_step", "stage_entered_at": "dealstage history",
+               "forecast_category": "hs_forecast_category"}
 HISTORY_FIELDS = {"deal_external_id": "hs_object_id", "to_stage": "dealstage", "changed_at": "dealstage timestamp"}
 
 
@@ -313,7 +314,8 @@ def deal_records(deals: list[CrmDeal], owners: dict[str, str]) -> list[dict[str,
              "owner_email": owners.get(deal.owner_id or "", deal.owner_id), "stage": deal.stage,
              "amount": deal.amount, "currency": deal.currency, "pipeline": deal.pipeline,
              "created_at": parse_time(deal.created_at), "close_date": (deal.close_date or "")[:10] or None,
-             "next_step": deal.next_step, "stage_entered_at": deal.stage_history[-1][1] if deal.stage_history else None}
+             "next_step": deal.next_step, "stage_entered_at": deal.stage_history[-1][1] if deal.stage_history else None,
+             "forecast_category": deal.forecast_category}
             for deal in deals]
 
 

@@ -74,8 +74,9 @@ def test_a_deals_mapping_file_cannot_be_reused_for_history(cli, tmp_path):
     result = cli("history", "--mapping", str(mapping), str(history))
 
     assert result.exit_code == 1
-    assert (f"--mapping {mapping}: its columns name deals fields, not history fields (changed_at, deal_external_id, "
-            "from_stage, to_stage); write a mapping file for the history file") in result.output
+    assert (f"--mapping {mapping}: its columns name deals fields, not history fields (amount, changed_at, close_date, "
+            "deal_external_id, field, from_stage, new_value, old_value, to_stage); write a mapping file for the "
+            "history file") in result.output
 
 
 def test_import_reps_suggests_only_presets_it_takes(cli, tmp_path):

@@ -183,7 +183,7 @@ def test_a_source_without_a_required_field_or_with_an_unknown_one_is_refused_bef
     assert caught.value.problems[:2] == [
         "fields: 'probability' is not a deals field (external_id, name, owner_email, stage, account, amount, "
         "created_at, stage_entered_at, close_date, next_followup_at, followup_note, criteria_met, status, "
-        "next_step, last_stage, currency, pipeline)",
+        "next_step, last_stage, currency, pipeline, forecast_category)",
         "fields: HubSpot gives no owner_email, stage; deals need them"]
     with pytest.raises(ImportRejected, match="gives deals, not history"):
         import_from(runtime, "history", source, OPTIONS)

@@ -119,7 +119,8 @@ def test_the_model_calls_a_report_tool_with_typed_arguments(runtime, history, ll
     # One report tool beside the coach's own (deal plan, focus, scorecard...): fewer tokens for every question.
     assert {"pipeline_report", "ask_clarifying_question", "deal_plan", "scorecard"} <= set(tools)
     assert tools["pipeline_report"]["report"]["enum"] == ["status", "flow", "time", "stuck", "conversion", "bottlenecks",
-                                                      "velocity", "observed", "warnings"]
+                                                      "velocity", "observed", "warnings", "slippage", "changes",
+                                                      "forecast"]
     summary_prompt = "\n".join(m["content"] or "" for m in llm.chat_requests()[1]["messages"])
     assert "began October with 2, 3 entered, 5 left" in summary_prompt
 

@@ -150,3 +150,15 @@ def test_a_bad_deal_refuses_its_page_naming_the_deal_and_property(hubspot, sync_
         assert store.sync_state(session=session, crm="hubspot").cursor is None
     hubspot.edit_deal(bad, amount="12000", at=start + timedelta(hours=1))
     assert sync(sync_runtime, source).created == 2
+
+
+def test_hubspots_forecast_category_lands_on_the_deal(hubspot, sync_runtime, source, reps, clock):
+    add_owners(hubspot)
+    start = clock.now() - timedelta(days=5)
+    best = hubspot.add_deal(name="Best", stage="s-discover", owner="501", amount="100", created=start,
+                            hs_forecast_category="BEST_CASE")
+    plain = hubspot.add_deal(name="Plain", stage="s-discover", owner="501", amount="100", created=start)
+    sync(sync_runtime, source)
+    with sync_runtime.session() as session:
+        categories = {d.external_id: d.forecast_category for d in session.exec(select(Deal))}
+    assert categories == {best: "best_case", plain: None}

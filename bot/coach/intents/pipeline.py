@@ -4,12 +4,15 @@ the process as it really runs), scoped by access."""
 from __future__ import annotations
 
 from bot.coach.intents.base import Ask, Intent
+from bot.coach.targets import propose_target
 from bot.coach.types import CoachAnswer
 from bot.pipeline.chat import answer_pipeline_question
 
 
 def handle(ask: Ask) -> CoachAnswer:
-    return answer_pipeline_question(ask.runtime, ask.viewer, ask.question, now=ask.now)
+    proposed = propose_target(session=ask.session, viewer=ask.viewer, question=ask.question, now=ask.now,
+                              company_timezone=ask.settings.timezone)  # "set Alice's Q1 target to 300k"
+    return proposed or answer_pipeline_question(ask.runtime, ask.viewer, ask.question, now=ask.now)
 
 
 INTENT = Intent(
