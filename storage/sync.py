@@ -16,7 +16,7 @@ from storage.imports import upsert_rows
 from storage.models import CrmLink, CrmOutbox, Deal, DealPropertyChange, SyncState
 
 PROPERTY_CHANGE_TABLE: Table = DealPropertyChange.__table__  # type: ignore[attr-defined]
-PROPERTY_CHANGE_COLUMNS = ("deal_id", "property", "value", "changed_at", "source")
+PROPERTY_CHANGE_COLUMNS = ("deal_id", "property", "value", "old_value", "changed_at", "source")  # table order
 PROPERTY_CHANGE_KEY = ("deal_id", "property", "changed_at")
 LINK_TABLE: Table = CrmLink.__table__  # type: ignore[attr-defined]
 
@@ -72,7 +72,8 @@ def reset_cursor(*, session: Session, crm: str) -> None:
 
 
 def add_property_changes(*, session: Session, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert (deal_id, property, value, changed_at, source) changes not stored yet; returns how many were new."""
+    """Insert (deal_id, property, value, changed_at, source, and optionally old_value) changes not stored yet;
+    returns how many were new."""
     if not rows:
         return 0
     keys = {(row["deal_id"], row["property"], row["changed_at"]) for row in rows}
@@ -80,7 +81,7 @@ def add_property_changes(*, session: Session, rows: Sequence[dict[str, Any]]) ->
     stored = {tuple(row) for row in session.execute(
         select(DealPropertyChange.deal_id, DealPropertyChange.property, DealPropertyChange.changed_at)
         .where(DealPropertyChange.deal_id.in_(deal_ids))).all()}
-    new = [tuple(row[column] for column in PROPERTY_CHANGE_COLUMNS) for row in rows
+    new = [tuple(row.get(column) for column in PROPERTY_CHANGE_COLUMNS) for row in rows
            if (row["deal_id"], row["property"], row["changed_at"]) not in stored]
     upsert_rows(session=session, table=PROPERTY_CHANGE_TABLE, columns=PROPERTY_CHANGE_COLUMNS, rows=new,
                 keys=PROPERTY_CHANGE_KEY)
