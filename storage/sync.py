@@ -48,9 +48,10 @@ def release_lease(*, session: Session, crm: str, owner: str) -> None:
                     .values(lock_owner=None, lock_until=None))
 
 
-def set_cursor(*, session: Session, crm: str, cursor: datetime) -> None:
-    """Move the cursor (in the transaction that committed what it covers)."""
-    session.execute(update(SyncState).where(SyncState.crm == crm).values(cursor=cursor))
+def set_cursor(*, session: Session, crm: str, cursor: datetime, cursor_id: str | None = None) -> None:
+    """Move the cursor (in the transaction that committed what it covers); ``cursor_id``: the last record
+    committed among those last modified at ``cursor`` (None: all of them)."""
+    session.execute(update(SyncState).where(SyncState.crm == crm).values(cursor=cursor, cursor_id=cursor_id))
 
 
 def record_run(*, session: Session, crm: str, at: datetime, error: str | None, counts: str,
@@ -62,7 +63,12 @@ def record_run(*, session: Session, crm: str, at: datetime, error: str | None, c
 
 
 def reset_cursor(*, session: Session, crm: str) -> None:
-    session.execute(update(SyncState).where(SyncState.crm == crm).values(cursor=None))
+    session.execute(update(SyncState).where(SyncState.crm == crm).values(cursor=None, cursor_id=None))
+
+
+def linked_crm_ids(*, session: Session, crm: str) -> set[str]:
+    """The CRM ids of every deal read from ``crm``."""
+    return set(session.execute(select(CrmLink.crm_id).where(CrmLink.crm == crm)).scalars())
 
 
 def add_property_changes(*, session: Session, rows: Sequence[dict[str, Any]]) -> int:
