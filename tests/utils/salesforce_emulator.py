@@ -141,6 +141,8 @@ class SalesforceEmulator:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.deleted_log: dict[str, datetime] = {}  # opportunity id -> when deleted
         self.hidden: set[str] = set()  # objects the integration user may not read
+        self.on_request: Any = None  # called with (method, path with query) before each data call is answered
+        self.sessions_refused = False  # every session is refused at once (a frozen user, an IP restriction)
         self.faults: list[dict[str, Any]] = []
         self.lost_replies: list[tuple[str, str]] = []
         self.daily_limit = daily_limit
@@ -414,7 +416,7 @@ class SalesforceEmulator:
               body: dict[str, Any] | None = None) -> tuple[int, Any]:
         token = authorization.removeprefix("Bearer ").strip()
         session = self.sessions.get(token)
-        if session is None or not session.valid:
+        if session is None or not session.valid or self.sessions_refused:
             return 401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
         with self._lock:
             if self.api_used >= self.daily_limit:
@@ -567,6 +569,8 @@ class SalesforceEmulator:
             def _serve(self, method: str, body: dict[str, Any] | None) -> None:
                 url = urlparse(self.path)
                 emulator.calls.append((method, self.path))
+                if emulator.on_request is not None:
+                    emulator.on_request(method, self.path)
                 faults_before = len(emulator.faults)
                 dropping = emulator.faults[:1] == [{"drop": True}]
                 status, reply = emulator._data(method, url.path, parse_qs(url.query),
