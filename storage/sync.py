@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from storage.models import CrmLink, CrmOutbox, Deal, DealPropertyChange, SyncState
+from storage.models import CrmLink, CrmOutbox, Deal, DealPropertyChange, Rep, SyncState
 
 
 def _insert(session: Session, model: Any):
@@ -105,6 +105,11 @@ def upsert_links(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def links(*, session: Session, deal_ids: Sequence[int]) -> dict[int, CrmLink]:
     return {link.deal_id: link for link in session.execute(
         select(CrmLink).where(CrmLink.deal_id.in_(list(deal_ids)))).scalars()}
+
+
+def owner_email(*, session: Session, deal_id: int) -> str | None:
+    """The email of the rep who owns the deal (a task made in the CRM is theirs there too)."""
+    return session.execute(select(Rep.email).join(Deal, Deal.owner_id == Rep.id).where(Deal.id == deal_id)).scalar()
 
 
 def set_write_back(*, session: Session, crm: str, on: bool) -> None:

@@ -13,6 +13,7 @@ from bot.importer.columns import load_mapping
 from bot.sync import engine, salesforce
 from bot.sync.hubspot import CRM, HubSpotSource, client_for
 from bot.sync.records import mask
+from bot.sync.salesforce import writeback as salesforce_writeback
 from bot.sync.writeback import deliver_pending
 from storage import sync as store
 
@@ -41,8 +42,8 @@ def sync_hubspot(runtime: Runtime, *, full: bool = False, dry_run: bool = False,
 
 def sync_salesforce(runtime: Runtime, *, full: bool = False, dry_run: bool = False, mapping_file: Path | None = None,
                     default_owner: str | None = None, progress: engine.Progress | None = None) -> engine.SyncSummary:
-    """One Salesforce sync through the same engine as HubSpot's (read only: write-back is not built yet); the
-    mapping file and default owner default as for ``sync_hubspot``.
+    """One Salesforce sync through the same engine as HubSpot's, delivering confirmed changes first when
+    ``STAGECOACH_CRM_WRITE`` is on; the mapping file and default owner default as for ``sync_hubspot``.
 
     Raises:
         InvalidInput: Salesforce not configured, unmapped stages or owners, refused rows, another sync running.
@@ -53,9 +54,12 @@ def sync_salesforce(runtime: Runtime, *, full: bool = False, dry_run: bool = Fal
     mapping_file = mapping_file or settings.sync_mapping
     stage_names = load_mapping(mapping_file).stages if mapping_file else None
     with salesforce.client_for(settings) as client:
+        write_back = ((lambda mapping: deliver_pending(runtime, client, mapping, crm=salesforce.CRM,
+                                                       deliver=salesforce_writeback.deliver))
+                      if settings.crm_write == "on" else None)
         return engine.sync(runtime, salesforce.SalesforceSource(client), full=full, dry_run=dry_run,
                            stage_names=stage_names, default_owner=default_owner or settings.sync_default_owner,
-                           progress=progress, budget=client.usage)
+                           progress=progress, budget=client.usage, write_back=write_back)
 
 
 def sync_hubspot_deals(runtime: Runtime, crm_ids: list[str]) -> engine.SyncSummary | None:

@@ -126,7 +126,7 @@ class SalesforceSource:
         fields = self._opportunity_fields()
         found: list[CrmDeal] = []
         for start in range(0, len(ids), PAGE):
-            listed = ", ".join(_quote(i) for i in ids[start:start + PAGE])
+            listed = ", ".join(quote(i) for i in ids[start:start + PAGE])
             records = list(self.client.query(f"SELECT {', '.join(fields)} FROM Opportunity WHERE Id IN ({listed})"))
             history: dict[str, list[dict[str, Any]]] = {}
             if records:
@@ -139,7 +139,7 @@ class SalesforceSource:
     def owners_with_deals(self, owner_ids: list[str]) -> list[str]:
         """Of ``owner_ids``, those who own at least one opportunity (one query each)."""
         return [owner for owner in owner_ids if self.client.get_query(
-            f"SELECT COUNT() FROM Opportunity WHERE OwnerId = {_quote(owner)}")["totalSize"]]
+            f"SELECT COUNT() FROM Opportunity WHERE OwnerId = {quote(owner)}")["totalSize"]]
 
     def archived_ids(self, since: datetime | None = None, until: datetime | None = None) -> set[str]:
         """Opportunities deleted in [since, until] (getDeleted; ``since`` None: a first or full read, which sees
@@ -169,7 +169,7 @@ class SalesforceSource:
             "SELECT IsoCode, ConversionRate, IsCorporate FROM CurrencyType WHERE IsActive = true")}
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
     """A SOQL string literal."""
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
