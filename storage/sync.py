@@ -171,9 +171,12 @@ def delivered_moves(*, session: Session, deal_ids: Sequence[int]) -> dict[tuple[
             CrmOutbox.deal_id.in_(list(deal_ids)))).all()}
 
 
-def outbox_counts(*, session: Session) -> dict[str, int]:
-    return {status: count for status, count in session.execute(
-        select(CrmOutbox.status, func.count()).group_by(CrmOutbox.status)).all()}
+def outbox_counts(*, session: Session, crm: str | None = None) -> dict[str, int]:
+    """Confirmed changes by status (``crm``: of that CRM's deals only)."""
+    query = select(CrmOutbox.status, func.count())
+    if crm is not None:
+        query = query.join(CrmLink, CrmLink.deal_id == CrmOutbox.deal_id).where(CrmLink.crm == crm)
+    return {status: count for status, count in session.execute(query.group_by(CrmOutbox.status)).all()}
 
 
 def take_untold_conflicts(*, session: Session, deal_id: int, now: datetime) -> list[str]:

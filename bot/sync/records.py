@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from bot.core.errors import InvalidInput
 from knowledge.process_map import ProcessMap
@@ -16,6 +17,14 @@ from knowledge.process_map import ProcessMap
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # before any CRM record
 HUBSPOT, SALESFORCE = "hubspot", "salesforce"
 CRM_NAMES = {HUBSPOT: "HubSpot", SALESFORCE: "Salesforce"}
+
+
+def crms_set_up(settings: Any) -> list[str]:
+    """The CRMs a live sync is set up for (their settings are present): ``hubspot``, ``salesforce``."""
+    crms = [HUBSPOT] if settings.hubspot_access_token else []
+    if settings.salesforce_instance_url and settings.salesforce_client_id:
+        crms.append(SALESFORCE)
+    return crms
 
 
 def mask(text: str, secret: str | None) -> str:

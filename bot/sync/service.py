@@ -11,6 +11,7 @@ from typing import Any
 from bot.core.runtime import Runtime
 from bot.importer.columns import load_mapping
 from bot.sync import engine, salesforce
+from bot.sync.freshness import synced_crms
 from bot.sync.hubspot import CRM, HubSpotSource, client_for
 from bot.sync.records import mask
 from bot.sync.salesforce import writeback as salesforce_writeback
@@ -81,8 +82,9 @@ class SyncStatus:
 
     crm: str
     configured: bool
-    api_url: str
-    token: str | None  # masked
+    api_url: str | None
+    token: str | None  # masked (HubSpot); Salesforce has no token to show: ``auth`` says how it logs in
+    auth: str | None = None
     last_run_at: datetime | None = None
     last_success_at: datetime | None = None
     last_error: str | None = None
@@ -93,26 +95,35 @@ class SyncStatus:
     interval_minutes: int = 15
     write_back: str = "off"
     outbox: dict[str, int] = field(default_factory=dict)  # confirmed changes by status: pending, delivered...
+    reconcile_next: bool = False  # the last good sync is older than the CRM keeps deletions: the next reads all
 
     def to_json(self) -> dict[str, Any]:
         return {"crm": self.crm, "configured": self.configured, "api_url": self.api_url, "token": self.token,
-                "last_run_at": _iso(self.last_run_at), "last_success_at": _iso(self.last_success_at),
-                "last_error": self.last_error, "cursor": _iso(self.cursor), "counts": self.counts,
-                "api_calls": self.counts.get("api_calls"), "running": self.running,
-                "next_run_at": _iso(self.next_run_at), "interval_minutes": self.interval_minutes,
-                "write_back": self.write_back, "outbox": self.outbox}
+                "auth": self.auth, "last_run_at": _iso(self.last_run_at),
+                "last_success_at": _iso(self.last_success_at), "last_error": self.last_error,
+                "cursor": _iso(self.cursor), "counts": self.counts, "api_calls": self.counts.get("api_calls"),
+                "running": self.running, "next_run_at": _iso(self.next_run_at),
+                "interval_minutes": self.interval_minutes, "write_back": self.write_back, "outbox": self.outbox,
+                "full_reconciliation_next": self.reconcile_next}
 
 
-def sync_status(runtime: Runtime) -> SyncStatus:
-    """The HubSpot sync's last run, cursor, counts, error, API calls and next run; the token masked."""
+def sync_status(runtime: Runtime, crm: str = CRM) -> SyncStatus:
+    """A CRM's sync (HubSpot's by default): last run, cursor, counts, error, API calls, next run; no secret."""
     settings = runtime.settings
     token = settings.hubspot_access_token
-    status = SyncStatus(crm=CRM, configured=bool(token), api_url=settings.hubspot_api_url,
-                        token=mask(token, token) if token else None, interval_minutes=settings.sync_minutes,
-                        write_back=settings.crm_write)
+    if crm == salesforce.CRM:
+        status = SyncStatus(crm=crm, configured=salesforce.CRM in synced_crms(runtime),
+                            api_url=settings.salesforce_instance_url, token=None,
+                            auth=(f"JWT bearer as {settings.salesforce_username}, key file "
+                                  f"{settings.salesforce_private_key_file}") if settings.salesforce_username else None,
+                            interval_minutes=settings.sync_minutes, write_back=settings.crm_write)
+    else:
+        status = SyncStatus(crm=CRM, configured=bool(token), api_url=settings.hubspot_api_url,
+                            token=mask(token, token) if token else None, interval_minutes=settings.sync_minutes,
+                            write_back=settings.crm_write)
     with runtime.session() as session:
-        state = store.sync_state(session=session, crm=CRM)
-        status.outbox = store.outbox_counts(session=session)
+        state = store.sync_state(session=session, crm=crm)
+        status.outbox = store.outbox_counts(session=session, crm=crm)
     if state is None:
         return status
     now = runtime.now()
@@ -122,7 +133,14 @@ def sync_status(runtime: Runtime) -> SyncStatus:
     status.running = bool(state.lock_owner and state.lock_until and state.lock_until > now)
     if state.last_run_at is not None:
         status.next_run_at = state.last_run_at + timedelta(minutes=settings.sync_minutes)
+    if crm == salesforce.CRM:
+        status.reconcile_next = engine.reconciliation_due(salesforce.SalesforceSource, state, now)
     return status
+
+
+def sync_statuses(runtime: Runtime) -> list[SyncStatus]:
+    """Every CRM's sync status, HubSpot's then Salesforce's."""
+    return [sync_status(runtime, crm) for crm in (CRM, salesforce.CRM)]
 
 
 def _iso(value: datetime | None) -> str | None:
