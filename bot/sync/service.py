@@ -58,7 +58,8 @@ def sync_salesforce(runtime: Runtime, *, full: bool = False, dry_run: bool = Fal
         write_back = ((lambda mapping: deliver_pending(runtime, client, mapping, crm=salesforce.CRM,
                                                        deliver=salesforce_writeback.deliver))
                       if settings.crm_write == "on" else None)
-        return engine.sync(runtime, salesforce.SalesforceSource(client), full=full, dry_run=dry_run,
+        source = salesforce.SalesforceSource(client, bulk_min=settings.salesforce_bulk_min)
+        return engine.sync(runtime, source, full=full, dry_run=dry_run,
                            stage_names=stage_names, default_owner=default_owner or settings.sync_default_owner,
                            progress=progress, budget=client.usage, write_back=write_back)
 

@@ -37,6 +37,8 @@ what was asked in ``calls``. Behaviour follows Salesforce's REST API documentati
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import threading
@@ -81,6 +83,32 @@ _CONDITION = re.compile(r"^\s*(?P<field>\w+)\s*(?P<op>=|!=|<=|>=|<|>)\s*(?P<valu
 _IN = re.compile(r"^\s*(?P<field>\w+)\s+IN\s*\((?P<values>\s*'[^'\\]*'(?:\s*,\s*'[^'\\]*')*\s*)\)\s*$", re.IGNORECASE)
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")  # SOQL's: whole seconds
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class CsvReply:
+    """A reply in CSV (Bulk API 2.0 results), with its own headers."""
+
+    def __init__(self, text: str, headers: dict[str, str]):
+        self.text, self.headers = text, headers
+
+
+def _cell(row: dict[str, Any], name: str) -> Any:
+    relation, dot, field = name.partition(".")
+    if not dot:
+        return row.get(name)
+    parent = row.get(relation)
+    return parent.get(field) if parent else None
+
+
+def _csv_value(value: Any) -> str:
+    """A value as Bulk's CSV writes it: empty for null, true/false, datetimes with Z."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.endswith("+0000"):
+        return value[:-5] + "Z"
+    return str(value)
 
 
 class SoqlError(Exception):
@@ -145,6 +173,8 @@ class SalesforceEmulator:
         self.sessions_refused = False  # every session is refused at once (a frozen user, an IP restriction)
         self.faults: list[dict[str, Any]] = []
         self.lost_replies: list[tuple[str, str]] = []
+        self.jobs: dict[str, dict[str, Any]] = {}  # Bulk API 2.0 query jobs
+        self.bulk_page = 10_000  # results rows per page at most, whatever maxRecords asks
         self.daily_limit = daily_limit
         self.api_used = 0
         self.batch_size = batch_size
@@ -427,6 +457,8 @@ class SalesforceEmulator:
             return fault["status"], [{"message": fault.get("message", "Service unavailable"),
                                       "errorCode": fault.get("code", "SERVER_UNAVAILABLE")}]
         data = f"/services/data/v{self.api_version}"
+        if path.startswith(f"{data}/jobs/query"):
+            return self._job(method, path[len(f"{data}/jobs/query"):].strip("/").split("/"), params, body)
         if method == "GET" and path in (f"{data}/query", f"{data}/queryAll"):
             soql = (params.get("q") or [""])[0]
             try:
@@ -458,6 +490,48 @@ class SalesforceEmulator:
             return self._update(kind, parts[2], body or {})
         if method == "PATCH" and len(parts) == 4:
             return self._upsert(kind, parts[2], parts[3], body or {})
+        return 404, [{"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}]
+
+    def _job(self, method: str, parts: list[str], params: dict[str, list[str]],
+             body: dict[str, Any] | None) -> tuple[int, Any]:
+        """Bulk API 2.0 query jobs: create (POST), state (GET; UploadComplete, InProgress, then JobComplete on
+        the third look), results (GET .../results: CSV pages of ``maxRecords`` chained by Sforce-Locator)."""
+        if method == "POST" and parts == [""]:
+            soql = (body or {}).get("query", "")
+            if re.search(r"\bCOUNT\(\)|\bGROUP\s+BY\b|\bOFFSET\b", soql, re.IGNORECASE):
+                return 400, [{"message": "Bulk API 2.0 does not support this query", "errorCode": "INVALIDJOB"}]
+            try:
+                rows = self.query(soql, deleted_too=(body or {}).get("operation") == "queryAll")
+            except SoqlError as exc:
+                return 400, [{"message": str(exc), "errorCode": exc.code}]
+            fields = [name.strip() for name in _QUERY.match(soql)["fields"].split(",")]
+            job_id = "750" + uuid.uuid4().hex[:15]
+            with self._lock:
+                self.jobs[job_id] = {"rows": rows, "fields": fields, "looks": 0}
+            return 200, {"id": job_id, "operation": "query", "object": _QUERY.match(soql)["object"],
+                         "state": "UploadComplete", "contentType": "CSV", "apiVersion": float(self.api_version)}
+        job = self.jobs.get(parts[0]) if parts and parts[0] else None
+        if job is None:
+            return 404, [{"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}]
+        if method == "GET" and len(parts) == 1:
+            job["looks"] += 1
+            state = ("UploadComplete", "InProgress")[job["looks"] - 1] if job["looks"] < 3 else "JobComplete"
+            return 200, {"id": parts[0], "state": state, "numberRecordsProcessed": len(job["rows"])}
+        if method == "GET" and parts[1:] == ["results"]:
+            if job["looks"] < 3:
+                return 400, [{"message": "job is not complete", "errorCode": "INVALIDJOB"}]
+            # at most maxRecords, and no more than the page Salesforce chose (it may give fewer)
+            size = min(int((params.get("maxRecords") or [str(self.bulk_page)])[0]), self.bulk_page)
+            start = int((params.get("locator") or ["0"])[0])
+            page = job["rows"][start:start + size]
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(job["fields"])
+            for row in page:
+                writer.writerow([_csv_value(_cell(row, name)) for name in job["fields"]])
+            more = start + size < len(job["rows"])
+            return 200, CsvReply(out.getvalue(), {"Sforce-Locator": str(start + size) if more else "null",
+                                                  "Sforce-NumberOfRecords": str(len(page))})
         return 404, [{"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}]
 
     def _deleted(self, params: dict[str, list[str]]) -> tuple[int, Any]:
@@ -545,9 +619,12 @@ class SalesforceEmulator:
                 pass
 
             def _reply(self, status: int, body: Any, limit_info: bool = False) -> None:
-                data = json.dumps(body).encode()
+                csv_reply = body if isinstance(body, CsvReply) else None
+                data = csv_reply.text.encode() if csv_reply else json.dumps(body).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json;charset=UTF-8")
+                self.send_header("Content-Type", "text/csv" if csv_reply else "application/json;charset=UTF-8")
+                for name, value in (csv_reply.headers.items() if csv_reply else ()):
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))
                 if limit_info:
                     self.send_header("Sforce-Limit-Info", f"api-usage={emulator.api_used}/{emulator.daily_limit}")

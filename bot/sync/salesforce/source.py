@@ -11,7 +11,8 @@ every opportunity again and hides what it did not see).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from bot.importer.reps import not_a_person
 from bot.importer.values import StageResolver
 from bot.sync.records import EPOCH, CrmDeal, Mapping, Owner, unmapped_stages
 from bot.sync.salesforce.api import CRM, SalesforceClient
+from bot.sync.salesforce.bulk import bulk_query
 from knowledge.process_map import ProcessMap
 
 PAGE = 200  # ids per page handed to the engine, and per Id IN (...) query
@@ -51,10 +53,14 @@ class SalesforceSource:
 
     deletions_kept = DELETIONS_KEPT
 
-    def __init__(self, client: SalesforceClient):
+    def __init__(self, client: SalesforceClient, *, bulk_min: int | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
         self.client = client
         self.position: tuple[datetime, str] | None = None  # the last listed change: (SystemModstamp, Id)
         self._fields: tuple[str, ...] | None = None  # OPPORTUNITY_FIELDS, with CurrencyIsoCode in a multi-currency org
+        self.bulk_min, self._sleep = bulk_min, sleep
+        self._bulk: dict[str, CrmDeal] | None = None  # a first sync's every opportunity, read by Bulk API 2.0
+        self.bulk_calls = 0
 
     def mapping(self, process: ProcessMap, stage_names: dict[str, str] | None = None) -> Mapping:
         """The org's every stage mapped to the process map, and every user who is a person.
@@ -108,21 +114,56 @@ class SalesforceSource:
         short; the window is widened to whole seconds, as SOQL compares them.
         """
         page: list[str] = []
-        for record in self.client.query(f"SELECT Id, SystemModstamp FROM Opportunity WHERE {_between(start, end)} "
-                                        "ORDER BY SystemModstamp, Id"):
-            stamp = parse_time(record["SystemModstamp"]) or EPOCH
-            if after is not None and stamp == after[0] and record["Id"] <= after[1]:
+        for stamp, crm_id in self._listed(start, end):
+            if after is not None and stamp == after[0] and crm_id <= after[1]:
                 continue
-            page.append(record["Id"])
-            self.position = (stamp, record["Id"])
+            page.append(crm_id)
+            self.position = (stamp, crm_id)
             if len(page) == PAGE:
                 yield page
                 page = []
         if page:
             yield page
 
+    def _listed(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, str]]:
+        """(SystemModstamp, Id) of the opportunities modified in [start, end], in that order: from the Bulk
+        read when this is a first sync large enough for it, else by query and queryMore."""
+        if self._bulk is None and start <= EPOCH and self.bulk_min is not None and self.count(start, end) >= self.bulk_min:
+            self._read_bulk(end)
+        if self._bulk is not None:
+            after = end.replace(microsecond=0) + timedelta(seconds=1)
+            yield from sorted((deal.modified_at, deal.crm_id) for deal in self._bulk.values()
+                              if start.replace(microsecond=0) <= deal.modified_at < after)
+            return
+        for record in self.client.query(f"SELECT Id, SystemModstamp FROM Opportunity WHERE {_between(start, end)} "
+                                        "ORDER BY SystemModstamp, Id"):
+            yield parse_time(record["SystemModstamp"]) or EPOCH, record["Id"]
+
+    def _read_bulk(self, end: datetime) -> None:
+        """Every opportunity modified up to ``end`` and all their history, by two Bulk API 2.0 query jobs
+        (history first, so each opportunity is built once and its rows let go)."""
+        calls = self.client.usage.calls
+        history: dict[str, list[dict[str, Any]]] = {}
+        for row in bulk_query(self.client, f"SELECT {', '.join(HISTORY_FIELDS)} FROM OpportunityHistory",
+                              sleep=self._sleep):
+            history.setdefault(row["OpportunityId"], []).append(
+                {name: row[name] for name in HISTORY_FIELDS[1:]})
+        deals: dict[str, CrmDeal] = {}
+        fields = self._opportunity_fields()
+        for row in bulk_query(self.client, f"SELECT {', '.join(fields)} FROM Opportunity WHERE "
+                                           f"SystemModstamp < {_soql_time(end.replace(microsecond=0) + timedelta(seconds=1))}",
+                              sleep=self._sleep):
+            if row.get("Account.Name"):
+                row["Account"] = {"Name": row["Account.Name"]}
+            rows = sorted(history.pop(row["Id"], []), key=lambda r: r["CreatedDate"] or "")
+            deals[row["Id"]] = deal(row, rows)
+        self._bulk = deals
+        self.bulk_calls = self.client.usage.calls - calls
+
     def deals(self, ids: list[str]) -> list[CrmDeal]:
         """The opportunities ``ids`` with their OpportunityHistory (those deleted meanwhile are left out)."""
+        if self._bulk is not None:  # read already; each is handed out once and let go
+            return [found for crm_id in ids if (found := self._bulk.pop(crm_id, None)) is not None]
         fields = self._opportunity_fields()
         found: list[CrmDeal] = []
         for start in range(0, len(ids), PAGE):
@@ -199,7 +240,8 @@ def _amount(value: Any) -> str | None:
     """The amount as text, exactly as sent (a JSON number: ``9225.225`` stays that, for the importer to round)."""
     if value is None:
         return None
-    return str(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    return format(number.normalize(), "f")  # 1000.0 (JSON) and 1000 (Bulk's CSV) alike: "1000"
 
 
 def _changes(rows: list[dict[str, Any]], name: str) -> list[tuple[Any, datetime]]:
