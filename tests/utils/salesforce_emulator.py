@@ -174,6 +174,7 @@ class SalesforceEmulator:
         self.faults: list[dict[str, Any]] = []
         self.lost_replies: list[tuple[str, str]] = []
         self.jobs: dict[str, dict[str, Any]] = {}  # Bulk API 2.0 query jobs
+        self._history_ids: dict[str, list[str]] = {}  # opportunity id -> its OpportunityHistory ids
         self.bulk_page = 10_000  # results rows per page at most, whatever maxRecords asks
         self.daily_limit = daily_limit
         self.api_used = 0
@@ -264,8 +265,9 @@ class SalesforceEmulator:
         return opportunity
 
     def _history(self, opportunity: dict[str, Any], at: datetime) -> None:
-        self._add("OpportunityHistory", "008", {"OpportunityId": opportunity["Id"], "CreatedDate": at,
-                                               **{name: opportunity[name] for name in HISTORY_TRACKED}}, at)
+        row = self._add("OpportunityHistory", "008", {"OpportunityId": opportunity["Id"], "CreatedDate": at,
+                                                     **{name: opportunity[name] for name in HISTORY_TRACKED}}, at)
+        self._history_ids.setdefault(opportunity["Id"], []).append(row)
 
     def edit_opportunity(self, opportunity_id: str, at: datetime, **values: Any) -> None:
         """Change fields as a user would at ``at``: SystemModstamp moves, and a history row is added when the
@@ -359,7 +361,7 @@ class SalesforceEmulator:
                     raise SoqlError("MALFORMED_QUERY", f"unexpected token: '{part.strip()}'")
                 self._field(kind, words[0])
                 order.append((words[0], len(words) == 2 and words[1].upper() == "DESC"))
-        rows = [record for record in self.records[kind].values() if (deleted_too or not record.get("IsDeleted"))
+        rows = [record for record in self._candidates(kind, conditions) if (deleted_too or not record.get("IsDeleted"))
                 and all(_compare(op, self._comparable(record[field]), value) for field, op, value in conditions)]
         for field, descending in reversed(order):  # stable sorts, last key first; nulls first as Salesforce
             rows.sort(key=lambda r, f=field: (r[f] is not None, self._comparable(r[f])), reverse=descending)
@@ -368,6 +370,17 @@ class SalesforceEmulator:
         if counting:
             return len(rows)
         return [self._shape(kind, record, fields) for record in rows]
+
+    def _candidates(self, kind: str, conditions: list[tuple[str, str, Any]]) -> list[dict[str, Any]]:
+        """The records a query can match: those an ``Id IN`` or ``OpportunityId IN`` names (looked up, as an
+        index would), else all of them; the conditions are still checked on each."""
+        records = self.records[kind]
+        for field, op, values in conditions:
+            if op == "IN" and field == "Id":
+                return [records[i] for i in sorted(values) if i in records]
+            if op == "IN" and field == "OpportunityId" and kind == "OpportunityHistory":
+                return [records[h] for i in sorted(values) for h in self._history_ids.get(i, [])]
+        return list(records.values())
 
     @staticmethod
     def _comparable(value: Any) -> Any:
