@@ -1,6 +1,6 @@
 """Running a sync: what to read (windows after the cursor), writing it through the importer, one runner.
 
-A run, for any CRM source (HubSpot today):
+A run, for any CRM source (HubSpot, Salesforce):
 1. takes the CRM's runner lease (``storage.sync.take_lease``): a second run at the same time stops at once;
 2. maps the CRM's stages and owners; anything unmapped stops the run with one message, nothing written;
 3. reads the deals last modified in ``[cursor - lookback, now - lag]`` (all of them on a first or full
@@ -8,7 +8,10 @@ A run, for any CRM source (HubSpot today):
 4. writes each batch of pages in one transaction through the importer's source seam (``bot.importer.importing``):
    the deals, then their stage history (authoritative for the deals it names), with the close-date and
    amount changes and the deals' CRM links; a page with a bad record is refused whole;
-5. moves the cursor to a window's end once every page of it is committed.
+5. moves the cursor to a window's end once every page of it is committed (a source listing in
+   (last-modified, id) order, Salesforce, also to its position with each committed page);
+6. hides the deals the CRM deleted (all linked deals not seen, on a reconciliation: when the last good
+   sync is older than the CRM keeps its deletions).
 A killed run therefore resumes at its last whole window; re-reading a window rewrites nothing (every
 write is an upsert of the same values or an insert of an event already stored).
 """
