@@ -212,6 +212,7 @@ def sf_timed(label: str, runtime: Runtime, *, bulk: bool):
     print(f"{label}: {summary.deals_read:,} deals, {summary.stage_changes:,} stage changes; "
           f"{summary.api_calls:,} API calls ({source.bulk_calls:,} of them Bulk API 2.0); here {wall:.1f} s wall, "
           f"{cpu:.1f} s CPU ({speed:,.0f} deals/s); peak RSS {memory.peak:.0f} MB", flush=True)
+    summary.notes.append(f"bulk calls: {source.bulk_calls}")
     return summary
 
 
@@ -249,6 +250,8 @@ def salesforce_main(args) -> int:
             if deal_count(runtime)[0] != args.deals or summary.created != args.deals:
                 problems.append(f"first sync: {deal_count(runtime)[0]} deals stored, {summary.created} created; "
                                 f"expected {args.deals}")
+        if rest.notes[-1] != "bulk calls: 0" or bulk.notes[-1] == "bulk calls: 0":
+            problems.append("the REST sync used Bulk API 2.0, or the Bulk sync did not")
         if deal_count(runtimes[0]) != deal_count(runtimes[1]):
             problems.append(f"REST and Bulk first syncs differ: {deal_count(runtimes[0])} != {deal_count(runtimes[1])}")
         # calls = fixed + per-deal: Bulk's fixed part is its jobs' create and polls, REST's is nearly nothing

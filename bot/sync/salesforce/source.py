@@ -102,7 +102,12 @@ class SalesforceSource:
     def count(self, start: datetime, end: datetime) -> int:
         """How many opportunities were last modified in [start, end] (widened to whole seconds)."""
         reply = self.client.get_query(f"SELECT COUNT() FROM Opportunity WHERE {_between(start, end)}")
-        return int(reply["totalSize"])
+        count = int(reply["totalSize"])
+        # The engine counts a first (or full) sync's whole range before it splits it into windows, some of
+        # which may be empty: that is where Bulk pays or not.
+        if self._bulk is None and start <= EPOCH and self.bulk_min is not None and count >= self.bulk_min:
+            self._read_bulk(end)
+        return count
 
     def changed_ids(self, start: datetime, end: datetime, *,
                     after: tuple[datetime, str] | None = None) -> Iterator[list[str]]:
@@ -128,8 +133,6 @@ class SalesforceSource:
     def _listed(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, str]]:
         """(SystemModstamp, Id) of the opportunities modified in [start, end], in that order: from the Bulk
         read when this is a first sync large enough for it, else by query and queryMore."""
-        if self._bulk is None and start <= EPOCH and self.bulk_min is not None and self.count(start, end) >= self.bulk_min:
-            self._read_bulk(end)
         if self._bulk is not None:
             after = end.replace(microsecond=0) + timedelta(seconds=1)
             yield from sorted((deal.modified_at, deal.crm_id) for deal in self._bulk.values()
