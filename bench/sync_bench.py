@@ -1,6 +1,13 @@
-"""HubSpot sync benchmark: API calls, the time they would take at HubSpot's limits, local speed and memory.
+"""CRM sync benchmark: API calls, the time they would take at the CRM's limits, local speed and memory.
 
-Usage: python bench/sync_bench.py [--deals 100000] [--changed 1000] [--reps 50] [--postgres URL]
+Usage: python bench/sync_bench.py [--crm hubspot|salesforce] [--deals 100000] [--changed 1000] [--reps 50]
+       [--postgres URL]
+
+``--crm salesforce``: the same with a Salesforce emulator (tests/utils/salesforce_emulator.py): ``--deals``
+opportunities with 5 OpportunityHistory rows each (created in Prospecting, then three stage moves and a
+close), a first sync by query/queryMore (REST) and another into an empty database by Bulk API 2.0 query
+jobs, with the break-even size of Bulk in API calls from the two measured; then ``--changed`` changed
+opportunities and a sync with nothing changed. Exits 1 when a sync misses or doubles anything.
 
 A HubSpot emulator (tests/utils/hubspot_emulator.py, its rate limits off) runs in a child process with
 ``--deals`` deals on HubSpot's default pipeline, each with 5 stage changes (the last one closing it won or
@@ -110,7 +117,10 @@ def main() -> int:
     parser.add_argument("--changed", type=int, default=1000)
     parser.add_argument("--reps", type=int, default=50)
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL database instead of a SQLite file")
+    parser.add_argument("--crm", choices=("hubspot", "salesforce"), default="hubspot")
     args = parser.parse_args()
+    if args.crm == "salesforce":
+        return salesforce_main(args)
     context = multiprocessing.get_context("fork")
     parent, child = context.Pipe()
     emulator = context.Process(target=serve_account, args=(args.deals, args.reps, child), daemon=True)
@@ -146,6 +156,140 @@ def main() -> int:
         if again.deals_read or deal_count(runtime) != (deals, changes):
             problems.append(f"an unchanged account: {again.deals_read} deal(s) read")
         if args.postgres is None:
+            runtime.engine.dispose()
+    parent.send(("stop",))
+    emulator.join(timeout=30)
+    for problem in problems:
+        print(f"FAILED: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+# ---- Salesforce ------------------------------------------------------------------------------------------------
+
+SF_CLIENT_ID, SF_USER = "3MVG9_bench_consumer_key", "stagecoach@bench.example"
+SF_PATH = ["Qualification", "Needs Analysis", "Value Proposition"]  # after Prospecting, before the close
+
+
+def serve_org(deals: int, reps: int, public_pem: bytes, conn) -> None:
+    """The child process: an emulated org, then edits on request ("edit", n) until ("stop",)."""
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    from tests.utils.salesforce_emulator import SalesforceEmulator
+
+    rng = random.Random(7)
+    with SalesforceEmulator(daily_limit=10_000_000) as org:
+        org.bulk_page = 50_000
+        org.add_app(SF_CLIENT_ID, load_pem_public_key(public_pem))
+        now = datetime.now(UTC).replace(microsecond=0)
+        org.add_user(now - timedelta(days=500), Username=SF_USER, FirstName="Stage", LastName="Coach", Email=SF_USER)
+        owners = [org.add_user(now - timedelta(days=500), Username=f"rep{i}@example.com", FirstName="Rep",
+                               LastName=str(i), Email=f"rep{i}@example.com") for i in range(reps)]
+        for label, closed, won in (("Prospecting", False, False), *((name, False, False) for name in SF_PATH),
+                                   ("Closed Won", True, True), ("Closed Lost", True, False)):
+            org.add_stage(label, now - timedelta(days=500), closed=closed, won=won)
+        accounts = [org.add_account(f"Company {i}", now - timedelta(days=500)) for i in range(200)]
+        ids = []
+        for i in range(deals):
+            created = now - timedelta(days=400) + timedelta(seconds=rng.randrange(200 * 86400))
+            deal = org.add_opportunity(created, Name=f"Deal {i}", StageName="Prospecting", OwnerId=owners[i % reps],
+                                       AccountId=accounts[i % len(accounts)], Amount=rng.randrange(1000, 90000),
+                                       CloseDate=(created + timedelta(days=90)).date(), CreatedDate=created)
+            at = created
+            for stage in [*SF_PATH, rng.choice(["Closed Won", "Closed Lost"])]:  # 4 more history rows: 5 in all
+                at += timedelta(days=rng.randrange(1, 30), seconds=rng.randrange(86400))
+                org.edit_opportunity(deal, at, StageName=stage)
+            ids.append(deal)
+        conn.send(org.instance_url)
+        while True:
+            command = conn.recv()
+            if command[0] == "stop":
+                return
+            at = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=2)
+            for deal in rng.sample(ids, command[1]):
+                org.edit_opportunity(deal, at, Amount=rng.randrange(1000, 90000))
+            conn.send(org.api_used)
+
+
+def sf_timed(label: str, runtime: Runtime, *, bulk: bool):
+    from bot.sync.salesforce import SalesforceSource
+    from bot.sync.salesforce import client_for as sf_client_for
+
+    with sf_client_for(runtime.settings) as client:
+        source = SalesforceSource(client, bulk_min=1 if bulk else None, sleep=lambda seconds: None)
+        started, cpu = time.perf_counter(), time.process_time()
+        with PeakRss() as memory:
+            summary = sync(runtime, source, budget=client.usage)
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    speed = summary.deals_read / wall if wall else 0.0
+    print(f"{label}: {summary.deals_read:,} deals, {summary.stage_changes:,} stage changes; "
+          f"{summary.api_calls:,} API calls ({source.bulk_calls:,} of them Bulk API 2.0); here {wall:.1f} s wall, "
+          f"{cpu:.1f} s CPU ({speed:,.0f} deals/s); peak RSS {memory.peak:.0f} MB", flush=True)
+    summary.notes.append(f"bulk calls: {source.bulk_calls}")
+    return summary
+
+
+def salesforce_main(args) -> int:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe()
+    emulator = context.Process(target=serve_org, args=(args.deals, args.reps, public, child), daemon=True)
+    print(f"building an org of {args.deals:,} opportunities with 5 history rows each...", flush=True)
+    emulator.start()
+    instance_url = parent.recv()
+    problems = []
+    with tempfile.TemporaryDirectory() as home:
+        key_file = Path(home) / "server.key"
+        key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+        runtimes = []
+        for name in ("rest", "bulk"):
+            url = args.postgres if args.postgres and name == "rest" else f"sqlite:///{home}/{name}.db"
+            settings = Settings(home=Path(home), database_url=url, salesforce_instance_url=instance_url,
+                                salesforce_client_id=SF_CLIENT_ID, salesforce_username=SF_USER,
+                                salesforce_private_key_file=key_file, sync_lag_seconds=0, sync_lookback_seconds=1)
+            runtime = Runtime(settings)
+            with runtime.session() as session:
+                session.add_all(Rep(email=f"rep{i}@example.com", name=f"Rep {i}") for i in range(args.reps))
+            runtimes.append(runtime)
+        print(f"RSS before syncing: {rss_mb():.0f} MB")
+        rest = sf_timed("first sync by query/queryMore (REST)", runtimes[0], bulk=False)
+        bulk = sf_timed("first sync by Bulk API 2.0", runtimes[1], bulk=True)
+        for summary, runtime in ((rest, runtimes[0]), (bulk, runtimes[1])):
+            if deal_count(runtime)[0] != args.deals or summary.created != args.deals:
+                problems.append(f"first sync: {deal_count(runtime)[0]} deals stored, {summary.created} created; "
+                                f"expected {args.deals}")
+        if rest.notes[-1] != "bulk calls: 0" or bulk.notes[-1] == "bulk calls: 0":
+            problems.append("the REST sync used Bulk API 2.0, or the Bulk sync did not")
+        if deal_count(runtimes[0]) != deal_count(runtimes[1]):
+            problems.append(f"REST and Bulk first syncs differ: {deal_count(runtimes[0])} != {deal_count(runtimes[1])}")
+        # calls = fixed + per-deal: Bulk's fixed part is its jobs' create and polls, REST's is nearly nothing
+        fixed = 6  # stages, users, describe, the integration user's deals, the count, the delete log or ids
+        rest_per_deal = (rest.api_calls - fixed) / args.deals
+        bulk_fixed = fixed + 2 * 4  # ... and per job a create and three looks at its state
+        bulk_per_deal = max(bulk.api_calls - bulk_fixed, 0) / args.deals
+        if rest_per_deal > bulk_per_deal:
+            print(f"break-even in API calls: Bulk costs fewer from "
+                  f"{(bulk_fixed - fixed) / (rest_per_deal - bulk_per_deal):,.0f} "
+                  f"opportunities (REST {rest_per_deal * 1000:.1f} calls per 1,000; Bulk {bulk_fixed} + "
+                  f"{bulk_per_deal * 1000:.2f} per 1,000), before its jobs' wait in Salesforce's queue")
+        time.sleep(1.1)
+        parent.send(("edit", args.changed))
+        parent.recv()
+        time.sleep(0.1)
+        changed = sf_timed("incremental sync", runtimes[0], bulk=False)
+        if changed.deals_read != args.changed or changed.updated != args.changed:
+            problems.append(f"incremental sync read {changed.deals_read} and updated {changed.updated}; "
+                            f"expected {args.changed}")
+        time.sleep(1.1)
+        before = deal_count(runtimes[0])
+        again = sf_timed("sync with nothing changed", runtimes[0], bulk=False)
+        if again.created or again.updated or deal_count(runtimes[0]) != before:
+            problems.append(f"an unchanged org: {again.created} created, {again.updated} updated")
+        for runtime in runtimes:
             runtime.engine.dispose()
     parent.send(("stop",))
     emulator.join(timeout=30)

@@ -258,6 +258,9 @@ class SyncState(SQLModel, table=True):
 
     crm: str = Field(primary_key=True, max_length=32)
     cursor: datetime | None = None
+    cursor_id: str | None = Field(default=None, max_length=64, description="With ``cursor``, a position in "
+                                  "(last-modified, id) order: the last record committed of those modified at "
+                                  "``cursor`` (Salesforce: many share one SystemModstamp); None: all of them.")
     last_run_at: datetime | None = None
     last_success_at: datetime | None = None
     last_error: str | None = Field(default=None, sa_column=Column(Text))

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from storage.imports import upsert_rows
-from storage.models import CrmLink, CrmOutbox, Deal, DealPropertyChange, SyncState
+from storage.models import CrmLink, CrmOutbox, Deal, DealPropertyChange, Rep, SyncState
 
 PROPERTY_CHANGE_TABLE: Table = DealPropertyChange.__table__  # type: ignore[attr-defined]
 PROPERTY_CHANGE_COLUMNS = ("deal_id", "property", "value", "old_value", "changed_at", "source")  # table order
@@ -54,9 +54,10 @@ def release_lease(*, session: Session, crm: str, owner: str) -> None:
                     .values(lock_owner=None, lock_until=None))
 
 
-def set_cursor(*, session: Session, crm: str, cursor: datetime) -> None:
-    """Move the cursor (in the transaction that committed what it covers)."""
-    session.execute(update(SyncState).where(SyncState.crm == crm).values(cursor=cursor))
+def set_cursor(*, session: Session, crm: str, cursor: datetime, cursor_id: str | None = None) -> None:
+    """Move the cursor (in the transaction that committed what it covers); ``cursor_id``: the last record
+    committed among those last modified at ``cursor`` (None: all of them)."""
+    session.execute(update(SyncState).where(SyncState.crm == crm).values(cursor=cursor, cursor_id=cursor_id))
 
 
 def record_run(*, session: Session, crm: str, at: datetime, error: str | None, counts: str,
@@ -68,7 +69,12 @@ def record_run(*, session: Session, crm: str, at: datetime, error: str | None, c
 
 
 def reset_cursor(*, session: Session, crm: str) -> None:
-    session.execute(update(SyncState).where(SyncState.crm == crm).values(cursor=None))
+    session.execute(update(SyncState).where(SyncState.crm == crm).values(cursor=None, cursor_id=None))
+
+
+def linked_crm_ids(*, session: Session, crm: str) -> set[str]:
+    """The CRM ids of every deal read from ``crm``."""
+    return set(session.execute(select(CrmLink.crm_id).where(CrmLink.crm == crm)).scalars())
 
 
 def add_property_changes(*, session: Session, rows: Sequence[dict[str, Any]]) -> int:
@@ -107,6 +113,11 @@ def upsert_links(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def links(*, session: Session, deal_ids: Sequence[int]) -> dict[int, CrmLink]:
     return {link.deal_id: link for link in session.execute(
         select(CrmLink).where(CrmLink.deal_id.in_(list(deal_ids)))).scalars()}
+
+
+def owner_email(*, session: Session, deal_id: int) -> str | None:
+    """The email of the rep who owns the deal (a task made in the CRM is theirs there too)."""
+    return session.execute(select(Rep.email).join(Deal, Deal.owner_id == Rep.id).where(Deal.id == deal_id)).scalar()
 
 
 def set_write_back(*, session: Session, crm: str, on: bool) -> None:
@@ -169,9 +180,12 @@ def delivered_moves(*, session: Session, deal_ids: Sequence[int]) -> dict[tuple[
             CrmOutbox.deal_id.in_(list(deal_ids)))).all()}
 
 
-def outbox_counts(*, session: Session) -> dict[str, int]:
-    return {status: count for status, count in session.execute(
-        select(CrmOutbox.status, func.count()).group_by(CrmOutbox.status)).all()}
+def outbox_counts(*, session: Session, crm: str | None = None) -> dict[str, int]:
+    """Confirmed changes by status (``crm``: of that CRM's deals only)."""
+    query = select(CrmOutbox.status, func.count())
+    if crm is not None:
+        query = query.join(CrmLink, CrmLink.deal_id == CrmOutbox.deal_id).where(CrmLink.crm == crm)
+    return {status: count for status, count in session.execute(query.group_by(CrmOutbox.status)).all()}
 
 
 def take_untold_conflicts(*, session: Session, deal_id: int, now: datetime) -> list[str]:

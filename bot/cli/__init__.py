@@ -33,7 +33,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "process": ("process", "process_group", "Validate, load and show the sales process map."),
     "run": ("run", "run", "Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on "
                           "/slack/events."),
-    "sync": ("sync", "sync_group", "Read deals, owners and stage history from a CRM, live (HUBSPOT_ACCESS_TOKEN)."),
+    "sync": ("sync", "sync_group", "Read deals, owners and stage history from a CRM, live (HubSpot, Salesforce)."),
 }
 
 

@@ -38,7 +38,7 @@ def start_digest_clock(runtime: Runtime):
 
 
 def start_crm_sync_clock(runtime: Runtime):
-    """The in-process HubSpot sync every STAGECOACH_SYNC_MINUTES (``bot.sync.schedule``)."""
+    """The in-process sync of each set-up CRM every STAGECOACH_SYNC_MINUTES (``bot.sync.schedule``)."""
     from bot.sync.schedule import start_sync_clock
 
     return start_sync_clock(runtime)
@@ -60,7 +60,7 @@ def hubspot_routes(settings) -> dict:
 @click.option("--workers", default=1, show_default=True,
               help="HTTP mode: worker processes (more than one needs STAGECOACH_CHROMA_URL).")
 @click.option("--no-digest", is_flag=True, help="Do not send the daily digest from this process (e.g. a CronJob does).")
-@click.option("--no-sync", is_flag=True, help="Do not sync HubSpot from this process (e.g. a CronJob runs `sync hubspot`).")
+@click.option("--no-sync", is_flag=True, help="Do not sync the CRMs from this process (e.g. a CronJob runs `sync hubspot`).")
 @click.pass_obj
 def run(runtime: Runtime, port: int, host: str, workers: int, no_digest: bool, no_sync: bool) -> None:
     """Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
@@ -68,7 +68,9 @@ def run(runtime: Runtime, port: int, host: str, workers: int, no_digest: bool, n
 
     settings = runtime.settings
     logging.getLogger("bot").setLevel(min(logging.getLogger().level, logging.INFO))
-    syncing = settings.hubspot_access_token is not None and not no_sync
+    from bot.sync.records import crms_set_up
+
+    syncing = bool(crms_set_up(settings)) and not no_sync
     if settings.slack_app_token:
         app = create_app(runtime)  # validates the tokens before anything starts
         if not no_digest:

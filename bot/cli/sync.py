@@ -11,12 +11,13 @@ import click
 
 from bot.cli.output import progress_on_stderr
 from bot.core.runtime import Runtime
-from bot.sync.service import sync_hubspot, sync_salesforce, sync_status
+from bot.sync.records import CRM_NAMES
+from bot.sync.service import sync_hubspot, sync_salesforce, sync_statuses
 
 
 @click.group("sync")
 def sync_group() -> None:
-    """Read deals, owners and stage history from a CRM, live (HUBSPOT_ACCESS_TOKEN)."""
+    """Read deals, owners and stage history from a CRM, live (HubSpot, Salesforce)."""
 
 
 @sync_group.command("hubspot")
@@ -72,23 +73,35 @@ def _print_summary(summary, as_json: bool) -> None:
 
 
 @sync_group.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON: {crm: status}.")
 @click.pass_obj
 def status(runtime: Runtime, as_json: bool) -> None:
-    """The last sync, its cursor, counts, error and API calls; the next run; write-back."""
-    state = sync_status(runtime)
+    """Each CRM's last sync, its cursor, counts, error and API calls; the next run; write-back."""
+    states = sync_statuses(runtime)
     if as_json:
-        click.echo(json.dumps(state.to_json(), indent=2))
+        click.echo(json.dumps({state.crm: state.to_json() for state in states}, indent=2))
         return
+    for state in states:
+        _print_status(state)
+
+
+SET_UP = {"hubspot": "set HUBSPOT_ACCESS_TOKEN to a private app's access token",
+          "salesforce": "set SALESFORCE_INSTANCE_URL, SALESFORCE_CLIENT_ID, SALESFORCE_USERNAME and "
+                        "SALESFORCE_PRIVATE_KEY_FILE (a connected app with the JWT bearer flow; see the README)"}
+
+
+def _print_status(state) -> None:
+    name = CRM_NAMES.get(state.crm, state.crm)
     if not state.configured:
-        click.echo("HubSpot sync: not set up (set HUBSPOT_ACCESS_TOKEN to a private app's access token)")
+        click.echo(f"{name} sync: not set up ({SET_UP[state.crm]})")
         return
-    click.echo(f"HubSpot sync ({state.api_url}, token {state.token}), every {state.interval_minutes} min, "
+    credentials = f"token {state.token}" if state.token else state.auth
+    click.echo(f"{name} sync ({state.api_url}, {credentials}), every {state.interval_minutes} min, "
                f"write-back {state.write_back}")
     if state.outbox:
         click.echo("  write-back queue: " + ", ".join(f"{n} {status}" for status, n in sorted(state.outbox.items())))
     if state.last_run_at is None:
-        click.echo("  never run yet: `stagecoach sync hubspot` runs the first, full sync")
+        click.echo(f"  never run yet: `stagecoach sync {state.crm}` runs the first, full sync")
         return
     click.echo(f"  last run: {state.last_run_at:%Y-%m-%d %H:%M} UTC"
                + (" (running now)" if state.running else "")
@@ -98,7 +111,11 @@ def status(runtime: Runtime, as_json: bool) -> None:
     counts = state.counts
     if counts:
         click.echo(f"  last run read {counts.get('deals_read', 0)} deal(s): {counts.get('created', 0)} created, "
-                   f"{counts.get('updated', 0)} updated; {counts.get('api_calls', 0)} API call(s)")
+                   f"{counts.get('updated', 0)} updated; {counts.get('api_calls', 0)} API call(s)"
+                   + ("; a full reconciliation" if counts.get("reconciled") else ""))
+    if state.reconcile_next:
+        click.echo(f"  the last good run is older than the 15 days {name} keeps deletions: the next run reads "
+                   "every deal again (a full reconciliation) and hides the ones deleted there")
     if state.last_error:
         click.echo(f"  last error: {state.last_error}")
     if state.next_run_at:

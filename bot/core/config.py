@@ -102,6 +102,8 @@ class Settings(BaseSettings):
                                       description="The JWT's audience: https://test.salesforce.com for a sandbox.")
     salesforce_api_reserve: float = Field(default=0.2, ge=0.0, lt=1.0,
                                           description="Share of the org's daily API calls left to other integrations.")
+    salesforce_bulk_min: int = Field(default=5000, ge=1, description="A first (or full) Salesforce sync of at least "
+                                     "this many opportunities reads them by Bulk API 2.0 query jobs.")
 
     @field_validator("digest_days")
     @classmethod

@@ -1,6 +1,6 @@
 """Running a sync: what to read (windows after the cursor), writing it through the importer, one runner.
 
-A run, for any CRM source (HubSpot today):
+A run, for any CRM source (HubSpot, Salesforce):
 1. takes the CRM's runner lease (``storage.sync.take_lease``): a second run at the same time stops at once;
 2. maps the CRM's stages and owners; anything unmapped stops the run with one message, nothing written;
 3. reads the deals last modified in ``[cursor - lookback, now - lag]`` (all of them on a first or full
@@ -8,7 +8,10 @@ A run, for any CRM source (HubSpot today):
 4. writes each batch of pages in one transaction through the importer's source seam (``bot.importer.importing``):
    the deals, then their stage history (authoritative for the deals it names), with the close-date and
    amount changes and the deals' CRM links; a page with a bad record is refused whole;
-5. moves the cursor to a window's end once every page of it is committed.
+5. moves the cursor to a window's end once every page of it is committed (a source listing in
+   (last-modified, id) order, Salesforce, also to its position with each committed page);
+6. hides the deals the CRM deleted (all linked deals not seen, on a reconciliation: when the last good
+   sync is older than the CRM keeps its deletions).
 A killed run therefore resumes at its last whole window; re-reading a window rewrites nothing (every
 write is an upsert of the same values or an insert of an event already stored).
 """
@@ -30,7 +33,7 @@ from bot.importer import RecordSource, importing
 from bot.importer.options import ImportOptions
 from bot.sync.client import CrmError
 from bot.sync.hubspot import SEARCH_CAP, parse_time
-from bot.sync.records import CRM_NAMES, EPOCH, CrmDeal, Mapping, Owner, mask
+from bot.sync.records import CRM_NAMES, EPOCH, SALESFORCE, CrmDeal, Mapping, Owner, mask
 from storage import imports as import_db
 from storage import sync as store
 
@@ -45,6 +48,13 @@ DEAL_FIELDS = {"external_id": "hs_object_id", "name": "dealname", "account": "co
                "close_date": "closedate", "next_step": "hs_next_step", "stage_entered_at": "dealstage history",
                "forecast_category": "hs_forecast_category"}
 HISTORY_FIELDS = {"deal_external_id": "hs_object_id", "to_stage": "dealstage", "changed_at": "dealstage timestamp"}
+# ... and from Salesforce's fields, so an error names what its admin sees.
+FIELDS_OF = {SALESFORCE: (
+    {"external_id": "Id", "name": "Name", "account": "Account.Name", "owner_email": "OwnerId", "stage": "StageName",
+     "amount": "Amount", "currency": "CurrencyIsoCode", "pipeline": "pipeline", "created_at": "CreatedDate",
+     "close_date": "CloseDate", "next_step": "NextStep", "stage_entered_at": "OpportunityHistory"},
+    {"deal_external_id": "OpportunityId", "to_stage": "OpportunityHistory.StageName",
+     "changed_at": "OpportunityHistory.CreatedDate"})}
 
 
 class Source(Protocol):
@@ -57,7 +67,7 @@ class Source(Protocol):
     def count(self, start: datetime, end: datetime) -> int: ...
     def changed_ids(self, start: datetime, end: datetime) -> Iterator[list[str]]: ...
     def deals(self, ids: list[str]) -> list[CrmDeal]: ...
-    def archived_ids(self) -> set[str]: ...
+    def archived_ids(self, since: datetime | None = None, until: datetime | None = None) -> set[str]: ...
 
 
 class SyncBusy(InvalidInput):
@@ -80,6 +90,7 @@ class SyncSummary:
     windows: int = 0
     pages: int = 0
     archived: int = 0  # deals deleted in the CRM, hidden from now on
+    reconciled: bool = False  # the CRM keeps deletions too briefly for the last sync's age: every deal read again
     restored: int = 0  # deals restored there, shown again
     delivered: int = 0  # confirmed changes written to the CRM before reading
     conflicts: int = 0  # ... and those the CRM's own newer value kept out
@@ -199,33 +210,63 @@ def _run(runtime: Runtime, source: Source, summary: SyncSummary, *, runner: str,
     now = runtime.now()
     with runtime.session() as session:
         state = store.sync_state(session=session, crm=source.crm)
-        cursor = state.cursor if state is not None and not summary.full else None
+    if reconciliation_due(source, state, now):  # deletions older than the CRM keeps may have been missed
+        summary.full = summary.reconciled = True
+        summary.notes.append(f"the last good sync is older than the {source.crm} deletions kept "
+                             f"({source.deletions_kept.days} days): every deal read again to find deleted ones")
+    cursor = state.cursor if state is not None and not summary.full else None
+    after = (cursor, state.cursor_id) if cursor is not None and state.cursor_id else None
     start = EPOCH if cursor is None else cursor - timedelta(seconds=settings.sync_lookback_seconds)
     end = now - timedelta(seconds=settings.sync_lag_seconds)
-    options = ImportOptions(default_owner=default_owner, currency=settings.currency)
+    options = ImportOptions(default_owner=default_owner, currency=settings.currency,
+                            rates=mapping.rates_into(settings.currency))
+    seen: set[str] = set()
     if end >= start:
-        _read(runtime, source, summary, start, end, mapping, owners, options, runner=runner, progress=progress)
-    deleted = source.archived_ids()
+        _read(runtime, source, summary, start, end, mapping, owners, options, runner=runner, progress=progress,
+              after=after, seen=seen)
+    deleted = source.archived_ids(None if cursor is None else start, now) - seen
     with runtime.session() as session:
+        if summary.reconciled:  # every live deal was seen: the linked ones not seen are deleted there
+            deleted |= store.linked_crm_ids(session=session, crm=source.crm) - seen
         summary.archived = store.mark_archived(session=session, crm=source.crm, crm_ids=deleted, now=now)
         if summary.dry_run:
             session.rollback()
 
 
+def reconciliation_due(source: Source, state: Any, now: datetime) -> bool:
+    """Whether the CRM's delete log (kept ``source.deletions_kept``) no longer reaches back to the last
+    good sync, so deletions can only be found by reading every deal."""
+    kept = getattr(source, "deletions_kept", None)
+    last = state.last_success_at if state is not None else None
+    return bool(kept and last and state.cursor and now - last > kept)
+
+
 def _read(runtime: Runtime, source: Source, summary: SyncSummary, start: datetime, end: datetime, mapping: Mapping,
-          owners: dict[str, str], options: ImportOptions, *, runner: str, progress: Progress | None) -> None:
-    """Every deal changed in [start, end], a page per transaction, the cursor moved after each window."""
+          owners: dict[str, str], options: ImportOptions, *, runner: str, progress: Progress | None,
+          after: tuple[datetime, str] | None = None, seen: set[str] | None = None) -> None:
+    """Every deal changed in [start, end], a page per transaction, the cursor moved after each window.
+
+    A source that lists in (last-modified, id) order (``position``, Salesforce) also moves the cursor to
+    that position in each page's own transaction, so a killed run resumes after what it committed
+    (``after``: that position).
+    """
     total = source.count(start, end)  # the search's total: what a first sync's progress counts up to
     if progress is not None and total:
         progress(0, total)
+    positioned = hasattr(source, "position")
     for window_start, window_end, _ in windows(source, start, end, total):
         summary.windows += 1
         waiting: list[CrmDeal] = []
-        for ids in source.changed_ids(window_start, window_end):
+        listed = source.changed_ids(window_start, window_end, after=after) if positioned else \
+            source.changed_ids(window_start, window_end)
+        for ids in listed:
             waiting += source.deals(ids)
+            if seen is not None:
+                seen.update(ids)
             summary.pages += 1
             if len(waiting) >= WRITE_BATCH:
-                _write_page(runtime, waiting, owners, mapping, options, summary, runner=runner, crm=source.crm)
+                _write_page(runtime, waiting, owners, mapping, options, summary, runner=runner, crm=source.crm,
+                            position=getattr(source, "position", None))
                 summary.deals_read += len(waiting)
                 waiting = []
                 if progress is not None:
@@ -314,7 +355,8 @@ def deal_records(deals: list[CrmDeal], owners: dict[str, str]) -> list[dict[str,
              "owner_email": owners.get(deal.owner_id or "", deal.owner_id), "stage": deal.stage,
              "amount": deal.amount, "currency": deal.currency, "pipeline": deal.pipeline,
              "created_at": parse_time(deal.created_at), "close_date": (deal.close_date or "")[:10] or None,
-             "next_step": deal.next_step, "stage_entered_at": deal.stage_history[-1][1] if deal.stage_history else None,
+             "next_step": deal.next_step,
+             "stage_entered_at": deal.stage_history[-1][1] if deal.stage_history else deal.stage_entered_at,
              "forecast_category": deal.forecast_category}
             for deal in deals]
 
@@ -330,7 +372,8 @@ def history_records(deals: list[CrmDeal], ours: dict[tuple[str, datetime], datet
 
 
 def _write_page(runtime: Runtime, deals: list[CrmDeal], owners: dict[str, str], mapping: Mapping,
-                options: ImportOptions, summary: SyncSummary, *, runner: str, crm: str) -> None:
+                options: ImportOptions, summary: SyncSummary, *, runner: str, crm: str,
+                position: tuple[datetime, str] | None = None) -> None:
     """One page of deals, their stage history and close-date/amount changes, in one transaction through
     the importer's checks and writes (``bot.importer.importing``): a bad record refuses the whole page."""
     if not deals:
@@ -339,7 +382,8 @@ def _write_page(runtime: Runtime, deals: list[CrmDeal], owners: dict[str, str], 
     options = replace(options, now=now, dry_run=summary.dry_run)
     name = CRM_NAMES.get(crm, crm)
     with importing(runtime, options) as batch:
-        done = batch.run("deals", RecordSource("deals", name, deal_records(deals, owners), fields=DEAL_FIELDS,
+        deal_fields, history_fields = FIELDS_OF.get(crm, (DEAL_FIELDS, HISTORY_FIELDS))
+        done = batch.run("deals", RecordSource("deals", name, deal_records(deals, owners), fields=deal_fields,
                                                place="deal {external_id}", stage_names=mapping.stages,
                                                preset=crm))  # the CRM's own rules, as its export file gets
         summary.created += done.created
@@ -351,7 +395,7 @@ def _write_page(runtime: Runtime, deals: list[CrmDeal], owners: dict[str, str], 
         ours = {(crm_ids[deal_id], crm_at): at for (deal_id, crm_at), at in
                 store.delivered_moves(session=session, deal_ids=list(crm_ids)).items()}
         history = batch.run("history", RecordSource("history", name, history_records(deals, ours),
-                                                    fields=HISTORY_FIELDS, place="deal {deal_external_id}",
+                                                    fields=history_fields, place="deal {deal_external_id}",
                                                     stage_names=mapping.stages))
         summary.stage_changes += history.created
         summary.restored += store.unarchive(session=session, deal_ids=[stored.id for stored in ids.values()])
@@ -367,5 +411,7 @@ def _write_page(runtime: Runtime, deals: list[CrmDeal], owners: dict[str, str], 
             for value, at in timeline])
         if not summary.dry_run:
             store.take_lease(session=session, crm=crm, owner=runner, now=now, until=now + LEASE)
+            if position is not None:  # committed with the page it covers
+                store.set_cursor(session=session, crm=crm, cursor=position[0], cursor_id=position[1])
 
 

@@ -11,17 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.runtime import Runtime
-from bot.sync.records import CRM_NAMES, HUBSPOT, SALESFORCE, mask
+from bot.sync.records import CRM_NAMES, crms_set_up, mask
 from storage import sync as store
 
 
 def synced_crms(runtime: Runtime) -> list[str]:
     """The CRMs a live sync is set up for (their settings are present): ``hubspot``, ``salesforce``."""
-    settings = runtime.settings
-    crms = [HUBSPOT] if settings.hubspot_access_token else []
-    if settings.salesforce_instance_url and settings.salesforce_client_id:
-        crms.append(SALESFORCE)
-    return crms
+    return crms_set_up(runtime.settings)
 
 
 def freshness_notice(runtime: Runtime, *, now: datetime | None = None) -> str | None:

@@ -163,8 +163,8 @@ class HubSpotSource:
         return [_deal(deal, companies.get(deal["id"])) for deal in found
                 if self.pipeline is None or deal["properties"].get("pipeline") in self.pipeline_ids]
 
-    def archived_ids(self) -> set[str]:
-        """Ids of every deleted (archived) deal."""
+    def archived_ids(self, since: datetime | None = None, until: datetime | None = None) -> set[str]:
+        """Ids of every deleted (archived) deal (HubSpot lists them all, whenever deleted)."""
         return {deal["id"] for deal in self._paged_get("/crm/v3/objects/deals", archived="true", limit="100")}
 
     def _companies(self, deal_ids: list[str]) -> dict[str, str]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
 
 from bot.core.errors import InvalidInput
 from knowledge.process_map import ProcessMap
@@ -15,6 +17,14 @@ from knowledge.process_map import ProcessMap
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # before any CRM record
 HUBSPOT, SALESFORCE = "hubspot", "salesforce"
 CRM_NAMES = {HUBSPOT: "HubSpot", SALESFORCE: "Salesforce"}
+
+
+def crms_set_up(settings: Any) -> list[str]:
+    """The CRMs a live sync is set up for (their settings are present): ``hubspot``, ``salesforce``."""
+    crms = [HUBSPOT] if settings.hubspot_access_token else []
+    if settings.salesforce_instance_url and settings.salesforce_client_id:
+        crms.append(SALESFORCE)
+    return crms
 
 
 def mask(text: str, secret: str | None) -> str:
@@ -44,6 +54,7 @@ class CrmDeal:
     stage_history: tuple[tuple[str, datetime], ...] = ()
     close_date_history: tuple[tuple[str | None, datetime], ...] = ()
     amount_history: tuple[tuple[str | None, datetime], ...] = ()
+    stage_entered_at: datetime | None = None  # the CRM's own date, when it keeps one (Salesforce's LastStageChangeDate)
 
 
 @dataclass
@@ -62,6 +73,15 @@ class Mapping:
     stage_labels: dict[str, str]  # stage id -> "Pipeline: Label", for messages
     owners: dict[str, Owner] = field(default_factory=dict)
     pipeline_of: dict[str, str] = field(default_factory=dict)  # stage id -> pipeline id
+    currency_rates: dict[str, Decimal] = field(default_factory=dict)  # code -> units per one of the CRM's own
+
+    def rates_into(self, company: str | None) -> dict[str, Decimal]:
+        """{currency: one unit's value in ``company``}, from the CRM's conversion rates (a multi-currency
+        Salesforce org's CurrencyType); empty when the CRM has none, or none for ``company``."""
+        base = self.currency_rates.get(company or "")
+        if not base:
+            return {}
+        return {code: base / rate for code, rate in self.currency_rates.items() if rate}
 
     def stage_id(self, pipeline: str | None, key: str) -> str | None:
         """The CRM's first stage of ``pipeline`` that maps to ``key`` (a stage key, won or lost)."""

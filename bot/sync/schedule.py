@@ -1,4 +1,5 @@
-"""The CRM sync on a clock inside ``stagecoach run``: every ``STAGECOACH_SYNC_MINUTES``, one runner at a time.
+"""The CRM syncs on a clock inside ``stagecoach run``: every ``STAGECOACH_SYNC_MINUTES``, each set-up CRM in
+turn, one runner per CRM at a time.
 
 Every worker and process may run this clock; the sync's lease (``storage.sync.take_lease``) lets one
 run at a time, and a run that finds another running simply stops.
@@ -13,25 +14,31 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.core.runtime import Runtime
 from bot.sync.engine import SyncBusy
-from bot.sync.service import sync_hubspot
+from bot.sync.freshness import synced_crms
+from bot.sync.records import CRM_NAMES, HUBSPOT, SALESFORCE
+from bot.sync.service import sync_hubspot, sync_salesforce
 from storage.timeutil import SystemClock
 
 logger = logging.getLogger(__name__)
 
 JOB_ID = "stagecoach-crm-sync"
+SYNCS = {HUBSPOT: sync_hubspot, SALESFORCE: sync_salesforce}
 
 
 def run_scheduled_sync(runtime: Runtime) -> None:
-    """One scheduled sync; never raises, so a bad run does not stop the schedule."""
-    try:
-        summary = sync_hubspot(runtime)
-    except SyncBusy:
-        logger.debug("HubSpot sync already running elsewhere")
-        return
-    except Exception as exc:  # HubSpot or the database may be down for a while; the next run tries again
-        logger.warning("HubSpot sync failed: %s", exc)  # CRM errors carry no token (see bot.sync.client)
-        return
-    logger.info(summary.line())
+    """One scheduled sync of each CRM that is set up; never raises, so a bad run does not stop the schedule
+    (nor one CRM's failure the other's sync)."""
+    for crm in synced_crms(runtime):
+        name = CRM_NAMES[crm]
+        try:
+            summary = SYNCS[crm](runtime)
+        except SyncBusy:
+            logger.debug("%s sync already running elsewhere", name)
+            continue
+        except Exception as exc:  # the CRM or the database may be down for a while; the next run tries again
+            logger.warning("%s sync failed: %s", name, exc)  # CRM errors carry no token, key or session
+            continue
+        logger.info(summary.line())
 
 
 def start_sync_clock(runtime: Runtime) -> BackgroundScheduler:

@@ -14,6 +14,7 @@ change at once with HubSpot's reason, shown by ``sync status``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 from bot.core.runtime import Runtime
 from bot.sync.client import CrmAuthError, CrmClient, CrmError, CrmRefused
 from bot.sync.hubspot import parse_time
-from bot.sync.records import Mapping
+from bot.sync.records import CRM_NAMES, HUBSPOT, Mapping
 from storage import sync as store
 from storage.models import CrmLink, CrmOutbox
 
@@ -37,27 +38,35 @@ class Delivery:
     waiting: int = 0
 
 
-class _Conflict(Exception):
-    pass
+class Conflict(Exception):
+    """The CRM's own newer value stands; the message is what the rep is told."""
 
 
-def deliver_pending(runtime: Runtime, client: CrmClient, mapping: Mapping) -> Delivery:
-    """Deliver every pending change; a 401/403 stops (raises), other failures wait for the next run.
+Deliver = Callable[[Runtime, Any, Mapping, CrmOutbox, CrmLink], tuple[str | None, datetime | None]]
+
+
+def deliver_pending(runtime: Runtime, client: Any, mapping: Mapping, *, crm: str = HUBSPOT,
+                    deliver: Deliver | None = None) -> Delivery:
+    """Deliver every pending change of ``crm``'s deals (``deliver``: how one goes there; HubSpot's by default);
+    a 401/403 stops (raises), other failures wait for the next run.
 
     Raises:
-        CrmAuthError: HubSpot refused the token or a scope.
+        CrmAuthError: the CRM refused the token, session or a permission.
     """
     result = Delivery()
+    deliver = deliver or _deliver
     with runtime.session() as session:
         changes = store.pending_changes(session=session)
         links = store.links(session=session, deal_ids=sorted({change.deal_id for change in changes}))
     for change in changes:
         link = links.get(change.deal_id)
+        if link is not None and link.crm != crm:
+            continue  # the other CRM's run delivers it
         try:
             if link is None:
-                raise CrmError("the deal is no longer linked to HubSpot")
-            object_id, crm_changed_at = _deliver(runtime, client, mapping, change, link)
-        except _Conflict as conflict:
+                raise CrmError(f"the deal is no longer linked to {CRM_NAMES.get(crm, crm)}")
+            object_id, crm_changed_at = deliver(runtime, client, mapping, change, link)
+        except Conflict as conflict:
             with runtime.session() as session:
                 store.settle_change(session=session, change_id=change.id, status="conflict", now=runtime.now(),
                                     error=str(conflict))
@@ -115,8 +124,8 @@ def _move_stage(runtime: Runtime, client: CrmClient, mapping: Mapping, link: Crm
     if current != link.stage and current != target:
         since = _moved_at(client, link.crm_id, current)
         when = f" since {since:%Y-%m-%d %H:%M} UTC" if since else ""
-        raise _Conflict(f"HubSpot has this deal in {_stage_name(runtime, mapping, current)}{when}; your move to "
-                        f"{_stage_name(runtime, mapping, target)} was not written (HubSpot's stage stands)")
+        raise Conflict(f"HubSpot has this deal in {stage_name(runtime, mapping, current)}{when}; your move to "
+                        f"{stage_name(runtime, mapping, target)} was not written (HubSpot's stage stands)")
     dated = None
     if current != target:
         client.patch(f"/crm/v3/objects/deals/{link.crm_id}", {"properties": {"dealstage": target}})
@@ -130,7 +139,7 @@ def _move_stage(runtime: Runtime, client: CrmClient, mapping: Mapping, link: Crm
     return link.crm_id, dated
 
 
-def _stage_name(runtime: Runtime, mapping: Mapping, stage_id: str | None) -> str:
+def stage_name(runtime: Runtime, mapping: Mapping, stage_id: str | None) -> str:
     """The map's name of the stage a CRM stage maps to, as the rep knows it; else the CRM's own label."""
     stage = runtime.process.stage(mapping.stages.get(stage_id or "", ""))
     return stage.name if stage else mapping.stage_labels.get(stage_id or "", stage_id or "no stage")

@@ -1,4 +1,5 @@
-"""A HubSpot account on 127.0.0.1 (``tests.utils.hubspot_emulator``) and a runtime pointed at it."""
+"""A HubSpot account and a Salesforce org on 127.0.0.1 (``tests.utils.hubspot_emulator``,
+``tests.utils.salesforce_emulator``), and runtimes pointed at them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import text
 
 from bot.core.config import Settings
@@ -14,6 +17,7 @@ from bot.sync.hubspot import HubSpotSource, client_for
 from storage.timeutil import FixedClock
 from tests.utils import factories
 from tests.utils.hubspot_emulator import HubSpotEmulator
+from tests.utils.salesforce_emulator import SalesforceEmulator
 
 TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 
@@ -78,3 +82,46 @@ def dump(runtime: Runtime) -> dict[str, list[tuple]]:
 
 def hours(n: float) -> timedelta:
     return timedelta(hours=n)
+
+
+# ---- Salesforce -------------------------------------------------------------------------------------------
+
+CLIENT_ID = "3MVG9_sync_consumer_key"
+USERNAME = "stagecoach@acme.example"
+
+
+@pytest.fixture(scope="module")
+def key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture
+def org(key, clock: FixedClock) -> Iterator[SalesforceEmulator]:
+    with SalesforceEmulator(clock=clock.now) as emulator:
+        emulator.add_app(CLIENT_ID, key.public_key())
+        start = clock.now() - timedelta(days=30)
+        emulator.add_user(start, Username=USERNAME, FirstName="Stage", LastName="Coach", Email=USERNAME,
+                          UserType="Standard")
+        for label, closed, won in (("Needs Analysis", False, False), ("Value Proposition", False, False),
+                                   ("Closed Won", True, True), ("Closed Lost", True, False)):
+            emulator.add_stage(label, start, closed=closed, won=won)
+        yield emulator
+
+
+@pytest.fixture
+def sf_runtime(settings: Settings, engine, clock: FixedClock, org, key, tmp_path) -> Runtime:
+    key_file = tmp_path / "server.key"
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return Runtime(settings.model_copy(update={
+        "salesforce_instance_url": org.instance_url, "salesforce_client_id": CLIENT_ID,
+        "salesforce_username": USERNAME, "salesforce_private_key_file": key_file,
+        "sync_lag_seconds": 60, "sync_lookback_seconds": 300}), engine=engine, clock=clock)
+
+
+def with_ann(org: SalesforceEmulator, runtime: Runtime, clock: FixedClock) -> str:
+    """Ann Archer as a rep here and a Salesforce user there; her user id."""
+    with runtime.session() as session:
+        factories.rep(session, "Ann Archer")
+    return org.add_user(clock.now() - timedelta(days=60), Username="ann@acme.example", FirstName="Ann",
+                        LastName="Archer", Email="ann.archer@example.com")

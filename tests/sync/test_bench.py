@@ -17,3 +17,13 @@ def test_the_sync_bench_runs_at_a_small_size(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "first sync: 300 deals" in result.stdout and "incremental sync: 40 deals" in result.stdout
     assert "FAILED" not in result.stderr
+
+
+def test_the_sync_bench_runs_salesforce_at_a_small_size(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "sync_bench.py"), "--crm", "salesforce",
+                             "--deals", "300", "--changed", "40", "--reps", "5"], capture_output=True, text=True,
+                            timeout=600, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "first sync by query/queryMore (REST): 300 deals" in result.stdout
+    assert "first sync by Bulk API 2.0: 300 deals" in result.stdout and "incremental sync: 40 deals" in result.stdout
+    assert "FAILED" not in result.stderr

@@ -44,11 +44,12 @@ def test_sync_then_status(runtime, db_url, account):
     assert done.exit_code == 0, done.output
     assert done.stdout.startswith("hubspot: synced 2 deal(s): 2 created, 0 updated, 0 unchanged")
     status = _cli(db_url, account, "sync", "status", "--json")
-    shown = json.loads(status.output)
+    shown = json.loads(status.output)["hubspot"]
     assert shown["counts"]["created"] == 2 and shown["last_error"] is None and shown["api_calls"] > 0
     assert shown["token"] == "****" + TOKEN[-4:] and TOKEN not in status.output
     text = _cli(db_url, account, "sync", "status")
     assert "last run read 2 deal(s)" in text.output and TOKEN not in text.output
+    assert "Salesforce sync: not set up (set SALESFORCE_INSTANCE_URL" in text.output
 
 
 def test_a_wrong_token_is_one_line_and_never_printed(runtime, db_url, account):

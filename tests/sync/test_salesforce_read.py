@@ -224,7 +224,8 @@ def test_opportunities_come_as_crm_deals(org, client):
         crm_id=first, name="Globex renewal", stage="Value Proposition", pipeline=None, owner_id=owner,
         amount="9225.225", currency=None, created_at="2026-09-01T12:00:00.000+0000", close_date="2026-12-15",
         next_step="Send the proposal", forecast_category="Pipeline", modified_at=T0 + timedelta(hours=1),
-        company="Globex")
+        company="Globex", stage_history=(("Value Proposition", T0),), close_date_history=(("2026-12-15", T0),),
+        amount_history=(("9225.225", T0),), stage_entered_at=T0)
     assert (deals[second].company, deals[second].amount, deals[second].forecast_category) == (None, None, "Closed")
     assert len(deals) == 2  # an id Salesforce no longer has is left out
 

@@ -5,7 +5,6 @@ however many opportunities share one stamp."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -16,50 +15,16 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlmodel import func, select
 
 from bot.cli import main
-from bot.core.config import Settings
 from bot.core.runtime import Runtime
 from bot.sync.engine import sync
 from bot.sync.salesforce import SalesforceSource, client_for
 from storage.models import Deal, DealStatus
-from storage.timeutil import FixedClock
 from tests.conftest import SMALL_PROCESS
+from tests.sync.conftest import CLIENT_ID, USERNAME
 from tests.utils import factories
 from tests.utils.salesforce_emulator import SalesforceEmulator
 
 pytestmark = pytest.mark.postgres
-
-CLIENT_ID = "3MVG9_sync_consumer_key"
-USERNAME = "stagecoach@acme.example"
-
-
-@pytest.fixture(scope="module")
-def key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture
-def org(key, clock: FixedClock) -> Iterator[SalesforceEmulator]:
-    with SalesforceEmulator() as emulator:
-        emulator.add_app(CLIENT_ID, key.public_key())
-        start = clock.now() - timedelta(days=30)
-        emulator.add_user(start, Username=USERNAME, FirstName="Stage", LastName="Coach", Email=USERNAME,
-                          UserType="Standard")
-        for label, closed, won in (("Needs Analysis", False, False), ("Value Proposition", False, False),
-                                   ("Closed Won", True, True), ("Closed Lost", True, False)):
-            emulator.add_stage(label, start, closed=closed, won=won)
-        yield emulator
-
-
-@pytest.fixture
-def sf_runtime(settings: Settings, engine, clock: FixedClock, org, key, tmp_path) -> Runtime:
-    key_file = tmp_path / "server.key"
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return Runtime(settings.model_copy(update={
-        "salesforce_instance_url": org.instance_url, "salesforce_client_id": CLIENT_ID,
-        "salesforce_username": USERNAME, "salesforce_private_key_file": key_file,
-        "sync_lag_seconds": 60, "sync_lookback_seconds": 300}), engine=engine, clock=clock)
-
 
 def _deals(runtime: Runtime) -> dict[str, Deal]:
     with runtime.session() as session:
@@ -87,18 +52,18 @@ def test_2500_opportunities_sharing_one_stamp_sync_once_and_a_second_run_changes
     assert set(deals) == set(ids)
     assert (deals[ids[7]].owner_id, deals[ids[7]].stage_key, deals[ids[7]].amount, deals[ids[7]].account) == (
         ann.id, "validate", Decimal("1007.00"), "Globex")
-    # The 2,500 ids came in two batches (queryMore), then 13 Id IN (...) reads of 200: with the stages, the
-    # users, the count and whether the integration user (no rep) owns a deal, 19 API calls (and one login).
+    # The 2,500 ids came in two batches (queryMore), then 13 Id IN (...) reads of 200 and 13 of their
+    # OpportunityHistory: with the stages, the users, the count, whether the integration user (no rep) owns
+    # a deal and the describe that says whether the org has currencies, 33 API calls (and one login).
     assert sum("/query/" in path for method, path in org.calls) == 1
-    assert first.api_calls == 19 and org.calls.count(("POST", "/services/oauth2/token")) == 1
+    assert first.api_calls == 33 and org.calls.count(("POST", "/services/oauth2/token")) == 1
 
     with client_for(sf_runtime.settings) as client:
         second = sync(sf_runtime, SalesforceSource(client))
     assert (second.created, second.updated) == (0, 0)
 
     clock.advance(timedelta(minutes=10))
-    record = org.records["Opportunity"][ids[0]]
-    record.update(StageName="Closed Won", IsClosed=True, IsWon=True, SystemModstamp=clock.now() - timedelta(minutes=5))
+    org.edit_opportunity(ids[0], clock.now() - timedelta(minutes=5), StageName="Closed Won")
     with client_for(sf_runtime.settings) as client:
         third = sync(sf_runtime, SalesforceSource(client))
     assert (third.deals_read, third.updated) == (1, 1)

@@ -1,7 +1,4 @@
-"""Salesforce as a source of deals: users, the org's stage list and opportunities, read over its REST API.
-
-What comes out is the same typed data the HubSpot read path gives (``CrmDeal``, ``Owner``, ``Mapping``
-of ``bot.sync.hubspot``), mapped onto the process map as the CSV ``salesforce`` preset maps an export.
+"""Salesforce's REST API as the integration user: the JWT bearer login, query/queryMore, sObject writes.
 
 Why not simple-salesforce: it builds every URL as ``https://<instance>/services/data/...`` and its JWT
 login posts to ``https://<domain>.salesforce.com``, so it cannot reach an org's My Domain token
@@ -17,8 +14,6 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -26,23 +21,16 @@ import jwt
 
 from bot.core.config import Settings
 from bot.core.errors import InvalidInput
-from bot.importer.columns import preset_stages
-from bot.importer.reps import not_a_person
-from bot.importer.values import StageResolver
 from bot.sync.client import BACKOFF_BASE, BACKOFF_MAX, RETRIES, CrmAuthError, CrmError
-from bot.sync.records import EPOCH, SALESFORCE, CrmDeal, Mapping, Owner, unmapped_stages
-from knowledge.process_map import ProcessMap
+from bot.sync.records import SALESFORCE
 
 CRM = SALESFORCE
 API_VERSION = "62.0"
-JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-PAGE = 200  # ids per page handed to the engine, and per Id IN (...) query
 ASSERTION_SECONDS = 180  # Salesforce refuses an assertion that expires more than 3 minutes ahead
-
-USER_FIELDS = ("Id", "Username", "FirstName", "LastName", "Name", "Email", "IsActive", "UserType")
-STAGE_FIELDS = ("ApiName", "MasterLabel", "IsActive", "IsClosed", "IsWon", "DefaultProbability", "SortOrder")
-OPPORTUNITY_FIELDS = ("Id", "Name", "Account.Name", "StageName", "Amount", "CloseDate", "CreatedDate", "OwnerId",
-                      "NextStep", "ForecastCategoryName", "IsClosed", "IsWon", "SystemModstamp")
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+# A permission the integration user lacks: an object or field it may not see reads as if it did not exist.
+PERMISSION_CODES = ("INSUFFICIENT_ACCESS", "INSUFFICIENT_ACCESS_OR_READONLY", "INVALID_TYPE", "API_DISABLED_FOR_ORG",
+                    "API_CURRENTLY_DISABLED", "FUNCTIONALITY_NOT_ENABLED")
 
 
 class SalesforceLimitError(CrmError):
@@ -131,18 +119,28 @@ class SalesforceClient:
 
     def get_query(self, soql: str) -> dict[str, Any]:
         """The query's first reply as it is (``totalSize`` of a ``COUNT()``)."""
-        return self._get(f"/services/data/v{self._version}/query", {"q": soql})
+        return self.request("GET", f"{self.data_path}/query", params={"q": soql})
 
-    def query(self, soql: str) -> Iterator[dict[str, Any]]:
-        """Every record ``soql`` selects, following ``nextRecordsUrl`` (queryMore) until ``done``."""
-        reply = self.get_query(soql)
+    def query(self, soql: str, *, deleted_too: bool = False) -> Iterator[dict[str, Any]]:
+        """Every record ``soql`` selects, following ``nextRecordsUrl`` (queryMore) until ``done``;
+        ``deleted_too``: through queryAll, which also returns records in the recycle bin (``IsDeleted``)."""
+        reply = self.request("GET", f"{self.data_path}/{'queryAll' if deleted_too else 'query'}", params={"q": soql})
         yield from reply["records"]
         while not reply["done"]:
-            reply = self._get(reply["nextRecordsUrl"], None)
+            reply = self.request("GET", reply["nextRecordsUrl"])
             yield from reply["records"]
 
-    def _get(self, path: str, params: dict[str, str] | None) -> dict[str, Any]:
-        """The reply's JSON; renews an expired session once, retries 5xx and timeouts with backoff.
+    @property
+    def data_path(self) -> str:
+        return f"/services/data/v{self._version}"
+
+    def request(self, method: str, path: str, *, params: dict[str, str] | None = None,
+                body: dict[str, Any] | None = None, raw: bool = False) -> Any:
+        """The reply's JSON (``raw``: the response itself); renews an expired session once, retries 5xx,
+        timeouts and the concurrent-request limit with backoff.
+
+        Only idempotent calls come here (reads, updates by id, upserts by external id): a retry after a
+        lost reply cannot make a second record.
 
         Raises:
             SalesforceLimitError: the daily budget is spent (by Salesforce's count, or ours with the reserve).
@@ -155,32 +153,40 @@ class SalesforceClient:
         attempt, renewed = 0, False
         while True:
             try:
-                response = self._http.get(path, params=params, headers={"Authorization": f"Bearer {self._session}"})
+                response = self._http.request(method, path, params=params, json=body,
+                                              headers={"Authorization": f"Bearer {self._session}"})
             except httpx.TransportError as exc:
                 response, failure = None, type(exc).__name__
             self.usage.calls += 1
             if response is not None:
                 if (usage := parse_limit_info(response.headers.get("Sforce-Limit-Info"))) is not None:
                     self.usage.used, self.usage.limit = usage
-                if response.status_code == 200:
-                    return response.json()
+                if response.status_code < 300:
+                    if raw:
+                        return response
+                    return response.json() if response.content else {}
                 code, message = _error(response)
                 if response.status_code == 401 and not renewed:  # sessions time out: sign a new assertion
                     renewed = True
                     self.login()
                     continue
-                if code == "REQUEST_LIMIT_EXCEEDED":
+                if response.status_code == 401:
+                    raise CrmAuthError(f"Salesforce refused a new session ({code}): the integration user "
+                                       f"{self._username} may be frozen or its session policy too strict")
+                if code == "REQUEST_LIMIT_EXCEEDED" and "concurrent" not in message.lower():
                     raise SalesforceLimitError(f"Salesforce's daily API limit is spent ({message}); the sync "
                                                "stops until the org's 24-hour count falls")
-                if response.status_code in (401, 403):
-                    raise CrmAuthError(f"Salesforce refused {_route(path)} (HTTP {response.status_code} {code}): "
-                                       f"{message}; check the integration user's permissions")
-                if response.status_code < 500:
-                    raise CrmError(f"Salesforce refused {_route(path)} (HTTP {response.status_code} {code}): {message}")
-                failure = f"HTTP {response.status_code}"
+                if code in PERMISSION_CODES or (response.status_code == 403 and code != "REQUEST_LIMIT_EXCEEDED"):
+                    raise CrmAuthError(f"Salesforce refused {_route(path)} ({code}): {message}; give the "
+                                       f"integration user {self._username} the permissions in the README")
+                if response.status_code < 500 and code != "REQUEST_LIMIT_EXCEEDED":
+                    raise CrmError(f"Salesforce refused {method} {_route(path)} (HTTP {response.status_code} "
+                                   f"{code}): {message}")
+                failure = f"HTTP {response.status_code} {code}".strip()
             attempt += 1
             if attempt > self._retries:
-                raise CrmError(f"Salesforce {_route(path)}: {failure} after {self._retries} retries; try again later")
+                raise CrmError(f"Salesforce {method} {_route(path)}: {failure} after {self._retries} retries; "
+                               "try again later")
             self.usage.retries += 1
             self._sleep(self._jitter() * min(BACKOFF_MAX, BACKOFF_BASE * 2 ** attempt))
 
@@ -242,143 +248,3 @@ def client_for(settings: Settings, **kwargs: Any) -> SalesforceClient:
     return SalesforceClient(settings.salesforce_instance_url, settings.salesforce_client_id,
                             settings.salesforce_username, key, audience=settings.salesforce_login_url,
                             reserve=settings.salesforce_api_reserve, **kwargs)
-
-
-def parse_time(text: str | None) -> datetime | None:
-    """Salesforce's datetime text (``2026-07-01T15:00:00.000+0000``) as an aware UTC datetime."""
-    if not text:
-        return None
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
-
-
-class SalesforceSource:
-    """Reads one Salesforce org into the records the sync and the importer take.
-
-    Args:
-        client: the API client (``client_for``).
-    """
-
-    crm = CRM
-
-    def __init__(self, client: SalesforceClient):
-        self.client = client
-
-    def mapping(self, process: ProcessMap, stage_names: dict[str, str] | None = None) -> Mapping:
-        """The org's every stage mapped to the process map, and every user who is a person.
-
-        A stage maps by the mapping file's ``stages`` (its API name or label), then Salesforce's standard
-        stage names (the CSV ``salesforce`` preset), then a stage of the map with its name; a closed
-        stage is won or lost as its ``IsWon`` says. Users who are not people (``not_a_person``) are left
-        out; inactive people are kept, as they still own deals.
-
-        Raises:
-            InvalidInput: a stage maps to nothing; one message lists them all and says how to map them.
-        """
-        names = {key.strip().lower(): value for key, value in
-                 (preset_stages(CRM, process.stage_keys) | (stage_names or {})).items()}
-        resolver = StageResolver(process, names)
-        stages: dict[str, str] = {}
-        labels: dict[str, str] = {}
-        unmapped: list[str] = []
-        for stage in self.client.query(f"SELECT {', '.join(STAGE_FIELDS)} FROM OpportunityStage ORDER BY SortOrder"):
-            labels[stage["ApiName"]] = stage["MasterLabel"]
-            key = _stage_key(resolver, stage)
-            if key is None:
-                unmapped.append(f"{stage['MasterLabel']!r}" + ("" if stage["IsActive"] else " (inactive)"))
-            else:
-                stages[stage["ApiName"]] = key
-        if unmapped:
-            raise unmapped_stages("Salesforce", process, unmapped, "Salesforce stage")
-        owners: dict[str, Owner] = {}
-        for user in self.client.query(f"SELECT {', '.join(USER_FIELDS)} FROM User ORDER BY Id"):
-            name = user.get("Name") or " ".join(filter(None, (user.get("FirstName"), user.get("LastName"))))
-            if not_a_person(email=user.get("Email"), name=name, user_type=user.get("UserType"),
-                            username=user.get("Username")):
-                continue
-            owners[user["Id"]] = Owner(user["Id"], user.get("Email") or "", name, not user.get("IsActive"))
-        return Mapping(stages, labels, owners)
-
-    # The sync engine's reads (``bot.sync.engine.Source``): windows of SystemModstamp, paged by Id.
-
-    def count(self, start: datetime, end: datetime) -> int:
-        """How many opportunities were last modified in [start, end] (widened to whole seconds)."""
-        reply = self.client.get_query(f"SELECT COUNT() FROM Opportunity WHERE {_between(start, end)}")
-        return int(reply["totalSize"])
-
-    def changed_ids(self, start: datetime, end: datetime) -> Iterator[list[str]]:
-        """Ids of opportunities last modified in [start, end], a page at a time, in Id order.
-
-        queryMore reads a query's every record, however many share one SystemModstamp (a mass update),
-        so no window is cut short; the window is widened to whole seconds, as SOQL compares them.
-        """
-        page: list[str] = []
-        for record in self.client.query(f"SELECT Id FROM Opportunity WHERE {_between(start, end)} ORDER BY Id"):
-            page.append(record["Id"])
-            if len(page) == PAGE:
-                yield page
-                page = []
-        if page:
-            yield page
-
-    def deals(self, ids: list[str]) -> list[CrmDeal]:
-        """The opportunities ``ids`` (those deleted meanwhile are left out)."""
-        found: list[CrmDeal] = []
-        for start in range(0, len(ids), PAGE):
-            listed = ", ".join(_quote(i) for i in ids[start:start + PAGE])
-            found += [_deal(record) for record in self.client.query(
-                f"SELECT {', '.join(OPPORTUNITY_FIELDS)} FROM Opportunity WHERE Id IN ({listed})")]
-        return found
-
-    def owners_with_deals(self, owner_ids: list[str]) -> list[str]:
-        """Of ``owner_ids``, those who own at least one opportunity (one query each)."""
-        return [owner for owner in owner_ids if self.client.get_query(
-            f"SELECT COUNT() FROM Opportunity WHERE OwnerId = {_quote(owner)}")["totalSize"]]
-
-    def archived_ids(self) -> set[str]:
-        """Deleted opportunities: not read yet (queryAll with IsDeleted, or getDeleted, is still to come),
-        so none is hidden."""
-        return set()
-
-
-def _quote(text: str) -> str:
-    """A SOQL string literal."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _soql_time(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _between(start: datetime, end: datetime) -> str:
-    """SystemModstamp in [start, end], the start floored and the end raised to whole seconds (SOQL's)."""
-    after = end.replace(microsecond=0) + timedelta(seconds=1)
-    return f"SystemModstamp >= {_soql_time(start)} AND SystemModstamp < {_soql_time(after)}"
-
-
-def _stage_key(resolver: StageResolver, stage: dict[str, Any]) -> str | None:
-    for text in (stage["ApiName"], stage["MasterLabel"]):
-        try:
-            return resolver.resolve(text)[1]
-        except ValueError:
-            continue
-    if stage.get("IsClosed"):
-        return "won" if stage.get("IsWon") else "lost"
-    return None
-
-
-def _amount(value: Any) -> str | None:
-    """The amount as text, exactly as sent (a JSON number: ``9225.225`` stays that, for the importer to round)."""
-    if value is None:
-        return None
-    return str(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
-
-
-def _deal(record: dict[str, Any]) -> CrmDeal:
-    account = record.get("Account") or {}
-    return CrmDeal(
-        crm_id=record["Id"], name=(record.get("Name") or "").strip(), stage=record.get("StageName") or "",
-        pipeline=None, owner_id=record.get("OwnerId") or None, amount=_amount(record.get("Amount")),
-        currency=record.get("CurrencyIsoCode") or None, created_at=record.get("CreatedDate"),
-        close_date=record.get("CloseDate") or None, next_step=record.get("NextStep") or None,
-        forecast_category=record.get("ForecastCategoryName") or None,
-        modified_at=parse_time(record.get("SystemModstamp")) or EPOCH, company=account.get("Name") or None)
