@@ -52,6 +52,9 @@ SHORTHAND = {
     "u": "you", "r": "are", "ur": "your", "wat": "what", "wht": "what", "whats": "what is", "hows": "how is",
     "im": "i am", "w/": "with", "abt": "about", "mtg": "meeting", "q": "quarter", "qtd": "this quarter",
     "mtd": "this month", "pipe": "pipeline", "disco": "discovery", "eod": "end of day", "thx": "thanks",
+    # Contractions typed without the apostrophe; "what's" is read as "whats" first, so both say "what is".
+    "whos": "who is", "wheres": "where is", "thats": "that is", "dont": "don't", "cant": "can't",
+    "didnt": "didn't", "doesnt": "doesn't", "isnt": "isn't", "havent": "haven't", "wasnt": "wasn't",
 }
 _TOKEN = re.compile(r"[a-z0-9/][a-z0-9'/-]*")
 
@@ -59,8 +62,9 @@ Embed = Callable[[list[str]], np.ndarray]
 
 
 def normalize(text: str) -> str:
-    """Lowercase words with shorthand spelled out; punctuation dropped."""
-    words = [SHORTHAND.get(word, word) for word in _TOKEN.findall(text.lower().replace("’", "'"))]
+    """Lowercase words with shorthand spelled out; punctuation dropped. "what's" and "whats" read the same."""
+    words = [SHORTHAND.get(word) or SHORTHAND.get(word.replace("'", ""), word)
+             for word in _TOKEN.findall(text.lower().replace("’", "'"))]
     return " ".join(words)
 
 
