@@ -21,6 +21,7 @@ from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, Intent, Passages, stag
 from bot.coach.intents.focus import rank
 from bot.coach.intents.help import is_thanks
 from bot.coach.intents.record import CLOSED_NEWS
+from bot.coach.intents.stage_guide import StageSlots
 from bot.coach.outcome import answer_closed
 from bot.coach.resolve import mask_deals, mask_words, placed_like_a_deal, resolve_deal, unexplained_words
 from bot.coach.results import Clarification, Combined, Note, NotFound
@@ -251,6 +252,11 @@ class Coach:
     def answer_understood(self, session, viewer, question, understood: Understanding, now, convo, history,
                            on_delta) -> tuple[CoachAnswer, dict]:
         intent = self.intents[understood.intent]
+        if (intent.slots is StageSlots and understood.stage is None and not understood.unsure
+                and (understood.deals or (convo is not None and convo.deal_id))):
+            # "and which exit criteria are still open?" names no stage but has a deal named or in focus: it asks
+            # about that deal's criteria, which its plan lists (privately), not which stage of the process.
+            intent = self.intents["deal_plan"]
         ask = self._ask(session, viewer, question, now, history, on_delta, stage=understood.stage,
                         read_as=understood.route.text if understood.route else "")
         named = understood.deals[0] if len(understood.deals) == 1 else None
