@@ -147,6 +147,12 @@ class Coach:
                         viewer: Viewer) -> Understanding:
         process = self.runtime.process
         resolution = resolve_deal(question, summaries.open)
+        if resolution.matches and (len(resolution.matches) > 1 or unexplained_words(
+                mask_deals(question, resolution.matches, DEAL_PLACEHOLDER), self.intents.example_words | {DEAL_PLACEHOLDER},
+                process)):
+            # "what happened on United Oil SLA?": the open United Oil deals match "united oil", but the closed SLA
+            # deal is named in full; the deal named most fully wins (open ones first when named as fully).
+            resolution = resolve_deal(question, summaries.open + summaries.closed)
         mentioned = None if resolution.matches else unexplained_words(question, self.intents.example_words, process)
         if mentioned:  # a name no open deal has: "what happened on Acme?" may be about a won or lost one
             closed = resolve_deal(question, summaries.closed)
