@@ -63,8 +63,10 @@ def load(part: str) -> list[dict]:
     if part == FROZEN_PART:
         if not FROZEN.exists():
             raise FileNotFoundError(f"{FROZEN} is not written yet: the frozen blind set comes from a new author")
-        loaded = yaml.safe_load(FROZEN.read_text(encoding="utf-8"))
-        return loaded if isinstance(loaded, list) else [i for items in loaded.values() for i in items]
+        # Its author names deals by name, as people do; scoring compares external ids.
+        ids = {deal.name: deal.external_id for deal in FIXTURE_DEALS}
+        return [{**item, "deal": ids.get(item["deal"], item["deal"])} if "deal" in item else item
+                for item in yaml.safe_load(FROZEN.read_text(encoding="utf-8"))["frozen"]]
     if part.startswith("blind4_"):
         return yaml.safe_load(BLIND4.read_text(encoding="utf-8"))[part.removeprefix("blind4_")]
     if part.startswith("blind3_"):

@@ -40,7 +40,7 @@ def test_every_intent_is_labelled_in_every_part():
         assert {item["intent"] for item in items} == set(all_intents())
 
 
-@pytest.mark.parametrize("part", phrasings.HELD_OUT_PARTS)
+@pytest.mark.parametrize("part", [*phrasings.HELD_OUT_PARTS, phrasings.FROZEN_PART])
 def test_no_held_out_phrasing_copies_an_example_or_tuning_phrasing_as_the_router_reads_it(part):
     # Counted, never listed: a held-out item is not read, even by a failing test. tests/coach/drop_copies.py
     # drops them; a new router example that copies a held-out item fails here and must be reworded.
@@ -70,3 +70,9 @@ def test_deals_and_stages_named_are_found_and_hidden_deals_are_not(scored, part)
     result = scored(part)
     assert result.deal_right / result.deal_total >= DEAL_SLOT_FLOOR
     assert result.stage_right / result.stage_total >= STAGE_SLOT_FLOOR
+
+
+def test_the_frozen_set_names_fixture_deals_and_is_never_a_default_part():
+    items = phrasings.load(phrasings.FROZEN_PART)
+    assert len(items) >= 150 and phrasings.FROZEN_PART not in (*phrasings.TUNING_PARTS, *phrasings.HELD_OUT_PARTS)
+    assert {i["deal"] for i in items if "deal" in i} <= {d.external_id for d in phrasings.FIXTURE_DEALS}
