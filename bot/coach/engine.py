@@ -70,6 +70,9 @@ _ASKS = re.compile(rf"^\W*(?:{_DEAL}\W+)?(?:how|what|whats|what's|why|which|who|
                    r"were|has|have)\b", re.I)
 _ASKS_TO_WRITE = re.compile(r"\b(?:log|record|add|note|remind|mark|save|jot|set)\b", re.I)
 # A follow-on that only swaps the deal: "and Initech?", "what about hooli", "same for globex".
+# "Zed's deals", "bobs opps": a person's deals, whoever Zed is; reading Zed as a deal's name would answer an
+# unknown person differently from one the asker may not see.
+_SOMEONES_DEALS = re.compile(r"\b[^\W\d_][\w.-]*?'?s\s+(?:deals|opps|opportunities|pipeline|book|numbers)\b", re.I)
 _SWAP = re.compile(rf"^\s*(?:and|what about|how about|same for|now|ok|okay|also)?\s*{_DEAL}\s*[?.!]*\s*$", re.I)
 
 
@@ -177,7 +180,8 @@ class Coach:
         # A question ("Globex: how do I handle their pricing pushback?") is never news to record.
         ruled_out = ("record",) if asks else ()
         route = self.router.route(masked, ruled_out=ruled_out)
-        if mentioned and not (route.intent == "off_topic" and route.score >= OFF_TOPIC_SURE):
+        if mentioned and not (route.intent == "off_topic" and route.score >= OFF_TOPIC_SURE) \
+                and not _SOMEONES_DEALS.search(question):  # "Zed's deals" names a person, as "Carol's deals" does
             # A deal we can't match ("next on Ghostbusters", "what's the status of Wonka") reads as any deal's
             # name would: where a name stands, or else all the unexplained words. That reading is taken when
             # the question is unclear as typed, or when it is much more like the examples read so
