@@ -7,8 +7,8 @@ which the model reads poorly). A logistic regression over both, trained on the
 examples, gives each intent a probability. It generalises better than comparing
 with the nearest examples (when it replaced them, over the first 890 examples,
 5-fold cross-validation put it at 95.3% against 84.4% for the mean of the three
-nearest); over 3,742 examples, 5-fold cross-validation (bench/router_cv.py, run on
-2026-12-07) puts it at 97.1%, every intent at 94% or more.
+nearest); over 3,754 examples, cross-validation with one author's examples per fold
+(bench/router_cv.py, 2026-12-07) puts it at 96.5% (97.0% with the old interleaved folds).
 
 The router reports how sure it is: the best probability and the margin over the
 best other intent; and how close the question comes to any example of that intent
