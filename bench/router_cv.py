@@ -2,10 +2,13 @@
 
 Usage: python bench/router_cv.py [--folds 5] [--extra FILE] [--score FILE] [--trigram-weight W] [--c C] [--smoke]
 
-Splits every intent's examples into ``--folds`` parts (the same split on every run), trains the router
-on all parts but one and routes the one left out, for each part in turn: the accuracy printed is over
-every example, each routed by a router that never saw it. This is where the router's settings are
-chosen; the held-out phrasing sets (bench/intent_bench.py) are only ever scored.
+Splits the examples into folds, trains the router on all folds but one and routes the one left out, for each
+fold in turn: the accuracy printed is over every example, each routed by a router that never saw it. This is
+where the router's settings are chosen; the held-out phrasing sets (bench/intent_bench.py) are only ever scored.
+Two splits are printed. By author (the figure to go by): each fold is one author's examples (the examples
+files mark where each author's begin: "# Written by a third author"), so an author's near-paraphrases of one
+another are never on both sides of a fold, which flatters the figure. Interleaved (the old split, kept for
+comparison): every ``--folds``-th example of each intent, which puts one author's paraphrases on both sides.
 
 ``--extra FILE`` (YAML: intent -> phrasings, the deal written as "acme") adds phrasings to every
 fold's training, never to what is scored: whether a new author's phrasings teach the router something
@@ -17,6 +20,7 @@ router trained on every example (before those phrasings become examples, they ar
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -33,7 +37,24 @@ from bot.coach.intents import all_intents  # noqa: E402
 from bot.core.config import Settings  # noqa: E402
 from knowledge.embeddings import LocalEmbeddings  # noqa: E402
 
-SMOKE_EXAMPLES = 4  # per intent, in the smoke run
+SMOKE_EXAMPLES = 2  # per intent and author, in the smoke run
+ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()
+_AUTHOR = re.compile(r"^\s*# Written by an? (\w+) author")
+_EXAMPLE = re.compile(r"^\s*- ")
+
+
+def authors(intent: str) -> list[str]:
+    """Who wrote each of the intent's examples, in order: "first" until an examples file says another began."""
+    path = ROOT / "bot" / "coach" / "intents" / f"{intent}.yaml"
+    written, author = [], "first"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if found := _AUTHOR.match(line):
+            author = found.group(1)
+        elif _EXAMPLE.match(line):
+            written.append(author)
+    if len(written) != len(all_intents()[intent].examples):
+        raise SystemExit(f"{path}: an example spans several lines; its author can't be read line by line")
+    return written
 
 
 def load_phrasings(path: Path | None) -> dict[str, list[str]]:
@@ -82,6 +103,22 @@ def report(title: str, results: list[tuple[str, str, bool]]) -> None:
     print("  most confused: " + ", ".join(f"{e}->{g} {n}" for (e, g), n in confusions.most_common(8)))
 
 
+def cross_validate(examples: dict[str, list[str]], folds: dict[str, list[int]], extra: dict[str, list[str]],
+                   vectors: Vectors) -> list[tuple[str, str, bool]]:
+    """Each example routed by a router trained on every fold but its own (``folds``: each example's fold)."""
+    results: list[tuple[str, str, bool]] = []
+    for fold in sorted({f for fs in folds.values() for f in fs}):
+        training = {intent: [p for p, f in zip(ps, folds[intent], strict=True) if f != fold] + extra.get(intent, [])
+                    for intent, ps in examples.items()}
+        router = train(training, vectors)
+        for intent, ps in examples.items():
+            for phrasing, f in zip(ps, folds[intent], strict=True):
+                if f == fold:
+                    route = router.route(phrasing)
+                    results.append((intent, route.intent, route.confident))
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, default=5)
@@ -94,10 +131,14 @@ def main() -> None:
     args = parser.parse_args()
     routing.TRIGRAM_WEIGHT, routing.REGULARISATION_C = args.trigram_weight, args.c
 
-    examples = {name: list(intent.examples)[:SMOKE_EXAMPLES if args.smoke else None]
-                for name, intent in all_intents().items()}
-    if args.smoke:
+    written = {name: authors(name) for name in all_intents()}
+    examples = {name: list(intent.examples) for name, intent in all_intents().items()}
+    if args.smoke:  # a few of each author's, so that every author still makes a fold
         args.folds = 2
+        for name in examples:
+            picked = [i for i, a in enumerate(written[name]) if written[name][:i].count(a) < SMOKE_EXAMPLES]
+            examples[name] = [examples[name][i] for i in picked]
+            written[name] = [written[name][i] for i in picked]
     extra, scored = load_phrasings(args.extra), load_phrasings(args.score)
     every = [p for ps in (*examples.values(), *extra.values(), *scored.values()) for p in ps]
     start = time.perf_counter()
@@ -105,17 +146,14 @@ def main() -> None:
     print(f"{len(every)} phrasings embedded in {time.perf_counter() - start:.1f} s; "
           f"trigram weight {routing.TRIGRAM_WEIGHT}, C {routing.REGULARISATION_C}")
 
-    results: list[tuple[str, str, bool]] = []
-    for fold in range(args.folds):
-        training = {intent: [p for i, p in enumerate(ps) if i % args.folds != fold] + extra.get(intent, [])
-                    for intent, ps in examples.items()}
-        router = train(training, vectors)
-        for intent, ps in examples.items():
-            for phrasing in ps[fold::args.folds]:
-                route = router.route(phrasing)
-                results.append((intent, route.intent, route.confident))
-    report(f"{args.folds}-fold cross-validation over {len(results)} examples"
-           + (f" (+{sum(map(len, extra.values()))} extra in training)" if extra else ""), results)
+    added = f" (+{sum(map(len, extra.values()))} extra in training)" if extra else ""
+    by_author = sorted({a for names in written.values() for a in names}, key=ORDINALS.index)
+    folds = {name: [by_author.index(a) for a in written[name]] for name in examples}
+    report(f"by author: {len(by_author)}-fold cross-validation, one author's examples per fold, over "
+           f"{sum(map(len, examples.values()))} examples{added}", cross_validate(examples, folds, extra, vectors))
+    interleaved = {name: [i % args.folds for i in range(len(ps))] for name, ps in examples.items()}
+    report(f"interleaved (the old split): {args.folds}-fold cross-validation over "
+           f"{sum(map(len, examples.values()))} examples{added}", cross_validate(examples, interleaved, extra, vectors))
 
     if scored:
         router = train({intent: ps + extra.get(intent, []) for intent, ps in examples.items()}, vectors)

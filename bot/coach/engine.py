@@ -24,6 +24,7 @@ from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, Intent, Passages, stag
 from bot.coach.intents.focus import rank
 from bot.coach.intents.help import is_thanks
 from bot.coach.intents.record import CLOSED_NEWS
+from bot.coach.intents.stage_guide import StageSlots
 from bot.coach.outcome import answer_closed
 from bot.coach.resolve import mask_deals, mask_words, placed_like_a_deal, resolve_deal, unexplained_words
 from bot.coach.results import Clarification, Combined, Note, NotFound
@@ -73,6 +74,9 @@ _ASKS = re.compile(rf"^\W*(?:{_DEAL}\W+)?(?:how|what|whats|what's|why|which|who|
                    r"were|has|have)\b", re.I)
 _ASKS_TO_WRITE = re.compile(r"\b(?:log|record|add|note|remind|mark|save|jot|set)\b", re.I)
 # A follow-on that only swaps the deal: "and Initech?", "what about hooli", "same for globex".
+# "Zed's deals", "bobs opps": a person's deals, whoever Zed is; reading Zed as a deal's name would answer an
+# unknown person differently from one the asker may not see.
+_SOMEONES_DEALS = re.compile(r"\b[^\W\d_][\w.-]*?'?s\s+(?:deals|opps|opportunities|pipeline|book|numbers)\b", re.I)
 _SWAP = re.compile(rf"^\s*(?:and|what about|how about|same for|now|ok|okay|also)?\s*{_DEAL}\s*[?.!]*\s*$", re.I)
 
 
@@ -150,6 +154,12 @@ class Coach:
                         viewer: Viewer) -> Understanding:
         process = self.runtime.process
         resolution = resolve_deal(question, summaries.open)
+        if resolution.matches and (len(resolution.matches) > 1 or unexplained_words(
+                mask_deals(question, resolution.matches, DEAL_PLACEHOLDER), self.intents.example_words | {DEAL_PLACEHOLDER},
+                process)):
+            # "what happened on United Oil SLA?": the open United Oil deals match "united oil", but the closed SLA
+            # deal is named in full; the deal named most fully wins (open ones first when named as fully).
+            resolution = resolve_deal(question, summaries.open + summaries.closed)
         mentioned = None if resolution.matches else unexplained_words(question, self.intents.example_words, process)
         if mentioned:  # a name no open deal has: "what happened on Acme?" may be about a won or lost one
             closed = resolve_deal(question, summaries.closed)
@@ -176,7 +186,8 @@ class Coach:
         # A question ("Globex: how do I handle their pricing pushback?") is never news to record.
         ruled_out = ("record",) if asks else ()
         route = self.router.route(masked, ruled_out=ruled_out)
-        if mentioned and not (route.intent == "off_topic" and route.score >= OFF_TOPIC_SURE):
+        if mentioned and not (route.intent == "off_topic" and route.score >= OFF_TOPIC_SURE) \
+                and not _SOMEONES_DEALS.search(question):  # "Zed's deals" names a person, as "Carol's deals" does
             # A deal we can't match ("next on Ghostbusters", "what's the status of Wonka") reads as any deal's
             # name would: where a name stands, or else all the unexplained words. That reading is taken when
             # the question is unclear as typed, or when it is much more like the examples read so
@@ -257,6 +268,11 @@ class Coach:
     def answer_understood(self, session, viewer, question, understood: Understanding, now, convo, history,
                            on_delta) -> tuple[CoachAnswer, dict]:
         intent = self.intents[understood.intent]
+        if (intent.slots is StageSlots and understood.stage is None and not understood.unsure
+                and (understood.deals or (convo is not None and convo.deal_id))):
+            # "and which exit criteria are still open?" names no stage but has a deal named or in focus: it asks
+            # about that deal's criteria, which its plan lists (privately), not which stage of the process.
+            intent = self.intents["deal_plan"]
         ask = self._ask(session, viewer, question, now, history, on_delta, stage=understood.stage,
                         read_as=understood.route.text if understood.route else "")
         named = understood.deals[0] if len(understood.deals) == 1 else None

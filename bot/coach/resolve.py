@@ -47,9 +47,21 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(fold_accents(text.lower()))
 
 
-def fold_accents(text: str) -> str:
-    """"Café Olé" as "cafe ole": people type names without accents, and the word pattern is ASCII."""
-    decomposed = unicodedata.normalize("NFKD", text)
+# Letters Unicode does not decompose into a base letter and a mark: folded by hand, never dropped.
+_OWN_LETTERS = str.maketrans({"ß": "ss", "ẞ": "SS", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+                              "ı": "i", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH"})
+# How Germans and Scandinavians spell these without the mark ("Müller" as "mueller", "Ålesund" as "aalesund"):
+# a name is matched in both spellings, since people type either.
+_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ø": "oe",
+                              "Ø": "Oe", "å": "aa", "Å": "Aa"})
+
+
+def fold_accents(text: str, *, spelled_out: bool = False) -> str:
+    """"Café Olé" as "cafe ole", "Peñafiel" as "penafiel", "Straße" as "strasse": people type names without
+    accents, and the word pattern is ASCII. ``spelled_out``: "Müller" as "mueller" rather than "muller"."""
+    if spelled_out:
+        text = text.translate(_SPELLED_OUT)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_OWN_LETTERS))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -67,7 +79,7 @@ def _names(deal: DealSummary) -> tuple[str, ...]:
 
 @lru_cache(maxsize=65536)  # every question re-reads the asker's whole book; names rarely change
 def _names_of(name: str, account: str, external_id: str) -> tuple[str, ...]:
-    names = {fold_accents(field.lower()) for field in (name, account, external_id)}
+    names = {fold_accents(field.lower(), spelled_out=s) for field in (name, account, external_id) for s in (False, True)}
     for field in (account, name):
         words = _words(field)
         # CRM names joined by dashes ("MEX-BACARDI - SEP") are read word by word too: "bacardi" names it.
@@ -144,7 +156,7 @@ def mask_deals(question: str, deals: list[DealSummary], placeholder: str) -> str
                                                           score_cutoff=MATCH_THRESHOLD) is not None:
                 words[i:i + n] = [placeholder]
             i += 1
-    # A deal named by several words may leave a second placeholder next to the first ("acme acme").
+    # A deal named by several words may leave a second placeholder next to the first (two placeholders in a row).
     collapsed = [w for k, w in enumerate(words) if not (w == placeholder and k and words[k - 1] == placeholder)]
     return " ".join(collapsed)
 
@@ -166,7 +178,7 @@ def unexplained_words(question: str, known: frozenset[str], process_map) -> str 
     """
     stage_words = {w for s in process_map.stages for w in (s.key, s.name.lower())}
     left = []
-    for typed in (w.strip(".'?!,") for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9&'.-]*", question)):
+    for typed in (w.strip(".'?!,") for w in re.findall(r"[^\W_][\w&'.-]*", question)):  # "Peñafiel" whole
         typed = typed[:-2] if typed.lower().endswith("'s") else typed
         base = typed.lower()
         if (not base or base in _FILLER or base in known or base in _NOT_A_NAME or base in stage_words
@@ -189,8 +201,8 @@ def mask_words(text: str, words: str, placeholder: str) -> str:
 
 
 _DEAL_PLACE = re.compile(
-    r"\b(?:on|for|with|to|about|at|re)\s+(?:the\s+)?([a-z0-9][\w&.-]*(?:\s+[a-z0-9][\w&.-]*){0,2})"
-    r"|\b([a-z0-9][\w&.-]*)'s\s+(?:buyer|champion|contact|cto|cfo|ceo|vp|people|procurement)\b", re.I)
+    r"\b(?:on|for|with|to|about|at|re)\s+(?:the\s+)?([^\W_][\w&.-]*(?:\s+[^\W_][\w&.-]*){0,2})"
+    r"|\b([^\W_][\w&.-]*)'s\s+(?:buyer|champion|contact|cto|cfo|ceo|vp|people|procurement)\b", re.I)
 
 
 def placed_like_a_deal(question: str, mentioned: str) -> str | None:

@@ -232,7 +232,7 @@ class Outcome(Result):
 
     status: str
     closed_at: datetime | None
-    last_stage: str
+    last_stage: str | None  # None: history shows no stage before the close
     moves: tuple[StageMove, ...]
 
     def data(self) -> dict:

@@ -66,3 +66,45 @@ def test_another_teams_closed_deal_stays_unseen(floor, closed, coach):
     assert answer.intent == "not_found" and "Monarch" not in answer.text.replace("“monarch travel”", "")
     manager = coach.ask(floor.viewer(floor.manager), "what happened on vandelay", now=NOW)
     assert manager.intent == "deal_outcome" and manager.deal.external_id == "D-VANDELAY"  # Alice is on her team
+
+
+def test_a_closed_deal_named_in_full_is_answered_not_the_accounts_open_deals(runtime, floor, coach):
+    with runtime.session() as s:
+        for name in ("United Oil pipeline monitoring", "United Oil refinery analytics", "United Oil EU rollout"):
+            f.deal(s, floor.alice, name, account="United Oil", stage="validate")
+        f.deal(s, floor.alice, "United Oil SLA", account="United Oil", stage="close", status=DealStatus.won,
+               closed_at=LOST_AT, external_id="D-SLA")
+    alice = floor.viewer(floor.alice)
+    for question in ("what happened on United Oil SLA?", "united oil sla status"):
+        answer = coach.ask(alice, question, now=NOW)
+        assert answer.intent == "deal_outcome" and answer.deal.external_id == "D-SLA", question
+    # The account alone still means its open deals, which one asked back.
+    answer = coach.ask(alice, "whats next on united oil", now=NOW)
+    assert answer.intent == "deal_choice" and "D-SLA" not in {d.external_id for d in answer.choices}
+    assert len(answer.choices) == 3
+
+
+def test_a_deal_whose_only_recorded_change_is_won_is_described_from_that_history(runtime, floor, coach):
+    won_at = datetime(2026, 2, 23, 17, 0, tzinfo=UTC)
+    with runtime.session() as s:
+        # The CRM left "close" on the row, but history holds only the win: no stage before it is known.
+        deal = f.deal(s, floor.alice, "Stark Industries renewal", account="Stark Industries", stage="close",
+                      status=DealStatus.won, closed_at=won_at, external_id="D-STARK")
+        f.move(s, deal, None, "won", won_at)
+    answer = coach.ask(floor.viewer(floor.alice), "what happened on stark industries?", now=NOW)
+    text = slack(answer)
+    assert answer.intent == "deal_outcome" and "*won* on Feb 23 2026" in text
+    assert "Its earlier stages were not recorded." in text
+    assert "after" not in text.split("Its earlier")[0] and "Close" not in text
+    assert answer.data["last_stage"] is None
+
+
+def test_the_stage_a_deal_closed_from_is_the_one_its_history_shows(runtime, floor, coach):
+    with runtime.session() as s:
+        deal = f.deal(s, floor.alice, "Stark Industries renewal", account="Stark Industries", stage="close",
+                      status=DealStatus.lost, closed_at=LOST_AT, external_id="D-STARK")
+        f.move(s, deal, None, "discover", LOST_AT - timedelta(days=40))
+        f.move(s, deal, "discover", "lost", LOST_AT)
+    text = slack(coach.ask(floor.viewer(floor.alice), "what happened on stark industries?", now=NOW))
+    assert "*lost* on Oct 14 2026" in text and "after Discover" in text and "Close" not in text
+    assert "Stages recorded: Discover" in text

@@ -188,10 +188,12 @@ def test_two_people_in_one_thread_each_keep_their_own_conversation(floor, coach)
 
 def test_torn_between_two_readings_where_one_cannot_be_meant_the_other_is_answered(runtime, floor):
     from bot.coach.engine import Coach
+    from bot.coach.intents.base import DEAL_PLACEHOLDER
     from bot.coach.router import Router
 
     # Each pair shares its only example: a dead heat, so the router alone would ask which was meant.
-    tied = Coach(runtime, router=Router({"diagnosis": ["is acme at risk"], "attention": ["is acme at risk"],
+    deal = DEAL_PLACEHOLDER
+    tied = Coach(runtime, router=Router({"diagnosis": [f"is {deal} at risk"], "attention": [f"is {deal} at risk"],
                                          "focus": ["who should i chase"], "team_ranking": ["who should i chase"]},
                                         None))
     alice = floor.viewer(floor.alice)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from bot.coach.resolve import resolve_deal
+from bot.coach.resolve import fold_accents, placed_like_a_deal, resolve_deal, unexplained_words
 from storage.deals import DealSummary
 
 
 def summary(i: int, name: str, account: str, status: str = "open") -> DealSummary:
     return DealSummary(i, f"D-{i}", name, account, "discover", status, 1, "Alice Rep")
 
+
+_NO_STAGES = SimpleNamespace(stages=[])
 
 BOOK = [
     summary(1, "MEX-BACARDI - SEP", "Bacardi México"),
@@ -49,3 +53,43 @@ def test_a_deal_named_by_its_accounts_first_word_and_the_rest_of_its_name():
     assert [d.external_id for d in resolve_deal("push the vandelay pilot f/u to next tues", book).matches] == ["D-6"]
     assert [d.external_id for d in resolve_deal("prep me for vandelay expansion", book).matches] == ["D-7"]
     assert {d.external_id for d in resolve_deal("whats up with vandelay", book).matches} == {"D-6", "D-7"}
+
+
+# Names from Spanish, French, German, Nordic and Turkish CRMs, each asked as people type it: with the accents,
+# without them, and (German, Nordic) with the mark spelled out.
+WORLD = [
+    summary(11, "Peñafiel renovación", "Bodegas Peñafiel"),
+    summary(12, "Crème Brûlée SAS rollout", "Crème Brûlée SAS"),
+    summary(13, "Müller Straße expansion", "Müller Straße GmbH"),
+    summary(14, "Ølstykke pilot", "Ølstykke Bryggeri"),
+    summary(15, "Ålesund Fisk renewal", "Ålesund Fisk"),
+    summary(16, "Işıklar Çağdaş pilot", "Işıklar Çağdaş"),
+    summary(17, "İzmir Liman rollout", "İzmir Liman"),
+    summary(18, "Bæk onboarding", "Bæk"),
+]
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("whats next on Peñafiel", "D-11"), ("whats next on penafiel", "D-11"),
+    ("prep me for Crème Brûlée", "D-12"), ("prep me for creme brulee", "D-12"),
+    ("why is Müller stuck", "D-13"), ("why is muller stuck", "D-13"), ("why is mueller stuck", "D-13"),
+    ("next on muller strasse", "D-13"), ("next on Müller Straße", "D-13"),
+    ("plan for Ølstykke", "D-14"), ("plan for olstykke", "D-14"), ("plan for oelstykke", "D-14"),
+    ("whats up with Ålesund", "D-15"), ("whats up with alesund", "D-15"), ("whats up with aalesund", "D-15"),
+    ("next on Işıklar", "D-16"), ("next on isiklar", "D-16"), ("next on isiklar cagdas", "D-16"),
+    ("prep me for İzmir", "D-17"), ("prep me for izmir", "D-17"),
+    ("whats next on Bæk", "D-18"), ("whats next on baek", "D-18"),
+])
+def test_accented_names_are_folded_to_the_letters_people_type_never_dropped(question, expected):
+    assert [d.external_id for d in resolve_deal(question, WORLD).matches] == [expected]
+
+
+def test_folding_keeps_every_letter():
+    assert fold_accents("Peñafiel") == "Penafiel"
+    assert fold_accents("straße ølstykke æbelø ışık") == "strasse olstykke aebelo isik"
+    assert fold_accents("müller ålesund", spelled_out=True) == "mueller aalesund"
+
+
+def test_a_name_no_deal_has_is_named_back_whole():
+    assert unexplained_words("whats next on Peñafiel?", frozenset({"whats", "next", "on"}), _NO_STAGES) == "Peñafiel"
+    assert placed_like_a_deal("whats next on Peñafiel?", "Peñafiel") == "peñafiel"

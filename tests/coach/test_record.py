@@ -13,6 +13,7 @@ from sqlmodel import func, select
 
 from bot.cli import main
 from bot.coach import proposals
+from bot.coach.intents.base import DEAL_PLACEHOLDER, EXAMPLES_DEAL
 from bot.coach.intents.record import (
     ACTIVITY_MATCH,
     CRITERION_MATCH,
@@ -340,6 +341,7 @@ ACTIVITIES = [
 
 
 def _named(words: str, items, threshold: float) -> list[str]:
+    words = words.replace(EXAMPLES_DEAL, DEAL_PLACEHOLDER)  # as the examples files, "acme" is the deal's name
     scored = sorted(((match_score(content_words(words), i.text, i.key), i.key) for i in items), reverse=True)
     return best_matches(scored, threshold)
 

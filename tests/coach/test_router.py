@@ -29,6 +29,12 @@ def test_shorthand_is_spelled_out_before_comparing():
     assert normalize("Whats next on the OPP tmrw, pls?") == "what is next on the deal tomorrow please"
 
 
+def test_a_contraction_reads_the_same_with_or_without_its_apostrophe():
+    for typed, bare in (("what's", "whats"), ("who’s", "whos"), ("don't", "dont"), ("i'm", "im")):
+        assert normalize(f"{typed} up with it") == normalize(f"{bare} up with it"), typed
+    assert normalize("globex's buyer") == "globex's buyer"  # a possessive is not a contraction
+
+
 def test_typos_still_find_their_intent_and_confidence_reports_a_tie():
     router = Router(EXAMPLES, bag_of_words)
     route = router.route("wat shud i do nxt on acme")

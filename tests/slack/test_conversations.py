@@ -85,6 +85,24 @@ def test_after_a_mention_the_thread_continues_without_one_but_only_for_the_asker
     assert [is_control_answer(p) for p in posts] == [False, False, True], [p["text"][:60] for p in posts]
 
 
+def test_a_follow_up_about_the_deal_in_focus_and_a_question_back_about_deals_stay_private_in_a_channel(slack):
+    alice, thread = slack.floor.alice, "1700000550.000550"
+    slack.mention(alice, "what should I do next on Globex?", ts=thread)
+    slack.emulator.wait_for("chat.postEphemeral")
+    follow_up = {"type": "message", "channel": OTHER_CHANNEL, "channel_type": "channel", "thread_ts": thread,
+                 "user": alice.slack_user_id}
+    # No stage named, a deal in focus: its open criteria are the deal's plan, to the asker alone.
+    slack.sender.event({**follow_up, "text": "and which exit criteria are still open?", "ts": "1700000551.0"})
+    second = slack.emulator.wait_for("chat.postEphemeral", 2)[1]
+    assert second["thread_ts"] == thread and "Globex platform rollout" in second["text"]
+    assert "Which stage do you mean" not in second["text"]
+    # A question back that names her deals ("which deal?") is as private as the answer it leads to.
+    slack.mention(alice, "whats next on it", ts="1700000560.000560")
+    third = slack.emulator.wait_for("chat.postEphemeral", 3)[2]
+    assert "Which deal do you mean" in third["text"] and "Hooli analytics" in third["text"]
+    assert "chat.postMessage" not in slack.emulator.methods()
+
+
 def test_messages_from_bots_including_itself_are_never_answered(slack):
     slack.dm(slack.floor.alice, "what should I do next on Globex?", bot_id="B0OTHER")
     slack.sender.event({"type": "message", "channel_type": "im", "channel": "D0SELF", "user": BOT_USER_ID,

@@ -11,18 +11,20 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
+import re
 from collections.abc import Iterator, Mapping
 from functools import cache, cached_property
 from importlib import resources
 
 import yaml
 
-from bot.coach.intents.base import Intent
+from bot.coach.intents.base import DEAL_PLACEHOLDER, EXAMPLES_DEAL, Intent
 from bot.coach.router import SHORTHAND, normalize
 
 # The engine's own answers, outside any intent, that name nothing of anyone's deals: "there's nothing
 # waiting for a yes or no" (bot/coach/engine.py). Every other answer the engine gives itself may name deals.
 _PUBLIC_REPLIES = frozenset({"nothing_pending"})
+_EXAMPLES_DEAL = re.compile(rf"\b{EXAMPLES_DEAL}\b", re.I)
 
 
 class Intents(Mapping[str, Intent]):
@@ -51,7 +53,7 @@ class Intents(Mapping[str, Intent]):
         """Every word of every example as the router reads it, and the shorthand it spells out ("rn", "fu"):
         words a question shares with them are not a deal's name."""
         words = {w for examples in self.examples.values() for e in examples for w in normalize(e).split()}
-        return frozenset(words | SHORTHAND.keys())
+        return frozenset((words | SHORTHAND.keys()) - {DEAL_PLACEHOLDER})
 
     def shown_publicly(self, kind: str) -> bool:
         """Whether an answer of ``kind`` (``CoachAnswer.intent``) may be shown to everyone in a channel."""
@@ -83,7 +85,8 @@ def intents_in(*packages: str) -> Intents:
 
 
 def examples_beside(package: str, module: str) -> tuple[str, ...]:
-    """The example phrasings in ``<module>.yaml`` beside the intent's module: ``examples:``, a list of strings.
+    """The example phrasings in ``<module>.yaml`` beside the intent's module: ``examples:``, a list of strings,
+    with the word the files write for a deal's name (``acme``) read as the router's placeholder.
 
     Raises:
         RuntimeError: the file is missing, is not YAML, or holds no list of phrasings.
@@ -96,7 +99,7 @@ def examples_beside(package: str, module: str) -> tuple[str, ...]:
     examples = data.get("examples") if isinstance(data, dict) else None
     if not examples or not isinstance(examples, list) or not all(isinstance(e, str) and e.strip() for e in examples):
         raise RuntimeError(f"{package}/{name}: 'examples:' must be a list of phrasings, none empty")
-    return tuple(examples)
+    return tuple(_EXAMPLES_DEAL.sub(DEAL_PLACEHOLDER, e) for e in examples)
 
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: ten times faster

@@ -33,9 +33,13 @@ if TYPE_CHECKING:
     from knowledge.process_map import ProcessMap, Stage
     from knowledge.retriever import Passage
 
-# Router examples write "acme" wherever a deal's name goes: the router reads questions with the
-# deal's name replaced by the same word, so "why is Globex stuck" and "why is acme stuck" read alike.
-DEAL_PLACEHOLDER = "acme"
+# The router reads questions with the deal's name replaced by one word, so "why is Globex stuck" and "why is
+# Initech stuck" read alike. It is a word no customer is called: with "acme", a real Acme read as any deal's
+# name and, once closed, as a word the coach knows rather than a name to look up. One word of letters, so
+# every tokenizer (router, resolver, record's content words) keeps it whole.
+DEAL_PLACEHOLDER = "xdealx"
+# How the examples files write a deal's name (easier to read and write); read as DEAL_PLACEHOLDER.
+EXAMPLES_DEAL = "acme"
 
 
 class Passages(Protocol):
@@ -184,7 +188,8 @@ class Intent:
         menu: its place in the help answer's list of what the coach does (lower first; with ``try_it``);
             None: not listed.
         menu_for_managers: listed to managers only.
-        examples: phrasings the router learns it from, ``acme`` standing for any deal's name; read by the
+        examples: phrasings the router learns it from, ``DEAL_PLACEHOLDER`` standing for any deal's name (the
+            examples files write ``acme``, which the registry reads as the placeholder); read by the
             registry from the YAML file beside the intent's module (``deal_plan.yaml`` for ``deal_plan.py``).
     """
 
