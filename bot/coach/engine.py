@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from bot.coach import composer, proposals
+from bot.coach import composer, edge, proposals
 from bot.coach.intents import Intents, all_intents
 from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, Intent, Passages, stage_named
 from bot.coach.intents.focus import rank
@@ -227,6 +227,10 @@ class Coach:
             ask = self._ask(session, viewer, question, now, history, on_delta, deal=picked)
             return self._run(intent, ask, None)
         question = self._name_the_pick(session, viewer, question, state)
+        # Beyond what the coach does (send, book, quota, another's data): refused before anything is read as a deal.
+        refused = edge.refusal(self._ask(session, viewer, question, now, history, on_delta))
+        if refused is not None:
+            return refused, {}
         last_intent = convo.last_intent if convo else None
         in_focus = bool(convo is not None and convo.deal_id)
         if self.chat_model is not None:  # the model reads the question; the router's reading is its hint

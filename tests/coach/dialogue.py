@@ -162,6 +162,8 @@ def describe(answer: CoachAnswer) -> str:
 def decline_right(item: dict, answer: CoachAnswer) -> bool:
     result = answer.result
     if item["expect"] == "decline":
+        if item["kind"] == "access" and isinstance(result, NotFound):
+            return True  # worded alike for a hidden deal or person and one that doesn't exist: it leaks nothing
         return isinstance(result, Refusal) and result.kind == item["kind"] and bool(result.offer)
     refused = isinstance(result, Refusal | NotFound) or answer.intent == "off_topic"
     return not refused
@@ -241,7 +243,7 @@ def turn_right(turn: dict, answer: CoachAnswer, viewer: Viewer, floors: Floors, 
     if expect == "clarify":
         return isinstance(result, Clarification)
     if expect == "decline":
-        return isinstance(result, Refusal)
+        return isinstance(result, Refusal | NotFound)
     if answer.intent != expect:
         return False
     if "deal" in turn and (answer.deal is None or answer.deal.name != turn["deal"]):

@@ -76,7 +76,7 @@ def metric_asked(question: str) -> Metric | None:
 
 def handle(ask: Ask) -> CoachAnswer:
     if ask.viewer.role == Role.rep:
-        return CoachAnswer(Refusal(doc(line(REFUSAL))), f"{NAME}_denied")
+        return CoachAnswer(Refusal(doc(line(REFUSAL)), "access", "ask “how am I doing?” for your own numbers"), f"{NAME}_denied")
     metric = metric_asked(ask.question)
     chosen = metric or DEFAULT
     team = team_of(ask)
