@@ -43,6 +43,7 @@ class Metric:
     value: Callable[[Figures], float | None]  # higher ranks first; None ranks last
     shown: Callable[[Figures], str]
     per_period: bool = False  # counts deals closed in the period (else: as of now)
+    counts_problems: bool = False  # more is worse (overdue follow-ups): "worst" ranks the most first
 
 
 # Checked in this order: "win rate" before "won", "overdue follow-ups in the pipeline" as overdue.
@@ -53,10 +54,11 @@ METRICS = (
            lambda f: f"{f.win_rate:.0%} ({f.won_count} won of {f.closed_count} closed)" if f.closed_count
            else "no deals closed", per_period=True),
     Metric("overdue_followups", "Overdue follow-ups", re.compile(r"overdue|follow[- ]?ups?|\blate\b|\bbehind\b"),
-           lambda f: f.overdue_followups, lambda f: plural(f.overdue_followups, "overdue follow-up")),
+           lambda f: f.overdue_followups, lambda f: plural(f.overdue_followups, "overdue follow-up"),
+           counts_problems=True),
     Metric("over_norm", "Deals over their stage's norm",
            re.compile(r"\bstuck|\bstall\w*|\bover (?:the |their )?(?:norm|expected)|\baging\b|\bstale\b|\btoo long|\bslow\w*"),
-           lambda f: f.over_norm, lambda f: plural(f.over_norm, "deal") + " over the norm"),
+           lambda f: f.over_norm, lambda f: plural(f.over_norm, "deal") + " over the norm", counts_problems=True),
     Metric("open_pipeline", "Open pipeline", re.compile(r"\bpipeline|\bopen deals|\bbook\b|\bbacklog\b"),
            lambda f: float(f.open_amount), lambda f: f"{money(f.open_amount)} in {plural(f.open_count, 'open deal')}"),
     Metric("won_amount", "Won amount", re.compile(r"\bwon\b|\bwins?\b|\bclos(?:ed|ing|er|ers)\b|\bbookings?\b|\brevenue\b"
@@ -65,7 +67,18 @@ METRICS = (
            per_period=True),
 )
 DEFAULT = METRICS[1]
-_LOWEST = re.compile(r"\b(?:least|lowest|smallest|fewest|worst|bottom|weakest)\b")
+_LOWEST = re.compile(r"\b(?:least|lowest|smallest|fewest)\b")
+# Judgements, whose order depends on the metric: the worst on overdue follow-ups has the most of them.
+_WORST = re.compile(r"\b(?:worst|bottom|weakest|slacking|slackers?|furthest behind)\b")
+_BEST = re.compile(r"\b(?:best|strongest|cleanest|on top of)\b")
+
+
+def lowest_first(text: str, metric: Metric) -> bool:
+    """Whether the ranking reads from the lowest value: "fewest", "smallest"; "worst" on a metric where more
+    is better (win rate), "best" on one that counts problems (overdue follow-ups)."""
+    if _LOWEST.search(text):
+        return True
+    return bool(_BEST.search(text) if metric.counts_problems else _WORST.search(text))
 
 
 def metric_asked(question: str) -> Metric | None:
@@ -87,7 +100,7 @@ def handle(ask: Ask) -> CoachAnswer:
     figures = figures_by_owner(ask, team, period)
     people = [(rep, figures.get(rep.id, Figures())) for rep in team.reps
               if rep.role == Role.rep or rep.id in figures]
-    lowest = bool(_LOWEST.search(normalize(ask.question)))  # "who has the smallest pipeline"
+    lowest = lowest_first(normalize(ask.question), chosen)
     people.sort(key=lambda pair: _order(chosen.value(pair[1]), pair[0].name, lowest=lowest))
 
     when = f", {period.label}" if chosen.per_period else ""
