@@ -25,7 +25,7 @@ from bot.coach.outcome import answer_closed
 from bot.coach.resolve import mask_deals, mask_words, placed_like_a_deal, resolve_deal, unexplained_words
 from bot.coach.results import Clarification, Combined, Note, NotFound
 from bot.coach.rich import bullet, doc, line
-from bot.coach.router import NOTHING_CLOSE, Route, Router, shared_router
+from bot.coach.router import NOTHING_CLOSE, Route, Router, shared_router, spell_out
 from bot.coach.types import CoachAnswer
 from bot.coach.understanding import Understanding
 from bot.core.llm import make_chat_model
@@ -216,6 +216,7 @@ class Coach:
         intents = self.intents
         if not question:
             return intents["help"].handle(self._ask(session, viewer, question, now, history, on_delta)), {}
+        question = spell_out(question)  # "fu w/ hooli tmrw" reads as written out, to every rule below
         state = conversations.last_state(history)
         pending = self._pending_answer(session, viewer, question, now, state)
         if pending is not None:
