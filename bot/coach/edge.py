@@ -19,17 +19,17 @@ deals the asker may see are ever named in it.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, timedelta
 
 from bot.coach.intents.base import Ask
 from bot.coach.results import Refusal
 from bot.coach.rich import doc, line
 from bot.coach.types import CoachAnswer
 from bot.core.text import money
-from bot.pipeline.periods import find_period
 from storage import deals as deal_store
 from storage.access import Viewer
 from storage.models import Role
+from storage.timeutil import zone
 
 _PLEASE = r"^\W*(?:(?:hey|hi|ok(?:ay)?|so|pls|please|plz|can|could|would|will|you|u|ya|just|quickly|go|and)\b[\s,]*)*"
 # A due date the rep gives themselves ("send hooli the deck by tues", "call initech tmrw"): a follow-up to record.
@@ -91,6 +91,9 @@ def refusal(ask: Ask) -> CoachAnswer | None:
         return _refused(ask, "action", "I don't edit, delete or move deals or follow-ups in the CRM.",
                         "I can record one change you confirm — a criterion the buyer confirmed, a follow-up, an "
                         "activity, a deal closed won or lost — or list your deals: ask “my open deals”.")
+    if _CONTACTS.search(text):
+        return _refused(ask, "data", "I don't have contacts' phone numbers or contact details.",
+                        f"I can prep you for the call — ask “prep me for my call with {_a_deal(ask)}”.")
     if _SEND_ANYWHERE.search(text) or (_REACH_OUT.search(text) and not _DUE.search(text)):
         return _refused(ask, "action", "I don't send emails or contact anyone for you.",
                         f"I can draft the email for you to send — ask “draft an email to {_a_deal(ask)}” — or "
@@ -101,9 +104,6 @@ def refusal(ask: Ask) -> CoachAnswer | None:
     if _NEWS.search(text):
         return _refused(ask, "data", "I don't have market, company or competitor news.",
                         f"I can tell you where {_a_deal(ask)} stands — ask “what's next on {_a_deal(ask)}”.")
-    if _CONTACTS.search(text):
-        return _refused(ask, "data", "I don't have contacts' phone numbers or contact details.",
-                        f"I can prep you for the call — ask “prep me for my call with {_a_deal(ask)}”.")
     if _OUTSIDE.search(text):
         return outside(ask)
     return None
@@ -145,10 +145,12 @@ def _a_deal(ask: Ask) -> str:
 
 def _closing_this_quarter(ask: Ask) -> str:
     """The nearest figures: the open pipeline closing this quarter (the asker's own, or a manager's team's)."""
-    quarter = find_period("this quarter").resolve(ask.now, ask.viewer.timezone)
+    today = ask.now.astimezone(zone(ask.viewer.timezone)).date()
+    first = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    last = (date(first.year + 1, 1, 1) if first.month == 10 else date(first.year, first.month + 3, 1)) - timedelta(1)
     owner = None if ask.viewer.is_manager else ask.viewer.rep_id
-    deals = [d for d in deal_store.open_deals_for(session=ask.session, viewer=ask.viewer, owner_id=owner)
-             if d.close_date is not None and _within(d.close_date, quarter.start, quarter.end)]
+    deals = deal_store.open_deals_for(session=ask.session, viewer=ask.viewer, owner_id=owner,
+                                      closing_between=(first, last))
     whose = "Your team's" if ask.viewer.is_manager else "Your"
     ask_for = "my team's deals closing this quarter" if ask.viewer.is_manager else "my deals closing this quarter"
     if not deals:
@@ -156,7 +158,3 @@ def _closing_this_quarter(ask: Ask) -> str:
     total = sum(d.amount or 0 for d in deals)
     count = f"{len(deals)} deal{'s' if len(deals) != 1 else ''}"
     return f"{whose} open pipeline closing this quarter is {count}, {money(total)} — ask “{ask_for}”."
-
-
-def _within(day, start: datetime, end: datetime) -> bool:
-    return start.date() <= day < end.date()

@@ -67,6 +67,8 @@ _TOLD = re.compile(rf"^(?:the )?(?:buyer|cto|ceo|cfo|champion|team|people)?\s*(?
 # or a question mark last; unless it asks for a write ("can you log that Globex confirmed budget?").
 _ASKS = re.compile(rf"^\W*(?:{_DEAL}\W+)?(?:how|what|whats|what's|why|which|who|where|when|should i|did|does|is|are|was|"
                    r"were|has|have)\b", re.I)
+_WH_FIRST = re.compile(r"^\W*(?:how|what|whats|what's|why|which|who|where|when|should|did|does|is|are|was|were)\b",
+                       re.I)
 _ASKS_TO_WRITE = re.compile(r"\b(?:log|record|add|note|remind|mark|save|jot|set)\b", re.I)
 # A follow-on that only swaps the deal: "and Initech?", "what about hooli", "same for globex".
 _SWAP = re.compile(rf"^\s*(?:and|what about|how about|same for|now|ok|okay|also)?\s*{_DEAL}\s*[?.!]*\s*$", re.I)
@@ -167,7 +169,8 @@ class Coach:
         asks = bool(_ASKS.match(masked) or question.rstrip().endswith("?")) and not _ASKS_TO_WRITE.search(masked)
         if resolution.matches and _TOLD.match(masked) and not asks:
             return Understanding("record", None, resolution.matches, stage=stage, rule="the buyer told us")
-        if resolution.matches and CLOSED_NEWS.search(masked) and not asks:
+        if resolution.matches and CLOSED_NEWS.search(masked) and not (_WH_FIRST.match(masked) or
+                                                                      question.rstrip().endswith("?")):
             return Understanding("record", None, resolution.matches, stage=stage, rule="the deal's outcome")
         # A question ("Globex: how do I handle their pricing pushback?") is never news to record.
         ruled_out = ("record",) if asks else ()

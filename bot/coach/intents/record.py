@@ -116,12 +116,12 @@ _HAPPENED = re.compile(r"\b(?:met|sent|had|held|ran|did|done|called|talked|spoke
                        r"introduced|moved|changed|"
                        r"log (?:a|an|the) (?:call|meeting|mtg|activity|demo|visit|email|note))\b")
 # Not news to record: a plan, a worry, a wish or a request for a draft ("maybe i should loop in our se").
-_NOT_NEWS = re.compile(r"\b(?:maybe|might|should|considering|thinking (?:about|of)|planning|plan to|at some point|"
+_NOT_NEWS = re.compile(r"^\W*(?:did|do|does|have|has|is|are|was|were)\s+(?:i|we|you|u)\b|\b(?:maybe|might|should|considering|thinking (?:about|of)|planning|plan to|at some point|"
                        r"worried|nervous|concerned|afraid|scared|anxious|hoping|hope|wish|draft|write)\b")
 # Plain words for an exit criterion the rep's words name without its own words ("$10-20k set aside" is a budget).
 _CONCEPTS = (
     (re.compile(r"\bbudget|\d+\s*k?\s*(?:-|to)\s*\d+\s*k\b|\bset aside\b|\$\s*\d|\bfunding\b"), ("budget",)),
-    (re.compile(r"\bsigns?\b|\bsigner\b|\bsign[- ]?off\b|\bdecision maker\b|\bapprover\b"), ("signs", "off")),
+    (re.compile(r"\bsigns?\b|\bsigner\b|\bsign[- ]?off\b|\bdecision maker\b|\bapprover\b"), ("decision", "maker")),
     (re.compile(r"\bpain\b|\bkilling\b|\bstruggl|\bstale\b|\bproblem|\bfrustrat|\bpiling\b|\bhurting\b"),
      ("pain",)),
     (re.compile(r"\bfits?\b|\bstack\b|\bintegrat|\barchitect|\btech(?:nical)? (?:review|validation)"),
@@ -176,8 +176,8 @@ def handle(ask: Ask) -> CoachAnswer:
     if _REMIND.search(lowered) or _FOLLOWUP_WORD.search(lowered) or _TO_DO.search(lowered):
         return _followup(ask, deal, said)
     words = content_words(masked)
-    if not words:
-        return _what_to_record(deal)
+    if not words:  # "met with their it team yesterday": nothing names a criterion or an activity of the map
+        return _activity(ask, deal, words, said) if _HAPPENED.search(lowered) else _what_to_record(deal)
     # "note on Globex: they want a pilot": what follows the colon is what happened.
     head, colon, tail = said.partition(":")
     if colon and tail.strip() and not content_words(mask_deals(head, [summary], DEAL_PLACEHOLDER)):
@@ -269,6 +269,8 @@ def _activity(ask: Ask, deal: DealRef, words: list[str], said: str) -> CoachAnsw
 
 def _followup(ask: Ask, deal: DealRef, said: str) -> CoachAnswer:
     found = _DATE.search(said)
+    if found and re.match(rf"\s+or\s+{_DATE.pattern}", said[found.end():], re.I):
+        found = None  # "monday or tuesday": which day it is is the rep's to say
     local_now = ask.now.astimezone(zone(ask.viewer.timezone))
     day = read_day(found.group("when"), local_now) if found else None
     if found is None or day is None or day < local_now.date():
