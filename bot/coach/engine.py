@@ -222,8 +222,8 @@ class Coach:
         question = spell_out(question)  # "fu w/ hooli tmrw" reads as written out, to every rule below
         state = conversations.last_state(history)
         pending = self._pending_answer(session, viewer, question, now, state)
-        if pending is not None:
-            return pending, {}
+        if pending is not None:  # a yes or a no; or the follow-up proposed again for another day, waiting in turn
+            return pending, ({"proposal": pending.proposal.to_json()} if pending.proposal else {})
         follow_up = self._pipeline_follow_up(question, convo, history)
         if follow_up is not None:
             return answer_requests(self.runtime, viewer, [follow_up], now=now), {}
@@ -386,13 +386,25 @@ class Coach:
         """A "yes" or "no" to a write the previous answer proposed (or to nothing at all)."""
         decision = proposals.is_yes(question)
         if decision is None:
-            return None
+            return self._changed_day(session, viewer, question, now, state)
         if not state.get("proposal"):
             return CoachAnswer(Note(doc(line("There's nothing waiting for a yes or no from you right now. To record "
                                              "something, tell me what happened, e.g. “Globex confirmed budget”."))),
                                "nothing_pending")
         return proposals.answer_pending(runtime=self.runtime, session=session, viewer=viewer, state=state,
                                         confirmed=decision, now=now)
+
+    def _changed_day(self, session, viewer, question, now, state) -> CoachAnswer | None:
+        """"actually make it wed" to a proposed follow-up: the same follow-up proposed again for that day."""
+        waiting = state.get("proposal") or {}
+        if waiting.get("kind") != "followup" or not _NEW_DAY.match(question):
+            return None
+        deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=waiting["deal_id"])
+        if deal is None:
+            return None
+        day = _NEW_DAY.match(question).group("day")
+        asked = f"remind me to {waiting.get('note') or 'follow up'} {day}"
+        return self._run(self.intents["record"], self._ask(session, viewer, asked, now, [], None, deal=deal), None)[0]
 
     def _picked_from_choices(self, session, viewer, question, state):
         """"the second one" after a list of deals to choose from, or of deals to work on."""
@@ -490,6 +502,10 @@ class Coach:
         return {name for name, intent in self.intents.items() if intent.managers_only}
 
 
+# A new day for a proposed follow-up: "actually make it wed", "change it to friday", "no, monday instead".
+_NEW_DAY = re.compile(r"^\W*(?:(?:actually|no|oh|wait|sorry|hmm|ok)\b[\s,]*)*(?:(?:make|change|move|set) (?:it|that)"
+                      r"(?: to| for)?\s+|(?:do|for)\s+)?(?P<day>(?:on |by )?(?:next |this )?(?:mon|tues?|wed|thu(?:rs?)?|fri|"
+                      r"sat|sun)\w*|tomorrow|(?:dec|nov|jan)\w* \d{1,2}\w*)(?:\s+instead)?\W*$", re.I)
 # "my deal", "my opp": a deal the asker means, not a list of deals.
 _MY_DEAL = re.compile(r"\bmy\s+(?:deal|opp(?:ortunity)?|account)\b(?!s)", re.I)
 # Answers about a person or a period, and how each is asked again for another person.

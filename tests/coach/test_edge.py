@@ -158,3 +158,13 @@ def test_a_definition_is_answered_first(floor, coach):
     assert definition("what does SPIN stand for").startswith("SPIN stands for Situation")
     answer = coach.ask(floor.viewer(floor.alice), "what does the E in MEDDIC stand for", now=NOW)
     assert answer.intent == "methodology" and answer.text.startswith("In MEDDIC, E stands for Economic buyer")
+
+
+def test_a_proposed_follow_up_takes_another_day_and_waits_for_a_yes(floor, coach):
+    alice = floor.viewer(floor.alice)
+    first = coach.ask(alice, "remind me to send hooli the case study on tuesday", conversation_key="d", now=NOW)
+    assert first.proposal.kind == "followup" and "Tuesday, Nov 24" in first.proposal.summary
+    moved = coach.ask(alice, "actually make it wed", conversation_key="d", now=NOW)
+    assert moved.proposal.kind == "followup" and "Wednesday, Nov 25" in moved.proposal.summary
+    done = coach.ask(alice, "yes", conversation_key="d", now=NOW)
+    assert isinstance(done.result, Decided) and done.result.confirmed and "Wednesday, Nov 25" in done.text

@@ -27,6 +27,7 @@ from bot.coach.router import normalize
 from bot.coach.types import CoachAnswer
 from bot.core.errors import InvalidInput
 from bot.core.text import money, plural
+from bot.pipeline.periods import find_period
 from storage.models import Role
 from storage.scorecard import Figures
 
@@ -67,10 +68,18 @@ METRICS = (
            per_period=True),
 )
 DEFAULT = METRICS[1]
+WON = METRICS[-1]
 _LOWEST = re.compile(r"\b(?:least|lowest|smallest|fewest)\b")
 # Judgements, whose order depends on the metric: the worst on overdue follow-ups has the most of them.
 _WORST = re.compile(r"\b(?:worst|bottom|weakest|slacking|slackers?|furthest behind)\b")
 _BEST = re.compile(r"\b(?:best|strongest|cleanest|on top of)\b")
+
+
+def _names_a_period(question: str) -> bool:
+    try:
+        return find_period(question) is not None
+    except InvalidInput:
+        return False
 
 
 def lowest_first(text: str, metric: Metric) -> bool:
@@ -91,7 +100,8 @@ def handle(ask: Ask) -> CoachAnswer:
     if ask.viewer.role == Role.rep:
         return CoachAnswer(Refusal(doc(line(REFUSAL)), "access", "ask “how am I doing?” for your own numbers"), f"{NAME}_denied")
     metric = metric_asked(ask.question)
-    chosen = metric or DEFAULT
+    # No metric named but a period ("team ranking this month"): what was won in it, not today's overdue count.
+    chosen = metric or (WON if _names_a_period(ask.question) else DEFAULT)
     team = team_of(ask)
     try:
         period = report_period(ask, team.timezone)
@@ -111,8 +121,8 @@ def handle(ask: Ask) -> CoachAnswer:
     if not people:
         lines = [line(f"No one to rank in {team.label} yet.")]
     if metric is None:
-        others = [m.title.lower() for m in METRICS if m is not DEFAULT]
-        lines.append(line(f"I ranked by overdue follow-ups; you can also rank by {', '.join(others[:-1])} "
+        others = [m.title.lower() for m in METRICS if m is not chosen]
+        lines.append(line(f"I ranked by {chosen.title.lower()}; you can also rank by {', '.join(others[:-1])} "
                           f"or {others[-1]}."))
     return CoachAnswer(TeamRanking(
         doc(lines), metric=chosen.key, metric_named=metric is not None, lowest_first=lowest, team=team.label,
