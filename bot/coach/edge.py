@@ -56,6 +56,7 @@ _SEND_ANYWHERE = re.compile(r"\b(?:auto[- ]?send|send (?:it|this|that) to them|s
 _QUOTA = re.compile(r"\b(?:quotas?|(?:'s|my|our|the|team|annual|yearly|quarterly|sales)\s+targets?|attainment|ote|"
                     r"bonus(?:es)?|commissions?|forecast(?!\s+call)\w*|best case|"
                     r"commit (?:vs|versus)|hit (?:my|our) number|on track for (?:my|our|the) number)\b", re.I)
+_ANSWERS_QUOTAS = frozenset({"quota", "targets"})  # intents that would know quotas, were one registered
 _NEWS = re.compile(r"\b(?:stock|share price|(?:any|latest|recent|the) news|news (?:on|about|for)|rumou?rs?|"
                    r"weather|traffic|competitors?'? (?:discount|pric\w+)|discount did competitors)\b", re.I)
 _CONTACTS = re.compile(r"\b(?:phone (?:number|#)|contact (?:info|details)|cell (?:number|#)|email address(?:es)?|"
@@ -98,7 +99,7 @@ def refusal(ask: Ask) -> CoachAnswer | None:
         return _refused(ask, "action", "I don't send emails or contact anyone for you.",
                         f"I can draft the email for you to send — ask “draft an email to {_a_deal(ask)}” — or "
                         "set a follow-up with a due date.")
-    if _QUOTA.search(text):
+    if _QUOTA.search(text) and not _ANSWERS_QUOTAS & set(ask.intents):  # until an intent answers them
         return _refused(ask, "data", "I don't know quotas, targets or forecasts — none are loaded.",
                         _closing_this_quarter(ask))
     if _NEWS.search(text):

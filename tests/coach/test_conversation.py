@@ -98,7 +98,7 @@ def test_my_biggest_deal_and_my_next_call_name_a_deal(floor, coach):
 
 
 def test_off_topic_says_so_with_the_askers_deals_and_no_passages(floor, coach):
-    answer = coach.ask(floor.viewer(floor.alice), "tell me a joke about paris", now=NOW)
+    answer = coach.ask(floor.viewer(floor.alice), "whats the capital of australia", now=NOW)
     assert answer.intent == "off_topic" and not answer.citations
     assert isinstance(answer.result, Refusal) and answer.result.kind == "outside"
     assert "Globex platform rollout" in answer.text and "Initech" not in answer.text

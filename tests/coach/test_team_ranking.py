@@ -100,7 +100,7 @@ def test_a_manager_never_sees_another_team_and_an_admin_sees_everyone(sales, coa
 
 def test_a_rep_asking_for_a_ranking_is_kindly_refused(sales, coach):
     answer = coach.ask(sales.viewer(sales.alice), "who on my team has the most overdue follow-ups", now=NOW)
-    assert answer.intent == "team_ranking_denied" and answer.text == REFUSAL and answer.data == {}
+    assert answer.intent == "team_ranking_denied" and answer.text == REFUSAL and set(answer.data) <= {"refused", "offer"}
     assert "Bob" not in answer.text and not any(ch.isdigit() for ch in answer.text)
 
 
