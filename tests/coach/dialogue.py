@@ -277,13 +277,13 @@ def _about_person(result: Result, answer: CoachAnswer, person: str, coach: Coach
         return result.cards[0].name == person
     if answer.deal is not None:
         return answer.deal.owner_name == person
-    ids = result.data().get("deals") or []
+    ids = [d["external_id"] if isinstance(d, dict) else d for d in result.data().get("deals") or []]  # focus: rows
     if not ids:
         return False
     rep_id = next(r.id for r in (floors.floor.alice, floors.floor.bob, floors.floor.carol) if r.name == person)
     with coach.runtime.session() as session:
-        owners = {deal_store.visible_deal_by_external_id(session=session, viewer=viewer, external_id=i).owner_id
-                  for i in ids}
+        deals = [deal_store.visible_deal_by_external_id(session=session, viewer=viewer, external_id=i) for i in ids]
+        owners = {deal.owner_id if deal else None for deal in deals}
     return owners == {rep_id}
 
 
