@@ -443,7 +443,7 @@ class Coach:
             return None
         if _PERIOD_WORDS.fullmatch(rest):
             return f"{_PERIOD_WORDS.sub('', previous).strip(' ?.!,')} {rest}"
-        if re.fullmatch(r"[a-z][a-z'-]+", rest) and rest not in _NOT_A_NAME and \
+        if convo.last_intent in _FOR_PERSON and re.fullmatch(r"[a-z][a-z'-]+", rest) and rest not in _NOT_A_NAME and \
                 not resolve_deal(rest, deal_store.visible_deal_summaries(session=session, viewer=viewer)).matches:
             return _FOR_PERSON[convo.last_intent].format(name=rest.capitalize())
         return None

@@ -168,3 +168,10 @@ def test_a_proposed_follow_up_takes_another_day_and_waits_for_a_yes(floor, coach
     assert moved.proposal.kind == "followup" and "Wednesday, Nov 25" in moved.proposal.summary
     done = coach.ask(alice, "yes", conversation_key="d", now=NOW)
     assert isinstance(done.result, Decided) and done.result.confirmed and "Wednesday, Nov 25" in done.text
+
+
+def test_a_bare_name_after_a_ranking_is_read_as_a_question_of_its_own(floor, coach):
+    maria = floor.viewer(floor.manager)
+    coach.ask(maria, "who is worst on follow-ups", conversation_key="n", now=NOW)
+    answer = coach.ask(maria, "and bob?", conversation_key="n", now=NOW)  # no person-scoped answer to repeat
+    assert answer.text
