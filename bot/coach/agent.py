@@ -28,6 +28,7 @@ from bot.coach.results import Clarification, Combined, Worded
 from bot.coach.rich import joined, text_doc
 from bot.coach.types import CoachAnswer
 from bot.coach.understanding import Understanding
+from bot.coach.wording import first_move
 from bot.core.errors import InvalidInput
 from bot.pipeline.chat import CLARIFY_TOOL, REPORT_TOOL, answer_requests, report_tools, requests_from_calls
 from prompts import render_prompt
@@ -41,7 +42,8 @@ MAX_TOOL_CALLS = 3
 _MODEL_ERRORS = (openai.OpenAIError, TimeoutError, ConnectionError)
 # Answers shown as computed, never reworded: refusals, questions back, and (``Intent.as_computed``) a write's
 # exact wording. These are the engine's own, outside any intent.
-_AS_COMPUTED = frozenset({"not_found", "which_deal", "deal_choice", "clarify", "unknown", "nothing_pending"})
+_AS_COMPUTED = frozenset({"not_found", "which_deal", "deal_choice", "clarify", "unknown", "nothing_pending",
+                          "off_topic"})
 
 # Answers an understood question for the asker: the engine's ``answer_understood``, run for each tool call.
 AnswerUnderstood = Callable[[str, Understanding], CoachAnswer]
@@ -49,7 +51,8 @@ AnswerUnderstood = Callable[[str, Understanding], CoachAnswer]
 
 def _as_computed(kind: str, intents: Mapping[str, Intent]) -> bool:
     intent = intents.get(kind)
-    return (intent is not None and intent.as_computed) or kind in _AS_COMPUTED or kind.endswith(("_denied", "_clarify"))
+    return (intent is not None and intent.as_computed) or kind in _AS_COMPUTED or kind.endswith(("_denied", "_clarify")) \
+        or kind.startswith("refused_")
 
 
 def tools(intents: Mapping[str, Intent]) -> dict[str, Intent]:
@@ -122,7 +125,8 @@ def answer(chat_model, ask: Ask, hint: Understanding, answer_understood: AnswerU
             logger.warning("LLM wording failed, the composer words the tool results: %s", exc)
             break
         named = deal_store.deal_names_among(session=ask.session, candidates=_ngrams(text))
-        problems = claims.problems(text, turn.facts, company_names=named) if text.strip() else ["empty answer"]
+        problems = (claims.problems(text, turn.facts, company_names=named) + dropped(text, turn.answers)
+                    if text.strip() else ["empty answer"])
         problems += _left_out(text, turn)
         if not problems:
             return _worded(turn, text), state
@@ -131,6 +135,29 @@ def answer(chat_model, ask: Ask, hint: Understanding, answer_understood: AnswerU
         messages += [AIMessage(content=text), HumanMessage(render_prompt("coach_agent_retry",
                                                                          problems="\n".join(f"- {p}" for p in problems)))]
     return _composed(turn), state
+
+
+def dropped(text: str, answers: list[CoachAnswer]) -> list[str]:
+    """What an answer leaves out that the tools' results say the person must know: a deal plan's first move
+    (an overdue follow-up first, as the composer puts it) and, among several deals, which deal it is about.
+    Like a claim the tools did not return, a dropped essential sends the answer back (then the composer's)."""
+    said = set(claims.words(text).split())
+    missing = []
+    for result in answers:
+        plan = result.plan
+        if result.intent != "deal_plan" or plan is None:
+            continue
+        move = first_move(plan)
+        needed = [w for w in claims.words(move).split() if len(w) >= 4 and w not in _COMMON]
+        if needed and sum(w in said for w in needed) * 2 < len(needed):
+            missing.append(f"it leaves out the first move on {plan.deal.name}: {move}")
+        if len(answers) > 1 and not set(claims.words(plan.deal.name).split()) & said:
+            missing.append(f"it does not say which deal the plan is for: {plan.deal.name}")
+    return missing
+
+
+# Words of a first move that carry no part of it ("do the follow-up …, 3 days overdue").
+_COMMON = frozenset("follow followup days overdue today with their from that this then have them".split())
 
 
 def _run_tools(ask: Ask, answer_understood: AnswerUnderstood, calls: list[dict]) -> Turn | None:

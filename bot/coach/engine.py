@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from bot.coach import composer, proposals
+from bot.coach import composer, edge, proposals
 from bot.coach.intents import Intents, all_intents
 from bot.coach.intents.base import DEAL_PLACEHOLDER, Ask, Intent, Passages, stage_named
 from bot.coach.intents.focus import rank
@@ -29,7 +29,7 @@ from bot.coach.outcome import answer_closed
 from bot.coach.resolve import mask_deals, mask_words, placed_like_a_deal, resolve_deal, unexplained_words
 from bot.coach.results import Clarification, Combined, Note, NotFound
 from bot.coach.rich import bullet, doc, line
-from bot.coach.router import NOTHING_CLOSE, Route, Router, shared_router
+from bot.coach.router import NOTHING_CLOSE, Route, Router, shared_router, spell_out
 from bot.coach.targets import sets_a_target
 from bot.coach.types import CoachAnswer
 from bot.coach.understanding import Understanding
@@ -72,6 +72,8 @@ _TOLD = re.compile(rf"^(?:the )?(?:buyer|cto|ceo|cfo|champion|team|people)?\s*(?
 # or a question mark last; unless it asks for a write ("can you log that Globex confirmed budget?").
 _ASKS = re.compile(rf"^\W*(?:{_DEAL}\W+)?(?:how|what|whats|what's|why|which|who|where|when|should i|did|does|is|are|was|"
                    r"were|has|have)\b", re.I)
+_WH_FIRST = re.compile(r"^\W*(?:how|what|whats|what's|why|which|who|where|when|should|did|does|is|are|was|were)\b",
+                       re.I)
 _ASKS_TO_WRITE = re.compile(r"\b(?:log|record|add|note|remind|mark|save|jot|set)\b", re.I)
 # A follow-on that only swaps the deal: "and Initech?", "what about hooli", "same for globex".
 # "Zed's deals", "bobs opps": a person's deals, whoever Zed is; reading Zed as a deal's name would answer an
@@ -168,6 +170,8 @@ class Coach:
         masked = mask_deals(question, resolution.matches, DEAL_PLACEHOLDER)
         # "my biggest deal", "my next call" name a deal too: the router reads them as one.
         masked = _DESCRIBED.sub(DEAL_PLACEHOLDER, masked)
+        if not resolution.matches:
+            masked = _MY_DEAL.sub(DEAL_PLACEHOLDER, masked)
         if is_thanks(question):
             return Understanding("help", None, rule="thanks")
         if looks_like_pipeline_question(question) and question.lower().lstrip().startswith("pipeline"):
@@ -181,7 +185,8 @@ class Coach:
         asks = bool(_ASKS.match(masked) or question.rstrip().endswith("?")) and not _ASKS_TO_WRITE.search(masked)
         if resolution.matches and _TOLD.match(masked) and not asks:
             return Understanding("record", None, resolution.matches, stage=stage, rule="the buyer told us")
-        if resolution.matches and CLOSED_NEWS.search(masked) and not asks:
+        if resolution.matches and CLOSED_NEWS.search(masked) and not (_WH_FIRST.match(masked) or
+                                                                      question.rstrip().endswith("?")):
             return Understanding("record", None, resolution.matches, stage=stage, rule="the deal's outcome")
         # A question ("Globex: how do I handle their pricing pushback?") is never news to record.
         ruled_out = ("record",) if asks else ()
@@ -231,19 +236,30 @@ class Coach:
         intents = self.intents
         if not question:
             return intents["help"].handle(self._ask(session, viewer, question, now, history, on_delta)), {}
+        question = spell_out(question)  # "fu w/ hooli tmrw" reads as written out, to every rule below
         state = conversations.last_state(history)
         pending = self._pending_answer(session, viewer, question, now, state)
-        if pending is not None:
-            return pending, {}
+        if pending is not None:  # a yes or a no; or the follow-up proposed again for another day, waiting in turn
+            return pending, ({"proposal": pending.proposal.to_json()} if pending.proposal else {})
         follow_up = self._pipeline_follow_up(question, convo, history)
         if follow_up is not None:
             return answer_requests(self.runtime, viewer, [follow_up], now=now), {}
+        answered = self._answered_which(session, viewer, question, now, history, on_delta, state)
+        if answered is not None:
+            return answered
+        again = self._asked_again(session, viewer, question, convo, history)
+        if again is not None:
+            question = again
         picked = self._picked_from_choices(session, viewer, question, state)
         if picked is not None:
             intent = intents.get(state.get("choice_for") or "deal_plan", intents["deal_plan"])
             ask = self._ask(session, viewer, question, now, history, on_delta, deal=picked)
             return self._run(intent, ask, None)
         question = self._name_the_pick(session, viewer, question, state)
+        # Beyond what the coach does (send, book, quota, another's data): refused before anything is read as a deal.
+        refused = edge.refusal(self._ask(session, viewer, question, now, history, on_delta))
+        if refused is not None:
+            return refused, {}
         last_intent = convo.last_intent if convo else None
         in_focus = bool(convo is not None and convo.deal_id)
         if self.chat_model is not None:  # the model reads the question; the router's reading is its hint
@@ -290,6 +306,8 @@ class Coach:
             found = self._deal_for(ask, understood, convo)
             if isinstance(found, CoachAnswer):
                 state = {"choices": [d.id for d in found.choices], "choice_for": intent.name} if found.choices else {}
+                if found.intent == "which_deal":  # "the hooli one", "the one in validate", "2": answers the question
+                    state = {"which_for": intent.name, "asked": question, "options": self._own_deal_ids(ask)}
                 found.confidence = understood.confidence
                 return found, state
             if found.status != DealStatus.open:  # the deal in focus closed since: how it ended instead
@@ -342,6 +360,9 @@ class Coach:
             deal_id = self._deal_described(session, viewer, ask.question, ask.now)
         if deal_id is None and convo is not None:
             deal_id = convo.deal_id
+        if deal_id is None and _MY_DEAL.search(ask.question):  # "whats next on my deal", with one deal: that one
+            mine = self._own_deal_ids(ask)
+            deal_id = mine[0] if len(mine) == 1 else None
         deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=deal_id) if deal_id else None
         if deal is not None:  # a focus deal is re-checked: access can change between turns
             return deal
@@ -349,6 +370,11 @@ class Coach:
             return _not_found(understood.mentioned)
         mine = deal_store.open_deals_for(session=session, viewer=viewer, owner_id=viewer.rep_id)[:3]
         return CoachAnswer(Clarification(composer.compose_which_deal([d.name for d in mine])), "which_deal")
+
+    @staticmethod
+    def _own_deal_ids(ask: Ask) -> list[int]:
+        return [d.id for d in deal_store.open_deals_for(session=ask.session, viewer=ask.viewer,
+                                                        owner_id=ask.viewer.rep_id)]
 
     @staticmethod
     def _deal_described(session, viewer: Viewer, question: str, now: datetime) -> int | None:
@@ -382,13 +408,25 @@ class Coach:
         """A "yes" or "no" to a write the previous answer proposed (or to nothing at all)."""
         decision = proposals.is_yes(question)
         if decision is None:
-            return None
+            return self._changed_day(session, viewer, question, now, state)
         if not state.get("proposal"):
             return CoachAnswer(Note(doc(line("There's nothing waiting for a yes or no from you right now. To record "
                                              "something, tell me what happened, e.g. “Globex confirmed budget”."))),
                                "nothing_pending")
         return proposals.answer_pending(runtime=self.runtime, session=session, viewer=viewer, state=state,
                                         confirmed=decision, now=now)
+
+    def _changed_day(self, session, viewer, question, now, state) -> CoachAnswer | None:
+        """"actually make it wed" to a proposed follow-up: the same follow-up proposed again for that day."""
+        waiting = state.get("proposal") or {}
+        if waiting.get("kind") != "followup" or not _NEW_DAY.match(question):
+            return None
+        deal = deal_store.visible_deal(session=session, viewer=viewer, deal_id=waiting["deal_id"])
+        if deal is None:
+            return None
+        day = _NEW_DAY.match(question).group("day")
+        asked = f"remind me to {waiting.get('note') or 'follow up'} {day}"
+        return self._run(self.intents["record"], self._ask(session, viewer, asked, now, [], None, deal=deal), None)[0]
 
     def _picked_from_choices(self, session, viewer, question, state):
         """"the second one" after a list of deals to choose from, or of deals to work on."""
@@ -401,6 +439,36 @@ class Coach:
         match = _PICKED_IN.search(question)
         deal = _listed_deal(session, viewer, state, next(g for g in match.groups() if g)) if match else None
         return question if deal is None else f"{question[:match.start()]}{deal.name}{question[match.end():]}"
+
+    def _answered_which(self, session, viewer, question, now, history, on_delta, state):
+        """After "which deal do you mean?": "the hooli one", "the one in validate", "#2", "analytics" answer the
+        question asked, for that deal (one of the asker's own, as listed)."""
+        options, intent_name = state.get("options"), state.get("which_for")
+        if not options or intent_name not in self.intents:
+            return None
+        deals = [d for d in (deal_store.visible_deal(session=session, viewer=viewer, deal_id=i) for i in options) if d]
+        deal = _deal_in_short_answer(question, deals, self.runtime.process)
+        if deal is None:
+            return None
+        ask = self._ask(session, viewer, state.get("asked") or question, now, history, on_delta, deal=deal)
+        return self._run(self.intents[intent_name], ask, None)
+
+    @staticmethod
+    def _asked_again(session, viewer, question: str, convo, history: list[dict]) -> str | None:
+        """The previous question asked again for another person ("and Maria?") or another period ("and for last
+        quarter?"), as a question of its own: the same access rules hold, as they would for it typed in full."""
+        if convo is None or convo.last_intent not in _ASKED_AGAIN:
+            return None
+        previous = next((turn["text"] for turn in reversed(history) if turn["role"] == "user"), None)
+        rest = _FOLLOW_ON.sub("", question).strip(" ?.!,").lower()
+        if previous is None or not rest:
+            return None
+        if _PERIOD_WORDS.fullmatch(rest):
+            return f"{_PERIOD_WORDS.sub('', previous).strip(' ?.!,')} {rest}"
+        if convo.last_intent in _FOR_PERSON and re.fullmatch(r"[a-z][a-z'-]+", rest) and rest not in _NOT_A_NAME and \
+                not resolve_deal(rest, deal_store.visible_deal_summaries(session=session, viewer=viewer)).matches:
+            return _FOR_PERSON[convo.last_intent].format(name=rest.capitalize())
+        return None
 
     @staticmethod
     def _pipeline_follow_up(question: str, convo, history: list[dict]):
@@ -454,6 +522,49 @@ class Coach:
 
     def _managers_intents(self) -> set[str]:
         return {name for name, intent in self.intents.items() if intent.managers_only}
+
+
+# A new day for a proposed follow-up: "actually make it wed", "change it to friday", "no, monday instead".
+_NEW_DAY = re.compile(r"^\W*(?:(?:actually|no|oh|wait|sorry|hmm|ok)\b[\s,]*)*(?:(?:make|change|move|set) (?:it|that)"
+                      r"(?: to| for)?\s+|(?:do|for)\s+)?(?P<day>(?:on |by )?(?:next |this )?(?:mon|tues?|wed|thu(?:rs?)?|fri|"
+                      r"sat|sun)\w*|tomorrow|(?:dec|nov|jan)\w* \d{1,2}\w*)(?:\s+instead)?\W*$", re.I)
+# "my deal", "my opp": a deal the asker means, not a list of deals.
+_MY_DEAL = re.compile(r"\bmy\s+(?:deal|opp(?:ortunity)?|account)\b(?!s)", re.I)
+# Answers about a person or a period, and how each is asked again for another person.
+_FOR_PERSON = {"scorecard": "{name}'s scorecard", "deal_list": "{name}'s deals",
+               "attention": "what needs attention for {name}", "scorecard_denied": "{name}'s scorecard",
+               "deal_list_denied": "{name}'s deals"}
+_ASKED_AGAIN = {*_FOR_PERSON, "team_ranking", "pipeline"}
+_FOLLOW_ON = re.compile(r"^\W*(?:and|ok(?:ay)?|so|now|what about|how about|same for|same|and for|also|then|for)\b\s*"
+                        r"(?:(?:what|how) about\s+|for\s+)?", re.I)
+_PERIOD_WORDS = re.compile(r"\b(?:(?:this|last|past|previous|prior)\s+(?:week|month|quarter|year)|q[1-4](?:\s+\d{4})?|"
+                           r"ytd|mtd|qtd|(?:in\s+)?\d{4}|(?:in\s+)?(?:january|february|march|april|may|june|july|"
+                           r"august|september|october|november|december))\b", re.I)
+_NOT_A_NAME = frozenset("me mine myself us we them team everyone yes no ok okay thanks thx why how what who else more "
+                        "help hi hello hey cool great nice nope nah sure perfect awesome done again "
+                        "less fewest most least worst best overdue stuck".split())
+_GENERIC = frozenset("the one a an deal opp that this pls please ok okay yes yeah sure i mean meant in on for with "
+                     "number no".split())
+
+
+def _deal_in_short_answer(question: str, deals: list[Deal], process) -> Deal | None:
+    """The deal a short answer picks among ``deals``: by place ("2", "#1", "the second"), by stage ("the one in
+    validate") or by a word of its name ("the analytics deal", "globex pls"). None: the answer is no such pick."""
+    text = question.lower().replace("’", "'")
+    words = [w for w in re.findall(r"[a-z0-9]+", text) if w not in _GENERIC]
+    if not deals or not words or len(words) > 3:
+        return None
+    place = next((w for w in words if w in _ORDINALS), None)
+    if place is not None and len(words) == 1:
+        index = _ORDINALS[place]
+        return deals[index] if -len(deals) <= index < len(deals) else None
+    stage = stage_named(text, process)
+    in_stage = [d for d in deals if stage is not None and d.stage_key == stage.key]
+    if len(in_stage) == 1:
+        return in_stage[0]
+    named = [d for d in deals if any(w in re.findall(r"[a-z0-9]+", f"{d.name} {d.account or ''}".lower())
+                                     for w in words)]
+    return named[0] if len(named) == 1 else None
 
 
 def _not_found(mentioned: str | None) -> CoachAnswer:

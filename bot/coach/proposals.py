@@ -56,12 +56,15 @@ _TOKEN = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as the record intent makes 
 # "yes" one ("don't log it").
 _YES_WORDS = frozenset("y ya yes yeah yea yep yup sure ok okay k kk confirm confirmed correct right absolutely "
                        "definitely perfect great 👍 ✅".split())
-_NO_WORDS = frozenset("n no nope nah cancel cancelled canceled stop skip wrong ❌ 👎".split())
+_NO_WORDS = frozenset("n no nope nah nvm nm cancel cancelled canceled stop skip wrong scrap ❌ 👎".split())
 _YES_PHRASES = ("do it", "go ahead", "go for it", "log it", "record it", "save it", "sounds good", "looks good",
                 "lgtm", "that's right", "thats right")
 _NO_PHRASES = ("don't", "dont", "do not", "never mind", "nevermind", "forget it", "scratch that", "drop it",
-               "not now", "no thanks")
-_POLITE = frozenset("please pls thanks thank you thx it that this one just then and".split())
+               "not now", "no thanks", "not yet", "hold off", "hold on", "leave it", "changed my mind", "my bad",
+               "ignore that", "ignore it", "wait")
+# Words around a yes or a no that change nothing: "actually don't", "oh wait, not yet", "ok go".
+_POLITE = frozenset("please pls thanks thank you thx it that this one just then and actually oh um hmm go "
+                    "sorry".split())
 _REPLY_WORD = re.compile(r"[a-z']+|👍|✅|❌|👎")
 
 

@@ -107,7 +107,19 @@ class Help(Result):
 
 @dataclass(frozen=True)
 class Refusal(Result):
-    """Not allowed: the same words whoever or whatever was named."""
+    """What the coach can't do, said plainly, with the nearest thing it can (the same words whoever or
+    whatever was named: a refusal never tells whether a hidden deal, person or team exists).
+
+    ``kind``: ``action`` (a thing it doesn't do: send, book, delete, change the CRM), ``data`` (data it
+    doesn't have: quotas, forecasts, news, phone numbers), ``access`` (what the asker may not see) or
+    ``outside`` (outside selling). ``offer``: the nearest thing it can do, as a question to ask it.
+    """
+
+    kind: str = "access"
+    offer: str | None = None
+
+    def data(self) -> dict:
+        return {"refused": self.kind, "offer": self.offer}
 
 
 @dataclass(frozen=True)

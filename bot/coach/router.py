@@ -62,6 +62,21 @@ _TOKEN = re.compile(r"[a-z0-9/][a-z0-9'/-]*")
 Embed = Callable[[list[str]], np.ndarray]
 
 
+# Sales shorthand the hand rules (a write's kind, its due date, the edge) read spelled out, in the person's own
+# text: "fu w/ hooli tmrw re pricing" is "follow-up with hooli tomorrow re pricing".
+RULES_SHORTHAND = {"fu": "follow-up", "fus": "follow-ups", "f/u": "follow-up", "tmrw": "tomorrow", "tmr": "tomorrow",
+                   "eod": "end of day", "eow": "end of week", "w/": "with", "w": "with", "mtg": "meeting",
+                   "mtgs": "meetings", "disco": "discovery", "opp": "deal", "opps": "deals", "rn": "right now",
+                   "abt": "about", "wk": "week", "wks": "weeks", "b/c": "because", "bc": "because"}
+_SHORT_WORD = re.compile(r"(?<![\w/])(" + "|".join(sorted(map(re.escape, RULES_SHORTHAND), key=len, reverse=True))
+                         + r")(?![\w/])", re.I)
+
+
+def spell_out(text: str) -> str:
+    """``text`` with sales shorthand spelled out (``RULES_SHORTHAND``), everything else as typed."""
+    return _SHORT_WORD.sub(lambda m: RULES_SHORTHAND[m.group(1).lower()], text)
+
+
 @lru_cache(maxsize=8192)  # the examples are read twice per process (the cache check, the router); bounded for workers
 def normalize(text: str) -> str:
     """Lowercase words with shorthand spelled out; punctuation dropped. "what's" and "whats" read the same."""

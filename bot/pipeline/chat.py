@@ -76,7 +76,8 @@ def answer_requests(runtime: Runtime, viewer: Viewer, requests: list[ReportReque
         for request in requests:
             reports += run_reports(runtime, viewer, request, now=now)
     except AccessDenied as exc:
-        return CoachAnswer(Refusal(doc(line(f"Sorry, {exc}."))), "pipeline_denied")
+        return CoachAnswer(Refusal(doc(line(f"Sorry, {exc}.")), "access",
+                                   "ask for your own numbers, e.g. “my win rate this quarter”"), "pipeline_denied")
     except (NotFound, InvalidInput) as exc:
         return CoachAnswer(Clarification(doc(line(f"{_sentence(str(exc))} Which rep, team or period did you mean?"))),
                            "pipeline_clarify")

@@ -20,6 +20,7 @@ SMOKE_TIMEOUT = 900  # seconds: generous for a loaded machine; a hung bench fail
 # bench -> a line its smoke run prints only once everything it checks went right
 BENCHES = {
     "coach_bench.py": "peak memory of one `stagecoach ask` process",
+    "dialogue_bench.py": "== writes: write kind",
     "digest_bench.py": "sqlite: delivered in",
     "import_bench.py": "deals (re-import)",
     "intent_bench.py": "== dev: ",

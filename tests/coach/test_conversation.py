@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.coach.results import Refusal
 from storage.models import Role
 from tests.utils import factories as f
 from tests.utils.factories import NOW
@@ -97,8 +98,9 @@ def test_my_biggest_deal_and_my_next_call_name_a_deal(floor, coach):
 
 
 def test_off_topic_says_so_with_the_askers_deals_and_no_passages(floor, coach):
-    answer = coach.ask(floor.viewer(floor.alice), "whats the weather in paris tmrw", now=NOW)
+    answer = coach.ask(floor.viewer(floor.alice), "whats the capital of australia", now=NOW)
     assert answer.intent == "off_topic" and not answer.citations
+    assert isinstance(answer.result, Refusal) and answer.result.kind == "outside"
     assert "Globex platform rollout" in answer.text and "Initech" not in answer.text
 
 
@@ -107,7 +109,7 @@ def test_a_rep_asking_for_someone_elses_deals_is_refused_alike_whoever_it_is(flo
     real = coach.ask(alice, "show me Bob Rep's deals", now=NOW)
     unknown = coach.ask(alice, "show me Jordan Lee's deals", now=NOW)
     assert real.intent == unknown.intent == "deal_list_denied" and real.text == unknown.text
-    assert "Initech" not in real.text and real.data == {}
+    assert "Initech" not in real.text and real.data == unknown.data and "Initech" not in str(real.data)
 
 
 def test_a_manager_lists_a_teammates_deals_but_not_another_teams(runtime, floor, coach):

@@ -172,7 +172,7 @@ def test_yes_writes_once_and_confirming_again_writes_nothing(runtime, floor, coa
     proposed = coach.ask(alice, "Hooli confirmed budget", conversation_key="t-yes", now=NOW)
     before = _rows(runtime, floor.hooli.id)
     done = coach.ask(alice, "yep", conversation_key="t-yes", now=NOW)
-    assert done.intent == "record" and done.text.startswith("✅ Recorded — Hooli analytics: exit criterion met")
+    assert done.intent == "record" and done.text.startswith("✅ Recorded — Exit criterion met on Hooli analytics")
     assert _rows(runtime, floor.hooli.id) == {**before, "CriterionCheck": before["CriterionCheck"] + 1}
     with runtime.session() as s:
         check = s.exec(select(CriterionCheck).where(CriterionCheck.deal_id == floor.hooli.id)).one()
@@ -189,12 +189,12 @@ def test_a_deal_said_to_be_lost_is_proposed_closed_and_closes_once_on_yes(runtim
     proposed = coach.ask(alice, "we lost hooli to a competitor, mark it lost", conversation_key="t-lost", now=NOW)
     proposal = proposed.proposal
     assert (proposal.kind, proposal.won, proposal.deal_id) == ("close", False, floor.hooli.id)
-    assert "Hooli analytics: close as lost" in proposed.text
+    assert "Deal closed lost: Hooli analytics" in proposed.text
     with runtime.session() as s:
         assert s.get(Deal, floor.hooli.id).status == "open"  # nothing written before the yes
 
     done = coach.ask(alice, "yes", conversation_key="t-lost", now=NOW)
-    assert done.text.startswith("✅ Recorded — Hooli analytics: close as lost")
+    assert done.text.startswith("✅ Recorded — Deal closed lost: Hooli analytics")
     with runtime.session() as s:
         deal = s.get(Deal, floor.hooli.id)
         moves = s.exec(select(StageChange).where(StageChange.deal_id == deal.id, StageChange.to_stage == "lost")).all()
@@ -262,7 +262,7 @@ def test_ask_shows_the_proposal_and_ask_yes_records_it(db_url, runtime, floor):
     assert done.exit_code == 0, done.output
     answer = json.loads(done.stdout)
     assert answer["intent"] == "record" and answer["proposal"]["criterion_key"] == "budget_confirmed"
-    assert answer["recorded"].startswith("✅ Recorded — Hooli analytics: exit criterion met")
+    assert answer["recorded"].startswith("✅ Recorded — Exit criterion met on Hooli analytics")
     assert _rows(runtime, floor.hooli.id)["CriterionCheck"] == 1
 
 

@@ -114,7 +114,7 @@ def test_a_rep_asking_about_anyone_else_is_refused_alike_whoever_it_is(sales, co
     nobody = coach.ask(alice, "show me Jordan Lee's numbers", now=NOW)
     team = coach.ask(alice, "how's the team doing", now=NOW)
     for answer in (teammate, nobody, team):
-        assert answer.intent == "scorecard_denied" and answer.text == REP_REFUSAL and answer.data == {}
+        assert answer.intent == "scorecard_denied" and answer.text == REP_REFUSAL and set(answer.data) <= {"refused", "offer"}
         assert not any(ch.isdigit() for ch in answer.text) and not any(s in answer.text for s in SECRETS)
 
 
@@ -125,7 +125,7 @@ def test_a_manager_asking_outside_the_team_hears_what_a_stranger_would(sales, co
     assert other_team.intent == nobody.intent == "not_found"
     assert other_team.text == "I can't find “Carol” among the people you can see."
     assert other_team.text.replace("Carol", "X") == nobody.text.replace("Frank", "X")
-    assert other_team.data == nobody.data == {}
+    assert other_team.data == nobody.data and set(nobody.data) <= {"refused", "offer"}
     assert not any(ch.isdigit() for ch in other_team.text) and "Umbrella" not in other_team.text
 
 
@@ -147,7 +147,7 @@ def test_a_manager_compares_two_people_side_by_side(sales, coach, question):
 
 def test_a_comparison_is_refused_or_not_found_as_one_person_would_be(sales, coach):
     rep = coach.ask(sales.viewer(sales.alice), "how am i doing vs bob", now=NOW)
-    assert rep.intent == "scorecard_denied" and rep.text == REP_REFUSAL and rep.data == {}
+    assert rep.intent == "scorecard_denied" and rep.text == REP_REFUSAL and set(rep.data) <= {"refused", "offer"}
     stranger = coach.ask(sales.viewer(sales.maria), "how's alice doing vs carol", now=NOW)
     assert stranger.intent == "not_found" and stranger.text == "I can't find “carol” among the people you can see."
 

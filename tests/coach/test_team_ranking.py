@@ -100,5 +100,11 @@ def test_a_manager_never_sees_another_team_and_an_admin_sees_everyone(sales, coa
 
 def test_a_rep_asking_for_a_ranking_is_kindly_refused(sales, coach):
     answer = coach.ask(sales.viewer(sales.alice), "who on my team has the most overdue follow-ups", now=NOW)
-    assert answer.intent == "team_ranking_denied" and answer.text == REFUSAL and answer.data == {}
+    assert answer.intent == "team_ranking_denied" and answer.text == REFUSAL and set(answer.data) <= {"refused", "offer"}
     assert "Bob" not in answer.text and not any(ch.isdigit() for ch in answer.text)
+
+
+def test_no_metric_named_but_a_period_ranks_by_what_was_won_in_it(sales, coach):
+    answer = _ask(coach, sales, "rank my team for this month")
+    assert answer.data["metric"] == "won_amount" and answer.data["period"]["label"] == "November"
+    assert "I ranked by won amount; you can also rank by win rate, overdue follow-ups" in answer.text

@@ -55,7 +55,7 @@ def test_a_rep_confirms_a_criterion_from_a_dm_and_it_is_met_once(slack):
     [replaced] = slack.emulator.wait_for("response_url")
     assert replaced["replace_original"] is True
     outcome = [b for b in replaced["blocks"] if b["type"] == "context"][-1]["elements"][0]["text"]
-    assert outcome.startswith("✅ Recorded — Globex platform rollout: exit criterion met — Buyer confirmed a budget range")
+    assert outcome.startswith("✅ Recorded — Exit criterion met on Globex platform rollout: Buyer confirmed a budget range")
     assert not any(b.get("block_id") == PROPOSAL_BLOCK for b in replaced["blocks"])  # the buttons are gone
     assert any(b.get("block_id") == "answer_rating" for b in replaced["blocks"])  # the rest of the message stays
     [check] = _budget_checks(slack)

@@ -28,8 +28,9 @@ def handle(ask: Ask) -> CoachAnswer:
         owner_id, whose = None, "your team's"
     if named and not is_self(viewer, named):
         if viewer.role == Role.rep:  # the same words whoever was named, so nothing says whether they exist
-            return CoachAnswer(Refusal(doc(line("I can only show you your own deals. Ask “show me my deals” for yours."))),
-                               "deal_list_denied")
+            refused = Refusal(doc(line("I can only show you your own deals. Ask “show me my deals” for yours.")),
+                              "access", "ask “show me my deals” for yours")
+            return CoachAnswer(refused, "deal_list_denied")
         person = visible_person(session=ask.session, viewer=viewer, name=named)
         if person is None:
             return CoachAnswer(NotFound(doc(line(f"I can't find “{named}” among the people you can see.")), named),

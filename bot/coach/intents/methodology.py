@@ -6,9 +6,11 @@ import re
 from pathlib import Path
 
 from bot.coach import composer
+from bot.coach.definitions import definition
 from bot.coach.intents.base import Ask, Intent, Slots, Tool
 from bot.coach.intents.help import capabilities
 from bot.coach.results import Passages
+from bot.coach.rich import doc, line
 from bot.coach.types import Citation, CoachAnswer
 from knowledge.chunks import note_files
 
@@ -20,13 +22,19 @@ def handle(ask: Ask) -> CoachAnswer:
     # Searched with the text the router read (lowercase, shorthand spelled out): its embedding is then
     # already computed, and "how do i handle a fu w/ no reply" reads as "follow-up with".
     passages = _compared(ask) or ask.passages(ask.question_as_read, k=PASSAGES_FOR_QUESTIONS)
+    if not passages and definition(ask.question):
+        return CoachAnswer(Passages(doc(line(definition(ask.question)))), "methodology")
     if not passages:  # nothing relevant enough: say so rather than paste something unrelated
         answer = capabilities(ask, "I don't know that one: nothing in the methodology notes or playbooks is about it. "
                                    "Here's what I can do:")
         answer.intent = "unknown"
         return answer
     citations = [Citation(p.source, p.section) for p in passages]
-    return CoachAnswer(Passages(composer.compose_passages(passages)), "methodology", citations=citations)
+    body = composer.compose_passages(passages)
+    defined = definition(ask.question)
+    if defined:  # the definition asked for first, then the notes
+        body = doc(line(defined)) + body
+    return CoachAnswer(Passages(body), "methodology", citations=citations)
 
 
 def _compared(ask: Ask) -> list:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from bot.coach.intents.base import Ask, Intent
-from bot.coach.intents.help import capabilities
 from bot.coach.types import CoachAnswer
 
 
 def handle(ask: Ask) -> CoachAnswer:
-    answer = capabilities(ask, "That's outside what I know — I only answer from your deals, the team's sales "
-                               "process and its playbooks. Here's what I can do:")
+    from bot.coach.edge import outside  # here: bot.coach.edge imports the intents package, which imports this
+
+    answer = outside(ask)
     answer.intent = "off_topic"
     return answer
 

@@ -91,11 +91,42 @@ _DEAL_ITSELF = rf"(?:the\s+)?(?:{_DEAL}|it|this(?:\s+one)?|that(?:\s+one)?|the\s
 CLOSED_NEWS = re.compile(rf"\b(?:we|i)(?:'ve|\s+have)?\s+(?:just\s+)?(won|lost)\s+{_DEAL_ITSELF}\b"
                          rf"|\b(?:mark|close|set)\s+(?:{_DEAL_ITSELF}\s+)?(?:as\s+)?(?:closed[- ])?(won|lost)\b"
                          rf"|\b{_DEAL}\s+(?:is\s+|was\s+|got\s+)?(?:closed[- ]|marked\s+)?(won|lost)\b"
-                         r"|\bclosed[- ](won|lost)\b", re.I)
+                         r"|\bclosed[- ](won|lost)\b"
+                         # "GLOBEX SIGNED!!!", "initech signed the renewal" (not "signed off on the criteria")
+                         rf"|\b{_DEAL}\s+(?:just\s+|finally\s+|has\s+)?(sign)ed\b(?!\s+off)(?!\s+(?:the\s+)?(?:nda|msa|sow|"
+                         r"success|criteria|doc))"
+                         # "lost hooli, they went w tableau", "globex is dead", "initech churned", "we lost it"
+                         rf"|^\W*(lost)\s+{_DEAL_ITSELF}\b|\b{_DEAL}\s+(?:is|was)\s+(dead)\b|\b{_DEAL}\s+(churn)ed\b"
+                         r"|\b(?:we\s+)?(lost)\s+(?:it|them)\b|\bpulled the (plug)\b|\.\s*(lost)\.?\s*$", re.I)
+_WON_WORDS = frozenset({"won", "sign"})
 _CONFIRMED = re.compile(
     r"\b(?:confirm\w*|agree\w*|said|says|told (?:us|me)|sign(?:s|ed)? off|signoff|approv\w*|named|accept\w*|"
     r"endors\w*|acknowledg\w*|admit\w*|verified|validated|committed|okayed|green[- ]?lit|on board|"
-    r"(?:has|have|got) (?:a |the )?budget)\b")
+    r"(?:has|have|got) (?:a |the )?budget|explained|set aside|found out|passed|written confirmation)\b")
+# A to-do the rep gives themselves (a follow-up once it has a day): "todo: call …", "i owe initech a call back",
+# "need to email hooli …", "send hooli the deck by eod", "check back w hooli in a week".
+_TO_DO = re.compile(r"^\W*(?:todo|to do|reminder)\b|\b(?:fu|f/u|need to|needs to|have to|got to|gotta|i owe|owe (?:them|"
+                    r"acme)|committed to|promised|i'?ll|ill|i will|check back|circle back|get back to)\b|"
+                    r"^\W*(?:call|send|email|e-mail|ping|chase|check in|text|nudge|share|reach out|get)\b")
+# What happened: a past tense or a finished event ("met w initech's it team", "disco call done", "demo was 🔥").
+_HAPPENED = re.compile(r"\b(?:met|sent|had|held|ran|did|done|called|talked|spoke|emailed|shared|walked|demoed|"
+                       r"presented|happened|went|visited|chatted|finished|completed|wrapped|was|were|hosted|"
+                       r"delivered|reviewed|gave|showed|submitted|returned|replied|heard back|got off|left|lost|quit|joined|hired|"
+                       r"introduced|moved|changed|"
+                       r"log (?:a|an|the) (?:call|meeting|mtg|activity|demo|visit|email|note))\b")
+# Not news to record: a plan, a worry, a wish or a request for a draft ("maybe i should loop in our se").
+_NOT_NEWS = re.compile(r"^\W*(?:did|do|does|have|has|is|are|was|were)\s+(?:i|we|you|u)\b|\b(?:maybe|might|should|considering|thinking (?:about|of)|planning|plan to|at some point|"
+                       r"worried|nervous|concerned|afraid|scared|anxious|hoping|hope|wish|draft|write)\b")
+# Plain words for an exit criterion the rep's words name without its own words ("$10-20k set aside" is a budget).
+_CONCEPTS = (
+    (re.compile(r"\bbudget|\d+\s*k?\s*(?:-|to)\s*\d+\s*k\b|\bset aside\b|\$\s*\d|\bfunding\b"), ("budget",)),
+    (re.compile(r"\bsigns?\b|\bsigner\b|\bsign[- ]?off\b|\bdecision maker\b|\bapprover\b"), ("decision", "maker")),
+    (re.compile(r"\bpain\b|\bkilling\b|\bstruggl|\bstale\b|\bproblem|\bfrustrat|\bpiling\b|\bhurting\b"),
+     ("pain",)),
+    (re.compile(r"\bfits?\b|\bstack\b|\bintegrat|\barchitect|\btech(?:nical)? (?:review|validation)"),
+     ("technical", "fit")),
+    (re.compile(r"\bsuccess criteria\b|\bsucces criteria\b|\bcriteria\b"), ("success", "criteria")),
+)
 
 # A due date as people write it. The phrase found is read by dateparser (relative to the asker's local
 # time, future preferred); the few forms it does not read ("end of week", "the 5th") are read here.
@@ -111,7 +142,7 @@ _DATE = re.compile(
     r"(?:\b(?:on|by|for|before|until|due)\s+)?\b(?P<when>"
     rf"(?:(?:this|next|coming)\s+)?{_WEEKDAY}\b(?:\s+(?:morning|afternoon|evening))?"
     r"|tomorrow|tmrw|tmr|today|tonight|eod|end\s+of\s+(?:the\s+)?(?:day|week|month)"
-    rf"|in\s+{_COUNT}\s+(?:days?|weeks?|months?)|next\s+(?:week|month)"
+    rf"|in\s+{_COUNT}\s+(?:days?|weeks?|wks?|months?)|next\s+(?:week|month)"
     rf"|{_MONTH}\.?\s+{_ORDINAL}\b(?:,?\s+\d{{4}})?|{_ORDINAL}\s+(?:of\s+)?{_MONTH}\b(?:,?\s+\d{{4}})?"
     r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?"
     r"|the\s+\d{1,2}(?:st|nd|rd|th))(?![\w/])", re.I)
@@ -128,35 +159,53 @@ _DANGLING = re.compile(r"^(?:\s*\b(?:on|by|for|at|to|and|then)\b)+|(?:\b(?:on|by
 
 
 def handle(ask: Ask) -> CoachAnswer:
+    """One proposed write, its kind decided by explicit cues in the words, never by default: the deal's end,
+    a to-do with its day (a follow-up), what the buyer confirmed (a criterion), what happened (an activity).
+    A plan, a worry or a request for a draft is not news; words with no cue get a question back."""
     deal = ask.plan.deal
     summary = _summary(deal)
     masked = mask_deals(ask.question, [summary], DEAL_PLACEHOLDER)
+    lowered = masked.lower().replace("’", "'")
     said = _without_asking(ask.question)
     closed = CLOSED_NEWS.search(masked)
     if closed:
-        return _close(deal, won=next(g for g in closed.groups() if g).lower() == "won", said=said)
-    if _REMIND.search(masked) or (_FOLLOWUP_WORD.search(masked) and (_SET.search(masked) or _DATE.search(said))):
+        return _close(deal, won=next(g for g in closed.groups() if g).lower() in _WON_WORDS, said=said)
+    if _NOT_NEWS.search(lowered) and not _REMIND.search(lowered):
+        return _not_news(deal)
+    if _REMIND.search(lowered) or _FOLLOWUP_WORD.search(lowered) or _TO_DO.search(lowered):
         return _followup(ask, deal, said)
     words = content_words(masked)
-    if not words:
-        return _what_to_record(deal)
+    if not words:  # "met with their it team yesterday": nothing names a criterion or an activity of the map
+        return _activity(ask, deal, words, said) if _HAPPENED.search(lowered) else _what_to_record(deal)
     # "note on Globex: they want a pilot": what follows the colon is what happened.
     head, colon, tail = said.partition(":")
     if colon and tail.strip() and not content_words(mask_deals(head, [summary], DEAL_PLACEHOLDER)):
         said = tail.strip()
-    if _CONFIRMED.search(masked):
-        return _criterion(ask, deal, words, said)
-    return _activity(ask, deal, words, said)
+    if _CONFIRMED.search(lowered):
+        return _criterion(ask, deal, words, said, _concepts(lowered))
+    if _HAPPENED.search(lowered):
+        return _activity(ask, deal, words, said)
+    return _what_to_record(deal)
 
 
 # -- the three kinds ---------------------------------------------------------------------------------
 
 
-def _criterion(ask: Ask, deal: DealRef, words: list[str], said: str) -> CoachAnswer:
+def _concepts(lowered: str) -> list[str]:
+    """The plain words of the criteria the words name by a concept (an amount range for a budget)."""
+    return [word for pattern, words in _CONCEPTS if pattern.search(lowered) for word in words]
+
+
+def _criterion(ask: Ask, deal: DealRef, words: list[str], said: str, concepts: Sequence[str] = ()) -> CoachAnswer:
     plan = ask.plan
     scored = [(match_score(words, c.text, c.key), c) for c in plan.criteria]
     scored.sort(key=lambda pair: (-pair[0], pair[1].met))  # equal scores: the unmet criterion first
     named = best_matches(scored, CRITERION_MATCH)
+    if not named and concepts:  # the words name none; the concept they speak of may ("10 to 20k set aside")
+        words = list(concepts)
+        scored = sorted(((match_score(words, c.text, c.key), c) for c in plan.criteria),
+                        key=lambda pair: (-pair[0], pair[1].met))
+        named = best_matches(scored, CRITERION_MATCH)
     if named and named[0].met:  # "agreed on criteria and tech fit": an open criterion named too is not lost
         named += [c for score, c in scored if not c.met and score >= CRITERION_MATCH and c not in named]
     if len(named) > 1:
@@ -171,7 +220,7 @@ def _criterion(ask: Ask, deal: DealRef, words: list[str], said: str) -> CoachAns
         evidence = f" (“{criterion.evidence}”)" if criterion.evidence else ""
         return CoachAnswer(AlreadyRecorded(doc(line(f"Already recorded on {deal.name}: {criterion.text}{evidence}. "
                                                     "Nothing to add.")), criterion.key), "record", deal=deal)
-    summary = f"{deal.name}: exit criterion met — {criterion.text} ({plan.stage_name}); evidence “{said}”"
+    summary = f"Exit criterion met on {deal.name}: {criterion.text} ({plan.stage_name}); evidence “{said}”"
     return _proposed(deal, Proposal(kind="criterion", deal_id=deal.id, deal_name=deal.name, summary=summary,
                                     token=_token(), stage_key=plan.stage_key, criterion_key=criterion.key,
                                     evidence=said))
@@ -193,7 +242,7 @@ def _no_criterion(ask: Ask, deal: DealRef, words: list[str], said: str) -> Coach
             return CoachAnswer(AlreadyRecorded(doc(line(f"Already recorded on {deal.name}: {criterion.text} "
                                                         f"({stage.name}). Nothing to add.")), criterion.key, stage.key),
                                "record", deal=deal)
-        summary = (f"{deal.name}: exit criterion met — {criterion.text} ({stage.name}, never confirmed before the "
+        summary = (f"Exit criterion met on {deal.name}: {criterion.text} ({stage.name}, never confirmed before the "
                    f"deal moved on); evidence “{said}”")
         return _proposed(deal, Proposal(kind="criterion", deal_id=deal.id, deal_name=deal.name, summary=summary,
                                         token=_token(), stage_key=plan.stage_key, criterion_key=criterion.key,
@@ -213,12 +262,14 @@ def _activity(ask: Ask, deal: DealRef, words: list[str], said: str) -> CoachAnsw
     note = _sentence(said)
     what = f"{mapped.text} — “{note}”" if mapped else f"“{note}”"
     return _proposed(deal, Proposal(kind="activity", deal_id=deal.id, deal_name=deal.name,
-                                    summary=f"{deal.name}: activity — {what}", token=_token(),
+                                    summary=f"Activity that happened on {deal.name}: {what}", token=_token(),
                                     stage_key=ask.plan.stage_key, note=note, activity_key=mapped.key if mapped else None))
 
 
 def _followup(ask: Ask, deal: DealRef, said: str) -> CoachAnswer:
     found = _DATE.search(said)
+    if found and re.match(rf"\s+or\s+{_DATE.pattern}", said[found.end():], re.I):
+        found = None  # "monday or tuesday": which day it is is the rep's to say
     local_now = ask.now.astimezone(zone(ask.viewer.timezone))
     day = read_day(found.group("when"), local_now) if found else None
     if found is None or day is None or day < local_now.date():
@@ -228,7 +279,7 @@ def _followup(ask: Ask, deal: DealRef, said: str) -> CoachAnswer:
                                          needs="due date"), "record", deal=deal)
     note = _followup_note(said, found) or f"Follow up on {deal.name}"
     due_at = local_midnight_utc(day, zone(ask.viewer.timezone)) + timedelta(hours=FOLLOWUP_HOUR)
-    summary = f"{deal.name}: follow-up due {day_label(day)} at {FOLLOWUP_HOUR}:00 — {note}"
+    summary = f"Follow-up on {deal.name}, due {day_label(day)} at {FOLLOWUP_HOUR}:00: {note}"
     return _proposed(deal, Proposal(kind="followup", deal_id=deal.id, deal_name=deal.name, summary=summary,
                                     token=_token(), stage_key=ask.plan.stage_key, due_at=due_at, note=note))
 
@@ -236,7 +287,7 @@ def _followup(ask: Ask, deal: DealRef, said: str) -> CoachAnswer:
 def _close(deal: DealRef, *, won: bool, said: str) -> CoachAnswer:
     outcome = "won" if won else "lost"
     return _proposed(deal, Proposal(kind="close", deal_id=deal.id, deal_name=deal.name, token=_token(),
-                                    summary=f"{deal.name}: close as {outcome} — “{said}”", stage_key=deal.stage_key,
+                                    summary=f"Deal closed {outcome}: {deal.name} — “{said}”", stage_key=deal.stage_key,
                                     won=won, note=said))
 
 
@@ -245,9 +296,17 @@ def _proposed(deal: DealRef, proposal: Proposal) -> CoachAnswer:
     return CoachAnswer(Proposed(body, proposal, REPLY_HINT), "record", deal=deal, proposal=proposal)
 
 
+def _not_news(deal: DealRef) -> CoachAnswer:
+    body = doc(line(f"That reads as a plan, a worry or a request, not something that happened on {deal.name}, so "
+                    "I won't record it. When it has happened, tell me and I'll log it; to be reminded, say "
+                    f"“remind me to … on Friday”."))
+    return CoachAnswer(Clarification(body, needs="what happened"), "record", deal=deal)
+
+
 def _what_to_record(deal: DealRef) -> CoachAnswer:
-    body = doc(line(f"What should I record on {deal.name}? For example: “{deal.name} confirmed budget”, "
-                    f"“had the discovery call with {deal.name}” or “remind me to call {deal.name} on Friday”."))
+    body = doc(line(f"What should I record on {deal.name}: something the buyer confirmed (“{deal.name} confirmed "
+                    f"budget”), something that happened (“had the discovery call with {deal.name}”) or a follow-up "
+                    f"with its day (“remind me to call {deal.name} on Friday”)?"))
     return CoachAnswer(Clarification(body, needs="what happened"), "record", deal=deal)
 
 
@@ -299,7 +358,7 @@ def read_day(phrase: str, local_now: datetime) -> date | None:
         return _next_day_of_month(today, int(day_of_month.group(1)))
     import dateparser  # only for a due date in words: its import is a twentieth of every ask's start
 
-    words = [_WEEKDAYS.get(w, w) for w in text.split() if w != "coming"]  # dateparser reads neither "thurs" nor "coming"
+    words = [_WEEKDAYS.get(w, {"wk": "week", "wks": "weeks"}.get(w, w)) for w in text.split() if w != "coming"]  # dateparser reads neither "thurs" nor "coming"
     parsed = dateparser.parse(" ".join(words), languages=["en"],
                               settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": local_now.replace(tzinfo=None)})
     return parsed.date() if parsed else None

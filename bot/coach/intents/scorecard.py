@@ -202,7 +202,7 @@ def _whose(ask: Ask, named: str | None, words: str) -> Whose | CoachAnswer:
         named = None
     team = named is None and bool(_TEAM.search(words))
     if viewer.role == Role.rep and (named or team):
-        return CoachAnswer(Refusal(doc(line(REP_REFUSAL))), f"{NAME}_denied")  # the same words whoever was named
+        return CoachAnswer(Refusal(doc(line(REP_REFUSAL)), "access", "ask “my scorecard” for your own numbers"), f"{NAME}_denied")  # the same words whoever was named
     if team:
         return team_of(ask)
     if named:

@@ -27,6 +27,7 @@ from bot.coach.router import normalize
 from bot.coach.types import CoachAnswer
 from bot.core.errors import InvalidInput
 from bot.core.text import money, plural
+from bot.pipeline.periods import find_period
 from storage.models import Role
 from storage.scorecard import Figures
 
@@ -43,6 +44,7 @@ class Metric:
     value: Callable[[Figures], float | None]  # higher ranks first; None ranks last
     shown: Callable[[Figures], str]
     per_period: bool = False  # counts deals closed in the period (else: as of now)
+    counts_problems: bool = False  # more is worse (overdue follow-ups): "worst" ranks the most first
 
 
 # Checked in this order: "win rate" before "won", "overdue follow-ups in the pipeline" as overdue.
@@ -53,10 +55,11 @@ METRICS = (
            lambda f: f"{f.win_rate:.0%} ({f.won_count} won of {f.closed_count} closed)" if f.closed_count
            else "no deals closed", per_period=True),
     Metric("overdue_followups", "Overdue follow-ups", re.compile(r"overdue|follow[- ]?ups?|\blate\b|\bbehind\b"),
-           lambda f: f.overdue_followups, lambda f: plural(f.overdue_followups, "overdue follow-up")),
+           lambda f: f.overdue_followups, lambda f: plural(f.overdue_followups, "overdue follow-up"),
+           counts_problems=True),
     Metric("over_norm", "Deals over their stage's norm",
            re.compile(r"\bstuck|\bstall\w*|\bover (?:the |their )?(?:norm|expected)|\baging\b|\bstale\b|\btoo long|\bslow\w*"),
-           lambda f: f.over_norm, lambda f: plural(f.over_norm, "deal") + " over the norm"),
+           lambda f: f.over_norm, lambda f: plural(f.over_norm, "deal") + " over the norm", counts_problems=True),
     Metric("open_pipeline", "Open pipeline", re.compile(r"\bpipeline|\bopen deals|\bbook\b|\bbacklog\b"),
            lambda f: float(f.open_amount), lambda f: f"{money(f.open_amount)} in {plural(f.open_count, 'open deal')}"),
     Metric("won_amount", "Won amount", re.compile(r"\bwon\b|\bwins?\b|\bclos(?:ed|ing|er|ers)\b|\bbookings?\b|\brevenue\b"
@@ -65,7 +68,26 @@ METRICS = (
            per_period=True),
 )
 DEFAULT = METRICS[1]
-_LOWEST = re.compile(r"\b(?:least|lowest|smallest|fewest|worst|bottom|weakest)\b")
+WON = METRICS[-1]
+_LOWEST = re.compile(r"\b(?:least|lowest|smallest|fewest)\b")
+# Judgements, whose order depends on the metric: the worst on overdue follow-ups has the most of them.
+_WORST = re.compile(r"\b(?:worst|bottom|weakest|slacking|slackers?|furthest behind)\b")
+_BEST = re.compile(r"\b(?:best|strongest|cleanest|on top of)\b")
+
+
+def _names_a_period(question: str) -> bool:
+    try:
+        return find_period(question) is not None
+    except InvalidInput:
+        return False
+
+
+def lowest_first(text: str, metric: Metric) -> bool:
+    """Whether the ranking reads from the lowest value: "fewest", "smallest"; "worst" on a metric where more
+    is better (win rate), "best" on one that counts problems (overdue follow-ups)."""
+    if _LOWEST.search(text):
+        return True
+    return bool(_BEST.search(text) if metric.counts_problems else _WORST.search(text))
 
 
 def metric_asked(question: str) -> Metric | None:
@@ -76,9 +98,10 @@ def metric_asked(question: str) -> Metric | None:
 
 def handle(ask: Ask) -> CoachAnswer:
     if ask.viewer.role == Role.rep:
-        return CoachAnswer(Refusal(doc(line(REFUSAL))), f"{NAME}_denied")
+        return CoachAnswer(Refusal(doc(line(REFUSAL)), "access", "ask “how am I doing?” for your own numbers"), f"{NAME}_denied")
     metric = metric_asked(ask.question)
-    chosen = metric or DEFAULT
+    # No metric named but a period ("team ranking this month"): what was won in it, not today's overdue count.
+    chosen = metric or (WON if _names_a_period(ask.question) else DEFAULT)
     team = team_of(ask)
     try:
         period = report_period(ask, team.timezone)
@@ -87,7 +110,7 @@ def handle(ask: Ask) -> CoachAnswer:
     figures = figures_by_owner(ask, team, period)
     people = [(rep, figures.get(rep.id, Figures())) for rep in team.reps
               if rep.role == Role.rep or rep.id in figures]
-    lowest = bool(_LOWEST.search(normalize(ask.question)))  # "who has the smallest pipeline"
+    lowest = lowest_first(normalize(ask.question), chosen)
     people.sort(key=lambda pair: _order(chosen.value(pair[1]), pair[0].name, lowest=lowest))
 
     when = f", {period.label}" if chosen.per_period else ""
@@ -98,8 +121,8 @@ def handle(ask: Ask) -> CoachAnswer:
     if not people:
         lines = [line(f"No one to rank in {team.label} yet.")]
     if metric is None:
-        others = [m.title.lower() for m in METRICS if m is not DEFAULT]
-        lines.append(line(f"I ranked by overdue follow-ups; you can also rank by {', '.join(others[:-1])} "
+        others = [m.title.lower() for m in METRICS if m is not chosen]
+        lines.append(line(f"I ranked by {chosen.title.lower()}; you can also rank by {', '.join(others[:-1])} "
                           f"or {others[-1]}."))
     return CoachAnswer(TeamRanking(
         doc(lines), metric=chosen.key, metric_named=metric is not None, lowest_first=lowest, team=team.label,
