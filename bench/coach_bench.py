@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from bot.coach.engine import Coach  # noqa: E402
+from bot.coach.wording import first_move  # noqa: E402
 from bot.core.config import Settings  # noqa: E402
 from bot.core.demo_data import generate  # noqa: E402
 from bot.core.llm import make_chat_model  # noqa: E402
@@ -172,7 +173,10 @@ def main() -> None:
             llm_ms, worded = [], 0
             for i in range(llm_asks):
                 external_id = deal_ids[i % len(deal_ids)]
-                server.enqueue({"tool_calls": [{"name": "deal_plan", "arguments": {"deal": external_id}}]})
+                # The model words the plan as a careful model would: its first move, as the tool returned it.
+                plan = coach.ask(rep, deal_questions[i % len(deal_questions)], now=now).plan
+                server.enqueue({"tool_calls": [{"name": "deal_plan", "arguments": {"deal": external_id}}]},
+                               f"Start here: {first_move(plan)}")
                 started = time.perf_counter()
                 answer = llm_coach.ask(rep, deal_questions[i % len(deal_questions)], now=now)
                 llm_ms.append((time.perf_counter() - started) * 1000)

@@ -140,14 +140,15 @@ def is_answer(body: dict) -> bool:
                for block in body.get("blocks") or [] for element in block.get("elements") or [])
 
 
-def wait_for_calls(emulator: SlackEmulator, method: str, count: int, log: Path,
+def wait_for_calls(emulator: SlackEmulator, method: str | tuple[str, ...], count: int, log: Path,
                    where: Callable[[dict], bool] = lambda body: True, stalled: float = STALLED_SECONDS) -> list[dict]:
-    """The first ``count`` successful ``method`` calls matching ``where``; fails once nothing new came for
-    ``stalled`` seconds."""
+    """The first ``count`` successful calls to ``method`` (or to any of several) matching ``where``; fails once
+    nothing new came for ``stalled`` seconds."""
+    methods = (method,) if isinstance(method, str) else method
     last_seen, last_change = -1, time.monotonic()
     while True:
         with emulator._lock:  # the emulator signals every call it records
-            bodies = [b for b in emulator.calls_to(method) if where(b)]
+            bodies = [b for m in methods for b in emulator.calls_to(m) if where(b)]
             if len(bodies) >= count:
                 return bodies
             if len(emulator.calls) != last_seen:
@@ -293,6 +294,11 @@ WORKER_QUESTIONS = ("what should I do next on {deal}?", "how is {deal} going", "
                     "How would a Challenger rep handle a pricing objection on {deal}?", "what's in my pipeline? ({n})")
 
 
+# An answer is a message, or a stream's end: a plan with several steps (the day's focus) streams, and its
+# stop carries the answer's feedback buttons as a message does.
+ANSWERED = ("chat.postMessage", "chat.stopStream")
+
+
 def rss_mb(pid: int) -> tuple[float, float]:
     """The process's resident memory now and its high-water mark (VmRSS, VmHWM)."""
     with open(f"/proc/{pid}/status") as status:
@@ -325,11 +331,10 @@ def worker_round(sender: SlackSender, emulator: SlackEmulator, deals: list[tuple
         if set(statuses) != {200}:
             fail(f"worker round: acknowledgements {collections.Counter(statuses)}", log)
         # Keep at most a few waves in flight, as a team's questions come: the worker's listener pool is bounded.
-        wait_for_calls(emulator, "chat.postMessage", max(0, first - 4 * wave), log,
-                       lambda b: b["channel"].startswith("DWORK"))
-    posts = wait_for_calls(emulator, "chat.postMessage", count, log, lambda b: b["channel"].startswith("DWORK"))
+        wait_for_calls(emulator, ANSWERED, max(0, first - 4 * wave), log, lambda b: b["channel"].startswith("DWORK"))
+    posts = wait_for_calls(emulator, ANSWERED, count, log, lambda b: b["channel"].startswith("DWORK"))
     time.sleep(1)
-    posts = [b for b in emulator.calls_to("chat.postMessage") if b["channel"].startswith("DWORK")]
+    posts = [b for m in ANSWERED for b in emulator.calls_to(m) if b["channel"].startswith("DWORK")]
     per_channel = collections.Counter(b["channel"] for b in posts)
     if broken := unanswered(posts):
         fail(f"worker round: {len(broken)} of {count} questions got no answer but: {broken[:3]}", log)

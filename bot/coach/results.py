@@ -111,7 +111,7 @@ class Refusal(Result):
     whatever was named: a refusal never tells whether a hidden deal, person or team exists).
 
     ``kind``: ``action`` (a thing it doesn't do: send, book, delete, change the CRM), ``data`` (data it
-    doesn't have: quotas, forecasts, news, phone numbers), ``access`` (what the asker may not see) or
+    doesn't have: pay plans, news, phone numbers), ``access`` (what the asker may not see) or
     ``outside`` (outside selling). ``offer``: the nearest thing it can do, as a question to ask it.
     """
 

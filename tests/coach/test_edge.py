@@ -49,14 +49,14 @@ def test_a_quota_question_offers_the_open_pipeline_closing_this_quarter_in_figur
     with runtime.session() as s:
         f.deal(s, floor.alice, "Pied Piper pilot", stage="discover", amount=30_000, close_date=NOW.date())
         f.deal(s, floor.bob, "Bob's own", stage="discover", amount=70_000, close_date=NOW.date())
-    answer = coach.ask(floor.viewer(floor.alice), "am i on track for my number this quarter?", now=NOW)
+    answer = coach.ask(floor.viewer(floor.alice), "am i on track for my quota this quarter?", now=NOW)
     assert isinstance(answer.result, Refusal) and answer.result.kind == "data"
     assert "Your open pipeline closing this quarter is 1 deal, 30,000" in answer.text
 
 
 def test_things_it_does_are_not_refused(floor, coach):
     alice = floor.viewer(floor.alice)
-    for question in ("draft an email to globex about the pricing", "log a call with globex today, we went through "
+    for question in ("am i on track for my number?", "what's my forecast for this quarter", "draft an email to globex about the pricing", "log a call with globex today, we went through "
                      "the pilot", "prep me for my call with globex", "what's my win rate this year",
                      "remind me to call globex on monday"):
         answer = coach.ask(alice, question, now=NOW)

@@ -55,7 +55,7 @@ def test_a_rep_gets_their_own_figures_and_never_the_teams(runtime, history):
                      "flow for Team West last month"]:
         answer = ask(runtime, history.alice, question)
         assert answer.intent == "pipeline_denied", question
-        assert answer.data == {}
+        assert set(answer.data) == {"refused", "offer"}  # the refusal's kind and offer: no figure
 
 
 def test_a_manager_sees_only_their_own_team(runtime, history):
@@ -137,7 +137,7 @@ def test_a_summary_with_a_number_the_report_lacks_is_dropped(runtime, history, l
 def test_access_holds_whatever_the_model_asks_for(runtime, history, llm):
     llm.enqueue({"tool_calls": [{"name": "pipeline_report", "arguments": {"report": "stuck", "team": "West"}}]})
     answer = ask(runtime, history.alice, "what's stuck?", model(llm))
-    assert answer.intent == "pipeline_denied" and answer.data == {}
+    assert answer.intent == "pipeline_denied" and set(answer.data) == {"refused", "offer"}
 
 
 def test_the_model_may_ask_back(runtime, history, llm):

@@ -276,7 +276,7 @@ def conflicted(hubspot, writing, synced, clock):
             "written (HubSpot's stage stands)"), ann
 
 
-DROPPED = "Keep Globex moving: ask the buyer what is left before they sign."
+DROPPED = "Keep Globex moving: walk the mutual close plan with the economic buyer."  # the first move, not the notice
 
 
 def _llm_coach(runtime, server) -> Coach:
