@@ -5,7 +5,7 @@ Only checked text is ever streamed. The coach hands back an answer once the clai
 moment; while the coach works the person sees ``set_status`` with loading messages instead. Then the answer
 streams in: a multi-part answer (a focus list, a call prep, a scorecard, several answers at once) opens with a
 plan whose tasks show each part as it is delivered, an LLM-worded answer streams paragraph by paragraph, and
-the stop carries the answer's sources, buttons and feedback.
+the stop carries the answer's sources, buttons and feedback (and a scorecard's table block, its title streamed).
 
 Slack streams replies only, so a streamed answer in a DM is a reply to the question (as ``say_stream`` does).
 """
@@ -20,9 +20,11 @@ from slack_bolt import SayStream, SetStatus
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.coach.results import CallPrep, Combined, FocusList, Scorecard, Worded
+from bot.coach.rich import doc, line, strong
 from bot.coach.types import CoachAnswer
-from bot.slack.blocks import markdown, trailer_blocks
+from bot.slack.blocks import markdown, native_table, trailer_blocks
 from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE, escape, shorten, split_text
+from bot.slack.tables import table_block
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +94,11 @@ def stream_answer(say_stream: SayStream, answer: CoachAnswer, *, ref: str) -> st
     and the caller must post the answer whole. A stream that breaks after starting is stopped as it stands and
     the answer is posted whole after it, so nothing the person was promised is lost."""
     trailer = trailer_blocks(answer, ref=ref, private=False)
+    listed = native_table(answer.result)  # a scorecard's figures: its title streams, the table block ends it
+    if listed is not None:
+        text, trailer = markdown(doc(line(strong(listed.title)))), [table_block(listed), *trailer]
+    else:
+        text = markdown(answer.result.doc())
     if len(trailer) > BLOCKS_PER_MESSAGE:
         return None
     steps = plan(answer)
@@ -107,7 +114,7 @@ def stream_answer(say_stream: SayStream, answer: CoachAnswer, *, ref: str) -> st
                 if step.output:
                     task["output"] = escape(shorten(step.output, MARKDOWN_TEXT // 10))
                 stream.append(chunks=[task])
-        for piece in pieces(markdown(answer.result.doc())):
+        for piece in pieces(text):
             stream.append(markdown_text=piece)
         stream.stop(blocks=trailer or None)
         return stream.ts
