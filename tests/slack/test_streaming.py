@@ -78,6 +78,16 @@ def test_two_questions_at_once_show_each_part_live_the_first_done_before_the_sec
     assert not slack.emulator.rejected()
 
 
+def test_two_questions_whose_live_plan_slack_refuses_still_get_their_answer(slack):
+    slack.emulator.script("chat.startStream", {"ok": False, "error": "ratelimited"})  # the live plan's start only
+    _dm(slack, slack.floor.alice, "is globex at risk and what comes after this stage for it", "1700008261.000100")
+    slack.emulator.wait_for("chat.stopStream")
+    [stream] = slack.emulator.streams()  # the answer's own stream, once the coach is done
+    assert "Globex" in stream["text"] and not stream["open"]
+    statuses = [c["status"] for c in stream["chunks"] if c["type"] == "task_update"]
+    assert statuses == ["complete", "complete"]  # no live plan: the parts are shown as delivered
+
+
 def test_a_single_answer_is_posted_whole_and_the_status_is_cleared(slack):
     alice = slack.floor.alice
     _dm(slack, alice, "what should I do next on Globex?", "1700008301.000100")
