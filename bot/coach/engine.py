@@ -31,7 +31,7 @@ from bot.coach.results import Clarification, Combined, Note, NotFound
 from bot.coach.rich import bullet, doc, line
 from bot.coach.router import NOTHING_CLOSE, Route, Router, shared_router, spell_out
 from bot.coach.targets import sets_a_target
-from bot.coach.types import CoachAnswer
+from bot.coach.types import CoachAnswer, PartProgress, Progress
 from bot.coach.understanding import Understanding
 from bot.core.llm import make_chat_model
 from bot.core.plan import DealRef, deal_ref
@@ -121,14 +121,15 @@ class Coach:
     # -- entry point ---------------------------------------------------------------------------
 
     def ask(self, viewer: Viewer, question: str, *, conversation_key: str | None = None, now: datetime | None = None,
-            on_delta: Callable[[str], None] | None = None) -> CoachAnswer:
-        """Answer ``question`` for ``viewer``; with ``conversation_key``, follow-ups keep their deal in focus."""
+            on_delta: Callable[[str], None] | None = None, progress: Progress | None = None) -> CoachAnswer:
+        """Answer ``question`` for ``viewer``; with ``conversation_key``, follow-ups keep their deal in focus.
+        ``progress`` is told as each part of a multi-part answer (two questions at once) starts and is computed."""
         now = now or self.runtime.now()
         question = question.strip()
         with self.runtime.session() as session:
             convo = conversations.load_conversation(session=session, key=conversation_key, rep_id=viewer.rep_id) if conversation_key else None
             history = conversations.turns(convo)
-            answer, state = self._answer(session, viewer, question, now, convo, history, on_delta)
+            answer, state = self._answer(session, viewer, question, now, convo, history, on_delta, progress)
             if conversation_key:
                 conversations.save_turn(session=session, key=conversation_key, rep_id=viewer.rep_id,
                                         deal_id=answer.deal.id if answer.deal else None, intent=answer.intent,
@@ -232,7 +233,8 @@ class Coach:
 
     # -- answering -----------------------------------------------------------------------------
 
-    def _answer(self, session, viewer, question, now, convo, history, on_delta) -> tuple[CoachAnswer, dict]:
+    def _answer(self, session, viewer, question, now, convo, history, on_delta,
+                progress: Progress | None = None) -> tuple[CoachAnswer, dict]:
         intents = self.intents
         if not question:
             return intents["help"].handle(self._ask(session, viewer, question, now, history, on_delta)), {}
@@ -278,7 +280,7 @@ class Coach:
                     return worded
         understood = self.understand(session, viewer, question, last_intent, in_focus)
         if understood.also is not None:
-            return self._two_answers(session, viewer, understood, now, convo, history)
+            return self._two_answers(session, viewer, understood, now, convo, history, progress)
         return self.answer_understood(session, viewer, question, understood, now, convo, history, on_delta)
 
     def answer_understood(self, session, viewer, question, understood: Understanding, now, convo, history,
@@ -315,15 +317,23 @@ class Coach:
             ask.deal = found
         return self._run(intent, ask, understood.confidence)
 
-    def _two_answers(self, session, viewer, understood: Understanding, now, convo, history) -> tuple[CoachAnswer, dict]:
-        """Two questions in one message, each answered in turn; the first answer's deal and buttons lead."""
+    def _two_answers(self, session, viewer, understood: Understanding, now, convo, history,
+                     progress: Progress | None = None) -> tuple[CoachAnswer, dict]:
+        """Two questions in one message, each answered in turn (``progress`` told as each starts and is done);
+        the first answer's deal and buttons lead."""
         first_clause, second_clause = understood.clauses
         second_understood = understood.also
         if not second_understood.deals and self.intents[second_understood.intent].needs_deal:
             # "whats next on globex and what's blocking it": the second question is about the first one's deal
             second_understood.deals, second_understood.mentioned = understood.deals, None
-        first, _ = self.answer_understood(session, viewer, first_clause, understood, now, convo, history, None)
-        second, _ = self.answer_understood(session, viewer, second_clause, second_understood, now, convo, history, None)
+        answers = []
+        for number, (clause, reading) in enumerate(((first_clause, understood), (second_clause, second_understood)), 1):
+            if progress is not None:
+                progress(PartProgress(number, 2, clause, done=False))
+            answers.append(self.answer_understood(session, viewer, clause, reading, now, convo, history, None)[0])
+            if progress is not None:
+                progress(PartProgress(number, 2, clause, done=True))
+        first, second = answers
         first.result = Combined.of((first.result, second.result), also=second.intent)
         first.citations += [c for c in second.citations if c not in first.citations]
         first.deal, first.plan = first.deal or second.deal, first.plan or second.plan

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bot.coach.rich import Doc, Line, joined
@@ -86,6 +87,11 @@ class Result:
 
     def tables(self) -> tuple[Table, ...]:
         return ()
+
+    def table_view(self) -> Table | None:
+        """The answer's rows as one table, for a surface that can show it in place of the words (Slack's table
+        block); None when the answer has no rows. The words say the same, for surfaces that show text."""
+        return None
 
     def reports(self) -> tuple[Report, ...]:
         """Pipeline reports behind the answer (surfaces chart some of them)."""
@@ -321,10 +327,30 @@ class AttentionList(Result):
 
 
 @dataclass(frozen=True)
+class ListedDeal:
+    """One row of a deal list: what its line says."""
+
+    name: str
+    stage: str
+    amount: Decimal
+    owner: str | None = None  # shown in a team's list
+
+
+@dataclass(frozen=True)
 class DealList(Result):
     deals: tuple[str, ...]  # external ids, biggest first
     stage: str | None = None
     closing: tuple[date, date] | None = None
+    title: str = ""
+    rows: tuple[ListedDeal, ...] = ()  # every deal listed, biggest first (the words show the first few)
+
+    def table_view(self) -> Table | None:
+        if not self.rows:
+            return None
+        owners = any(row.owner for row in self.rows)
+        columns = ("Deal", "Stage", "Amount", *(("Owner",) if owners else ()))
+        return Table(self.title, columns, tuple((row.name, row.stage, row.amount, *((row.owner,) if owners else ()))
+                                                for row in self.rows))
 
     def data(self) -> dict:
         return {"deals": list(self.deals), "stage": self.stage,
@@ -345,6 +371,12 @@ class Card:
     period: Period
     figures: Figures
 
+    @property
+    def title(self) -> str:
+        """"Your numbers — Q3 2026", "Bob Brown's numbers — …", "Numbers for East — …"."""
+        whose = {"self": "Your numbers", "rep": f"{self.name}'s numbers"}.get(self.kind, f"Numbers for {self.name}")
+        return f"{whose} — {self.period.label}"
+
     def to_json(self) -> dict:
         return {"whose": {"kind": self.kind, "name": self.name, "people": self.people, "rep_id": self.rep_id},
                 "period": self.period.to_json(), "figures": self.figures.to_json()}
@@ -360,6 +392,30 @@ class Scorecard(Result):
         if len(self.cards) == 1:
             return self.cards[0].to_json()
         return {"compare": [card.to_json() for card in self.cards]}
+
+    def table_view(self) -> Table | None:
+        """One row per figure, one column per card (a person, or a period when one person's are compared)."""
+        if not self.cards:
+            return None
+        rows = tuple((label, *(figure(card.figures) for card in self.cards)) for label, figure in _CARD_ROWS)
+        one_period = len({card.period.label for card in self.cards}) == 1  # else one person in two periods
+        columns = ("Figure", *(card.name if one_period else card.period.label for card in self.cards))
+        return Table(" vs ".join(card.title for card in self.cards), columns, rows)
+
+
+_CARD_ROWS = (  # a scorecard's figures as table rows: the label and the figure (numbers stay numbers)
+    ("Deals won", lambda f: f.won_count),
+    ("Won amount", lambda f: f.won_amount),
+    ("Win rate %", lambda f: None if f.win_rate is None else 100 * f.win_rate),
+    ("Deals lost", lambda f: f.lost_count),
+    ("New deals", lambda f: f.new_count),
+    ("New pipeline", lambda f: f.new_amount),
+    ("Open deals now", lambda f: f.open_count),
+    ("Open pipeline now", lambda f: f.open_amount),
+    ("Weighted pipeline", lambda f: f.weighted_amount),
+    ("Overdue follow-ups", lambda f: f.overdue_followups),
+    ("Over stage norm", lambda f: f.over_norm),
+)
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from bot.coach.results import Proposal, Result
 from bot.core.plan import DealPlan, DealRef
+
+
+@dataclass(frozen=True)
+class PartProgress:
+    """A part of a multi-part answer started (``done`` False) or computed (``done`` True): part ``number`` of
+    ``of``, named by ``title``, the asker's own words for it (never a model's)."""
+
+    number: int
+    of: int
+    title: str
+    done: bool
+
+
+Progress = Callable[[PartProgress], None]  # told of each part as it is computed; a surface shows it
 
 
 @dataclass(frozen=True)

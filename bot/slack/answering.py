@@ -25,7 +25,7 @@ from bot.slack.delivery import send
 from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE
 from bot.slack.places import FILE_ONLY, FILES_NOT_READ
 from bot.slack.services import Services
-from bot.slack.streaming import clear_status, show_status, stream_answer, streams
+from bot.slack.streaming import LiveStream, clear_status, show_status, stream_answer, streams
 from storage.access import Viewer
 
 logger = logging.getLogger(__name__)
@@ -73,20 +73,27 @@ def _answer(services: Services, client: WebClient, viewer: Viewer, question: str
     if place.files_ignored and not question.strip():
         post(client, place, text_messages(FILE_ONLY), private=not place.open_to_deals)
         return None, False
+    # Where a streamed reply may show deals, the parts of a multi-part answer show live as the coach computes them.
+    live = LiveStream(say_stream) if say_stream is not None and place.open_to_deals and not place.files_ignored \
+        else None
     try:
-        answer = services.ask(viewer, question, conversation_key=place.conversation_key)
+        answer = services.ask(viewer, question, conversation_key=place.conversation_key,
+                              progress=live.progress if live is not None else None)
     except StagecoachError as error:
+        _close(live)
         post(client, place, text_messages(str(error)), private=not place.open_to_deals)
         return None, False
     except Exception:  # a bug or an outage: say so rather than leave the person waiting
         logger.exception("answering %s in %s failed", place.user_id, place.channel)
+        _close(live)
         post(client, place, text_messages(SORRY), private=not place.open_to_deals)
         return None, False
     private = not place.open_to_deals and is_private(answer)
     ref = remember(services.runtime, question, place.thread_ts)
     if (say_stream is not None and not private and not place.files_ignored and streams(answer)
-            and stream_answer(say_stream, answer, ref=ref) is not None):
+            and stream_answer(say_stream, answer, ref=ref, live=live) is not None):
         return answer, True
+    _close(live)  # the answer is posted whole: the live plan stops as it stands
     messages = answer_messages(answer, ref=ref, private=private)
     if place.files_ignored and len(messages[-1].blocks) < BLOCKS_PER_MESSAGE:
         messages[-1].blocks.append(context(FILES_NOT_READ))
@@ -96,6 +103,11 @@ def _answer(services: Services, client: WebClient, viewer: Viewer, question: str
     post_charts(client, answer, channel=place.channel, thread_ts=place.thread_ts,
                 private_to=place.user_id if private else None)
     return answer, not private and place.thread_ts is not None
+
+
+def _close(live: LiveStream | None) -> None:
+    if live is not None:
+        live.close()
 
 
 def post(client: WebClient, place: Place, messages: list[Message], *, private: bool,

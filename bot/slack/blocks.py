@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.coach.results import NotFound, Refusal
+from bot.coach.results import NotFound, Refusal, Result, Table
 from bot.coach.rich import Doc, Mark, Span, render
 from bot.coach.types import CoachAnswer, Proposal
 from bot.core.plan import DealPlan
 from bot.slack import ids
 from bot.slack.mrkdwn import BLOCKS_PER_MESSAGE, FALLBACK_LIMIT, SECTION_LIMIT, escape, fit, plain, shorten, split_text
-from bot.slack.tables import table_blocks
+from bot.slack.tables import table_block, table_blocks
 
 BUTTON_TEXT = 75  # Slack's limit for a button label
 CONFIRM_TEXT = 300  # Slack's limit for a confirm dialog's text
@@ -97,10 +97,20 @@ def answer_messages(answer: CoachAnswer, *, ref: str, private: bool, interactive
     ``private`` adds "Share in channel" (the answer was shown to the asker alone) unless the answer
     is a refusal; ``interactive`` False leaves out buttons (a shared copy in a channel).
     """
-    body = body_blocks(answer.result.doc())
-    body += table_blocks(answer.result.tables())
+    listed = native_table(answer.result)
+    if listed is not None:  # a deal list or scorecard as a table block in place of its words
+        body = table_blocks([listed])
+    else:
+        body = body_blocks(answer.result.doc()) + table_blocks(answer.result.tables())
     tail = trailer_blocks(answer, ref=ref, private=private, interactive=interactive)
     return _pack(body + tail, escape(answer.text))
+
+
+def native_table(result: Result) -> Table | None:
+    """The rows of a deal list or scorecard when Slack's table block holds them (at most 100 rows with the
+    header, 20 columns); None otherwise, and its words are shown as before."""
+    listed = result.table_view()
+    return listed if listed is not None and table_block(listed) is not None else None
 
 
 def body_blocks(document: Doc) -> list[dict]:

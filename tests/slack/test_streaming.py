@@ -59,6 +59,35 @@ def test_a_weekly_summary_streams_its_scorecard_as_a_task(slack):
     assert slack.emulator.streams()[0]["text"]
 
 
+def test_two_questions_at_once_show_each_part_live_the_first_done_before_the_second_starts(slack):
+    alice = slack.floor.alice
+    _dm(slack, alice, "is globex at risk and what comes after this stage for it", "1700008251.000100")
+    [stop] = slack.emulator.wait_for("chat.stopStream")
+    [stream] = slack.emulator.streams()
+    updates = [(c["id"], c["status"]) for c in stream["chunks"] if c["type"] == "task_update"]
+    # in the order the calls reached Slack: part 1 started and completed, then part 2
+    assert updates == [("part1", "in_progress"), ("part1", "complete"), ("part2", "in_progress"),
+                       ("part2", "complete")]
+    titles = {c["title"] for c in stream["chunks"] if c["type"] == "task_update"}
+    assert titles == {"is globex at risk", "what comes after this stage for it"}  # the asker's own words
+    [start] = slack.emulator.calls_to("chat.startStream")
+    methods = slack.emulator.methods()
+    assert methods.count("chat.appendStream") >= 4 and methods.index("chat.startStream") < methods.index("chat.stopStream")
+    assert "Globex" in stream["text"] and not stream["open"]  # the checked answer follows the plan, in the same stream
+    assert "feedback_buttons" in json.dumps(stop["blocks"]) and "chat.postMessage" not in methods
+    assert not slack.emulator.rejected()
+
+
+def test_two_questions_whose_live_plan_slack_refuses_still_get_their_answer(slack):
+    slack.emulator.script("chat.startStream", {"ok": False, "error": "ratelimited"})  # the live plan's start only
+    _dm(slack, slack.floor.alice, "is globex at risk and what comes after this stage for it", "1700008261.000100")
+    slack.emulator.wait_for("chat.stopStream")
+    [stream] = slack.emulator.streams()  # the answer's own stream, once the coach is done
+    assert "Globex" in stream["text"] and not stream["open"]
+    statuses = [c["status"] for c in stream["chunks"] if c["type"] == "task_update"]
+    assert statuses == ["complete", "complete"]  # no live plan: the parts are shown as delivered
+
+
 def test_a_single_answer_is_posted_whole_and_the_status_is_cleared(slack):
     alice = slack.floor.alice
     _dm(slack, alice, "what should I do next on Globex?", "1700008301.000100")

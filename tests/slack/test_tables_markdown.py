@@ -2,15 +2,19 @@
 the validating emulator knows both blocks' limits from Slack's reference and refuses what Slack would refuse."""
 
 import json
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.coach.results import Passages, PipelineReports, Table
+from bot.coach.results import Card, DealList, ListedDeal, Passages, PipelineReports, Scorecard, Table
 from bot.coach.rich import text_doc
 from bot.coach.types import CoachAnswer
+from bot.pipeline.periods import Period
 from bot.slack.blocks import answer_messages
+from storage.scorecard import Figures
 from tests.slack.harness import dm_channel
 from tests.utils.block_kit import message_problems
 from tests.utils.slack_emulator import SlackEmulator
@@ -121,3 +125,77 @@ def test_a_managers_pipeline_question_in_a_dm_gets_a_table_block_slack_accepts(s
     tables = [b for p in posts for b in p["blocks"] if b["type"] == "table"]
     assert tables and all(len(t["rows"]) <= 100 for t in tables)
     assert posts[0]["channel"] == dm_channel(manager)
+
+
+# ---------------------------------------------------------------- deal lists and scorecards
+
+def test_a_deal_list_in_a_dm_is_a_table_block_slack_accepts(slack):
+    alice = slack.floor.alice
+    slack.dm(alice, "show me my deals", ts="1700009101.000100")
+    [post] = slack.emulator.wait_for("chat.postMessage")
+    [table] = [b for b in post["blocks"] if b["type"] == "table"]
+    assert [c["text"] for c in table["rows"][0]] == ["Deal", "Stage", "Amount"]
+    assert ["Hooli analytics", "Discover", "15,000.00"] in [[c["text"] for c in row] for row in table["rows"]]
+    assert table["column_settings"][2] == {"align": "right"}  # amounts are numbers
+    assert "open deals" in json.dumps(post["blocks"])  # the list's title travels with it
+    assert not slack.emulator.rejected()  # the emulator took the message as Slack would
+
+
+def _deal_list(count: int) -> CoachAnswer:
+    rows = tuple(ListedDeal(f"Deal {i}", "Discovery", Decimal(1000 * (count - i))) for i in range(count))
+    words = text_doc("Your open deals, biggest first: " + ", ".join(r.name for r in rows[:15]))
+    return CoachAnswer(DealList(words, tuple(f"D-{i}" for i in range(count)), title="Your open deals",
+                                rows=rows), "deal_list")
+
+
+@pytest.mark.parametrize("count, native", [(99, True), (100, False)])  # 99 deals and the header fill the block
+def test_a_deal_list_too_long_for_the_table_block_is_shown_as_words(count, native):
+    messages = answer_messages(_deal_list(count), ref="q", private=False)
+    tables = [b for m in messages for b in m.blocks if b["type"] == "table"]
+    assert bool(tables) is native
+    assert ("Deal 0, Deal 1" in json.dumps(_blocks(messages))) is not native  # the words, as before
+    with SlackEmulator() as emulator:
+        client = WebClient(token="xoxb-test", base_url=emulator.base_url)
+        for message in messages:
+            client.chat_postMessage(channel="D0ALICE", **message.as_kwargs())
+        assert not emulator.rejected()
+
+
+def _scorecard(*cards: tuple[str, str]) -> CoachAnswer:
+    day = datetime(2026, 7, 1, tzinfo=UTC)
+    made = tuple(Card("rep", name, 1, i, Period(day, day, label, label, "UTC", False),
+                      Figures(won_count=2, won_amount=Decimal(5000), lost_count=1, open_count=3))
+                 for i, (name, label) in enumerate(cards))
+    return CoachAnswer(Scorecard(text_doc("Numbers: won 2 deals."), made), "scorecard")
+
+
+def test_a_scorecard_is_a_table_block_with_a_column_per_card():
+    [message] = answer_messages(_scorecard(("Jordan Lee", "Q3 2026"), ("Sam Ortiz", "Q3 2026")), ref="q",
+                                private=False)
+    [table] = [b for b in message.blocks if b["type"] == "table"]
+    assert [c["text"] for c in table["rows"][0]] == ["Figure", "Jordan Lee", "Sam Ortiz"]
+    assert ["Win rate %", "66.7", "66.7"] in [[c["text"] for c in row] for row in table["rows"]]
+    assert message_problems(message.blocks) == []
+    # one person in two periods: a column per period
+    [message] = answer_messages(_scorecard(("Jordan Lee", "Q3 2026"), ("Jordan Lee", "Q2 2026")), ref="q",
+                                private=False)
+    [table] = [b for b in message.blocks if b["type"] == "table"]
+    assert [c["text"] for c in table["rows"][0]] == ["Figure", "Q3 2026", "Q2 2026"]
+
+
+def test_a_scorecard_too_wide_for_the_table_block_is_shown_as_words():
+    cards = [(f"Rep {i}", "Q3 2026") for i in range(20)]  # 20 cards and the label column: 21 columns
+    messages = answer_messages(_scorecard(*cards), ref="q", private=False)
+    assert not [b for b in _blocks(messages) if b["type"] == "table"]
+    assert "Numbers: won 2 deals." in json.dumps(_blocks(messages))
+    assert all(message_problems(m.blocks) == [] for m in messages)
+
+
+def test_a_streamed_scorecard_ends_with_its_table_block(slack):
+    alice = slack.floor.alice
+    slack.dm(alice, "how am I doing this quarter?", ts="1700009201.000100")
+    [stop] = slack.emulator.wait_for("chat.stopStream")
+    [table] = [b for b in stop["blocks"] if b["type"] == "table"]
+    assert [c["text"] for c in table["rows"][0]] == ["Figure", alice.name]
+    assert "Your numbers" in slack.emulator.streams()[0]["text"]
+    assert not slack.emulator.rejected()

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from bot.coach import composer
 from bot.coach.intents.base import Ask, Intent, PersonSlots, Tool
 from bot.coach.people import is_self, person_mentioned, visible_person
-from bot.coach.results import DealList, NotFound, Refusal
+from bot.coach.results import DealList, ListedDeal, NotFound, Refusal
 from bot.coach.rich import bullet, doc, line, strong
 from bot.coach.types import CoachAnswer
 from bot.coach.wording import FIRST_PERSON, local_today
@@ -52,14 +52,18 @@ def handle(ask: Ask) -> CoachAnswer:
     lines = [line(strong(title), f" ({len(deals)}), biggest first:")]
     owners = {} if owner_id is not None else {
         rep.id: rep.name for rep in deal_store.visible_reps(session=ask.session, viewer=viewer)}
-    for deal in deals[:SHOWN]:
+    rows = []
+    for deal in deals:
         stage_of = ask.process.stage(deal.stage_key)
-        owner = f", {owners[deal.owner_id]}" if owners else ""
-        lines.append(bullet(strong(composer.deal_heading(deal)),
-                            f" — {stage_of.name if stage_of else deal.stage_key}, {money(deal.amount)}{owner}"))
+        rows.append(ListedDeal(composer.deal_heading(deal), stage_of.name if stage_of else deal.stage_key,
+                               deal.amount, owners.get(deal.owner_id) if owners else None))
+    for row in rows[:SHOWN]:
+        owner = f", {row.owner}" if row.owner else ""
+        lines.append(bullet(strong(row.name), f" — {row.stage}, {money(row.amount)}{owner}"))
     if len(deals) > SHOWN:
         lines.append(line(f"…and {len(deals) - SHOWN} more."))
-    return CoachAnswer(DealList(doc(lines), **facts), "deal_list", listed=[d.id for d in deals[:SHOWN]])
+    result = DealList(doc(lines), **facts, title=f"{title} ({len(deals)}), biggest first", rows=tuple(rows))
+    return CoachAnswer(result, "deal_list", listed=[d.id for d in deals[:SHOWN]])
 
 
 _CLOSING = re.compile(r"\bclos(?:e|es|ing)\b.*?\b(this|next)\s+(week|month|quarter)\b", re.I)

@@ -186,7 +186,7 @@ def _card(ask: Ask, whose: Whose, spec: PeriodSpec | None = None, *, period_only
     figures = store.total(figures_by_owner(ask, whose, period).values())
     card = Card(whose.kind, whose.label, len(whose.reps), whose.reps[0].id if whose.kind != "team" else None,
                 period, figures)
-    return _text(whose, period, figures, period_only=period_only), card
+    return _text(whose, period, figures, card.title, period_only=period_only), card
 
 
 def unreadable_period(error: InvalidInput, intent: str) -> CoachAnswer:
@@ -218,16 +218,15 @@ def _whose(ask: Ask, named: str | None, words: str) -> Whose | CoachAnswer:
     return Whose(kind, person.name, [person], scope.timezone, [person.id])
 
 
-def _text(whose: Whose, period: Period, f: store.Figures, *, period_only: bool = False) -> Doc:
+def _text(whose: Whose, period: Period, f: store.Figures, title: str, *, period_only: bool = False) -> Doc:
     """The card; ``period_only`` leaves out the figures as of now (open pipeline, overdue, over the norm),
     which a second card for an earlier period would only repeat."""
-    title = {"self": "Your numbers", "rep": f"{whose.label}'s numbers"}.get(whose.kind, f"Numbers for {whose.label}")
     if f.closed_count:
         win_rate = f"{f.win_rate:.0%} ({f.won_count} won of {f.closed_count} closed)"
     else:
         win_rate = f"no deals closed in {period.label}"
     lines = [
-        line(strong(f"{title} — {period.label}")),
+        line(strong(title)),
         bullet(f"Won: {_deals(f.won_count, f.won_amount)}"),
         bullet(f"Win rate: {win_rate}"),
         bullet(f"New pipeline: {_deals(f.new_count, f.new_amount)}"),
