@@ -6,7 +6,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +18,7 @@ from bot.core.runtime import Runtime
 from storage.models import Deal
 from tests.conftest import SMALL_PROCESS, fresh_database
 from tests.sync.conftest import CLIENT_ID, USERNAME, dump
-from tests.utils import factories
+from tests.utils import clock_shift, factories
 from tests.utils.salesforce_emulator import SalesforceEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +58,7 @@ def _sync_process(db_url: str, org: SalesforceEmulator, key_file: Path) -> subpr
            "STAGECOACH_PROCESS_FILE": str(SMALL_PROCESS), "SALESFORCE_INSTANCE_URL": org.instance_url,
            "SALESFORCE_CLIENT_ID": CLIENT_ID, "SALESFORCE_USERNAME": USERNAME,
            "SALESFORCE_PRIVATE_KEY_FILE": str(key_file)}
-    return subprocess.Popen([sys.executable, "-c", "from bot.cli import main; main()", "sync", "salesforce"],
+    return subprocess.Popen(clock_shift.command("sync", "salesforce"), cwd=clock_shift.REPO,  # this run's clock
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
