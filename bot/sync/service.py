@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -64,17 +65,26 @@ def sync_salesforce(runtime: Runtime, *, full: bool = False, dry_run: bool = Fal
                            progress=progress, budget=client.usage, write_back=write_back)
 
 
-def sync_hubspot_deals(runtime: Runtime, crm_ids: list[str]) -> engine.SyncSummary | None:
-    """Sync the named HubSpot deals now (a webhook said they changed); None when a sync is running, which
-    (or the next one) reads them anyway."""
+# Seconds a webhook's sync waits, one after another, for a running sync to finish. The running sync may
+# not read these deals: an edit younger than the search index's lag is left to the next run, an interval away.
+BUSY_WAITS = (1, 2, 4, 8, 15, 30)
+
+
+def sync_hubspot_deals(runtime: Runtime, crm_ids: list[str], *, busy_waits=BUSY_WAITS) -> engine.SyncSummary | None:
+    """Sync the named HubSpot deals now (a webhook said they changed), after a running sync if there is one;
+    None when syncs kept running through every wait (the next scheduled one reads them)."""
     settings = runtime.settings
     stage_names = load_mapping(settings.sync_mapping).stages if settings.sync_mapping else None
     with client_for(settings) as client:
-        try:
-            return engine.sync_deals(runtime, HubSpotSource(client), crm_ids, stage_names=stage_names,
-                                     default_owner=settings.sync_default_owner, budget=client.budget)
-        except engine.SyncBusy:
-            return None
+        for wait in (*busy_waits, None):
+            try:
+                return engine.sync_deals(runtime, HubSpotSource(client), crm_ids, stage_names=stage_names,
+                                         default_owner=settings.sync_default_owner, budget=client.budget)
+            except engine.SyncBusy:
+                if wait is None:
+                    return None
+                time.sleep(wait)
+    return None
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from wsgiref.simple_server import WSGIRequestHandler, make_server
@@ -15,6 +16,7 @@ from sqlmodel import select
 from bot.core.runtime import Runtime
 from bot.sync.service import sync_hubspot, sync_hubspot_deals
 from bot.sync.webhooks import PATH, WebhookReceiver, signature_v3
+from storage import sync as store
 from storage.models import Deal
 from tests.sync.conftest import add_owners
 
@@ -88,3 +90,22 @@ def test_anything_else_is_refused_and_syncs_nothing(hubspot, receiver, reps, clo
     assert handler.threads == []
     with runtime.session() as session:
         assert session.exec(select(Deal)).all() == []
+
+
+def test_a_webhook_during_a_running_sync_syncs_its_deals_once_that_sync_is_done(hubspot, receiver, reps, clock):
+    handler, url, runtime = receiver
+    add_owners(hubspot)
+    crm_id = hubspot.add_deal(name="Globex", stage="s-discover", owner="501", created=clock.now() - timedelta(days=3))
+    sync_hubspot(runtime)
+    hubspot.edit_deal(crm_id, dealstage="s-validate", at=clock.now())  # too new for the running sync's window
+    with runtime.session() as session:  # another worker's scheduled sync is running
+        assert store.take_lease(session=session, crm="hubspot", owner="other-worker", now=clock.now(),
+                                until=clock.now() + timedelta(minutes=10))
+    worker = threading.Thread(target=sync_hubspot_deals, args=(runtime, [crm_id]), kwargs={"busy_waits": (0.2,) * 25})
+    worker.start()
+    time.sleep(0.5)
+    assert _stage(runtime, crm_id) == "discover"  # waiting: the lease is the other runner's
+    with runtime.session() as session:
+        store.release_lease(session=session, crm="hubspot", owner="other-worker")
+    worker.join(timeout=30)
+    assert not worker.is_alive() and _stage(runtime, crm_id) == "validate"
