@@ -461,22 +461,26 @@ def _stored_deals(session: Session, key: str, values: Sequence) -> list[StoredDe
         _STORED_DEAL_QUERY[dialect.name, key] = (str(select(*columns).compile(dialect=dialect)) + f" WHERE deal.{key} IN ",
                                                  [_sqlite_reader(column.type, dialect) for column in columns])
     sql, readers = _STORED_DEAL_QUERY[dialect.name, key]
+    return list(map(StoredDeal._make, _sqlite_rows_in(connection, sql, readers, values)))
+
+
+def _sqlite_rows_in(connection, sql: str, readers: list, values: Sequence) -> Iterator[tuple]:
+    """The rows of ``sql`` (ending in ``IN ``) for every ``values``, a chunk per the driver's variable limit,
+    each column converted by its reader (``_sqlite_reader``): read through the driver, in the session's
+    transaction (as ``_sqlite_many`` writes)."""
     per_query = _sqlite_variable_limit(connection)
     values = list(values)
-    found: list[StoredDeal] = []
-    # (in the session's transaction, as ``_sqlite_many``)
     with closing(connection.connection.driver_connection.cursor()) as cursor:
         for start in range(0, len(values), per_query):
             chunk = values[start:start + per_query]
             rows = cursor.execute(sql + "(" + ", ".join("?" * len(chunk)) + ")", chunk).fetchall()
             if not rows:
                 continue
-            columns_read: list[Sequence] = list(zip(*rows, strict=True))
+            columns: list[Sequence] = list(zip(*rows, strict=True))
             for i, read in enumerate(readers):
                 if read is not None:
-                    columns_read[i] = read(columns_read[i])
-            found += map(StoredDeal._make, zip(*columns_read, strict=True))
-    return found
+                    columns[i] = read(columns[i])
+            yield from zip(*columns, strict=True)
 
 
 def upsert_deals(*, session: Session, rows: Sequence[tuple] | Columns, encoded: bool = False) -> dict[str, int]:
@@ -600,20 +604,8 @@ def stage_changes(*, session: Session, deal_ids: Sequence[int]) -> dict[int, lis
         _STORED_CHANGE_QUERY[dialect.name] = (str(select(*columns).compile(dialect=dialect)) + " WHERE stagechange.deal_id IN ",
                                               [_sqlite_reader(column.type, dialect) for column in columns])
     sql, readers = _STORED_CHANGE_QUERY[dialect.name]
-    ids = list(deal_ids)
-    per_query = _sqlite_variable_limit(connection)
-    with closing(connection.connection.driver_connection.cursor()) as cursor:
-        for start in range(0, len(ids), per_query):
-            chunk = ids[start:start + per_query]
-            rows = cursor.execute(sql + "(" + ", ".join("?" * len(chunk)) + ")", chunk).fetchall()
-            if not rows:
-                continue
-            values: list[Sequence] = list(zip(*rows, strict=True))
-            for i, read in enumerate(readers):
-                if read is not None:
-                    values[i] = read(values[i])
-            for change in map(StoredChange._make, zip(*values, strict=True)):
-                timelines[change.deal_id].append(change)
+    for change in map(StoredChange._make, _sqlite_rows_in(connection, sql, readers, deal_ids)):
+        timelines[change.deal_id].append(change)
     for timeline in timelines.values():  # sorted here: the database's sort of text times is the same order
         timeline.sort(key=_change_order)
     return timelines

@@ -131,12 +131,18 @@ def _move_stage(runtime: Runtime, client: CrmClient, mapping: Mapping, link: Crm
         client.patch(f"/crm/v3/objects/deals/{link.crm_id}", {"properties": {"dealstage": target}})
         # HubSpot dates the move itself: the next sync reads it back, and must know it as ours.
         dated = _moved_at(client, link.crm_id, target)
+    return moved(runtime, link, target), dated
+
+
+def moved(runtime: Runtime, link: CrmLink, target: str) -> str:
+    """Record that the CRM now has the deal in ``target`` (as if just read), so the next sync sees no conflict;
+    returns the deal's CRM id."""
     with runtime.session() as session:
         store.upsert_links(session=session, rows=[{"deal_id": link.deal_id, "crm": link.crm, "crm_id": link.crm_id,
                                                    "pipeline": link.pipeline, "stage": target,
                                                    "read_at": runtime.now()}])
     link.stage = target
-    return link.crm_id, dated
+    return link.crm_id
 
 
 def stage_name(runtime: Runtime, mapping: Mapping, stage_id: str | None) -> str:

@@ -21,7 +21,7 @@ from bot.sync.client import CrmError
 from bot.sync.records import Mapping
 from bot.sync.salesforce.api import SalesforceClient
 from bot.sync.salesforce.source import parse_time, quote
-from bot.sync.writeback import Conflict, stage_name
+from bot.sync.writeback import Conflict, moved, stage_name
 from storage import sync as store
 from storage.models import CrmLink, CrmOutbox
 
@@ -94,12 +94,7 @@ def _move_stage(runtime: Runtime, client: SalesforceClient, mapping: Mapping, li
                                   f"{quote(link.crm_id)} AND StageName = {quote(target)} "
                                   "ORDER BY CreatedDate DESC LIMIT 1")
         dated = parse_time(row["CreatedDate"]) if row else None
-    with runtime.session() as session:
-        store.upsert_links(session=session, rows=[{"deal_id": link.deal_id, "crm": link.crm, "crm_id": link.crm_id,
-                                                   "pipeline": link.pipeline, "stage": target,
-                                                   "read_at": runtime.now()}])
-    link.stage = target
-    return link.crm_id, dated
+    return moved(runtime, link, target), dated
 
 
 def _select_one(client: SalesforceClient, soql: str) -> dict | None:
