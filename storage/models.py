@@ -321,8 +321,6 @@ class CrmLink(SQLModel, table=True):
     pipeline: str | None = Field(default=None, max_length=64)
     stage: str | None = Field(default=None, max_length=64, description="The CRM's stage id as last read.")
     read_at: datetime
-    forecast_category: str | None = Field(default=None, max_length=64, description="The CRM's forecast category "
-                                          "as last read (HubSpot's hs_forecast_category), where it has one.")
     modified_at: datetime | None = Field(default=None, description="When the CRM last modified the deal, as last read.")
 
 

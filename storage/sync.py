@@ -101,11 +101,11 @@ def property_changes(*, session: Session, deal_id: int) -> list[DealPropertyChan
 
 
 def upsert_links(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Record (deal_id, crm, crm_id, pipeline, stage, read_at, and optionally forecast_category, modified_at) as
+    """Record (deal_id, crm, crm_id, pipeline, stage, read_at, and optionally modified_at) as
     last read from the CRM; every row gives the same keys, deal_id first."""
     if not rows:
         return
-    columns = tuple(rows[0])  # what the rows give (a write-back's update leaves the forecast category alone)
+    columns = tuple(rows[0])  # what the rows give (a write-back's update leaves the last-modified time alone)
     upsert_rows(session=session, table=LINK_TABLE, columns=columns, keys=("deal_id",), update=columns[1:],
                 rows=[tuple(row[column] for column in columns) for row in rows])
 

@@ -401,7 +401,7 @@ def _write_page(runtime: Runtime, deals: list[CrmDeal], owners: dict[str, str], 
         summary.restored += store.unarchive(session=session, deal_ids=[stored.id for stored in ids.values()])
         store.upsert_links(session=session, rows=[
             {"deal_id": ids[deal.crm_id].id, "crm": crm, "crm_id": deal.crm_id, "pipeline": deal.pipeline,
-             "stage": deal.stage, "read_at": now, "forecast_category": deal.forecast_category,
+             "stage": deal.stage, "read_at": now,
              "modified_at": deal.modified_at} for deal in deals])
         summary.property_changes += store.add_property_changes(session=session, rows=[
             {"deal_id": ids[deal.crm_id].id, "property": name, "value": (value or "")[:64] or None,

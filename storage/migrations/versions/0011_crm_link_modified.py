@@ -1,4 +1,4 @@
-"""crm link forecast: a synced deal's forecast category (where the CRM has one) and its last-modified time there
+"""crm link modified: a synced deal's last-modified time in the CRM, as last read
 
 Revision ID: 0011
 Revises: 0010
@@ -19,11 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table('crmlink') as batch:
-        batch.add_column(sa.Column('forecast_category', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
         batch.add_column(sa.Column('modified_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('crmlink') as batch:
         batch.drop_column('modified_at')
-        batch.drop_column('forecast_category')
